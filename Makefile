@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# axvcpu top-level Makefile.
+#
+#   make [ARCH=x86_64|arm64] [KDIR=...]  build axvcpu.ko into build/$(ARCH)/
+#   make tools selftests                  userspace: axvm, libaxvm, selftests
+#   make run [ARCH=...]                   boot an emulator, run a guest under axvm
+#   make check                            every test, both arches, in emulators
+#   make unit                             host-side unit tests of pure logic
+#   make checkpatch                       kernel style check of the module
+#   make bench                            benchmarks, axvcpu beside KVM
+#
+# The kernel build itself is driven by ./Kbuild (which dkms.conf also uses).
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+HOSTARCH := $(shell uname -m)
+ARCH ?= $(HOSTARCH)
+override ARCH := $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(patsubst x86,x86_64,$(ARCH))))
+BUILD := $(TOP)/build
+
+ifeq ($(ARCH),arm64)
+CROSS_COMPILE ?= aarch64-linux-gnu-
+KDIR ?= $(shell $(TOP)/tools/testing/fetch-kernels.sh arm64 --kdir)
+KARCH := ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE)
+else
+KDIR ?= $(shell $(TOP)/tools/testing/fetch-kernels.sh x86_64 --kdir)
+KARCH :=
+endif
+
+MODSRC := Kbuild vcpu_core.c vcpu_mem.c vcpu_percpu.c include vmx arm64
+MODDIR := $(BUILD)/$(ARCH)/module
+
+.PHONY: all module tools selftests unit check run bench checkpatch clean
+
+all: module
+
+# Build in a per-arch copy so that x86_64 and arm64 objects never mix.
+module:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "axvcpu: no kernel headers (KDIR=$(KDIR)); run tools/testing/setup-host.sh" >&2; exit 1; }
+	@mkdir -p $(MODDIR)
+	@cd $(TOP) && cp -a --parents $(MODSRC) $(MODDIR)/
+	$(MAKE) -C $(KDIR) M=$(MODDIR) $(KARCH) modules
+	@cp $(MODDIR)/axvcpu.ko $(BUILD)/$(ARCH)/axvcpu.ko
+	@echo "axvcpu: built $(BUILD)/$(ARCH)/axvcpu.ko"
+
+tools:
+	$(MAKE) -C $(TOP)/tools ARCH=$(ARCH) O=$(BUILD)/$(ARCH)/tools
+
+selftests:
+	$(MAKE) -C $(TOP)/selftests ARCH=$(ARCH) O=$(BUILD)/$(ARCH)/selftests
+
+unit:
+	$(MAKE) -C $(TOP)/selftests unit O=$(BUILD)/unit
+
+check:
+	$(TOP)/tools/testing/check.sh
+
+run:
+	$(TOP)/tools/testing/run.sh $(ARCH)
+
+bench:
+	$(TOP)/tools/testing/bench.sh
+
+checkpatch:
+	@$(TOP)/tools/testing/fetch-ksrc.sh $(BUILD)/ksrc
+	@cd $(TOP) && perl $(BUILD)/ksrc/scripts/checkpatch.pl --no-tree -q --terse \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f vcpu_*.c include/*.h include/uapi/*.h $$(find vmx arm64 -name '*.[chS]')
+
+clean:
+	rm -rf $(BUILD)
+	rm -f axvcpu.ko *.o .*.cmd *.mod *.mod.c modules.order Module.symvers

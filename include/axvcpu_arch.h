@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The arch interface: what vmx/ and arm64/ implement for vcpu_core.c.
+ *
+ * It is the C form of the seeds' AxArchPerCpu and AxArchVCpu traits.  One
+ * backend is linked into the module (chosen by Kbuild from the target
+ * architecture), so these are plain functions, as in KVM.
+ *
+ * Context rules:
+ *  - axvcpu_arch_hardware_enable()/disable()/is_enabled() run on the CPU
+ *    they act on, with preemption disabled (from on_each_cpu() or a CPU
+ *    hotplug callback).
+ *  - vcpu functions run in the context of the ioctl that calls them, with
+ *    vcpu->mutex held, except axvcpu_arch_vcpu_inject_interrupt(), which may
+ *    race with axvcpu_arch_vcpu_run() of the same vcpu on another CPU and
+ *    must queue.
+ *  - VM functions run with vm->lock held, except init and destroy.
+ */
+#ifndef _AXVCPU_ARCH_H
+#define _AXVCPU_ARCH_H
+
+#include "axvcpu_core.h"
+
+/* Return values of axvcpu_arch_vcpu_run() besides a negative errno. */
+#define AXVCPU_RUN_EXIT		0	/* run->exit_reason is for the VMM */
+#define AXVCPU_RUN_CONTINUE	1	/* handled inside: enter again */
+
+/* Module life: once at load and unload. */
+int axvcpu_arch_init(void);
+void axvcpu_arch_exit(void);
+
+/**
+ * axvcpu_arch_hardware_supported - can this machine run guests at all?
+ *
+ * Return: NULL when it can, else a static string that names the missing
+ * requirement ("CPU does not support VMX", "kernel not running at EL2 with
+ * VHE (booted in nVHE mode)"...).  @errno gets the errno to return.
+ */
+const char *axvcpu_arch_hardware_supported(int *errno_out);
+
+/* Per CPU, on the current CPU; see the context rules above. */
+int axvcpu_arch_hardware_enable(void);
+void axvcpu_arch_hardware_disable(void);
+bool axvcpu_arch_hardware_is_enabled(void);
+
+/* Capabilities the arch answers (AXVCPU_CAP_MAX_GPA_BITS...); 0 if unknown. */
+long axvcpu_arch_check_extension(long cap);
+
+/* VM: nested page tables (EPT / stage 2). */
+int axvcpu_arch_vm_init(struct axvcpu_vm *vm);
+void axvcpu_arch_vm_destroy(struct axvcpu_vm *vm);
+int axvcpu_arch_vm_map(struct axvcpu_vm *vm, const struct axvcpu_memslot *slot);
+void axvcpu_arch_vm_unmap(struct axvcpu_vm *vm,
+			  const struct axvcpu_memslot *slot);
+
+/* vcpu life cycle (AX-03..AX-12). */
+int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
+			    const struct axvcpu_vcpu_create *cfg);
+void axvcpu_arch_vcpu_destroy(struct axvcpu_vcpu *vcpu);
+int axvcpu_arch_vcpu_setup(struct axvcpu_vcpu *vcpu,
+			   const struct axvcpu_vcpu_setup *cfg);
+int axvcpu_arch_vcpu_bind(struct axvcpu_vcpu *vcpu);
+int axvcpu_arch_vcpu_unbind(struct axvcpu_vcpu *vcpu);
+
+/**
+ * axvcpu_arch_vcpu_run - enter the guest once and handle the exit.
+ * @vcpu: the vcpu, in state Running.
+ *
+ * Called in a loop by the core, which checks signals, immediate_exit and
+ * need_resched between calls.  Fills vcpu->run for exits to the VMM.
+ *
+ * Return: AXVCPU_RUN_EXIT, AXVCPU_RUN_CONTINUE or a negative errno (the
+ * vcpu then becomes Invalid).
+ */
+int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu);
+
+/**
+ * axvcpu_arch_vcpu_complete - write the VMM's answer to the last exit back.
+ * @vcpu: the vcpu.
+ * @reason: the AXVCPU_EXIT_* of that exit (a read or a hypercall).
+ *
+ * Reads the answer from vcpu->run (mmio.data, io.data, sysreg.value,
+ * hypercall.ret) and applies it with width, sign extension and register
+ * width.
+ *
+ * Return: 0 or a negative errno.
+ */
+int axvcpu_arch_vcpu_complete(struct axvcpu_vcpu *vcpu, u32 reason);
+
+int axvcpu_arch_vcpu_set_gpr(struct axvcpu_vcpu *vcpu, u32 index, u64 val);
+int axvcpu_arch_vcpu_get_gpr(struct axvcpu_vcpu *vcpu, u32 index, u64 *val);
+void axvcpu_arch_vcpu_set_return_value(struct axvcpu_vcpu *vcpu, u64 val);
+int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
+				      const struct axvcpu_interrupt *irq);
+
+/**
+ * axvcpu_arch_vcpu_ioctl - the arch's own vcpu ioctls (registers...).
+ * @vcpu: the vcpu, with vcpu->mutex held.
+ * @cmd: the ioctl number.
+ * @argp: its userspace argument.
+ *
+ * Return: the ioctl's result, or -ENOTTY for a command it does not know.
+ */
+long axvcpu_arch_vcpu_ioctl(struct axvcpu_vcpu *vcpu, unsigned int cmd,
+			    void __user *argp);
+
+#endif /* _AXVCPU_ARCH_H */

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * axvcpu core objects: the VM and the vcpu as the generic code sees them.
+ *
+ * Backends (vmx/, arm64/) hang their own state off the ->arch pointers and
+ * never touch files, fds or ioctls.
+ */
+#ifndef _AXVCPU_CORE_H
+#define _AXVCPU_CORE_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/mm_types.h>
+#include <uapi/axvcpu.h>
+
+struct page;
+struct task_struct;
+
+/**
+ * struct axvcpu_memslot - one pinned guest-physical memory slot.
+ * @gpa: guest-physical base (page aligned).
+ * @size: bytes; 0 means the slot is unused.
+ * @uaddr: userspace address it was created from.
+ * @flags: AXVCPU_MEM_* flags.
+ * @npages: number of entries in @pages.
+ * @pages: the pinned pages backing the slot, in guest-physical order.
+ */
+struct axvcpu_memslot {
+	u64 gpa;
+	u64 size;
+	u64 uaddr;
+	u32 flags;
+	unsigned long npages;
+	struct page **pages;
+};
+
+/**
+ * struct axvcpu_vm - a virtual machine.
+ * @refcount: one for the VM fd, one per vcpu.
+ * @lock: protects @slots, @vcpus and the nested page tables.
+ * @mm: the address space of the process that created the VM.
+ * @slots: memory slots.
+ * @vcpus: vcpus by id; an entry is cleared when its vcpu is freed.
+ * @arch: the backend's per-VM state (EPT / stage-2 root...).
+ */
+struct axvcpu_vm {
+	refcount_t refcount;
+	struct mutex lock;
+	struct mm_struct *mm;
+	struct axvcpu_memslot slots[AXVCPU_MAX_MEMSLOTS];
+	struct axvcpu_vcpu *vcpus[AXVCPU_MAX_VCPUS];
+	void *arch;
+};
+
+/**
+ * struct axvcpu_vcpu - a virtual CPU.
+ * @vm: the VM it belongs to (holds a reference).
+ * @id: index in @vm->vcpus.
+ * @state: an enum axvcpu_state value; changed only under @mutex.
+ * @mutex: serializes the ioctls that use the vcpu (RUN holds it).
+ * @run: the page shared with userspace.
+ * @pending_exit: the exit reason whose result the next RUN must write back
+ *	into the guest (AXVCPU_EXIT_NOTHING when none).
+ * @task: the thread inside RUN, or NULL; used to kick it.
+ * @arch: the backend's per-vcpu state.
+ */
+struct axvcpu_vcpu {
+	struct axvcpu_vm *vm;
+	u32 id;
+	u32 state;
+	struct mutex mutex;
+	struct axvcpu_run *run;
+	u32 pending_exit;
+	struct task_struct *task;
+	void *arch;
+};
+
+const struct axvcpu_memslot *axvcpu_gpa_to_slot(struct axvcpu_vm *vm,
+						u64 gpa);
+struct page *axvcpu_gpa_to_page(struct axvcpu_vm *vm, u64 gpa, bool write);
+void axvcpu_vcpu_kick(struct axvcpu_vcpu *vcpu);
+
+#endif /* _AXVCPU_CORE_H */

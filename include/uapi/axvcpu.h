@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * axvcpu - hardware virtual CPUs for a userspace VMM.
+ *
+ * The ABI between the axvcpu module and userspace.  It is the Linux form of
+ * the ArceOS vCPU layer (the Rust crates axvcpu, x86_vcpu and arm_vcpu): the
+ * same objects, the same vCPU life cycle and the same exit reasons.  See
+ * Documentation/axvcpu.rst for every ioctl, field and errno.
+ *
+ * Three kinds of file descriptor:
+ *  - the system fd, from open("/dev/axvcpu");
+ *  - a VM fd, from AXVCPU_CREATE_VM on the system fd;
+ *  - a vcpu fd, from AXVCPU_CREATE_VCPU on a VM fd.  mmap() of a vcpu fd at
+ *    offset 0 gives its struct axvcpu_run.
+ */
+#ifndef _UAPI_AXVCPU_H
+#define _UAPI_AXVCPU_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define AXVCPU_API_VERSION	1
+
+/* 0xA8 is unused in Documentation/userspace-api/ioctl/ioctl-number.rst. */
+#define AXVCPUIO		0xA8
+
+/* Limits, also reported by AXVCPU_CHECK_EXTENSION. */
+#define AXVCPU_MAX_VCPUS	64
+#define AXVCPU_MAX_MEMSLOTS	32
+
+/**
+ * enum axvcpu_state - life-cycle state of a vcpu (the seeds' VCpuState).
+ * @AXVCPU_STATE_INVALID: a wrong-state call or a failed arch step happened;
+ *	terminal, every life-cycle ioctl now fails with -EBADFD.
+ * @AXVCPU_STATE_CREATED: after AXVCPU_CREATE_VCPU.
+ * @AXVCPU_STATE_FREE: after AXVCPU_SETUP or AXVCPU_UNBIND.
+ * @AXVCPU_STATE_READY: after AXVCPU_BIND, and after each AXVCPU_RUN.
+ * @AXVCPU_STATE_RUNNING: while AXVCPU_RUN is inside the module.
+ * @AXVCPU_STATE_BLOCKED: reserved (no ioctl enters it, as in the seeds).
+ *
+ * The values are the seeds' discriminants.
+ */
+enum axvcpu_state {
+	AXVCPU_STATE_INVALID = 0,
+	AXVCPU_STATE_CREATED = 1,
+	AXVCPU_STATE_FREE = 2,
+	AXVCPU_STATE_READY = 3,
+	AXVCPU_STATE_RUNNING = 4,
+	AXVCPU_STATE_BLOCKED = 5,
+};
+
+/* Capabilities for AXVCPU_CHECK_EXTENSION; 0 means "not supported". */
+#define AXVCPU_CAP_NR_VCPUS		1	/* max vcpus per VM */
+#define AXVCPU_CAP_NR_MEMSLOTS		2	/* memory slots per VM */
+#define AXVCPU_CAP_READONLY_MEM		3	/* AXVCPU_MEM_READONLY works */
+#define AXVCPU_CAP_ARCH			4	/* AXVCPU_ARCH_* of this host */
+#define AXVCPU_CAP_IMMEDIATE_EXIT	5	/* axvcpu_run.immediate_exit */
+#define AXVCPU_CAP_MAX_GPA_BITS		6	/* guest-physical address bits */
+#define AXVCPU_CAP_RUN_SIZE		7	/* bytes to mmap from a vcpu fd */
+
+#define AXVCPU_ARCH_X86_64	1
+#define AXVCPU_ARCH_ARM64	2
+
+/**
+ * struct axvcpu_memory_region - one guest-physical memory slot.
+ * @slot: slot number, below AXVCPU_MAX_MEMSLOTS.
+ * @flags: AXVCPU_MEM_* flags.
+ * @guest_phys_addr: guest-physical base, page aligned.
+ * @memory_size: bytes, page aligned; 0 deletes the slot.
+ * @userspace_addr: page-aligned address of the backing memory in the
+ *	calling process.  The pages are pinned while the slot exists, so the
+ *	VMM may munmap() them without the guest touching freed memory.
+ */
+struct axvcpu_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+};
+
+#define AXVCPU_MEM_READONLY	(1U << 0)
+
+/**
+ * struct axvcpu_vcpu_create - AXVCPU_CREATE_VCPU argument.
+ * @vcpu_id: index of the vcpu in its VM, below AXVCPU_MAX_VCPUS.
+ * @flags: must be 0.
+ * @arm64: the seeds' Aarch64VCpuCreateConfig.
+ * @arm64.mpidr: value for VMPIDR_EL2 (the guest's MPIDR_EL1).
+ * @arm64.dtb_addr: guest-physical address put into x0 at setup.
+ * @pad: reserved, must be 0.
+ *
+ * x86 has no create config (the seeds' CreateConfig is ()): the union must
+ * be zero there.
+ */
+struct axvcpu_vcpu_create {
+	__u32 vcpu_id;
+	__u32 flags;
+	union {
+		struct {
+			__u64 mpidr;
+			__u64 dtb_addr;
+		} arm64;
+		__u64 pad[8];
+	};
+};
+
+/**
+ * struct axvcpu_vcpu_setup - AXVCPU_SETUP argument.
+ * @entry: guest-physical entry point (x86: RIP in real mode with CS base 0;
+ *	arm64: PC at EL1h with the MMU off).
+ * @flags: must be 0.
+ * @arm64: the seeds' Aarch64VCpuSetupConfig.
+ * @arm64.passthrough_interrupt: refused with -EOPNOTSUPP: a Linux host cannot
+ *	hand its interrupt controller to a guest.
+ * @arm64.passthrough_timer: give the guest direct EL1 physical timer access.
+ * @pad: reserved, must be 0.
+ */
+struct axvcpu_vcpu_setup {
+	__u64 entry;
+	__u32 flags;
+	__u32 reserved;
+	union {
+		struct {
+			__u8 passthrough_interrupt;
+			__u8 passthrough_timer;
+			__u8 pad[6];
+		} arm64;
+		__u64 pad[8];
+	};
+};
+
+/**
+ * struct axvcpu_gpr - AXVCPU_SET_GPR / AXVCPU_GET_GPR argument.
+ * @index: register number in the seeds' numbering.  x86: 0 rax, 1 rcx,
+ *	2 rdx, 3 rbx, 4 rsp, 5 rbp, 6 rsi, 7 rdi, 8..15 r8..r15.  arm64:
+ *	0..30 x0..x30; 31 is XZR (writes ignored, reads 0).
+ * @pad: must be 0.
+ * @value: the value.
+ */
+struct axvcpu_gpr {
+	__u32 index;
+	__u32 pad;
+	__u64 value;
+};
+
+/**
+ * struct axvcpu_interrupt - AXVCPU_INJECT_INTERRUPT argument.
+ * @vector: x86: vector 0..255; arm64: GIC INTID (SGI, PPI or SPI).
+ * @flags: AXVCPU_IRQ_* flags.
+ * @error_code: x86 exception error code, used with AXVCPU_IRQ_ERROR_CODE.
+ * @pad: must be 0.
+ *
+ * Safe to call from any thread while the vcpu runs: the interrupt is
+ * queued and the vcpu is kicked.
+ */
+struct axvcpu_interrupt {
+	__u32 vector;
+	__u32 flags;
+	__u32 error_code;
+	__u32 pad;
+};
+
+#define AXVCPU_IRQ_EXCEPTION	(1U << 0)	/* x86: a hardware exception */
+#define AXVCPU_IRQ_ERROR_CODE	(1U << 1)	/* x86: push error_code */
+
+/**
+ * struct axvcpu_x86_regs - x86-64 general registers (AXVCPU_GET/SET_REGS).
+ * @rax: RAX.  The other fields are the registers of the same name.
+ */
+struct axvcpu_x86_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/**
+ * struct axvcpu_x86_segment - one x86 segment register.
+ * @base: base address.
+ * @limit: limit in bytes (the expanded form).
+ * @selector: selector.
+ * @ar: VMX access-rights format (type, S, DPL, P, AVL, L, D/B, G;
+ *	bit 16 = unusable).
+ * @pad: must be 0.
+ */
+struct axvcpu_x86_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u16 pad;
+	__u32 ar;
+	__u32 pad2;
+};
+
+/**
+ * struct axvcpu_x86_dtable - GDTR or IDTR.
+ * @base: base address.
+ * @limit: limit.
+ * @pad: must be 0.
+ */
+struct axvcpu_x86_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 pad[3];
+};
+
+/**
+ * struct axvcpu_x86_sregs - x86 system registers (AXVCPU_GET/SET_SREGS).
+ * @cs: CS.  @ds, @es, @fs, @gs, @ss, @tr, @ldt likewise.
+ * @gdt: GDTR.  @idt: IDTR.
+ * @cr0: CR0.  @cr2, @cr3, @cr4, @cr8 likewise.
+ * @efer: IA32_EFER.
+ * @dr7: DR7.
+ * @reserved: must be 0.
+ */
+struct axvcpu_x86_sregs {
+	struct axvcpu_x86_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct axvcpu_x86_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 dr7;
+	__u64 reserved[8];
+};
+
+/**
+ * struct axvcpu_arm64_regs - arm64 general registers (AXVCPU_GET/SET_REGS).
+ * @x: x0..x30.
+ * @sp_el1: the guest's SP_EL1.
+ * @pc: the guest's PC (ELR_EL2 while it is out).
+ * @pstate: the guest's PSTATE (SPSR_EL2 while it is out).
+ * @sp_el0: the guest's SP_EL0.
+ */
+struct axvcpu_arm64_regs {
+	__u64 x[31];
+	__u64 sp_el1;
+	__u64 pc;
+	__u64 pstate;
+	__u64 sp_el0;
+};
+
+/*
+ * Exit reasons (struct axvcpu_run.exit_reason), the seeds' AxVCpuExitReason
+ * plus the two a Linux host needs (INTR, INTERNAL_ERROR).
+ */
+#define AXVCPU_EXIT_NOTHING		0
+#define AXVCPU_EXIT_HYPERCALL		1
+#define AXVCPU_EXIT_MMIO_READ		2
+#define AXVCPU_EXIT_MMIO_WRITE		3
+#define AXVCPU_EXIT_SYSREG_READ		4
+#define AXVCPU_EXIT_SYSREG_WRITE	5
+#define AXVCPU_EXIT_IO_READ		6
+#define AXVCPU_EXIT_IO_WRITE		7
+#define AXVCPU_EXIT_EXTERNAL_INTERRUPT	8
+#define AXVCPU_EXIT_NESTED_PAGE_FAULT	9
+#define AXVCPU_EXIT_HALT		10
+#define AXVCPU_EXIT_CPU_UP		11
+#define AXVCPU_EXIT_CPU_DOWN		12
+#define AXVCPU_EXIT_SYSTEM_DOWN		13
+#define AXVCPU_EXIT_SEND_IPI		14
+#define AXVCPU_EXIT_FAIL_ENTRY		15
+#define AXVCPU_EXIT_INTR		16
+#define AXVCPU_EXIT_INTERNAL_ERROR	17
+#define AXVCPU_EXIT_NR			18
+
+/* Sub-codes of AXVCPU_EXIT_INTERNAL_ERROR. */
+#define AXVCPU_INTERNAL_UNKNOWN_EXIT	1	/* data[0] = raw exit reason */
+#define AXVCPU_INTERNAL_INVALID_STATE	2	/* guest state invalid */
+#define AXVCPU_INTERNAL_UNHANDLED_IO	3	/* string/REP I/O */
+#define AXVCPU_INTERNAL_EMULATION	4	/* cannot emulate */
+#define AXVCPU_INTERNAL_UNKNOWN_ESR	5	/* data[0] = ESR_EL2 */
+#define AXVCPU_INTERNAL_SERROR		6	/* data[0] = ESR_EL2 */
+#define AXVCPU_INTERNAL_FIQ		7
+
+/* Access flags of a nested page fault (the seeds' MappingFlags). */
+#define AXVCPU_ACCESS_READ	(1U << 0)
+#define AXVCPU_ACCESS_WRITE	(1U << 1)
+#define AXVCPU_ACCESS_EXECUTE	(1U << 2)
+
+/* System-down types. */
+#define AXVCPU_SYSTEM_DOWN_OFF		0
+#define AXVCPU_SYSTEM_DOWN_RESET	1
+#define AXVCPU_SYSTEM_DOWN_CRASH	2	/* x86 triple fault */
+
+/* Built-in exits counted in axvcpu_run.stats.builtin[]. */
+#define AXVCPU_BUILTIN_EXT_INTR		0
+#define AXVCPU_BUILTIN_CPUID		1
+#define AXVCPU_BUILTIN_XSETBV		2
+#define AXVCPU_BUILTIN_CR_ACCESS	3
+#define AXVCPU_BUILTIN_INTR_WINDOW	4
+#define AXVCPU_BUILTIN_PREEMPT_TIMER	5
+#define AXVCPU_BUILTIN_PSCI		6
+#define AXVCPU_BUILTIN_SGI_READ		7
+#define AXVCPU_BUILTIN_WFE		8
+#define AXVCPU_BUILTIN_MSR		9
+#define AXVCPU_BUILTIN_APIC		10
+#define AXVCPU_BUILTIN_EXCEPTION	11
+#define AXVCPU_BUILTIN_NR		16
+
+/**
+ * struct axvcpu_run_stats - exit counters of one vcpu, updated by the module.
+ * @entries: guest entries.
+ * @exits: exits to userspace, by AXVCPU_EXIT_* reason.
+ * @builtin: exits handled inside the module, by AXVCPU_BUILTIN_*.
+ */
+struct axvcpu_run_stats {
+	__u64 entries;
+	__u64 exits[24];
+	__u64 builtin[AXVCPU_BUILTIN_NR];
+};
+
+/**
+ * struct axvcpu_run - shared between the module and the VMM (mmap of a
+ * vcpu fd, AXVCPU_RUN_SIZE bytes).
+ * @immediate_exit: VMM -> module.  Non-zero: the next AXVCPU_RUN completes
+ *	the previous exit and returns -EINTR with AXVCPU_EXIT_INTR without
+ *	entering the guest.
+ * @pad0: reserved.
+ * @exit_reason: module -> VMM, an AXVCPU_EXIT_* value.
+ * @hw_reason: raw hardware reason of the exit (VMX basic exit reason with
+ *	its flag bits / ESR_EL2).
+ * @hw_qualification: VMX exit qualification / FAR_EL2.
+ * @hw_extra: VM-instruction error / HPFAR_EL2.
+ * @hw_rip: guest RIP / PC at the exit.
+ * @reserved: reserved.
+ * @hypercall: AXVCPU_EXIT_HYPERCALL.  @hypercall.nr is RAX / x0,
+ *	@hypercall.args are RDI, RSI, RDX, RCX, R8, R9 / x1..x6, and
+ *	@hypercall.ret (preset to -ENOSYS) goes to RAX / x0 on the next RUN.
+ * @mmio: AXVCPU_EXIT_MMIO_READ / _WRITE.  @mmio.addr, @mmio.width (bytes),
+ *	@mmio.reg (destination or source GPR), @mmio.reg_width (bytes),
+ *	@mmio.sign_ext, @mmio.data (write: the value; read: the VMM puts the
+ *	value here, applied with width, sign extension and reg_width).
+ * @sysreg: AXVCPU_EXIT_SYSREG_READ / _WRITE.  @sysreg.addr is the MSR index
+ *	(x86) or the ESR ISS encoding (arm64), @sysreg.reg the GPR, @sysreg.value
+ *	the written value or the VMM's answer to a read.
+ * @io: AXVCPU_EXIT_IO_READ / _WRITE.  @io.port, @io.width (1, 2 or 4),
+ *	@io.data (write: the value; read: the VMM's answer).
+ * @npf: AXVCPU_EXIT_NESTED_PAGE_FAULT.  @npf.gpa and @npf.access
+ *	(AXVCPU_ACCESS_* flags).
+ * @cpu_up: AXVCPU_EXIT_CPU_UP.  @cpu_up.target_cpu (MPIDR affinity / APIC
+ *	ID), @cpu_up.entry, @cpu_up.arg (arm64 context id).
+ * @cpu_down: AXVCPU_EXIT_CPU_DOWN.  @cpu_down.state.
+ * @system_down: AXVCPU_EXIT_SYSTEM_DOWN.  @system_down.type
+ *	(AXVCPU_SYSTEM_DOWN_*).
+ * @send_ipi: AXVCPU_EXIT_SEND_IPI, fields as the seeds' SendIPI.
+ * @fail_entry: AXVCPU_EXIT_FAIL_ENTRY.  @fail_entry.reason is the hardware
+ *	entry-failure reason, @fail_entry.qualification its qualification.
+ * @internal: AXVCPU_EXIT_INTERNAL_ERROR.  @internal.suberror is an
+ *	AXVCPU_INTERNAL_* code, @internal.data[@internal.ndata] raw values.
+ * @external_interrupt: AXVCPU_EXIT_EXTERNAL_INTERRUPT.
+ * @padding: keeps the union at 256 bytes.
+ * @stats: exit counters.
+ */
+struct axvcpu_run {
+	__u8 immediate_exit;
+	__u8 pad0[3];
+	__u32 exit_reason;
+	__u64 hw_reason;
+	__u64 hw_qualification;
+	__u64 hw_extra;
+	__u64 hw_rip;
+	__u64 reserved[3];
+	union {
+		struct {
+			__u64 nr;
+			__u64 args[6];
+			__s64 ret;
+		} hypercall;
+		struct {
+			__u64 addr;
+			__u32 width;
+			__u32 reg;
+			__u32 reg_width;
+			__u8 is_write;
+			__u8 sign_ext;
+			__u8 pad[2];
+			__u64 data;
+		} mmio;
+		struct {
+			__u64 addr;
+			__u32 reg;
+			__u8 is_write;
+			__u8 pad[3];
+			__u64 value;
+		} sysreg;
+		struct {
+			__u16 port;
+			__u8 width;
+			__u8 is_write;
+			__u32 pad;
+			__u64 data;
+		} io;
+		struct {
+			__u64 gpa;
+			__u64 access;
+		} npf;
+		struct {
+			__u64 target_cpu;
+			__u64 entry;
+			__u64 arg;
+		} cpu_up;
+		struct {
+			__u64 state;
+		} cpu_down;
+		struct {
+			__u64 type;
+		} system_down;
+		struct {
+			__u64 target_cpu;
+			__u64 target_cpu_aux;
+			__u8 send_to_all;
+			__u8 send_to_self;
+			__u8 pad[6];
+			__u64 vector;
+		} send_ipi;
+		struct {
+			__u64 reason;
+			__u64 qualification;
+		} fail_entry;
+		struct {
+			__u32 suberror;
+			__u32 ndata;
+			__u64 data[8];
+		} internal;
+		struct {
+			__u64 vector;
+		} external_interrupt;
+		__u8 padding[256];
+	};
+	struct axvcpu_run_stats stats;
+};
+
+#define AXVCPU_RUN_SIZE		4096
+
+/* System fd. */
+#define AXVCPU_GET_API_VERSION	_IO(AXVCPUIO, 0x00)
+#define AXVCPU_CHECK_EXTENSION	_IO(AXVCPUIO, 0x01)
+#define AXVCPU_CREATE_VM	_IO(AXVCPUIO, 0x02)
+
+/* VM fd. */
+#define AXVCPU_SET_MEMORY_REGION _IOW(AXVCPUIO, 0x10, struct axvcpu_memory_region)
+#define AXVCPU_CREATE_VCPU	_IOW(AXVCPUIO, 0x11, struct axvcpu_vcpu_create)
+
+/* vcpu fd: the seeds' life cycle. */
+#define AXVCPU_SETUP		_IOW(AXVCPUIO, 0x20, struct axvcpu_vcpu_setup)
+#define AXVCPU_BIND		_IO(AXVCPUIO, 0x21)
+#define AXVCPU_UNBIND		_IO(AXVCPUIO, 0x22)
+#define AXVCPU_RUN		_IO(AXVCPUIO, 0x23)
+#define AXVCPU_GET_STATE	_IOR(AXVCPUIO, 0x24, __u32)
+
+/* vcpu fd: registers and events. */
+#define AXVCPU_SET_GPR		_IOW(AXVCPUIO, 0x30, struct axvcpu_gpr)
+#define AXVCPU_GET_GPR		_IOWR(AXVCPUIO, 0x31, struct axvcpu_gpr)
+#define AXVCPU_SET_RETURN_VALUE	_IOW(AXVCPUIO, 0x32, __u64)
+#define AXVCPU_INJECT_INTERRUPT	_IOW(AXVCPUIO, 0x33, struct axvcpu_interrupt)
+
+/* vcpu fd: whole register files, per architecture. */
+#define AXVCPU_GET_X86_REGS	_IOR(AXVCPUIO, 0x40, struct axvcpu_x86_regs)
+#define AXVCPU_SET_X86_REGS	_IOW(AXVCPUIO, 0x41, struct axvcpu_x86_regs)
+#define AXVCPU_GET_X86_SREGS	_IOR(AXVCPUIO, 0x42, struct axvcpu_x86_sregs)
+#define AXVCPU_SET_X86_SREGS	_IOW(AXVCPUIO, 0x43, struct axvcpu_x86_sregs)
+#define AXVCPU_GET_ARM64_REGS	_IOR(AXVCPUIO, 0x48, struct axvcpu_arm64_regs)
+#define AXVCPU_SET_ARM64_REGS	_IOW(AXVCPUIO, 0x49, struct axvcpu_arm64_regs)
+
+#endif /* _UAPI_AXVCPU_H */
