@@ -46,7 +46,11 @@ bool axvcpu_arch_hardware_is_enabled(void);
 /* Capabilities the arch answers (AXVCPU_CAP_MAX_GPA_BITS...); 0 if unknown. */
 long axvcpu_arch_check_extension(long cap);
 
-/* VM: nested page tables (EPT / stage 2). */
+/*
+ * VM: nested page tables (EPT / stage 2).  axvcpu_arch_vm_unmap() must
+ * leave no stale translation on any CPU when it returns (the pages are
+ * unpinned right after it).
+ */
 int axvcpu_arch_vm_init(struct axvcpu_vm *vm);
 void axvcpu_arch_vm_destroy(struct axvcpu_vm *vm);
 int axvcpu_arch_vm_map(struct axvcpu_vm *vm, const struct axvcpu_memslot *slot);
@@ -81,7 +85,9 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu);
  *
  * Reads the answer from vcpu->run (mmio.data, io.data, sysreg.value,
  * hypercall.ret) and applies it with width, sign extension and register
- * width.
+ * width.  The run page is writable by userspace at any time: the target
+ * register, width and sign extension must come from the backend's own copy
+ * of the decoded exit, never from vcpu->run.
  *
  * Return: 0 or a negative errno.
  */

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/mm_types.h>
 #include <uapi/axvcpu.h>
 
@@ -38,7 +39,9 @@ struct axvcpu_memslot {
 /**
  * struct axvcpu_vm - a virtual machine.
  * @refcount: one for the VM fd, one per vcpu.
- * @lock: protects @slots, @vcpus and the nested page tables.
+ * @lock: serializes changes of @slots and @vcpus (a mutex: pinning sleeps).
+ * @slots_lock: held, besides @lock, while @slots changes; backends take it
+ *	(through axvcpu_gpa_to_page()) to look a slot up from any context.
  * @mm: the address space of the process that created the VM.
  * @slots: memory slots.
  * @vcpus: vcpus by id; an entry is cleared when its vcpu is freed.
@@ -47,6 +50,7 @@ struct axvcpu_memslot {
 struct axvcpu_vm {
 	refcount_t refcount;
 	struct mutex lock;
+	spinlock_t slots_lock;
 	struct mm_struct *mm;
 	struct axvcpu_memslot slots[AXVCPU_MAX_MEMSLOTS];
 	struct axvcpu_vcpu *vcpus[AXVCPU_MAX_VCPUS];
@@ -72,13 +76,17 @@ struct axvcpu_vcpu {
 	struct mutex mutex;
 	struct axvcpu_run *run;
 	u32 pending_exit;
-	struct task_struct *task;
+	struct task_struct __rcu *task;
 	void *arch;
 };
 
-const struct axvcpu_memslot *axvcpu_gpa_to_slot(struct axvcpu_vm *vm,
-						u64 gpa);
+/* Guest memory access for backends (instruction fetch, page walks...). */
 struct page *axvcpu_gpa_to_page(struct axvcpu_vm *vm, u64 gpa, bool write);
+int axvcpu_read_guest(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len);
+int axvcpu_write_guest(struct axvcpu_vm *vm, u64 gpa, const void *buf,
+		       size_t len);
+
+/* Make a vcpu that is inside RUN leave the guest and look at its queues. */
 void axvcpu_vcpu_kick(struct axvcpu_vcpu *vcpu);
 
 #endif /* _AXVCPU_CORE_H */

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Declarations shared by the generic core files (vcpu_core.c, vcpu_mem.c,
+ * vcpu_percpu.c).  Backends do not include this.
+ */
+#ifndef _AXVCPU_INTERNAL_H
+#define _AXVCPU_INTERNAL_H
+
+#include "axvcpu_core.h"
+
+/* vcpu_mem.c */
+int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
+				const struct axvcpu_memory_region *m);
+void axvcpu_vm_free_slots(struct axvcpu_vm *vm);
+
+/* vcpu_percpu.c */
+int axvcpu_percpu_init(bool enable_now);
+void axvcpu_percpu_exit(void);
+int axvcpu_percpu_get(void);
+void axvcpu_percpu_put(void);
+
+#endif /* _AXVCPU_INTERNAL_H */

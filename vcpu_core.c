@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The arch-independent heart of axvcpu.
+ *
+ * The misc device /dev/axvcpu, the VM and vcpu objects and their file
+ * descriptors, the seeds' vcpu state machine, ioctl dispatch and the run
+ * loop.  Everything that touches the hardware is behind axvcpu_arch_*()
+ * (include/axvcpu_arch.h), implemented by vmx/ or arm64/.
+ *
+ * Object lifetimes: the VM fd and every vcpu fd hold a reference on the VM;
+ * a vcpu lives as long as its fd (an mmap of the run page holds the fd).
+ * Every file's fops name THIS_MODULE, so the module cannot go away while
+ * any of them is open.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "axvcpu_arch.h"
+#include "axvcpu_internal.h"
+
+static bool enable_at_load;
+module_param(enable_at_load, bool, 0444);
+MODULE_PARM_DESC(enable_at_load,
+		 "Turn hardware virtualization on at load, not at the first VM");
+
+static const char * const state_names[] = {
+	[AXVCPU_STATE_INVALID] = "Invalid",
+	[AXVCPU_STATE_CREATED] = "Created",
+	[AXVCPU_STATE_FREE] = "Free",
+	[AXVCPU_STATE_READY] = "Ready",
+	[AXVCPU_STATE_RUNNING] = "Running",
+	[AXVCPU_STATE_BLOCKED] = "Blocked",
+};
+
+/* ------------------------------------------------------------------ VM */
+
+static void vm_get(struct axvcpu_vm *vm)
+{
+	refcount_inc(&vm->refcount);
+}
+
+static void vm_put(struct axvcpu_vm *vm)
+{
+	if (!refcount_dec_and_test(&vm->refcount))
+		return;
+	/* No vcpu and no fd is left: no guest can run any more. */
+	axvcpu_arch_vm_destroy(vm);
+	axvcpu_vm_free_slots(vm);
+	mmdrop(vm->mm);
+	kfree(vm);
+	axvcpu_percpu_put();
+}
+
+/* ---------------------------------------------------------------- vcpu */
+
+/*
+ * The seeds' with_state_transition() (AX-29): from the wrong state the
+ * vcpu becomes Invalid; a failed step leaves it Invalid too.
+ */
+static int vcpu_check_state(struct axvcpu_vcpu *vcpu, u32 from,
+			    const char *op)
+{
+	u32 state = vcpu->state;
+
+	if (state == from)
+		return 0;
+	WRITE_ONCE(vcpu->state, AXVCPU_STATE_INVALID);
+	pr_info_ratelimited("vcpu %u: %s in state %s, expected %s: vcpu is now Invalid\n",
+			    vcpu->id, op, state_names[state], state_names[from]);
+	return -EBADFD;
+}
+
+static void vcpu_finish(struct axvcpu_vcpu *vcpu, int r, u32 to)
+{
+	WRITE_ONCE(vcpu->state, r ? AXVCPU_STATE_INVALID : to);
+}
+
+static int vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
+{
+	struct axvcpu_vcpu_setup cfg;
+	int r;
+
+	if (copy_from_user(&cfg, argp, sizeof(cfg)))
+		return -EFAULT;
+	if (cfg.flags || cfg.reserved)
+		return -EINVAL;
+	r = vcpu_check_state(vcpu, AXVCPU_STATE_CREATED, "SETUP");
+	if (r)
+		return r;
+	r = axvcpu_arch_vcpu_setup(vcpu, &cfg);
+	vcpu_finish(vcpu, r, AXVCPU_STATE_FREE);
+	return r;
+}
+
+static int vcpu_bind(struct axvcpu_vcpu *vcpu)
+{
+	int r = vcpu_check_state(vcpu, AXVCPU_STATE_FREE, "BIND");
+
+	if (r)
+		return r;
+	r = axvcpu_arch_vcpu_bind(vcpu);
+	vcpu_finish(vcpu, r, AXVCPU_STATE_READY);
+	return r;
+}
+
+static int vcpu_unbind(struct axvcpu_vcpu *vcpu)
+{
+	int r = vcpu_check_state(vcpu, AXVCPU_STATE_READY, "UNBIND");
+
+	if (r)
+		return r;
+	r = axvcpu_arch_vcpu_unbind(vcpu);
+	vcpu_finish(vcpu, r, AXVCPU_STATE_FREE);
+	return r;
+}
+
+/* Exits whose answer the next RUN writes back into the guest. */
+static bool exit_needs_completion(u32 reason)
+{
+	switch (reason) {
+	case AXVCPU_EXIT_HYPERCALL:
+	case AXVCPU_EXIT_MMIO_READ:
+	case AXVCPU_EXIT_IO_READ:
+	case AXVCPU_EXIT_SYSREG_READ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int vcpu_run_loop(struct axvcpu_vcpu *vcpu)
+{
+	struct axvcpu_run *run = vcpu->run;
+	int r;
+
+	for (;;) {
+		/*
+		 * Checked before every entry: a signal sent, or immediate_exit
+		 * set, while the guest ran is seen here after the exit it
+		 * caused (the kick or the host interrupt).
+		 */
+		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
+			run->exit_reason = AXVCPU_EXIT_INTR;
+			return -EINTR;
+		}
+		cond_resched();
+		run->stats.entries++;
+		r = axvcpu_arch_vcpu_run(vcpu);
+		if (r != AXVCPU_RUN_CONTINUE)
+			return r;
+	}
+}
+
+static int vcpu_run(struct axvcpu_vcpu *vcpu)
+{
+	struct axvcpu_run *run = vcpu->run;
+	u32 pending, reason;
+	int r;
+
+	r = vcpu_check_state(vcpu, AXVCPU_STATE_READY, "RUN");
+	if (r)
+		return r;
+	WRITE_ONCE(vcpu->state, AXVCPU_STATE_RUNNING);
+
+	pending = vcpu->pending_exit;
+	vcpu->pending_exit = AXVCPU_EXIT_NOTHING;
+	if (pending != AXVCPU_EXIT_NOTHING) {
+		r = axvcpu_arch_vcpu_complete(vcpu, pending);
+		if (r)
+			goto out;
+	}
+
+	rcu_assign_pointer(vcpu->task, current);
+	r = vcpu_run_loop(vcpu);
+	rcu_assign_pointer(vcpu->task, NULL);
+
+	if (r == AXVCPU_RUN_EXIT) {
+		reason = READ_ONCE(run->exit_reason);
+		if (exit_needs_completion(reason))
+			vcpu->pending_exit = reason;
+		if (reason < ARRAY_SIZE(run->stats.exits))
+			run->stats.exits[reason]++;
+	} else if (r == -EINTR) {
+		run->stats.exits[AXVCPU_EXIT_INTR]++;
+	}
+out:
+	/* A signal is not a failure of the vcpu; anything else is. */
+	vcpu_finish(vcpu, r == -EINTR ? 0 : r, AXVCPU_STATE_READY);
+	return r;
+}
+
+static int vcpu_set_gpr(struct axvcpu_vcpu *vcpu, void __user *argp)
+{
+	struct axvcpu_gpr gpr;
+	int r;
+
+	if (copy_from_user(&gpr, argp, sizeof(gpr)))
+		return -EFAULT;
+	if (gpr.pad)
+		return -EINVAL;
+	r = axvcpu_arch_vcpu_set_gpr(vcpu, gpr.index, gpr.value);
+	/* The VMM answered a read the seeds' way: nothing left to complete. */
+	if (!r && vcpu->pending_exit != AXVCPU_EXIT_HYPERCALL)
+		vcpu->pending_exit = AXVCPU_EXIT_NOTHING;
+	return r;
+}
+
+static int vcpu_get_gpr(struct axvcpu_vcpu *vcpu, void __user *argp)
+{
+	struct axvcpu_gpr gpr;
+	int r;
+
+	if (copy_from_user(&gpr, argp, sizeof(gpr)))
+		return -EFAULT;
+	if (gpr.pad)
+		return -EINVAL;
+	r = axvcpu_arch_vcpu_get_gpr(vcpu, gpr.index, &gpr.value);
+	if (r)
+		return r;
+	return copy_to_user(argp, &gpr, sizeof(gpr)) ? -EFAULT : 0;
+}
+
+static int vcpu_set_return_value(struct axvcpu_vcpu *vcpu, void __user *argp)
+{
+	u64 val;
+
+	if (copy_from_user(&val, argp, sizeof(val)))
+		return -EFAULT;
+	axvcpu_arch_vcpu_set_return_value(vcpu, val);
+	if (vcpu->pending_exit == AXVCPU_EXIT_HYPERCALL)
+		vcpu->pending_exit = AXVCPU_EXIT_NOTHING;
+	return 0;
+}
+
+static int vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, void __user *argp)
+{
+	struct axvcpu_interrupt irq;
+	int r;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (irq.flags & ~(AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE))
+		return -EINVAL;
+	if (irq.pad)
+		return -EINVAL;
+	r = axvcpu_arch_vcpu_inject_interrupt(vcpu, &irq);
+	if (!r)
+		axvcpu_vcpu_kick(vcpu);
+	return r;
+}
+
+/**
+ * axvcpu_vcpu_kick - make a vcpu in RUN leave the guest soon.
+ * @vcpu: the vcpu.
+ *
+ * The interrupt that kick_process() sends forces an exit; the run loop then
+ * sees signals and immediate_exit, and the backend its interrupt queue.
+ * Usable from any context.
+ */
+void axvcpu_vcpu_kick(struct axvcpu_vcpu *vcpu)
+{
+	struct task_struct *task;
+
+	rcu_read_lock();
+	task = rcu_dereference(vcpu->task);
+	if (task && task != current)
+		kick_process(task);
+	rcu_read_unlock();
+}
+
+static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct axvcpu_vcpu *vcpu = file->private_data;
+	void __user *argp = (void __user *)arg;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+
+	/* These two never wait for a RUN in progress. */
+	switch (cmd) {
+	case AXVCPU_GET_STATE:
+		return put_user(READ_ONCE(vcpu->state), (u32 __user *)argp);
+	case AXVCPU_INJECT_INTERRUPT:
+		return vcpu_inject_interrupt(vcpu, argp);
+	}
+
+	/* One thread at a time uses a vcpu; RUN holds it for its whole run. */
+	if (!mutex_trylock(&vcpu->mutex))
+		return -EBUSY;
+
+	switch (cmd) {
+	case AXVCPU_SETUP:
+		r = vcpu_setup(vcpu, argp);
+		break;
+	case AXVCPU_BIND:
+		r = vcpu_bind(vcpu);
+		break;
+	case AXVCPU_UNBIND:
+		r = vcpu_unbind(vcpu);
+		break;
+	case AXVCPU_RUN:
+		r = arg ? -EINVAL : vcpu_run(vcpu);
+		break;
+	case AXVCPU_SET_GPR:
+		r = vcpu_set_gpr(vcpu, argp);
+		break;
+	case AXVCPU_GET_GPR:
+		r = vcpu_get_gpr(vcpu, argp);
+		break;
+	case AXVCPU_SET_RETURN_VALUE:
+		r = vcpu_set_return_value(vcpu, argp);
+		break;
+	default:
+		r = axvcpu_arch_vcpu_ioctl(vcpu, cmd, argp);
+		break;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct axvcpu_vcpu *vcpu = file->private_data;
+
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	return vm_insert_page(vma, vma->vm_start, virt_to_page(vcpu->run));
+}
+
+static int vcpu_release(struct inode *inode, struct file *file)
+{
+	struct axvcpu_vcpu *vcpu = file->private_data;
+	struct axvcpu_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->lock);
+	vm->vcpus[vcpu->id] = NULL;
+	mutex_unlock(&vm->lock);
+
+	axvcpu_arch_vcpu_destroy(vcpu);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+	vm_put(vm);
+	return 0;
+}
+
+static const struct file_operations vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = vcpu_release,
+	.unlocked_ioctl = vcpu_ioctl,
+	.mmap = vcpu_mmap,
+	.llseek = noop_llseek,
+};
+
+static int vm_create_vcpu(struct axvcpu_vm *vm, void __user *argp)
+{
+	struct axvcpu_vcpu_create cfg;
+	struct axvcpu_vcpu *vcpu;
+	int r;
+
+	if (copy_from_user(&cfg, argp, sizeof(cfg)))
+		return -EFAULT;
+	if (cfg.flags)
+		return -EINVAL;
+	if (cfg.vcpu_id >= AXVCPU_MAX_VCPUS)
+		return -EINVAL;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run) {
+		r = -ENOMEM;
+		goto out_free_vcpu;
+	}
+	vcpu->vm = vm;
+	vcpu->id = cfg.vcpu_id;
+	vcpu->state = AXVCPU_STATE_CREATED;
+	mutex_init(&vcpu->mutex);
+
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[vcpu->id]) {
+		r = -EEXIST;
+		goto out_unlock;
+	}
+	r = axvcpu_arch_vcpu_create(vcpu, &cfg);
+	if (r)
+		goto out_unlock;
+
+	vm_get(vm);
+	r = anon_inode_getfd("axvcpu-vcpu", &vcpu_fops, vcpu,
+			     O_RDWR | O_CLOEXEC);
+	if (r < 0)
+		goto out_destroy;
+	vm->vcpus[vcpu->id] = vcpu;
+	mutex_unlock(&vm->lock);
+	return r;
+
+out_destroy:
+	/* The VM fd our caller came through still holds the VM. */
+	refcount_dec(&vm->refcount);
+	axvcpu_arch_vcpu_destroy(vcpu);
+out_unlock:
+	mutex_unlock(&vm->lock);
+	free_page((unsigned long)vcpu->run);
+out_free_vcpu:
+	kfree(vcpu);
+	return r;
+}
+
+static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct axvcpu_vm *vm = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (cmd) {
+	case AXVCPU_SET_MEMORY_REGION: {
+		struct axvcpu_memory_region m;
+
+		if (copy_from_user(&m, argp, sizeof(m)))
+			return -EFAULT;
+		return axvcpu_vm_set_memory_region(vm, &m);
+	}
+	case AXVCPU_CREATE_VCPU:
+		return vm_create_vcpu(vm, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int vm_release(struct inode *inode, struct file *file)
+{
+	vm_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations vm_fops = {
+	.owner = THIS_MODULE,
+	.release = vm_release,
+	.unlocked_ioctl = vm_ioctl,
+	.llseek = noop_llseek,
+};
+
+/* -------------------------------------------------------------- system */
+
+static int create_vm(unsigned long arg)
+{
+	struct axvcpu_vm *vm;
+	int r;
+
+	if (arg)
+		return -EINVAL;
+
+	r = axvcpu_percpu_get();
+	if (r)
+		return r;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm) {
+		r = -ENOMEM;
+		goto out_put_percpu;
+	}
+	refcount_set(&vm->refcount, 1);
+	mutex_init(&vm->lock);
+	spin_lock_init(&vm->slots_lock);
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
+
+	r = axvcpu_arch_vm_init(vm);
+	if (r)
+		goto out_free_vm;
+
+	r = anon_inode_getfd("axvcpu-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (r < 0)
+		goto out_destroy;
+	return r;
+
+out_destroy:
+	axvcpu_arch_vm_destroy(vm);
+out_free_vm:
+	mmdrop(vm->mm);
+	kfree(vm);
+out_put_percpu:
+	axvcpu_percpu_put();
+	return r;
+}
+
+static long check_extension(unsigned long cap)
+{
+	switch (cap) {
+	case AXVCPU_CAP_NR_VCPUS:
+		return AXVCPU_MAX_VCPUS;
+	case AXVCPU_CAP_NR_MEMSLOTS:
+		return AXVCPU_MAX_MEMSLOTS;
+	case AXVCPU_CAP_READONLY_MEM:
+	case AXVCPU_CAP_IMMEDIATE_EXIT:
+		return 1;
+	case AXVCPU_CAP_RUN_SIZE:
+		return PAGE_SIZE;
+	default:
+		return cap > LONG_MAX ? 0 : axvcpu_arch_check_extension(cap);
+	}
+}
+
+static long dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case AXVCPU_GET_API_VERSION:
+		return arg ? -EINVAL : AXVCPU_API_VERSION;
+	case AXVCPU_CHECK_EXTENSION:
+		return check_extension(arg);
+	case AXVCPU_CREATE_VM:
+		return create_vm(arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = dev_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice axvcpu_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "axvcpu",
+	.fops = &dev_fops,
+	.mode = 0600,
+};
+
+static int __init axvcpu_init(void)
+{
+	const char *why;
+	int err = -ENODEV;
+	int r;
+
+	BUILD_BUG_ON(sizeof(struct axvcpu_run) > AXVCPU_RUN_SIZE);
+	BUILD_BUG_ON(AXVCPU_RUN_SIZE > PAGE_SIZE);
+
+	why = axvcpu_arch_hardware_supported(&err);
+	if (why) {
+		pr_err("not loading: %s\n", why);
+		return err;
+	}
+	r = axvcpu_arch_init();
+	if (r)
+		return r;
+	r = axvcpu_percpu_init(enable_at_load);
+	if (r)
+		goto out_arch;
+	r = misc_register(&axvcpu_dev);
+	if (r)
+		goto out_percpu;
+	pr_info("ready (API version %d)\n", AXVCPU_API_VERSION);
+	return 0;
+
+out_percpu:
+	if (enable_at_load)
+		axvcpu_percpu_put();
+	axvcpu_percpu_exit();
+out_arch:
+	axvcpu_arch_exit();
+	return r;
+}
+
+static void __exit axvcpu_exit(void)
+{
+	misc_deregister(&axvcpu_dev);
+	if (enable_at_load)
+		axvcpu_percpu_put();
+	axvcpu_percpu_exit();
+	axvcpu_arch_exit();
+}
+
+module_init(axvcpu_init);
+module_exit(axvcpu_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The axvcpu developers");
+MODULE_DESCRIPTION("Hardware virtual CPUs for a userspace VMM (ArceOS vCPU layer on Linux)");
