@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest layout and guest code shared by the tests.  Guest code is assembly
+ * in the test binary between NAME_start and NAME_end labels; the host copies
+ * those bytes into guest memory at GUEST_ENTRY.
+ *
+ * x86_64: the seeds' default start is real mode, CS base 0, unrestricted
+ * guest: code at 0x1000 in a slot at gpa 0, data addressed with DS = 0.
+ * arm64: EL1h, MMU off, code at the start of a slot at IPA 0x40000000.
+ */
+#ifndef SELFTEST_GUEST_H
+#define SELFTEST_GUEST_H
+
+#include <stddef.h>
+
+#if defined(__x86_64__)
+#define GUEST_MEM_GPA		0x0ULL
+#define GUEST_ENTRY		0x1000ULL
+#define GPR_RET			0	/* rax */
+#define GPR_SCRATCH		3	/* rbx */
+#define GPR_MAX			15
+#elif defined(__aarch64__)
+#define GUEST_MEM_GPA		0x40000000ULL
+#define GUEST_ENTRY		0x40000000ULL
+#define GPR_RET			0	/* x0 */
+#define GPR_SCRATCH		19	/* x19 */
+#define GPR_MAX			31	/* xzr */
+#else
+#error "unsupported architecture"
+#endif
+
+#define GUEST_MEM_SIZE		0x10000ULL
+#define GUEST_DATA_OFF		0x8000ULL	/* data page, offset in the slot */
+#define GUEST_DATA_GPA		(GUEST_MEM_GPA + GUEST_DATA_OFF)
+
+/* Hypercall numbers the lib guests use (none is a PSCI function id). */
+#define HCALL_LOOP_NR		0x4c4f4f	/* guest_hcall_loop */
+
+#define GUEST_CODE(name)						\
+	extern const unsigned char name##_start[], name##_end[]
+#define GUEST_CODE_LEN(name)	((size_t)(name##_end - name##_start))
+
+/* Loops forever without exiting (x86: jmp .; arm64: b .). */
+GUEST_CODE(guest_spin);
+/* Loops forever making hypercall HCALL_LOOP_NR; every RUN exits HYPERCALL. */
+GUEST_CODE(guest_hcall_loop);
+/* Counts in GPR_SCRATCH from 1 and ucall(SYNC, count) each time. */
+GUEST_CODE(guest_ucall_counter);
+
+#endif /* SELFTEST_GUEST_H */

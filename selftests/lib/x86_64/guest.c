@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86_64 guests shared by the tests: real mode (.code16), copied to
+ * GUEST_ENTRY.  In .code16 the assembler adds the operand-size prefix to
+ * every 32-bit register operand.
+ */
+#include "guest.h"
+#include "ucall.h"
+
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".code16\n"
+
+    ".global guest_spin_start, guest_spin_end\n"
+    "guest_spin_start:\n"
+    "1:	jmp 1b\n"
+    "guest_spin_end:\n"
+
+    ".global guest_hcall_loop_start, guest_hcall_loop_end\n"
+    "guest_hcall_loop_start:\n"
+    "1:	mov $" __stringify(HCALL_LOOP_NR) ", %eax\n"
+    "	vmcall\n"
+    "	jmp 1b\n"
+    "guest_hcall_loop_end:\n"
+
+    ".global guest_ucall_counter_start, guest_ucall_counter_end\n"
+    "guest_ucall_counter_start:\n"
+    "	xor %ebx, %ebx\n"
+    "1:	inc %ebx\n"
+    GUEST_UCALL_ASM(UCALL_SYNC, "%ebx")
+    "	jmp 1b\n"
+    "guest_ucall_counter_end:\n"
+
+    ".code64\n"
+    ".popsection\n");

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libaxvm - a thin userspace library over the axvcpu ABI.  See libaxvm.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "libaxvm.h"
+
+/* ioctl() wrapper: the result, or -errno. */
+static long xioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	long r = ioctl(fd, cmd, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+int axvm_open(const char *path)
+{
+	int fd = open(path ? path : AXVM_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int axvm_api_version(int sys_fd)
+{
+	return xioctl(sys_fd, AXVCPU_GET_API_VERSION, 0);
+}
+
+long axvm_check_extension(int sys_fd, unsigned long cap)
+{
+	return xioctl(sys_fd, AXVCPU_CHECK_EXTENSION, cap);
+}
+
+int axvm_vm_create(struct axvm_vm *vm, int sys_fd)
+{
+	long r = xioctl(sys_fd, AXVCPU_CREATE_VM, 0);
+
+	vm->sys_fd = sys_fd;
+	vm->fd = r < 0 ? -1 : (int)r;
+	return r < 0 ? (int)r : 0;
+}
+
+void axvm_vm_close(struct axvm_vm *vm)
+{
+	if (vm->fd >= 0)
+		close(vm->fd);
+	vm->fd = -1;
+}
+
+int axvm_set_memory_region(struct axvm_vm *vm, __u32 slot, __u32 flags,
+			   __u64 gpa, __u64 size, void *hva)
+{
+	struct axvcpu_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (__u64)(unsigned long)hva,
+	};
+
+	return xioctl(vm->fd, AXVCPU_SET_MEMORY_REGION, (unsigned long)&r);
+}
+
+/* Page-aligned, zeroed, private anonymous memory for guest RAM; NULL on error. */
+void *axvm_mem_alloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void axvm_mem_free(void *hva, size_t size)
+{
+	if (hva)
+		munmap(hva, size);
+}
+
+int axvm_vcpu_map_run(struct axvm_vcpu *vcpu)
+{
+	void *p = mmap(NULL, AXVCPU_RUN_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, vcpu->fd, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	vcpu->run = p;
+	return 0;
+}
+
+/*
+ * Create vcpu @id (zero create config when @cfg is NULL) and map its run
+ * struct.  On failure nothing is left open.
+ */
+int axvm_vcpu_create(struct axvm_vm *vm, struct axvm_vcpu *vcpu, __u32 id,
+		     const struct axvcpu_vcpu_create *cfg)
+{
+	struct axvcpu_vcpu_create c;
+	long r;
+
+	if (cfg)
+		c = *cfg;
+	else
+		memset(&c, 0, sizeof(c));
+	c.vcpu_id = id;
+
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->run = NULL;
+	r = xioctl(vm->fd, AXVCPU_CREATE_VCPU, (unsigned long)&c);
+	if (r < 0) {
+		vcpu->fd = -1;
+		return r;
+	}
+	vcpu->fd = r;
+	r = axvm_vcpu_map_run(vcpu);
+	if (r < 0) {
+		int e = errno;
+
+		close(vcpu->fd);
+		vcpu->fd = -1;
+		errno = e;
+	}
+	return r;
+}
+
+void axvm_vcpu_close(struct axvm_vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, AXVCPU_RUN_SIZE);
+	vcpu->run = NULL;
+	if (vcpu->fd >= 0)
+		close(vcpu->fd);
+	vcpu->fd = -1;
+}
+
+int axvm_vcpu_setup(struct axvm_vcpu *vcpu, __u64 entry,
+		    const struct axvcpu_vcpu_setup *cfg)
+{
+	struct axvcpu_vcpu_setup s;
+
+	if (cfg)
+		s = *cfg;
+	else
+		memset(&s, 0, sizeof(s));
+	s.entry = entry;
+	return xioctl(vcpu->fd, AXVCPU_SETUP, (unsigned long)&s);
+}
+
+int axvm_vcpu_bind(struct axvm_vcpu *vcpu)
+{
+	return xioctl(vcpu->fd, AXVCPU_BIND, 0);
+}
+
+int axvm_vcpu_unbind(struct axvm_vcpu *vcpu)
+{
+	return xioctl(vcpu->fd, AXVCPU_UNBIND, 0);
+}
+
+int axvm_vcpu_run(struct axvm_vcpu *vcpu)
+{
+	return xioctl(vcpu->fd, AXVCPU_RUN, 0);
+}
+
+/* The AXVCPU_STATE_* value, or -errno. */
+int axvm_vcpu_get_state(struct axvm_vcpu *vcpu)
+{
+	__u32 state = ~0U;
+	long r = xioctl(vcpu->fd, AXVCPU_GET_STATE, (unsigned long)&state);
+
+	return r < 0 ? (int)r : (int)state;
+}
+
+int axvm_vcpu_set_gpr(struct axvm_vcpu *vcpu, __u32 index, __u64 value)
+{
+	struct axvcpu_gpr g = { .index = index, .value = value };
+
+	return xioctl(vcpu->fd, AXVCPU_SET_GPR, (unsigned long)&g);
+}
+
+int axvm_vcpu_get_gpr(struct axvm_vcpu *vcpu, __u32 index, __u64 *value)
+{
+	struct axvcpu_gpr g = { .index = index };
+	long r = xioctl(vcpu->fd, AXVCPU_GET_GPR, (unsigned long)&g);
+
+	if (r >= 0)
+		*value = g.value;
+	return r;
+}
+
+int axvm_vcpu_set_return_value(struct axvm_vcpu *vcpu, __u64 value)
+{
+	return xioctl(vcpu->fd, AXVCPU_SET_RETURN_VALUE, (unsigned long)&value);
+}
+
+int axvm_vcpu_inject(struct axvm_vcpu *vcpu, __u32 vector, __u32 flags,
+		     __u32 error_code)
+{
+	struct axvcpu_interrupt i = {
+		.vector = vector,
+		.flags = flags,
+		.error_code = error_code,
+	};
+
+	return xioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, (unsigned long)&i);
+}
+
+int axvm_vcpu_ioctl(struct axvm_vcpu *vcpu, unsigned long cmd, void *arg)
+{
+	return xioctl(vcpu->fd, cmd, (unsigned long)arg);
+}
+
+static const char *const exit_names[AXVCPU_EXIT_NR] = {
+	[AXVCPU_EXIT_NOTHING] = "NOTHING",
+	[AXVCPU_EXIT_HYPERCALL] = "HYPERCALL",
+	[AXVCPU_EXIT_MMIO_READ] = "MMIO_READ",
+	[AXVCPU_EXIT_MMIO_WRITE] = "MMIO_WRITE",
+	[AXVCPU_EXIT_SYSREG_READ] = "SYSREG_READ",
+	[AXVCPU_EXIT_SYSREG_WRITE] = "SYSREG_WRITE",
+	[AXVCPU_EXIT_IO_READ] = "IO_READ",
+	[AXVCPU_EXIT_IO_WRITE] = "IO_WRITE",
+	[AXVCPU_EXIT_EXTERNAL_INTERRUPT] = "EXTERNAL_INTERRUPT",
+	[AXVCPU_EXIT_NESTED_PAGE_FAULT] = "NESTED_PAGE_FAULT",
+	[AXVCPU_EXIT_HALT] = "HALT",
+	[AXVCPU_EXIT_CPU_UP] = "CPU_UP",
+	[AXVCPU_EXIT_CPU_DOWN] = "CPU_DOWN",
+	[AXVCPU_EXIT_SYSTEM_DOWN] = "SYSTEM_DOWN",
+	[AXVCPU_EXIT_SEND_IPI] = "SEND_IPI",
+	[AXVCPU_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+	[AXVCPU_EXIT_INTR] = "INTR",
+	[AXVCPU_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+};
+
+const char *axvm_exit_name(__u32 exit_reason)
+{
+	if (exit_reason < AXVCPU_EXIT_NR && exit_names[exit_reason])
+		return exit_names[exit_reason];
+	return "UNKNOWN";
+}
+
+static const char *const state_names[] = {
+	[AXVCPU_STATE_INVALID] = "Invalid",
+	[AXVCPU_STATE_CREATED] = "Created",
+	[AXVCPU_STATE_FREE] = "Free",
+	[AXVCPU_STATE_READY] = "Ready",
+	[AXVCPU_STATE_RUNNING] = "Running",
+	[AXVCPU_STATE_BLOCKED] = "Blocked",
+};
+
+const char *axvm_state_name(__u32 state)
+{
+	if (state < sizeof(state_names) / sizeof(state_names[0]))
+		return state_names[state];
+	return "UNKNOWN";
+}
