@@ -1,0 +1,250 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# boot.sh <x86_64|arm64> [options] - build axvcpu.ko, boot Debian's kernel in
+# the emulator (x86_64: Bochs with emulated VMX; arm64: QEMU TCG at EL2/VHE),
+# load nothing by itself, run a shell command as root in the guest, power off.
+#
+#   --cmd 'CMD'       guest command (default: insmod /axvcpu.ko && /selftests/run_all.sh)
+#   --cpus N          guest CPUs (default 2)
+#   --timeout S       wall-clock limit for the emulator (default x86_64 600, arm64 300)
+#   --with-kvm        x86_64: pack Debian's irqbypass/kvm/kvm-intel.ko into /kvm/;
+#                     '/kvm/load.sh' loads them (arm64: KVM is built in; no-op)
+#   --add SRC[:DST]   put file/dir SRC at DST in the guest (default /basename); repeatable
+#   --append 'ARGS'   extra kernel command-line arguments (e.g. initshell, kvm-arm.mode=none)
+#   --ko PATH|none    use this module instead of building build/<arch>/axvcpu.ko
+#   --no-build        do not run 'make module' (use what build/<arch>/axvcpu.ko is)
+#   --selftests       also 'make selftests ARCH=<arch>' first
+#   --shell           arm64 only: interactive guest shell on this terminal
+#   -q, --quiet       do not copy the console to stdout (it is still in console.log)
+#
+# Guest layout: /axvcpu.ko, /selftests/ (copy of build/<arch>/selftests/ if it
+# exists, without objects), /kvm/, --add files, /cmd.sh, busybox.  The guest
+# /init (guest-init.sh) prints AXVCPU-INIT-START, runs /cmd.sh, dumps the
+# kernel log written meanwhile (oops/WARN/BUG land in the console), prints
+# AXVCPU-INIT-DONE rc=<rc>, and powers off.
+#
+# Console: stdout and build/<arch>/console.log.  Exit status: the guest
+# command's rc after a clean power-off; 124 on timeout; 125 when the guest
+# did not finish cleanly (panic, no AXVCPU-INIT-DONE, emulator error); 2 when
+# the build or set-up failed.  Runs of the same arch are serialised (lock).
+set -euo pipefail
+RIG=boot
+. "$(dirname "$0")/lib.sh"
+
+usage() { sed -n '4,34p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -ge 1 ] || usage
+case "$1" in -h | --help) usage ;; esac
+ARCH=$(norm_arch "$1")
+shift
+CPUS=2 TIMEOUT= WITH_KVM=0 APPEND= KO= BUILD_MOD=1 BUILD_ST=0 SHELL_MODE=0 QUIET=0
+CMD='insmod /axvcpu.ko && /selftests/run_all.sh'
+ADDS=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--cmd) CMD=$2; shift ;;
+	--cpus) CPUS=$2; shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	--with-kvm) WITH_KVM=1 ;;
+	--add) ADDS+=("$2"); shift ;;
+	--append) APPEND="$APPEND $2"; shift ;;
+	--ko) KO=$2; shift ;;
+	--no-build) BUILD_MOD=0 ;;
+	--selftests) BUILD_ST=1 ;;
+	--shell) SHELL_MODE=1 ;;
+	-q | --quiet) QUIET=1 ;;
+	-h | --help) usage ;;
+	*) log "unknown option '$1'"; usage ;;
+	esac
+	shift
+done
+[[ "$CPUS" =~ ^[1-8]$ ]] || die "--cpus must be 1..8"
+: "${TIMEOUT:=${AXVCPU_TIMEOUT:-$([ "$ARCH" = x86_64 ] && echo 600 || echo 300)}}"
+[ $SHELL_MODE = 1 ] && [ "$ARCH" != arm64 ] && die "--shell is arm64 only (use --cmd on x86_64)"
+
+OUT=$BUILD/$ARCH
+W=$OUT/boot
+CONSOLE=$OUT/console.log
+
+prepare() {
+	"$TESTING/fetch-kernels.sh" "$ARCH" >/dev/null 2>&1 || "$TESTING/fetch-kernels.sh" "$ARCH" >/dev/null ||
+		{ log "fetch-kernels.sh $ARCH failed"; return 2; }
+	# shellcheck disable=SC1090,SC1091
+	. "$KCACHE/$ARCH/env"
+	if [ -z "$KO" ]; then
+		KO=$OUT/axvcpu.ko
+		if [ $BUILD_MOD = 1 ]; then
+			make -s -C "$TOP" module ARCH="$ARCH" >&2 ||
+				{ log "'make module ARCH=$ARCH' failed"; return 2; }
+		fi
+		[ -f "$KO" ] || { log "$KO missing (make module ARCH=$ARCH)"; return 2; }
+	fi
+	if [ $BUILD_ST = 1 ]; then
+		make -s -C "$TOP" selftests ARCH="$ARCH" >&2 ||
+			{ log "'make selftests ARCH=$ARCH' failed"; return 2; }
+	fi
+	mkinitramfs
+}
+
+mkinitramfs() {
+	local R=$W/root a src dst
+	rm -rf "$R"
+	mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,root}
+	cp "$BUSYBOX" "$R/bin/busybox"
+	for a in $("$TESTING/busybox-list.sh" "$ARCH" "$BUSYBOX"); do
+		[ "$a" = busybox ] || ln -s busybox "$R/bin/$a"
+	done
+	cp "$TESTING/guest-init.sh" "$R/init"
+	if [ "$KO" != none ]; then
+		[ -f "$KO" ] || { log "module $KO missing"; return 2; }
+		cp "$KO" "$R/axvcpu.ko"
+	fi
+	if [ -d "$OUT/selftests" ]; then
+		mkdir -p "$R/selftests"
+		(cd "$OUT/selftests" && find . -type f ! -name '*.o' ! -name '*.d' ! -name '.*.cmd' \
+			! -name '*.a' -print0 | cpio -0 -pdm --quiet "$R/selftests")
+	fi
+	if [ $WITH_KVM = 1 ] && [ -n "${KVMDIR:-}" ]; then
+		mkdir -p "$R/kvm"
+		cp "$KVMDIR"/*.ko "$R/kvm/"
+		printf '#!/bin/sh\n# load Debian KVM (not together with axvcpu: both want VMXON)\n%s\n' \
+			'insmod /kvm/irqbypass.ko && insmod /kvm/kvm.ko && insmod /kvm/kvm-intel.ko' >"$R/kvm/load.sh"
+	elif [ $WITH_KVM = 1 ]; then
+		mkdir -p "$R/kvm"
+		printf '#!/bin/sh\n# KVM is built into the arm64 kernel\ntest -e /dev/kvm\n' >"$R/kvm/load.sh"
+	fi
+	[ -f "$R/kvm/load.sh" ] && chmod +x "$R/kvm/load.sh"
+	for a in "${ADDS[@]+"${ADDS[@]}"}"; do
+		src=${a%%:*}
+		dst=${a#*:}
+		[ "$dst" != "$a" ] || dst=/$(basename "$src")
+		[ -e "$src" ] || { log "--add: $src does not exist"; return 2; }
+		mkdir -p "$R$(dirname "$dst")"
+		cp -a "$src" "$R$dst"
+	done
+	printf '%s\n' "$CMD" >"$R/cmd.sh"
+	cat >"$R/axvcpu-env" <<EOT
+AXVCPU_ARCH=$ARCH
+AXVCPU_CPUS=$CPUS
+export AXVCPU_ARCH AXVCPU_CPUS
+EOT
+	# uncompressed: no gunzip in the emulated CPU
+	(cd "$R" && find . | cpio -o -H newc --owner=0:0 --quiet) >"$W/initramfs.cpio"
+}
+
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
+}
+
+run_emulator() {
+	local t0 epid tpid=0 rc=0 panic_at= t_init= t_done= quiet_args
+	rm -f "$CONSOLE"
+	: >"$CONSOLE"
+	t0=$(now)
+	if [ "$ARCH" = x86_64 ]; then
+		# ips=100M: guest time ~ wall time; tsc_early_khz must equal ips/1000
+		# (the skylake_x model advertises a 3.5 GHz TSC in CPUID 0x15/0x16).
+		local cmdline="console=ttyS0,115200 quiet panic=-1 mitigations=off cryptomgr.notests rodata=off idle=halt init_on_alloc=0 audit=0 lsm=lockdown,yama nowatchdog nosoftlockup tsc=reliable no_timer_check page_alloc.shuffle=0 tsc_early_khz=100000$APPEND"
+		python3 "$TESTING/mkpvh.py" "$KIMAGE" "$W/initramfs.cpio" "$cmdline" "$W/disk.img" \
+			--cache "$KCACHE/x86_64/$KREL/pvh" >"$W/disk.inc" ||
+			{ log "mkpvh.py failed"; return 2; }
+		cat >"$W/bochsrc" <<EOT
+# generated by tools/testing/boot.sh
+# rfb with timeout=0 is headless (Debian's bochs has no nogui); run in unshare -n
+display_library: rfb, options="timeout=0"
+megs: 512
+romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+cpu: model=corei7_skylake_x, count=$CPUS, ips=100000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+pci: enabled=1, chipset=i440fx
+clock: sync=none, time0=local
+com1: enabled=1, mode=file, dev=$CONSOLE
+log: -
+panic: action=fatal
+error: action=report
+info: action=report
+debug: action=ignore
+mouse: enabled=0
+port_e9_hack: enabled=1
+EOT
+		cat "$W/disk.inc" >>"$W/bochsrc"
+		echo c >"$W/bochs.rc"	# Debian's bochs starts in its debugger: continue
+		timeout -k 5 "$TIMEOUT" unshare -n bochs-bin -q -unlock -f "$W/bochsrc" -rc "$W/bochs.rc" \
+			>"$W/emulator.log" 2>&1 </dev/null &
+		epid=$!
+	else
+		local cmdline="console=ttyAMA0 quiet panic=-1 cryptomgr.notests$APPEND"
+		if [ $SHELL_MODE = 1 ]; then
+			timeout -k 5 "$TIMEOUT" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
+				-cpu max,pauth-impdef=on -smp "$CPUS" -m 1G -nographic -no-reboot -nic none \
+				-kernel "$KIMAGE" -initrd "$W/initramfs.cpio" -append "$cmdline initshell" || true
+			return 0
+		fi
+		timeout -k 5 "$TIMEOUT" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
+			-cpu max,pauth-impdef=on -smp "$CPUS" -m 1G -nographic -no-reboot -nic none \
+			-kernel "$KIMAGE" -initrd "$W/initramfs.cpio" -append "$cmdline" \
+			-serial "file:$CONSOLE" -monitor none >"$W/emulator.log" 2>&1 </dev/null &
+		epid=$!
+	fi
+	PIDS+=("$epid")
+	if [ $QUIET = 0 ]; then
+		tail -n +1 -s 0.2 -f --pid="$epid" "$CONSOLE" &
+		tpid=$!
+		PIDS+=("$tpid")
+	fi
+	while kill -0 "$epid" 2>/dev/null; do
+		sleep 0.2
+		[ -n "$t_init" ] || ! grep -qa AXVCPU-INIT-START "$CONSOLE" || t_init=$(since "$t0")
+		[ -n "$t_done" ] || ! grep -qa AXVCPU-INIT-DONE "$CONSOLE" || t_done=$(since "$t0")
+		# Bochs reboots after a panic (panic=-1) and would boot again until
+		# the timeout: stop it once the panic trace had time to print.
+		if [ -z "$panic_at" ] && grep -qa 'end Kernel panic' "$CONSOLE"; then
+			panic_at=$(now)
+		elif [ -n "$panic_at" ] && [ "$(since "$panic_at" | cut -d. -f1)" -ge 1 ]; then
+			kill "$epid" 2>/dev/null || true
+		fi
+	done
+	wait "$epid" || rc=$?
+	if [ "$tpid" != 0 ]; then
+		wait "$tpid" 2>/dev/null || true
+	fi
+	log "$ARCH cpus=$CPUS: /init at ${t_init:--} s, done at ${t_done:--} s, emulator exit at $(since "$t0") s (rc=$rc)"
+	local done_line grc
+	done_line=$(grep -a 'AXVCPU-INIT-DONE rc=' "$CONSOLE" | tail -1 | tr -d '\r' || true)
+	grc=$(sed -n 's/.*AXVCPU-INIT-DONE rc=\([0-9]*\).*/\1/p' <<<"$done_line")
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		log "TIMEOUT after $TIMEOUT s (console: $CONSOLE)"
+		return 124
+	fi
+	if [ -n "$panic_at" ]; then
+		log "guest kernel PANIC (console: $CONSOLE)"
+		return 125
+	fi
+	local clean=0
+	if [ "$ARCH" = x86_64 ]; then
+		# Bochs reports the guest's ACPI S5 as a "panic" and exits 1
+		[ "$rc" = 1 ] && grep -qa 'ACPI control: soft power off' "$W/emulator.log" && clean=1
+	else
+		[ "$rc" = 0 ] && clean=1
+	fi
+	if [ $clean = 0 ] || [ -z "$grc" ]; then
+		log "guest did not finish cleanly (emulator rc=$rc, done marker: ${done_line:-missing});" \
+			"console: $CONSOLE, emulator log: $W/emulator.log"
+		return 125
+	fi
+	return "$grc"
+}
+
+main() {
+	mkdir -p "$W"
+	prepare || return $?
+	run_emulator
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+rc=0
+with_lock "$OUT/.boot.lock" main || rc=$?
+exit "$rc"
