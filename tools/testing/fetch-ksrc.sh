@@ -10,6 +10,9 @@ STAMP=$DIR/.done
 [ -f "$STAMP" ] && exit 0
 [ -n "$TAR" ] || { echo "fetch-ksrc: /usr/src/linux-source-6.1.tar.xz missing; run tools/testing/setup-host.sh" >&2; exit 1; }
 mkdir -p "$DIR"
+exec 9>>"$DIR/.lock"		# parallel builds (make check) extract once
+flock -w 600 9
+[ -f "$STAMP" ] && exit 0
 tar -xJf "$TAR" -C "$DIR" --strip-components=1 \
 	linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
 	linux-source-6.1/tools/testing/selftests/kselftest.h \
