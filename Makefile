@@ -4,7 +4,7 @@
 #
 #   make [ARCH=x86_64|arm64] [KDIR=...]  build axvcpu.ko into build/$(ARCH)/
 #   make tools selftests                  userspace: axvm, libaxvm, selftests
-#   make run [ARCH=...]                   boot an emulator, run a guest under axvm
+#   make run [ARCH=...]                   boot an emulator (default arm64), run a guest under axvm
 #   make check                            every test, both arches, in emulators
 #   make unit                             host-side unit tests of pure logic
 #   make checkpatch                       kernel style check of the module
@@ -14,6 +14,8 @@
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 HOSTARCH := $(shell uname -m)
+# make run boots arm64 (QEMU, fast) unless ARCH is given explicitly
+RUN_ARCH := $(if $(filter command line environment,$(origin ARCH)),$(ARCH),arm64)
 ARCH ?= $(HOSTARCH)
 override ARCH := $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(patsubst x86,x86_64,$(ARCH))))
 BUILD := $(TOP)/build
@@ -56,7 +58,7 @@ check:
 	$(TOP)/tools/testing/check.sh
 
 run:
-	$(TOP)/tools/testing/run.sh $(ARCH)
+	$(TOP)/tools/testing/run.sh $(RUN_ARCH)
 
 bench:
 	$(TOP)/tools/testing/bench.sh

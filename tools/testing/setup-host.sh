@@ -21,18 +21,17 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 fi
 
 # The amd64 kernel ABI we build for is the one linux-image-amd64 points at
-# now (bookworm-security moves it); resolve it from the package lists.
-resolve_krel() {
-	apt-cache depends "linux-image-$1${2:+:$2}" 2>/dev/null |
-		awk '/Depends: linux-image-[0-9]/{print $2; exit}' |
-		sed -e 's/^linux-image-//' -e 's/:.*$//'
-}
+# now (bookworm-security moves it); resolve it from the package lists
+# (lib.sh caches the answer until the lists change: apt-cache takes ~2 s).
+RIG=setup-host
+. "$(dirname "$0")/lib.sh"
+krel_now() { local k v; read -r k v < <(resolve_kernel x86_64) && echo "$k"; }
 
-KREL=$(resolve_krel amd64 || true)
+KREL=$(krel_now || true)
 if [ -z "$KREL" ] || [ $need_update = 1 ] ||
-   ! apt-cache show busybox-static:arm64 >/dev/null 2>&1; then
+   ! ls /var/lib/apt/lists/*_binary-arm64_Packages* >/dev/null 2>&1; then
 	$SUDO apt-get update -qq
-	KREL=$(resolve_krel amd64)
+	KREL=$(krel_now || true)
 fi
 [ -n "$KREL" ] || { echo "setup-host: cannot resolve the amd64 kernel ABI" >&2; exit 1; }
 
