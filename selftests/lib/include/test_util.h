@@ -18,7 +18,9 @@
 #define __stringify(x...)	__stringify_1(x)
 #endif
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 void test_assert_fail(const char *file, int line, const char *expr,
 		      int err, const char *fmt, ...)

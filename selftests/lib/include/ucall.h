@@ -18,12 +18,11 @@
 
 #define UCALL_NR	0x5543414c	/* "UCAL" */
 
-enum {
-	UCALL_NONE = 0,
-	UCALL_SYNC = 1,
-	UCALL_DONE = 2,
-	UCALL_ABORT = 3,
-};
+/* Plain numbers: the guest assembly strings use them as immediates. */
+#define UCALL_NONE	0
+#define UCALL_SYNC	1
+#define UCALL_DONE	2
+#define UCALL_ABORT	3
 
 struct ucall {
 	__u64 type;
