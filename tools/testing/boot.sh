@@ -198,11 +198,11 @@ EOT
 		sleep 0.2
 		[ -n "$t_init" ] || ! grep -qa AXVCPU-INIT-START "$CONSOLE" || t_init=$(since "$t0")
 		[ -n "$t_done" ] || ! grep -qa AXVCPU-INIT-DONE "$CONSOLE" || t_done=$(since "$t0")
-		# Bochs reboots after a panic (panic=-1) and would boot again until
+		# Bochs reboots after a panic (panic=-1) and may boot again until
 		# the timeout: stop it once the panic trace had time to print.
-		if [ -z "$panic_at" ] && grep -qa 'end Kernel panic' "$CONSOLE"; then
+		if [ -z "$panic_at" ] && grep -qa 'Kernel panic - not syncing' "$CONSOLE"; then
 			panic_at=$(now)
-		elif [ -n "$panic_at" ] && [ "$(since "$panic_at" | cut -d. -f1)" -ge 1 ]; then
+		elif [ -n "$panic_at" ] && [ "$(since "$panic_at" | cut -d. -f1)" -ge 2 ]; then
 			kill "$epid" 2>/dev/null || true
 		fi
 	done
@@ -218,7 +218,7 @@ EOT
 		log "TIMEOUT after $TIMEOUT s (console: $CONSOLE)"
 		return 124
 	fi
-	if [ -n "$panic_at" ]; then
+	if [ -n "$panic_at" ] || grep -qa 'Kernel panic - not syncing' "$CONSOLE"; then
 		log "guest kernel PANIC (console: $CONSOLE)"
 		return 125
 	fi
@@ -237,14 +237,18 @@ EOT
 	return "$grc"
 }
 
-main() {
+main() {	# runs in with_lock's subshell: the traps must be set here
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM HUP
 	mkdir -p "$W"
 	prepare || return $?
 	run_emulator
 }
 
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# In the background so that a signal to boot.sh reaches the worker at once.
+with_lock "$OUT/.boot.lock" main &
+WORKER=$!
+trap 'kill -TERM $WORKER 2>/dev/null; wait $WORKER; exit 130' INT TERM HUP
 rc=0
-with_lock "$OUT/.boot.lock" main || rc=$?
+wait $WORKER || rc=$?
 exit "$rc"

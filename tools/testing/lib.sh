@@ -54,22 +54,27 @@ resolve_kernel() {
 	echo "$krel $kver"
 }
 
-# with_lock FILE CMD...: run CMD holding an exclusive flock on FILE.  A rig
-# that already holds it (inherited through AXVCPU_LOCKS) does not wait.
+# with_lock FILE CMD...: run CMD (a command or function, in this shell, so
+# its traps work) holding an exclusive flock on FILE.  A rig that already
+# holds it (inherited through AXVCPU_LOCKS) does not wait.  The lock goes
+# with the process, also when set -e ends it inside CMD.
 with_lock() {
-	local f=$1
+	local f=$1 fd old rc
 	shift
 	case " ${AXVCPU_LOCKS:-} " in
 	*" $f "*) "$@"; return ;;
 	esac
 	mkdir -p "$(dirname "$f")"
-	(
-		exec 9>>"$f"
-		if ! flock -n 9; then
-			log "waiting for $f (another rig run is using it)"
-			flock -w "${AXVCPU_LOCK_WAIT:-1800}" 9 || die "lock $f: timed out"
-		fi
-		export AXVCPU_LOCKS="${AXVCPU_LOCKS:-} $f"
-		"$@"
-	)
+	exec {fd}>>"$f"
+	if ! flock -n "$fd"; then
+		log "waiting for $f (another rig run is using it)"
+		flock -w "${AXVCPU_LOCK_WAIT:-1800}" "$fd" || die "lock $f: timed out"
+	fi
+	old=${AXVCPU_LOCKS:-}
+	export AXVCPU_LOCKS="$old $f"
+	"$@"
+	rc=$?
+	export AXVCPU_LOCKS="$old"
+	exec {fd}>&-
+	return $rc
 }
