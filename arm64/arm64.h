@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * axvcpu arm64 backend: internal declarations.
+ *
+ * The backend runs EL1 guests from a VHE host (the kernel at EL2 with
+ * HCR_EL2.E2H=1).  Files:
+ *   main.c    per-CPU enable, capabilities, the facts every VM shares
+ *   stage2.c  stage-2 page tables and TLB maintenance (VMID 0)
+ *   vcpu.c    vcpu life cycle, registers, completion, the run entry point
+ *   switch.c  the world switch itself (host <-> guest system registers)
+ *   exit.c    ESR decoding: MMIO, sysreg, PSCI, WFx, aborts
+ *   vgic.c    interrupt queue and GICv3 list registers
+ *   fpsimd.c  guest FP/SIMD ownership
+ *   timer.c   guest virtual timer
+ *   entry.S   guest entry and the EL2 vectors used inside the run window
+ */
+#ifndef _AXVCPU_ARM64_H
+#define _AXVCPU_ARM64_H
+
+#include <linux/types.h>
+#include <linux/spinlock.h>
+#include <linux/hrtimer.h>
+#include <asm/ptrace.h>
+#include "axvcpu_core.h"
+#include "entry.h"
+
+#define AXV_ARM_MAX_LR		16
+#define AXV_ARM_IRQ_QUEUE	64
+
+/* Virtual timer PPI given to the guest (as KVM and the virt board do). */
+#define AXV_ARM_VTIMER_INTID	27
+
+/* Facts about the machine, read once at module load. */
+struct axv_arm_caps {
+	u32 pa_range;		/* ID_AA64MMFR0_EL1.PARange, sanitised */
+	u32 ipa_bits;		/* guest-physical address bits offered */
+	u32 vmid_bits;		/* 8 or 16 */
+	u32 nr_lr;		/* GICv3 list registers */
+	u32 nr_apr;		/* active-priority registers per group */
+	u32 intid_bits;		/* 16 or 24 */
+	u64 vtcr;		/* VTCR_EL2 for every VM */
+	u32 start_level;	/* stage-2 walk start level */
+	bool fwb;		/* FEAT_S2FWB: stage 2 forces write-back */
+	bool ras;		/* FEAT_RAS: esb/DISR, HCR.TEA/TERR */
+	bool spec_at;		/* errata 1165522/1530923 */
+};
+
+extern struct axv_arm_caps axv_arm_caps;
+
+/* Per-CPU: written only on that CPU with preemption disabled. */
+struct axv_arm_percpu {
+	bool enabled;
+	u64 last_vcpu_uid;	/* vcpu whose guest TLB entries may be here */
+};
+
+DECLARE_PER_CPU(struct axv_arm_percpu, axv_arm_percpu);
+DECLARE_PER_CPU(u64, axv_arm_host_vbar);	/* read by entry.S */
+
+/* Guest general registers; layout fixed by entry.h. */
+struct axv_arm_ctx {
+	u64 x[31];
+	u64 sp_el0;
+	u64 pc;			/* ELR_EL2 while the guest is out */
+	u64 pstate;		/* SPSR_EL2 while the guest is out */
+	u64 host_sp_el0;	/* 'current' of the host, kept by entry.S */
+	u64 pad;
+};
+
+/* Guest EL1/EL0 system registers, loaded on entry, saved on exit. */
+struct axv_arm_sysregs {
+	u64 sctlr, cpacr, ttbr0, ttbr1, tcr, esr, afsr0, afsr1, far;
+	u64 mair, amair, vbar, contextidr, cntkctl, spsr, elr;
+	u64 sp_el1, tpidr_el1, par_el1, csselr, tpidr_el0, tpidrro_el0;
+	u64 vmpidr;
+	u64 cntvoff, cntv_ctl, cntv_cval, cntp_ctl, cntp_cval;
+};
+
+/* Host registers the switch changes; restored on every exit. */
+struct axv_arm_host {
+	u64 hcr, vbar, cptr, mdcr, cnthctl, vttbr, vtcr;
+	u64 tpidr_el0, tpidrro_el0, mdscr, vpidr, vmpidr;
+};
+
+/* GICv3 virtual CPU interface of the vcpu. */
+struct axv_arm_vgic {
+	u64 lr[AXV_ARM_MAX_LR];
+	u64 vmcr;
+	u32 ap0r[4];
+	u32 ap1r[4];
+	/* INTIDs queued by axvcpu_arch_vcpu_inject_interrupt() */
+	raw_spinlock_t lock;
+	u32 nr_queued;
+	u32 queue[AXV_ARM_IRQ_QUEUE];
+};
+
+struct axv_arm_vcpu {
+	struct axv_arm_ctx ctx;		/* first: entry.S gets its address */
+	struct axv_arm_sysregs sys;
+	struct axv_arm_host host;
+	struct axv_arm_vgic vgic;
+	struct user_fpsimd_state fp;
+	struct axvcpu_vcpu *vcpu;
+	u64 uid;
+	u64 esr, far, hpfar;		/* of the last exit */
+	u64 hcr;			/* guest HCR_EL2 */
+	u64 vsesr;			/* syndrome of an injected SError */
+	u64 mdcr;			/* guest MDCR_EL2 */
+	bool passthrough_timer;
+	bool fp_loaded;			/* guest FP is in the registers */
+	bool powered_on;		/* entered once and no CPU_OFF since */
+	bool vtimer_pending;		/* INTID 27 raised, not yet EOIed */
+	bool vtimer_masked;		/* IMASK forced on in the hardware */
+	struct hrtimer vtimer;
+};
+
+struct axv_arm_vm {
+	u64 *pgd;		/* stage-2 start-level table */
+	u64 vttbr;
+};
+
+static inline struct axv_arm_vcpu *to_arm(struct axvcpu_vcpu *vcpu)
+{
+	return vcpu->arch;
+}
+
+/* main.c */
+void axv_arm_log_cpu(void);
+
+/* stage2.c */
+int axv_arm_s2_init(void);
+void axv_arm_s2_flush_vm(struct axv_arm_vm *avm);
+bool axv_arm_s2_mapped(struct axv_arm_vm *avm, u64 ipa);
+
+/* switch.c */
+u64 axv_arm_world_switch(struct axv_arm_vcpu *av, struct axv_arm_vm *avm);
+
+/* exit.c */
+int axv_arm_handle_exit(struct axvcpu_vcpu *vcpu, u64 code);
+void axv_arm_inject_undef(struct axv_arm_vcpu *av);
+void axv_arm_inject_abort(struct axv_arm_vcpu *av, bool iabt, u64 addr);
+void axv_arm_inject_serror(struct axv_arm_vcpu *av, u64 esr);
+
+/* vgic.c */
+int axv_arm_vgic_queue(struct axv_arm_vcpu *av, u32 intid);
+void axv_arm_vgic_flush(struct axv_arm_vcpu *av);
+void axv_arm_vgic_restore(struct axv_arm_vcpu *av);
+void axv_arm_vgic_save(struct axv_arm_vcpu *av);
+bool axv_arm_vgic_intid_busy(struct axv_arm_vcpu *av, u32 intid);
+
+/* timer.c */
+void axv_arm_timer_init(struct axv_arm_vcpu *av);
+void axv_arm_timer_destroy(struct axv_arm_vcpu *av);
+void axv_arm_timer_before_entry(struct axv_arm_vcpu *av);
+void axv_arm_timer_after_exit(struct axv_arm_vcpu *av);
+
+/* fpsimd.c and entry.S */
+void __axv_arm_fpsimd_save(struct user_fpsimd_state *st);
+void __axv_arm_fpsimd_restore(struct user_fpsimd_state *st);
+u64 __axv_arm_enter(struct axv_arm_ctx *ctx);
+void __axv_arm_dcache_clean_inval_poc(unsigned long start, unsigned long end);
+extern char __axv_arm_vectors[];
+
+#endif /* _AXVCPU_ARM64_H */

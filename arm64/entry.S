@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest entry and the EL2 vectors of the run window (VHE host).
+ *
+ * __axv_arm_enter(ctx) is called with DAIF masked, HCR_EL2 in its guest
+ * form (E2H=1, TGE=0), the guest's EL1 state loaded and VBAR_EL2 pointing
+ * at __axv_arm_vectors.  It pushes the host's callee-saved registers and
+ * the ctx pointer on the host stack, keeps the host SP_EL0 (arm64 Linux
+ * keeps 'current' there, also at EL2) and ERETs into the guest.
+ *
+ * The guest's next exception to EL2 arrives on SP_EL2, which the ERET left
+ * untouched, so the vector finds the ctx pointer where it was pushed.  The
+ * exit path saves the guest registers and "returns" from __axv_arm_enter()
+ * with the exit code: the return value comes only from the exit path,
+ * never from the code after the ERET.
+ */
+#include <linux/linkage.h>
+#include <asm/assembler.h>
+#include <asm/fpsimdmacros.h>
+#include "entry.h"
+
+	.text
+
+SYM_FUNC_START(__axv_arm_enter)
+	stp	x29, x30, [sp, #-16]!
+	mov	x29, sp
+	stp	x27, x28, [sp, #-16]!
+	stp	x25, x26, [sp, #-16]!
+	stp	x23, x24, [sp, #-16]!
+	stp	x21, x22, [sp, #-16]!
+	stp	x19, x20, [sp, #-16]!
+	stp	x0, x18, [sp, #-16]!		// [sp] = ctx, [sp + 8] = host x18
+
+	mrs	x1, sp_el0
+	str	x1, [x0, #AXV_CTX_HOST_SP_EL0]
+	ldr	x1, [x0, #AXV_CTX_SP_EL0]
+	msr	sp_el0, x1
+	ldp	x1, x2, [x0, #AXV_CTX_PC]
+	msr	elr_el2, x1
+	msr	spsr_el2, x2
+
+	ldp	x2, x3,   [x0, #AXV_CTX_X(2)]
+	ldp	x4, x5,   [x0, #AXV_CTX_X(4)]
+	ldp	x6, x7,   [x0, #AXV_CTX_X(6)]
+	ldp	x8, x9,   [x0, #AXV_CTX_X(8)]
+	ldp	x10, x11, [x0, #AXV_CTX_X(10)]
+	ldp	x12, x13, [x0, #AXV_CTX_X(12)]
+	ldp	x14, x15, [x0, #AXV_CTX_X(14)]
+	ldp	x16, x17, [x0, #AXV_CTX_X(16)]
+	ldp	x18, x19, [x0, #AXV_CTX_X(18)]
+	ldp	x20, x21, [x0, #AXV_CTX_X(20)]
+	ldp	x22, x23, [x0, #AXV_CTX_X(22)]
+	ldp	x24, x25, [x0, #AXV_CTX_X(24)]
+	ldp	x26, x27, [x0, #AXV_CTX_X(26)]
+	ldp	x28, x29, [x0, #AXV_CTX_X(28)]
+	ldr	x30,      [x0, #AXV_CTX_X(30)]
+	ldp	x0, x1,   [x0, #AXV_CTX_X(0)]
+	eret
+	/* Never reached; stop straight-line speculation past the ERET. */
+	dsb	nsh
+	isb
+SYM_FUNC_END(__axv_arm_enter)
+
+/*
+ * Lower-EL exception: x1 = exit code, [sp] = guest x0/x1,
+ * [sp + 16] = ctx pointer, [sp + 24] = host x18.
+ */
+SYM_CODE_START_LOCAL(__axv_arm_exit)
+	ldr	x0, [sp, #16]
+	stp	x2, x3,   [x0, #AXV_CTX_X(2)]
+	stp	x4, x5,   [x0, #AXV_CTX_X(4)]
+	stp	x6, x7,   [x0, #AXV_CTX_X(6)]
+	stp	x8, x9,   [x0, #AXV_CTX_X(8)]
+	stp	x10, x11, [x0, #AXV_CTX_X(10)]
+	stp	x12, x13, [x0, #AXV_CTX_X(12)]
+	stp	x14, x15, [x0, #AXV_CTX_X(14)]
+	stp	x16, x17, [x0, #AXV_CTX_X(16)]
+	stp	x18, x19, [x0, #AXV_CTX_X(18)]
+	stp	x20, x21, [x0, #AXV_CTX_X(20)]
+	stp	x22, x23, [x0, #AXV_CTX_X(22)]
+	stp	x24, x25, [x0, #AXV_CTX_X(24)]
+	stp	x26, x27, [x0, #AXV_CTX_X(26)]
+	stp	x28, x29, [x0, #AXV_CTX_X(28)]
+	str	x30,      [x0, #AXV_CTX_X(30)]
+	ldp	x2, x3, [sp], #16		// guest x0/x1
+	stp	x2, x3,   [x0, #AXV_CTX_X(0)]
+	mrs	x2, sp_el0
+	str	x2, [x0, #AXV_CTX_SP_EL0]
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	stp	x2, x3, [x0, #AXV_CTX_PC]
+	ldr	x2, [x0, #AXV_CTX_HOST_SP_EL0]
+	msr	sp_el0, x2			// 'current' is back
+	mov	x0, x1
+	ldp	x1, x18, [sp], #16		// drop ctx, host x18
+	ldp	x19, x20, [sp], #16
+	ldp	x21, x22, [sp], #16
+	ldp	x23, x24, [sp], #16
+	ldp	x25, x26, [sp], #16
+	ldp	x27, x28, [sp], #16
+	ldp	x29, x30, [sp], #16
+	ret
+SYM_CODE_END(__axv_arm_exit)
+
+/*
+ * An exception taken at EL2 itself while our table is installed is a host
+ * bug (IRQ, FIQ and SError are masked in the window).  Put the host's
+ * vectors back and ERET to the same instruction with every register
+ * intact: a synchronous fault happens again and the host's own handler
+ * reports it with the full context.
+ */
+.macro axv_current_el off
+	.org	__axv_arm_vectors + \off
+	stp	x0, x1, [sp, #-16]!
+	adr_this_cpu x0, axv_arm_host_vbar, x1
+	ldr	x0, [x0]
+	msr	vbar_el2, x0
+	isb
+	ldp	x0, x1, [sp], #16
+	eret
+.endm
+
+/*
+ * Guest exceptions.  'esb' (a NOP without RAS) makes a pending guest
+ * SError visible in DISR_EL1 instead of leaking it into the host.
+ */
+.macro axv_lower_el off, code
+	.org	__axv_arm_vectors + \off
+	hint	#16				// esb
+	stp	x0, x1, [sp, #-16]!
+	mov	x1, #\code
+	b	__axv_arm_exit
+.endm
+
+	.align 11
+SYM_CODE_START(__axv_arm_vectors)
+	axv_current_el 0x000
+	axv_current_el 0x080
+	axv_current_el 0x100
+	axv_current_el 0x180
+	axv_current_el 0x200
+	axv_current_el 0x280
+	axv_current_el 0x300
+	axv_current_el 0x380
+	axv_lower_el 0x400, AXV_ARM_EXIT_SYNC
+	axv_lower_el 0x480, AXV_ARM_EXIT_IRQ
+	axv_lower_el 0x500, AXV_ARM_EXIT_FIQ
+	axv_lower_el 0x580, AXV_ARM_EXIT_SERROR
+	axv_lower_el 0x600, AXV_ARM_EXIT_AARCH32
+	axv_lower_el 0x680, AXV_ARM_EXIT_AARCH32
+	axv_lower_el 0x700, AXV_ARM_EXIT_AARCH32
+	axv_lower_el 0x780, AXV_ARM_EXIT_AARCH32
+	.org	__axv_arm_vectors + 0x800
+SYM_CODE_END(__axv_arm_vectors)
+
+/* Guest FP/SIMD registers; called with the host's own state saved. */
+SYM_FUNC_START(__axv_arm_fpsimd_save)
+	fpsimd_save x0, 8
+	ret
+SYM_FUNC_END(__axv_arm_fpsimd_save)
+
+SYM_FUNC_START(__axv_arm_fpsimd_restore)
+	fpsimd_restore x0, 8
+	ret
+SYM_FUNC_END(__axv_arm_fpsimd_restore)
+
+/*
+ * Clean and invalidate [x0, x1) to the point of coherency, for guests
+ * that run with their MMU off on a CPU without FEAT_S2FWB.  The kernel's
+ * dcache_clean_inval_poc() is not exported to modules.
+ */
+SYM_FUNC_START(__axv_arm_dcache_clean_inval_poc)
+	raw_dcache_line_size x2, x3
+	sub	x3, x2, #1
+	bic	x0, x0, x3
+1:	dc	civac, x0
+	add	x0, x0, x2
+	cmp	x0, x1
+	b.lo	1b
+	dsb	sy
+	ret
+SYM_FUNC_END(__axv_arm_dcache_clean_inval_poc)

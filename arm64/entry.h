@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Layout shared by entry.S and the C side of the arm64 world switch.
+ *
+ * There is no asm-offsets step for an out-of-tree module, so the offsets
+ * of struct axv_arm_ctx are spelled out here and checked with
+ * static_assert() in vcpu.c.
+ */
+#ifndef _AXVCPU_ARM64_ENTRY_H
+#define _AXVCPU_ARM64_ENTRY_H
+
+/* Why __axv_arm_enter() returned (the vector that ended the guest run). */
+#define AXV_ARM_EXIT_SYNC	0
+#define AXV_ARM_EXIT_IRQ	1
+#define AXV_ARM_EXIT_FIQ	2
+#define AXV_ARM_EXIT_SERROR	3
+#define AXV_ARM_EXIT_AARCH32	4
+
+/* struct axv_arm_ctx */
+#define AXV_CTX_X(n)		((n) * 8)
+#define AXV_CTX_SP_EL0		248
+#define AXV_CTX_PC		256
+#define AXV_CTX_PSTATE		264
+#define AXV_CTX_HOST_SP_EL0	272
+#define AXV_CTX_SIZE		288
+
+/* FP/SIMD save area: V0-V31 then FPSR, FPCR (the fpsimd_save layout). */
+#define AXV_FP_FPSR		(32 * 16)
+
+#endif /* _AXVCPU_ARM64_ENTRY_H */

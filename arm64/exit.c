@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvcpu arm64 backend: what a guest exit means.
+ *
+ * Decodes ESR_EL2 after a synchronous exit into the seeds' exit reasons
+ * (AxVCpuExitReason) or handles it here: PSCI calls that need no VMM,
+ * ID-register reads (HCR_EL2.TID3), WFE, ICC_SGI1R_EL1 reads.  The
+ * seeds' panics (instruction aborts, unknown classes, SErrors, FIQs) are
+ * exits with AXVCPU_EXIT_INTERNAL_ERROR and the raw syndrome.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/mm.h>
+#include <linux/psci.h>
+#include <uapi/linux/psci.h>
+#include <asm/esr.h>
+#include <asm/kvm_arm.h>
+#include <asm/sysreg.h>
+#include <asm/cputype.h>
+#include <asm/cpufeature.h>
+#include <asm/ptrace.h>
+
+#include "axvcpu_arch.h"
+#include "arm64.h"
+
+/* The seeds' sysreg address: ISS with Rt and the direction masked off. */
+#define SYSREG_ADDR_MASK	((0xfffULL << 10) | (0xfULL << 1))
+#define SYSREG_ICC_SGI1R_EL1	0x3a3016ULL
+
+#define PSCI_VERSION_1_0	0x10000
+
+/* hypercall.ret until the VMM answers: minus errno 38, as the ABI says */
+#define HYPERCALL_UNANSWERED	(-38LL)
+
+static inline void skip_insn(struct axv_arm_vcpu *av)
+{
+	av->ctx.pc += (av->esr & ESR_ELx_IL) ? 4 : 2;
+}
+
+static inline u64 gpr(struct axv_arm_vcpu *av, u32 n)
+{
+	return n >= 31 ? 0 : av->ctx.x[n];
+}
+
+static inline void set_gpr(struct axv_arm_vcpu *av, u32 n, u64 val)
+{
+	if (n < 31)
+		av->ctx.x[n] = val;
+}
+
+static int exit_to_vmm(struct axvcpu_vcpu *vcpu, u32 reason)
+{
+	struct axvcpu_run *run = vcpu->run;
+
+	run->exit_reason = reason;	/* the core counts it in stats */
+	return AXVCPU_RUN_EXIT;
+}
+
+static int builtin(struct axvcpu_vcpu *vcpu, u32 which)
+{
+	vcpu->run->stats.builtin[which]++;
+	return AXVCPU_RUN_CONTINUE;
+}
+
+static int internal_error(struct axvcpu_vcpu *vcpu, u32 suberror, u64 data)
+{
+	struct axvcpu_run *run = vcpu->run;
+
+	run->internal.suberror = suberror;
+	run->internal.ndata = 1;
+	run->internal.data[0] = data;
+	return exit_to_vmm(vcpu, AXVCPU_EXIT_INTERNAL_ERROR);
+}
+
+/* ---- exceptions injected into the guest's EL1 ---- */
+
+/*
+ * Take an exception to the guest's EL1 as the CPU would: ELR/SPSR/ESR of
+ * EL1 get the interrupted context, PC the guest vector, PSTATE EL1h with
+ * everything masked.  Works on the saved context (the guest is out).
+ */
+static void inject_exception(struct axv_arm_vcpu *av, u64 esr, u64 type)
+{
+	u64 mode = av->ctx.pstate & PSR_MODE_MASK;
+	u64 base;
+
+	if (mode == PSR_MODE_EL1t)
+		base = 0x000;
+	else if (mode == PSR_MODE_EL1h)
+		base = 0x200;
+	else
+		base = 0x400;	/* from EL0, AArch64 */
+	av->sys.elr = av->ctx.pc;
+	av->sys.spsr = av->ctx.pstate;
+	av->sys.esr = esr;
+	av->ctx.pc = av->sys.vbar + base + type;
+	av->ctx.pstate = PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT |
+			 PSR_F_BIT;
+}
+
+void axv_arm_inject_undef(struct axv_arm_vcpu *av)
+{
+	inject_exception(av, ESR_ELx_IL, 0x000);
+}
+
+/* A synchronous external abort on @addr (data or instruction fetch). */
+void axv_arm_inject_abort(struct axv_arm_vcpu *av, bool iabt, u64 addr)
+{
+	bool from_el0 = (av->ctx.pstate & PSR_MODE_MASK) == PSR_MODE_EL0t;
+	u64 ec;
+
+	if (iabt)
+		ec = from_el0 ? ESR_ELx_EC_IABT_LOW : ESR_ELx_EC_IABT_CUR;
+	else
+		ec = from_el0 ? ESR_ELx_EC_DABT_LOW : ESR_ELx_EC_DABT_CUR;
+	av->sys.far = addr;
+	inject_exception(av, (ec << ESR_ELx_EC_SHIFT) | ESR_ELx_IL |
+			 ESR_ELx_FSC_EXTABT, 0x000);
+}
+
+/*
+ * A virtual SError: HCR_EL2.VSE makes it pending until the guest unmasks
+ * PSTATE.A; with RAS, VSESR_EL2 gives its syndrome (loaded by switch.c).
+ * The CPU clears VSE when it is taken (switch.c reads HCR_EL2 back).
+ */
+void axv_arm_inject_serror(struct axv_arm_vcpu *av, u64 esr)
+{
+	av->vsesr = esr & ESR_ELx_ISS_MASK;
+	av->hcr |= HCR_VSE;
+}
+
+/* ---- PSCI ---- */
+
+static bool is_psci(u32 fn)
+{
+	return (fn >= PSCI_0_2_FN_BASE && fn <= PSCI_0_2_FN(0x1f)) ||
+	       (fn >= PSCI_0_2_FN64_BASE && fn <= PSCI_0_2_FN64(0x1f));
+}
+
+static struct axvcpu_vcpu *vcpu_by_mpidr(struct axvcpu_vm *vm, u64 mpidr)
+{
+	int i;
+
+	for (i = 0; i < AXVCPU_MAX_VCPUS; i++) {
+		struct axvcpu_vcpu *v = vm->vcpus[i];
+
+		if (v && v->arch && ((to_arm(v)->sys.vmpidr ^ mpidr) &
+				     MPIDR_HWID_BITMASK) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static long psci_affinity_info(struct axvcpu_vcpu *vcpu, u64 mpidr, u64 level)
+{
+	struct axvcpu_vm *vm = vcpu->vm;
+	struct axvcpu_vcpu *target;
+	long ret;
+
+	if (level)
+		return PSCI_RET_INVALID_PARAMS;
+	mutex_lock(&vm->lock);
+	target = vcpu_by_mpidr(vm, mpidr);
+	if (!target)
+		ret = PSCI_RET_INVALID_PARAMS;
+	else
+		ret = READ_ONCE(to_arm(target)->powered_on) ?
+		      PSCI_0_2_AFFINITY_LEVEL_ON : PSCI_0_2_AFFINITY_LEVEL_OFF;
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+static long psci_features(u32 fn)
+{
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+	case PSCI_0_2_FN_CPU_OFF:
+	case PSCI_0_2_FN_CPU_ON:
+	case PSCI_0_2_FN64_CPU_ON:
+	case PSCI_0_2_FN_AFFINITY_INFO:
+	case PSCI_0_2_FN64_AFFINITY_INFO:
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+	case PSCI_0_2_FN_SYSTEM_OFF:
+	case PSCI_0_2_FN_SYSTEM_RESET:
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		return PSCI_RET_SUCCESS;
+	default:
+		return PSCI_RET_NOT_SUPPORTED;
+	}
+}
+
+/*
+ * A PSCI call (through HVC or a trapped SMC).  Return: an AXVCPU_RUN_*
+ * value, or -ENOENT when the function is not handled here (the caller
+ * decides: hypercall exit for HVC, NOT_SUPPORTED for SMC).
+ */
+static int handle_psci(struct axvcpu_vcpu *vcpu, u32 fn)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+	struct axvcpu_run *run = vcpu->run;
+	u64 *x = av->ctx.x;
+
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+		x[0] = PSCI_VERSION_1_0;
+		break;
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		x[0] = psci_features((u32)x[1]);
+		break;
+	case PSCI_0_2_FN_AFFINITY_INFO:
+	case PSCI_0_2_FN64_AFFINITY_INFO:
+		if (fn == PSCI_0_2_FN_AFFINITY_INFO)
+			x[0] = psci_affinity_info(vcpu, (u32)x[1], (u32)x[2]);
+		else
+			x[0] = psci_affinity_info(vcpu, x[1], x[2]);
+		break;
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+		x[0] = PSCI_0_2_TOS_MP;	/* no trusted OS to migrate */
+		break;
+	case PSCI_0_2_FN_CPU_ON:
+	case PSCI_0_2_FN64_CPU_ON:
+		run->cpu_up.target_cpu = x[1];
+		run->cpu_up.entry = x[2];
+		run->cpu_up.arg = x[3];
+		if (fn == PSCI_0_2_FN_CPU_ON) {
+			run->cpu_up.target_cpu &= 0xffffffff;
+			run->cpu_up.entry &= 0xffffffff;
+			run->cpu_up.arg &= 0xffffffff;
+		}
+		/* The VMM may answer otherwise with SET_RETURN_VALUE. */
+		x[0] = PSCI_RET_SUCCESS;
+		return exit_to_vmm(vcpu, AXVCPU_EXIT_CPU_UP);
+	case PSCI_0_2_FN_CPU_OFF:
+		WRITE_ONCE(av->powered_on, false);
+		run->cpu_down.state = x[1];
+		return exit_to_vmm(vcpu, AXVCPU_EXIT_CPU_DOWN);
+	case PSCI_0_2_FN_SYSTEM_OFF:
+		run->system_down.type = AXVCPU_SYSTEM_DOWN_OFF;
+		return exit_to_vmm(vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
+	case PSCI_0_2_FN_SYSTEM_RESET:
+		run->system_down.type = AXVCPU_SYSTEM_DOWN_RESET;
+		return exit_to_vmm(vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
+	default:
+		return -ENOENT;
+	}
+	return builtin(vcpu, AXVCPU_BUILTIN_PSCI);
+}
+
+static int hypercall_exit(struct axvcpu_vcpu *vcpu)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+	struct axvcpu_run *run = vcpu->run;
+	int i;
+
+	run->hypercall.nr = av->ctx.x[0];
+	for (i = 0; i < 6; i++)
+		run->hypercall.args[i] = av->ctx.x[i + 1];
+	run->hypercall.ret = HYPERCALL_UNANSWERED;
+	return exit_to_vmm(vcpu, AXVCPU_EXIT_HYPERCALL);
+}
+
+static int handle_hvc(struct axvcpu_vcpu *vcpu)
+{
+	u32 fn = (u32)to_arm(vcpu)->ctx.x[0];
+	int ret;
+
+	/* ELR_EL2 already points past the HVC. */
+	if (is_psci(fn)) {
+		ret = handle_psci(vcpu, fn);
+		if (ret != -ENOENT)
+			return ret;
+	}
+	return hypercall_exit(vcpu);
+}
+
+/* A trapped SMC is never forwarded to the real firmware. */
+static int handle_smc(struct axvcpu_vcpu *vcpu)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+	u32 fn = (u32)av->ctx.x[0];
+	int ret;
+
+	skip_insn(av);	/* a trapped SMC leaves ELR_EL2 on the SMC */
+	if (is_psci(fn)) {
+		ret = handle_psci(vcpu, fn);
+		if (ret != -ENOENT)
+			return ret;
+	}
+	av->ctx.x[0] = (u64)(s64)PSCI_RET_NOT_SUPPORTED;
+	return builtin(vcpu, AXVCPU_BUILTIN_PSCI);
+}
+
+/* ---- system registers ---- */
+
+static u64 field_set(u64 val, unsigned int shift, u64 field)
+{
+	return (val & ~(0xfULL << shift)) | (field << shift);
+}
+
+/*
+ * The ID registers a guest sees (HCR_EL2.TID3): the system-wide
+ * sanitised values, minus what this backend does not virtualise (SVE,
+ * SME, pointer authentication, MTE, AMU, PMU, SPE, trace, RAS, nested
+ * virtualisation, AArch32).  Unknown or AArch32 ID registers read as zero.
+ */
+static u64 id_reg_value(u32 crm, u32 op2)
+{
+	u64 v;
+
+	switch ((crm << 3) | op2) {
+	case (4 << 3) | 0:
+		v = read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1);
+		v = field_set(v, 0, 1);		/* EL0: AArch64 only */
+		v = field_set(v, 4, 1);		/* EL1: AArch64 only */
+		v = field_set(v, 8, 0);		/* EL2 */
+		v = field_set(v, 12, 0);	/* EL3 */
+		v = field_set(v, 28, 0);	/* RAS */
+		v = field_set(v, 32, 0);	/* SVE */
+		v = field_set(v, 36, 0);	/* SEL2 */
+		v = field_set(v, 40, 0);	/* MPAM */
+		v = field_set(v, 44, 0);	/* AMU */
+		return v;
+	case (4 << 3) | 1:
+		v = read_sanitised_ftr_reg(SYS_ID_AA64PFR1_EL1);
+		v = field_set(v, 8, 0);		/* MTE */
+		v = field_set(v, 12, 0);	/* RAS_frac */
+		v = field_set(v, 16, 0);	/* MPAM_frac */
+		v = field_set(v, 24, 0);	/* SME */
+		v = field_set(v, 28, 0);	/* RNDR_trap */
+		v = field_set(v, 36, 0);	/* NMI */
+		return v;
+	case (5 << 3) | 0:
+		v = read_sanitised_ftr_reg(SYS_ID_AA64DFR0_EL1);
+		v = field_set(v, 4, 0);		/* TraceVer */
+		v = field_set(v, 8, 0);		/* PMUVer */
+		v = field_set(v, 32, 0);	/* PMSVer */
+		v = field_set(v, 40, 0);	/* TraceFilt */
+		v = field_set(v, 44, 0);	/* TraceBuffer */
+		v = field_set(v, 48, 0);	/* MTPMU */
+		v = field_set(v, 52, 0);	/* BRBE */
+		return v;
+	case (6 << 3) | 0:
+		return read_sanitised_ftr_reg(SYS_ID_AA64ISAR0_EL1);
+	case (6 << 3) | 1:
+		v = read_sanitised_ftr_reg(SYS_ID_AA64ISAR1_EL1);
+		v = field_set(v, 4, 0);		/* APA */
+		v = field_set(v, 8, 0);		/* API */
+		v = field_set(v, 24, 0);	/* GPA */
+		v = field_set(v, 28, 0);	/* GPI */
+		return v;
+	case (6 << 3) | 2:
+		v = read_sanitised_ftr_reg(SYS_ID_AA64ISAR2_EL1);
+		v = field_set(v, 0, 0);		/* WFxT */
+		v = field_set(v, 8, 0);		/* GPA3 */
+		v = field_set(v, 12, 0);	/* APA3 */
+		return v;
+	case (7 << 3) | 0:
+		v = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
+		/* The guest's physical space is our IPA space. */
+		v = field_set(v, 0, min_t(u32, axv_arm_caps.pa_range, 5));
+		v = field_set(v, 56, 0);	/* FGT */
+		v = field_set(v, 60, 0);	/* ECV */
+		return v;
+	case (7 << 3) | 1:
+		v = read_sanitised_ftr_reg(SYS_ID_AA64MMFR1_EL1);
+		v = field_set(v, 4, 0);		/* VMIDBits */
+		v = field_set(v, 8, 0);		/* VH */
+		v = field_set(v, 16, 0);	/* LO */
+		v = field_set(v, 32, 0);	/* TWED */
+		v = field_set(v, 40, 0);	/* HCX */
+		return v;
+	case (7 << 3) | 2:
+		v = read_sanitised_ftr_reg(SYS_ID_AA64MMFR2_EL1);
+		v = field_set(v, 0, 0);		/* CnP: VMID 0 is shared */
+		v = field_set(v, 24, 0);	/* NV */
+		return v;
+	default:
+		return 0;
+	}
+}
+
+static int send_ipi_exit(struct axvcpu_vcpu *vcpu, u64 val)
+{
+	struct axvcpu_run *run = vcpu->run;
+
+	run->send_ipi.vector = (val >> 24) & 0xf;
+	run->send_ipi.send_to_self = 0;
+	if (val & BIT_ULL(40)) {		/* IRM: all but self */
+		run->send_ipi.send_to_all = 1;
+		run->send_ipi.target_cpu = 0;
+		run->send_ipi.target_cpu_aux = 0;
+	} else {
+		/*
+		 * Aff3.Aff2.Aff1 as the seeds encode it; the low byte is
+		 * the first Aff0 of the target list (range selector * 16).
+		 */
+		run->send_ipi.send_to_all = 0;
+		run->send_ipi.target_cpu = (((val >> 48) & 0xff) << 24) |
+					   (((val >> 32) & 0xff) << 16) |
+					   (((val >> 16) & 0xff) << 8) |
+					   (((val >> 44) & 0xf) * 16);
+		run->send_ipi.target_cpu_aux = val & 0xffff;
+	}
+	return exit_to_vmm(vcpu, AXVCPU_EXIT_SEND_IPI);
+}
+
+static int handle_sysreg(struct axvcpu_vcpu *vcpu)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+	struct axvcpu_run *run = vcpu->run;
+	u64 iss = av->esr & ESR_ELx_ISS_MASK;
+	u32 op0 = (iss >> 20) & 3, op2 = (iss >> 17) & 7;
+	u32 op1 = (iss >> 14) & 7, crn = (iss >> 10) & 0xf;
+	u32 rt = (iss >> 5) & 0x1f, crm = (iss >> 1) & 0xf;
+	bool read = iss & 1;
+	u64 addr = iss & SYSREG_ADDR_MASK;
+
+	skip_insn(av);
+
+	/* DC ISW/CSW/CISW (HCR_EL2.TSW): nothing to do with FWB or TCG. */
+	if (op0 == 1 && op1 == 0 && crn == 7 && op2 == 2 &&
+	    (crm == 6 || crm == 10 || crm == 14))
+		return builtin(vcpu, AXVCPU_BUILTIN_MSR);
+
+	/* ID registers (HCR_EL2.TID3). */
+	if (read && op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7) {
+		set_gpr(av, rt, id_reg_value(crm, op2));
+		return builtin(vcpu, AXVCPU_BUILTIN_MSR);
+	}
+
+	if (addr == SYSREG_ICC_SGI1R_EL1) {
+		if (read) {	/* write-only register: RAZ */
+			set_gpr(av, rt, 0);
+			return builtin(vcpu, AXVCPU_BUILTIN_SGI_READ);
+		}
+		return send_ipi_exit(vcpu, gpr(av, rt));
+	}
+
+	run->sysreg.addr = addr;
+	run->sysreg.reg = rt;
+	run->sysreg.is_write = !read;
+	if (read) {
+		run->sysreg.value = 0;
+		return exit_to_vmm(vcpu, AXVCPU_EXIT_SYSREG_READ);
+	}
+	run->sysreg.value = gpr(av, rt);
+	return exit_to_vmm(vcpu, AXVCPU_EXIT_SYSREG_WRITE);
+}
+
+/* ---- aborts ---- */
+
+static u64 fault_ipa(struct axv_arm_vcpu *av)
+{
+	u64 ipa = (av->hpfar & HPFAR_MASK) << 8;
+
+	if (!(av->esr & BIT(10)))	/* FnV: FAR valid */
+		ipa |= av->far & 0xfff;
+	return ipa;
+}
+
+static int npf_exit(struct axvcpu_vcpu *vcpu, u64 gpa, u64 access)
+{
+	vcpu->run->npf.gpa = gpa;
+	vcpu->run->npf.access = access;
+	return exit_to_vmm(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+}
+
+static bool in_slot(struct axvcpu_vm *vm, u64 gpa)
+{
+	struct page *page = axvcpu_gpa_to_page(vm, gpa, false);
+
+	if (!page)
+		return false;
+	put_page(page);
+	return true;
+}
+
+static int mmio_exit(struct axvcpu_vcpu *vcpu, u64 gpa)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+	struct axvcpu_run *run = vcpu->run;
+	u64 esr = av->esr;
+	u32 width = 1U << ((esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
+	u32 srt = (esr & ESR_ELx_SRT_MASK) >> ESR_ELx_SRT_SHIFT;
+	bool write = esr & ESR_ELx_WNR;
+
+	run->mmio.addr = gpa;
+	run->mmio.width = width;
+	run->mmio.reg = srt;
+	run->mmio.reg_width = (esr & ESR_ELx_SF) ? 8 : 4;
+	run->mmio.is_write = write;
+	run->mmio.sign_ext = !!(esr & ESR_ELx_SSE);
+	skip_insn(av);
+	if (write) {
+		u64 data = gpr(av, srt);
+
+		if (width < 8)
+			data &= (1ULL << (width * 8)) - 1;
+		run->mmio.data = data;
+		return exit_to_vmm(vcpu, AXVCPU_EXIT_MMIO_WRITE);
+	}
+	run->mmio.data = 0;
+	return exit_to_vmm(vcpu, AXVCPU_EXIT_MMIO_READ);
+}
+
+static int handle_abort(struct axvcpu_vcpu *vcpu, bool iabt)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+	u64 esr = av->esr, fsc_type = esr & ESR_ELx_FSC_TYPE;
+	u64 gpa = fault_ipa(av);
+	u64 access = iabt ? AXVCPU_ACCESS_EXECUTE :
+		     (esr & ESR_ELx_WNR) ? AXVCPU_ACCESS_WRITE :
+		     AXVCPU_ACCESS_READ;
+	struct axv_arm_vm *avm = vcpu->vm->arch;
+	bool slot;
+
+	/* Stage-2 faults we can name: address size, translation, AF, perm. */
+	if (fsc_type != 0 && fsc_type != ESR_ELx_FSC_FAULT &&
+	    fsc_type != ESR_ELx_FSC_ACCESS && fsc_type != ESR_ELx_FSC_PERM)
+		return internal_error(vcpu, AXVCPU_INTERNAL_UNKNOWN_ESR, esr);
+
+	if (iabt || fsc_type == ESR_ELx_FSC_PERM || (esr & ESR_ELx_S1PTW))
+		return npf_exit(vcpu, gpa, access);
+
+	slot = in_slot(vcpu->vm, gpa);
+	if (slot) {
+		/* Raced with a slot being added: retry. */
+		if (axv_arm_s2_mapped(avm, gpa))
+			return AXVCPU_RUN_CONTINUE;
+		return npf_exit(vcpu, gpa, access);
+	}
+	/* Cache maintenance by VA on an MMIO address: nothing to do. */
+	if (esr & ESR_ELx_CM) {
+		skip_insn(av);
+		return AXVCPU_RUN_CONTINUE;
+	}
+	if (!(esr & ESR_ELx_ISV))
+		return npf_exit(vcpu, gpa, access);
+	return mmio_exit(vcpu, gpa);
+}
+
+/* ---- WFx ---- */
+
+static int handle_wfx(struct axvcpu_vcpu *vcpu)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+
+	skip_insn(av);
+	if (av->esr & ESR_ELx_WFx_ISS_WFE)	/* WFE, WFET */
+		return builtin(vcpu, AXVCPU_BUILTIN_WFE);
+	return exit_to_vmm(vcpu, AXVCPU_EXIT_HALT);
+}
+
+static int handle_sync(struct axvcpu_vcpu *vcpu)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+
+	switch (ESR_ELx_EC(av->esr)) {
+	case ESR_ELx_EC_HVC64:
+		return handle_hvc(vcpu);
+	case ESR_ELx_EC_SMC64:
+		return handle_smc(vcpu);
+	case ESR_ELx_EC_DABT_LOW:
+		return handle_abort(vcpu, false);
+	case ESR_ELx_EC_IABT_LOW:
+		return handle_abort(vcpu, true);
+	case ESR_ELx_EC_SYS64:
+		return handle_sysreg(vcpu);
+	case ESR_ELx_EC_WFx:
+		return handle_wfx(vcpu);
+	case ESR_ELx_EC_FP_ASIMD:
+		/* First FP use: load the guest's FP registers from now on. */
+		av->fp_loaded = true;
+		return builtin(vcpu, AXVCPU_BUILTIN_EXCEPTION);
+	case ESR_ELx_EC_SVE:
+	case ESR_ELx_EC_SME:
+	case ESR_ELx_EC_PAC:
+		/* Hidden in the ID registers: the guest gets an UNDEF. */
+		axv_arm_inject_undef(av);
+		return builtin(vcpu, AXVCPU_BUILTIN_EXCEPTION);
+	default:
+		return internal_error(vcpu, AXVCPU_INTERNAL_UNKNOWN_ESR,
+				      av->esr);
+	}
+}
+
+/**
+ * axv_arm_handle_exit - act on one guest exit.
+ * @vcpu: the vcpu; its registers are saved, the host state is back.
+ * @code: the AXV_ARM_EXIT_* code of the exit.
+ *
+ * Return: AXVCPU_RUN_EXIT with vcpu->run filled, or AXVCPU_RUN_CONTINUE.
+ */
+int axv_arm_handle_exit(struct axvcpu_vcpu *vcpu, u64 code)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+	struct axvcpu_run *run = vcpu->run;
+
+	run->hw_reason = av->esr;
+	run->hw_qualification = av->far;
+	run->hw_extra = av->hpfar;
+	run->hw_rip = av->ctx.pc;
+
+	switch (code) {
+	case AXV_ARM_EXIT_SYNC:
+		return handle_sync(vcpu);
+	case AXV_ARM_EXIT_IRQ:
+		/* The host took it when DAIF was restored. */
+		return builtin(vcpu, AXVCPU_BUILTIN_EXT_INTR);
+	case AXV_ARM_EXIT_FIQ:
+		return internal_error(vcpu, AXVCPU_INTERNAL_FIQ, av->esr);
+	case AXV_ARM_EXIT_SERROR:
+		return internal_error(vcpu, AXVCPU_INTERNAL_SERROR, av->esr);
+	default:
+		return internal_error(vcpu, AXVCPU_INTERNAL_UNKNOWN_EXIT, code);
+	}
+}

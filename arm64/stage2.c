@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvcpu arm64 backend: stage-2 translation.
+ *
+ * 4K granule, start level and size from axv_arm_caps (up to 48-bit IPA),
+ * one page per table, leaves only at level 3.  Every VM runs on VMID 0:
+ * KVM never allocates it ("vmid #0 is always reserved"), so our TLB
+ * entries can never be confused with a KVM guest's.  Our own VMs share
+ * it, so a CPU flushes VMID 0 whenever a different vcpu comes to it
+ * (switch.c), and every change of a VM's tables flushes VMID 0 on all
+ * CPUs (broadcast, over-invalidating the other VMs, which is harmless).
+ *
+ * Table walks are inner-shareable write-back (VTCR_EL2.IRGN0/ORGN0/SH0),
+ * so they are coherent with the kernel's writes through the linear map:
+ * a dsb(ishst) before use is enough.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/kernel.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <asm/cacheflush.h>
+#include <asm/daifflags.h>
+#include <asm/kvm_arm.h>
+#include <asm/memory.h>
+#include <asm/sysreg.h>
+#include <asm/tlbflush.h>
+
+#include "axvcpu_arch.h"
+#include "arm64.h"
+
+#define S2_VALID	BIT(0)
+#define S2_TABLE	(BIT(0) | BIT(1))
+#define S2_PAGE		(BIT(0) | BIT(1))
+#define S2_MEMATTR(a)	((u64)(a) << 2)
+#define S2_AP_R		BIT(6)
+#define S2_AP_W		BIT(7)
+#define S2_SH_INNER	(3UL << 8)
+#define S2_AF		BIT(10)
+#define S2_ADDR_MASK	GENMASK_ULL(47, 12)
+
+static u64 s2_leaf_attrs(bool readonly)
+{
+	u64 attr = S2_PAGE | S2_SH_INNER | S2_AF | S2_AP_R;
+
+	/*
+	 * With FWB, MemAttr 0b0110 forces the guest's view to write-back
+	 * even while its MMU is off, so no cache cleaning is needed.
+	 */
+	attr |= axv_arm_caps.fwb ? S2_MEMATTR(MT_S2_FWB_NORMAL) :
+				   S2_MEMATTR(MT_S2_NORMAL);
+	if (!readonly)
+		attr |= S2_AP_W;
+	return attr;
+}
+
+static inline unsigned int s2_index(u64 ipa, unsigned int level)
+{
+	return (ipa >> (12 + 9 * (3 - level))) & 0x1ff;
+}
+
+/* The level-3 entry for @ipa; tables are allocated on the way if @alloc. */
+static u64 *s2_walk(struct axv_arm_vm *avm, u64 ipa, bool alloc)
+{
+	u64 *table = avm->pgd;
+	unsigned int level;
+
+	for (level = axv_arm_caps.start_level; level < 3; level++) {
+		u64 *entry = &table[s2_index(ipa, level)];
+		u64 desc = READ_ONCE(*entry);
+
+		if (!(desc & S2_VALID)) {
+			u64 *next;
+
+			if (!alloc)
+				return NULL;
+			next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+			if (!next)
+				return NULL;
+			/* The zeroed table must be seen before the link. */
+			dsb(ishst);
+			WRITE_ONCE(*entry, virt_to_phys(next) | S2_TABLE);
+			desc = READ_ONCE(*entry);
+		}
+		table = phys_to_virt(desc & S2_ADDR_MASK);
+	}
+	return &table[s2_index(ipa, 3)];
+}
+
+static void s2_free_table(u64 *table, unsigned int level)
+{
+	unsigned int i;
+
+	if (level < 3) {
+		for (i = 0; i < 512; i++) {
+			u64 desc = table[i];
+
+			if (desc & S2_VALID)
+				s2_free_table(phys_to_virt(desc & S2_ADDR_MASK),
+					      level + 1);
+		}
+	}
+	free_page((unsigned long)table);
+}
+
+bool axv_arm_s2_mapped(struct axv_arm_vm *avm, u64 ipa)
+{
+	u64 *pte = s2_walk(avm, ipa, false);
+
+	return pte && (READ_ONCE(*pte) & S2_VALID);
+}
+
+/*
+ * Invalidate the guest's stage-1 and stage-2 TLB entries on every CPU,
+ * as KVM's __tlb_switch_to_guest()/__kvm_tlb_flush_vmid() do under VHE:
+ * with {E2H,TGE} = {1,1} a TLBI acts on the host's EL2&0 regime, so the
+ * VM's VTTBR is loaded and TGE cleared around the TLBI, with everything
+ * masked.  Under the speculative-AT errata the EL1 walker is first kept
+ * from allocating with whatever stage 1 happens to be loaded.
+ */
+void axv_arm_s2_flush_vm(struct axv_arm_vm *avm)
+{
+	unsigned long flags;
+	u64 hcr, vttbr, vtcr, tcr = 0, sctlr = 0;
+
+	flags = local_daif_save();
+	if (axv_arm_caps.spec_at) {
+		tcr = read_sysreg_s(SYS_TCR_EL12);
+		write_sysreg_s(tcr | TCR_EPD1_MASK | TCR_EPD0_MASK,
+			       SYS_TCR_EL12);
+		sctlr = read_sysreg_s(SYS_SCTLR_EL12);
+		write_sysreg_s(sctlr | SCTLR_ELx_M, SYS_SCTLR_EL12);
+		isb();
+	}
+	vttbr = read_sysreg(vttbr_el2);
+	vtcr = read_sysreg(vtcr_el2);
+	write_sysreg(axv_arm_caps.vtcr, vtcr_el2);
+	write_sysreg(avm->vttbr, vttbr_el2);
+	isb();
+	hcr = read_sysreg(hcr_el2);
+	write_sysreg(hcr & ~HCR_TGE, hcr_el2);
+	isb();
+
+	dsb(ishst);
+	__tlbi(vmalls12e1is);
+	__tlbi_sync_s1ish_hyp();
+	isb();
+
+	write_sysreg(hcr, hcr_el2);
+	isb();
+	write_sysreg(vttbr, vttbr_el2);
+	write_sysreg(vtcr, vtcr_el2);
+	if (axv_arm_caps.spec_at) {
+		write_sysreg_s(tcr, SYS_TCR_EL12);
+		write_sysreg_s(sctlr, SYS_SCTLR_EL12);
+	}
+	isb();
+	local_daif_restore(flags);
+}
+
+int axv_arm_s2_init(void)
+{
+	return 0;
+}
+
+int axvcpu_arch_vm_init(struct axvcpu_vm *vm)
+{
+	struct axv_arm_vm *avm;
+
+	avm = kzalloc(sizeof(*avm), GFP_KERNEL_ACCOUNT);
+	if (!avm)
+		return -ENOMEM;
+	avm->pgd = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!avm->pgd) {
+		kfree(avm);
+		return -ENOMEM;
+	}
+	/* VMID 0, CnP = 0: our entries stay private to each CPU. */
+	avm->vttbr = virt_to_phys(avm->pgd);
+	vm->arch = avm;
+	return 0;
+}
+
+void axvcpu_arch_vm_destroy(struct axvcpu_vm *vm)
+{
+	struct axv_arm_vm *avm = vm->arch;
+
+	if (!avm)
+		return;
+	/* No vcpu is left; drop whatever TLB entries the VM still has. */
+	axv_arm_s2_flush_vm(avm);
+	s2_free_table(avm->pgd, axv_arm_caps.start_level);
+	kfree(avm);
+	vm->arch = NULL;
+}
+
+/*
+ * Without FWB a guest running with its MMU off reads memory uncached and
+ * would miss what the VMM left in the caches: clean + invalidate each
+ * page to the point of coherency.  The I-cache is made coherent too, for
+ * code the VMM wrote.
+ */
+static void s2_sync_page(struct page *page)
+{
+	unsigned long va = (unsigned long)page_address(page);
+
+	if (!axv_arm_caps.fwb)
+		__axv_arm_dcache_clean_inval_poc(va, va + PAGE_SIZE);
+	caches_clean_inval_pou(va, va + PAGE_SIZE);
+}
+
+int axvcpu_arch_vm_map(struct axvcpu_vm *vm, const struct axvcpu_memslot *slot)
+{
+	struct axv_arm_vm *avm = vm->arch;
+	u64 attrs = s2_leaf_attrs(slot->flags & AXVCPU_MEM_READONLY);
+	u64 pa_limit = 1ULL << min_t(u32, axv_arm_caps.ipa_bits, 48);
+	unsigned long i;
+	int err = 0;
+
+	for (i = 0; i < slot->npages; i++) {
+		u64 ipa = slot->gpa + ((u64)i << PAGE_SHIFT);
+		phys_addr_t pa = page_to_phys(slot->pages[i]);
+		u64 *pte;
+
+		/* A page beyond the output size cannot be described. */
+		if (pa >= pa_limit) {
+			err = -EFAULT;
+			break;
+		}
+		pte = s2_walk(avm, ipa, true);
+		if (!pte) {
+			err = -ENOMEM;
+			break;
+		}
+		s2_sync_page(slot->pages[i]);
+		WRITE_ONCE(*pte, pa | attrs);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	dsb(ishst);
+	if (err)	/* the core unmaps the whole slot */
+		return err;
+	/* Entries went from invalid to valid; flush walk caches anyway. */
+	axv_arm_s2_flush_vm(avm);
+	return 0;
+}
+
+void axvcpu_arch_vm_unmap(struct axvcpu_vm *vm,
+			  const struct axvcpu_memslot *slot)
+{
+	struct axv_arm_vm *avm = vm->arch;
+	unsigned long i;
+
+	for (i = 0; i < slot->npages; i++) {
+		u64 *pte = s2_walk(avm, slot->gpa + ((u64)i << PAGE_SHIFT),
+				   false);
+
+		if (pte)
+			WRITE_ONCE(*pte, 0);
+	}
+	/*
+	 * Break before the pages go back to the VMM: no CPU may still
+	 * translate to them once this returns.
+	 */
+	axv_arm_s2_flush_vm(avm);
+}

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvcpu arm64 backend: vcpu life cycle, registers and the run entry.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include <linux/atomic.h>
+#include <asm/daifflags.h>
+#include <asm/neon.h>
+#include <asm/kvm_arm.h>
+#include <asm/sysreg.h>
+#include <asm/ptrace.h>
+
+#include "axvcpu_arch.h"
+#include "arm64.h"
+
+static_assert(offsetof(struct axv_arm_vcpu, ctx) == 0);
+static_assert(offsetof(struct axv_arm_ctx, sp_el0) == AXV_CTX_SP_EL0);
+static_assert(offsetof(struct axv_arm_ctx, pc) == AXV_CTX_PC);
+static_assert(offsetof(struct axv_arm_ctx, pstate) == AXV_CTX_PSTATE);
+static_assert(offsetof(struct axv_arm_ctx, host_sp_el0) ==
+	      AXV_CTX_HOST_SP_EL0);
+static_assert(sizeof(struct axv_arm_ctx) == AXV_CTX_SIZE);
+
+/* Guest PSTATE at reset: EL1h, DAIF masked (the seeds' 0x3c5). */
+#define GUEST_PSTATE_RESET \
+	(PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
+
+/* PSTATE bits a VMM may set: flags, DAIF, PAN, UAO, DIT, SSBS, BTYPE. */
+#define GUEST_PSTATE_MASK \
+	(0xf0000000ULL | PSR_PAN_BIT | PSR_UAO_BIT | PSR_DIT_BIT | \
+	 PSR_SSBS_BIT | PSR_BTYPE_MASK | PSR_D_BIT | PSR_A_BIT | \
+	 PSR_I_BIT | PSR_F_BIT | PSR_MODE_MASK | PSR_MODE32_BIT)
+
+static atomic64_t axv_arm_vcpu_uid = ATOMIC64_INIT(0);
+
+static u64 guest_hcr(void)
+{
+	u64 hcr = HCR_GUEST_FLAGS | HCR_E2H;
+
+	if (axv_arm_caps.ras)
+		hcr |= HCR_TEA | HCR_TERR;
+	if (axv_arm_caps.fwb)
+		hcr |= HCR_FWB;
+	return hcr;
+}
+
+/*
+ * The guest may be in EL0t, EL1t or EL1h, AArch64.  Anything else in
+ * SPSR_EL2 (EL2 in particular) would ERET guest code into the host.
+ */
+static bool pstate_ok(u64 pstate)
+{
+	u64 mode = pstate & (PSR_MODE_MASK | PSR_MODE32_BIT);
+
+	return mode == PSR_MODE_EL0t || mode == PSR_MODE_EL1t ||
+	       mode == PSR_MODE_EL1h;
+}
+
+int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
+			    const struct axvcpu_vcpu_create *cfg)
+{
+	struct axv_arm_vcpu *av;
+
+	av = kzalloc(sizeof(*av), GFP_KERNEL_ACCOUNT);
+	if (!av)
+		return -ENOMEM;
+	av->vcpu = vcpu;
+	av->uid = atomic64_inc_return(&axv_arm_vcpu_uid);
+	raw_spin_lock_init(&av->vgic.lock);
+	axv_arm_timer_init(av);
+
+	/* The seeds' Aarch64VCpuCreateConfig: MPIDR (bit 31 is RES1), x0. */
+	av->sys.vmpidr = cfg->arm64.mpidr | BIT(31);
+	av->ctx.x[0] = cfg->arm64.dtb_addr;
+	av->ctx.pstate = GUEST_PSTATE_RESET;
+	av->sys.sctlr = INIT_SCTLR_EL1_MMU_OFF;
+	av->hcr = guest_hcr();
+	/* KVM's guest MDCR_EL2: PMU, SPE, trace, debug all trapped. */
+	av->mdcr = MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TPMS |
+		   MDCR_EL2_TTRF | MDCR_EL2_TDRA | MDCR_EL2_TDOSA | MDCR_EL2_TDA;
+	vcpu->arch = av;
+	return 0;
+}
+
+void axvcpu_arch_vcpu_destroy(struct axvcpu_vcpu *vcpu)
+{
+	struct axv_arm_vcpu *av = vcpu->arch;
+
+	if (!av)
+		return;
+	axv_arm_timer_destroy(av);
+	vcpu->arch = NULL;
+	kfree(av);
+}
+
+int axvcpu_arch_vcpu_setup(struct axvcpu_vcpu *vcpu,
+			   const struct axvcpu_vcpu_setup *cfg)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+
+	/* A Linux host keeps its interrupt controller. */
+	if (cfg->arm64.passthrough_interrupt)
+		return -EOPNOTSUPP;
+	av->passthrough_timer = cfg->arm64.passthrough_timer;
+	av->ctx.pc = cfg->entry;
+	av->ctx.pstate = GUEST_PSTATE_RESET;
+	av->sys.sctlr = INIT_SCTLR_EL1_MMU_OFF;
+	return 0;
+}
+
+int axvcpu_arch_vcpu_bind(struct axvcpu_vcpu *vcpu)
+{
+	/* Nothing stays loaded between runs: everything is per entry. */
+	return 0;
+}
+
+int axvcpu_arch_vcpu_unbind(struct axvcpu_vcpu *vcpu)
+{
+	return 0;
+}
+
+/*
+ * One guest entry.  Preemption stays off from the FP hand-over to the
+ * exit, so no KVM vcpu can be loaded on this CPU meanwhile and the guest
+ * FP registers never meet the scheduler; DAIF is masked only around the
+ * world switch itself, and the host takes a pending IRQ as soon as it
+ * is restored.
+ */
+int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+	struct axv_arm_vm *avm = vcpu->vm->arch;
+	unsigned long daif;
+	bool fp;
+	u64 code;
+
+	if (!pstate_ok(av->ctx.pstate)) {
+		vcpu->run->internal.suberror = AXVCPU_INTERNAL_INVALID_STATE;
+		vcpu->run->internal.ndata = 1;
+		vcpu->run->internal.data[0] = av->ctx.pstate;
+		vcpu->run->exit_reason = AXVCPU_EXIT_INTERNAL_ERROR;
+		return AXVCPU_RUN_EXIT;
+	}
+
+	preempt_disable();
+	axv_arm_timer_before_entry(av);
+	fp = av->fp_loaded;
+	if (fp) {
+		kernel_neon_begin();
+		__axv_arm_fpsimd_restore(&av->fp);
+	}
+
+	daif = local_daif_save();
+	if (signal_pending(current) || need_resched()) {
+		local_daif_restore(daif);
+		code = ~0ULL;
+		goto out;
+	}
+	axv_arm_vgic_flush(av);
+	WRITE_ONCE(av->powered_on, true);
+	code = axv_arm_world_switch(av, avm);
+	local_daif_restore(daif);
+out:
+	if (fp) {
+		__axv_arm_fpsimd_save(&av->fp);
+		kernel_neon_end();
+	}
+	axv_arm_timer_after_exit(av);
+	preempt_enable();
+
+	if (code == ~0ULL)
+		return AXVCPU_RUN_CONTINUE;	/* let the core see it */
+	return axv_arm_handle_exit(vcpu, code);
+}
+
+static u64 mmio_read_value(const struct axvcpu_run *run)
+{
+	u32 width = run->mmio.width, bits = width * 8;
+	u64 val = run->mmio.data;
+
+	if (width < 8) {
+		val &= (1ULL << bits) - 1;
+		if (run->mmio.sign_ext && (val & (1ULL << (bits - 1))))
+			val |= ~((1ULL << bits) - 1);
+	}
+	if (run->mmio.reg_width == 4)
+		val &= 0xffffffff;
+	return val;
+}
+
+int axvcpu_arch_vcpu_complete(struct axvcpu_vcpu *vcpu, u32 reason)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+	struct axvcpu_run *run = vcpu->run;
+
+	switch (reason) {
+	case AXVCPU_EXIT_MMIO_READ:
+		if (run->mmio.width != 1 && run->mmio.width != 2 &&
+		    run->mmio.width != 4 && run->mmio.width != 8)
+			return -EINVAL;
+		if (run->mmio.reg > 31)
+			return -EINVAL;
+		if (run->mmio.reg < 31)
+			av->ctx.x[run->mmio.reg] = mmio_read_value(run);
+		return 0;
+	case AXVCPU_EXIT_SYSREG_READ:
+		if (run->sysreg.reg > 31)
+			return -EINVAL;
+		if (run->sysreg.reg < 31)
+			av->ctx.x[run->sysreg.reg] = run->sysreg.value;
+		return 0;
+	case AXVCPU_EXIT_HYPERCALL:
+		av->ctx.x[0] = run->hypercall.ret;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int axvcpu_arch_vcpu_set_gpr(struct axvcpu_vcpu *vcpu, u32 index, u64 val)
+{
+	if (index > 31)
+		return -EINVAL;
+	if (index < 31)
+		to_arm(vcpu)->ctx.x[index] = val;
+	return 0;
+}
+
+int axvcpu_arch_vcpu_get_gpr(struct axvcpu_vcpu *vcpu, u32 index, u64 *val)
+{
+	if (index > 31)
+		return -EINVAL;
+	*val = index < 31 ? to_arm(vcpu)->ctx.x[index] : 0;
+	return 0;
+}
+
+void axvcpu_arch_vcpu_set_return_value(struct axvcpu_vcpu *vcpu, u64 val)
+{
+	to_arm(vcpu)->ctx.x[0] = val;
+}
+
+/* SGIs 0-15, PPIs 16-31, SPIs 32-1019, LPIs 8192 up to the INTID size. */
+static bool intid_ok(u32 intid)
+{
+	if (intid < 1020)
+		return true;
+	return intid >= 8192 && intid < (1ULL << axv_arm_caps.intid_bits);
+}
+
+int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
+				      const struct axvcpu_interrupt *irq)
+{
+	if (irq->flags || irq->error_code || irq->pad)
+		return -EINVAL;
+	if (!intid_ok(irq->vector))
+		return -EINVAL;
+	return axv_arm_vgic_queue(to_arm(vcpu), irq->vector);
+}
+
+static void regs_get(struct axv_arm_vcpu *av, struct axvcpu_arm64_regs *r)
+{
+	memcpy(r->x, av->ctx.x, sizeof(r->x));
+	r->sp_el1 = av->sys.sp_el1;
+	r->pc = av->ctx.pc;
+	r->pstate = av->ctx.pstate;
+	r->sp_el0 = av->ctx.sp_el0;
+}
+
+static int regs_set(struct axv_arm_vcpu *av, const struct axvcpu_arm64_regs *r)
+{
+	if (!pstate_ok(r->pstate) || (r->pstate & ~GUEST_PSTATE_MASK))
+		return -EINVAL;
+	memcpy(av->ctx.x, r->x, sizeof(r->x));
+	av->sys.sp_el1 = r->sp_el1;
+	av->ctx.pc = r->pc;
+	av->ctx.pstate = r->pstate;
+	av->ctx.sp_el0 = r->sp_el0;
+	return 0;
+}
+
+long axvcpu_arch_vcpu_ioctl(struct axvcpu_vcpu *vcpu, unsigned int cmd,
+			    void __user *argp)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+	struct axvcpu_arm64_regs regs;
+
+	switch (cmd) {
+	case AXVCPU_GET_ARM64_REGS:
+		memset(&regs, 0, sizeof(regs));
+		regs_get(av, &regs);
+		if (copy_to_user(argp, &regs, sizeof(regs)))
+			return -EFAULT;
+		return 0;
+	case AXVCPU_SET_ARM64_REGS:
+		if (copy_from_user(&regs, argp, sizeof(regs)))
+			return -EFAULT;
+		return regs_set(av, &regs);
+	default:
+		return -ENOTTY;
+	}
+}

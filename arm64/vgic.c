@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvcpu arm64 backend: virtual interrupts through the GICv3 list
+ * registers.
+ *
+ * axvcpu_arch_vcpu_inject_interrupt() may run on any thread while the
+ * vcpu runs, so it only appends the INTID to a small queue under a raw
+ * spinlock (the core kicks the vcpu afterwards).  Before each entry, with
+ * everything masked, the queue is moved into free list registers; on
+ * each exit the list registers are read back, so the guest's progress
+ * (pending -> active -> invalid after EOI) is kept in the vcpu and no
+ * other vcpu or KVM guest sees it.  Nothing relies on the maintenance
+ * interrupt: host ticks and kicks bound how long a queued INTID waits
+ * for a free list register.
+ *
+ * KVM leaves ICH_HCR_EL2.En = 0 when none of its vcpus is loaded and
+ * reloads all ICH state at its next load, so the only host state to
+ * keep is "En = 0" on exit.
+ */
+#include <linux/kernel.h>
+#include <linux/spinlock.h>
+#include <asm/sysreg.h>
+#include <asm/barrier.h>
+
+#include "axvcpu_arch.h"
+#include "arm64.h"
+
+#define LR_STATE_PENDING	(1ULL << 62)
+#define LR_STATE_ACTIVE		(1ULL << 63)
+#define LR_PRIORITY		0xa0ULL	/* Linux's default SPI/PPI priority */
+
+/* The ICH_LR<n>_EL2 encodings are constants, hence the switches. */
+static __always_inline u64 lr_read(int n)
+{
+	switch (n) {
+	case 0:
+		return read_sysreg_s(SYS_ICH_LR0_EL2);
+	case 1:
+		return read_sysreg_s(SYS_ICH_LR1_EL2);
+	case 2:
+		return read_sysreg_s(SYS_ICH_LR2_EL2);
+	case 3:
+		return read_sysreg_s(SYS_ICH_LR3_EL2);
+	case 4:
+		return read_sysreg_s(SYS_ICH_LR4_EL2);
+	case 5:
+		return read_sysreg_s(SYS_ICH_LR5_EL2);
+	case 6:
+		return read_sysreg_s(SYS_ICH_LR6_EL2);
+	case 7:
+		return read_sysreg_s(SYS_ICH_LR7_EL2);
+	case 8:
+		return read_sysreg_s(SYS_ICH_LR8_EL2);
+	case 9:
+		return read_sysreg_s(SYS_ICH_LR9_EL2);
+	case 10:
+		return read_sysreg_s(SYS_ICH_LR10_EL2);
+	case 11:
+		return read_sysreg_s(SYS_ICH_LR11_EL2);
+	case 12:
+		return read_sysreg_s(SYS_ICH_LR12_EL2);
+	case 13:
+		return read_sysreg_s(SYS_ICH_LR13_EL2);
+	case 14:
+		return read_sysreg_s(SYS_ICH_LR14_EL2);
+	case 15:
+		return read_sysreg_s(SYS_ICH_LR15_EL2);
+	}
+	return 0;
+}
+
+static __always_inline void lr_write(int n, u64 val)
+{
+	switch (n) {
+	case 0:
+		write_sysreg_s(val, SYS_ICH_LR0_EL2);
+		break;
+	case 1:
+		write_sysreg_s(val, SYS_ICH_LR1_EL2);
+		break;
+	case 2:
+		write_sysreg_s(val, SYS_ICH_LR2_EL2);
+		break;
+	case 3:
+		write_sysreg_s(val, SYS_ICH_LR3_EL2);
+		break;
+	case 4:
+		write_sysreg_s(val, SYS_ICH_LR4_EL2);
+		break;
+	case 5:
+		write_sysreg_s(val, SYS_ICH_LR5_EL2);
+		break;
+	case 6:
+		write_sysreg_s(val, SYS_ICH_LR6_EL2);
+		break;
+	case 7:
+		write_sysreg_s(val, SYS_ICH_LR7_EL2);
+		break;
+	case 8:
+		write_sysreg_s(val, SYS_ICH_LR8_EL2);
+		break;
+	case 9:
+		write_sysreg_s(val, SYS_ICH_LR9_EL2);
+		break;
+	case 10:
+		write_sysreg_s(val, SYS_ICH_LR10_EL2);
+		break;
+	case 11:
+		write_sysreg_s(val, SYS_ICH_LR11_EL2);
+		break;
+	case 12:
+		write_sysreg_s(val, SYS_ICH_LR12_EL2);
+		break;
+	case 13:
+		write_sysreg_s(val, SYS_ICH_LR13_EL2);
+		break;
+	case 14:
+		write_sysreg_s(val, SYS_ICH_LR14_EL2);
+		break;
+	case 15:
+		write_sysreg_s(val, SYS_ICH_LR15_EL2);
+		break;
+	}
+}
+
+static __always_inline void apr_write(struct axv_arm_vgic *g, int n)
+{
+	switch (n) {
+	case 3:
+		write_sysreg_s(g->ap0r[3], SYS_ICH_AP0R3_EL2);
+		write_sysreg_s(g->ap1r[3], SYS_ICH_AP1R3_EL2);
+		write_sysreg_s(g->ap0r[2], SYS_ICH_AP0R2_EL2);
+		write_sysreg_s(g->ap1r[2], SYS_ICH_AP1R2_EL2);
+		fallthrough;
+	case 1:
+		write_sysreg_s(g->ap0r[1], SYS_ICH_AP0R1_EL2);
+		write_sysreg_s(g->ap1r[1], SYS_ICH_AP1R1_EL2);
+		fallthrough;
+	default:
+		write_sysreg_s(g->ap0r[0], SYS_ICH_AP0R0_EL2);
+		write_sysreg_s(g->ap1r[0], SYS_ICH_AP1R0_EL2);
+	}
+}
+
+static __always_inline void apr_read(struct axv_arm_vgic *g, int n)
+{
+	switch (n) {
+	case 3:
+		g->ap0r[3] = read_sysreg_s(SYS_ICH_AP0R3_EL2);
+		g->ap1r[3] = read_sysreg_s(SYS_ICH_AP1R3_EL2);
+		g->ap0r[2] = read_sysreg_s(SYS_ICH_AP0R2_EL2);
+		g->ap1r[2] = read_sysreg_s(SYS_ICH_AP1R2_EL2);
+		fallthrough;
+	case 1:
+		g->ap0r[1] = read_sysreg_s(SYS_ICH_AP0R1_EL2);
+		g->ap1r[1] = read_sysreg_s(SYS_ICH_AP1R1_EL2);
+		fallthrough;
+	default:
+		g->ap0r[0] = read_sysreg_s(SYS_ICH_AP0R0_EL2);
+		g->ap1r[0] = read_sysreg_s(SYS_ICH_AP1R0_EL2);
+	}
+}
+
+/* Queue @intid for the next entry; already queued is not an error. */
+int axv_arm_vgic_queue(struct axv_arm_vcpu *av, u32 intid)
+{
+	struct axv_arm_vgic *g = &av->vgic;
+	unsigned long flags;
+	int ret = 0;
+	u32 i;
+
+	raw_spin_lock_irqsave(&g->lock, flags);
+	for (i = 0; i < g->nr_queued; i++)
+		if (g->queue[i] == intid)
+			goto out;
+	if (g->nr_queued == AXV_ARM_IRQ_QUEUE) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	g->queue[g->nr_queued++] = intid;
+out:
+	raw_spin_unlock_irqrestore(&g->lock, flags);
+	return ret;
+}
+
+/* Is @intid queued, or pending/active in a list register? */
+bool axv_arm_vgic_intid_busy(struct axv_arm_vcpu *av, u32 intid)
+{
+	struct axv_arm_vgic *g = &av->vgic;
+	unsigned long flags;
+	bool busy = false;
+	u32 i;
+
+	for (i = 0; i < axv_arm_caps.nr_lr; i++)
+		if ((g->lr[i] & ICH_LR_STATE) && (u32)g->lr[i] == intid)
+			return true;
+	raw_spin_lock_irqsave(&g->lock, flags);
+	for (i = 0; i < g->nr_queued; i++)
+		if (g->queue[i] == intid)
+			busy = true;
+	raw_spin_unlock_irqrestore(&g->lock, flags);
+	return busy;
+}
+
+/* Put one INTID into the shadow list registers; false if none is free. */
+static bool lr_add(struct axv_arm_vgic *g, u32 intid)
+{
+	int i, free = -1;
+
+	for (i = 0; i < axv_arm_caps.nr_lr; i++) {
+		u64 lr = g->lr[i];
+
+		if (!(lr & ICH_LR_STATE)) {
+			if (free < 0)
+				free = i;
+			continue;
+		}
+		/*
+		 * Two list registers with the same vINTID are UNPREDICTABLE:
+		 * an active one becomes active+pending, a pending one stays.
+		 */
+		if ((u32)lr == intid) {
+			g->lr[i] |= LR_STATE_PENDING;
+			return true;
+		}
+	}
+	if (free < 0)
+		return false;
+	g->lr[free] = LR_STATE_PENDING | ICH_LR_GROUP |
+		      (LR_PRIORITY << ICH_LR_PRIORITY_SHIFT) | intid;
+	return true;
+}
+
+/* Move queued INTIDs into list registers.  IRQs are masked. */
+void axv_arm_vgic_flush(struct axv_arm_vcpu *av)
+{
+	struct axv_arm_vgic *g = &av->vgic;
+	u32 i, kept = 0;
+
+	raw_spin_lock(&g->lock);
+	for (i = 0; i < g->nr_queued; i++) {
+		if (!lr_add(g, g->queue[i]))
+			g->queue[kept++] = g->queue[i];
+	}
+	g->nr_queued = kept;
+	raw_spin_unlock(&g->lock);
+}
+
+/* Entry, inside the run window: VMCR, APRs, then the LRs, then En. */
+noinstr void axv_arm_vgic_restore(struct axv_arm_vcpu *av)
+{
+	struct axv_arm_vgic *g = &av->vgic;
+	int i;
+
+	write_sysreg_s(g->vmcr, SYS_ICH_VMCR_EL2);
+	apr_write(g, axv_arm_caps.nr_apr - 1);
+	for (i = 0; i < axv_arm_caps.nr_lr; i++)
+		lr_write(i, g->lr[i]);
+	write_sysreg_s(ICH_HCR_EN, SYS_ICH_HCR_EL2);
+}
+
+/* Exit, inside the run window: read everything back, leave En = 0. */
+noinstr void axv_arm_vgic_save(struct axv_arm_vcpu *av)
+{
+	struct axv_arm_vgic *g = &av->vgic;
+	u64 elrsr;
+	int i;
+
+	elrsr = read_sysreg_s(SYS_ICH_ELRSR_EL2);
+	write_sysreg_s(0, SYS_ICH_HCR_EL2);
+	for (i = 0; i < axv_arm_caps.nr_lr; i++) {
+		u64 lr = lr_read(i);
+
+		g->lr[i] = (elrsr & BIT(i)) ? 0 : lr;
+		lr_write(i, 0);
+	}
+	g->vmcr = read_sysreg_s(SYS_ICH_VMCR_EL2);
+	apr_read(g, axv_arm_caps.nr_apr - 1);
+}
