@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal header of the Intel VMX backend: VMX instruction wrappers, the
+ * per-VM and per-vcpu state, and what the vmx/ files share.
+ *
+ * KVM's own vmx_ops.h/vmcs.h are not shipped in the kernel headers, so the
+ * few VMX instruction wrappers we need live here.
+ */
+#ifndef _AXVCPU_VMX_H
+#define _AXVCPU_VMX_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/version.h>
+#include <asm/asm.h>
+#include <asm/vmx.h>
+#include <asm/trapnr.h>
+#include <asm/msr-index.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+
+#include "axvcpu_arch.h"
+
+/* IA32_VMX_BASIC fields (their names moved between 6.1 and 6.12). */
+#define AXVMX_BASIC_REVISION(b)		((u32)(b) & 0x7fffffff)
+#define AXVMX_BASIC_SIZE(b)		(((b) >> 32) & 0x1fff)
+#define AXVMX_BASIC_32BIT_ONLY		BIT_ULL(48)
+#define AXVMX_BASIC_MEMTYPE(b)		(((b) >> 50) & 0xf)
+#define AXVMX_BASIC_INOUT		BIT_ULL(54)
+#define AXVMX_BASIC_TRUE_CTLS		BIT_ULL(55)
+#define AXVMX_MEMTYPE_WB		6
+
+/* Secondary control renamed in 6.12; we never enable it, but keep it named. */
+#define AXVMX_SECONDARY_XSAVES		BIT(20)
+
+/* EPT entry bits (SDM 29.3.2). */
+#define AXEPT_R			BIT_ULL(0)
+#define AXEPT_W			BIT_ULL(1)
+#define AXEPT_X			BIT_ULL(2)
+#define AXEPT_MT_WB		(6ULL << 3)
+#define AXEPT_IPAT		BIT_ULL(6)
+#define AXEPT_PFN_MASK		GENMASK_ULL(51, 12)
+
+/* The guest-register array, in the seeds' index order (X86-11). */
+enum axvmx_reg {
+	AXVMX_RAX, AXVMX_RCX, AXVMX_RDX, AXVMX_RBX,
+	AXVMX_RSP, AXVMX_RBP, AXVMX_RSI, AXVMX_RDI,
+	AXVMX_R8, AXVMX_R9, AXVMX_R10, AXVMX_R11,
+	AXVMX_R12, AXVMX_R13, AXVMX_R14, AXVMX_R15,
+	AXVMX_NR_REGS,
+};
+
+/**
+ * struct axvmx_caps - what the CPU offers and what we chose, read once.
+ * @basic: IA32_VMX_BASIC.
+ * @pin: pin-based controls we use.
+ * @proc: primary processor-based controls we use.
+ * @proc2: secondary processor-based controls we use.
+ * @exit: VM-exit controls.
+ * @entry: VM-entry controls (without IA32E_MODE_GUEST).
+ * @cr0_fixed0: IA32_VMX_CR0_FIXED0.
+ * @cr0_fixed1: IA32_VMX_CR0_FIXED1.
+ * @cr4_fixed0: IA32_VMX_CR4_FIXED0.
+ * @cr4_fixed1: IA32_VMX_CR4_FIXED1.
+ * @ept_vpid: IA32_VMX_EPT_VPID_CAP.
+ * @misc: IA32_VMX_MISC.
+ * @has_vpid: VPID is used.
+ * @has_preempt_timer: the VMX-preemption timer is armed on every entry.
+ * @invept_single: INVEPT single-context is supported (else global).
+ * @invvpid_single: INVVPID single-context is supported (else all-context).
+ * @host_xcr0: the host's XCR0 (0 without OSXSAVE): what XSETBV may enable.
+ */
+struct axvmx_caps {
+	u64 basic;
+	u32 pin, proc, proc2, exit, entry;
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	u64 ept_vpid, misc;
+	bool has_vpid, has_preempt_timer, invept_single, invvpid_single;
+	u64 host_xcr0;
+};
+
+extern struct axvmx_caps axvmx_caps;
+
+/**
+ * struct axvmx_vm - per-VM state: the EPT.
+ * @pml4: the EPT root table.
+ * @eptp: the EPT pointer written into each VMCS.
+ * @tables: every EPT table page, for freeing.
+ */
+struct axvmx_vm {
+	u64 *pml4;
+	u64 eptp;
+	struct list_head tables;
+};
+
+/* A queued event for INJECT_INTERRUPT. */
+struct axvmx_event {
+	u8 vector;
+	bool exception;
+	bool has_error;
+	u32 error_code;
+};
+
+#define AXVMX_EVENT_QUEUE	16
+
+/**
+ * struct axvmx_vcpu - per-vcpu state.
+ * @regs: guest GPRs in the seeds' order; [AXVMX_RSP] is unused (the VMCS
+ *	holds RSP).  Offsets are used by vmx_entry.S.
+ * @vcpu: the generic vcpu.
+ * @vmcs: the VMCS region.
+ * @vmcs_pa: its physical address.
+ * @io_bitmap: I/O bitmaps A and B (two pages).
+ * @msr_bitmap: the MSR bitmap page.
+ * @cpu: CPU the VMCS is loaded on, or -1 (changed with IRQs off on that
+ *	CPU, or after VMCLEAR).
+ * @launched: VMLAUNCH done since the last VMCLEAR.
+ * @loaded_link: entry in the per-CPU list of loaded VMCSs.
+ * @vpid: the VPID, 0 when VPID is not used.
+ * @entry: guest entry point from SETUP.
+ * @gfpu: guest FPU/XSAVE state (kernel FPU API).
+ * @host_cr3: HOST_CR3 last written.
+ * @host_cr4: HOST_CR4 last written.
+ * @host_fs_base: HOST_FS_BASE last written.
+ * @lock: protects @events, @nr_events, @head.
+ * @events: ring of queued events.
+ * @head: index of the oldest event.
+ * @nr_events: number of queued events.
+ * @reinject: IDT-vectoring information to re-inject on the next entry.
+ * @reinject_err: its error code.
+ * @reinject_len: its instruction length.
+ * @exit_reason: full exit reason of the last exit.
+ * @exit_qual: exit qualification of the last exit.
+ * @exit_intr_info: VM-exit interruption information.
+ * @guest_kgs: the guest's IA32_KERNEL_GS_BASE.
+ * @cr2: the guest's CR2 (not in the VMCS).
+ * @cr8: the guest's TPR as CR8 (emulated: CR8 accesses exit).
+ * @vmcs_ready: SETUP has written the VMCS.
+ * @xcr0: the guest's XCR0.
+ */
+struct axvmx_vcpu {
+	u64 regs[AXVMX_NR_REGS];
+	struct axvcpu_vcpu *vcpu;
+	void *vmcs;
+	u64 vmcs_pa;
+	void *io_bitmap;
+	void *msr_bitmap;
+	int cpu;
+	bool launched;
+	struct list_head loaded_link;
+	u16 vpid;
+	u64 entry;
+	struct fpu_guest gfpu;
+	unsigned long host_cr3, host_cr4, host_fs_base;
+	spinlock_t lock;
+	struct axvmx_event events[AXVMX_EVENT_QUEUE];
+	unsigned int head, nr_events;
+	u32 reinject, reinject_err, reinject_len;
+	u32 exit_reason;
+	u64 exit_qual;
+	u32 exit_intr_info;
+	u64 guest_kgs;
+	u64 cr2;
+	u64 cr8;
+	bool vmcs_ready;
+	u64 xcr0;
+};
+
+static inline struct axvmx_vcpu *to_vmx(struct axvcpu_vcpu *vcpu)
+{
+	return vcpu->arch;
+}
+
+static inline struct axvmx_vm *to_vmx_vm(struct axvcpu_vm *vm)
+{
+	return vm->arch;
+}
+
+/* ---- VMX instructions ---- */
+
+/*
+ * A VMX instruction at local label 1 that faults (#UD once VMX is off in
+ * an emergency, #GP) continues at the C label @label, like a VMfail.
+ */
+#define AXVMX_FAULT_TO(label)					\
+	"jmp 3f\n\t"						\
+	"2: jmp %l[" #label "]\n\t"				\
+	"3:\n\t"						\
+	_ASM_EXTABLE(1b, 2b)
+
+/* Returns 0, or -EIO on VMfail (CF or ZF set) or a fault. */
+static inline int axvmx_vmxon(u64 pa)
+{
+	asm goto("1: vmxon %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 AXVMX_FAULT_TO(fail)
+		 : : [pa] "m"(pa) : "cc", "memory" : fail);
+	return 0;
+fail:
+	return -EIO;
+}
+
+static inline int axvmx_vmxoff(void)
+{
+	asm goto("1: vmxoff\n\t"
+		 AXVMX_FAULT_TO(fault)
+		 : : : "cc", "memory" : fault);
+	return 0;
+fault:
+	return -EIO;
+}
+
+static inline int axvmx_vmclear(u64 pa)
+{
+	asm goto("1: vmclear %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 AXVMX_FAULT_TO(fail)
+		 : : [pa] "m"(pa) : "cc", "memory" : fail);
+	return 0;
+fail:
+	return -EIO;
+}
+
+static inline int axvmx_vmptrld(u64 pa)
+{
+	asm goto("1: vmptrld %[pa]\n\t"
+		 "jna %l[fail]\n\t"
+		 AXVMX_FAULT_TO(fail)
+		 : : [pa] "m"(pa) : "cc", "memory" : fail);
+	return 0;
+fail:
+	return -EIO;
+}
+
+static __always_inline u64 vmcs_read(unsigned long field)
+{
+	u64 value = 0;
+
+	asm volatile("vmread %[field], %[value]"
+		     : [value] "=rm"(value) : [field] "r"(field) : "cc");
+	return value;
+}
+
+void axvmx_vmwrite_error(unsigned long field, u64 value);
+
+static __always_inline void vmcs_write(unsigned long field, u64 value)
+{
+	asm goto("vmwrite %[value], %[field]\n\t"
+		 "jna %l[fail]"
+		 : : [field] "r"(field), [value] "rm"(value) : "cc" : fail);
+	return;
+fail:
+	axvmx_vmwrite_error(field, value);
+}
+
+static inline void vmcs_set_bits(unsigned long field, u64 bits)
+{
+	vmcs_write(field, vmcs_read(field) | bits);
+}
+
+static inline void vmcs_clear_bits(unsigned long field, u64 bits)
+{
+	vmcs_write(field, vmcs_read(field) & ~bits);
+}
+
+static inline int axvmx_invept(unsigned long type, u64 eptp)
+{
+	struct { u64 eptp, gpa; } desc = { eptp, 0 };
+
+	asm goto("1: invept %[desc], %[type]\n\t"
+		 "jna %l[fail]\n\t"
+		 AXVMX_FAULT_TO(fail)
+		 : : [desc] "m"(desc), [type] "r"(type) : "cc", "memory"
+		 : fail);
+	return 0;
+fail:
+	return -EIO;
+}
+
+static inline int axvmx_invvpid(unsigned long type, u16 vpid)
+{
+	struct { u64 vpid, gla; } desc = { vpid, 0 };
+
+	asm goto("1: invvpid %[desc], %[type]\n\t"
+		 "jna %l[fail]\n\t"
+		 AXVMX_FAULT_TO(fail)
+		 : : [desc] "m"(desc), [type] "r"(type) : "cc", "memory"
+		 : fail);
+	return 0;
+fail:
+	return -EIO;
+}
+
+/* ---- vmx_entry.S ---- */
+
+/*
+ * Enters the guest with the GPRs in @regs; returns 0 after a VM exit (the
+ * guest GPRs are then in @regs), 1 after VMfailInvalid or VMfailValid.
+ */
+int axvmx_vmenter(u64 *regs, bool resume);
+/* HOST_RIP: the instruction after VMLAUNCH/VMRESUME as the host sees it. */
+void axvmx_vmexit(void);
+/* Call a host IDT entry with an IRET frame, IRQs off (NMI forwarding). */
+void axvmx_do_event_irqoff(unsigned long entry);
+
+/* ---- vmx_percpu.c ---- */
+
+bool axvmx_cpu_is_on(void);
+void axvmx_loaded_add(struct axvmx_vcpu *v);
+void axvmx_loaded_del(struct axvmx_vcpu *v);
+struct axvmx_vcpu *axvmx_current_vmcs(void);
+void axvmx_set_current_vmcs(struct axvmx_vcpu *v);
+u16 axvmx_alloc_vpid(void);
+void axvmx_free_vpid(u16 vpid);
+
+/* ---- vmx_ept.c ---- */
+
+void axvmx_ept_flush_all(struct axvmx_vm *vm);
+
+/* ---- vmx_vcpu.c ---- */
+
+void axvmx_vcpu_clear(struct axvmx_vcpu *v);
+int axvmx_vcpu_load(struct axvmx_vcpu *v);
+void axvmx_advance_rip(struct axvmx_vcpu *v);
+u64 axvmx_get_reg(struct axvmx_vcpu *v, unsigned int idx);
+void axvmx_set_reg(struct axvmx_vcpu *v, unsigned int idx, u64 val);
+void axvmx_set_cr0(struct axvmx_vcpu *v, u64 val);
+void axvmx_set_cr4(struct axvmx_vcpu *v, u64 val);
+u64 axvmx_get_cr0(void);
+u64 axvmx_get_cr4(void);
+void axvmx_set_efer(struct axvmx_vcpu *v, u64 efer);
+void axvmx_queue_exception(struct axvmx_vcpu *v, u8 vector, u32 err);
+int axvmx_with_vmcs(struct axvmx_vcpu *v,
+		    int (*fn)(struct axvmx_vcpu *v, void *arg), void *arg);
+
+/* ---- vmx_regs.c ---- */
+
+int axvmx_complete_mmio(struct axvmx_vcpu *v);
+int axvmx_check_cr0(u64 cr0);
+int axvmx_check_cr4(u64 cr4);
+
+/* ---- vmx_exit.c ---- */
+
+int axvmx_handle_exit(struct axvmx_vcpu *v);
+int axvmx_handle_vmfail(struct axvmx_vcpu *v);
+int axvmx_load_pdptrs(struct axvmx_vcpu *v, u64 cr3);
+
+#endif /* _AXVCPU_VMX_H */

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest entry and exit.
+ *
+ * Why a .S file: the VM exit "returns" to HOST_RIP with RSP = HOST_RSP, a
+ * control transfer the compiler cannot see.  Written in C inline asm the
+ * exit label is unreachable code to objtool and has no ORC data, so an NMI
+ * right after the exit could not unwind.  Here the exit label is an inner
+ * label of the same function, with the unwind state saved before
+ * VMLAUNCH/VMRESUME and restored at the label (the shape of KVM's
+ * vmenter.S).
+ *
+ * The guest registers live in an array in the seeds' order (X86-11):
+ * rax, rcx, rdx, rbx, (rsp), rbp, rsi, rdi, r8..r15.  RSP is in the VMCS.
+ */
+#include <linux/linkage.h>
+#include <asm/asm.h>
+#include <asm/nospec-branch.h>
+#include <asm/segment.h>
+#include <asm/unwind_hints.h>
+
+#define R(n)		((n) * 8)
+#define HOST_RSP_FIELD	0x6c14
+
+#ifdef VM_CLEAR_CPU_BUFFERS
+#define AX_CLEAR_CPU_BUFFERS VM_CLEAR_CPU_BUFFERS
+#else
+#define AX_CLEAR_CPU_BUFFERS CLEAR_CPU_BUFFERS
+#endif
+
+.section .noinstr.text, "ax"
+
+/*
+ * int axvmx_vmenter(u64 *regs, bool resume)
+ *
+ * IRQs off, the vcpu's VMCS current.  Returns 0 after a VM exit with the
+ * guest's GPRs stored in @regs, 1 when VMLAUNCH/VMRESUME (or the HOST_RSP
+ * write) failed or faulted.
+ */
+SYM_FUNC_START(axvmx_vmenter)
+	push %rbp
+	mov %rsp, %rbp
+	push %r15
+	push %r14
+	push %r13
+	push %r12
+	push %rbx
+	/* @regs stays on the stack: the exit path finds it at 0(%rsp). */
+	push %rdi
+
+	/* HOST_RSP = this stack pointer; the exit comes back right here. */
+	mov $HOST_RSP_FIELD, %eax
+	vmwrite %rsp, %rax
+	jna .Lvmfail
+
+	/* CF = @resume; nothing below touches CF before the jnc. */
+	bt $0, %esi
+
+	mov %rdi, %rax
+	mov R(1)(%rax), %rcx
+	mov R(2)(%rax), %rdx
+	mov R(3)(%rax), %rbx
+	mov R(5)(%rax), %rbp
+	mov R(6)(%rax), %rsi
+	mov R(7)(%rax), %rdi
+	mov R(8)(%rax), %r8
+	mov R(9)(%rax), %r9
+	mov R(10)(%rax), %r10
+	mov R(11)(%rax), %r11
+	mov R(12)(%rax), %r12
+	mov R(13)(%rax), %r13
+	mov R(14)(%rax), %r14
+	mov R(15)(%rax), %r15
+	mov R(0)(%rax), %rax
+
+	/* Clobbers ZF only. */
+	AX_CLEAR_CPU_BUFFERS
+
+	jnc .Llaunch
+
+	/*
+	 * Both VMRESUME and VMLAUNCH either fall through on VMfail or "return"
+	 * at axvmx_vmexit with the stack as it is now: save the unwind state
+	 * here, restore it at the exit label.
+	 */
+	UNWIND_HINT_SAVE
+.Lresume:
+	vmresume
+	jmp .Lvmfail
+
+.Llaunch:
+	vmlaunch
+	jmp .Lvmfail
+
+	/* A fault (VMX turned off under us in an emergency) counts as VMfail. */
+	_ASM_EXTABLE(.Lresume, .Lvmfail)
+	_ASM_EXTABLE(.Llaunch, .Lvmfail)
+
+SYM_INNER_LABEL(axvmx_vmexit, SYM_L_GLOBAL)
+	UNWIND_HINT_RESTORE
+	ENDBR
+
+	push %rax
+	mov 8(%rsp), %rax		/* @regs */
+	pop R(0)(%rax)
+	mov %rcx, R(1)(%rax)
+	mov %rdx, R(2)(%rax)
+	mov %rbx, R(3)(%rax)
+	mov %rbp, R(5)(%rax)
+	mov %rsi, R(6)(%rax)
+	mov %rdi, R(7)(%rax)
+	mov %r8, R(8)(%rax)
+	mov %r9, R(9)(%rax)
+	mov %r10, R(10)(%rax)
+	mov %r11, R(11)(%rax)
+	mov %r12, R(12)(%rax)
+	mov %r13, R(13)(%rax)
+	mov %r14, R(14)(%rax)
+	mov %r15, R(15)(%rax)
+
+	xor %ebx, %ebx
+
+.Lclear_regs:
+	pop %rax			/* drop @regs */
+
+	/* Leave no guest value in a register the host might speculate on. */
+	xor %eax, %eax
+	xor %ecx, %ecx
+	xor %edx, %edx
+	xor %ebp, %ebp
+	xor %esi, %esi
+	xor %edi, %edi
+	xor %r8d, %r8d
+	xor %r9d, %r9d
+	xor %r10d, %r10d
+	xor %r11d, %r11d
+	xor %r12d, %r12d
+	xor %r13d, %r13d
+	xor %r14d, %r14d
+	xor %r15d, %r15d
+
+	/* The guest may have filled the RSB with its own targets. */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+	CLEAR_BRANCH_HISTORY_VMEXIT
+
+	mov %rbx, %rax
+	pop %rbx
+	pop %r12
+	pop %r13
+	pop %r14
+	pop %r15
+	pop %rbp
+	RET
+
+.Lvmfail:
+	mov $1, %ebx
+	jmp .Lclear_regs
+SYM_FUNC_END(axvmx_vmenter)
+
+.section .text, "ax"
+
+/*
+ * void axvmx_do_event_irqoff(unsigned long entry)
+ *
+ * Calls a host IDT entry point (the NMI handler after an NMI exit) as the
+ * CPU would: on an IRET frame.  The handler ends with IRET, which is also
+ * what unblocks NMIs after the NMI that caused the VM exit.
+ */
+SYM_FUNC_START(axvmx_do_event_irqoff)
+	push %rbp
+	mov %rsp, %rbp
+	and $-16, %rsp
+	push $__KERNEL_DS
+	push %rbp
+	pushf
+	push $__KERNEL_CS
+	CALL_NOSPEC rdi
+	/* IRET already restored RSP; say so to objtool. */
+	mov %rbp, %rsp
+	pop %rbp
+	RET
+SYM_FUNC_END(axvmx_do_event_irqoff)

@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM exits: the built-in handlers (X86-100..120) and the translation of
+ * everything else into a struct axvcpu_run exit for the VMM (X86-130..138).
+ *
+ * Where the seeds panic or return Halt (X86-Q12, Q15, Q16), this file
+ * returns a defined exit with the raw hardware reason.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/kernel.h>
+#include <linux/highmem.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+
+#include "vmx.h"
+
+/* Bits of the exit qualification of an I/O instruction (SDM table 28-5). */
+#define IO_SIZE_MASK	7
+#define IO_IN		BIT(3)
+#define IO_STRING	BIT(4)
+#define IO_REP		BIT(5)
+
+static int to_vmm(struct axvmx_vcpu *v, u32 reason)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+
+	run->exit_reason = reason;
+	if (reason < ARRAY_SIZE(run->stats.exits))
+		run->stats.exits[reason]++;
+	return AXVCPU_RUN_EXIT;
+}
+
+static int builtin(struct axvmx_vcpu *v, unsigned int what)
+{
+	v->vcpu->run->stats.builtin[what]++;
+	return AXVCPU_RUN_CONTINUE;
+}
+
+static int internal_error(struct axvmx_vcpu *v, u32 sub, u32 n, u64 d0,
+			  u64 d1, u64 d2)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+
+	run->internal.suberror = sub;
+	run->internal.ndata = n;
+	run->internal.data[0] = d0;
+	run->internal.data[1] = d1;
+	run->internal.data[2] = d2;
+	return to_vmm(v, AXVCPU_EXIT_INTERNAL_ERROR);
+}
+
+static int unknown_exit(struct axvmx_vcpu *v)
+{
+	return internal_error(v, AXVCPU_INTERNAL_UNKNOWN_EXIT, 3,
+			      v->exit_reason, v->exit_qual, v->exit_intr_info);
+}
+
+static bool guest_64bit(void)
+{
+	return (vmcs_read(GUEST_IA32_EFER) & EFER_LMA) &&
+	       (vmcs_read(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
+}
+
+static bool is_canonical(u64 la)
+{
+	return ((s64)la << 16 >> 16) == (s64)la;
+}
+
+static int inject_gp(struct axvmx_vcpu *v)
+{
+	axvmx_queue_exception(v, X86_TRAP_GP, 0);
+	return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
+}
+
+/* ---- CPUID (X86-110..116, bugs fixed) ---- */
+
+static int handle_cpuid(struct axvmx_vcpu *v)
+{
+	u32 leaf = v->regs[AXVMX_RAX], sub = v->regs[AXVMX_RCX];
+	u32 a, b, c, d;
+
+	cpuid_count(leaf, sub, &a, &b, &c, &d);
+	switch (leaf) {
+	case 1:
+		c &= ~(BIT(5) |		/* VMX: no nesting */
+		       BIT(3) |		/* MONITOR: MWAIT is a NOP here */
+		       BIT(15) |	/* PDCM: no PERF_CAPABILITIES */
+		       BIT(21) |	/* x2APIC: not emulated yet */
+		       BIT(24) |	/* TSC deadline: no APIC timer */
+		       BIT(27));	/* OSXSAVE: the guest's CR4 below */
+		c |= BIT(31);		/* hypervisor present */
+		if (axvmx_get_cr4() & X86_CR4_OSXSAVE)
+			c |= BIT(27);
+		b = (b & 0x00ffffff) | (v->vcpu->id << 24);
+		break;
+	case 7:
+		if (sub == 0) {
+			b &= ~(BIT(2) |		/* SGX */
+			       BIT(14) |	/* MPX */
+			       BIT(25));	/* Intel PT */
+			if (!(axvmx_caps.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
+				b &= ~BIT(10);
+			c &= ~(BIT(3) | BIT(4) |	/* PKU, OSPKE */
+			       BIT(5) |			/* WAITPKG */
+			       BIT(7) |			/* CET shadow stacks */
+			       BIT(16));		/* LA57 */
+			/* SPEC_CTRL, ARCH_CAPABILITIES, CET IBT, AMX. */
+			d &= ~(BIT(20) | BIT(22) | BIT(24) | BIT(25) |
+			       BIT(26) | BIT(27) | BIT(29) | BIT(31));
+		} else {
+			a = b = c = d = 0;
+		}
+		break;
+	case 0xa:		/* no PMU */
+		a = b = c = d = 0;
+		break;
+	case 0xd:
+		if (sub == 1)
+			a &= ~BIT(3);	/* XSAVES: not enabled */
+		break;
+	case 0x16:
+		if (!a)
+			a = 3000;
+		break;
+	case 0x40000000:
+		a = 0x40000001;
+		/* "RVMRVMRVMRVM", as in X86-114. */
+		memcpy(&b, "RVMR", 4);
+		memcpy(&c, "VMRV", 4);
+		memcpy(&d, "MRVM", 4);
+		break;
+	case 0x80000001:
+		if (!(axvmx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+			d &= ~BIT(27);
+		break;
+	default:
+		if (leaf >= 0x40000001 && leaf <= 0x4fffffff)
+			a = b = c = d = 0;
+		break;
+	}
+	v->regs[AXVMX_RAX] = a;
+	v->regs[AXVMX_RBX] = b;
+	v->regs[AXVMX_RCX] = c;
+	v->regs[AXVMX_RDX] = d;
+	axvmx_advance_rip(v);
+	return builtin(v, AXVCPU_BUILTIN_CPUID);
+}
+
+/* ---- I/O (X86-133) ---- */
+
+static int handle_io(struct axvmx_vcpu *v)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+	u64 q = v->exit_qual;
+	u32 width = (q & IO_SIZE_MASK) + 1;
+
+	if ((q & (IO_STRING | IO_REP)) || (width != 1 && width != 2 &&
+					   width != 4))
+		return internal_error(v, AXVCPU_INTERNAL_UNHANDLED_IO, 2,
+				      q, vmcs_read(GUEST_RIP), 0);
+	axvmx_advance_rip(v);
+	run->io.port = q >> 16;
+	run->io.width = width;
+	run->io.pad = 0;
+	if (q & IO_IN) {
+		run->io.is_write = 0;
+		run->io.data = 0;
+		return to_vmm(v, AXVCPU_EXIT_IO_READ);
+	}
+	run->io.is_write = 1;
+	run->io.data = v->regs[AXVMX_RAX] & GENMASK_ULL(width * 8 - 1, 0);
+	return to_vmm(v, AXVCPU_EXIT_IO_WRITE);
+}
+
+/* ---- VMCALL (X86-132) ---- */
+
+static int handle_vmcall(struct axvmx_vcpu *v)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+
+	axvmx_advance_rip(v);
+	run->hypercall.nr = v->regs[AXVMX_RAX];
+	run->hypercall.args[0] = v->regs[AXVMX_RDI];
+	run->hypercall.args[1] = v->regs[AXVMX_RSI];
+	run->hypercall.args[2] = v->regs[AXVMX_RDX];
+	run->hypercall.args[3] = v->regs[AXVMX_RCX];
+	run->hypercall.args[4] = v->regs[AXVMX_R8];
+	run->hypercall.args[5] = v->regs[AXVMX_R9];
+	run->hypercall.ret = -ENOSYS;
+	return to_vmm(v, AXVCPU_EXIT_HYPERCALL);
+}
+
+/* ---- EPT violation ---- */
+
+static int handle_ept_violation(struct axvmx_vcpu *v)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+	u64 q = v->exit_qual;
+
+	run->npf.gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	run->npf.access = 0;
+	if (q & EPT_VIOLATION_ACC_READ)
+		run->npf.access |= AXVCPU_ACCESS_READ;
+	if (q & EPT_VIOLATION_ACC_WRITE)
+		run->npf.access |= AXVCPU_ACCESS_WRITE;
+	if (q & EPT_VIOLATION_ACC_INSTR)
+		run->npf.access |= AXVCPU_ACCESS_EXECUTE;
+	return to_vmm(v, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+}
+
+/* ---- control registers (X86-64, done for every form) ---- */
+
+/* Loads the PAE PDPTEs the VM entry will use (EPT + PAE paging). */
+int axvmx_load_pdptrs(struct axvmx_vcpu *v, u64 cr3)
+{
+	u64 gpa = cr3 & 0xffffffe0ULL, pdpte[4];
+	struct page *page;
+	void *p;
+	int i;
+
+	page = axvcpu_gpa_to_page(v->vcpu->vm, gpa, false);
+	if (!page)
+		return -EFAULT;
+	p = kmap_local_page(page);
+	memcpy(pdpte, p + offset_in_page(gpa), sizeof(pdpte));
+	kunmap_local(p);
+	for (i = 0; i < 4; i++) {
+		/* Present entries with reserved bits set: #GP. */
+		if ((pdpte[i] & 1) && (pdpte[i] & (0x1e6ULL |
+		     ~GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 0))))
+			return -EINVAL;
+		vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
+	}
+	return 0;
+}
+
+static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
+/* MOV to CR0 with the architectural checks; false means #GP. */
+static bool guest_write_cr0(struct axvmx_vcpu *v, u64 val)
+{
+	u64 old = axvmx_get_cr0(), cr4 = axvmx_get_cr4();
+	u64 efer = vmcs_read(GUEST_IA32_EFER);
+
+	if (!guest_64bit())
+		val = (u32)val;
+	if (axvmx_check_cr0(val))
+		return false;
+	if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME)) {
+		/* Long-mode activation (X86-65, only when LME is set). */
+		if (!(cr4 & X86_CR4_PAE))
+			return false;
+		efer |= EFER_LMA;
+	} else if (!(val & X86_CR0_PG) && (old & X86_CR0_PG) &&
+		   (efer & EFER_LMA)) {
+		if (guest_64bit())
+			return false;
+		efer &= ~EFER_LMA;
+	}
+	if (pae_paging(val, cr4, efer) && !pae_paging(old, cr4, efer) &&
+	    axvmx_load_pdptrs(v, vmcs_read(GUEST_CR3)))
+		return false;
+	axvmx_set_cr0(v, val);
+	axvmx_set_efer(v, efer);
+	return true;
+}
+
+static bool guest_write_cr4(struct axvmx_vcpu *v, u64 val)
+{
+	u64 cr0 = axvmx_get_cr0(), efer = vmcs_read(GUEST_IA32_EFER);
+	u64 old = axvmx_get_cr4();
+
+	if (!guest_64bit())
+		val = (u32)val;
+	if (axvmx_check_cr4(val))
+		return false;
+	if ((efer & EFER_LMA) && !(val & X86_CR4_PAE))
+		return false;
+	if (pae_paging(cr0, val, efer) &&
+	    ((val ^ old) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE)) &&
+	    axvmx_load_pdptrs(v, vmcs_read(GUEST_CR3)))
+		return false;
+	axvmx_set_cr4(v, val);
+	return true;
+}
+
+static int handle_cr(struct axvmx_vcpu *v)
+{
+	u64 q = v->exit_qual, val;
+	unsigned int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	bool ok = true;
+
+	switch (type) {
+	case 0:		/* MOV to CR */
+		val = axvmx_get_reg(v, reg);
+		if (cr == 0) {
+			ok = guest_write_cr0(v, val);
+		} else if (cr == 4) {
+			ok = guest_write_cr4(v, val);
+		} else if (cr == 8) {
+			ok = !(val & ~0xfULL);
+			if (ok)
+				v->cr8 = val;
+		} else {
+			return unknown_exit(v);
+		}
+		break;
+	case 1:		/* MOV from CR: only CR8 exits */
+		if (cr != 8)
+			return unknown_exit(v);
+		axvmx_set_reg(v, reg, v->cr8);
+		break;
+	case 2:		/* CLTS */
+		ok = guest_write_cr0(v, axvmx_get_cr0() & ~X86_CR0_TS);
+		break;
+	default:	/* LMSW: sets PE, MP, EM, TS; cannot clear PE */
+		val = axvmx_get_cr0();
+		val = (val & ~0xeULL) | ((q >> 16) & 0xf);
+		ok = guest_write_cr0(v, val);
+		break;
+	}
+	if (!ok)
+		return inject_gp(v);
+	axvmx_advance_rip(v);
+	return builtin(v, AXVCPU_BUILTIN_CR_ACCESS);
+}
+
+/* ---- XSETBV (X86-120, with the X86-Q3 condition fixed) ---- */
+
+static int handle_xsetbv(struct axvmx_vcpu *v)
+{
+	u64 val = (u32)v->regs[AXVMX_RAX] |
+		  (v->regs[AXVMX_RDX] << 32);
+	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
+		     XFEATURE_MASK_Hi16_ZMM;
+	u32 index = v->regs[AXVMX_RCX];
+
+	if (index != 0 || (vmcs_read(GUEST_SS_AR_BYTES) & 0x60) ||
+	    (val & ~axvmx_caps.host_xcr0) || !(val & XFEATURE_MASK_FP) ||
+	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
+	    (!(val & XFEATURE_MASK_BNDREGS) != !(val & XFEATURE_MASK_BNDCSR)) ||
+	    ((val & avx512) && ((val & avx512) != avx512 ||
+				!(val & XFEATURE_MASK_YMM))))
+		return inject_gp(v);
+	v->xcr0 = val;
+	axvmx_advance_rip(v);
+	return builtin(v, AXVCPU_BUILTIN_XSETBV);
+}
+
+/* ---- MSRs ---- */
+
+/* MSRs kept in the module: the ones a guest cannot run without. */
+static bool msr_read_builtin(struct axvmx_vcpu *v, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_EFER:
+		*val = vmcs_read(GUEST_IA32_EFER);
+		return true;
+	case MSR_IA32_CR_PAT:
+		*val = vmcs_read(GUEST_IA32_PAT);
+		return true;
+	case MSR_FS_BASE:
+		*val = vmcs_read(GUEST_FS_BASE);
+		return true;
+	case MSR_GS_BASE:
+		*val = vmcs_read(GUEST_GS_BASE);
+		return true;
+	case MSR_KERNEL_GS_BASE:
+		*val = v->guest_kgs;
+		return true;
+	case MSR_IA32_SYSENTER_CS:
+		*val = vmcs_read(GUEST_SYSENTER_CS);
+		return true;
+	case MSR_IA32_SYSENTER_ESP:
+		*val = vmcs_read(GUEST_SYSENTER_ESP);
+		return true;
+	case MSR_IA32_SYSENTER_EIP:
+		*val = vmcs_read(GUEST_SYSENTER_EIP);
+		return true;
+	}
+	return false;
+}
+
+static bool pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (8 * i);
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+/* Returns 1 handled, 0 not ours, -1 for #GP. */
+static int msr_write_builtin(struct axvmx_vcpu *v, u32 msr, u64 val)
+{
+	u64 efer;
+
+	switch (msr) {
+	case MSR_EFER:
+		efer = vmcs_read(GUEST_IA32_EFER);
+		if (val & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+			return -1;
+		/* LME cannot change while paging is on; LMA is read-only. */
+		if ((axvmx_get_cr0() & X86_CR0_PG) &&
+		    ((val ^ efer) & EFER_LME))
+			return -1;
+		val = (val & ~EFER_LMA) | (efer & EFER_LMA);
+		axvmx_set_efer(v, val);
+		return 1;
+	case MSR_IA32_CR_PAT:
+		if (!pat_valid(val))
+			return -1;
+		vmcs_write(GUEST_IA32_PAT, val);
+		return 1;
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if (!is_canonical(val))
+			return -1;
+		if (msr == MSR_FS_BASE)
+			vmcs_write(GUEST_FS_BASE, val);
+		else if (msr == MSR_GS_BASE)
+			vmcs_write(GUEST_GS_BASE, val);
+		else if (msr == MSR_KERNEL_GS_BASE)
+			v->guest_kgs = val;
+		else if (msr == MSR_IA32_SYSENTER_ESP)
+			vmcs_write(GUEST_SYSENTER_ESP, val);
+		else
+			vmcs_write(GUEST_SYSENTER_EIP, val);
+		return 1;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write(GUEST_SYSENTER_CS, (u32)val);
+		return 1;
+	}
+	return 0;
+}
+
+/* X86-135/136 with X86-Q5 fixed: RIP advanced, result into EDX:EAX. */
+static int handle_msr(struct axvmx_vcpu *v, bool write)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+	u32 msr = v->regs[AXVMX_RCX];
+	u64 val = (u32)v->regs[AXVMX_RAX] | (v->regs[AXVMX_RDX] << 32);
+	int r;
+
+	if (write) {
+		r = msr_write_builtin(v, msr, val);
+		if (r < 0)
+			return inject_gp(v);
+		if (r > 0) {
+			axvmx_advance_rip(v);
+			return builtin(v, AXVCPU_BUILTIN_MSR);
+		}
+	} else if (msr_read_builtin(v, msr, &val)) {
+		v->regs[AXVMX_RAX] = (u32)val;
+		v->regs[AXVMX_RDX] = val >> 32;
+		axvmx_advance_rip(v);
+		return builtin(v, AXVCPU_BUILTIN_MSR);
+	}
+	axvmx_advance_rip(v);
+	run->sysreg.addr = msr;
+	run->sysreg.reg = AXVMX_RAX;
+	run->sysreg.is_write = write;
+	run->sysreg.value = write ? val : 0;
+	return to_vmm(v, write ? AXVCPU_EXIT_SYSREG_WRITE :
+				 AXVCPU_EXIT_SYSREG_READ);
+}
+
+/* ---- exceptions and NMIs ---- */
+
+static int handle_exception_nmi(struct axvmx_vcpu *v)
+{
+	u32 info = v->exit_intr_info;
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
+
+	/* Host NMI: already handed to the host NMI handler in the run loop. */
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return builtin(v, AXVCPU_BUILTIN_EXT_INTR);
+	if (vector == X86_TRAP_AC) {
+		/* Reflect it: the guest's own #AC handler runs. */
+		axvmx_queue_exception(v, X86_TRAP_AC,
+				      vmcs_read(VM_EXIT_INTR_ERROR_CODE));
+		return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
+	}
+	return unknown_exit(v);
+}
+
+/* An event the exit interrupted (IDT-vectoring info) is delivered again. */
+static void save_idt_vectoring(struct axvmx_vcpu *v)
+{
+	u32 info = vmcs_read(IDT_VECTORING_INFO_FIELD);
+	u32 type = info & VECTORING_INFO_TYPE_MASK;
+
+	if (!(info & VECTORING_INFO_VALID_MASK))
+		return;
+	v->reinject = info & ~INTR_INFO_RESVD_BITS_MASK;
+	v->reinject_err = vmcs_read(IDT_VECTORING_ERROR_CODE);
+	v->reinject_len = 0;
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		v->reinject_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+}
+
+/**
+ * axvmx_handle_exit - handle a VM exit, with the VMCS still current.
+ * @v: the vcpu; preemption off, IRQs on.
+ *
+ * Return: AXVCPU_RUN_CONTINUE (handled here) or AXVCPU_RUN_EXIT (run
+ * filled for the VMM).
+ */
+int axvmx_handle_exit(struct axvmx_vcpu *v)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+	u32 reason = v->exit_reason;
+
+	v->exit_qual = vmcs_read(EXIT_QUALIFICATION);
+	run->hw_reason = reason;
+	run->hw_qualification = v->exit_qual;
+	run->hw_extra = vmcs_read(VM_INSTRUCTION_ERROR);
+	run->hw_rip = vmcs_read(GUEST_RIP);
+
+	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
+		/* Invalid guest state, MSR loading, machine check (SDM 27.8). */
+		run->fail_entry.reason = reason;
+		run->fail_entry.qualification = v->exit_qual;
+		return to_vmm(v, AXVCPU_EXIT_FAIL_ENTRY);
+	}
+	v->launched = true;
+	save_idt_vectoring(v);
+
+	switch ((u16)reason) {
+	case EXIT_REASON_EXCEPTION_NMI:
+		return handle_exception_nmi(v);
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+		/* Taken by the host at local_irq_enable() already. */
+		return builtin(v, AXVCPU_BUILTIN_EXT_INTR);
+	case EXIT_REASON_TRIPLE_FAULT:
+		run->system_down.type = AXVCPU_SYSTEM_DOWN_CRASH;
+		return to_vmm(v, AXVCPU_EXIT_SYSTEM_DOWN);
+	case EXIT_REASON_INTERRUPT_WINDOW:
+		vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL,
+				CPU_BASED_INTR_WINDOW_EXITING);
+		return builtin(v, AXVCPU_BUILTIN_INTR_WINDOW);
+	case EXIT_REASON_CPUID:
+		return handle_cpuid(v);
+	case EXIT_REASON_HLT:
+		axvmx_advance_rip(v);
+		return to_vmm(v, AXVCPU_EXIT_HALT);
+	case EXIT_REASON_VMCALL:
+		return handle_vmcall(v);
+	case EXIT_REASON_CR_ACCESS:
+		return handle_cr(v);
+	case EXIT_REASON_IO_INSTRUCTION:
+		return handle_io(v);
+	case EXIT_REASON_MSR_READ:
+		return handle_msr(v, false);
+	case EXIT_REASON_MSR_WRITE:
+		return handle_msr(v, true);
+	case EXIT_REASON_MWAIT_INSTRUCTION:
+	case EXIT_REASON_MONITOR_INSTRUCTION:
+		/* MONITOR/MWAIT are hidden in CPUID; run them as NOPs. */
+		axvmx_advance_rip(v);
+		return AXVCPU_RUN_CONTINUE;
+	case EXIT_REASON_EPT_VIOLATION:
+		return handle_ept_violation(v);
+	case EXIT_REASON_PREEMPTION_TIMER:
+		return builtin(v, AXVCPU_BUILTIN_PREEMPT_TIMER);
+	case EXIT_REASON_XSETBV:
+		return handle_xsetbv(v);
+	default:
+		return unknown_exit(v);
+	}
+}
+
+/**
+ * axvmx_handle_vmfail - VMLAUNCH/VMRESUME did not even start the entry.
+ * @v: the vcpu; VMCS current (VMfailValid) or not (VMfailInvalid).
+ *
+ * Return: AXVCPU_RUN_EXIT with FAIL_ENTRY and the VM-instruction error.
+ */
+int axvmx_handle_vmfail(struct axvmx_vcpu *v)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+	u64 err = vmcs_read(VM_INSTRUCTION_ERROR);
+
+	run->hw_reason = 0;
+	run->hw_qualification = 0;
+	run->hw_extra = err;
+	run->hw_rip = vmcs_read(GUEST_RIP);
+	run->fail_entry.reason = err;
+	run->fail_entry.qualification = 0;
+	return to_vmm(v, AXVCPU_EXIT_FAIL_ENTRY);
+}

@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMX per-CPU enable/disable, capability checks and host-safety hooks.
+ *
+ * This is the seeds' VmxPerCpuState (X86-01..10) on a Linux host: Linux
+ * already locked IA32_FEATURE_CONTROL at boot, owns CR4 through its cached
+ * copy (cr4_set_bits()), and may have handed VMX to kvm_intel.  We never
+ * write FEATURE_CONTROL, we refuse when CR4.VMXE is already set, and we
+ * give CR4.VMXE back if VMXON fails (the seeds leave it set, X86-08).
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/idr.h>
+#include <linux/jiffies.h>
+#include <linux/notifier.h>
+#include <linux/string.h>
+#include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/perf_event.h>
+#include <asm/processor.h>
+#include <asm/reboot.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+
+#include "vmx.h"
+
+/**
+ * struct axvmx_cpu - this CPU's VMX state.
+ * @vmxon_region: the 4K VMXON region (allocated at module load).
+ * @on: VMXON done by us on this CPU.
+ * @loaded: VMCSs that are active (VMPTRLD, not yet VMCLEAR) on this CPU.
+ * @current_vmcs: the vcpu whose VMCS is current on this CPU, or NULL.
+ */
+struct axvmx_cpu {
+	void *vmxon_region;
+	bool on;
+	struct list_head loaded;
+	struct axvmx_vcpu *current_vmcs;
+};
+
+static DEFINE_PER_CPU(struct axvmx_cpu, axvmx_cpu);
+
+struct axvmx_caps axvmx_caps;
+
+/* Why this machine cannot run guests, found at load; NULL if it can. */
+static const char *unsupported;
+static int unsupported_errno;
+
+static atomic_t nr_cpus_on = ATOMIC_INIT(0);
+static bool emergency_registered;
+static DEFINE_MUTEX(emergency_lock);
+static DEFINE_IDA(vpid_ida);
+
+bool axvmx_cpu_is_on(void)
+{
+	return this_cpu_read(axvmx_cpu.on);
+}
+
+/* Callers have IRQs off and run on the CPU the VMCS was loaded on. */
+void axvmx_loaded_add(struct axvmx_vcpu *v)
+{
+	list_add(&v->loaded_link, this_cpu_ptr(&axvmx_cpu.loaded));
+}
+
+void axvmx_loaded_del(struct axvmx_vcpu *v)
+{
+	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
+
+	list_del_init(&v->loaded_link);
+	if (c->current_vmcs == v)
+		c->current_vmcs = NULL;
+}
+
+struct axvmx_vcpu *axvmx_current_vmcs(void)
+{
+	return this_cpu_read(axvmx_cpu.current_vmcs);
+}
+
+void axvmx_set_current_vmcs(struct axvmx_vcpu *v)
+{
+	this_cpu_write(axvmx_cpu.current_vmcs, v);
+}
+
+u16 axvmx_alloc_vpid(void)
+{
+	int id;
+
+	if (!axvmx_caps.has_vpid)
+		return 0;
+	id = ida_alloc_range(&vpid_ida, 1, 0xffff, GFP_KERNEL);
+	return id < 0 ? 0 : id;
+}
+
+void axvmx_free_vpid(u16 vpid)
+{
+	if (vpid)
+		ida_free(&vpid_ida, vpid);
+}
+
+/* ---- capability checks ---- */
+
+static bool cr_fixed_ok(u64 v, u64 fixed0, u64 fixed1)
+{
+	/* X86-05 done right: every must-be-1 bit set, no must-be-0 bit set. */
+	return (v & fixed0) == fixed0 && (v & ~fixed1) == 0;
+}
+
+struct ctl_bit {
+	u32 bit;
+	const char *name;
+};
+
+/*
+ * The SDM's control adjustment (X86-50): allowed-0 bits are forced on,
+ * required bits must be allowed-1, bits we clear must not be allowed-0,
+ * flexible bits keep their default (the non-TRUE MSR's allowed-0 bits).
+ * Optional bits are taken when allowed.
+ */
+static const char *adjust_ctl(const char *what, u64 cap, u32 dflt,
+			      const struct ctl_bit *req, u32 clear, u32 opt,
+			      u32 *out)
+{
+	static char msg[96];
+	u32 allowed0 = (u32)cap, allowed1 = cap >> 32;
+	u32 set = 0, flex;
+
+	for (; req && req->name; req++) {
+		if (!(allowed1 & req->bit)) {
+			snprintf(msg, sizeof(msg),
+				 "VMX %s control '%s' not supported", what,
+				 req->name);
+			return msg;
+		}
+		set |= req->bit;
+	}
+	if (allowed0 & clear) {
+		snprintf(msg, sizeof(msg),
+			 "VMX %s controls 0x%x cannot be turned off", what,
+			 allowed0 & clear);
+		return msg;
+	}
+	set |= opt & allowed1 & ~clear;
+	flex = allowed1 & ~allowed0;
+	*out = allowed0 | (flex & ~(set | clear) & dflt) | set;
+	return NULL;
+}
+
+static const struct ctl_bit pin_req[] = {
+	{ PIN_BASED_EXT_INTR_MASK, "external-interrupt exiting" },
+	{ PIN_BASED_NMI_EXITING, "NMI exiting" },
+	{ }
+};
+
+static const struct ctl_bit proc_req[] = {
+	{ CPU_BASED_HLT_EXITING, "HLT exiting" },
+	{ CPU_BASED_CR8_LOAD_EXITING, "CR8-load exiting" },
+	{ CPU_BASED_CR8_STORE_EXITING, "CR8-store exiting" },
+	{ CPU_BASED_USE_IO_BITMAPS, "use I/O bitmaps" },
+	{ CPU_BASED_USE_MSR_BITMAPS, "use MSR bitmaps" },
+	{ CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, "secondary controls" },
+	{ }
+};
+
+static const struct ctl_bit proc2_req[] = {
+	{ SECONDARY_EXEC_ENABLE_EPT, "enable EPT" },
+	{ SECONDARY_EXEC_UNRESTRICTED_GUEST, "unrestricted guest" },
+	{ }
+};
+
+static const struct ctl_bit exit_req[] = {
+	{ VM_EXIT_HOST_ADDR_SPACE_SIZE, "host address-space size" },
+	{ VM_EXIT_SAVE_IA32_PAT, "save IA32_PAT" },
+	{ VM_EXIT_LOAD_IA32_PAT, "load IA32_PAT" },
+	{ VM_EXIT_SAVE_IA32_EFER, "save IA32_EFER" },
+	{ VM_EXIT_LOAD_IA32_EFER, "load IA32_EFER" },
+	{ }
+};
+
+static const struct ctl_bit entry_req[] = {
+	{ VM_ENTRY_LOAD_IA32_PAT, "load IA32_PAT" },
+	{ VM_ENTRY_LOAD_IA32_EFER, "load IA32_EFER" },
+	{ }
+};
+
+static int rd(u32 msr, u64 *val)
+{
+	return rdmsrl_safe(msr, val);
+}
+
+/* Reads and checks the VMX capability MSRs; returns the refusal or NULL. */
+static const char *setup_caps(void)
+{
+	struct axvmx_caps *c = &axvmx_caps;
+	u64 pin, proc, proc2 = 0, exit, entry, dpin, dproc, dexit, dentry;
+	u32 opt2 = 0, a, b, cc, d;
+	const char *why;
+
+	if (rd(MSR_IA32_VMX_BASIC, &c->basic))
+		return "cannot read IA32_VMX_BASIC";
+	if (AXVMX_BASIC_SIZE(c->basic) != 4096)
+		return "IA32_VMX_BASIC: VMCS region size is not 4096";
+	if (AXVMX_BASIC_MEMTYPE(c->basic) != AXVMX_MEMTYPE_WB)
+		return "IA32_VMX_BASIC: VMCS memory type is not write-back";
+	if (c->basic & AXVMX_BASIC_32BIT_ONLY)
+		return "IA32_VMX_BASIC: VMX structures limited to 32-bit addresses";
+	if (!(c->basic & AXVMX_BASIC_INOUT))
+		return "IA32_VMX_BASIC: no INS/OUTS exit information";
+	if (!(c->basic & AXVMX_BASIC_TRUE_CTLS))
+		return "IA32_VMX_BASIC: no TRUE control capability MSRs";
+
+	if (rd(MSR_IA32_VMX_TRUE_PINBASED_CTLS, &pin) ||
+	    rd(MSR_IA32_VMX_TRUE_PROCBASED_CTLS, &proc) ||
+	    rd(MSR_IA32_VMX_TRUE_EXIT_CTLS, &exit) ||
+	    rd(MSR_IA32_VMX_TRUE_ENTRY_CTLS, &entry) ||
+	    rd(MSR_IA32_VMX_PINBASED_CTLS, &dpin) ||
+	    rd(MSR_IA32_VMX_PROCBASED_CTLS, &dproc) ||
+	    rd(MSR_IA32_VMX_EXIT_CTLS, &dexit) ||
+	    rd(MSR_IA32_VMX_ENTRY_CTLS, &dentry) ||
+	    rd(MSR_IA32_VMX_MISC, &c->misc) ||
+	    rd(MSR_IA32_VMX_CR0_FIXED0, &c->cr0_fixed0) ||
+	    rd(MSR_IA32_VMX_CR0_FIXED1, &c->cr0_fixed1) ||
+	    rd(MSR_IA32_VMX_CR4_FIXED0, &c->cr4_fixed0) ||
+	    rd(MSR_IA32_VMX_CR4_FIXED1, &c->cr4_fixed1))
+		return "cannot read the VMX capability MSRs";
+
+	why = adjust_ctl("pin-based", pin, (u32)dpin, pin_req,
+			 PIN_BASED_POSTED_INTR,
+			 PIN_BASED_VIRTUAL_NMIS | PIN_BASED_VMX_PREEMPTION_TIMER,
+			 &c->pin);
+	if (why)
+		return why;
+	why = adjust_ctl("processor-based", proc, (u32)dproc, proc_req,
+			 CPU_BASED_CR3_LOAD_EXITING |
+			 CPU_BASED_CR3_STORE_EXITING |
+			 CPU_BASED_INTR_WINDOW_EXITING |
+			 CPU_BASED_NMI_WINDOW_EXITING |
+			 CPU_BASED_USE_TSC_OFFSETTING |
+			 CPU_BASED_RDTSC_EXITING | CPU_BASED_INVLPG_EXITING |
+			 CPU_BASED_TPR_SHADOW | CPU_BASED_UNCOND_IO_EXITING |
+			 CPU_BASED_MONITOR_TRAP_FLAG |
+			 CPU_BASED_PAUSE_EXITING |
+			 CPU_BASED_ACTIVATE_TERTIARY_CONTROLS,
+			 CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
+			 CPU_BASED_MOV_DR_EXITING | CPU_BASED_RDPMC_EXITING,
+			 &c->proc);
+	if (why)
+		return why;
+
+	if (rd(MSR_IA32_VMX_PROCBASED_CTLS2, &proc2))
+		return "cannot read IA32_VMX_PROCBASED_CTLS2";
+	if (rd(MSR_IA32_VMX_EPT_VPID_CAP, &c->ept_vpid))
+		return "cannot read IA32_VMX_EPT_VPID_CAP";
+	if (!(c->ept_vpid & VMX_EPT_PAGE_WALK_4_BIT))
+		return "EPT: 4-level page walk not supported";
+	if (!(c->ept_vpid & VMX_EPTP_WB_BIT))
+		return "EPT: write-back EPT paging structures not supported";
+	if (!(c->ept_vpid & VMX_EPT_INVEPT_BIT) ||
+	    !(c->ept_vpid & (VMX_EPT_EXTENT_CONTEXT_BIT |
+			     VMX_EPT_EXTENT_GLOBAL_BIT)))
+		return "EPT: INVEPT not supported";
+	c->invept_single = c->ept_vpid & VMX_EPT_EXTENT_CONTEXT_BIT;
+
+	/* VPID only with INVVPID (single or all context). */
+	if ((c->ept_vpid >> 32) & VMX_VPID_INVVPID_BIT &&
+	    (c->ept_vpid >> 32) & (VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT |
+				   VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT))
+		opt2 |= SECONDARY_EXEC_ENABLE_VPID;
+	c->invvpid_single = (c->ept_vpid >> 32) &
+			    VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT;
+	/* RDTSCP / INVPCID only when the host CPU has them (X86-53). */
+	cpuid(0x80000001, &a, &b, &cc, &d);
+	if (d & BIT(27))
+		opt2 |= SECONDARY_EXEC_ENABLE_RDTSCP;
+	cpuid_count(7, 0, &a, &b, &cc, &d);
+	if (b & BIT(10))
+		opt2 |= SECONDARY_EXEC_ENABLE_INVPCID;
+
+	why = adjust_ctl("secondary processor-based", proc2, 0, proc2_req,
+			 0, opt2, &c->proc2);
+	if (why)
+		return why;
+	c->has_vpid = c->proc2 & SECONDARY_EXEC_ENABLE_VPID;
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
+		c->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	c->has_preempt_timer = c->pin & PIN_BASED_VMX_PREEMPTION_TIMER;
+
+	/* No "acknowledge interrupt on exit": the host takes it on sti. */
+	why = adjust_ctl("VM-exit", exit, (u32)dexit, exit_req,
+			 VM_EXIT_ACK_INTR_ON_EXIT |
+			 VM_EXIT_SAVE_VMX_PREEMPTION_TIMER |
+			 VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL |
+			 VM_EXIT_CLEAR_BNDCFGS | VM_EXIT_PT_CONCEAL_PIP |
+			 VM_EXIT_CLEAR_IA32_RTIT_CTL,
+			 0, &c->exit);
+	if (why)
+		return why;
+	why = adjust_ctl("VM-entry", entry, (u32)dentry, entry_req,
+			 VM_ENTRY_IA32E_MODE | VM_ENTRY_SMM |
+			 VM_ENTRY_DEACT_DUAL_MONITOR |
+			 VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL |
+			 VM_ENTRY_LOAD_BNDCFGS | VM_ENTRY_PT_CONCEAL_PIP |
+			 VM_ENTRY_LOAD_IA32_RTIT_CTL,
+			 0, &c->entry);
+	if (why)
+		return why;
+	if (!(entry >> 32 & VM_ENTRY_IA32E_MODE))
+		return "VMX VM-entry control 'IA-32e mode guest' not supported";
+	return NULL;
+}
+
+/* Checks that do not depend on the CPU we run on. */
+static const char *check_cpu(int *err)
+{
+	u64 feat;
+
+	*err = -ENODEV;
+	if (!(cpuid_ecx(1) & BIT(5)))
+		return "CPU does not support VMX";
+	if (!boot_cpu_has(X86_FEATURE_VMX))
+		return "VMX disabled by BIOS (IA32_FEATURE_CONTROL)";
+	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &feat))
+		return "cannot read IA32_FEATURE_CONTROL";
+	if (!(feat & FEAT_CTL_LOCKED))
+		return "IA32_FEATURE_CONTROL is not locked (firmware did not enable VMX)";
+	if (!(feat & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX))
+		return "VMX disabled by BIOS (IA32_FEATURE_CONTROL: VMXON outside SMX off)";
+	return NULL;
+}
+
+/* Host CR0/CR4 against the fixed bits, with CR4.VMXE counted as set. */
+static bool host_crs_ok(void)
+{
+	struct axvmx_caps *c = &axvmx_caps;
+
+	return cr_fixed_ok(read_cr0(), c->cr0_fixed0, c->cr0_fixed1) &&
+	       cr_fixed_ok(cr4_read_shadow() | X86_CR4_VMXE,
+			   c->cr4_fixed0, c->cr4_fixed1);
+}
+
+/* Reads the capabilities once; they are the same on every CPU. */
+static void read_caps_once(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	unsupported = check_cpu(&unsupported_errno);
+	if (!unsupported) {
+		unsupported = setup_caps();
+		unsupported_errno = -EOPNOTSUPP;
+	}
+}
+
+const char *axvcpu_arch_hardware_supported(int *errno_out)
+{
+	const char *why;
+
+	why = check_cpu(errno_out);
+	if (why)
+		return why;
+	read_caps_once();
+	if (unsupported) {
+		*errno_out = unsupported_errno;
+		return unsupported;
+	}
+	if (!host_crs_ok()) {
+		*errno_out = -EOPNOTSUPP;
+		return "host CR0/CR4 do not satisfy IA32_VMX_CR0/CR4_FIXED0/1";
+	}
+	*errno_out = 0;
+	return NULL;
+}
+
+long axvcpu_arch_check_extension(long cap)
+{
+	switch (cap) {
+	case AXVCPU_CAP_MAX_GPA_BITS:
+		/* 4-level EPT: 48 bits, no more than the host has. */
+		return min_t(long, boot_cpu_data.x86_phys_bits, 48);
+	default:
+		return 0;
+	}
+}
+
+/* ---- per-CPU enable ---- */
+
+static void busy_message(int cpu)
+{
+	static unsigned long last;
+
+	if (last && time_before(jiffies, last + HZ))
+		return;
+	last = jiffies;
+	pr_err("cpu%d: VMX is already on (CR4.VMXE set): another hypervisor, most likely kvm_intel, holds it; 'modprobe -r kvm_intel' (Linux 6.12+: or boot with kvm.enable_virt_at_load=0)\n",
+	       cpu);
+}
+
+int axvcpu_arch_hardware_enable(void)
+{
+	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
+	int cpu = smp_processor_id();
+	unsigned long flags;
+	const char *why;
+	int err;
+
+	/* The core has logged the reason already. */
+	why = axvcpu_arch_hardware_supported(&err);
+	if (why)
+		return err;
+	if (c->on)
+		return 0;
+	if (!c->vmxon_region)
+		return -ENOMEM;
+	if (!this_cpu_has(X86_FEATURE_VMX)) {
+		pr_err("cpu%d: VMX not available on this CPU\n", cpu);
+		return -ENODEV;
+	}
+
+	local_irq_save(flags);
+	if (cr4_read_shadow() & X86_CR4_VMXE) {
+		local_irq_restore(flags);
+		busy_message(cpu);
+		return -EBUSY;
+	}
+	*(u32 *)c->vmxon_region = AXVMX_BASIC_REVISION(axvmx_caps.basic);
+	intel_pt_handle_vmx(1);
+	cr4_set_bits(X86_CR4_VMXE);
+	if (axvmx_vmxon(__pa(c->vmxon_region))) {
+		/* Give CR4.VMXE back, unlike the seeds (X86-08). */
+		cr4_clear_bits(X86_CR4_VMXE);
+		intel_pt_handle_vmx(0);
+		local_irq_restore(flags);
+		pr_err("cpu%d: VMXON failed; is another hypervisor active?\n",
+		       cpu);
+		return -EBUSY;
+	}
+	c->on = true;
+	c->current_vmcs = NULL;
+	atomic_inc(&nr_cpus_on);
+	/* Drop whatever a previous VMX user left in the TLBs. */
+	if (axvmx_caps.ept_vpid & VMX_EPT_EXTENT_GLOBAL_BIT)
+		axvmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+	if (axvmx_caps.has_vpid &&
+	    (axvmx_caps.ept_vpid >> 32) & VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT)
+		axvmx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0);
+	local_irq_restore(flags);
+	return 0;
+}
+
+void axvcpu_arch_hardware_disable(void)
+{
+	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
+	struct axvmx_vcpu *v, *tmp;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (!c->on) {
+		local_irq_restore(flags);
+		return;
+	}
+	list_for_each_entry_safe(v, tmp, &c->loaded, loaded_link) {
+		axvmx_vmclear(v->vmcs_pa);
+		list_del_init(&v->loaded_link);
+		WRITE_ONCE(v->cpu, -1);
+		v->launched = false;
+	}
+	c->current_vmcs = NULL;
+	axvmx_vmxoff();
+	cr4_clear_bits(X86_CR4_VMXE);
+	intel_pt_handle_vmx(0);
+	c->on = false;
+	atomic_dec(&nr_cpus_on);
+	local_irq_restore(flags);
+}
+
+bool axvcpu_arch_hardware_is_enabled(void)
+{
+	return this_cpu_read(axvmx_cpu.on) &&
+	       (cr4_read_shadow() & X86_CR4_VMXE);
+}
+
+/* ---- emergency reboot / crash: VMX blocks INIT, so VMXOFF ---- */
+
+static void axvmx_emergency_disable(void)
+{
+	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
+	struct axvmx_vcpu *v;
+
+	if (!c->on || !(__read_cr4() & X86_CR4_VMXE))
+		return;
+	list_for_each_entry(v, &c->loaded, loaded_link)
+		axvmx_vmclear(v->vmcs_pa);
+	axvmx_vmxoff();
+	cr4_clear_bits(X86_CR4_VMXE);
+	c->on = false;
+}
+
+static bool kvm_intel_loaded(void)
+{
+	struct kobject *k;
+
+	k = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, "kvm_intel");
+	if (!k)
+		return false;
+	kobject_put(k);
+	return true;
+}
+
+/*
+ * The emergency hook is one slot.  kvm_intel (6.1) takes it at load and its
+ * callback VMXOFFs every CPU with CR4.VMXE set, ours included; so we hold the
+ * slot only while kvm_intel is not loaded, and keep kvm_intel out while our
+ * VMX is on.
+ */
+static int axvmx_module_notify(struct notifier_block *nb, unsigned long action,
+			       void *data)
+{
+	struct module *mod = data;
+
+	if (strcmp(mod->name, "kvm_intel"))
+		return NOTIFY_DONE;
+
+	mutex_lock(&emergency_lock);
+	if (action == MODULE_STATE_COMING) {
+		if (atomic_read(&nr_cpus_on)) {
+			mutex_unlock(&emergency_lock);
+			pr_err("kvm_intel refused: axvcpu VMs are running (VMX is on); close them first\n");
+			return notifier_from_errno(-EBUSY);
+		}
+		if (emergency_registered) {
+			cpu_emergency_unregister_virt_callback(axvmx_emergency_disable);
+			emergency_registered = false;
+		}
+	} else if (action == MODULE_STATE_GOING && !emergency_registered) {
+		cpu_emergency_register_virt_callback(axvmx_emergency_disable);
+		emergency_registered = true;
+	}
+	mutex_unlock(&emergency_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block axvmx_module_nb = {
+	.notifier_call = axvmx_module_notify,
+};
+
+/* ---- module life ---- */
+
+int axvcpu_arch_init(void)
+{
+	int cpu, err;
+
+	for_each_possible_cpu(cpu)
+		INIT_LIST_HEAD(&per_cpu(axvmx_cpu, cpu).loaded);
+
+	read_caps_once();
+	if (unsupported) {
+		pr_info("VMX unavailable: %s\n", unsupported);
+		return 0;	/* CREATE_VM will refuse, naming it */
+	}
+
+	for_each_possible_cpu(cpu) {
+		struct page *p;
+
+		p = alloc_pages_node(cpu_to_node(cpu),
+				     GFP_KERNEL | __GFP_ZERO, 0);
+		if (!p) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		per_cpu(axvmx_cpu, cpu).vmxon_region = page_address(p);
+	}
+
+	err = register_module_notifier(&axvmx_module_nb);
+	if (err)
+		goto out_free;
+	mutex_lock(&emergency_lock);
+	if (!kvm_intel_loaded()) {
+		cpu_emergency_register_virt_callback(axvmx_emergency_disable);
+		emergency_registered = true;
+	}
+	mutex_unlock(&emergency_lock);
+	return 0;
+
+out_free:
+	for_each_possible_cpu(cpu) {
+		void *r = per_cpu(axvmx_cpu, cpu).vmxon_region;
+
+		if (r)
+			free_page((unsigned long)r);
+		per_cpu(axvmx_cpu, cpu).vmxon_region = NULL;
+	}
+	return err;
+}
+
+void axvcpu_arch_exit(void)
+{
+	int cpu;
+
+	if (unsupported)
+		return;
+	unregister_module_notifier(&axvmx_module_nb);
+	mutex_lock(&emergency_lock);
+	if (emergency_registered)
+		cpu_emergency_unregister_virt_callback(axvmx_emergency_disable);
+	emergency_registered = false;
+	mutex_unlock(&emergency_lock);
+	for_each_possible_cpu(cpu) {
+		void *r = per_cpu(axvmx_cpu, cpu).vmxon_region;
+
+		if (r)
+			free_page((unsigned long)r);
+		per_cpu(axvmx_cpu, cpu).vmxon_region = NULL;
+	}
+	ida_destroy(&vpid_ida);
+}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The x86 register ioctls: AXVCPU_GET/SET_X86_REGS and _SREGS.
+ *
+ * They let a VMM start a guest in protected or long mode instead of the
+ * seeds' real-mode start.  Values are checked against what a VM entry
+ * accepts (fixed CR bits, EFER/CR0/CR4 consistency) so that a bad value is
+ * -EINVAL here rather than a FAIL_ENTRY later.  The VMCS is made current
+ * on this CPU, with preemption off, for every access.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/kernel.h>
+#include <linux/uaccess.h>
+#include <asm/processor.h>
+
+#include "vmx.h"
+
+/**
+ * axvmx_check_cr0 - is @cr0 a CR0 value a guest may have?
+ * @cr0: the guest-visible value.
+ *
+ * Under unrestricted guest PE and PG may be clear; NE, NW and CD are
+ * shadowed, so only the bits the CPU cannot set at all are refused.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int axvmx_check_cr0(u64 cr0)
+{
+	u64 allowed = axvmx_caps.cr0_fixed1 | X86_CR0_NW | X86_CR0_CD;
+
+	if (cr0 >> 32 || (cr0 & ~allowed))
+		return -EINVAL;
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return -EINVAL;
+	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * axvmx_check_cr4 - is @cr4 a CR4 value a guest may have?
+ * @cr4: the guest-visible value.
+ *
+ * Return: 0, or -EINVAL for bits the CPU does not allow in VMX operation
+ * and for VMXE (no nested VMX).
+ */
+int axvmx_check_cr4(u64 cr4)
+{
+	if (cr4 & ~axvmx_caps.cr4_fixed1)
+		return -EINVAL;
+	if (cr4 & X86_CR4_VMXE)
+		return -EINVAL;
+	return 0;
+}
+
+/* MMIO completion arrives with the MMIO decoder. */
+int axvmx_complete_mmio(struct axvmx_vcpu *v)
+{
+	return 0;
+}
+
+static int get_regs(struct axvmx_vcpu *v, void *arg)
+{
+	struct axvcpu_x86_regs *r = arg;
+
+	r->rax = v->regs[AXVMX_RAX];
+	r->rbx = v->regs[AXVMX_RBX];
+	r->rcx = v->regs[AXVMX_RCX];
+	r->rdx = v->regs[AXVMX_RDX];
+	r->rsi = v->regs[AXVMX_RSI];
+	r->rdi = v->regs[AXVMX_RDI];
+	r->rsp = vmcs_read(GUEST_RSP);
+	r->rbp = v->regs[AXVMX_RBP];
+	r->r8 = v->regs[AXVMX_R8];
+	r->r9 = v->regs[AXVMX_R9];
+	r->r10 = v->regs[AXVMX_R10];
+	r->r11 = v->regs[AXVMX_R11];
+	r->r12 = v->regs[AXVMX_R12];
+	r->r13 = v->regs[AXVMX_R13];
+	r->r14 = v->regs[AXVMX_R14];
+	r->r15 = v->regs[AXVMX_R15];
+	r->rip = vmcs_read(GUEST_RIP);
+	r->rflags = vmcs_read(GUEST_RFLAGS);
+	return 0;
+}
+
+/* RFLAGS bits that must be 0 (bit 1 is forced to 1). */
+#define RFLAGS_RESERVED	(~0x3f7fd7ULL)
+
+static int set_regs(struct axvmx_vcpu *v, void *arg)
+{
+	struct axvcpu_x86_regs *r = arg;
+
+	if (r->rflags & RFLAGS_RESERVED)
+		return -EINVAL;
+	v->regs[AXVMX_RAX] = r->rax;
+	v->regs[AXVMX_RBX] = r->rbx;
+	v->regs[AXVMX_RCX] = r->rcx;
+	v->regs[AXVMX_RDX] = r->rdx;
+	v->regs[AXVMX_RSI] = r->rsi;
+	v->regs[AXVMX_RDI] = r->rdi;
+	v->regs[AXVMX_RBP] = r->rbp;
+	v->regs[AXVMX_R8] = r->r8;
+	v->regs[AXVMX_R9] = r->r9;
+	v->regs[AXVMX_R10] = r->r10;
+	v->regs[AXVMX_R11] = r->r11;
+	v->regs[AXVMX_R12] = r->r12;
+	v->regs[AXVMX_R13] = r->r13;
+	v->regs[AXVMX_R14] = r->r14;
+	v->regs[AXVMX_R15] = r->r15;
+	vmcs_write(GUEST_RSP, r->rsp);
+	vmcs_write(GUEST_RIP, r->rip);
+	vmcs_write(GUEST_RFLAGS, r->rflags | X86_EFLAGS_FIXED);
+	return 0;
+}
+
+struct seg_fields {
+	u32 sel, base, limit, ar;
+};
+
+static const struct seg_fields seg_fields[] = {
+	{ GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES },
+	{ GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
+	{ GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
+	{ GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
+	{ GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES },
+	{ GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
+	{ GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR_BYTES },
+	{ GUEST_LDTR_SELECTOR, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT,
+	  GUEST_LDTR_AR_BYTES },
+};
+
+/* In the order of struct axvcpu_x86_sregs. */
+static struct axvcpu_x86_segment *sreg_seg(struct axvcpu_x86_sregs *s, int i)
+{
+	struct axvcpu_x86_segment *all[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt
+	};
+
+	return all[i];
+}
+
+static int get_sregs(struct axvmx_vcpu *v, void *arg)
+{
+	struct axvcpu_x86_sregs *s = arg;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(seg_fields); i++) {
+		struct axvcpu_x86_segment *seg = sreg_seg(s, i);
+
+		seg->selector = vmcs_read(seg_fields[i].sel);
+		seg->base = vmcs_read(seg_fields[i].base);
+		seg->limit = vmcs_read(seg_fields[i].limit);
+		seg->ar = vmcs_read(seg_fields[i].ar);
+	}
+	s->gdt.base = vmcs_read(GUEST_GDTR_BASE);
+	s->gdt.limit = vmcs_read(GUEST_GDTR_LIMIT);
+	s->idt.base = vmcs_read(GUEST_IDTR_BASE);
+	s->idt.limit = vmcs_read(GUEST_IDTR_LIMIT);
+	s->cr0 = axvmx_get_cr0();
+	s->cr2 = v->cr2;
+	s->cr3 = vmcs_read(GUEST_CR3);
+	s->cr4 = axvmx_get_cr4();
+	s->cr8 = v->cr8;
+	s->efer = vmcs_read(GUEST_IA32_EFER);
+	s->dr7 = vmcs_read(GUEST_DR7);
+	return 0;
+}
+
+static int check_sregs(const struct axvcpu_x86_sregs *s)
+{
+	u64 efer_ok = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX;
+	bool lma = s->efer & EFER_LMA;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(seg_fields); i++) {
+		const struct axvcpu_x86_segment *seg =
+			sreg_seg((struct axvcpu_x86_sregs *)s, i);
+
+		if (seg->pad || seg->pad2)
+			return -EINVAL;
+	}
+	if (s->gdt.pad[0] || s->gdt.pad[1] || s->gdt.pad[2] ||
+	    s->idt.pad[0] || s->idt.pad[1] || s->idt.pad[2])
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(s->reserved); i++)
+		if (s->reserved[i])
+			return -EINVAL;
+	if (axvmx_check_cr0(s->cr0) || axvmx_check_cr4(s->cr4))
+		return -EINVAL;
+	if (s->efer & ~efer_ok)
+		return -EINVAL;
+	/* Long mode: LMA iff LME with paging, and paging needs PAE. */
+	if ((s->cr0 & X86_CR0_PG) && !!(s->efer & EFER_LME) != lma)
+		return -EINVAL;
+	if (lma && (!(s->cr0 & X86_CR0_PG) || !(s->cr4 & X86_CR4_PAE)))
+		return -EINVAL;
+	if (lma && (s->cs.ar & VMX_AR_L_MASK) && (s->cs.ar & VMX_AR_DB_MASK))
+		return -EINVAL;
+	if (s->cr3 >> boot_cpu_data.x86_phys_bits)
+		return -EINVAL;
+	if (s->cr8 > 15 || s->dr7 >> 32)
+		return -EINVAL;
+	return 0;
+}
+
+static int set_sregs(struct axvmx_vcpu *v, void *arg)
+{
+	struct axvcpu_x86_sregs *s = arg;
+	int i, r;
+
+	r = check_sregs(s);
+	if (r)
+		return r;
+	for (i = 0; i < ARRAY_SIZE(seg_fields); i++) {
+		struct axvcpu_x86_segment *seg = sreg_seg(s, i);
+
+		vmcs_write(seg_fields[i].sel, seg->selector);
+		vmcs_write(seg_fields[i].base, seg->base);
+		vmcs_write(seg_fields[i].limit, seg->limit);
+		vmcs_write(seg_fields[i].ar, seg->ar);
+	}
+	vmcs_write(GUEST_GDTR_BASE, s->gdt.base);
+	vmcs_write(GUEST_GDTR_LIMIT, s->gdt.limit);
+	vmcs_write(GUEST_IDTR_BASE, s->idt.base);
+	vmcs_write(GUEST_IDTR_LIMIT, s->idt.limit);
+	axvmx_set_cr0(v, s->cr0);
+	axvmx_set_cr4(v, s->cr4);
+	vmcs_write(GUEST_CR3, s->cr3);
+	axvmx_set_efer(v, s->efer);
+	vmcs_write(GUEST_DR7, s->dr7);
+	/* PAE paging: the entry takes the PDPTEs from the VMCS. */
+	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
+	    !(s->efer & EFER_LMA) && axvmx_load_pdptrs(v, s->cr3))
+		return -EINVAL;
+	v->cr2 = s->cr2;
+	v->cr8 = s->cr8;
+	return 0;
+}
+
+long axvcpu_arch_vcpu_ioctl(struct axvcpu_vcpu *vcpu, unsigned int cmd,
+			    void __user *argp)
+{
+	struct axvmx_vcpu *v = to_vmx(vcpu);
+	union {
+		struct axvcpu_x86_regs regs;
+		struct axvcpu_x86_sregs sregs;
+	} u;
+	int r;
+
+	memset(&u, 0, sizeof(u));
+	switch (cmd) {
+	case AXVCPU_GET_X86_REGS:
+		r = axvmx_with_vmcs(v, get_regs, &u.regs);
+		if (!r && copy_to_user(argp, &u.regs, sizeof(u.regs)))
+			r = -EFAULT;
+		return r;
+	case AXVCPU_SET_X86_REGS:
+		if (copy_from_user(&u.regs, argp, sizeof(u.regs)))
+			return -EFAULT;
+		return axvmx_with_vmcs(v, set_regs, &u.regs);
+	case AXVCPU_GET_X86_SREGS:
+		r = axvmx_with_vmcs(v, get_sregs, &u.sregs);
+		if (!r && copy_to_user(argp, &u.sregs, sizeof(u.sregs)))
+			r = -EFAULT;
+		return r;
+	case AXVCPU_SET_X86_SREGS:
+		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
+			return -EFAULT;
+		return axvmx_with_vmcs(v, set_sregs, &u.sregs);
+	default:
+		return -ENOTTY;
+	}
+}
