@@ -87,7 +87,7 @@ arch_check() {	# runs under the arch's boot lock
 	ko=$(eval echo "\${AXVCPU_CHECK_KO_$arch:-}")
 	if [ -z "$ko" ]; then
 		if ! make -C "$TOP" module ARCH="$arch" >>"$blog" 2>&1; then
-			{ grep -E 'error|Error' "$blog" || true; } | head -20 | sed 's/^/  /' |
+			{ grep -E 'error:|Error [0-9]|\*\*\*|undefined|warning:' "$blog" || true; } | head -25 | sed 's/^/  /' |
 				{ echo "FAIL: make module ARCH=$arch failed; log: $blog"; cat; } | record "$tap" 0 1
 			log "[$tap] module build FAILED ($blog)"
 			return 0
@@ -97,7 +97,7 @@ arch_check() {	# runs under the arch's boot lock
 	st_cmd='echo "# selftests not built"; echo AXVCPU-SELFTESTS-DONE'
 	if [ $HAVE_ST = 1 ]; then
 		if ! make -C "$TOP/selftests" ARCH="$arch" O="$st_dir" >>"$blog" 2>&1; then
-			{ grep -E 'error|Error' "$blog" || true; } | head -20 | sed 's/^/  /' |
+			{ grep -E 'error:|Error [0-9]|\*\*\*|undefined|warning:' "$blog" || true; } | head -25 | sed 's/^/  /' |
 				{ echo "FAIL: make -C selftests ARCH=$arch failed; log: $blog"; cat; } | record "$tap" 0 1
 			log "[$tap] selftests build FAILED ($blog)"
 			return 0
