@@ -245,12 +245,13 @@ void axvcpu_arch_vcpu_set_return_value(struct axvcpu_vcpu *vcpu, u64 val)
 	to_arm(vcpu)->ctx.x[0] = val;
 }
 
-/* SGIs 0-15, PPIs 16-31, SPIs 32-1019, LPIs 8192 up to the INTID size. */
+/*
+ * SGIs 0-15, PPIs 16-31, SPIs 32-1019.  1020-1023 are special, and LPIs
+ * need an ITS and LPI tables in the guest, which no VMM here emulates.
+ */
 static bool intid_ok(u32 intid)
 {
-	if (intid < 1020)
-		return true;
-	return intid >= 8192 && intid < (1ULL << axv_arm_caps.intid_bits);
+	return intid < 1020;
 }
 
 int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
