@@ -11,13 +11,15 @@
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 
-/* A user address with nothing mapped. */
+/*
+ * A user address that cannot be read: a PROT_NONE page kept mapped, so that
+ * no later mmap (guest memory...) lands on it.
+ */
 static void *unmapped_page(void)
 {
 	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	TEST_ASSERT(p != MAP_FAILED, "mmap");
-	munmap(p, 4096);
 	return p;
 }
 
@@ -160,9 +162,10 @@ TEST(create_vcpu_errors)
 TEST(bad_pointers_efault)
 {
 	struct test_vm t;
-	void *bad = unmapped_page();
+	void *bad;
 
 	test_vm_create(&t, NULL, 0);
+	bad = unmapped_page();
 	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vm.fd, AXVCPU_SET_MEMORY_REGION, NULL), EFAULT);
 	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vm.fd, AXVCPU_SET_MEMORY_REGION, bad), EFAULT);
 	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_GET_STATE, NULL), EFAULT);

@@ -25,6 +25,7 @@ GUEST_CODE(guest_mmio);
 
 asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".balign 4\n"
+    ".global guest_hvc_start, guest_hvc_end\n"
     "guest_hvc_start:\n"
     MOV64("x0", "0x4c4c4143")
     MOV64("x1", "0x1111111111111111")
@@ -44,6 +45,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "guest_hvc_end:\n"
 
     ".balign 4\n"
+    ".global guest_mmio_start, guest_mmio_end\n"
     "guest_mmio_start:\n"
     MOV64("x9", "0x40008000")
     MOV64("x2", "0x09000000")

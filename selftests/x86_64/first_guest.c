@@ -20,6 +20,7 @@ GUEST_CODE(guest_io);
 /* Real mode: 32-bit operands get the 0x66 prefix from .code16. */
 asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".code16\n"
+    ".global guest_vmcall_start, guest_vmcall_end\n"
     "guest_vmcall_start:\n"
     "	mov $0x4c4c4143, %eax\n"	/* nr */
     "	mov $0x11111111, %edi\n"
@@ -34,6 +35,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	hlt\n"
     "guest_vmcall_end:\n"
 
+    ".global guest_io_start, guest_io_end\n"
     "guest_io_start:\n"
     "	mov $0x3f8, %dx\n"
     "	mov $0xffffff41, %eax\n"

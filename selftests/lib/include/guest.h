@@ -2,7 +2,9 @@
 /*
  * Guest layout and guest code shared by the tests.  Guest code is assembly
  * in the test binary between NAME_start and NAME_end labels; the host copies
- * those bytes into guest memory at GUEST_ENTRY.
+ * those bytes into guest memory at GUEST_ENTRY.  The labels must be .global:
+ * arm64 code reaches extern arrays through the GOT, and the linker gives
+ * local labels of one section a single GOT entry (start == end).
  *
  * x86_64: the seeds' default start is real mode, CS base 0, unrestricted
  * guest: code at 0x1000 in a slot at gpa 0, data addressed with DS = 0.
