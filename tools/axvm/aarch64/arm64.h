@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * axvm arm64: the machine layout (QEMU virt's addresses, so that images
+ * built for it run unchanged).
+ */
+#ifndef AXVM_ARM64_H
+#define AXVM_ARM64_H
+
+#define ARM64_RAM_BASE		0x40000000ULL
+#define ARM64_GICD_BASE		0x08000000ULL
+#define ARM64_GICR_BASE		0x080a0000ULL
+#define ARM64_PL011_BASE	0x09000000ULL
+#define ARM64_PL011_SIZE	0x1000ULL
+#define ARM64_PL011_IRQ		1	/* SPI */
+
+#define ARM64_DTB_MAX		0x10000ULL
+#define SZ_2M			0x200000ULL
+
+/* PSCI function ids (PSCI 1.0, SMC32 and SMC64 calling conventions). */
+#define PSCI_VERSION		0x84000000U
+#define PSCI_CPU_OFF		0x84000002U
+#define PSCI_CPU_ON		0x84000003U
+#define PSCI_CPU_ON64		0xc4000003U
+#define PSCI_AFFINITY_INFO	0x84000004U
+#define PSCI_AFFINITY_INFO64	0xc4000004U
+#define PSCI_SYSTEM_OFF		0x84000008U
+#define PSCI_SYSTEM_RESET	0x84000009U
+#define PSCI_FEATURES		0x8400000aU
+
+int arm64__devices_init(struct axvm *vm);
+
+#endif /* AXVM_ARM64_H */

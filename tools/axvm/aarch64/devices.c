@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvm arm64 devices: a PL011 UART at 0x09000000 (output only), and a
+ * GICv3 distributor and redistributors that only identify themselves
+ * (registers read as zero, writes are ignored): interrupts reach the
+ * guest through the module's list registers, not through them, but a
+ * guest probing the GIC of its DTB must find one there.
+ */
+#include <string.h>
+
+#include "axvm.h"
+#include "axvm_fdt.h"
+#include "arm64.h"
+
+/* ---- PL011 (ARM DDI 0183) ---- */
+
+#define UARTDR		0x000
+#define UARTFR		0x018
+#define UARTIBRD	0x024
+#define UARTFBRD	0x028
+#define UARTLCR_H	0x02c
+#define UARTCR		0x030
+#define UARTIFLS	0x034
+#define UARTIMSC	0x038
+#define UARTRIS		0x03c
+#define UARTMIS		0x040
+#define UARTICR		0x044
+#define UARTFR_RXFE	(1 << 4)
+#define UARTFR_TXFE	(1 << 7)
+
+struct pl011 {
+	uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc;
+};
+
+/* PeriphID 0x00041011, PrimeCell ID 0xb105f00d, byte per word from 0xfe0. */
+static const uint8_t pl011_id[8] = { 0x11, 0x10, 0x14, 0x00,
+				     0x0d, 0xf0, 0x05, 0xb1 };
+
+static void pl011__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+		      unsigned int width, bool is_write, void *priv)
+{
+	struct pl011 *u = priv;
+	uint32_t v = *data;
+
+	if (is_write) {
+		switch (off) {
+		case UARTDR: term__putc(cpu->vm, v & 0xff); break;
+		case UARTIBRD: u->ibrd = v & 0xffff; break;
+		case UARTFBRD: u->fbrd = v & 0x3f; break;
+		case UARTLCR_H: u->lcr_h = v & 0xff; break;
+		case UARTCR: u->cr = v & 0xffff; break;
+		case UARTIFLS: u->ifls = v & 0x3f; break;
+		case UARTIMSC: u->imsc = v & 0x7ff; break;
+		}
+		return;
+	}
+	switch (off) {
+	case UARTFR: v = UARTFR_TXFE | UARTFR_RXFE; break;
+	case UARTIBRD: v = u->ibrd; break;
+	case UARTFBRD: v = u->fbrd; break;
+	case UARTLCR_H: v = u->lcr_h; break;
+	case UARTCR: v = u->cr; break;
+	case UARTIFLS: v = u->ifls; break;
+	case UARTIMSC: v = u->imsc; break;
+	default:
+		v = off >= 0xfe0 ? pl011_id[(off - 0xfe0) / 4] : 0;
+	}
+	*data = v;
+}
+
+/* ---- GICv3 identification ---- */
+
+#define GICD_TYPER	0x0004
+#define GICR_TYPER	0x0008
+#define GIC_PIDR2	0xffe8
+#define GIC_PIDR2_ARCH3	0x30
+#define GICR_LAST	(1ULL << 4)
+
+static void gicd__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+		     unsigned int width, bool is_write, void *priv)
+{
+	if (is_write)
+		return;
+	switch (off) {
+	case GICD_TYPER:
+		*data = 9 << 19 | 1;	/* 10 ID bits, 64 INTIDs */
+		break;
+	case GIC_PIDR2:
+		*data = GIC_PIDR2_ARCH3;
+		break;
+	default:
+		*data = 0;
+	}
+}
+
+static void gicr__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+		     unsigned int width, bool is_write, void *priv)
+{
+	struct axvm *vm = cpu->vm;
+	unsigned int n = off / AXVM_FDT_GICR_STRIDE;
+	uint64_t reg = off % AXVM_FDT_GICR_STRIDE;
+
+	if (is_write)
+		return;
+	switch (reg) {
+	case GICR_TYPER:
+	case GICR_TYPER + 4: {
+		uint64_t typer = vm->cpus[n].arch_id << 32 | (uint64_t)n << 8 |
+				 (n == vm->ncpus - 1 ? GICR_LAST : 0);
+
+		*data = reg == GICR_TYPER ? typer : typer >> 32;
+		break;
+	}
+	case GIC_PIDR2:
+		*data = GIC_PIDR2_ARCH3;
+		break;
+	default:
+		*data = 0;
+	}
+}
+
+int arm64__devices_init(struct axvm *vm)
+{
+	static struct pl011 uart;
+
+	if (mmio__register(ARM64_PL011_BASE, ARM64_PL011_SIZE, "pl011",
+			   pl011__io, &uart) ||
+	    mmio__register(ARM64_GICD_BASE, AXVM_FDT_GICD_SIZE, "gicd",
+			   gicd__io, NULL) ||
+	    mmio__register(ARM64_GICR_BASE, AXVM_FDT_GICR_STRIDE * vm->o.cpus,
+			   "gicr", gicr__io, NULL))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * axvm - the userspace VMM over /dev/axvcpu.
+ *
+ * One struct axvm per process (the VM), one struct axvm_cpu per vcpu, each
+ * vcpu on its own thread.  Generic code (main.c, vm.c, cpu.c, devices.c)
+ * talks to the architecture through the arch__*() hooks below, which
+ * x86/ and aarch64/ implement; devices register port or MMIO ranges.
+ */
+#ifndef AXVM_H
+#define AXVM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "libaxvm.h"
+
+#define AXVM_DEFAULT_MEM	(128ULL << 20)
+
+/* Exit status when axvm itself, or the guest, fails. */
+#define AXVM_EXIT_ERROR		1
+#define AXVM_EXIT_USAGE		2
+
+/* PSCI return codes; the CPU_ON answers are shared by both arches. */
+#define PSCI_RET_SUCCESS		0
+#define PSCI_RET_NOT_SUPPORTED		(-1)
+#define PSCI_RET_INVALID_PARAMS		(-2)
+#define PSCI_RET_ALREADY_ON		(-4)
+#define PSCI_RET_ON_PENDING		(-5)
+
+struct axvm_opts {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	const char *dev;
+	uint64_t mem;
+	unsigned int cpus;
+	bool stats;
+	bool trace;
+};
+
+/* Power state of a vcpu, as PSCI AFFINITY_INFO reports it. */
+enum cpu_power {
+	CPU_OFF,	/* never started, or CPU_OFF / CPU_DOWN */
+	CPU_ON_PENDING,	/* CPU_ON accepted, its thread not yet in the guest */
+	CPU_ON,
+};
+
+struct axvm;
+
+/**
+ * struct axvm_cpu - one vcpu and its thread.
+ * @vm: the VM.
+ * @v: the library's vcpu (fd, run struct).
+ * @id: vcpu index.
+ * @arch_id: MPIDR affinity (arm64) or APIC ID (x86): what CPU_UP names.
+ * @thread: its thread, once @started.
+ * @started: the thread exists.
+ * @setup_done: AXVCPU_SETUP and AXVCPU_BIND done.
+ * @power: enum cpu_power, under vm->lock.
+ * @stuck: halted with no way to wake (x86 HLT with IF=0), under vm->lock.
+ * @wake: signalled on CPU_ON, on an interrupt for it, and on stop.
+ * @entry: where the next start enters.
+ * @arg: its argument (arm64 context id in x0).
+ */
+struct axvm_cpu {
+	struct axvm *vm;
+	struct axvm_vcpu v;
+	unsigned int id;
+	uint64_t arch_id;
+	pthread_t thread;
+	bool started;
+	bool setup_done;
+	enum cpu_power power;
+	bool stuck;
+	pthread_cond_t wake;
+	uint64_t entry, arg;
+};
+
+/**
+ * struct axvm - the VM.
+ * @o: the options.
+ * @sys_fd: /dev/axvcpu.
+ * @vm: the library's VM.
+ * @ram: host view of guest RAM; @ram_base its guest-physical base,
+ *	@ram_size its size.
+ * @ncpus: number of vcpus; @cpus them.
+ * @entry: where vcpu 0 starts.
+ * @lock: protects power states, @stopping and @status.
+ * @done: signalled when the VM stops.
+ * @stopping: the VM is stopping (set once).
+ * @status: exit status of axvm.
+ * @io_lock: serialises device emulation.
+ */
+struct axvm {
+	struct axvm_opts o;
+	int sys_fd;
+	struct axvm_vm vm;
+	uint8_t *ram;
+	uint64_t ram_base, ram_size;
+	unsigned int ncpus;
+	struct axvm_cpu *cpus;
+	uint64_t entry;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	volatile bool stopping;
+	int status;
+	pthread_mutex_t io_lock;
+};
+
+/* main.c */
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int axvm__read_file(const char *path, uint8_t **buf, size_t *len);
+
+/* vm.c */
+int vm__alloc_ram(struct axvm *vm);
+int vm__init(struct axvm *vm);
+int vm__create_cpus(struct axvm *vm);
+void vm__stop(struct axvm *vm, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int vm__run(struct axvm *vm);
+void vm__exit(struct axvm *vm);
+void *vm__gpa_to_hva(struct axvm *vm, uint64_t gpa, uint64_t len);
+int vm__load(struct axvm *vm, uint64_t gpa, const void *src, uint64_t len);
+struct axvm_cpu *vm__cpu_by_arch_id(struct axvm *vm, uint64_t arch_id);
+int vm__cpu_on(struct axvm *vm, uint64_t arch_id, uint64_t entry, uint64_t arg);
+void vm__check_alive(struct axvm *vm);
+
+/* cpu.c */
+void *cpu__thread(void *arg);
+void cpu__kick(struct axvm_cpu *cpu);
+int cpu__inject(struct axvm_cpu *cpu, uint32_t vector);
+
+/* devices.c */
+typedef void (*axvm_io_fn)(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+			    unsigned int width, bool is_write, void *priv);
+int ioport__register(uint16_t base, uint16_t len, const char *name,
+		     axvm_io_fn fn, void *priv);
+int mmio__register(uint64_t base, uint64_t len, const char *name,
+		   axvm_io_fn fn, void *priv);
+bool ioport__emulate(struct axvm_cpu *cpu, uint16_t port, uint64_t *data,
+		     unsigned int width, bool is_write);
+bool mmio__emulate(struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
+		   unsigned int width, bool is_write);
+void term__putc(struct axvm *vm, char c);
+void term__flush(void);
+
+/* Architecture hooks: x86/ and aarch64/. */
+extern const char *const arch__name;
+extern const uint64_t arch__ram_base;
+int arch__init(struct axvm *vm);
+int arch__load(struct axvm *vm, const uint8_t *kernel, size_t klen,
+	       const uint8_t *initrd, size_t ilen);
+uint64_t arch__cpu_id(unsigned int idx);
+void arch__vcpu_create_cfg(struct axvm *vm, unsigned int idx,
+			   struct axvcpu_vcpu_create *cfg);
+int arch__cpu_start(struct axvm_cpu *cpu, bool first);
+void arch__hypercall(struct axvm_cpu *cpu);
+void arch__cpu_on_answer(struct axvm_cpu *cpu, int64_t ret);
+bool arch__halt_forever(struct axvm_cpu *cpu);
+bool arch__mmio_unhandled(struct axvm_cpu *cpu, uint64_t gpa, bool is_write);
+void arch__send_ipi(struct axvm_cpu *cpu);
+const char *arch__exit_detail(struct axvm_cpu *cpu, char *buf, size_t len);
+
+#endif /* AXVM_H */

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvm vcpu threads: power on, the run loop (one switch over the exit
+ * reasons), power off.
+ *
+ * A vcpu thread is created by the first CPU_ON of its vcpu (vcpu 0: by
+ * vm__run()).  It does AXVCPU_SETUP and AXVCPU_BIND itself, so that BIND
+ * loads the vcpu on the CPU that runs it, then loops in AXVCPU_RUN.  On
+ * CPU_DOWN (PSCI CPU_OFF) it parks until the next CPU_ON.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "axvm.h"
+
+enum { CPU_STOP, CPU_PARK };
+
+void cpu__kick(struct axvm_cpu *cpu)
+{
+	/*
+	 * immediate_exit catches a kick that lands before the thread is in
+	 * AXVCPU_RUN; the signal one that lands while it is inside.
+	 */
+	if (cpu->v.run)
+		__atomic_store_n(&cpu->v.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(cpu->thread, SIGUSR1);
+}
+
+/* Queue an interrupt for @cpu, from any thread, and wake it if halted here. */
+int cpu__inject(struct axvm_cpu *cpu, uint32_t vector)
+{
+	int r = axvm_vcpu_inject(&cpu->v, vector, 0, 0);
+
+	pthread_mutex_lock(&cpu->vm->lock);
+	pthread_cond_broadcast(&cpu->wake);
+	pthread_mutex_unlock(&cpu->vm->lock);
+	return r;
+}
+
+static void cpu__trace(struct axvm_cpu *cpu, const char *note)
+{
+	struct axvcpu_run *run = cpu->v.run;
+	char detail[160] = "";
+
+	switch (run->exit_reason) {
+	case AXVCPU_EXIT_IO_READ:
+	case AXVCPU_EXIT_IO_WRITE:
+		snprintf(detail, sizeof(detail), "port 0x%x width %u data 0x%llx",
+			 run->io.port, run->io.width,
+			 (unsigned long long)run->io.data);
+		break;
+	case AXVCPU_EXIT_MMIO_READ:
+	case AXVCPU_EXIT_MMIO_WRITE:
+		snprintf(detail, sizeof(detail), "addr 0x%llx width %u data 0x%llx",
+			 (unsigned long long)run->mmio.addr, run->mmio.width,
+			 (unsigned long long)run->mmio.data);
+		break;
+	case AXVCPU_EXIT_SYSREG_READ:
+	case AXVCPU_EXIT_SYSREG_WRITE:
+		snprintf(detail, sizeof(detail), "reg 0x%llx value 0x%llx",
+			 (unsigned long long)run->sysreg.addr,
+			 (unsigned long long)run->sysreg.value);
+		break;
+	case AXVCPU_EXIT_HYPERCALL:
+		snprintf(detail, sizeof(detail), "nr 0x%llx args 0x%llx 0x%llx 0x%llx",
+			 (unsigned long long)run->hypercall.nr,
+			 (unsigned long long)run->hypercall.args[0],
+			 (unsigned long long)run->hypercall.args[1],
+			 (unsigned long long)run->hypercall.args[2]);
+		break;
+	case AXVCPU_EXIT_CPU_UP:
+		snprintf(detail, sizeof(detail), "target 0x%llx entry 0x%llx arg 0x%llx",
+			 (unsigned long long)run->cpu_up.target_cpu,
+			 (unsigned long long)run->cpu_up.entry,
+			 (unsigned long long)run->cpu_up.arg);
+		break;
+	case AXVCPU_EXIT_SYSTEM_DOWN:
+		snprintf(detail, sizeof(detail), "type %llu",
+			 (unsigned long long)run->system_down.type);
+		break;
+	case AXVCPU_EXIT_SEND_IPI:
+		snprintf(detail, sizeof(detail), "target 0x%llx aux 0x%llx all %u self %u vector %llu",
+			 (unsigned long long)run->send_ipi.target_cpu,
+			 (unsigned long long)run->send_ipi.target_cpu_aux,
+			 run->send_ipi.send_to_all, run->send_ipi.send_to_self,
+			 (unsigned long long)run->send_ipi.vector);
+		break;
+	case AXVCPU_EXIT_NESTED_PAGE_FAULT:
+		snprintf(detail, sizeof(detail), "gpa 0x%llx access 0x%llx",
+			 (unsigned long long)run->npf.gpa,
+			 (unsigned long long)run->npf.access);
+		break;
+	default:
+		break;
+	}
+	fprintf(stderr, "axvm: vcpu %u: %-14s %s%s%s (pc 0x%llx)\n", cpu->id,
+		axvm_exit_name(run->exit_reason), detail, note ? " " : "",
+		note ? note : "", (unsigned long long)run->hw_rip);
+}
+
+static uint64_t width_mask(unsigned int width)
+{
+	return width >= 8 ? ~0ULL : (1ULL << (width * 8)) - 1;
+}
+
+/* Port I/O; a port no device claims reads as all ones, writes vanish. */
+static void cpu__emulate_io(struct axvm_cpu *cpu, struct axvcpu_run *run)
+{
+	bool is_write = run->exit_reason == AXVCPU_EXIT_IO_WRITE;
+	uint64_t data = is_write ? run->io.data & width_mask(run->io.width) : ~0ULL;
+	bool found = ioport__emulate(cpu, run->io.port, &data, run->io.width,
+				     is_write);
+
+	if (!is_write)
+		run->io.data = data & width_mask(run->io.width);
+	if (cpu->vm->o.trace)
+		cpu__trace(cpu, found ? NULL : "(no device)");
+}
+
+static void cpu__emulate_mmio(struct axvm_cpu *cpu, struct axvcpu_run *run)
+{
+	bool is_write = run->exit_reason == AXVCPU_EXIT_MMIO_WRITE;
+	uint64_t data = is_write ? run->mmio.data : ~0ULL;
+	bool found = mmio__emulate(cpu, run->mmio.addr, &data, run->mmio.width,
+				   is_write);
+
+	if (!found && !arch__mmio_unhandled(cpu, run->mmio.addr, is_write))
+		return;	/* the VM stops */
+	if (!is_write)
+		run->mmio.data = data & width_mask(run->mmio.width);
+	if (cpu->vm->o.trace)
+		cpu__trace(cpu, found ? NULL : "(no device)");
+}
+
+/* HLT / WFI: wait here until an interrupt for us, a stop, or 10 ms. */
+static void cpu__halt(struct axvm_cpu *cpu)
+{
+	struct axvm *vm = cpu->vm;
+	struct timespec ts;
+
+	if (arch__halt_forever(cpu)) {
+		pthread_mutex_lock(&vm->lock);
+		cpu->stuck = true;
+		vm__check_alive(vm);
+		while (cpu->stuck && !vm->stopping)
+			pthread_cond_wait(&cpu->wake, &vm->lock);
+		pthread_mutex_unlock(&vm->lock);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 10 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->stopping)
+		pthread_cond_timedwait(&cpu->wake, &vm->lock, &ts);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static int cpu__system_down(struct axvm_cpu *cpu, uint64_t type)
+{
+	switch (type) {
+	case AXVCPU_SYSTEM_DOWN_OFF:
+		vm__stop(cpu->vm, 0, NULL);
+		break;
+	case AXVCPU_SYSTEM_DOWN_RESET:
+		vm__stop(cpu->vm, 0, "vcpu %u: the guest asked for a reset; axvm does not reboot, stopping",
+			 cpu->id);
+		break;
+	case AXVCPU_SYSTEM_DOWN_CRASH:
+		vm__stop(cpu->vm, AXVM_EXIT_ERROR,
+			 "vcpu %u: triple fault at pc 0x%llx: the guest crashed",
+			 cpu->id, (unsigned long long)cpu->v.run->hw_rip);
+		break;
+	default:
+		vm__stop(cpu->vm, AXVM_EXIT_ERROR,
+			 "vcpu %u: system down of unknown type %llu", cpu->id,
+			 (unsigned long long)type);
+	}
+	return CPU_STOP;
+}
+
+static int cpu__run(struct axvm_cpu *cpu)
+{
+	struct axvm *vm = cpu->vm;
+	struct axvcpu_run *run = cpu->v.run;
+	char buf[128];
+	int r, ret;
+
+	for (;;) {
+		if (vm->stopping)
+			return CPU_STOP;
+		r = axvm_vcpu_run(&cpu->v);
+		if (r == -EINTR) {
+			if (vm->stopping)
+				return CPU_STOP;
+			run->immediate_exit = 0;
+			continue;
+		}
+		if (r < 0) {
+			vm__stop(vm, AXVM_EXIT_ERROR, "vcpu %u: AXVCPU_RUN: %s",
+				 cpu->id, strerror(-r));
+			return CPU_STOP;
+		}
+
+		switch (run->exit_reason) {
+		case AXVCPU_EXIT_IO_READ:
+		case AXVCPU_EXIT_IO_WRITE:
+			cpu__emulate_io(cpu, run);
+			continue;
+		case AXVCPU_EXIT_MMIO_READ:
+		case AXVCPU_EXIT_MMIO_WRITE:
+			cpu__emulate_mmio(cpu, run);
+			continue;
+		case AXVCPU_EXIT_NOTHING:
+		case AXVCPU_EXIT_INTR:
+		case AXVCPU_EXIT_EXTERNAL_INTERRUPT:
+			continue;
+		default:
+			break;
+		}
+
+		if (vm->o.trace)
+			cpu__trace(cpu, NULL);
+		switch (run->exit_reason) {
+		case AXVCPU_EXIT_SYSREG_READ:
+			run->sysreg.value = 0;	/* unknown registers read as 0 */
+			break;
+		case AXVCPU_EXIT_SYSREG_WRITE:
+			break;
+		case AXVCPU_EXIT_HYPERCALL:
+			arch__hypercall(cpu);
+			break;
+		case AXVCPU_EXIT_HALT:
+			cpu__halt(cpu);
+			break;
+		case AXVCPU_EXIT_CPU_UP:
+			ret = vm__cpu_on(vm, run->cpu_up.target_cpu & 0xff00ffffffULL,
+					 run->cpu_up.entry, run->cpu_up.arg);
+			arch__cpu_on_answer(cpu, ret);
+			break;
+		case AXVCPU_EXIT_CPU_DOWN:
+			return CPU_PARK;
+		case AXVCPU_EXIT_SYSTEM_DOWN:
+			return cpu__system_down(cpu, run->system_down.type);
+		case AXVCPU_EXIT_SEND_IPI:
+			arch__send_ipi(cpu);
+			break;
+		case AXVCPU_EXIT_NESTED_PAGE_FAULT:
+			if (!arch__mmio_unhandled(cpu, run->npf.gpa,
+						  run->npf.access & AXVCPU_ACCESS_WRITE))
+				return CPU_STOP;
+			break;
+		case AXVCPU_EXIT_FAIL_ENTRY:
+			vm__stop(vm, AXVM_EXIT_ERROR,
+				 "vcpu %u: VM entry failed: reason 0x%llx qualification 0x%llx",
+				 cpu->id, (unsigned long long)run->fail_entry.reason,
+				 (unsigned long long)run->fail_entry.qualification);
+			return CPU_STOP;
+		case AXVCPU_EXIT_INTERNAL_ERROR:
+			vm__stop(vm, AXVM_EXIT_ERROR,
+				 "vcpu %u: internal error %u (%s) at pc 0x%llx, hw reason 0x%llx",
+				 cpu->id, run->internal.suberror,
+				 arch__exit_detail(cpu, buf, sizeof(buf)),
+				 (unsigned long long)run->hw_rip,
+				 (unsigned long long)run->hw_reason);
+			return CPU_STOP;
+		default:
+			vm__stop(vm, AXVM_EXIT_ERROR,
+				 "vcpu %u: unexpected exit %u (%s)", cpu->id,
+				 run->exit_reason, axvm_exit_name(run->exit_reason));
+			return CPU_STOP;
+		}
+	}
+}
+
+/* SETUP + BIND on first start, then the arch's registers; power = ON. */
+static int cpu__start(struct axvm_cpu *cpu)
+{
+	struct axvm *vm = cpu->vm;
+	bool first = !cpu->setup_done;
+	int r;
+
+	if (first) {
+		r = axvm_vcpu_setup(&cpu->v, cpu->entry, NULL);
+		if (r < 0) {
+			vm__stop(vm, AXVM_EXIT_ERROR, "vcpu %u: AXVCPU_SETUP: %s",
+				 cpu->id, strerror(-r));
+			return r;
+		}
+		r = axvm_vcpu_bind(&cpu->v);
+		if (r < 0) {
+			vm__stop(vm, AXVM_EXIT_ERROR, "vcpu %u: AXVCPU_BIND: %s",
+				 cpu->id, strerror(-r));
+			return r;
+		}
+		cpu->setup_done = true;
+	}
+	r = arch__cpu_start(cpu, first);
+	if (r < 0) {
+		vm__stop(vm, AXVM_EXIT_ERROR, "vcpu %u: setting the boot registers: %s",
+			 cpu->id, strerror(-r));
+		return r;
+	}
+	pthread_mutex_lock(&vm->lock);
+	cpu->power = CPU_ON;
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+void *cpu__thread(void *arg)
+{
+	struct axvm_cpu *cpu = arg;
+	struct axvm *vm = cpu->vm;
+
+	for (;;) {
+		if (cpu__start(cpu))
+			break;
+		if (cpu__run(cpu) != CPU_PARK)
+			break;
+		/* CPU_OFF: park until the next CPU_ON (or the end). */
+		pthread_mutex_lock(&vm->lock);
+		cpu->power = CPU_OFF;
+		vm__check_alive(vm);
+		while (cpu->power != CPU_ON_PENDING && !vm->stopping)
+			pthread_cond_wait(&cpu->wake, &vm->lock);
+		pthread_mutex_unlock(&vm->lock);
+		if (vm->stopping)
+			break;
+	}
+	return NULL;
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvm devices: the port and MMIO ranges devices register, how an exit
+ * finds its device, and the terminal the UARTs write to.
+ *
+ * Emulation is serialised by one lock (vm->io_lock): the devices here are
+ * a few registers each and no exit stays long in them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "axvm.h"
+
+#define MAX_RANGES	32
+
+struct io_range {
+	uint64_t base, len;
+	const char *name;
+	axvm_io_fn fn;
+	void *priv;
+};
+
+static struct io_range pio[MAX_RANGES], mmio[MAX_RANGES];
+static unsigned int npio, nmmio;
+
+static int range__add(struct io_range *tab, unsigned int *n, uint64_t base,
+		      uint64_t len, const char *name, axvm_io_fn fn, void *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n; i++)
+		if (base < tab[i].base + tab[i].len && tab[i].base < base + len)
+			return -EEXIST;
+	if (*n == MAX_RANGES)
+		return -ENOSPC;
+	tab[*n] = (struct io_range){ base, len, name, fn, priv };
+	(*n)++;
+	return 0;
+}
+
+static struct io_range *range__find(struct io_range *tab, unsigned int n,
+				    uint64_t addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (addr >= tab[i].base && addr - tab[i].base < tab[i].len)
+			return &tab[i];
+	return NULL;
+}
+
+int ioport__register(uint16_t base, uint16_t len, const char *name,
+		     axvm_io_fn fn, void *priv)
+{
+	return range__add(pio, &npio, base, len, name, fn, priv);
+}
+
+int mmio__register(uint64_t base, uint64_t len, const char *name,
+		   axvm_io_fn fn, void *priv)
+{
+	return range__add(mmio, &nmmio, base, len, name, fn, priv);
+}
+
+static bool range__emulate(struct io_range *tab, unsigned int n,
+			   struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
+			   unsigned int width, bool is_write)
+{
+	struct io_range *r = range__find(tab, n, addr);
+
+	if (!r)
+		return false;
+	pthread_mutex_lock(&cpu->vm->io_lock);
+	r->fn(cpu, addr - r->base, data, width, is_write, r->priv);
+	pthread_mutex_unlock(&cpu->vm->io_lock);
+	return true;
+}
+
+/* Port I/O: false when no device claims @port (the caller answers ~0). */
+bool ioport__emulate(struct axvm_cpu *cpu, uint16_t port, uint64_t *data,
+		     unsigned int width, bool is_write)
+{
+	return range__emulate(pio, npio, cpu, port, data, width, is_write);
+}
+
+bool mmio__emulate(struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
+		   unsigned int width, bool is_write)
+{
+	return range__emulate(mmio, nmmio, cpu, addr, data, width, is_write);
+}
+
+/*
+ * The guest's console: stdout, flushed at each newline so that output
+ * interleaves sensibly with axvm's own messages on stderr.
+ */
+static char term_buf[4096];
+static size_t term_len;
+
+void term__flush(void)
+{
+	size_t off = 0;
+
+	while (off < term_len) {
+		ssize_t r = write(STDOUT_FILENO, term_buf + off, term_len - off);
+
+		if (r <= 0)
+			break;
+		off += r;
+	}
+	term_len = 0;
+}
+
+/* Called with vm->io_lock held (from a UART). */
+void term__putc(struct axvm *vm, char c)
+{
+	term_buf[term_len++] = c;
+	if (c == '\n' || term_len == sizeof(term_buf))
+		term__flush();
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvm - a small VMM over /dev/axvcpu, in the spirit of kvmtool's
+ * "lkvm run": boots bare-metal images (x86: flat real-mode binaries and
+ * Multiboot ELF; arm64: flat binaries and Linux Image files) with a UART,
+ * power-off, and (arm64) PSCI.  See Documentation/axvm.rst.
+ *
+ * Exit status: 0 after a clean power-off; (value << 1) | 1 after a write
+ * of value to the x86 debug-exit port 0xf4; 1 on any error (with one line
+ * on stderr saying what), 2 on a usage error, 128 + n after signal n.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "axvm.h"
+
+#define AXVM_VERSION	"0.1"
+
+void pr_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("axvm: error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void pr_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("axvm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: axvm run [options] [--kernel] FILE\n"
+"       axvm --help | --version\n"
+"\n"
+"Run a guest on hardware virtual CPUs from /dev/axvcpu (%s).\n"
+"\n"
+"  -k, --kernel FILE   the guest image:\n"
+"                        x86_64: a Multiboot (v1) ELF, or a flat real-mode\n"
+"                                binary loaded and entered at 0x8000\n"
+"                        arm64:  a Linux arm64 Image, or a flat binary,\n"
+"                                at 0x40000000 + text_offset (0x80000)\n"
+"  -i, --initrd FILE   initrd: the Multiboot module (x86_64) or\n"
+"                      linux,initrd-start/end in the DTB (arm64)\n"
+"  -m, --mem SIZE      guest RAM, e.g. 64M, 1G (default 128M; suffixes K M G)\n"
+"  -c, --cpus N        number of vcpus (default 1); vcpu 0 starts, the others\n"
+"                      on CPU_ON (PSCI, INIT/SIPI or axvm's CPU start port)\n"
+"  -p, --cmdline STR   kernel command line (Multiboot cmdline / DTB bootargs)\n"
+"      --stats         print exit counts by reason at the end\n"
+"      --trace         print one line per exit to stderr (ports and MMIO\n"
+"                      addresses without a device are marked \"(no device)\")\n"
+"      --dev PATH      the axvcpu device (default " AXVM_DEV_PATH ")\n"
+"  -h, --help          this text\n"
+"\n"
+"Exit status: 0 after a clean power-off (or reset); (v << 1) | 1 after the\n"
+"guest wrote v to the debug-exit port 0xf4 (x86_64); 1 on any error; 2 on a\n"
+"usage error; 128+N after signal N.\n", arch__name);
+}
+
+/* "128M" -> bytes; 0 on a malformed size. */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+	uint64_t shift = 20;	/* a bare number means MiB, as in lkvm */
+
+	if (end == s)
+		return 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 'b': case 'B': shift = 0; end++; break;
+	case '\0': break;
+	default: return 0;
+	}
+	if (*end == 'i' || *end == 'B')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end || v > (~0ULL >> shift))
+		return 0;
+	return (uint64_t)v << shift;
+}
+
+int axvm__read_file(const char *path, uint8_t **buf, size_t *len)
+{
+	struct stat st;
+	size_t off = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		pr_err("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		pr_err("%s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	*len = st.st_size;
+	*buf = malloc(*len ? *len : 1);
+	if (!*buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (off < *len) {
+		ssize_t r = read(fd, *buf + off, *len - off);
+
+		if (r <= 0) {
+			pr_err("%s: read: %s", path, r ? strerror(errno) : "short file");
+			close(fd);
+			free(*buf);
+			return -EIO;
+		}
+		off += r;
+	}
+	close(fd);
+	if (!*len) {
+		pr_err("%s: empty file", path);
+		free(*buf);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION };
+
+static const struct option run_options[] = {
+	{ "kernel",	required_argument, NULL, 'k' },
+	{ "initrd",	required_argument, NULL, 'i' },
+	{ "mem",	required_argument, NULL, 'm' },
+	{ "cpus",	required_argument, NULL, 'c' },
+	{ "cmdline",	required_argument, NULL, 'p' },
+	{ "params",	required_argument, NULL, 'p' },
+	{ "stats",	no_argument,	   NULL, OPT_STATS },
+	{ "trace",	no_argument,	   NULL, OPT_TRACE },
+	{ "dev",	required_argument, NULL, OPT_DEV },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ "version",	no_argument,	   NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
+{
+	char *end;
+	unsigned long n;
+	int c;
+
+	o->mem = AXVM_DEFAULT_MEM;
+	o->cpus = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "k:i:m:c:p:h", run_options, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			o->kernel = optarg;
+			break;
+		case 'i':
+			o->initrd = optarg;
+			break;
+		case 'm':
+			o->mem = parse_size(optarg);
+			if (!o->mem) {
+				pr_err("--mem '%s': not a size (e.g. 128M, 1G)", optarg);
+				return AXVM_EXIT_USAGE;
+			}
+			break;
+		case 'c':
+			n = strtoul(optarg, &end, 0);
+			if (*end || !n || n > AXVCPU_MAX_VCPUS) {
+				pr_err("--cpus '%s': must be 1..%d", optarg,
+				       AXVCPU_MAX_VCPUS);
+				return AXVM_EXIT_USAGE;
+			}
+			o->cpus = n;
+			break;
+		case 'p':
+			o->cmdline = optarg;
+			break;
+		case OPT_STATS:
+			o->stats = true;
+			break;
+		case OPT_TRACE:
+			o->trace = true;
+			break;
+		case OPT_DEV:
+			o->dev = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("axvm %s (%s)\n", AXVM_VERSION, arch__name);
+			exit(0);
+		default:
+			usage(stderr);
+			return AXVM_EXIT_USAGE;
+		}
+	}
+	if (optind < argc && !o->kernel)
+		o->kernel = argv[optind++];
+	if (optind < argc) {
+		pr_err("unexpected argument '%s'", argv[optind]);
+		return AXVM_EXIT_USAGE;
+	}
+	if (!o->kernel) {
+		pr_err("no guest image: give --kernel FILE (axvm --help)");
+		return AXVM_EXIT_USAGE;
+	}
+	if (o->mem & 0xfff) {
+		pr_err("--mem: %llu bytes is not a multiple of 4 KiB",
+		       (unsigned long long)o->mem);
+		return AXVM_EXIT_USAGE;
+	}
+	if (o->mem < (1ULL << 20)) {
+		pr_err("--mem: %llu KiB is too little memory (at least 1M)",
+		       (unsigned long long)o->mem >> 10);
+		return AXVM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static struct axvm vm;
+	uint8_t *kernel = NULL, *initrd = NULL;
+	size_t klen = 0, ilen = 0;
+	int r;
+
+	r = parse_run_options(argc, argv, &vm.o);
+	if (r)
+		return r;
+	/* Read the files first: a bad file is reported with no module needed. */
+	if (axvm__read_file(vm.o.kernel, &kernel, &klen))
+		return AXVM_EXIT_ERROR;
+	if (vm.o.initrd && axvm__read_file(vm.o.initrd, &initrd, &ilen))
+		return AXVM_EXIT_ERROR;
+	if (vm__alloc_ram(&vm) || arch__load(&vm, kernel, klen, initrd, ilen) ||
+	    vm__init(&vm) || vm__create_cpus(&vm)) {
+		vm__exit(&vm);
+		return AXVM_EXIT_ERROR;
+	}
+	free(kernel);
+	free(initrd);
+	r = vm__run(&vm);
+	vm__exit(&vm);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (argc < 2) {
+		usage(stderr);
+		return AXVM_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("axvm %s (%s)\n", AXVM_VERSION, arch__name);
+		return 0;
+	}
+	/* "axvm --kernel FILE ..." means "axvm run --kernel FILE ...". */
+	if (argv[1][0] == '-')
+		return cmd_run(argc, argv);
+	pr_err("unknown command '%s' (axvm --help)", argv[1]);
+	return AXVM_EXIT_USAGE;
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvm VM: the device, guest RAM, the vcpus and their power states, and how
+ * a run ends.
+ *
+ * A run ends once, through vm__stop(): the first caller sets the exit
+ * status and the message, every vcpu thread is kicked out of AXVCPU_RUN
+ * (immediate_exit plus a signal, so a kick just before the ioctl is not
+ * lost) and the main thread, waiting in vm__run(), wakes up.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "axvm.h"
+
+static struct axvm *the_vm;	/* for the signal handler */
+
+static int vm__open_device(struct axvm *vm)
+{
+	const char *dev = vm->o.dev ? vm->o.dev : AXVM_DEV_PATH;
+	long arch, want = strcmp(arch__name, "x86_64") ? AXVCPU_ARCH_ARM64 :
+				AXVCPU_ARCH_X86_64;
+	int fd = axvm_open(dev);
+
+	if (fd == -ENOENT || fd == -ENODEV || fd == -ENXIO) {
+		pr_err("%s: %s: the axvcpu module is not loaded (load the module: insmod axvcpu.ko)",
+		       dev, strerror(-fd));
+		return fd;
+	}
+	if (fd == -EACCES || fd == -EPERM) {
+		pr_err("%s: %s (it is mode 0600: run axvm as root)", dev,
+		       strerror(-fd));
+		return fd;
+	}
+	if (fd < 0) {
+		pr_err("cannot open %s: %s", dev, strerror(-fd));
+		return fd;
+	}
+	vm->sys_fd = fd;
+	if (axvm_api_version(fd) != AXVCPU_API_VERSION) {
+		pr_err("%s: API version %d, axvm wants %d", dev,
+		       axvm_api_version(fd), AXVCPU_API_VERSION);
+		return -EINVAL;
+	}
+	arch = axvm_check_extension(fd, AXVCPU_CAP_ARCH);
+	if (arch != want) {
+		pr_err("%s: the module is for arch %ld, this axvm for %s", dev,
+		       arch, arch__name);
+		return -EINVAL;
+	}
+	if (vm->o.cpus > axvm_check_extension(fd, AXVCPU_CAP_NR_VCPUS)) {
+		pr_err("--cpus %u: the module allows %ld", vm->o.cpus,
+		       axvm_check_extension(fd, AXVCPU_CAP_NR_VCPUS));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vm__create_cpus(struct axvm *vm)
+{
+	unsigned int i;
+	int r;
+
+	vm->ncpus = vm->o.cpus;
+	vm->cpus = calloc(vm->ncpus, sizeof(*vm->cpus));
+	if (!vm->cpus)
+		return -ENOMEM;
+	for (i = 0; i < vm->ncpus; i++)
+		vm->cpus[i].v.fd = -1;
+	for (i = 0; i < vm->ncpus; i++) {
+		struct axvm_cpu *cpu = &vm->cpus[i];
+		struct axvcpu_vcpu_create cfg;
+
+		memset(&cfg, 0, sizeof(cfg));
+		cpu->vm = vm;
+		cpu->id = i;
+		cpu->arch_id = arch__cpu_id(i);
+		cpu->power = CPU_OFF;
+		pthread_cond_init(&cpu->wake, NULL);
+		arch__vcpu_create_cfg(vm, i, &cfg);
+		r = axvm_vcpu_create(&vm->vm, &cpu->v, i, &cfg);
+		if (r < 0) {
+			pr_err("AXVCPU_CREATE_VCPU %u: %s", i, strerror(-r));
+			return r;
+		}
+		r = axvm_vcpu_map_run(&cpu->v);
+		if (r < 0) {
+			pr_err("mmap of vcpu %u's run struct: %s", i, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* Guest RAM, before anything else: the loader fills it before the VM exists. */
+int vm__alloc_ram(struct axvm *vm)
+{
+	vm->sys_fd = -1;
+	vm->vm.fd = -1;
+	vm->ram_base = arch__ram_base;
+	vm->ram_size = vm->o.mem;
+	vm->ram = axvm_mem_alloc(vm->ram_size);
+	if (!vm->ram) {
+		pr_err("cannot allocate %llu MiB of guest RAM: %s",
+		       (unsigned long long)vm->ram_size >> 20, strerror(errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The device, the VM, its RAM slot, and the devices. */
+int vm__init(struct axvm *vm)
+{
+	int r;
+
+	the_vm = vm;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->io_lock, NULL);
+	pthread_cond_init(&vm->done, NULL);
+	r = vm__open_device(vm);
+	if (r)
+		return r;
+	r = axvm_vm_create(&vm->vm, vm->sys_fd);
+	if (r < 0) {
+		if (r == -EBUSY)
+			pr_err("AXVCPU_CREATE_VM: %s: another hypervisor holds the hardware (kvm_intel?); see dmesg",
+			       strerror(-r));
+		else
+			pr_err("AXVCPU_CREATE_VM: %s (see dmesg)", strerror(-r));
+		return r;
+	}
+	r = axvm_set_memory_region(&vm->vm, 0, 0, vm->ram_base, vm->ram_size,
+				   vm->ram);
+	if (r < 0) {
+		pr_err("AXVCPU_SET_MEMORY_REGION [0x%llx, +%llu MiB): %s",
+		       (unsigned long long)vm->ram_base,
+		       (unsigned long long)vm->ram_size >> 20, strerror(-r));
+		return r;
+	}
+	return arch__init(vm);
+}
+
+/* Host view of [gpa, gpa + len) in RAM, or NULL. */
+void *vm__gpa_to_hva(struct axvm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa < vm->ram_base || gpa - vm->ram_base > vm->ram_size ||
+	    len > vm->ram_size - (gpa - vm->ram_base))
+		return NULL;
+	return vm->ram + (gpa - vm->ram_base);
+}
+
+int vm__load(struct axvm *vm, uint64_t gpa, const void *src, uint64_t len)
+{
+	void *dst = vm__gpa_to_hva(vm, gpa, len);
+
+	if (!dst) {
+		pr_err("[0x%llx, 0x%llx) is outside guest RAM [0x%llx, 0x%llx): use a larger --mem",
+		       (unsigned long long)gpa, (unsigned long long)(gpa + len),
+		       (unsigned long long)vm->ram_base,
+		       (unsigned long long)(vm->ram_base + vm->ram_size));
+		return -EFBIG;
+	}
+	memcpy(dst, src, len);
+	return 0;
+}
+
+static void vm__kick_all(struct axvm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		pthread_cond_broadcast(&vm->cpus[i].wake);
+		if (vm->cpus[i].started)
+			cpu__kick(&vm->cpus[i]);
+	}
+}
+
+/* End the run with @status; the first call wins, its message is printed. */
+void vm__stop(struct axvm *vm, int status, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[256] = "";
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->stopping) {
+		vm->stopping = true;
+		vm->status = status;
+		if (msg[0]) {
+			pthread_mutex_lock(&vm->io_lock);
+			term__flush();
+			pthread_mutex_unlock(&vm->io_lock);
+			if (status)
+				pr_err("%s", msg);
+			else
+				pr_info("%s", msg);
+		}
+		vm__kick_all(vm);
+		pthread_cond_broadcast(&vm->done);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+struct axvm_cpu *vm__cpu_by_arch_id(struct axvm *vm, uint64_t arch_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->ncpus; i++)
+		if (vm->cpus[i].arch_id == arch_id)
+			return &vm->cpus[i];
+	return NULL;
+}
+
+/*
+ * Power a vcpu on (PSCI CPU_ON, x86 INIT/SIPI, axvm's CPU start port).
+ * Under vm->lock, so concurrent calls for one target give exactly one
+ * SUCCESS; the others see ON_PENDING or ALREADY_ON.
+ */
+int vm__cpu_on(struct axvm *vm, uint64_t arch_id, uint64_t entry, uint64_t arg)
+{
+	struct axvm_cpu *cpu = vm__cpu_by_arch_id(vm, arch_id);
+	int ret = PSCI_RET_SUCCESS;
+
+	if (!cpu)
+		return PSCI_RET_INVALID_PARAMS;
+	pthread_mutex_lock(&vm->lock);
+	if (vm->stopping) {
+		ret = PSCI_RET_INVALID_PARAMS;
+	} else if (cpu->power == CPU_ON) {
+		ret = PSCI_RET_ALREADY_ON;
+	} else if (cpu->power == CPU_ON_PENDING) {
+		ret = PSCI_RET_ON_PENDING;
+	} else {
+		cpu->power = CPU_ON_PENDING;
+		cpu->stuck = false;
+		cpu->entry = entry;
+		cpu->arg = arg;
+		if (!cpu->started) {
+			int r = pthread_create(&cpu->thread, NULL, cpu__thread, cpu);
+
+			if (r) {
+				cpu->power = CPU_OFF;
+				ret = PSCI_RET_INVALID_PARAMS;
+				pr_err("cannot start vcpu %u's thread: %s",
+				       cpu->id, strerror(r));
+			} else {
+				cpu->started = true;
+			}
+		} else {
+			pthread_cond_broadcast(&cpu->wake);
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/*
+ * Called under vm->lock after a vcpu went off or got stuck: with no vcpu
+ * left that can run, nothing will ever happen again.
+ */
+void vm__check_alive(struct axvm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		struct axvm_cpu *c = &vm->cpus[i];
+
+		if (c->power != CPU_OFF && !c->stuck)
+			return;
+	}
+	if (!vm->stopping) {
+		pthread_mutex_unlock(&vm->lock);
+		vm__stop(vm, AXVM_EXIT_ERROR,
+			 "every vcpu is off or halted with interrupts disabled: the guest can never go on");
+		pthread_mutex_lock(&vm->lock);
+	}
+}
+
+static void vm__on_signal(int sig)
+{
+	/*
+	 * SIGUSR1 only interrupts AXVCPU_RUN.  SIGINT/SIGTERM end the run;
+	 * vm__stop() takes locks, so only flag it here and let a vcpu (or
+	 * the main thread's timed wait) do the rest.
+	 */
+	static volatile sig_atomic_t got;
+
+	if (sig == SIGUSR1 || !the_vm)
+		return;
+	if (!got) {
+		got = sig;
+		the_vm->status = 128 + sig;
+		the_vm->stopping = true;
+	}
+}
+
+static void vm__signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = vm__on_signal;	/* no SA_RESTART: RUN must return */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int vm__run(struct axvm *vm)
+{
+	struct timespec ts;
+	int r;
+
+	vm__signals();
+	r = vm__cpu_on(vm, vm->cpus[0].arch_id, vm->entry, 0);
+	if (r != PSCI_RET_SUCCESS)
+		return AXVM_EXIT_ERROR;
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->stopping) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&vm->done, &vm->lock, &ts);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	/* A signal set stopping without the rest of vm__stop(). */
+	if (vm->status > 128) {
+		pr_err("interrupted by signal %d", vm->status - 128);
+		pthread_mutex_lock(&vm->lock);
+		vm__kick_all(vm);
+		pthread_mutex_unlock(&vm->lock);
+	}
+	return vm->status;
+}
+
+static void vm__print_stats(struct axvm *vm)
+{
+	unsigned int i, r;
+	static const char *const builtin[AXVCPU_BUILTIN_NR] = {
+		"ext_intr", "cpuid", "xsetbv", "cr_access", "intr_window",
+		"preempt_timer", "psci", "sgi_read", "wfe", "msr", "apic",
+		"exception",
+	};
+
+	for (i = 0; i < vm->ncpus; i++) {
+		struct axvcpu_run *run = vm->cpus[i].v.run;
+
+		if (!run || !vm->cpus[i].started)
+			continue;
+		fprintf(stderr, "axvm: vcpu %u: %llu guest entries\n", i,
+			(unsigned long long)run->stats.entries);
+		for (r = 0; r < AXVCPU_EXIT_NR; r++)
+			if (run->stats.exits[r])
+				fprintf(stderr, "axvm: vcpu %u:   exit %-20s %llu\n",
+					i, axvm_exit_name(r),
+					(unsigned long long)run->stats.exits[r]);
+		for (r = 0; r < AXVCPU_BUILTIN_NR; r++)
+			if (run->stats.builtin[r])
+				fprintf(stderr, "axvm: vcpu %u:   in-module %-15s %llu\n",
+					i, builtin[r] ? builtin[r] : "?",
+					(unsigned long long)run->stats.builtin[r]);
+	}
+}
+
+/* Join the threads (they were kicked by vm__stop) and free everything. */
+void vm__exit(struct axvm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; vm->cpus && i < vm->ncpus; i++)
+		if (vm->cpus[i].started)
+			pthread_join(vm->cpus[i].thread, NULL);
+	term__flush();
+	if (vm->o.stats && vm->cpus)
+		vm__print_stats(vm);
+	for (i = 0; vm->cpus && i < vm->ncpus; i++)
+		axvm_vcpu_close(&vm->cpus[i].v);
+	axvm_vm_close(&vm->vm);
+	axvm_mem_free(vm->ram, vm->ram_size);
+	if (vm->sys_fd >= 0)
+		close(vm->sys_fd);
+	free(vm->cpus);
+}
