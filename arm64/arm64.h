@@ -102,6 +102,8 @@ struct axv_arm_vcpu {
 	struct axvcpu_vcpu *vcpu;
 	u64 uid;
 	u64 esr, far, hpfar;		/* of the last exit */
+	u64 mmio_pc;			/* PC of the last MMIO access */
+	bool mmio_exit;			/* the last exit was MMIO */
 	u64 hcr;			/* guest HCR_EL2 */
 	u64 vsesr;			/* syndrome of an injected SError */
 	u64 mdcr;			/* guest MDCR_EL2 */

@@ -492,6 +492,8 @@ static int mmio_exit(struct axvcpu_vcpu *vcpu, u64 gpa)
 	run->mmio.reg_width = (esr & ESR_ELx_SF) ? 8 : 4;
 	run->mmio.is_write = write;
 	run->mmio.sign_ext = !!(esr & ESR_ELx_SSE);
+	av->mmio_pc = av->ctx.pc;
+	av->mmio_exit = true;
 	skip_insn(av);
 	if (write) {
 		u64 data = gpr(av, srt);

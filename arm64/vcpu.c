@@ -148,6 +148,7 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 		return AXVCPU_RUN_EXIT;
 	}
 
+	av->mmio_exit = false;
 	preempt_disable();
 	axv_arm_timer_before_entry(av);
 	fp = av->fp_loaded;
@@ -285,11 +286,112 @@ static int regs_set(struct axv_arm_vcpu *av, const struct axvcpu_arm64_regs *r)
 	return 0;
 }
 
+static int inject_exception(struct axvcpu_vcpu *vcpu,
+			    const struct axvcpu_arm64_exception *e)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+
+	if (e->pad)
+		return -EINVAL;
+	switch (e->type) {
+	case AXVCPU_ARM64_EXC_SERROR:
+		axv_arm_inject_serror(av, e->esr);
+		return 0;
+	case AXVCPU_ARM64_EXC_DABT:
+		/* Report the abort on the access, not on the next insn. */
+		if (av->mmio_exit) {
+			av->ctx.pc = av->mmio_pc;
+			av->mmio_exit = false;
+			vcpu->pending_exit = AXVCPU_EXIT_NOTHING;
+		}
+		axv_arm_inject_abort(av, false, e->addr);
+		return 0;
+	case AXVCPU_ARM64_EXC_IABT:
+		axv_arm_inject_abort(av, true, e->addr);
+		return 0;
+	case AXVCPU_ARM64_EXC_UNDEF:
+		axv_arm_inject_undef(av);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+#define SR(op0, op1, crn, crm, op2) \
+	(((op0) << 20) | ((op2) << 17) | ((op1) << 14) | ((crn) << 10) | \
+	 ((crm) << 1))
+
+/* The guest register behind a sysreg-exit encoding, or NULL. */
+static u64 *sysreg_slot(struct axv_arm_vcpu *av, u64 id)
+{
+	struct axv_arm_sysregs *s = &av->sys;
+
+	switch (id) {
+	case SR(3, 0, 0, 0, 5):		return &s->vmpidr;
+	case SR(3, 0, 1, 0, 0):		return &s->sctlr;
+	case SR(3, 0, 1, 0, 2):		return &s->cpacr;
+	case SR(3, 0, 2, 0, 0):		return &s->ttbr0;
+	case SR(3, 0, 2, 0, 1):		return &s->ttbr1;
+	case SR(3, 0, 2, 0, 2):		return &s->tcr;
+	case SR(3, 0, 5, 1, 0):		return &s->afsr0;
+	case SR(3, 0, 5, 1, 1):		return &s->afsr1;
+	case SR(3, 0, 5, 2, 0):		return &s->esr;
+	case SR(3, 0, 6, 0, 0):		return &s->far;
+	case SR(3, 0, 7, 4, 0):		return &s->par_el1;
+	case SR(3, 0, 10, 2, 0):	return &s->mair;
+	case SR(3, 0, 10, 3, 0):	return &s->amair;
+	case SR(3, 0, 12, 0, 0):	return &s->vbar;
+	case SR(3, 0, 13, 0, 1):	return &s->contextidr;
+	case SR(3, 0, 13, 0, 4):	return &s->tpidr_el1;
+	case SR(3, 0, 14, 1, 0):	return &s->cntkctl;
+	case SR(3, 2, 0, 0, 0):		return &s->csselr;
+	case SR(3, 3, 13, 0, 2):	return &s->tpidr_el0;
+	case SR(3, 3, 13, 0, 3):	return &s->tpidrro_el0;
+	case SR(3, 3, 14, 2, 1):	return &s->cntp_ctl;
+	case SR(3, 3, 14, 2, 2):	return &s->cntp_cval;
+	case SR(3, 3, 14, 3, 1):	return &s->cntv_ctl;
+	case SR(3, 3, 14, 3, 2):	return &s->cntv_cval;
+	case SR(3, 4, 4, 0, 0):		return &s->spsr;
+	case SR(3, 4, 4, 0, 1):		return &s->elr;
+	case SR(3, 4, 4, 1, 0):		return &s->sp_el1;
+	case SR(3, 4, 14, 0, 3):	return &s->cntvoff;
+	default:			return NULL;
+	}
+}
+
+static int sysreg_access(struct axv_arm_vcpu *av, struct axvcpu_arm64_sysreg *r,
+			 bool set)
+{
+	u64 *slot;
+
+	/* FPSR and FPCR live in the FP save area (32 bits each). */
+	if (r->id == SR(3, 3, 4, 4, 0) || r->id == SR(3, 3, 4, 4, 1)) {
+		u32 *p = r->id == SR(3, 3, 4, 4, 0) ? &av->fp.fpcr : &av->fp.fpsr;
+
+		if (set)
+			*p = r->value;
+		else
+			r->value = *p;
+		return 0;
+	}
+	slot = sysreg_slot(av, r->id);
+	if (!slot)
+		return -ENOENT;
+	if (set)
+		*slot = r->id == SR(3, 0, 0, 0, 5) ? r->value | BIT(31) : r->value;
+	else
+		r->value = *slot;
+	return 0;
+}
+
 long axvcpu_arch_vcpu_ioctl(struct axvcpu_vcpu *vcpu, unsigned int cmd,
 			    void __user *argp)
 {
 	struct axv_arm_vcpu *av = to_arm(vcpu);
+	struct axvcpu_arm64_exception exc;
+	struct axvcpu_arm64_sysreg sr;
 	struct axvcpu_arm64_regs regs;
+	int r;
 
 	switch (cmd) {
 	case AXVCPU_GET_ARM64_REGS:
@@ -302,6 +404,19 @@ long axvcpu_arch_vcpu_ioctl(struct axvcpu_vcpu *vcpu, unsigned int cmd,
 		if (copy_from_user(&regs, argp, sizeof(regs)))
 			return -EFAULT;
 		return regs_set(av, &regs);
+	case AXVCPU_ARM64_INJECT_EXCEPTION:
+		if (copy_from_user(&exc, argp, sizeof(exc)))
+			return -EFAULT;
+		return inject_exception(vcpu, &exc);
+	case AXVCPU_ARM64_GET_SYSREG:
+	case AXVCPU_ARM64_SET_SYSREG:
+		if (copy_from_user(&sr, argp, sizeof(sr)))
+			return -EFAULT;
+		r = sysreg_access(av, &sr, cmd == AXVCPU_ARM64_SET_SYSREG);
+		if (!r && cmd == AXVCPU_ARM64_GET_SYSREG &&
+		    copy_to_user(argp, &sr, sizeof(sr)))
+			return -EFAULT;
+		return r;
 	default:
 		return -ENOTTY;
 	}

@@ -461,4 +461,52 @@ struct axvcpu_run {
 #define AXVCPU_GET_ARM64_REGS	_IOR(AXVCPUIO, 0x48, struct axvcpu_arm64_regs)
 #define AXVCPU_SET_ARM64_REGS	_IOW(AXVCPUIO, 0x49, struct axvcpu_arm64_regs)
 
+/*
+ * arm64 only (other arches: -ENOTTY).
+ *
+ * AXVCPU_ARM64_INJECT_EXCEPTION makes the guest take an exception at its
+ * EL1 on the next RUN: an SError (virtual, pending until the guest
+ * unmasks PSTATE.A; @esr is its ISS when the CPU has RAS), or a
+ * synchronous external abort on @addr (data or instruction), or an UNDEF.
+ * After an MMIO exit the abort is reported on the access itself and the
+ * MMIO completion is dropped.  Bad type or pad != 0: -EINVAL.
+ *
+ * AXVCPU_ARM64_GET_SYSREG / AXVCPU_ARM64_SET_SYSREG read and write one
+ * guest system register (EL1/EL0 context, timers, FPSR/FPCR) by its
+ * sysreg-exit encoding (op0 << 20 | op2 << 17 | op1 << 14 | CRn << 10 |
+ * CRm << 1); unknown register: -ENOENT.
+ */
+/**
+ * struct axvcpu_arm64_exception - AXVCPU_ARM64_INJECT_EXCEPTION argument.
+ * @type: AXVCPU_ARM64_EXC_*.
+ * @pad: must be 0.
+ * @esr: SError syndrome (ISS) for AXVCPU_ARM64_EXC_SERROR.
+ * @addr: faulting address (the guest's FAR_EL1) for the aborts.
+ */
+struct axvcpu_arm64_exception {
+	__u32 type;
+	__u32 pad;
+	__u64 esr;
+	__u64 addr;
+};
+
+#define AXVCPU_ARM64_EXC_SERROR	1
+#define AXVCPU_ARM64_EXC_DABT	2
+#define AXVCPU_ARM64_EXC_IABT	3
+#define AXVCPU_ARM64_EXC_UNDEF	4
+
+/**
+ * struct axvcpu_arm64_sysreg - AXVCPU_ARM64_GET/SET_SYSREG argument.
+ * @id: the register, in the sysreg-exit encoding.
+ * @value: its value.
+ */
+struct axvcpu_arm64_sysreg {
+	__u64 id;
+	__u64 value;
+};
+
+#define AXVCPU_ARM64_INJECT_EXCEPTION	_IOW(AXVCPUIO, 0x4a, struct axvcpu_arm64_exception)
+#define AXVCPU_ARM64_GET_SYSREG		_IOWR(AXVCPUIO, 0x4b, struct axvcpu_arm64_sysreg)
+#define AXVCPU_ARM64_SET_SYSREG		_IOW(AXVCPUIO, 0x4c, struct axvcpu_arm64_sysreg)
+
 #endif /* _UAPI_AXVCPU_H */
