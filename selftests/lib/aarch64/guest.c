@@ -31,4 +31,12 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	b 1b\n"
     "guest_ucall_counter_end:\n"
 
+    ".global guest_hcall_slot1_start, guest_hcall_slot1_end\n"
+    "guest_hcall_slot1_start:\n"
+    "	movz x9, #((" __stringify(SLOT1_GPA) " >> 16) & 0xffff), lsl #16\n"
+    "1:	ldr x0, [x9]\n"
+    "	hvc #0\n"
+    "	b 1b\n"
+    "guest_hcall_slot1_end:\n"
+
     ".popsection\n");

@@ -16,14 +16,14 @@
 #include <stddef.h>
 
 #if defined(__x86_64__)
-#define GUEST_MEM_GPA		0x0ULL
-#define GUEST_ENTRY		0x1000ULL
+#define GUEST_MEM_GPA		0x0
+#define GUEST_ENTRY		0x1000
 #define GPR_RET			0	/* rax */
 #define GPR_SCRATCH		3	/* rbx */
 #define GPR_MAX			15
 #elif defined(__aarch64__)
-#define GUEST_MEM_GPA		0x40000000ULL
-#define GUEST_ENTRY		0x40000000ULL
+#define GUEST_MEM_GPA		0x40000000
+#define GUEST_ENTRY		0x40000000
 #define GPR_RET			0	/* x0 */
 #define GPR_SCRATCH		19	/* x19 */
 #define GPR_MAX			31	/* xzr */
@@ -31,9 +31,12 @@
 #error "unsupported architecture"
 #endif
 
-#define GUEST_MEM_SIZE		0x10000ULL
-#define GUEST_DATA_OFF		0x8000ULL	/* data page, offset in the slot */
+#define GUEST_MEM_SIZE		0x10000
+#define GUEST_DATA_OFF		0x8000	/* data page, offset in the slot */
 #define GUEST_DATA_GPA		(GUEST_MEM_GPA + GUEST_DATA_OFF)
+
+/* A second slot right above the test slot, for guest_hcall_slot1. */
+#define SLOT1_GPA		(GUEST_MEM_GPA + GUEST_MEM_SIZE)
 
 /* Hypercall numbers the lib guests use (none is a PSCI function id). */
 #define HCALL_LOOP_NR		0x4c4f4f	/* guest_hcall_loop */
@@ -46,6 +49,11 @@
 GUEST_CODE(guest_spin);
 /* Loops forever making hypercall HCALL_LOOP_NR; every RUN exits HYPERCALL. */
 GUEST_CODE(guest_hcall_loop);
+/*
+ * Loops forever: loads nr from SLOT1_GPA (x86: 32 bits, arm64: 64 bits) and
+ * makes a hypercall with it.
+ */
+GUEST_CODE(guest_hcall_slot1);
 /* Counts in GPR_SCRATCH from 1 and ucall(SYNC, count) each time. */
 GUEST_CODE(guest_ucall_counter);
 

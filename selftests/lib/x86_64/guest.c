@@ -30,5 +30,14 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	jmp 1b\n"
     "guest_ucall_counter_end:\n"
 
+    ".global guest_hcall_slot1_start, guest_hcall_slot1_end\n"
+    "guest_hcall_slot1_start:\n"
+    "	mov $(" __stringify(SLOT1_GPA) " >> 4), %ax\n"
+    "	mov %ax, %ds\n"
+    "1:	mov 0x0, %eax\n"
+    "	vmcall\n"
+    "	jmp 1b\n"
+    "guest_hcall_slot1_end:\n"
+
     ".code64\n"
     ".popsection\n");

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * guest_memory - what the guest sees through its slots: host writes are
+ * visible, a deleted slot is really gone (no stale nested TLB entry), two VMs
+ * at the same guest-physical addresses on one CPU each see their own memory,
+ * pinned pages outlive the VMM's munmap, and two vcpus of one VM run at once
+ * on two threads.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "axvcpu_util.h"
+
+#define PAGE	4096
+
+/* A test VM running guest_hcall_slot1 with a one-page slot 1 holding @val. */
+static __u64 *vm_with_slot1(struct test_vm *t, __u64 val)
+{
+	__u64 *p = axvm_mem_alloc(PAGE);
+
+	TEST_ASSERT(p, "mmap");
+	*p = val;
+	TEST_VM_WITH(t, guest_hcall_slot1);
+	vm_set_region(&t->vm, 1, 0, SLOT1_GPA, PAGE, p);
+	return p;
+}
+
+/* RUN once; the guest's hypercall nr is what it read from slot 1. */
+static __u64 run_read_slot1(struct test_vm *t)
+{
+	vcpu_run(&t->vcpu);
+	vcpu_assert_exit(&t->vcpu, AXVCPU_EXIT_HYPERCALL);
+#ifdef __x86_64__
+	return t->vcpu.run->hypercall.nr & 0xffffffff;
+#else
+	return t->vcpu.run->hypercall.nr;
+#endif
+}
+
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT_SYSCALL_OK(sched_setaffinity(0, sizeof(set), &set));
+}
+
+TEST(host_writes_visible_to_guest)
+{
+	struct test_vm t;
+	__u64 *p = vm_with_slot1(&t, 0x1234);
+	int i;
+
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x1234);
+	for (i = 0; i < 10; i++) {
+		*(volatile __u64 *)p = 0x5000 + i;
+		TEST_ASSERT_EQ(run_read_slot1(&t), 0x5000 + i);
+	}
+	test_vm_destroy(&t);
+	axvm_mem_free(p, PAGE);
+}
+
+TEST(deleted_slot_is_gone)
+{
+	struct test_vm t;
+	__u64 *p = vm_with_slot1(&t, 0x7777);
+	__u32 reason;
+
+	/* The guest has touched slot 1: its translation is cached now. */
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x7777);
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x7777);
+	vm_set_region(&t.vm, 1, 0, 0, 0, NULL);
+	/* The next load must fault out of the guest, not read the old page. */
+	vcpu_run(&t.vcpu);
+	reason = t.vcpu.run->exit_reason;
+	TEST_ASSERT(reason == AXVCPU_EXIT_MMIO_READ ||
+		    reason == AXVCPU_EXIT_NESTED_PAGE_FAULT,
+		    "load from a deleted slot: exit %u (%s) nr %#llx, expected MMIO_READ or NESTED_PAGE_FAULT",
+		    reason, axvm_exit_name(reason),
+		    (unsigned long long)t.vcpu.run->hypercall.nr);
+	if (reason == AXVCPU_EXIT_MMIO_READ)
+		TEST_ASSERT_EQ(t.vcpu.run->mmio.addr, SLOT1_GPA);
+	else
+		TEST_ASSERT_EQ(t.vcpu.run->npf.gpa, SLOT1_GPA);
+	test_vm_destroy(&t);
+	axvm_mem_free(p, PAGE);
+}
+
+TEST(two_vms_one_cpu_isolated)
+{
+	struct test_vm a, b;
+	__u64 *pa, *pb;
+	int i;
+
+	pin_to_cpu(0);
+	pa = vm_with_slot1(&a, 0xaaaa);
+	pb = vm_with_slot1(&b, 0xbbbb);
+	/* Same guest-physical addresses, different pages, one CPU. */
+	for (i = 0; i < 10; i++) {
+		TEST_ASSERT(run_read_slot1(&a) == 0xaaaa + i,
+			    "round %d: VM a reads %#llx", i,
+			    (unsigned long long)a.vcpu.run->hypercall.nr);
+		TEST_ASSERT(run_read_slot1(&b) == 0xbbbb + i,
+			    "round %d: VM b reads %#llx", i,
+			    (unsigned long long)b.vcpu.run->hypercall.nr);
+		(*pa)++;
+		(*pb)++;
+	}
+	test_vm_destroy(&a);
+	test_vm_destroy(&b);
+	axvm_mem_free(pa, PAGE);
+	axvm_mem_free(pb, PAGE);
+}
+
+TEST(pinned_memory_outlives_munmap)
+{
+	struct test_vm t;
+	__u64 *p = vm_with_slot1(&t, 0x4242);
+
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x4242);
+	/* The VMM unmaps both slots' memory; the guest still has it. */
+	TEST_ASSERT_SYSCALL_OK(munmap(p, PAGE));
+	TEST_ASSERT_SYSCALL_OK(munmap(t.mem, GUEST_MEM_SIZE));
+	t.mem = NULL;
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x4242);
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x4242);
+	test_vm_destroy(&t);
+}
+
+struct runner {
+	struct axvm_vcpu *vcpu;
+	int loops, done, cpu;
+	int bad_exit;
+	long err;
+};
+
+static void *runner_thread(void *arg)
+{
+	struct runner *r = arg;
+
+	if (r->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(r->cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	for (r->done = 0; r->done < r->loops; r->done++) {
+		r->err = axvm_vcpu_run(r->vcpu);
+		if (r->err)
+			break;
+		if (r->vcpu->run->exit_reason != AXVCPU_EXIT_HYPERCALL ||
+		    r->vcpu->run->hypercall.nr != HCALL_LOOP_NR) {
+			r->bad_exit = r->vcpu->run->exit_reason;
+			break;
+		}
+	}
+	return NULL;
+}
+
+TEST(two_vcpus_two_threads)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct runner r[2] = { 0 };
+	struct axvm_vcpu v1;
+	pthread_t th[2];
+	struct test_vm t;
+	int i;
+
+	TEST_VM_WITH(&t, guest_hcall_loop);
+	vcpu_create(&t.vm, &v1, 1);
+	vcpu_setup(&v1, GUEST_ENTRY);
+	vcpu_bind(&v1);
+	r[0].vcpu = &t.vcpu;
+	r[1].vcpu = &v1;
+	for (i = 0; i < 2; i++) {
+		r[i].loops = 200;
+		r[i].cpu = n >= 2 ? i : -1;
+		TEST_ASSERT(!pthread_create(&th[i], NULL, runner_thread, &r[i]),
+			    "pthread_create");
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		TEST_ASSERT(r[i].done == r[i].loops,
+			    "vcpu %d: stopped after %d runs: ret %ld (%s), exit %d (%s)",
+			    i, r[i].done, r[i].err, errno_name((int)-r[i].err),
+			    r[i].bad_exit, axvm_exit_name(r[i].bad_exit));
+	}
+	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
+	vcpu_assert_state(&v1, AXVCPU_STATE_READY);
+	axvm_vcpu_close(&v1);
+	test_vm_destroy(&t);
+}
+
+TEST_HARNESS_MAIN
