@@ -339,6 +339,7 @@ int axvmx_with_vmcs(struct axvmx_vcpu *v,
 int axvmx_complete_mmio(struct axvmx_vcpu *v);
 int axvmx_check_cr0(u64 cr0);
 int axvmx_check_cr4(u64 cr4);
+u64 axvmx_cr4_refused(void);
 
 /* ---- vmx_exit.c ---- */
 

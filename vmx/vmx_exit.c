@@ -22,13 +22,10 @@
 #define IO_STRING	BIT(4)
 #define IO_REP		BIT(5)
 
+/* The core counts entries and exits to the VMM; we count built-ins. */
 static int to_vmm(struct axvmx_vcpu *v, u32 reason)
 {
-	struct axvcpu_run *run = v->vcpu->run;
-
-	run->exit_reason = reason;
-	if (reason < ARRAY_SIZE(run->stats.exits))
-		run->stats.exits[reason]++;
+	v->vcpu->run->exit_reason = reason;
 	return AXVCPU_RUN_EXIT;
 }
 
@@ -91,6 +88,8 @@ static int handle_cpuid(struct axvmx_vcpu *v)
 		       BIT(24) |	/* TSC deadline: no APIC timer */
 		       BIT(27));	/* OSXSAVE: the guest's CR4 below */
 		c |= BIT(31);		/* hypervisor present */
+		if (!axvmx_caps.host_xcr0)
+			c &= ~(BIT(26) | BIT(28));	/* XSAVE, AVX */
 		if (axvmx_get_cr4() & X86_CR4_OSXSAVE)
 			c |= BIT(27);
 		b = (b & 0x00ffffff) | (v->vcpu->id << 24);
@@ -117,7 +116,9 @@ static int handle_cpuid(struct axvmx_vcpu *v)
 		a = b = c = d = 0;
 		break;
 	case 0xd:
-		if (sub == 1)
+		if (!axvmx_caps.host_xcr0)
+			a = b = c = d = 0;
+		else if (sub == 1)
 			a &= ~BIT(3);	/* XSAVES: not enabled */
 		break;
 	case 0x16:
@@ -340,6 +341,11 @@ static int handle_xsetbv(struct axvmx_vcpu *v)
 		     XFEATURE_MASK_Hi16_ZMM;
 	u32 index = v->regs[AXVMX_RCX];
 
+	/* XSETBV needs CR4.OSXSAVE, which the guest has only with a host XCR0. */
+	if (!(axvmx_get_cr4() & X86_CR4_OSXSAVE)) {
+		axvmx_queue_exception(v, X86_TRAP_UD, 0);
+		return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
+	}
 	if (index != 0 || (vmcs_read(GUEST_SS_AR_BYTES) & 0x60) ||
 	    (val & ~axvmx_caps.host_xcr0) || !(val & XFEATURE_MASK_FP) ||
 	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||

@@ -381,6 +381,8 @@ const char *axvcpu_arch_hardware_supported(int *errno_out)
 long axvcpu_arch_check_extension(long cap)
 {
 	switch (cap) {
+	case AXVCPU_CAP_ARCH:
+		return AXVCPU_ARCH_X86_64;
 	case AXVCPU_CAP_MAX_GPA_BITS:
 		/* 4-level EPT: 48 bits, no more than the host has. */
 		return min_t(long, boot_cpu_data.x86_phys_bits, 48);

@@ -42,14 +42,24 @@ int axvmx_check_cr0(u64 cr0)
  * axvmx_check_cr4 - is @cr4 a CR4 value a guest may have?
  * @cr4: the guest-visible value.
  *
- * Return: 0, or -EINVAL for bits the CPU does not allow in VMX operation
- * and for VMXE (no nested VMX).
+ * Return: 0, or -EINVAL for bits the CPU does not allow in VMX operation,
+ * VMXE (no nested VMX), and features hidden from the guest (LA57, PKE, CET,
+ * SMXE, Key Locker, UINTR; OSXSAVE when the host has no XSAVE enabled).
  */
+u64 axvmx_cr4_refused(void)
+{
+	/* Hidden from the guest's CPUID, or state we do not switch. */
+	u64 refused = X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_LA57 |
+		      X86_CR4_PKE | X86_CR4_CET | BIT_ULL(19) | BIT_ULL(25);
+
+	if (!axvmx_caps.host_xcr0)
+		refused |= X86_CR4_OSXSAVE;
+	return refused;
+}
+
 int axvmx_check_cr4(u64 cr4)
 {
-	if (cr4 & ~axvmx_caps.cr4_fixed1)
-		return -EINVAL;
-	if (cr4 & X86_CR4_VMXE)
+	if (cr4 & ~axvmx_caps.cr4_fixed1 || cr4 & axvmx_cr4_refused())
 		return -EINVAL;
 	return 0;
 }

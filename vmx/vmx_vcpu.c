@@ -201,14 +201,18 @@ void axvmx_set_cr0(struct axvmx_vcpu *v, u64 val)
 	vmcs_write(CR0_GUEST_HOST_MASK, must1 | ~must0 | X86_CR0_PG);
 }
 
-/* CR4 (X86-62), with VMXE hidden from the guest. */
+/*
+ * CR4 (X86-62), with VMXE hidden from the guest.  The bits a guest may not
+ * set (axvmx_cr4_refused()) are host-owned too, so setting one exits and
+ * becomes a #GP.
+ */
 void axvmx_set_cr4(struct axvmx_vcpu *v, u64 val)
 {
 	vmcs_write(GUEST_CR4, ((val | X86_CR4_VMXE) & axvmx_caps.cr4_fixed1) |
 		   axvmx_caps.cr4_fixed0);
 	vmcs_write(CR4_READ_SHADOW, val);
-	vmcs_write(CR4_GUEST_HOST_MASK,
-		   axvmx_caps.cr4_fixed0 | ~axvmx_caps.cr4_fixed1);
+	vmcs_write(CR4_GUEST_HOST_MASK, axvmx_caps.cr4_fixed0 |
+		   ~axvmx_caps.cr4_fixed1 | axvmx_cr4_refused());
 }
 
 u64 axvmx_get_cr0(void)
@@ -619,7 +623,8 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 	if (native_read_cr2() != v->cr2)
 		native_write_cr2(v->cr2);
 	/* The guest's XCR0 only while it runs: host XSAVEs need the host's. */
-	switch_xcr0 = (vmcs_read(GUEST_CR4) & X86_CR4_OSXSAVE) &&
+	switch_xcr0 = axvmx_caps.host_xcr0 &&
+		      (vmcs_read(GUEST_CR4) & X86_CR4_OSXSAVE) &&
 		      v->xcr0 != axvmx_caps.host_xcr0;
 	if (switch_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
@@ -644,7 +649,6 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 	if (v->guest_kgs != host_kgs)
 		wrmsrl(MSR_KERNEL_GS_BASE, host_kgs);
 
-	vcpu->run->stats.entries++;
 	if (!fail) {
 		v->exit_reason = vmcs_read(VM_EXIT_REASON);
 		v->exit_intr_info = vmcs_read(VM_EXIT_INTR_INFO);
