@@ -87,6 +87,7 @@ struct axv_arm_vgic {
 	u64 vmcr;
 	u32 ap0r[4];
 	u32 ap1r[4];
+	u32 used_lrs;		/* LRs written at the last entry */
 	/* INTIDs queued by axvcpu_arch_vcpu_inject_interrupt() */
 	raw_spinlock_t lock;
 	u32 nr_queued;
@@ -143,6 +144,7 @@ void axv_arm_inject_abort(struct axv_arm_vcpu *av, bool iabt, u64 addr);
 void axv_arm_inject_serror(struct axv_arm_vcpu *av, u64 esr);
 
 /* vgic.c */
+void axv_arm_vgic_reset_cpu(void);
 int axv_arm_vgic_queue(struct axv_arm_vcpu *av, u32 intid);
 void axv_arm_vgic_flush(struct axv_arm_vcpu *av);
 void axv_arm_vgic_restore(struct axv_arm_vcpu *av);

@@ -88,6 +88,7 @@ int axvcpu_arch_hardware_enable(void)
 		return -ENODEV;
 	}
 	axv_arm_log_cpu();
+	axv_arm_vgic_reset_cpu();
 	pc->last_vcpu_uid = 0;
 	pc->enabled = true;
 	return 0;

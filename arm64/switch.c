@@ -40,6 +40,8 @@
 #define CNTHCTL_E2H_EL1PCTEN	BIT(10)
 #define CNTHCTL_E2H_EL1PCEN	BIT(11)
 
+#define DISR_EL1_A		BIT(31)
+
 static __always_inline void save_host(struct axv_arm_host *h)
 {
 	h->hcr = read_sysreg(hcr_el2);
@@ -56,52 +58,74 @@ static __always_inline void save_host(struct axv_arm_host *h)
 	h->vmpidr = read_sysreg(vmpidr_el2);
 }
 
+/*
+ * Write a register only when it differs: when the same vcpu comes back
+ * to a CPU most of them already hold its values, a read is cheaper than
+ * a write, and in an emulator each write of a translation or timer
+ * register costs a TLB flush or a timer update.
+ */
+#define load_el12(val, reg)					\
+	do {							\
+		u64 __v = (val);				\
+								\
+		if (read_sysreg_s(reg) != __v)			\
+			write_sysreg_s(__v, reg);		\
+	} while (0)
+
+#define load_reg(val, name)					\
+	do {							\
+		u64 __v = (val);				\
+								\
+		if (read_sysreg(name) != __v)			\
+			write_sysreg(__v, name);		\
+	} while (0)
+
 static __always_inline void load_guest_el1(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_sysregs *s = &av->sys;
 	u64 cnthctl;
 
-	write_sysreg(read_cpuid_id(), vpidr_el2);
-	write_sysreg(s->vmpidr, vmpidr_el2);
-	write_sysreg_s(s->sctlr, SYS_SCTLR_EL12);
-	write_sysreg_s(s->cpacr, SYS_CPACR_EL12);
-	write_sysreg_s(s->ttbr0, SYS_TTBR0_EL12);
-	write_sysreg_s(s->ttbr1, SYS_TTBR1_EL12);
-	write_sysreg_s(s->tcr, SYS_TCR_EL12);
-	write_sysreg_s(s->esr, SYS_ESR_EL12);
-	write_sysreg_s(s->afsr0, SYS_AFSR0_EL12);
-	write_sysreg_s(s->afsr1, SYS_AFSR1_EL12);
-	write_sysreg_s(s->far, SYS_FAR_EL12);
-	write_sysreg_s(s->mair, SYS_MAIR_EL12);
-	write_sysreg_s(s->amair, SYS_AMAIR_EL12);
-	write_sysreg_s(s->vbar, SYS_VBAR_EL12);
-	write_sysreg_s(s->contextidr, SYS_CONTEXTIDR_EL12);
-	write_sysreg_s(s->cntkctl, SYS_CNTKCTL_EL12);
-	write_sysreg_s(s->spsr, SYS_SPSR_EL12);
-	write_sysreg_s(s->elr, SYS_ELR_EL12);
+	load_reg(read_cpuid_id(), vpidr_el2);
+	load_reg(s->vmpidr, vmpidr_el2);
+	load_el12(s->sctlr, SYS_SCTLR_EL12);
+	load_el12(s->cpacr, SYS_CPACR_EL12);
+	load_el12(s->ttbr0, SYS_TTBR0_EL12);
+	load_el12(s->ttbr1, SYS_TTBR1_EL12);
+	load_el12(s->tcr, SYS_TCR_EL12);
+	load_el12(s->esr, SYS_ESR_EL12);
+	load_el12(s->afsr0, SYS_AFSR0_EL12);
+	load_el12(s->afsr1, SYS_AFSR1_EL12);
+	load_el12(s->far, SYS_FAR_EL12);
+	load_el12(s->mair, SYS_MAIR_EL12);
+	load_el12(s->amair, SYS_AMAIR_EL12);
+	load_el12(s->vbar, SYS_VBAR_EL12);
+	load_el12(s->contextidr, SYS_CONTEXTIDR_EL12);
+	load_el12(s->cntkctl, SYS_CNTKCTL_EL12);
+	load_el12(s->spsr, SYS_SPSR_EL12);
+	load_el12(s->elr, SYS_ELR_EL12);
 	/* No EL12 alias: shared with the host, which gets them back. */
-	write_sysreg(s->sp_el1, sp_el1);
-	write_sysreg(s->tpidr_el1, tpidr_el1);
-	write_sysreg(s->par_el1, par_el1);
-	write_sysreg(s->csselr, csselr_el1);
-	write_sysreg(s->tpidr_el0, tpidr_el0);
-	write_sysreg(s->tpidrro_el0, tpidrro_el0);
-	write_sysreg(0, mdscr_el1);	/* no guest debug; MDCR.TDA traps it */
+	load_reg(s->sp_el1, sp_el1);
+	load_reg(s->tpidr_el1, tpidr_el1);
+	load_reg(s->par_el1, par_el1);
+	load_reg(s->csselr, csselr_el1);
+	load_reg(s->tpidr_el0, tpidr_el0);
+	load_reg(s->tpidrro_el0, tpidrro_el0);
+	load_reg(0, mdscr_el1);	/* no guest debug; MDCR.TDA traps it */
 
 	/* Timers: the guest's view of the counters and its EL1 timers. */
-	write_sysreg(s->cntvoff, cntvoff_el2);
+	load_reg(s->cntvoff, cntvoff_el2);
 	cnthctl = av->host.cnthctl | CNTHCTL_E2H_EL1PCTEN;
 	if (av->passthrough_timer)
 		cnthctl |= CNTHCTL_E2H_EL1PCEN;
 	else
 		cnthctl &= ~CNTHCTL_E2H_EL1PCEN;
-	write_sysreg(cnthctl, cnthctl_el2);
-	write_sysreg_s(s->cntv_cval, SYS_CNTV_CVAL_EL02);
-	write_sysreg_s(av->vtimer_masked ? s->cntv_ctl | ARCH_TIMER_CTRL_IT_MASK :
-		       s->cntv_ctl, SYS_CNTV_CTL_EL02);
+	load_reg(cnthctl, cnthctl_el2);
+	load_el12(s->cntv_cval, SYS_CNTV_CVAL_EL02);
+	load_el12(av->vtimer_masked ? s->cntv_ctl | ARCH_TIMER_CTRL_IT_MASK :
+		  s->cntv_ctl, SYS_CNTV_CTL_EL02);
 	if (av->passthrough_timer) {
-		write_sysreg_s(s->cntp_cval, SYS_CNTP_CVAL_EL02);
-		write_sysreg_s(s->cntp_ctl, SYS_CNTP_CTL_EL02);
+		load_el12(s->cntp_cval, SYS_CNTP_CVAL_EL02);
+		load_el12(s->cntp_ctl, SYS_CNTP_CTL_EL02);
 	}
 }
 
@@ -140,7 +164,8 @@ static __always_inline void save_guest_el1(struct axv_arm_vcpu *av)
 	if (av->vtimer_masked)		/* the mask was ours, not the guest's */
 		s->cntv_ctl &= ~ARCH_TIMER_CTRL_IT_MASK;
 	s->cntv_cval = read_sysreg_s(SYS_CNTV_CVAL_EL02);
-	write_sysreg_s(0, SYS_CNTV_CTL_EL02);
+	if (s->cntv_ctl)
+		write_sysreg_s(0, SYS_CNTV_CTL_EL02);
 	if (av->passthrough_timer) {
 		s->cntp_ctl = read_sysreg_s(SYS_CNTP_CTL_EL02);
 		s->cntp_cval = read_sysreg_s(SYS_CNTP_CVAL_EL02);
@@ -150,12 +175,12 @@ static __always_inline void save_guest_el1(struct axv_arm_vcpu *av)
 
 static __always_inline void restore_host_late(struct axv_arm_host *h)
 {
-	write_sysreg(h->tpidr_el0, tpidr_el0);
-	write_sysreg(h->tpidrro_el0, tpidrro_el0);
-	write_sysreg(h->mdscr, mdscr_el1);
-	write_sysreg(h->cnthctl, cnthctl_el2);
-	write_sysreg(h->vpidr, vpidr_el2);
-	write_sysreg(h->vmpidr, vmpidr_el2);
+	load_reg(h->tpidr_el0, tpidr_el0);
+	load_reg(h->tpidrro_el0, tpidrro_el0);
+	load_reg(h->mdscr, mdscr_el1);
+	load_reg(h->cnthctl, cnthctl_el2);
+	load_reg(h->vpidr, vpidr_el2);
+	load_reg(h->vmpidr, vmpidr_el2);
 	write_sysreg(h->vttbr, vttbr_el2);
 	write_sysreg(h->vtcr, vtcr_el2);
 }
@@ -223,6 +248,20 @@ noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av,
 	write_sysreg(h->vbar, vbar_el2);
 	write_sysreg(h->cptr, cpacr_el1);
 	write_sysreg(h->mdcr, mdcr_el2);
+
+	/*
+	 * The vectors' ESB deferred a pending SError of the guest into
+	 * DISR_EL1 instead of letting it reach the host: report it.
+	 */
+	if (axv_arm_caps.ras) {
+		u64 disr = read_sysreg_s(SYS_DISR_EL1);
+
+		if (disr & DISR_EL1_A) {
+			write_sysreg_s(0, SYS_DISR_EL1);
+			av->esr = disr;
+			code = AXV_ARM_EXIT_SERROR;
+		}
+	}
 
 	save_guest_el1(av);
 	axv_arm_vgic_save(av);

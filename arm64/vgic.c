@@ -161,6 +161,16 @@ static __always_inline void apr_read(struct axv_arm_vgic *g, int n)
 	}
 }
 
+/* Per CPU, when enabled: no stale list register may reach a guest. */
+void axv_arm_vgic_reset_cpu(void)
+{
+	int i;
+
+	write_sysreg_s(0, SYS_ICH_HCR_EL2);
+	for (i = 0; i < axv_arm_caps.nr_lr; i++)
+		lr_write(i, 0);
+}
+
 /* Queue @intid for the next entry; already queued is not an error. */
 int axv_arm_vgic_queue(struct axv_arm_vcpu *av, u32 intid)
 {
@@ -254,8 +264,14 @@ noinstr void axv_arm_vgic_restore(struct axv_arm_vcpu *av)
 
 	write_sysreg_s(g->vmcr, SYS_ICH_VMCR_EL2);
 	apr_write(g, axv_arm_caps.nr_apr - 1);
-	for (i = 0; i < axv_arm_caps.nr_lr; i++)
-		lr_write(i, g->lr[i]);
+	/* Unused list registers are zero (hardware_enable, exits, KVM). */
+	g->used_lrs = 0;
+	for (i = 0; i < axv_arm_caps.nr_lr; i++) {
+		if (g->lr[i] & ICH_LR_STATE) {
+			lr_write(i, g->lr[i]);
+			g->used_lrs |= BIT(i);
+		}
+	}
 	write_sysreg_s(ICH_HCR_EN, SYS_ICH_HCR_EL2);
 }
 
@@ -266,14 +282,15 @@ noinstr void axv_arm_vgic_save(struct axv_arm_vcpu *av)
 	u64 elrsr;
 	int i;
 
-	elrsr = read_sysreg_s(SYS_ICH_ELRSR_EL2);
+	elrsr = g->used_lrs ? read_sysreg_s(SYS_ICH_ELRSR_EL2) : 0;
 	write_sysreg_s(0, SYS_ICH_HCR_EL2);
 	for (i = 0; i < axv_arm_caps.nr_lr; i++) {
-		u64 lr = lr_read(i);
-
-		g->lr[i] = (elrsr & BIT(i)) ? 0 : lr;
+		if (!(g->used_lrs & BIT(i)))
+			continue;
+		g->lr[i] = (elrsr & BIT(i)) ? 0 : lr_read(i);
 		lr_write(i, 0);
 	}
+	g->used_lrs = 0;
 	g->vmcr = read_sysreg_s(SYS_ICH_VMCR_EL2);
 	apr_read(g, axv_arm_caps.nr_apr - 1);
 }
