@@ -252,6 +252,9 @@ TEST(busy_while_running)
 	TEST_ASSERT_RET(axvm_vcpu_get_gpr(&t.vcpu, 0, &v), -EBUSY);
 	TEST_ASSERT_RET(axvm_vcpu_set_return_value(&t.vcpu, 1), -EBUSY);
 	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_RUNNING);
+	/* INJECT_INTERRUPT does not wait for RUN: queued (vector 32 on both). */
+	TEST_ASSERT_RET(axvm_vcpu_inject(&t.vcpu, 32, 0, 0), 0);
+	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_RUNNING);
 	TEST_ASSERT(!pthread_kill(s.thread, SIGUSR1), "pthread_kill");
 	TEST_ASSERT(!pthread_join(s.thread, NULL), "pthread_join");
 	TEST_ASSERT(s.ret == -1 && s.err == EINTR, "RUN: ret %ld errno %d (%s)",
