@@ -336,10 +336,14 @@ int axvmx_with_vmcs(struct axvmx_vcpu *v,
 
 /* ---- vmx_regs.c ---- */
 
-int axvmx_complete_mmio(struct axvmx_vcpu *v);
 int axvmx_check_cr0(u64 cr0);
 int axvmx_check_cr4(u64 cr4);
 u64 axvmx_cr4_refused(void);
+
+/* ---- vmx_mmio.c ---- */
+
+int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa);
+int axvmx_complete_mmio(struct axvmx_vcpu *v);
 
 /* ---- vmx_exit.c ---- */
 

@@ -9,7 +9,7 @@
 #define pr_fmt(fmt) "axvcpu: " fmt
 
 #include <linux/kernel.h>
-#include <linux/highmem.h>
+#include <linux/mm.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -198,9 +198,26 @@ static int handle_vmcall(struct axvmx_vcpu *v)
 static int handle_ept_violation(struct axvmx_vcpu *v)
 {
 	struct axvcpu_run *run = v->vcpu->run;
-	u64 q = v->exit_qual;
+	u64 q = v->exit_qual, gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	struct page *page;
+	bool mmio;
 
-	run->npf.gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	/*
+	 * Outside every slot, or a write to a read-only slot: device memory.
+	 * Not for instruction fetches, nor during an event delivery.
+	 */
+	page = axvcpu_gpa_to_page(v->vcpu->vm, gpa, false);
+	if (page) {
+		put_page(page);
+		mmio = q & EPT_VIOLATION_ACC_WRITE;
+	} else {
+		mmio = true;
+	}
+	if (mmio && !(q & EPT_VIOLATION_ACC_INSTR) && !v->reinject &&
+	    axvmx_mmio_exit(v, gpa) == AXVCPU_RUN_EXIT)
+		return AXVCPU_RUN_EXIT;
+
+	run->npf.gpa = gpa;
 	run->npf.access = 0;
 	if (q & EPT_VIOLATION_ACC_READ)
 		run->npf.access |= AXVCPU_ACCESS_READ;
@@ -217,16 +234,10 @@ static int handle_ept_violation(struct axvmx_vcpu *v)
 int axvmx_load_pdptrs(struct axvmx_vcpu *v, u64 cr3)
 {
 	u64 gpa = cr3 & 0xffffffe0ULL, pdpte[4];
-	struct page *page;
-	void *p;
 	int i;
 
-	page = axvcpu_gpa_to_page(v->vcpu->vm, gpa, false);
-	if (!page)
+	if (axvcpu_read_guest(v->vcpu->vm, gpa, pdpte, sizeof(pdpte)))
 		return -EFAULT;
-	p = kmap_local_page(page);
-	memcpy(pdpte, p + offset_in_page(gpa), sizeof(pdpte));
-	kunmap_local(p);
 	for (i = 0; i < 4; i++) {
 		/* Present entries with reserved bits set: #GP. */
 		if ((pdpte[i] & 1) && (pdpte[i] & (0x1e6ULL |

@@ -64,12 +64,6 @@ int axvmx_check_cr4(u64 cr4)
 	return 0;
 }
 
-/* MMIO completion arrives with the MMIO decoder. */
-int axvmx_complete_mmio(struct axvmx_vcpu *v)
-{
-	return 0;
-}
-
 static int get_regs(struct axvmx_vcpu *v, void *arg)
 {
 	struct axvcpu_x86_regs *r = arg;
