@@ -27,8 +27,11 @@
 #define AXV_ARM_MAX_LR		16
 #define AXV_ARM_IRQ_QUEUE	64
 
-/* Virtual timer PPI given to the guest (as KVM and the virt board do). */
+/* Timer PPIs given to the guest (as KVM and the virt board do). */
+#define AXV_ARM_VTIMER		0
+#define AXV_ARM_PTIMER		1
 #define AXV_ARM_VTIMER_INTID	27
+#define AXV_ARM_PTIMER_INTID	30
 
 /* Facts about the machine, read once at module load. */
 struct axv_arm_caps {
@@ -111,9 +114,10 @@ struct axv_arm_vcpu {
 	bool passthrough_timer;
 	bool fp_loaded;			/* guest FP is in the registers */
 	bool powered_on;		/* entered once and no CPU_OFF since */
-	bool vtimer_pending;		/* INTID 27 raised, not yet EOIed */
-	bool vtimer_masked;		/* IMASK forced on in the hardware */
-	struct hrtimer vtimer;
+	/* EL1 timers: [AXV_ARM_VTIMER] CNTV, [AXV_ARM_PTIMER] CNTP */
+	bool timer_pending[2];		/* INTID raised, not yet EOIed */
+	bool timer_masked[2];		/* IMASK forced on in the hardware */
+	struct hrtimer hrtimer;		/* ends the run at the deadline */
 };
 
 struct axv_arm_vm {

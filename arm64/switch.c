@@ -121,11 +121,14 @@ static __always_inline void load_guest_el1(struct axv_arm_vcpu *av)
 		cnthctl &= ~CNTHCTL_E2H_EL1PCEN;
 	load_reg(cnthctl, cnthctl_el2);
 	load_el12(s->cntv_cval, SYS_CNTV_CVAL_EL02);
-	load_el12(av->vtimer_masked ? s->cntv_ctl | ARCH_TIMER_CTRL_IT_MASK :
-		  s->cntv_ctl, SYS_CNTV_CTL_EL02);
+	load_el12(av->timer_masked[AXV_ARM_VTIMER] ?
+		  s->cntv_ctl | ARCH_TIMER_CTRL_IT_MASK : s->cntv_ctl,
+		  SYS_CNTV_CTL_EL02);
 	if (av->passthrough_timer) {
 		load_el12(s->cntp_cval, SYS_CNTP_CVAL_EL02);
-		load_el12(s->cntp_ctl, SYS_CNTP_CTL_EL02);
+		load_el12(av->timer_masked[AXV_ARM_PTIMER] ?
+			  s->cntp_ctl | ARCH_TIMER_CTRL_IT_MASK : s->cntp_ctl,
+			  SYS_CNTP_CTL_EL02);
 	}
 }
 
@@ -161,15 +164,18 @@ static __always_inline void save_guest_el1(struct axv_arm_vcpu *av)
 	 * no guest timer line stays asserted while the host runs.
 	 */
 	s->cntv_ctl = read_sysreg_s(SYS_CNTV_CTL_EL02);
-	if (av->vtimer_masked)		/* the mask was ours, not the guest's */
+	if (av->timer_masked[AXV_ARM_VTIMER])	/* our mask, not the guest's */
 		s->cntv_ctl &= ~ARCH_TIMER_CTRL_IT_MASK;
 	s->cntv_cval = read_sysreg_s(SYS_CNTV_CVAL_EL02);
 	if (s->cntv_ctl)
 		write_sysreg_s(0, SYS_CNTV_CTL_EL02);
 	if (av->passthrough_timer) {
 		s->cntp_ctl = read_sysreg_s(SYS_CNTP_CTL_EL02);
+		if (av->timer_masked[AXV_ARM_PTIMER])
+			s->cntp_ctl &= ~ARCH_TIMER_CTRL_IT_MASK;
 		s->cntp_cval = read_sysreg_s(SYS_CNTP_CVAL_EL02);
-		write_sysreg_s(0, SYS_CNTP_CTL_EL02);
+		if (s->cntp_ctl)
+			write_sysreg_s(0, SYS_CNTP_CTL_EL02);
 	}
 }
 

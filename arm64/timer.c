@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * axvcpu arm64 backend: the guest's EL1 virtual timer (CNTV, PPI 27).
+ * axvcpu arm64 backend: the guest's EL1 timers, virtual (CNTV, PPI 27)
+ * and, with passthrough_timer, physical (CNTP, PPI 30).
  *
- * The physical PPI 27 cannot be relied on: KVM owns it (and leaves it
+ * The physical PPIs cannot be relied on: KVM owns them (and leaves one
  * active after acking it for a vcpu it does not find), and under
- * kvm-arm.mode=none nobody enables it.  So the timer is virtualised in
+ * kvm-arm.mode=none nobody enables them.  So timer interrupts are made in
  * software, as KVM's own soft timer does:
- *  - before each entry, an expired, enabled, unmasked timer raises
- *    virtual INTID 27 through a list register;
+ *  - before each entry, an expired, enabled, unmasked timer raises its
+ *    virtual INTID through a list register;
  *  - while that interrupt is queued, pending or active, the guest runs
  *    with the hardware IMASK forced on, so the physical line cannot fire
  *    again and again (the guest still reads its own CTL value);
- *  - a host hrtimer pinned to this CPU at the deadline ends the run at
- *    the right time: its interrupt is a host IRQ, hence an exit.
- * switch.c disables the hardware timer on every exit.
+ *  - a host hrtimer pinned to this CPU at the earliest deadline ends the
+ *    run in time: its interrupt is a host IRQ, hence an exit.
+ * switch.c switches the hardware timers off on every exit.  Without
+ * passthrough_timer, CNTP_* accesses trap (CNTHCTL_EL2.EL1PCEN = 0) and
+ * become SYSREG exits for the VMM, as in the seeds.
  */
 #include <linux/kernel.h>
 #include <linux/hrtimer.h>
@@ -24,7 +27,7 @@
 #include "axvcpu_arch.h"
 #include "arm64.h"
 
-static enum hrtimer_restart vtimer_fire(struct hrtimer *t)
+static enum hrtimer_restart timer_fire(struct hrtimer *t)
 {
 	/* The interrupt that ran this already made the guest exit. */
 	return HRTIMER_NORESTART;
@@ -32,53 +35,60 @@ static enum hrtimer_restart vtimer_fire(struct hrtimer *t)
 
 void axv_arm_timer_init(struct axv_arm_vcpu *av)
 {
-	hrtimer_init(&av->vtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	av->vtimer.function = vtimer_fire;
+	hrtimer_init(&av->hrtimer, CLOCK_MONOTONIC,
+		     HRTIMER_MODE_REL_PINNED_HARD);
+	av->hrtimer.function = timer_fire;
 }
 
 void axv_arm_timer_destroy(struct axv_arm_vcpu *av)
 {
-	hrtimer_cancel(&av->vtimer);
+	hrtimer_cancel(&av->hrtimer);
 }
 
-static bool vtimer_armed(struct axv_arm_vcpu *av)
+/*
+ * One timer: raise its INTID if it fired, else return the nanoseconds
+ * to its deadline (U64_MAX when it is off or already raised).
+ */
+static u64 timer_check(struct axv_arm_vcpu *av, int t, u64 ctl, u64 cval,
+		       u64 count)
 {
-	u64 ctl = av->sys.cntv_ctl;
+	u32 intid = t == AXV_ARM_VTIMER ? AXV_ARM_VTIMER_INTID :
+					  AXV_ARM_PTIMER_INTID;
 
-	return (ctl & ARCH_TIMER_CTRL_ENABLE) && !(ctl & ARCH_TIMER_CTRL_IT_MASK);
-}
-
-/* Guest virtual count now: the physical count minus the guest's offset. */
-static u64 guest_cntvct(struct axv_arm_vcpu *av)
-{
-	return __arch_counter_get_cntpct() - av->sys.cntvoff;
+	if (av->timer_pending[t] && !axv_arm_vgic_intid_busy(av, intid))
+		av->timer_pending[t] = false;	/* the guest has EOIed it */
+	if (!(ctl & ARCH_TIMER_CTRL_ENABLE) || (ctl & ARCH_TIMER_CTRL_IT_MASK) ||
+	    av->timer_pending[t])
+		return U64_MAX;
+	if ((s64)(cval - count) <= 0) {
+		if (!axv_arm_vgic_queue(av, intid))
+			av->timer_pending[t] = true;
+		return U64_MAX;
+	}
+	return mul_u64_u32_div(cval - count, NSEC_PER_SEC,
+			       arch_timer_get_cntfrq());
 }
 
 /* Preemption disabled, IRQs on, on the CPU that will run the guest. */
 void axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
 {
-	u64 now, cval = av->sys.cntv_cval;
+	struct axv_arm_sysregs *s = &av->sys;
+	u64 now = __arch_counter_get_cntpct(), ns;
 
-	if (av->vtimer_pending && !axv_arm_vgic_intid_busy(av, AXV_ARM_VTIMER_INTID))
-		av->vtimer_pending = false;	/* the guest has EOIed it */
-
-	if (vtimer_armed(av) && !av->vtimer_pending) {
-		now = guest_cntvct(av);
-		if ((s64)(cval - now) <= 0) {
-			if (!axv_arm_vgic_queue(av, AXV_ARM_VTIMER_INTID))
-				av->vtimer_pending = true;
-		} else {
-			u64 ns = mul_u64_u32_div(cval - now, NSEC_PER_SEC,
-						 arch_timer_get_cntfrq());
-
-			hrtimer_start(&av->vtimer, ns_to_ktime(ns),
-				      HRTIMER_MODE_REL_PINNED_HARD);
-		}
-	}
-	av->vtimer_masked = av->vtimer_pending;
+	/* The guest's virtual count is the physical count minus CNTVOFF. */
+	ns = timer_check(av, AXV_ARM_VTIMER, s->cntv_ctl, s->cntv_cval,
+			 now - s->cntvoff);
+	if (av->passthrough_timer)
+		ns = min(ns, timer_check(av, AXV_ARM_PTIMER, s->cntp_ctl,
+					 s->cntp_cval, now));
+	if (ns != U64_MAX)
+		hrtimer_start(&av->hrtimer, ns_to_ktime(ns),
+			      HRTIMER_MODE_REL_PINNED_HARD);
+	av->timer_masked[AXV_ARM_VTIMER] = av->timer_pending[AXV_ARM_VTIMER];
+	av->timer_masked[AXV_ARM_PTIMER] = av->timer_pending[AXV_ARM_PTIMER];
 }
 
 void axv_arm_timer_after_exit(struct axv_arm_vcpu *av)
 {
-	hrtimer_try_to_cancel(&av->vtimer);
+	hrtimer_try_to_cancel(&av->hrtimer);
 }
