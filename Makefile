@@ -53,6 +53,7 @@ selftests:
 
 unit:
 	$(MAKE) -C $(TOP)/selftests unit O=$(BUILD)/unit
+	$(MAKE) -C $(TOP)/tools unit O=$(BUILD)/unit-tools
 
 check:
 	$(TOP)/tools/testing/check.sh

@@ -64,9 +64,9 @@ unit_tests() {
 	fi
 	mkdir -p "$BUILD/unit"
 	out=$BUILD/unit/unit.log
-	log "unit tests (make -C selftests unit O=build/unit)"
+	log "unit tests (make unit: selftests and tools)"
 	local rc=0
-	make -s -C "$TOP/selftests" unit O="$BUILD/unit" >"$out" 2>&1 || rc=$?
+	make -s -C "$TOP" unit >"$out" 2>&1 || rc=$?
 	local r p f
 	r=$(awk -f "$TESTING/tapcount.awk" "$out")
 	read -r p f _ <<<"$(head -1 <<<"$r")"
@@ -108,13 +108,25 @@ arch_check() {	# runs under the arch's boot lock
 		}
 		st_cmd=/selftests/run_all.sh
 	fi
+	# axvm and the bundled guests, for selftests/axvm_guests.sh (at /tools).
+	local adds=()
+	if [ -f "$TOP/tools/Makefile" ]; then
+		if make -C "$TOP" tools ARCH="$arch" >>"$blog" 2>&1; then
+			adds=(--add "$BUILD/$arch/tools:/tools")
+		else
+			{ grep -E 'error:|Error [0-9]|\*\*\*|undefined|warning:' "$blog" || true; } | head -25 | sed 's/^/  /' |
+				{ echo "FAIL: make tools ARCH=$arch failed; log: $blog"; cat; } | record "$tap" 0 1
+			log "[$tap] tools build FAILED ($blog)"
+			return 0
+		fi
+	fi
 	log "[$tap] built in $(since "$t") s; booting"
 	local cmd="if insmod /axvcpu.ko; then echo 'ok 1 axvcpu: insmod'; else echo 'not ok 1 axvcpu: insmod'; fi
 $st_cmd
 if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmmod'; fi"
 	local brc=0 tb=$(now)
 	"$TESTING/boot.sh" "$arch" --no-build --ko "$ko" -q --cpus "${AXVCPU_CHECK_CPUS:-2}" \
-		--cmd "$cmd" >>"$blog" 2>&1 || brc=$?
+		"${adds[@]+"${adds[@]}"}" --cmd "$cmd" >>"$blog" 2>&1 || brc=$?
 	local bt
 	bt=$(since "$tb")
 	local con=$BUILD/$arch/console.log r p f extra=

@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# axvm_guests.sh - run the bundled guests under the axvm VMM (TAP).
+#
+# Needs the module loaded and build/<arch>/tools/ at /tools in the guest
+# (make check packs it).  Each case runs a real guest on the emulated
+# hardware and checks its console output and axvm's exit status.
+AXVM=${AXVM:-/tools/axvm}
+G=${AXVM_GUESTS:-/tools/guests}
+OUT=/tmp/axvm_guests.$$
+n=0
+fail=0
+
+echo "TAP version 13"
+if [ ! -x "$AXVM" ]; then
+	echo "1..0 # SKIP $AXVM missing (make tools)"
+	exit 4
+fi
+
+case "$(uname -m)" in
+x86_64) echo "1..5" ;;
+*) echo "1..4" ;;
+esac
+
+# check NAME EXPECTED_STATUS PATTERN... -- AXVM ARGS...
+check() {
+	name=$1 want=$2
+	shift 2
+	pats=
+	while [ "$1" != "--" ]; do
+		pats="$pats
+$1"
+		shift
+	done
+	shift
+	n=$((n + 1))
+	"$AXVM" "$@" >"$OUT" 2>&1
+	rc=$?
+	ok=1
+	[ "$rc" = "$want" ] || { ok=0; echo "# $name: exit status $rc, expected $want"; }
+	echo "$pats" | while IFS= read -r p; do
+		[ -z "$p" ] && continue
+		grep -qF -- "$p" "$OUT" || { echo "# $name: missing '$p'"; exit 1; }
+	done || ok=0
+	if [ $ok = 1 ]; then
+		echo "ok $n $name"
+	else
+		sed 's/^/# | /' "$OUT" | tail -30
+		echo "not ok $n $name"
+		fail=$((fail + 1))
+	fi
+}
+
+case "$(uname -m)" in
+x86_64)
+	check "axvm: x86 real-mode hello on 2 vcpus" 0 \
+		"Hello from the axvm" "vcpu 1 is up" -- \
+		run --cpus 2 --kernel "$G/hello.bin"
+	check "axvm: x86 Multiboot ELF, cmdline, initrd module, debug-exit status" 11 \
+		"multiboot: cmdline 'hi exit=5'" -- \
+		run --cpus 1 --mem 32M --cmdline "hi exit=5" --initrd "$G/hello.bin" \
+		--kernel "$G/hello-mb.elf"
+	;;
+*)
+	check "axvm: arm64 hello, PSCI CPU_ON of vcpu 1, SYSTEM_OFF" 0 \
+		"Hello from the axvm" "vcpu 1 is up" -- \
+		run --cpus 2 --kernel "$G/hello.bin"
+	;;
+esac
+
+check "axvm: --stats prints exit counts" 0 "guest entries" -- \
+	run --cpus 1 --stats --kernel "$G/hello.bin"
+case "$(uname -m)" in
+x86_64)
+	check "axvm: an ELF without a Multiboot header is refused" 1 \
+		"not bootable" -- run --kernel /bin/busybox
+	;;
+*)
+	check "axvm: a kernel that does not fit in guest RAM is refused" 1 \
+		"error" -- run --mem 1M --kernel /bin/busybox
+	;;
+esac
+n=$((n + 1))
+if "$AXVM" run --kernel /nonexistent >"$OUT" 2>&1; then
+	echo "not ok $n axvm: a missing kernel file is an error"
+	fail=$((fail + 1))
+else
+	echo "ok $n axvm: a missing kernel file is an error"
+fi
+rm -f "$OUT"
+[ $fail = 0 ] || exit 1
+exit 0
