@@ -44,6 +44,14 @@ static const char * const state_names[] = {
 	[AXVCPU_STATE_BLOCKED] = "Blocked",
 };
 
+/* A VM pins its creator's memory: no other process may drive it. */
+static int not_owner(void)
+{
+	pr_info_ratelimited("%s[%d]: VM or vcpu fd used outside the process that created the VM\n",
+			    current->comm, task_pid_nr(current));
+	return -EIO;
+}
+
 /* ------------------------------------------------------------------ VM */
 
 static void vm_get(struct axvcpu_vm *vm)
@@ -287,7 +295,7 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	long r;
 
 	if (vcpu->vm->mm != current->mm)
-		return -EIO;
+		return not_owner();
 
 	/* These two never wait for a RUN in progress. */
 	switch (cmd) {
@@ -426,7 +434,7 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	void __user *argp = (void __user *)arg;
 
 	if (vm->mm != current->mm)
-		return -EIO;
+		return not_owner();
 
 	switch (cmd) {
 	case AXVCPU_SET_MEMORY_REGION: {

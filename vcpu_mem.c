@@ -142,6 +142,9 @@ int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 		if (vm->slots[i].size &&
 		    ranges_overlap(m->guest_phys_addr, m->memory_size,
 				   vm->slots[i].gpa, vm->slots[i].size)) {
+			pr_info_ratelimited("slot %u [%#llx, %#llx) overlaps slot %u\n",
+					    m->slot, m->guest_phys_addr,
+					    m->guest_phys_addr + m->memory_size, i);
 			r = -EEXIST;
 			goto out;
 		}

@@ -189,7 +189,7 @@ static int handle_vmcall(struct axvmx_vcpu *v)
 	run->hypercall.args[3] = v->regs[AXVMX_RCX];
 	run->hypercall.args[4] = v->regs[AXVMX_R8];
 	run->hypercall.args[5] = v->regs[AXVMX_R9];
-	run->hypercall.ret = -ENOSYS;
+	run->hypercall.ret = AXVCPU_HYPERCALL_UNANSWERED;
 	return to_vmm(v, AXVCPU_EXIT_HYPERCALL);
 }
 

@@ -262,6 +262,12 @@ struct axvcpu_arm64_regs {
 #define AXVCPU_EXIT_INTERNAL_ERROR	17
 #define AXVCPU_EXIT_NR			18
 
+/*
+ * What hypercall.ret holds until the VMM answers: -ENOSYS (38), "no such
+ * hypercall", as a plain number so that both arches and userspace agree.
+ */
+#define AXVCPU_HYPERCALL_UNANSWERED	(-38)
+
 /* Sub-codes of AXVCPU_EXIT_INTERNAL_ERROR. */
 #define AXVCPU_INTERNAL_UNKNOWN_EXIT	1	/* data[0] = raw exit reason */
 #define AXVCPU_INTERNAL_INVALID_STATE	2	/* guest state invalid */
