@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * interrupts (aarch64) - virtual interrupts taken by the guest:
+ *  - INJECT_INTERRUPT of an SPI, an SGI, a PPI and an INTID above 255:
+ *    the guest takes each through its VBAR_EL1 vector, acknowledges it
+ *    with ICC_IAR1_EL1 (the exact INTID) and EOIs it with ICC_EOIR1_EL1;
+ *    a later one of the same priority is taken too (the EOI dropped the
+ *    running priority);
+ *  - more interrupts than list registers, queued before RUN: all arrive;
+ *  - an injection from another thread into a spinning guest (kick);
+ *  - the virtual timer (CNTV_CVAL_EL0 + CNTV_CTL_EL0) firing: INTID 27
+ *    through the vector, with ISTATUS set and the count past CVAL.
+ */
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "axvcpu_util.h"
+#include "../lib/aarch64/arm64_guest.h"
+
+GUEST_CODE(guest_irq);
+GUEST_CODE(guest_vtimer);
+
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".balign 2048\n"
+    ".global guest_irq_start, guest_irq_end\n"
+    "guest_irq_start:\n"
+    GUEST_SET_VBAR(irq_vectors)
+    GUEST_GIC_ENABLE
+    "	msr daifclr, #2\n"			/* IRQs on */
+    MOV64("x0", __stringify(GH_REPORT))
+    "	hvc #0\n"				/* ready */
+    "1:	b 1b\n"
+    GUEST_VECTORS(irq_vectors)
+    "guest_irq_end:\n"
+
+    ".balign 2048\n"
+    ".global guest_vtimer_start, guest_vtimer_end\n"
+    "guest_vtimer_start:\n"
+    GUEST_SET_VBAR(vtimer_vectors)
+    GUEST_GIC_ENABLE
+    "	mrs x1, cntfrq_el0\n"
+    "	lsr x1, x1, #6\n"			/* about 16 ms */
+    "	isb\n"
+    "	mrs x2, cntvct_el0\n"
+    "	add x19, x2, x1\n"
+    "	msr cntv_cval_el0, x19\n"
+    "	mov x0, #1\n"				/* ENABLE, not masked */
+    "	msr cntv_ctl_el0, x0\n"
+    "	isb\n"
+    MOV64("x0", __stringify(GH_REPORT))
+    "	mov x1, x19\n"
+    "	mrs x2, cntfrq_el0\n"
+    "	hvc #0\n"
+    "	msr daifclr, #2\n"
+    "1:	b 1b\n"
+    GUEST_VECTORS(vtimer_vectors)
+    "guest_vtimer_end:\n"
+    ".popsection\n");
+
+static void inject(struct axvm_vcpu *v, __u32 intid)
+{
+	int r = axvm_vcpu_inject(v, intid, 0, 0);
+
+	TEST_ASSERT(r == 0, "INJECT_INTERRUPT %u: %d (%s)", intid, r,
+		    errno_name(-r));
+}
+
+static __u64 expect_irq(struct axvm_vcpu *v)
+{
+	struct axvcpu_run *run = run_expect_hcall_to(v, GH_IRQ, 10);
+
+	return run->hypercall.args[0];
+}
+
+TEST(injected_irqs_taken_and_acked)
+{
+	static const __u32 intids[] = { 40, 3, 20, 600, 1019, 41 };
+	struct test_vm t;
+	__u64 iar;
+	int i;
+
+	TEST_VM_WITH(&t, guest_irq);
+	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	for (i = 0; i < (int)ARRAY_SIZE(intids); i++) {
+		inject(&t.vcpu, intids[i]);
+		iar = expect_irq(&t.vcpu);
+		TEST_ASSERT(iar == intids[i],
+			    "injected INTID %u: guest ICC_IAR1_EL1 read %#llx",
+			    intids[i], (unsigned long long)iar);
+	}
+	test_vm_destroy(&t);
+}
+
+TEST(more_irqs_than_list_registers)
+{
+	struct test_vm t;
+	__u64 seen = 0, iar;
+	int i;
+
+	TEST_VM_WITH(&t, guest_irq);
+	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	for (i = 0; i < 20; i++)
+		inject(&t.vcpu, 32 + i);
+	for (i = 0; i < 20; i++) {
+		iar = expect_irq(&t.vcpu);
+		TEST_ASSERT(iar >= 32 && iar < 52 && !(seen & (1ULL << (iar - 32))),
+			    "IRQ %d of 20: ICC_IAR1_EL1 %#llx (seen %#llx)", i,
+			    (unsigned long long)iar, (unsigned long long)seen);
+		seen |= 1ULL << (iar - 32);
+	}
+	TEST_ASSERT_EQ(seen, 0xfffffULL);
+	test_vm_destroy(&t);
+}
+
+struct kick {
+	struct axvm_vcpu *v;
+	__u32 intid;
+};
+
+static void *inject_later(void *p)
+{
+	struct kick *k = p;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	inject(k->v, k->intid);
+	return NULL;
+}
+
+TEST(inject_into_running_vcpu)
+{
+	struct test_vm t;
+	struct kick k;
+	pthread_t th;
+	__u64 iar;
+	int i;
+
+	TEST_VM_WITH(&t, guest_irq);
+	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	for (i = 0; i < 3; i++) {
+		k.v = &t.vcpu;
+		k.intid = 45 + i;
+		TEST_ASSERT(!pthread_create(&th, NULL, inject_later, &k), "pthread_create");
+		iar = expect_irq(&t.vcpu);
+		pthread_join(th, NULL);
+		TEST_ASSERT(iar == k.intid, "kicked INTID %u: guest acked %#llx",
+			    k.intid, (unsigned long long)iar);
+	}
+	test_vm_destroy(&t);
+}
+
+TEST(vtimer_fires_in_guest)
+{
+	struct axvcpu_run *run;
+	struct test_vm t;
+	struct timespec t0, t1;
+	__u64 cval, freq, ms;
+
+	TEST_VM_WITH(&t, guest_vtimer);
+	run = t.vcpu.run;
+	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	cval = run->hypercall.args[0];
+	freq = run->hypercall.args[1];
+	TEST_ASSERT(freq, "CNTFRQ_EL0 = 0");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run_expect_hcall_to(&t.vcpu, GH_IRQ, 10);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	TEST_ASSERT(run->hypercall.args[0] == 27,
+		    "vtimer: guest acked INTID %#llx, expected 27",
+		    (unsigned long long)run->hypercall.args[0]);
+	TEST_ASSERT(run->hypercall.args[1] & 4,
+		    "vtimer IRQ: CNTV_CTL_EL0 = %#llx, ISTATUS clear",
+		    (unsigned long long)run->hypercall.args[1]);
+	TEST_ASSERT(run->hypercall.args[2] >= cval,
+		    "vtimer IRQ at CNTVCT %#llx before CVAL %#llx",
+		    (unsigned long long)run->hypercall.args[2],
+		    (unsigned long long)cval);
+	printf("# vtimer IRQ after %llu ms (deadline 16 ms)\n", (unsigned long long)ms);
+	/* The guest masked it in the handler: no second timer IRQ. */
+	inject(&t.vcpu, 50);
+	TEST_ASSERT_EQ(expect_irq(&t.vcpu), 50);
+	test_vm_destroy(&t);
+}
+
+TEST_HARNESS_MAIN
