@@ -134,7 +134,6 @@ static inline struct axv_arm_vcpu *to_arm(struct axvcpu_vcpu *vcpu)
 void axv_arm_log_cpu(void);
 
 /* stage2.c */
-int axv_arm_s2_init(void);
 void axv_arm_s2_flush_vm(struct axv_arm_vm *avm);
 bool axv_arm_s2_mapped(struct axv_arm_vm *avm, u64 ipa);
 

@@ -100,12 +100,21 @@ static void inject_exception(struct axv_arm_vcpu *av, u64 esr, u64 type)
 			 PSR_F_BIT;
 }
 
+/**
+ * axv_arm_inject_undef - make the guest take an UNDEF at its next entry.
+ * @av: the vcpu, out of the guest.
+ */
 void axv_arm_inject_undef(struct axv_arm_vcpu *av)
 {
 	inject_exception(av, ESR_ELx_IL, 0x000);
 }
 
-/* A synchronous external abort on @addr (data or instruction fetch). */
+/**
+ * axv_arm_inject_abort - a synchronous external abort at the next entry.
+ * @av: the vcpu, out of the guest.
+ * @iabt: an instruction abort (else a data abort).
+ * @addr: the faulting address, for FAR_EL1.
+ */
 void axv_arm_inject_abort(struct axv_arm_vcpu *av, bool iabt, u64 addr)
 {
 	bool from_el0 = (av->ctx.pstate & PSR_MODE_MASK) == PSR_MODE_EL0t;
@@ -120,8 +129,12 @@ void axv_arm_inject_abort(struct axv_arm_vcpu *av, bool iabt, u64 addr)
 			 ESR_ELx_FSC_EXTABT, 0x000);
 }
 
-/*
- * A virtual SError: HCR_EL2.VSE makes it pending until the guest unmasks
+/**
+ * axv_arm_inject_serror - make a virtual SError pending for the guest.
+ * @av: the vcpu, out of the guest.
+ * @esr: its syndrome (ISS), used when the CPU has RAS.
+ *
+ * HCR_EL2.VSE makes it pending until the guest unmasks
  * PSTATE.A; with RAS, VSESR_EL2 gives its syndrome (loaded by switch.c).
  * The CPU clears VSE when it is taken (switch.c reads HCR_EL2 back).
  */

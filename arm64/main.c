@@ -14,6 +14,7 @@
 #include <linux/percpu.h>
 #include <linux/smp.h>
 #include <linux/atomic.h>
+#include <linux/sizes.h>
 #include <asm/virt.h>
 #include <asm/cpufeature.h>
 #include <asm/sysreg.h>
@@ -43,6 +44,9 @@ static bool cpu_has_gicv3_sysregs(void)
 const char *axvcpu_arch_hardware_supported(int *errno_out)
 {
 	*errno_out = -ENODEV;
+	/* Stage 2 maps each pinned page with one 4 KiB descriptor. */
+	if (PAGE_SIZE != SZ_4K)
+		return "kernel page size is not 4 KiB";
 	if (!is_kernel_in_hyp_mode())
 		return "kernel not running at EL2 (booted in nVHE mode, or EL2 not available): VHE required";
 	if (!has_vhe() || !(read_sysreg(hcr_el2) & HCR_E2H))
@@ -53,7 +57,10 @@ const char *axvcpu_arch_hardware_supported(int *errno_out)
 	return NULL;
 }
 
-/* Log the facts once, from the first CPU that gets enabled. */
+/**
+ * axv_arm_log_cpu - log the machine's facts once, from the first CPU
+ *	that gets enabled.
+ */
 void axv_arm_log_cpu(void)
 {
 	u64 mmfr0 = read_sysreg_s(SYS_ID_AA64MMFR0_EL1);
@@ -168,7 +175,7 @@ int axvcpu_arch_init(void)
 	axv_arm_caps.nr_apr = 1 << clamp_t(int, ((vtr >> 26) & 7) + 1 - 5, 0, 2);
 	axv_arm_caps.intid_bits = ((vtr & ICH_VTR_ID_BITS_MASK) >>
 				   ICH_VTR_ID_BITS_SHIFT) ? 24 : 16;
-	return axv_arm_s2_init();
+	return 0;
 }
 
 void axvcpu_arch_exit(void)

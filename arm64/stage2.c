@@ -104,6 +104,11 @@ static void s2_free_table(u64 *table, unsigned int level)
 	free_page((unsigned long)table);
 }
 
+/**
+ * axv_arm_s2_mapped - does stage 2 map @ipa now?
+ * @avm: the VM.
+ * @ipa: the guest-physical address.
+ */
 bool axv_arm_s2_mapped(struct axv_arm_vm *avm, u64 ipa)
 {
 	u64 *pte = s2_walk(avm, ipa, false);
@@ -111,8 +116,11 @@ bool axv_arm_s2_mapped(struct axv_arm_vm *avm, u64 ipa)
 	return pte && (READ_ONCE(*pte) & S2_VALID);
 }
 
-/*
- * Invalidate the guest's stage-1 and stage-2 TLB entries on every CPU,
+/**
+ * axv_arm_s2_flush_vm - invalidate VMID 0 on every CPU.
+ * @avm: the VM whose VTTBR is loaded for the TLBI.
+ *
+ * Invalidates the guest's stage-1 and stage-2 TLB entries on every CPU,
  * as KVM's __tlb_switch_to_guest()/__kvm_tlb_flush_vmid() do under VHE:
  * with {E2H,TGE} = {1,1} a TLBI acts on the host's EL2&0 regime, so the
  * VM's VTTBR is loaded and TGE cleared around the TLBI, with everything
@@ -157,11 +165,6 @@ void axv_arm_s2_flush_vm(struct axv_arm_vm *avm)
 	}
 	isb();
 	local_daif_restore(flags);
-}
-
-int axv_arm_s2_init(void)
-{
-	return 0;
 }
 
 int axvcpu_arch_vm_init(struct axvcpu_vm *vm)

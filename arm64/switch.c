@@ -191,9 +191,13 @@ static __always_inline void restore_host_late(struct axv_arm_host *h)
 	write_sysreg(h->vtcr, vtcr_el2);
 }
 
-/*
- * One guest run.  Called with DAIF masked and preemption disabled; the
- * guest FP registers are loaded by the caller when av->fp_loaded.
+/**
+ * axv_arm_world_switch - one guest run.
+ * @av: the vcpu.
+ * @avm: its VM (stage 2).
+ *
+ * Called with DAIF masked and preemption disabled; the guest FP registers
+ * are loaded by the caller when av->fp_loaded.
  *
  * Return: the AXV_ARM_EXIT_* code of the vector that ended the run.
  */

@@ -33,6 +33,10 @@ static enum hrtimer_restart timer_fire(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/**
+ * axv_arm_timer_init - set up the vcpu's deadline hrtimer.
+ * @av: the vcpu.
+ */
 void axv_arm_timer_init(struct axv_arm_vcpu *av)
 {
 	hrtimer_init(&av->hrtimer, CLOCK_MONOTONIC,
@@ -40,6 +44,10 @@ void axv_arm_timer_init(struct axv_arm_vcpu *av)
 	av->hrtimer.function = timer_fire;
 }
 
+/**
+ * axv_arm_timer_destroy - stop the vcpu's deadline hrtimer.
+ * @av: the vcpu.
+ */
 void axv_arm_timer_destroy(struct axv_arm_vcpu *av)
 {
 	hrtimer_cancel(&av->hrtimer);
@@ -69,7 +77,12 @@ static u64 timer_check(struct axv_arm_vcpu *av, int t, u64 ctl, u64 cval,
 			       arch_timer_get_cntfrq());
 }
 
-/* Preemption disabled, IRQs on, on the CPU that will run the guest. */
+/**
+ * axv_arm_timer_before_entry - raise fired timers, arm the next deadline.
+ * @av: the vcpu.
+ *
+ * Preemption disabled, IRQs on, on the CPU that will run the guest.
+ */
 void axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_sysregs *s = &av->sys;
@@ -88,6 +101,10 @@ void axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
 	av->timer_masked[AXV_ARM_PTIMER] = av->timer_pending[AXV_ARM_PTIMER];
 }
 
+/**
+ * axv_arm_timer_after_exit - the run is over: drop the deadline.
+ * @av: the vcpu.
+ */
 void axv_arm_timer_after_exit(struct axv_arm_vcpu *av)
 {
 	hrtimer_try_to_cancel(&av->hrtimer);

@@ -161,7 +161,12 @@ static __always_inline void apr_read(struct axv_arm_vgic *g, int n)
 	}
 }
 
-/* Per CPU, when enabled: no stale list register may reach a guest. */
+/**
+ * axv_arm_vgic_reset_cpu - zero this CPU's list registers and ICH_HCR_EL2.
+ *
+ * Per CPU, when enabled: no stale list register may reach a guest, and
+ * entries only write the list registers they use.
+ */
 void axv_arm_vgic_reset_cpu(void)
 {
 	int i;
@@ -171,7 +176,13 @@ void axv_arm_vgic_reset_cpu(void)
 		lr_write(i, 0);
 }
 
-/* Queue @intid for the next entry; already queued is not an error. */
+/**
+ * axv_arm_vgic_queue - queue an INTID for the vcpu's next entry.
+ * @av: the vcpu; may be running on another CPU.
+ * @intid: the INTID.
+ *
+ * Return: 0 (also when it is already queued) or -ENOSPC.
+ */
 int axv_arm_vgic_queue(struct axv_arm_vcpu *av, u32 intid)
 {
 	struct axv_arm_vgic *g = &av->vgic;
@@ -193,7 +204,12 @@ out:
 	return ret;
 }
 
-/* Is @intid queued, or pending/active in a list register? */
+/**
+ * axv_arm_vgic_intid_busy - is @intid queued, or pending/active in a list
+ *	register of the vcpu?
+ * @av: the vcpu, from its own run path.
+ * @intid: the INTID.
+ */
 bool axv_arm_vgic_intid_busy(struct axv_arm_vcpu *av, u32 intid)
 {
 	struct axv_arm_vgic *g = &av->vgic;
@@ -241,7 +257,10 @@ static bool lr_add(struct axv_arm_vgic *g, u32 intid)
 	return true;
 }
 
-/* Move queued INTIDs into list registers.  IRQs are masked. */
+/**
+ * axv_arm_vgic_flush - move queued INTIDs into free list registers.
+ * @av: the vcpu, about to enter; IRQs are masked.
+ */
 void axv_arm_vgic_flush(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_vgic *g = &av->vgic;
@@ -256,7 +275,11 @@ void axv_arm_vgic_flush(struct axv_arm_vcpu *av)
 	raw_spin_unlock(&g->lock);
 }
 
-/* Entry, inside the run window: VMCR, APRs, then the LRs, then En. */
+/**
+ * axv_arm_vgic_restore - load the vcpu's GIC state: VMCR, APRs, the used
+ *	list registers, then ICH_HCR_EL2.En.
+ * @av: the vcpu, inside the run window.
+ */
 noinstr void axv_arm_vgic_restore(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_vgic *g = &av->vgic;
@@ -275,7 +298,11 @@ noinstr void axv_arm_vgic_restore(struct axv_arm_vcpu *av)
 	write_sysreg_s(ICH_HCR_EN, SYS_ICH_HCR_EL2);
 }
 
-/* Exit, inside the run window: read everything back, leave En = 0. */
+/**
+ * axv_arm_vgic_save - read the vcpu's GIC state back, leave En = 0 and
+ *	the used list registers zeroed.
+ * @av: the vcpu, inside the run window.
+ */
 noinstr void axv_arm_vgic_save(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_vgic *g = &av->vgic;
