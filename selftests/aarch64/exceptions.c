@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exceptions (aarch64) - AXVCPU_ARM64_INJECT_EXCEPTION, taken by the
+ * guest's own VBAR_EL1 vectors:
+ *  - a synchronous external data abort after an MMIO read exit: reported
+ *    on the load itself (ELR = the load, FAR = the address, EC 0x25, FSC
+ *    external abort), the MMIO completion dropped;
+ *  - an instruction abort (EC 0x21, FAR) and an UNDEF (EC 0);
+ *  - a virtual SError with its syndrome, pending until the guest unmasks
+ *    PSTATE.A, taken at VBAR_EL1 + 0x380;
+ *  - bad arguments: -EINVAL.
+ */
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "axvcpu_util.h"
+#include "../lib/aarch64/arm64_guest.h"
+
+GUEST_CODE(guest_exc);
+extern const unsigned char exc_ldr[], exc_after_r1[], exc_after_r2[],
+	exc_after_r3[], exc_serror_unmask[], exc_after_r4[];
+
+#define EXC_MMIO	0x09000100ULL
+
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".balign 2048\n"
+    ".global guest_exc_start, guest_exc_end, exc_ldr, exc_after_r1\n"
+    ".global exc_after_r2, exc_after_r3, exc_serror_unmask, exc_after_r4\n"
+    "guest_exc_start:\n"
+    GUEST_SET_VBAR(exc_vectors)
+    MOV64("x19", "0x09000100")
+    "	mov x20, #0x1234\n"
+    "exc_ldr:\n"
+    "	ldr x20, [x19]\n"			/* MMIO read; the VMM aborts it */
+    MOV64("x0", __stringify(GH_REPORT))
+    "	mov x1, #1\n"
+    "	mov x2, x20\n"
+    "	hvc #0\n"
+    "exc_after_r1:\n"
+    "	nop\n"				/* IABT injected here; skipped */
+    MOV64("x0", __stringify(GH_REPORT))
+    "	mov x1, #2\n"
+    "	hvc #0\n"
+    "exc_after_r2:\n"
+    "	nop\n"				/* UNDEF injected here; skipped */
+    MOV64("x0", __stringify(GH_REPORT))
+    "	mov x1, #3\n"
+    "	hvc #0\n"
+    "exc_after_r3:\n"
+    "	isb\n"				/* SError injected: pending, masked */
+    "exc_serror_unmask:\n"
+    "	msr daifclr, #4\n"
+    "	isb\n"
+    MOV64("x0", __stringify(GH_REPORT))
+    "	mov x1, #4\n"
+    "	hvc #0\n"
+    "exc_after_r4:\n"
+    MOV64("x0", __stringify(GH_DONE))
+    "	hvc #0\n"
+    "	b .\n"
+    GUEST_VECTORS(exc_vectors)
+    "guest_exc_end:\n"
+    ".popsection\n");
+
+#define PC(l)	GUEST_ADDR(guest_exc_start, l)
+
+static void inject(struct axvm_vcpu *v, __u32 type, __u64 esr, __u64 addr)
+{
+	struct axvcpu_arm64_exception e = { .type = type, .esr = esr, .addr = addr };
+	int r = ioctl(v->fd, AXVCPU_ARM64_INJECT_EXCEPTION, &e);
+
+	TEST_ASSERT(r == 0, "INJECT_EXCEPTION type %u: ret %d errno %d (%s)", type,
+		    r, errno, errno_name(errno));
+}
+
+static void expect_sync(struct axvm_vcpu *v, __u64 ec, __u64 far, __u64 elr)
+{
+	struct axvcpu_run *run = run_expect_hcall_to(v, GH_SYNC, 10);
+	__u64 esr = run->hypercall.args[0];
+
+	TEST_ASSERT((esr >> 26) == ec && run->hypercall.args[1] == far &&
+		    run->hypercall.args[2] == elr && run->hypercall.args[4] == 0x200,
+		    "guest took ESR_EL1 %#llx FAR_EL1 %#llx ELR_EL1 %#llx SPSR_EL1 %#llx at vector %#llx; expected EC %#llx FAR %#llx ELR %#llx at 0x200",
+		    (unsigned long long)esr,
+		    (unsigned long long)run->hypercall.args[1],
+		    (unsigned long long)run->hypercall.args[2],
+		    (unsigned long long)run->hypercall.args[3],
+		    (unsigned long long)run->hypercall.args[4],
+		    (unsigned long long)ec, (unsigned long long)far,
+		    (unsigned long long)elr);
+}
+
+TEST(injected_aborts_undef_serror)
+{
+	struct axvcpu_run *run;
+	struct test_vm t;
+	__u64 esr;
+
+	TEST_VM_WITH(&t, guest_exc);
+	run = t.vcpu.run;
+
+	vcpu_run_timeout(&t.vcpu, 10);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_MMIO_READ);
+	TEST_ASSERT_EQ(run->mmio.addr, EXC_MMIO);
+	run->mmio.data = 0x5555;	/* must not land */
+	inject(&t.vcpu, AXVCPU_ARM64_EXC_DABT, 0, EXC_MMIO);
+	expect_sync(&t.vcpu, 0x25, EXC_MMIO, PC(exc_ldr));
+	esr = run->hypercall.args[0];
+	TEST_ASSERT((esr & 0x3f) == 0x10 && (esr & (1 << 25)),
+		    "DABT ESR_EL1 %#llx: DFSC not 0x10 (synchronous external abort) or IL clear",
+		    (unsigned long long)esr);
+	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	TEST_ASSERT_EQ(run->hypercall.args[0], 1);
+	TEST_ASSERT(run->hypercall.args[1] == 0x1234,
+		    "x20 = %#llx after the aborted load: the MMIO completion landed",
+		    (unsigned long long)run->hypercall.args[1]);
+
+	inject(&t.vcpu, AXVCPU_ARM64_EXC_IABT, 0, 0x40001230);
+	expect_sync(&t.vcpu, 0x21, 0x40001230, PC(exc_after_r1));
+	TEST_ASSERT_EQ(run->hypercall.args[0] & 0x3f, 0x10);
+	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	TEST_ASSERT_EQ(run->hypercall.args[0], 2);
+
+	inject(&t.vcpu, AXVCPU_ARM64_EXC_UNDEF, 0, 0);
+	vcpu_run_timeout(&t.vcpu, 10);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	TEST_ASSERT(run->hypercall.nr == GH_SYNC &&
+		    (run->hypercall.args[0] >> 26) == 0 &&
+		    run->hypercall.args[2] == PC(exc_after_r2),
+		    "UNDEF: nr %#llx ESR_EL1 %#llx ELR_EL1 %#llx, expected GH_SYNC EC 0 ELR %#llx",
+		    (unsigned long long)run->hypercall.nr,
+		    (unsigned long long)run->hypercall.args[0],
+		    (unsigned long long)run->hypercall.args[2],
+		    (unsigned long long)PC(exc_after_r2));
+	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	TEST_ASSERT_EQ(run->hypercall.args[0], 3);
+
+	/* SError: masked (PSTATE.A) until the guest's msr daifclr. */
+	inject(&t.vcpu, AXVCPU_ARM64_EXC_SERROR, 0x1abcdef, 0);
+	run_expect_hcall_to(&t.vcpu, GH_SERROR, 10);
+	esr = run->hypercall.args[0];
+	TEST_ASSERT((esr >> 26) == 0x2f && (esr & 0x1ffffff) == 0x1abcdef,
+		    "SError ESR_EL1 %#llx, expected EC 0x2f ISS 0x1abcdef",
+		    (unsigned long long)esr);
+	/* Taken right after the unmask, not before it. */
+	TEST_ASSERT(run->hypercall.args[1] >= PC(exc_serror_unmask) &&
+		    run->hypercall.args[1] <= PC(exc_serror_unmask) + 8,
+		    "SError ELR_EL1 %#llx, expected just after %#llx",
+		    (unsigned long long)run->hypercall.args[1],
+		    (unsigned long long)PC(exc_serror_unmask));
+	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	TEST_ASSERT_EQ(run->hypercall.args[0], 4);
+	run_expect_hcall_to(&t.vcpu, GH_DONE, 10);
+	test_vm_destroy(&t);
+}
+
+TEST(inject_exception_bad_args)
+{
+	struct axvcpu_arm64_exception e = { 0 };
+	struct test_vm t;
+
+	TEST_VM_WITH(&t, guest_spin);
+	e.type = 0;
+	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_ARM64_INJECT_EXCEPTION, &e), EINVAL);
+	e.type = 99;
+	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_ARM64_INJECT_EXCEPTION, &e), EINVAL);
+	e.type = AXVCPU_ARM64_EXC_DABT;
+	e.pad = 1;
+	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_ARM64_INJECT_EXCEPTION, &e), EINVAL);
+	test_vm_destroy(&t);
+}
+
+TEST_HARNESS_MAIN
