@@ -302,7 +302,7 @@ static int inject_exception(struct axvcpu_vcpu *vcpu,
 		if (av->mmio_exit) {
 			av->ctx.pc = av->mmio_pc;
 			av->mmio_exit = false;
-			vcpu->pending_exit = AXVCPU_EXIT_NOTHING;
+			axvcpu_vcpu_cancel_completion(vcpu);
 		}
 		axv_arm_inject_abort(av, false, e->addr);
 		return 0;

@@ -86,6 +86,18 @@ int axvcpu_read_guest(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len);
 int axvcpu_write_guest(struct axvcpu_vm *vm, u64 gpa, const void *buf,
 		       size_t len);
 
+/**
+ * axvcpu_vcpu_cancel_completion - forget the answer the next RUN would apply.
+ * @vcpu: the vcpu, with vcpu->mutex held.
+ *
+ * For a backend that answers the last read exit itself (an abort injected
+ * on the access instead of its data).
+ */
+static inline void axvcpu_vcpu_cancel_completion(struct axvcpu_vcpu *vcpu)
+{
+	vcpu->pending_exit = AXVCPU_EXIT_NOTHING;
+}
+
 /* Make a vcpu that is inside RUN leave the guest and look at its queues. */
 void axvcpu_vcpu_kick(struct axvcpu_vcpu *vcpu);
 
