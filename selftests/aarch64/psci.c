@@ -30,23 +30,23 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".balign 4\n"
     ".global guest_psci0_start, guest_psci0_end, psci1_entry\n"
     "guest_psci0_start:\n"
-    MOV64("x0", __stringify(PSCI_VERSION))
+    MOV64("x0", __stringify(G_PSCI_VERSION))
     "	hvc #0\n"
     "	mov x19, x0\n"
-    MOV64("x0", __stringify(PSCI_FEATURES))
-    MOV64("x1", __stringify(PSCI_CPU_ON_64))
+    MOV64("x0", __stringify(G_PSCI_FEATURES))
+    MOV64("x1", __stringify(G_PSCI_CPU_ON_64))
     "	hvc #0\n"
     "	mov x20, x0\n"
-    MOV64("x0", __stringify(PSCI_FEATURES))
+    MOV64("x0", __stringify(G_PSCI_FEATURES))
     MOV64("x1", "0x8400001f")			/* no such function */
     "	hvc #0\n"
     "	mov x21, x0\n"
-    MOV64("x0", __stringify(PSCI_AFFINITY_INFO_64))
+    MOV64("x0", __stringify(G_PSCI_AFFINITY_INFO_64))
     "	mov x1, #1\n"				/* vcpu 1: never ran */
     "	mov x2, #0\n"
     "	hvc #0\n"
     "	mov x22, x0\n"
-    MOV64("x0", __stringify(PSCI_AFFINITY_INFO_64))
+    MOV64("x0", __stringify(G_PSCI_AFFINITY_INFO_64))
     "	mov x1, #0\n"				/* itself */
     "	mov x2, #0\n"
     "	hvc #0\n"
@@ -59,13 +59,13 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	mov x5, x23\n"
     "	hvc #0\n"
     /* CPU_ON vcpu 1 */
-    MOV64("x0", __stringify(PSCI_CPU_ON_64))
+    MOV64("x0", __stringify(G_PSCI_CPU_ON_64))
     "	mov x1, #1\n"
     "	adr x2, psci1_entry\n"
     MOV64("x3", __stringify(CONTEXT_ID))
     "	hvc #0\n"
     "	mov x24, x0\n"
-    MOV64("x0", __stringify(PSCI_AFFINITY_INFO_64))
+    MOV64("x0", __stringify(G_PSCI_AFFINITY_INFO_64))
     "	mov x1, #1\n"
     "	mov x2, #0\n"
     "	hvc #0\n"
@@ -74,7 +74,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	mov x1, x24\n"
     "	mov x2, x25\n"
     "	hvc #0\n"
-    MOV64("x0", __stringify(PSCI_AFFINITY_INFO_64))
+    MOV64("x0", __stringify(G_PSCI_AFFINITY_INFO_64))
     "	mov x1, #1\n"
     "	mov x2, #0\n"
     "	hvc #0\n"
@@ -82,7 +82,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     MOV64("x0", __stringify(GH_REPORT))
     "	mov x1, x26\n"
     "	hvc #0\n"
-    MOV64("x0", __stringify(PSCI_SYSTEM_OFF))
+    MOV64("x0", __stringify(G_PSCI_SYSTEM_OFF))
     "	hvc #0\n"
     "	b .\n"
     /* vcpu 1 */
@@ -98,7 +98,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	mov x2, x20\n"
     "	mov x3, x21\n"
     "	hvc #0\n"
-    MOV64("x0", __stringify(PSCI_CPU_OFF))
+    MOV64("x0", __stringify(G_PSCI_CPU_OFF))
     "	hvc #0\n"
     "	b .\n"
     "guest_psci0_end:\n"
@@ -106,7 +106,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".balign 4\n"
     ".global guest_reset_start, guest_reset_end\n"
     "guest_reset_start:\n"
-    MOV64("x0", __stringify(PSCI_SYSTEM_RESET))
+    MOV64("x0", __stringify(G_PSCI_SYSTEM_RESET))
     "	hvc #0\n"
     "	b .\n"
     "guest_reset_end:\n"
@@ -114,15 +114,15 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".balign 4\n"
     ".global guest_smc_start, guest_smc_end, smc_target\n"
     "guest_smc_start:\n"
-    MOV64("x0", __stringify(PSCI_VERSION))
+    MOV64("x0", __stringify(G_PSCI_VERSION))
     "	smc #0\n"
     "	mov x19, x0\n"
     MOV64("x0", "0xc2000000")			/* SMCCC SiP call: not PSCI */
     "	mov x1, #1\n"
     "	smc #0\n"
     "	mov x20, x0\n"
-    MOV64("x0", __stringify(PSCI_FEATURES))
-    MOV64("x1", __stringify(PSCI_SYSTEM_OFF))
+    MOV64("x0", __stringify(G_PSCI_FEATURES))
+    MOV64("x1", __stringify(G_PSCI_SYSTEM_OFF))
     "	smc #0\n"
     "	mov x21, x0\n"
     MOV64("x0", __stringify(GH_REPORT))
@@ -130,7 +130,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	mov x2, x20\n"
     "	mov x3, x21\n"
     "	hvc #0\n"
-    MOV64("x0", __stringify(PSCI_CPU_ON_64))
+    MOV64("x0", __stringify(G_PSCI_CPU_ON_64))
     "	mov x1, #1\n"			/* a real CPU 1 exists: firmware would say ALREADY_ON */
     "	adr x2, smc_target\n"
     "	mov x3, #7\n"

@@ -48,13 +48,13 @@
 #define GH_DONE		0x47480011
 
 /* PSCI function ids. */
-#define PSCI_VERSION		0x84000000
-#define PSCI_CPU_OFF		0x84000002
-#define PSCI_CPU_ON_64		0xc4000003
-#define PSCI_AFFINITY_INFO_64	0xc4000004
-#define PSCI_SYSTEM_OFF		0x84000008
-#define PSCI_SYSTEM_RESET	0x84000009
-#define PSCI_FEATURES		0x8400000a
+#define G_PSCI_VERSION		0x84000000
+#define G_PSCI_CPU_OFF		0x84000002
+#define G_PSCI_CPU_ON_64		0xc4000003
+#define G_PSCI_AFFINITY_INFO_64	0xc4000004
+#define G_PSCI_SYSTEM_OFF		0x84000008
+#define G_PSCI_SYSTEM_RESET	0x84000009
+#define G_PSCI_FEATURES		0x8400000a
 
 /*
  * Enable the guest's virtual GICv3 CPU interface: system-register access,
