@@ -25,16 +25,21 @@ static long delete_module(const char *name, int flags)
 	return syscall(__NR_delete_module, name, flags);
 }
 
-static long load_module(const char *path)
+static long load_module_params(const char *path, const char *params)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	long r;
 
 	if (fd < 0)
 		return -1;
-	r = syscall(__NR_finit_module, fd, "", 0);
+	r = syscall(__NR_finit_module, fd, params, 0);
 	close(fd);
 	return r;
+}
+
+static long load_module(const char *path)
+{
+	return load_module_params(path, "");
 }
 
 static bool module_loaded(void)
@@ -97,6 +102,48 @@ TEST(unload_refused_while_open)
 	test_vm_destroy(&t);
 	TEST_ASSERT(module_loaded(), "module went away");
 	assert_module_works();
+}
+
+/*
+ * enable_at_load=1: virtualization is on for every online CPU with no VM at
+ * all, stays on after a VM comes and goes, and is off once the module is
+ * gone.  The module is reloaded without the parameter at the end.
+ */
+TEST(enable_at_load)
+{
+	char want[64], got[64], buf[64];
+	long r;
+
+	if (!ko_path())
+		SKIP(return, "AXVCPU_KO not set");
+	atexit(reload_atexit);
+	TEST_ASSERT(wait_refcnt_zero(5000, buf, sizeof(buf)), "refcnt '%s'", buf);
+	TEST_ASSERT_EQ(delete_module("axvcpu", O_NONBLOCK), 0);
+
+	errno = 0;
+	r = load_module_params(ko_path(), "enable_at_load=1");
+	TEST_ASSERT(r == 0, "finit_module(enable_at_load=1): ret %ld errno %d (%s)",
+		    r, errno, errno_name(errno));
+	online_cpus(want, sizeof(want));
+	TEST_ASSERT(read_sysfs(SYSFS_ENABLED_CPUS, got, sizeof(got)) == 0,
+		    "read %s", SYSFS_ENABLED_CPUS);
+	TEST_ASSERT(!strcmp(got, want), "no VM: enabled_cpus '%s', online '%s'",
+		    got, want);
+	TEST_ASSERT(read_sysfs("/sys/module/axvcpu/parameters/enable_at_load",
+			       buf, sizeof(buf)) == 0, "read enable_at_load");
+	TEST_ASSERT(!strcmp(buf, "Y"), "enable_at_load reads '%s'", buf);
+
+	assert_module_works();
+	TEST_ASSERT(read_sysfs(SYSFS_ENABLED_CPUS, got, sizeof(got)) == 0,
+		    "read %s", SYSFS_ENABLED_CPUS);
+	TEST_ASSERT(!strcmp(got, want), "after a VM: enabled_cpus '%s', online '%s'",
+		    got, want);
+
+	TEST_ASSERT_EQ(delete_module("axvcpu", O_NONBLOCK), 0);
+	TEST_ASSERT_EQ(load_module(ko_path()), 0);
+	TEST_ASSERT(read_sysfs(SYSFS_ENABLED_CPUS, got, sizeof(got)) == 0,
+		    "read %s", SYSFS_ENABLED_CPUS);
+	TEST_ASSERT(!strcmp(got, ""), "default load: enabled_cpus '%s'", got);
 }
 
 /* Each reload costs a module load in the emulator: allow minutes. */
