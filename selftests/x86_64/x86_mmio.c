@@ -21,6 +21,7 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
 
 GUEST_CODE(g_mmio16);
 GUEST_CODE(g_mmio64);
+GUEST_CODE(g_mmio32);
 
 asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".code16\n"
@@ -64,6 +65,21 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	mov %eax, 0x8020\n"
     "	hlt\n"
     "g_mmio16_end:\n"
+
+    ".code32\n"
+    ".global g_mmio32_start, g_mmio32_end\n"
+    "g_mmio32_start:\n"
+    "	mov $0x100000, %ebx\n"
+    "	mov $0x89abcdef, %ecx\n"
+    "	mov %ecx, 4(%ebx)\n"
+    "	movw $0x1234, 8(%ebx)\n"
+    "	movsbl 0xc(%ebx), %edx\n"
+    "	mov %edx, 0x8000\n"
+    "	mov $0x11112222, %eax\n"
+    "	mov 0x10(%ebx), %ax\n"
+    "	mov %eax, 0x8004\n"
+    "	hlt\n"
+    "g_mmio32_end:\n"
 
     ".code64\n"
     ".global g_mmio64_start, g_mmio64_end\n"
@@ -249,6 +265,62 @@ TEST(mmio_fetch_through_guest_paging)
 	run_steps(&t, steps64, ARRAY_SIZE(steps64));
 	check64(&t);
 	test_vm_destroy(&t);
+}
+
+static const struct mmio_step steps32[] = {
+	{ 1, 0x100004, 4, RCX, 0, 0, 0x89abcdef },
+	{ 1, 0x100008, 2, -1, 0, 0, 0x1234 },
+	{ 0, 0x10000c, 1, RDX, 4, 1, 0x80 },
+	{ 0, 0x100010, 2, RAX, 2, 0, 0xbeef },
+};
+
+/*
+ * 32-bit paging, code at VA 0x40001000: 4 MiB pages (CR4.PSE), or PAE with
+ * the alias through 4 KiB pages.  The decoder walks the guest's tables.
+ */
+static void run_mmio32_paged(bool pae)
+{
+	struct axvcpu_x86_sregs s;
+	struct test_vm t;
+
+	TEST_VM_WITH(&t, g_mmio32);
+	x86_enter_prot_mode(&t, GUEST_ENTRY);
+	x86_get_sregs(&t.vcpu, &s);
+	if (pae) {
+		__u64 *pdpt = x86_gpa(&t, X86_PDPT_GPA);
+
+		x86_map_high_alias(&t);
+		pdpt[0] = X86_PD_GPA | 1;	/* PDPTEs: no RW bit */
+		pdpt[1] = X86_PD2_GPA | 1;
+		pdpt[2] = pdpt[3] = 0;
+		s.cr3 = X86_PDPT_GPA;
+		s.cr4 |= X86_CR4_PAE;
+	} else {
+		__u32 *pd = x86_gpa(&t, X86_PML4_GPA);
+
+		memset(pd, 0, 0x1000);
+		pd[0] = 0x83;			/* 0..4 MiB -> 0, PS */
+		pd[0x100] = 0x83;		/* 1 GiB.. -> 0 */
+		s.cr3 = X86_PML4_GPA;
+		s.cr4 |= 1ULL << 4;		/* PSE */
+	}
+	s.cr0 |= X86_CR0_PG;
+	x86_set_sregs(&t.vcpu, &s);
+	x86_set_rip(&t.vcpu, 0x40000000ULL + GUEST_ENTRY);
+	run_steps(&t, steps32, ARRAY_SIZE(steps32));
+	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000), 0xffffff80);
+	TEST_ASSERT_EQ(guest_rd32(&t, 0x8004), 0x1111beef);
+	test_vm_destroy(&t);
+}
+
+TEST(mmio_32bit_paging_pse)
+{
+	run_mmio32_paged(false);
+}
+
+TEST(mmio_32bit_pae_paging)
+{
+	run_mmio32_paged(true);
 }
 
 TEST_HARNESS_MAIN
