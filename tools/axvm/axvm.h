@@ -21,6 +21,8 @@
 /* Exit status when axvm itself, or the guest, fails. */
 #define AXVM_EXIT_ERROR		1
 #define AXVM_EXIT_USAGE		2
+/* --timeout ran out (as timeout(1); debug-exit statuses are odd). */
+#define AXVM_EXIT_TIMEOUT	124
 
 /* PSCI return codes; the CPU_ON answers are shared by both arches. */
 #define PSCI_RET_SUCCESS		0
@@ -36,8 +38,10 @@ struct axvm_opts {
 	const char *dev;
 	uint64_t mem;
 	unsigned int cpus;
+	double timeout;		/* seconds; 0: none */
 	bool stats;
 	bool trace;
+	bool vga;
 };
 
 /* Power state of a vcpu, as PSCI AFFINITY_INFO reports it. */
@@ -146,6 +150,7 @@ bool mmio__emulate(struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
 		   unsigned int width, bool is_write);
 void term__putc(struct axvm *vm, char c);
 void term__flush(void);
+void vga__dump(struct axvm *vm);
 
 /* Architecture hooks: x86/ and aarch64/. */
 extern const char *const arch__name;

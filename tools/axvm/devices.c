@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "axvm.h"
@@ -116,4 +117,59 @@ void term__putc(struct axvm *vm, char c)
 	term_buf[term_len++] = c;
 	if (c == '\n' || term_len == sizeof(term_buf))
 		term__flush();
+}
+
+/*
+ * --vga: the 80x25 text screen at 0xb8000 (character, attribute pairs),
+ * framed, on stdout.  Code page 437 beyond ASCII is drawn as close as
+ * ASCII allows: box drawing as + - |, blocks and shades as #, the rest ?.
+ */
+#define VGA_TEXT_BASE	0xb8000ULL
+#define VGA_COLS	80
+#define VGA_ROWS	25
+
+static char vga__ascii(uint8_t c)
+{
+	if (c >= 0x20 && c < 0x7f)
+		return c;
+	if (c == 0)
+		return ' ';
+	if (c == 0xb3 || c == 0xba)
+		return '|';
+	if (c == 0xc4 || c == 0xcd)
+		return '-';
+	if (c >= 0xb4 && c <= 0xda)
+		return '+';
+	if ((c >= 0xb0 && c <= 0xb2) || (c >= 0xdb && c <= 0xdf) || c == 0xfe)
+		return '#';
+	return '?';
+}
+
+void vga__dump(struct axvm *vm)
+{
+	const uint8_t *t = vm__gpa_to_hva(vm, VGA_TEXT_BASE,
+					  VGA_COLS * VGA_ROWS * 2);
+	char line[VGA_COLS + 3];
+	int x, y;
+
+	if (!t) {
+		pr_err("--vga: 0x%llx is outside guest RAM",
+		       (unsigned long long)VGA_TEXT_BASE);
+		return;
+	}
+	memset(line, '-', sizeof(line));
+	line[0] = line[VGA_COLS + 1] = '+';
+	line[VGA_COLS + 2] = '\n';
+	printf("VGA text screen (80x25 at 0xb8000):\n%.*s", VGA_COLS + 3, line);
+	for (y = 0; y < VGA_ROWS; y++) {
+		line[0] = line[VGA_COLS + 1] = '|';
+		for (x = 0; x < VGA_COLS; x++)
+			line[x + 1] = vga__ascii(t[(y * VGA_COLS + x) * 2]);
+		printf("%.*s", VGA_COLS + 3, line);
+	}
+	memset(line, '-', sizeof(line));
+	line[0] = line[VGA_COLS + 1] = '+';
+	line[VGA_COLS + 2] = '\n';
+	printf("%.*s", VGA_COLS + 3, line);
+	fflush(stdout);
 }

@@ -7,7 +7,8 @@
  *
  * Exit status: 0 after a clean power-off; (value << 1) | 1 after a write
  * of value to the x86 debug-exit port 0xf4; 1 on any error (with one line
- * on stderr saying what), 2 on a usage error, 128 + n after signal n.
+ * on stderr saying what), 2 on a usage error, 124 when --timeout ran out,
+ * 128 + n after signal n.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +65,9 @@ static void usage(FILE *f)
 "  -c, --cpus N        number of vcpus (default 1); vcpu 0 starts, the others\n"
 "                      on CPU_ON (PSCI, INIT/SIPI or axvm's CPU start port)\n"
 "  -p, --cmdline STR   kernel command line (Multiboot cmdline / DTB bootargs)\n"
+"  -t, --timeout SECS  stop the guest after SECS seconds (exit status 124)\n"
+"      --vga           at the end, print the 80x25 VGA text screen at 0xb8000\n"
+"                      of guest RAM (x86_64)\n"
 "      --stats         print exit counts by reason at the end\n"
 "      --trace         print one line per exit to stderr (ports and MMIO\n"
 "                      addresses without a device are marked \"(no device)\")\n"
@@ -72,7 +76,7 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 after a clean power-off (or reset); (v << 1) | 1 after the\n"
 "guest wrote v to the debug-exit port 0xf4 (x86_64); 1 on any error; 2 on a\n"
-"usage error; 128+N after signal N.\n", arch__name);
+"usage error; 124 when --timeout ran out; 128+N after signal N.\n", arch__name);
 }
 
 /* "128M" -> bytes; 0 on a malformed size. */
@@ -142,7 +146,7 @@ int axvm__read_file(const char *path, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION };
+enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA };
 
 static const struct option run_options[] = {
 	{ "kernel",	required_argument, NULL, 'k' },
@@ -151,6 +155,8 @@ static const struct option run_options[] = {
 	{ "cpus",	required_argument, NULL, 'c' },
 	{ "cmdline",	required_argument, NULL, 'p' },
 	{ "params",	required_argument, NULL, 'p' },
+	{ "timeout",	required_argument, NULL, 't' },
+	{ "vga",	no_argument,	   NULL, OPT_VGA },
 	{ "stats",	no_argument,	   NULL, OPT_STATS },
 	{ "trace",	no_argument,	   NULL, OPT_TRACE },
 	{ "dev",	required_argument, NULL, OPT_DEV },
@@ -168,7 +174,7 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 	o->mem = AXVM_DEFAULT_MEM;
 	o->cpus = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:i:m:c:p:h", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:m:c:p:t:h", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->kernel = optarg;
@@ -194,6 +200,23 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 			break;
 		case 'p':
 			o->cmdline = optarg;
+			break;
+		case 't':
+			o->timeout = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->timeout > 0) ||
+			    o->timeout > 1e6) {
+				pr_err("--timeout '%s': not a number of seconds (e.g. 5, 0.5)",
+				       optarg);
+				return AXVM_EXIT_USAGE;
+			}
+			break;
+		case OPT_VGA:
+			if (strcmp(arch__name, "x86_64")) {
+				pr_err("--vga: there is no VGA text screen on %s",
+				       arch__name);
+				return AXVM_EXIT_USAGE;
+			}
+			o->vga = true;
 			break;
 		case OPT_STATS:
 			o->stats = true;

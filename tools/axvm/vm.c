@@ -199,7 +199,7 @@ void vm__stop(struct axvm *vm, int status, const char *fmt, ...)
 			pthread_mutex_lock(&vm->io_lock);
 			term__flush();
 			pthread_mutex_unlock(&vm->io_lock);
-			if (status)
+			if (status && status != AXVM_EXIT_TIMEOUT)
 				pr_err("%s", msg);
 			else
 				pr_info("%s", msg);
@@ -317,15 +317,27 @@ static void vm__signals(void)
 
 int vm__run(struct axvm *vm)
 {
-	struct timespec ts;
+	struct timespec ts, start, now;
 	int r;
 
 	vm__signals();
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	r = vm__cpu_on(vm, vm->cpus[0].arch_id, vm->entry, 0);
 	if (r != PSCI_RET_SUCCESS)
 		return AXVM_EXIT_ERROR;
 	pthread_mutex_lock(&vm->lock);
 	while (!vm->stopping) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (vm->o.timeout > 0 &&
+		    (now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 >=
+		    vm->o.timeout) {
+			pthread_mutex_unlock(&vm->lock);
+			vm__stop(vm, AXVM_EXIT_TIMEOUT,
+				 "--timeout: stopped the guest after %g s",
+				 vm->o.timeout);
+			pthread_mutex_lock(&vm->lock);
+			break;
+		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 100 * 1000 * 1000;
 		if (ts.tv_nsec >= 1000000000) {
@@ -383,6 +395,8 @@ void vm__exit(struct axvm *vm)
 		if (vm->cpus[i].started)
 			pthread_join(vm->cpus[i].thread, NULL);
 	term__flush();
+	if (vm->o.vga && vm->ram)
+		vga__dump(vm);
 	if (vm->o.stats && vm->cpus)
 		vm__print_stats(vm);
 	for (i = 0; vm->cpus && i < vm->ncpus; i++)

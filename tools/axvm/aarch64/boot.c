@@ -198,19 +198,48 @@ bool arch__halt_forever(struct axvm_cpu *cpu)
 	return false;	/* WFI wakes on any interrupt, masked or not */
 }
 
+#define SYSREG_VBAR_EL1	(3 << 20 | 0 << 17 | 0 << 14 | 12 << 10 | 0 << 1)
+
 /*
- * An access where no device lives.  Real hardware answers with an external
- * abort; the module has no ioctl to inject one into the guest yet, so the
- * VM stops with the address.
+ * An access where no device lives: answered as real hardware does, with
+ * a synchronous external abort (AXVCPU_ARM64_INJECT_EXCEPTION): a data
+ * abort for loads and stores (after an MMIO exit the module reports it on
+ * the access and drops the completion), an instruction abort for a fetch.
+ * FAR_EL1 gets the guest-physical address (what the exit reports; the
+ * same as the virtual one while the MMU is off).  A fetch abort inside
+ * the guest's own vector table would loop forever: that stops the VM.
  */
 bool arch__mmio_unhandled(struct axvm_cpu *cpu, uint64_t gpa, bool is_write)
 {
-	vm__stop(cpu->vm, AXVM_EXIT_ERROR,
-		 "vcpu %u: %s of 0x%llx at pc 0x%llx: no device there (an external abort is due, but the module cannot inject one yet): stopping",
-		 cpu->id, is_write ? "write" : "read",
-		 (unsigned long long)gpa,
-		 (unsigned long long)cpu->v.run->hw_rip);
-	return false;
+	struct axvcpu_run *run = cpu->v.run;
+	struct axvcpu_arm64_exception e;
+	struct axvcpu_arm64_sysreg vbar = { .id = SYSREG_VBAR_EL1 };
+	bool fetch = run->exit_reason == AXVCPU_EXIT_NESTED_PAGE_FAULT &&
+		     (run->npf.access & AXVCPU_ACCESS_EXECUTE);
+	int r;
+
+	if (fetch &&
+	    axvm_vcpu_ioctl(&cpu->v, AXVCPU_ARM64_GET_SYSREG, &vbar) >= 0 &&
+	    run->hw_rip - vbar.value < 0x800) {
+		vm__stop(cpu->vm, AXVM_EXIT_ERROR,
+			 "vcpu %u: fetch from 0x%llx: the guest's vector table (VBAR_EL1 0x%llx) is where no memory is; its external abort can never be taken: stopping",
+			 cpu->id, (unsigned long long)gpa,
+			 (unsigned long long)vbar.value);
+		return false;
+	}
+	memset(&e, 0, sizeof(e));
+	e.type = fetch ? AXVCPU_ARM64_EXC_IABT : AXVCPU_ARM64_EXC_DABT;
+	e.addr = gpa;
+	r = axvm_vcpu_ioctl(&cpu->v, AXVCPU_ARM64_INJECT_EXCEPTION, &e);
+	if (r < 0) {
+		vm__stop(cpu->vm, AXVM_EXIT_ERROR,
+			 "vcpu %u: %s of 0x%llx at pc 0x%llx: no device there, and injecting the external abort failed: %s",
+			 cpu->id, fetch ? "fetch" : is_write ? "write" : "read",
+			 (unsigned long long)gpa,
+			 (unsigned long long)run->hw_rip, strerror(-r));
+		return false;
+	}
+	return true;
 }
 
 /* ICC_SGI1R_EL1: target_cpu = Aff3.Aff2.Aff1 and the first Aff0 of the

@@ -226,5 +226,6 @@ int x86__devices_init(struct axvm *vm)
 	r |= ioport__register(0x20, 2, "pic1", absent__io, NULL);
 	r |= ioport__register(0xa0, 2, "pic2", absent__io, NULL);
 	r |= ioport__register(0xcf8, 8, "pci-config", absent__io, NULL);
+	r |= x86__legacy_init(vm);
 	return r;
 }

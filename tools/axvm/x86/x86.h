@@ -29,5 +29,6 @@
 #define X86_CPU_START_ENTRY	4
 
 int x86__devices_init(struct axvm *vm);
+int x86__legacy_init(struct axvm *vm);
 
 #endif /* AXVM_X86_H */
