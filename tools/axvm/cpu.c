@@ -240,8 +240,20 @@ static int cpu__run(struct axvm_cpu *cpu)
 			cpu__halt(cpu);
 			break;
 		case AXVCPU_EXIT_CPU_UP:
-			ret = vm__cpu_on(vm, run->cpu_up.target_cpu & 0xff00ffffffULL,
-					 run->cpu_up.entry, run->cpu_up.arg);
+			if (run->cpu_up.target_cpu == ~0ULL) {
+				/* x86 INIT/SIPI to all excluding self */
+				unsigned int i;
+
+				for (i = 0; i < vm->ncpus; i++)
+					if (i != cpu->id)
+						vm__cpu_on(vm, vm->cpus[i].arch_id,
+							   run->cpu_up.entry,
+							   run->cpu_up.arg);
+				ret = PSCI_RET_SUCCESS;
+			} else {
+				ret = vm__cpu_on(vm, run->cpu_up.target_cpu & 0xff00ffffffULL,
+						 run->cpu_up.entry, run->cpu_up.arg);
+			}
 			arch__cpu_on_answer(cpu, ret);
 			break;
 		case AXVCPU_EXIT_CPU_DOWN:
