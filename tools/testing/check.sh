@@ -124,6 +124,8 @@ arch_check() {	# runs under the arch's boot lock
 	local cmd="if insmod /axvcpu.ko; then echo 'ok 1 axvcpu: insmod'; else echo 'not ok 1 axvcpu: insmod'; fi
 $st_cmd
 if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmmod'; fi"
+	# x86_64: pack Debian's KVM for selftests/x86_64/kvm_coexist (it loads it).
+	[ "$arch" = x86_64 ] && adds+=(--with-kvm)
 	local brc=0 tb=$(now)
 	"$TESTING/boot.sh" "$arch" --no-build --ko "$ko" -q --cpus "${AXVCPU_CHECK_CPUS:-2}" \
 		"${adds[@]+"${adds[@]}"}" --cmd "$cmd" >>"$blog" 2>&1 || brc=$?
