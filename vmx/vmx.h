@@ -21,6 +21,7 @@
 #include <asm/fpu/types.h>
 
 #include "axvcpu_arch.h"
+#include "vlapic.h"
 
 /* IA32_VMX_BASIC fields (their names moved between 6.1 and 6.12). */
 #define AXVMX_BASIC_REVISION(b)		((u32)(b) & 0x7fffffff)
@@ -70,6 +71,8 @@ enum axvmx_reg {
  * @invept_single: INVEPT single-context is supported (else global).
  * @invvpid_single: INVVPID single-context is supported (else all-context).
  * @host_xcr0: the host's XCR0 (0 without OSXSAVE): what XSETBV may enable.
+ * @has_tsc_offset: "use TSC offsetting" is on (guest TSC writes work).
+ * @switch_tsc_aux: the host uses IA32_TSC_AUX (RDTSCP/RDPID): switch it.
  */
 struct axvmx_caps {
 	u64 basic;
@@ -78,6 +81,7 @@ struct axvmx_caps {
 	u64 ept_vpid, misc;
 	bool has_vpid, has_preempt_timer, invept_single, invvpid_single;
 	u64 host_xcr0;
+	bool has_tsc_offset, switch_tsc_aux;
 };
 
 extern struct axvmx_caps axvmx_caps;
@@ -103,6 +107,47 @@ struct axvmx_event {
 };
 
 #define AXVMX_EVENT_QUEUE	16
+
+/**
+ * struct axvmx_host_msrs - this CPU's values of the MSRs a guest switches.
+ * @star: MSR_STAR.  @lstar, @sfmask, @tsc_aux likewise.
+ *
+ * Linux writes them once per CPU at boot; read when VMX goes on here.
+ */
+struct axvmx_host_msrs {
+	u64 star, lstar, sfmask, tsc_aux;
+};
+
+/**
+ * struct axvmx_guest_msrs - guest MSRs kept in the module (not in the VMCS).
+ * @star: MSR_STAR, in the real MSR while the guest runs.  @lstar, @sfmask
+ *	and @tsc_aux likewise.
+ * @cstar: MSR_CSTAR (no effect on Intel CPUs: only stored).
+ * @tsc_offset: guest TSC - host TSC (the VMCS TSC offset).
+ * @tsc_adjust: IA32_TSC_ADJUST.
+ * @misc_enable: IA32_MISC_ENABLE.
+ */
+struct axvmx_guest_msrs {
+	u64 star, lstar, sfmask, tsc_aux, cstar;
+	u64 tsc_offset, tsc_adjust, misc_enable;
+};
+
+/**
+ * struct axvmx_mmio_insn - a decoded MMIO move.
+ * @len: instruction bytes.
+ * @width: memory access bytes.
+ * @reg: GPR index.
+ * @reg_width: bytes of the register operand.
+ * @write: a store.
+ * @sign_ext: MOVSX.
+ * @has_imm: the stored value is @imm, not @reg.
+ * @imm: the immediate.
+ */
+struct axvmx_mmio_insn {
+	unsigned int len, width, reg, reg_width;
+	bool write, sign_ext, has_imm;
+	u64 imm;
+};
 
 /**
  * struct axvmx_vcpu - per-vcpu state.
@@ -135,9 +180,17 @@ struct axvmx_event {
  * @exit_intr_info: VM-exit interruption information.
  * @guest_kgs: the guest's IA32_KERNEL_GS_BASE.
  * @cr2: the guest's CR2 (not in the VMCS).
- * @cr8: the guest's TPR as CR8 (emulated: CR8 accesses exit).
  * @vmcs_ready: SETUP has written the VMCS.
  * @xcr0: the guest's XCR0.
+ * @msrs: guest MSRs kept here.
+ * @db: the guest's DR0-DR3 (emulated: MOV DR exits).
+ * @dr6: the guest's DR6.
+ * @dr7: the guest's DR7 (the VMCS has it with every breakpoint disabled).
+ * @cpuid: SET_CPUID's table, or NULL.
+ * @nr_cpuid: entries in @cpuid.
+ * @mmio: the MMIO read waiting for the VMM's answer.
+ * @fpu_loaded: the guest FPU state is in the registers (inside RUN).
+ * @apic: the emulated local APIC.
  */
 struct axvmx_vcpu {
 	u64 regs[AXVMX_NR_REGS];
@@ -162,9 +215,15 @@ struct axvmx_vcpu {
 	u32 exit_intr_info;
 	u64 guest_kgs;
 	u64 cr2;
-	u64 cr8;
 	bool vmcs_ready;
 	u64 xcr0;
+	struct axvmx_guest_msrs msrs;
+	u64 db[4], dr6, dr7;
+	struct axvcpu_x86_cpuid_entry *cpuid;
+	u32 nr_cpuid;
+	struct axvmx_mmio_insn mmio;
+	bool fpu_loaded;
+	struct axvlapic apic;
 };
 
 static inline struct axvmx_vcpu *to_vmx(struct axvcpu_vcpu *vcpu)
@@ -312,6 +371,7 @@ void axvmx_loaded_del(struct axvmx_vcpu *v);
 struct axvmx_vcpu *axvmx_current_vmcs(void);
 void axvmx_set_current_vmcs(struct axvmx_vcpu *v);
 u16 axvmx_alloc_vpid(void);
+struct axvmx_host_msrs *axvmx_host_msrs(void);
 void axvmx_free_vpid(u16 vpid);
 
 /* ---- vmx_ept.c ---- */
@@ -343,6 +403,7 @@ u64 axvmx_cr4_refused(void);
 /* ---- vmx_mmio.c ---- */
 
 int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa);
+int axvmx_apic_mmio(struct axvmx_vcpu *v, u64 gpa);
 int axvmx_complete_mmio(struct axvmx_vcpu *v);
 
 /* ---- vmx_exit.c ---- */
@@ -350,5 +411,26 @@ int axvmx_complete_mmio(struct axvmx_vcpu *v);
 int axvmx_handle_exit(struct axvmx_vcpu *v);
 int axvmx_handle_vmfail(struct axvmx_vcpu *v);
 int axvmx_load_pdptrs(struct axvmx_vcpu *v, u64 cr3);
+
+/* ---- vmx_msr.c ---- */
+
+/* Return values of axvmx_msr_read()/axvmx_msr_write(). */
+#define AXVMX_MSR_VMM		0	/* not kept here: SYSREG exit */
+#define AXVMX_MSR_DONE		1
+#define AXVMX_MSR_GP		(-1)
+#define AXVMX_MSR_EXIT		2	/* run->exit_reason filled (APIC) */
+
+void axvmx_msrs_init(struct axvmx_vcpu *v);
+int axvmx_msr_read(struct axvmx_vcpu *v, u32 msr, u64 *val);
+int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val);
+void axvmx_msrs_load_guest(struct axvmx_vcpu *v);
+void axvmx_msrs_load_host(struct axvmx_vcpu *v);
+long axvmx_set_io_intercept(struct axvmx_vcpu *v, void __user *argp);
+long axvmx_set_msr_intercept(struct axvmx_vcpu *v, void __user *argp);
+
+/* ---- vmx_cpuid.c ---- */
+
+int axvmx_handle_cpuid(struct axvmx_vcpu *v);
+long axvmx_set_cpuid(struct axvmx_vcpu *v, void __user *argp);
 
 #endif /* _AXVCPU_VMX_H */

@@ -60,93 +60,10 @@ static bool guest_64bit(void)
 	       (vmcs_read(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
 }
 
-static bool is_canonical(u64 la)
-{
-	return ((s64)la << 16 >> 16) == (s64)la;
-}
-
 static int inject_gp(struct axvmx_vcpu *v)
 {
 	axvmx_queue_exception(v, X86_TRAP_GP, 0);
 	return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
-}
-
-/* ---- CPUID (X86-110..116, bugs fixed) ---- */
-
-static int handle_cpuid(struct axvmx_vcpu *v)
-{
-	u32 leaf = v->regs[AXVMX_RAX], sub = v->regs[AXVMX_RCX];
-	u32 a, b, c, d;
-
-	cpuid_count(leaf, sub, &a, &b, &c, &d);
-	switch (leaf) {
-	case 1:
-		c &= ~(BIT(5) |		/* VMX: no nesting */
-		       BIT(3) |		/* MONITOR: MWAIT is a NOP here */
-		       BIT(15) |	/* PDCM: no PERF_CAPABILITIES */
-		       BIT(21) |	/* x2APIC: not emulated yet */
-		       BIT(24) |	/* TSC deadline: no APIC timer */
-		       BIT(27));	/* OSXSAVE: the guest's CR4 below */
-		c |= BIT(31);		/* hypervisor present */
-		if (!axvmx_caps.host_xcr0)
-			c &= ~(BIT(26) | BIT(28));	/* XSAVE, AVX */
-		if (axvmx_get_cr4() & X86_CR4_OSXSAVE)
-			c |= BIT(27);
-		b = (b & 0x00ffffff) | (v->vcpu->id << 24);
-		break;
-	case 7:
-		if (sub == 0) {
-			b &= ~(BIT(2) |		/* SGX */
-			       BIT(14) |	/* MPX */
-			       BIT(25));	/* Intel PT */
-			if (!(axvmx_caps.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
-				b &= ~BIT(10);
-			c &= ~(BIT(3) | BIT(4) |	/* PKU, OSPKE */
-			       BIT(5) |			/* WAITPKG */
-			       BIT(7) |			/* CET shadow stacks */
-			       BIT(16));		/* LA57 */
-			/* SPEC_CTRL, ARCH_CAPABILITIES, CET IBT, AMX. */
-			d &= ~(BIT(20) | BIT(22) | BIT(24) | BIT(25) |
-			       BIT(26) | BIT(27) | BIT(29) | BIT(31));
-		} else {
-			a = b = c = d = 0;
-		}
-		break;
-	case 0xa:		/* no PMU */
-		a = b = c = d = 0;
-		break;
-	case 0xd:
-		if (!axvmx_caps.host_xcr0)
-			a = b = c = d = 0;
-		else if (sub == 1)
-			a &= ~BIT(3);	/* XSAVES: not enabled */
-		break;
-	case 0x16:
-		if (!a)
-			a = 3000;
-		break;
-	case 0x40000000:
-		a = 0x40000001;
-		/* "RVMRVMRVMRVM", as in X86-114. */
-		memcpy(&b, "RVMR", 4);
-		memcpy(&c, "VMRV", 4);
-		memcpy(&d, "MRVM", 4);
-		break;
-	case 0x80000001:
-		if (!(axvmx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
-			d &= ~BIT(27);
-		break;
-	default:
-		if (leaf >= 0x40000001 && leaf <= 0x4fffffff)
-			a = b = c = d = 0;
-		break;
-	}
-	v->regs[AXVMX_RAX] = a;
-	v->regs[AXVMX_RBX] = b;
-	v->regs[AXVMX_RCX] = c;
-	v->regs[AXVMX_RDX] = d;
-	axvmx_advance_rip(v);
-	return builtin(v, AXVCPU_BUILTIN_CPUID);
 }
 
 /* ---- I/O (X86-133) ---- */
@@ -169,6 +86,12 @@ static int handle_io(struct axvmx_vcpu *v)
 		run->io.is_write = 0;
 		run->io.data = 0;
 		return to_vmm(v, AXVCPU_EXIT_IO_READ);
+	}
+	/* The seeds' power-off: OUT 0x604 of the word 0x2000 (X86-133). */
+	if ((q >> 16) == 0x604 && width == 2 &&
+	    (u16)v->regs[AXVMX_RAX] == 0x2000) {
+		run->system_down.type = AXVCPU_SYSTEM_DOWN_OFF;
+		return to_vmm(v, AXVCPU_EXIT_SYSTEM_DOWN);
 	}
 	run->io.is_write = 1;
 	run->io.data = v->regs[AXVMX_RAX] & GENMASK_ULL(width * 8 - 1, 0);
@@ -201,12 +124,19 @@ static int handle_ept_violation(struct axvmx_vcpu *v)
 	u64 q = v->exit_qual, gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	struct page *page;
 	bool mmio;
+	int r;
 
 	/*
 	 * Outside every slot, or a write to a read-only slot: device memory.
 	 * Not for instruction fetches, nor during an event delivery.
 	 */
 	page = axvcpu_gpa_to_page(v->vcpu->vm, gpa, false);
+	if (!page && !(q & EPT_VIOLATION_ACC_INSTR) && !v->reinject &&
+	    axvlapic_mmio_base(&v->apic) == (gpa & PAGE_MASK)) {
+		r = axvmx_apic_mmio(v, gpa);
+		if (r != -EINVAL)
+			return r;
+	}
 	if (page) {
 		put_page(page);
 		mmio = q & EPT_VIOLATION_ACC_WRITE;
@@ -317,7 +247,7 @@ static int handle_cr(struct axvmx_vcpu *v)
 		} else if (cr == 8) {
 			ok = !(val & ~0xfULL);
 			if (ok)
-				v->cr8 = val;
+				axvlapic_set_cr8(&v->apic, val);
 		} else {
 			return unknown_exit(v);
 		}
@@ -325,7 +255,7 @@ static int handle_cr(struct axvmx_vcpu *v)
 	case 1:		/* MOV from CR: only CR8 exits */
 		if (cr != 8)
 			return unknown_exit(v);
-		axvmx_set_reg(v, reg, v->cr8);
+		axvmx_set_reg(v, reg, axvlapic_get_cr8(&v->apic));
 		break;
 	case 2:		/* CLTS */
 		ok = guest_write_cr0(v, axvmx_get_cr0() & ~X86_CR0_TS);
@@ -371,98 +301,6 @@ static int handle_xsetbv(struct axvmx_vcpu *v)
 
 /* ---- MSRs ---- */
 
-/* MSRs kept in the module: the ones a guest cannot run without. */
-static bool msr_read_builtin(struct axvmx_vcpu *v, u32 msr, u64 *val)
-{
-	switch (msr) {
-	case MSR_EFER:
-		*val = vmcs_read(GUEST_IA32_EFER);
-		return true;
-	case MSR_IA32_CR_PAT:
-		*val = vmcs_read(GUEST_IA32_PAT);
-		return true;
-	case MSR_FS_BASE:
-		*val = vmcs_read(GUEST_FS_BASE);
-		return true;
-	case MSR_GS_BASE:
-		*val = vmcs_read(GUEST_GS_BASE);
-		return true;
-	case MSR_KERNEL_GS_BASE:
-		*val = v->guest_kgs;
-		return true;
-	case MSR_IA32_SYSENTER_CS:
-		*val = vmcs_read(GUEST_SYSENTER_CS);
-		return true;
-	case MSR_IA32_SYSENTER_ESP:
-		*val = vmcs_read(GUEST_SYSENTER_ESP);
-		return true;
-	case MSR_IA32_SYSENTER_EIP:
-		*val = vmcs_read(GUEST_SYSENTER_EIP);
-		return true;
-	}
-	return false;
-}
-
-static bool pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (8 * i);
-
-		if (t > 7 || t == 2 || t == 3)
-			return false;
-	}
-	return true;
-}
-
-/* Returns 1 handled, 0 not ours, -1 for #GP. */
-static int msr_write_builtin(struct axvmx_vcpu *v, u32 msr, u64 val)
-{
-	u64 efer;
-
-	switch (msr) {
-	case MSR_EFER:
-		efer = vmcs_read(GUEST_IA32_EFER);
-		if (val & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
-			return -1;
-		/* LME cannot change while paging is on; LMA is read-only. */
-		if ((axvmx_get_cr0() & X86_CR0_PG) &&
-		    ((val ^ efer) & EFER_LME))
-			return -1;
-		val = (val & ~EFER_LMA) | (efer & EFER_LMA);
-		axvmx_set_efer(v, val);
-		return 1;
-	case MSR_IA32_CR_PAT:
-		if (!pat_valid(val))
-			return -1;
-		vmcs_write(GUEST_IA32_PAT, val);
-		return 1;
-	case MSR_FS_BASE:
-	case MSR_GS_BASE:
-	case MSR_KERNEL_GS_BASE:
-	case MSR_IA32_SYSENTER_ESP:
-	case MSR_IA32_SYSENTER_EIP:
-		if (!is_canonical(val))
-			return -1;
-		if (msr == MSR_FS_BASE)
-			vmcs_write(GUEST_FS_BASE, val);
-		else if (msr == MSR_GS_BASE)
-			vmcs_write(GUEST_GS_BASE, val);
-		else if (msr == MSR_KERNEL_GS_BASE)
-			v->guest_kgs = val;
-		else if (msr == MSR_IA32_SYSENTER_ESP)
-			vmcs_write(GUEST_SYSENTER_ESP, val);
-		else
-			vmcs_write(GUEST_SYSENTER_EIP, val);
-		return 1;
-	case MSR_IA32_SYSENTER_CS:
-		vmcs_write(GUEST_SYSENTER_CS, (u32)val);
-		return 1;
-	}
-	return 0;
-}
-
 /* X86-135/136 with X86-Q5 fixed: RIP advanced, result into EDX:EAX. */
 static int handle_msr(struct axvmx_vcpu *v, bool write)
 {
@@ -471,27 +309,78 @@ static int handle_msr(struct axvmx_vcpu *v, bool write)
 	u64 val = (u32)v->regs[AXVMX_RAX] | (v->regs[AXVMX_RDX] << 32);
 	int r;
 
-	if (write) {
-		r = msr_write_builtin(v, msr, val);
-		if (r < 0)
-			return inject_gp(v);
-		if (r > 0) {
-			axvmx_advance_rip(v);
-			return builtin(v, AXVCPU_BUILTIN_MSR);
-		}
-	} else if (msr_read_builtin(v, msr, &val)) {
-		v->regs[AXVMX_RAX] = (u32)val;
-		v->regs[AXVMX_RDX] = val >> 32;
-		axvmx_advance_rip(v);
-		return builtin(v, AXVCPU_BUILTIN_MSR);
-	}
+	if (write)
+		r = axvmx_msr_write(v, msr, val);
+	else
+		r = axvmx_msr_read(v, msr, &val);
+	if (r == AXVMX_MSR_GP)
+		return inject_gp(v);
 	axvmx_advance_rip(v);
+	if (r == AXVMX_MSR_EXIT)
+		return AXVCPU_RUN_EXIT;
+	if (r == AXVMX_MSR_DONE) {
+		if (!write) {
+			v->regs[AXVMX_RAX] = (u32)val;
+			v->regs[AXVMX_RDX] = val >> 32;
+		}
+		return builtin(v, axvlapic_is_msr(msr) ? AXVCPU_BUILTIN_APIC :
+				  AXVCPU_BUILTIN_MSR);
+	}
 	run->sysreg.addr = msr;
 	run->sysreg.reg = AXVMX_RAX;
 	run->sysreg.is_write = write;
 	run->sysreg.value = write ? val : 0;
 	return to_vmm(v, write ? AXVCPU_EXIT_SYSREG_WRITE :
 				 AXVCPU_EXIT_SYSREG_READ);
+}
+
+/* ---- MOV DR (emulated: the guest's DR0-3 never reach the CPU) ---- */
+
+#define DR_QUAL_FROM	BIT(4)
+#define DR6_FIXED_1	0xfffe0ff0ULL
+#define DR7_FIXED_1	0x400ULL
+#define DR7_ENABLES	(0xffULL | BIT_ULL(13))	/* L0-G3, GD */
+
+static int handle_dr(struct axvmx_vcpu *v)
+{
+	u64 q = v->exit_qual, val;
+	unsigned int dr = q & 7, reg = (q >> 8) & 15;
+
+	if ((vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3)
+		return inject_gp(v);
+	if (dr == 4 || dr == 5) {
+		if (axvmx_get_cr4() & X86_CR4_DE) {
+			axvmx_queue_exception(v, X86_TRAP_UD, 0);
+			return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
+		}
+		dr += 2;
+	}
+	if (q & DR_QUAL_FROM) {
+		val = dr < 4 ? v->db[dr] : dr == 6 ? v->dr6 : v->dr7;
+		if (!guest_64bit())
+			val = (u32)val;
+		axvmx_set_reg(v, reg, val);
+	} else {
+		val = axvmx_get_reg(v, reg);
+		if (!guest_64bit())
+			val = (u32)val;
+		if (dr < 4) {
+			v->db[dr] = val;
+		} else if (val >> 32) {
+			return inject_gp(v);
+		} else if (dr == 6) {
+			v->dr6 = val | DR6_FIXED_1;
+		} else {
+			v->dr7 = val | DR7_FIXED_1;
+			/*
+			 * The CPU would arm breakpoints at the host's DR0-3:
+			 * it gets the guest's DR7 without the enables.
+			 */
+			vmcs_write(GUEST_DR7, v->dr7 & ~DR7_ENABLES);
+		}
+	}
+	axvmx_advance_rip(v);
+	return builtin(v, AXVCPU_BUILTIN_CR_ACCESS);
 }
 
 /* ---- exceptions and NMIs ---- */
@@ -570,9 +459,18 @@ int axvmx_handle_exit(struct axvmx_vcpu *v)
 				CPU_BASED_INTR_WINDOW_EXITING);
 		return builtin(v, AXVCPU_BUILTIN_INTR_WINDOW);
 	case EXIT_REASON_CPUID:
-		return handle_cpuid(v);
+		return axvmx_handle_cpuid(v);
+	case EXIT_REASON_DR_ACCESS:
+		return handle_dr(v);
+	case EXIT_REASON_RDPMC:
+		/* No PMU in the guest's CPUID: RDPMC faults. */
+		return inject_gp(v);
 	case EXIT_REASON_HLT:
 		axvmx_advance_rip(v);
+		/* An APIC interrupt the guest can take now ends the HLT. */
+		if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+		    axvlapic_pending_vector(&v->apic) >= 0)
+			return builtin(v, AXVCPU_BUILTIN_APIC);
 		return to_vmm(v, AXVCPU_EXIT_HALT);
 	case EXIT_REASON_VMCALL:
 		return handle_vmcall(v);

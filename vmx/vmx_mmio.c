@@ -94,15 +94,6 @@ static int fetch(struct axvmx_vcpu *v, u8 *buf, unsigned int len)
 	return 0;
 }
 
-struct insn {
-	unsigned int len;	/* bytes */
-	unsigned int width;	/* memory access bytes */
-	unsigned int reg;	/* GPR index */
-	unsigned int reg_width;
-	bool write, sign_ext, has_imm;
-	u64 imm;
-};
-
 /* Length of ModRM + SIB + displacement starting at @p (16- or 32/64-bit). */
 static int modrm_len(const u8 *p, bool addr16)
 {
@@ -124,7 +115,7 @@ static int modrm_len(const u8 *p, bool addr16)
 	return n + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
 }
 
-static int decode(struct axvmx_vcpu *v, const u8 *b, struct insn *in)
+static int decode(struct axvmx_vcpu *v, const u8 *b, struct axvmx_mmio_insn *in)
 {
 	bool long64 = (vmcs_read(GUEST_IA32_EFER) & EFER_LMA) &&
 		      (vmcs_read(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK);
@@ -228,19 +219,9 @@ static int decode(struct axvmx_vcpu *v, const u8 *b, struct insn *in)
 	return in->len <= 15 ? 0 : -EINVAL;
 }
 
-/**
- * axvmx_mmio_exit - turn an EPT violation at @gpa into an MMIO exit.
- * @v: the vcpu, VMCS current.
- * @gpa: the guest-physical address.
- *
- * Return: AXVCPU_RUN_EXIT with run->mmio filled and RIP advanced, or
- * -EINVAL when the instruction is not one we decode (the caller then
- * reports a NESTED_PAGE_FAULT).
- */
-int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
+/* Fetches and decodes the instruction at the guest's RIP. */
+static int fetch_decode(struct axvmx_vcpu *v, struct axvmx_mmio_insn *in)
 {
-	struct axvcpu_run *run = v->vcpu->run;
-	struct insn in;
 	u64 la = vmcs_read(GUEST_CS_BASE) + vmcs_read(GUEST_RIP);
 	unsigned int to_end = PAGE_SIZE - (la & ~PAGE_MASK);
 	u8 b[16] = { };
@@ -251,7 +232,53 @@ int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
 	 */
 	if (fetch(v, b, 15) && (to_end >= 15 || fetch(v, b, to_end)))
 		return -EINVAL;
-	if (decode(v, b, &in))
+	return decode(v, b, in);
+}
+
+/* The value a decoded read puts into its register (width, sign, reg). */
+static void set_read_reg(struct axvmx_vcpu *v, const struct axvmx_mmio_insn *in,
+			 u64 val)
+{
+	unsigned int w = in->width;
+	u64 old;
+
+	if (w < 8)
+		val &= GENMASK_ULL(w * 8 - 1, 0);
+	if (in->sign_ext && w < 8)
+		val = (u64)sign_extend64(val, w * 8 - 1);
+	old = axvmx_get_reg(v, in->reg);
+	switch (in->reg_width) {
+	case 1:
+		val = (old & ~0xffULL) | (val & 0xff);
+		break;
+	case 2:
+		val = (old & ~0xffffULL) | (val & 0xffff);
+		break;
+	case 4:
+		val = (u32)val;		/* 32-bit destinations zero-extend */
+		break;
+	}
+	axvmx_set_reg(v, in->reg, val);
+}
+
+/**
+ * axvmx_mmio_exit - turn an EPT violation at @gpa into an MMIO exit.
+ * @v: the vcpu, VMCS current.
+ * @gpa: the guest-physical address.
+ *
+ * The decoded read is kept in @v->mmio: the completion takes the register,
+ * width and sign extension from there, never from the run page.
+ *
+ * Return: AXVCPU_RUN_EXIT with run->mmio filled and RIP advanced, or
+ * -EINVAL when the instruction is not one we decode (the caller then
+ * reports a NESTED_PAGE_FAULT).
+ */
+int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+	struct axvmx_mmio_insn in;
+
+	if (fetch_decode(v, &in))
 		return -EINVAL;
 
 	run->mmio.addr = gpa;
@@ -268,6 +295,7 @@ int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
 				 val & GENMASK_ULL(in.width * 8 - 1, 0);
 	} else {
 		run->mmio.data = 0;
+		v->mmio = in;
 	}
 	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + in.len);
 	run->exit_reason = in.write ? AXVCPU_EXIT_MMIO_WRITE :
@@ -275,29 +303,38 @@ int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
 	return AXVCPU_RUN_EXIT;
 }
 
+/**
+ * axvmx_apic_mmio - a guest access to the xAPIC page, handled here.
+ * @v: the vcpu, VMCS current.
+ * @gpa: the address in the page.
+ *
+ * Return: AXVCPU_RUN_CONTINUE, AXVCPU_RUN_EXIT (an IPI or CPU_UP exit),
+ * or -EINVAL when the instruction is not one we decode.
+ */
+int axvmx_apic_mmio(struct axvmx_vcpu *v, u64 gpa)
+{
+	struct axvmx_mmio_insn in;
+	u32 off = gpa & ~PAGE_MASK;
+	int r = AXVLAPIC_DONE;
+
+	if (fetch_decode(v, &in))
+		return -EINVAL;
+	if (in.write)
+		r = axvlapic_mmio_write(&v->apic, off, in.width, in.has_imm ?
+					in.imm : axvmx_get_reg(v, in.reg));
+	else
+		set_read_reg(v, &in, axvlapic_mmio_read(&v->apic, off,
+							in.width));
+	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + in.len);
+	if (r == AXVLAPIC_EXIT)
+		return AXVCPU_RUN_EXIT;
+	v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_APIC]++;
+	return AXVCPU_RUN_CONTINUE;
+}
+
 static int do_complete(struct axvmx_vcpu *v, void *arg)
 {
-	struct axvcpu_run *run = v->vcpu->run;
-	unsigned int w = run->mmio.width, rw = run->mmio.reg_width;
-	u64 val = run->mmio.data, old;
-
-	if (w < 8)
-		val &= GENMASK_ULL(w * 8 - 1, 0);
-	if (run->mmio.sign_ext && w < 8)
-		val = (u64)sign_extend64(val, w * 8 - 1);
-	old = axvmx_get_reg(v, run->mmio.reg);
-	switch (rw) {
-	case 1:
-		val = (old & ~0xffULL) | (val & 0xff);
-		break;
-	case 2:
-		val = (old & ~0xffffULL) | (val & 0xffff);
-		break;
-	case 4:
-		val = (u32)val;		/* 32-bit destinations zero-extend */
-		break;
-	}
-	axvmx_set_reg(v, run->mmio.reg, val);
+	set_read_reg(v, &v->mmio, *(u64 *)arg);
 	return 0;
 }
 
@@ -305,19 +342,18 @@ static int do_complete(struct axvmx_vcpu *v, void *arg)
  * axvmx_complete_mmio - write the VMM's answer to an MMIO read back.
  * @v: the vcpu.
  *
- * Return: 0, or -EINVAL for a register index or width the exit never gives.
+ * Return: 0, -EINVAL without a decoded read, or an error of loading the
+ * VMCS (RSP destinations).
  */
 int axvmx_complete_mmio(struct axvmx_vcpu *v)
 {
-	struct axvcpu_run *run = v->vcpu->run;
-	unsigned int w = run->mmio.width, rw = run->mmio.reg_width;
+	u64 data = READ_ONCE(v->vcpu->run->mmio.data);
 
-	if (run->mmio.reg >= AXVMX_NR_REGS || !w || w > 8 || (w & (w - 1)) ||
-	    !rw || rw > 8 || (rw & (rw - 1)))
+	if (!v->mmio.width)
 		return -EINVAL;
-	if (run->mmio.reg != AXVMX_RSP) {
-		do_complete(v, NULL);
+	if (v->mmio.reg != AXVMX_RSP) {
+		do_complete(v, &data);
 		return 0;
 	}
-	return axvmx_with_vmcs(v, do_complete, NULL);
+	return axvmx_with_vmcs(v, do_complete, &data);
 }

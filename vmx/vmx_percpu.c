@@ -36,12 +36,14 @@
  * @on: VMXON done by us on this CPU.
  * @loaded: VMCSs that are active (VMPTRLD, not yet VMCLEAR) on this CPU.
  * @current_vmcs: the vcpu whose VMCS is current on this CPU, or NULL.
+ * @host_msrs: the host's values of the MSRs a guest switches.
  */
 struct axvmx_cpu {
 	void *vmxon_region;
 	bool on;
 	struct list_head loaded;
 	struct axvmx_vcpu *current_vmcs;
+	struct axvmx_host_msrs host_msrs;
 };
 
 static DEFINE_PER_CPU(struct axvmx_cpu, axvmx_cpu);
@@ -85,6 +87,12 @@ struct axvmx_vcpu *axvmx_current_vmcs(void)
 void axvmx_set_current_vmcs(struct axvmx_vcpu *v)
 {
 	this_cpu_write(axvmx_cpu.current_vmcs, v);
+}
+
+/* Preemption off: this CPU's host MSR values. */
+struct axvmx_host_msrs *axvmx_host_msrs(void)
+{
+	return this_cpu_ptr(&axvmx_cpu.host_msrs);
 }
 
 u16 axvmx_alloc_vpid(void)
@@ -240,14 +248,14 @@ static const char *setup_caps(void)
 			 CPU_BASED_CR3_STORE_EXITING |
 			 CPU_BASED_INTR_WINDOW_EXITING |
 			 CPU_BASED_NMI_WINDOW_EXITING |
-			 CPU_BASED_USE_TSC_OFFSETTING |
 			 CPU_BASED_RDTSC_EXITING | CPU_BASED_INVLPG_EXITING |
 			 CPU_BASED_TPR_SHADOW | CPU_BASED_UNCOND_IO_EXITING |
 			 CPU_BASED_MONITOR_TRAP_FLAG |
 			 CPU_BASED_PAUSE_EXITING |
 			 CPU_BASED_ACTIVATE_TERTIARY_CONTROLS,
 			 CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
-			 CPU_BASED_MOV_DR_EXITING | CPU_BASED_RDPMC_EXITING,
+			 CPU_BASED_MOV_DR_EXITING | CPU_BASED_RDPMC_EXITING |
+			 CPU_BASED_USE_TSC_OFFSETTING,
 			 &c->proc);
 	if (why)
 		return why;
@@ -289,6 +297,9 @@ static const char *setup_caps(void)
 	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
 		c->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	c->has_preempt_timer = c->pin & PIN_BASED_VMX_PREEMPTION_TIMER;
+	c->has_tsc_offset = c->proc & CPU_BASED_USE_TSC_OFFSETTING;
+	c->switch_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
+			    boot_cpu_has(X86_FEATURE_RDPID);
 
 	/* No "acknowledge interrupt on exit": the host takes it on sti. */
 	why = adjust_ctl("VM-exit", exit, (u32)dexit, exit_req,
@@ -445,6 +456,12 @@ int axvcpu_arch_hardware_enable(void)
 	}
 	c->on = true;
 	c->current_vmcs = NULL;
+	/* Set once at boot by syscall_init() and setup_getcpu(). */
+	rdmsrl(MSR_STAR, c->host_msrs.star);
+	rdmsrl(MSR_LSTAR, c->host_msrs.lstar);
+	rdmsrl(MSR_SYSCALL_MASK, c->host_msrs.sfmask);
+	if (axvmx_caps.switch_tsc_aux)
+		rdmsrl(MSR_TSC_AUX, c->host_msrs.tsc_aux);
 	atomic_inc(&nr_cpus_on);
 	/* Drop whatever a previous VMX user left in the TLBs. */
 	if (axvmx_caps.ept_vpid & VMX_EPT_EXTENT_GLOBAL_BIT)

@@ -166,9 +166,9 @@ static int get_sregs(struct axvmx_vcpu *v, void *arg)
 	s->cr2 = v->cr2;
 	s->cr3 = vmcs_read(GUEST_CR3);
 	s->cr4 = axvmx_get_cr4();
-	s->cr8 = v->cr8;
+	s->cr8 = axvlapic_get_cr8(&v->apic);
 	s->efer = vmcs_read(GUEST_IA32_EFER);
-	s->dr7 = vmcs_read(GUEST_DR7);
+	s->dr7 = v->dr7;
 	return 0;
 }
 
@@ -233,13 +233,15 @@ static int set_sregs(struct axvmx_vcpu *v, void *arg)
 	axvmx_set_cr4(v, s->cr4);
 	vmcs_write(GUEST_CR3, s->cr3);
 	axvmx_set_efer(v, s->efer);
-	vmcs_write(GUEST_DR7, s->dr7);
+	v->dr7 = s->dr7 | 0x400;
+	/* Breakpoints stay off in the CPU (see handle_dr()). */
+	vmcs_write(GUEST_DR7, v->dr7 & ~(0xffULL | BIT_ULL(13)));
 	/* PAE paging: the entry takes the PDPTEs from the VMCS. */
 	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
 	    !(s->efer & EFER_LMA) && axvmx_load_pdptrs(v, s->cr3))
 		return -EINVAL;
 	v->cr2 = s->cr2;
-	v->cr8 = s->cr8;
+	axvlapic_set_cr8(&v->apic, s->cr8);
 	return 0;
 }
 
@@ -273,6 +275,12 @@ long axvcpu_arch_vcpu_ioctl(struct axvcpu_vcpu *vcpu, unsigned int cmd,
 		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
 			return -EFAULT;
 		return axvmx_with_vmcs(v, set_sregs, &u.sregs);
+	case AXVCPU_X86_SET_IO_INTERCEPT:
+		return axvmx_set_io_intercept(v, argp);
+	case AXVCPU_X86_SET_MSR_INTERCEPT:
+		return axvmx_set_msr_intercept(v, argp);
+	case AXVCPU_X86_SET_CPUID:
+		return axvmx_set_cpuid(v, argp);
 	default:
 		return -ENOTTY;
 	}

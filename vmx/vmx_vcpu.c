@@ -22,6 +22,7 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/kvm_host.h>
+#include <linux/sched/signal.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
@@ -327,6 +328,8 @@ static void setup_controls(struct axvmx_vcpu *v)
 	vmcs_write(IO_BITMAP_A, __pa(v->io_bitmap));
 	vmcs_write(IO_BITMAP_B, __pa(v->io_bitmap) + PAGE_SIZE);
 	vmcs_write(MSR_BITMAP, __pa(v->msr_bitmap));
+	if (axvmx_caps.has_tsc_offset)
+		vmcs_write(TSC_OFFSET, v->msrs.tsc_offset);
 	vmcs_write(EPT_POINTER, to_vmx_vm(v->vcpu->vm)->eptp);
 	if (v->vpid)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, v->vpid);
@@ -377,6 +380,10 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 		goto out_msr;
 	v->vpid = axvmx_alloc_vpid();
 	v->xcr0 = XFEATURE_MASK_FP;
+	v->dr6 = 0xffff0ff0;
+	v->dr7 = 0x400;
+	axvmx_msrs_init(v);
+	axvlapic_init(&v->apic, vcpu);
 	vcpu->arch = v;
 	return 0;
 
@@ -397,7 +404,9 @@ void axvcpu_arch_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 
 	if (!v)
 		return;
+	axvlapic_destroy(&v->apic);
 	axvmx_vcpu_clear(v);
+	kfree(v->cpuid);
 	fpu_free_guest_fpstate(&v->gfpu);
 	axvmx_free_vpid(v->vpid);
 	free_page((unsigned long)v->msr_bitmap);
@@ -499,28 +508,37 @@ void axvmx_queue_exception(struct axvmx_vcpu *v, u8 vector, u32 err)
 	v->reinject_len = 0;
 }
 
-/* IRQs off: one event per entry (X86-127), else ask for the window. */
+/*
+ * IRQs off: one event per entry (X86-127), else ask for the window.
+ * Exceptions the VMM queued come first, then the local APIC's highest
+ * vector above its PPR, then the VMM's external interrupts.
+ */
 static void inject_events(struct axvmx_vcpu *v)
 {
-	bool pending;
+	bool pending, can_irq = guest_can_take_irq();
+	int apic_vec = axvlapic_pending_vector(&v->apic);
 
 	spin_lock(&v->lock);
-	if (!v->reinject && v->nr_events) {
+	if (!v->reinject && v->nr_events && v->events[v->head].exception) {
 		struct axvmx_event *e = &v->events[v->head];
 
-		if (e->exception) {
-			axvmx_queue_exception(v, e->vector, e->error_code);
-		} else if (guest_can_take_irq()) {
-			v->reinject = e->vector | INTR_TYPE_EXT_INTR |
-				      INTR_INFO_VALID_MASK;
-			v->reinject_len = 0;
-		}
-		if (v->reinject) {
-			v->head = (v->head + 1) % AXVMX_EVENT_QUEUE;
-			v->nr_events--;
-		}
+		axvmx_queue_exception(v, e->vector, e->error_code);
+		v->head = (v->head + 1) % AXVMX_EVENT_QUEUE;
+		v->nr_events--;
+	} else if (!v->reinject && can_irq && apic_vec >= 0) {
+		axvlapic_ack(&v->apic, apic_vec);
+		v->reinject = apic_vec | INTR_TYPE_EXT_INTR |
+			      INTR_INFO_VALID_MASK;
+		v->reinject_len = 0;
+		apic_vec = axvlapic_pending_vector(&v->apic);
+	} else if (!v->reinject && can_irq && v->nr_events) {
+		v->reinject = v->events[v->head].vector | INTR_TYPE_EXT_INTR |
+			      INTR_INFO_VALID_MASK;
+		v->reinject_len = 0;
+		v->head = (v->head + 1) % AXVMX_EVENT_QUEUE;
+		v->nr_events--;
 	}
-	pending = v->nr_events;
+	pending = v->nr_events || apic_vec >= 0;
 	spin_unlock(&v->lock);
 
 	if (v->reinject) {
@@ -582,18 +600,15 @@ static inline void load_ldt_sel(u16 sel)
 	asm volatile("lldt %0" : : "rm"(sel));
 }
 
-int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
+/* One guest entry and its exit, with the guest FPU state loaded. */
+static int run_once(struct axvmx_vcpu *v)
 {
-	struct axvmx_vcpu *v = to_vmx(vcpu);
 	u16 ds_sel, es_sel, fs_sel, gs_sel, ldt_sel;
 	struct desc_ptr idt;
 	u64 host_kgs;
 	bool switch_xcr0;
 	int cpu, fail, r;
 
-	if (!v->vmcs_ready)
-		return -EIO;
-	fpu_swap_kvm_fpstate(&v->gfpu, true);
 	preempt_disable();
 	r = axvmx_vcpu_load(v);
 	if (r)
@@ -615,6 +630,8 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 	if (axvmx_caps.has_preempt_timer)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, timer_value());
 
+	/* SYSCALL, RDTSCP and SWAPGS use these without exiting. */
+	axvmx_msrs_load_guest(v);
 	/* A guest SWAPGS changes the live KERNEL_GS_BASE (the host's). */
 	rdmsrl(MSR_KERNEL_GS_BASE, host_kgs);
 	if (v->guest_kgs != host_kgs)
@@ -648,6 +665,7 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 	rdmsrl(MSR_KERNEL_GS_BASE, v->guest_kgs);
 	if (v->guest_kgs != host_kgs)
 		wrmsrl(MSR_KERNEL_GS_BASE, host_kgs);
+	axvmx_msrs_load_host(v);
 
 	if (!fail) {
 		v->exit_reason = vmcs_read(VM_EXIT_REASON);
@@ -675,6 +693,35 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 	r = fail ? axvmx_handle_vmfail(v) : axvmx_handle_exit(v);
 out:
 	preempt_enable();
+	return r;
+}
+
+/*
+ * Enters the guest until an exit for the VMM, or until the core has to
+ * look (signal, immediate_exit, need_resched).  The guest's FPU/XSAVE
+ * registers are loaded once for all those entries: the handlers in between
+ * never use the FPU, and a preemption or a kernel_fpu_begin() there saves
+ * them into the guest's fpstate (fpu_swap_kvm_fpstate() made it current's),
+ * as with KVM.  They are put back before the core returns to userspace or
+ * handles a signal.
+ */
+int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
+{
+	struct axvmx_vcpu *v = to_vmx(vcpu);
+	int r;
+
+	if (!v->vmcs_ready)
+		return -EIO;
+	fpu_swap_kvm_fpstate(&v->gfpu, true);
+	for (;;) {
+		r = run_once(v);
+		if (r != AXVCPU_RUN_CONTINUE || need_resched() ||
+		    signal_pending(current) ||
+		    READ_ONCE(vcpu->run->immediate_exit))
+			break;
+		/* The core counts the entry it asked for; these are extra. */
+		vcpu->run->stats.entries++;
+	}
 	fpu_swap_kvm_fpstate(&v->gfpu, false);
 	return r;
 }
@@ -815,6 +862,10 @@ int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
 	if ((irq->flags & AXVCPU_IRQ_ERROR_CODE) &&
 	    !exception_has_error_code(irq->vector))
 		return -EINVAL;
+
+	/* An enabled local APIC takes fixed interrupts into its IRR. */
+	if (!exc && axvlapic_accept_irq(&v->apic, irq->vector))
+		return 0;
 
 	spin_lock_irqsave(&v->lock, flags);
 	if (v->nr_events == AXVMX_EVENT_QUEUE) {

@@ -515,4 +515,88 @@ struct axvcpu_arm64_sysreg {
 #define AXVCPU_ARM64_GET_SYSREG		_IOWR(AXVCPUIO, 0x4b, struct axvcpu_arm64_sysreg)
 #define AXVCPU_ARM64_SET_SYSREG		_IOW(AXVCPUIO, 0x4c, struct axvcpu_arm64_sysreg)
 
+/*
+ * x86 only (other arches: -ENOTTY).  See Documentation/axvcpu.rst, "x86".
+ *
+ * AXVCPU_X86_SET_IO_INTERCEPT and AXVCPU_X86_SET_MSR_INTERCEPT change the
+ * vcpu's I/O and MSR bitmaps: every port and every MSR exits by default;
+ * these let the VMM give the guest the real port or MSR (CAP_SYS_RAWIO
+ * needed), or take it back.  MSRs the host depends on or that the module
+ * emulates are refused with -EPERM.  AXVCPU_X86_SET_CPUID replaces the
+ * vcpu's table of CPUID leaves that override the module's answers.
+ */
+/**
+ * struct axvcpu_x86_io_intercept - AXVCPU_X86_SET_IO_INTERCEPT argument.
+ * @first_port: first port of the range, below 0x10000.
+ * @nr_ports: number of ports, at least 1; @first_port + @nr_ports must not
+ *	go past 0x10000.
+ * @intercept: 1: IN/OUT on these ports exit (IO_READ/IO_WRITE); 0: they
+ *	reach the host's real ports.
+ * @pad: must be 0.
+ */
+struct axvcpu_x86_io_intercept {
+	__u32 first_port;
+	__u32 nr_ports;
+	__u32 intercept;
+	__u32 pad;
+};
+
+/**
+ * struct axvcpu_x86_msr_intercept - AXVCPU_X86_SET_MSR_INTERCEPT argument.
+ * @first_msr: first MSR of the range: in 0x0-0x1fff or
+ *	0xc0000000-0xc0001fff (the MSRs a VMX MSR bitmap covers).
+ * @nr_msrs: number of MSRs, at least 1; the range stays in one of the two
+ *	windows above.
+ * @flags: which accesses change: AXVCPU_X86_MSR_READ, AXVCPU_X86_MSR_WRITE
+ *	or both; nothing else.
+ * @intercept: 1: those accesses exit (SYSREG_READ/SYSREG_WRITE, or the
+ *	module's own emulation); 0: they reach the real MSR.
+ */
+struct axvcpu_x86_msr_intercept {
+	__u32 first_msr;
+	__u32 nr_msrs;
+	__u32 flags;
+	__u32 intercept;
+};
+
+#define AXVCPU_X86_MSR_READ	(1U << 0)
+#define AXVCPU_X86_MSR_WRITE	(1U << 1)
+
+/**
+ * struct axvcpu_x86_cpuid_entry - one CPUID leaf the guest sees.
+ * @function: the leaf (EAX at CPUID).
+ * @index: the subleaf (ECX at CPUID), with AXVCPU_X86_CPUID_INDEXED.
+ * @flags: AXVCPU_X86_CPUID_INDEXED: the entry is for @index only; without
+ *	it the entry answers every subleaf of @function.
+ * @eax: EAX the guest gets.  @ebx, @ecx, @edx likewise.
+ * @pad: must be 0.
+ */
+struct axvcpu_x86_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax, ebx, ecx, edx;
+	__u32 pad;
+};
+
+#define AXVCPU_X86_CPUID_INDEXED	(1U << 0)
+#define AXVCPU_X86_CPUID_MAX_ENTRIES	256
+
+/**
+ * struct axvcpu_x86_cpuid - AXVCPU_X86_SET_CPUID argument.
+ * @nent: number of entries, at most AXVCPU_X86_CPUID_MAX_ENTRIES (more:
+ *	-E2BIG); 0 removes every override.
+ * @pad: must be 0.
+ * @entries: the entries; one (function, index) pair at most once.
+ */
+struct axvcpu_x86_cpuid {
+	__u32 nent;
+	__u32 pad;
+	struct axvcpu_x86_cpuid_entry entries[];
+};
+
+#define AXVCPU_X86_SET_IO_INTERCEPT	_IOW(AXVCPUIO, 0x50, struct axvcpu_x86_io_intercept)
+#define AXVCPU_X86_SET_MSR_INTERCEPT	_IOW(AXVCPUIO, 0x51, struct axvcpu_x86_msr_intercept)
+#define AXVCPU_X86_SET_CPUID		_IOW(AXVCPUIO, 0x52, struct axvcpu_x86_cpuid)
+
 #endif /* _UAPI_AXVCPU_H */

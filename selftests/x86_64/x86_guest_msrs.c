@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86_guest_msrs - guest MSRs kept in the module (issue 3, items 7, 10):
+ * STAR/LSTAR/CSTAR/SFMASK/KERNEL_GS_BASE/TSC_AUX hold the guest's values
+ * while the host keeps its own (host syscalls and RDTSCP still work after
+ * thousands of exits); TSC writes move TSC_ADJUST; MISC_ENABLE, APIC_BASE
+ * and SPEC_CTRL are answered inside; SPEC_CTRL/PRED_CMD values the guest
+ * may not write give it #GP; unknown MSRs still exit to the VMM.
+ */
+#include <sched.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "axvcpu_util.h"
+#include "ucall.h"
+
+GUEST_CODE(g_msrs);
+extern const unsigned char g_msrs_gp[];
+
+/* wrmsr(msr, hi:lo), then rdmsr(msr) into [addr], [addr + 4]. */
+#define WR_RD(msr, lo, hi, addr)					\
+	"	mov $" #msr ", %ecx\n"					\
+	"	mov $" #lo ", %eax\n"					\
+	"	mov $" #hi ", %edx\n"					\
+	"	wrmsr\n"						\
+	"	xor %eax, %eax\n"					\
+	"	xor %edx, %edx\n"					\
+	"	rdmsr\n"						\
+	"	mov %eax, " #addr "\n"					\
+	"	mov %edx, " #addr "+4\n"
+#define RD(msr, addr)							\
+	"	mov $" #msr ", %ecx\n"					\
+	"	rdmsr\n"						\
+	"	mov %eax, " #addr "\n"					\
+	"	mov %edx, " #addr "+4\n"
+
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".code16\n"
+    ".global g_msrs_start, g_msrs_end, g_msrs_gp\n"
+    "g_msrs_start:\n"
+    WR_RD(0xc0000081, 0x00000000, 0x00230010, 0x8000)	/* STAR */
+    WR_RD(0xc0000082, 0x81000000, 0xffffffff, 0x8008)	/* LSTAR */
+    WR_RD(0xc0000083, 0x81000040, 0xffffffff, 0x8010)	/* CSTAR */
+    WR_RD(0xc0000084, 0x00047700, 0x00000000, 0x8018)	/* SFMASK */
+    WR_RD(0xc0000102, 0x00001000, 0xffff8880, 0x8020)	/* KGS */
+    WR_RD(0x48, 0, 0, 0x8028)				/* SPEC_CTRL 0 */
+    RD(0x1a0, 0x8030)					/* MISC_ENABLE */
+    RD(0x1b, 0x8038)					/* APIC_BASE */
+    /* TSC := 0x100_0000_0000; read TSC and TSC_ADJUST back. */
+    "	mov $0x10, %ecx\n"
+    "	xor %eax, %eax\n"
+    "	mov $0x100, %edx\n"
+    "	wrmsr\n"
+    RD(0x10, 0x8040)
+    RD(0x3b, 0x8048)
+    "	rdtsc\n"
+    "	mov %eax, 0x8050\n"
+    "	mov %edx, 0x8054\n"
+    /* Faults, counted by the #GP handler at 0x8100. */
+    "	mov $0x48, %ecx\n"			/* SPEC_CTRL.IBRS */
+    "	mov $1, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	mov $0x49, %ecx\n"			/* RDMSR of PRED_CMD */
+    "	rdmsr\n"
+    "	mov $0xc0000082, %ecx\n"		/* non-canonical LSTAR */
+    "	xor %eax, %eax\n"
+    "	mov $0x00800000, %edx\n"
+    "	wrmsr\n"
+    /* TSC_AUX last: the VMM says whether the host has it. */
+    "	mov $0xc0000103, %ecx\n"
+    "	mov $0x77, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	xor %eax, %eax\n"
+    "	rdmsr\n"
+    "	mov %eax, 0x8058\n"
+    /* Exits with the guest's values live: 2000 ucalls. */
+    "	mov $2000, %ebx\n"
+    "1:\n"
+    GUEST_UCALL_ASM(UCALL_SYNC, "%ebx")
+    "	dec %ebx\n"
+    "	jnz 1b\n"
+    RD(0xc0000082, 0x8060)				/* LSTAR again */
+    RD(0xc0000102, 0x8068)				/* KGS again */
+    "	mov $0x1234, %ecx\n"			/* not kept: to the VMM */
+    "	rdmsr\n"
+    "	hlt\n"
+    /* #GP: count it and skip the 2-byte RDMSR/WRMSR. */
+    "g_msrs_gp:\n"
+    "	push %bp\n"
+    "	mov %sp, %bp\n"
+    "	addw $2, 2(%bp)\n"
+    "	incw 0x8100\n"
+    "	pop %bp\n"
+    "	iret\n"
+    "g_msrs_end:\n"
+    ".code64\n"
+    ".popsection\n");
+
+static __u64 rd64(struct test_vm *t, __u64 gpa)
+{
+	return *(volatile __u64 *)guest_ptr(t, gpa);
+}
+
+static bool host_has_rdtscp(void)
+{
+	unsigned int a, b, c, d;
+
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+		     : "a"(0x80000001), "c"(0));
+	return d & (1U << 27);
+}
+
+/* The host's TSC_AUX through RDTSCP: Linux keeps (node << 12) | cpu. */
+static unsigned int host_tsc_aux(void)
+{
+	unsigned int lo, hi, aux;
+
+	asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	return aux;
+}
+
+TEST(guest_msrs_switched)
+{
+	struct axvcpu_run *run;
+	struct test_vm t;
+	struct ucall uc;
+	cpu_set_t set;
+	__u16 *ivt;
+	int n = 0;
+	bool aux = host_has_rdtscp();
+
+	/* Pinned: RDTSCP must name this CPU before and after. */
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	TEST_ASSERT_SYSCALL_OK(sched_setaffinity(0, sizeof(set), &set));
+
+	TEST_VM_WITH(&t, g_msrs);
+	run = t.vcpu.run;
+	ivt = guest_ptr(&t, 13 * 4);
+	ivt[0] = GUEST_ENTRY + (g_msrs_gp - g_msrs_start);
+	ivt[1] = 0;
+
+	for (;;) {
+		vcpu_run(&t.vcpu);
+		if (get_ucall(&t.vcpu, &uc) != UCALL_SYNC)
+			break;
+		n++;
+		/* The host's own MSRs are back at every exit. */
+		TEST_ASSERT_EQ(syscall(SYS_getpid), getpid());
+		if (aux)
+			TEST_ASSERT_EQ(host_tsc_aux() & 0xfff, 0);
+	}
+	TEST_ASSERT_EQ(n, 2000);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_READ);
+	TEST_ASSERT_EQ(run->sysreg.addr, 0x1234);
+
+	TEST_ASSERT_EQ(rd64(&t, 0x8000), 0x0023001000000000ULL);
+	TEST_ASSERT_EQ(rd64(&t, 0x8008), 0xffffffff81000000ULL);
+	TEST_ASSERT_EQ(rd64(&t, 0x8010), 0xffffffff81000040ULL);
+	TEST_ASSERT_EQ(rd64(&t, 0x8018), 0x47700);
+	TEST_ASSERT_EQ(rd64(&t, 0x8020), 0xffff888000001000ULL);
+	TEST_ASSERT_EQ(rd64(&t, 0x8028), 0);
+	/* MISC_ENABLE: BTS and PEBS unavailable. */
+	TEST_ASSERT_EQ(rd64(&t, 0x8030) & 0x1800, 0x1800);
+	/* APIC_BASE of vcpu 0: 0xfee00000, enabled, BSP. */
+	TEST_ASSERT_EQ(rd64(&t, 0x8038), 0xfee00900ULL);
+	/* TSC written: read back just after, and TSC_ADJUST moved too. */
+	TEST_ASSERT(rd64(&t, 0x8040) >= 0x10000000000ULL &&
+		    rd64(&t, 0x8040) < 0x10000000000ULL + (1ULL << 36),
+		    "guest TSC %#llx after writing 0x10000000000",
+		    (unsigned long long)rd64(&t, 0x8040));
+	TEST_ASSERT(rd64(&t, 0x8050) >= rd64(&t, 0x8040),
+		    "RDTSC %#llx below the RDMSR before it %#llx",
+		    (unsigned long long)rd64(&t, 0x8050),
+		    (unsigned long long)rd64(&t, 0x8040));
+	TEST_ASSERT(rd64(&t, 0x8048) != 0, "TSC_ADJUST did not move");
+	/* The values survived 2000 exits. */
+	TEST_ASSERT_EQ(rd64(&t, 0x8060), 0xffffffff81000000ULL);
+	TEST_ASSERT_EQ(rd64(&t, 0x8068), 0xffff888000001000ULL);
+	/* IBRS, RDMSR of PRED_CMD, non-canonical LSTAR: three #GPs. */
+	if (aux) {
+		TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 3);
+		TEST_ASSERT_EQ(*(__u32 *)guest_ptr(&t, 0x8058), 0x77);
+	} else {
+		TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 5);
+	}
+	TEST_ASSERT(run->stats.builtin[AXVCPU_BUILTIN_MSR] >= 20,
+		    "builtin MSR count %llu",
+		    (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_MSR]);
+	test_vm_destroy(&t);
+}
+
+TEST_HARNESS_MAIN

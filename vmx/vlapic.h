@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The emulated local APIC of an x86 vcpu (the seeds' x86_vlapic, done
+ * completely): xAPIC page and x2APIC MSRs, IRR/ISR/TPR/PPR, the LVT timer
+ * on a host hrtimer, and the ICR turned into SEND_IPI / CPU_UP exits.
+ *
+ * It knows nothing of VMX: the backend hands it decoded register accesses
+ * and asks it for the vector to deliver before each guest entry.
+ */
+#ifndef _AXVCPU_VLAPIC_H
+#define _AXVCPU_VLAPIC_H
+
+#include <linux/types.h>
+#include <linux/bitops.h>
+#include <linux/hrtimer.h>
+
+struct axvcpu_vcpu;
+
+#define AXVLAPIC_DEFAULT_BASE	0xfee00000ULL
+
+/* What a register write asks of the caller. */
+#define AXVLAPIC_DONE	0	/* handled: continue the guest */
+#define AXVLAPIC_EXIT	1	/* run->exit_reason is filled: exit to the VMM */
+#define AXVLAPIC_GP	(-1)	/* the access faults: #GP to the guest */
+
+/**
+ * struct axvlapic - one vcpu's local APIC.
+ * @vcpu: the vcpu (its id is the APIC ID; kicked by the timer).
+ * @base_msr: IA32_APIC_BASE.
+ * @regs: the register file, one u32 per 16-byte xAPIC register (index =
+ *	offset >> 4).  Touched by the vcpu's thread only.
+ * @pir: vectors accepted from other contexts (timer, INJECT_INTERRUPT),
+ *	moved into the IRR by the vcpu's thread before each entry.
+ * @timer: the LVT timer (one-shot, periodic, TSC deadline).
+ * @period_ns: the period while a periodic timer runs, else 0.
+ * @tsc_deadline: IA32_TSC_DEADLINE (0: disarmed).
+ * @tsc_offset: guest TSC - host TSC.
+ * @init_dest: destination of the last INIT, with @init_pending.
+ * @init_pending: an INIT was sent and no SIPI reported after it.
+ */
+struct axvlapic {
+	struct axvcpu_vcpu *vcpu;
+	u64 base_msr;
+	u32 regs[64];
+	unsigned long pir[BITS_TO_LONGS(256)];
+	struct hrtimer timer;
+	u64 period_ns;
+	u64 tsc_deadline;
+	u64 tsc_offset;
+	u64 init_dest;
+	bool init_pending;
+};
+
+void axvlapic_init(struct axvlapic *a, struct axvcpu_vcpu *vcpu);
+void axvlapic_destroy(struct axvlapic *a);
+
+/* The xAPIC page: base address if the APIC is on in xAPIC mode, else 0. */
+u64 axvlapic_mmio_base(struct axvlapic *a);
+u64 axvlapic_mmio_read(struct axvlapic *a, u32 offset, u32 width);
+int axvlapic_mmio_write(struct axvlapic *a, u32 offset, u32 width, u64 val);
+
+/* IA32_APIC_BASE, IA32_TSC_DEADLINE and 0x800-0x8ff. */
+bool axvlapic_is_msr(u32 msr);
+int axvlapic_msr_read(struct axvlapic *a, u32 msr, u64 *val);
+int axvlapic_msr_write(struct axvlapic *a, u32 msr, u64 val);
+
+/* TPR as CR8 (CR8 = TPR[7:4]). */
+u64 axvlapic_get_cr8(struct axvlapic *a);
+void axvlapic_set_cr8(struct axvlapic *a, u64 cr8);
+
+/* A fixed interrupt from any context; false if the APIC does not take it. */
+bool axvlapic_accept_irq(struct axvlapic *a, u8 vector);
+/* The vector to deliver now (IRR above PPR), or -1; the vcpu's thread. */
+int axvlapic_pending_vector(struct axvlapic *a);
+/* The guest takes @vector: IRR -> ISR. */
+void axvlapic_ack(struct axvlapic *a, int vector);
+
+#endif /* _AXVCPU_VLAPIC_H */

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPUID (X86-110..116 with the seeds' bugs fixed) and AXVCPU_X86_SET_CPUID.
+ *
+ * The guest gets the host's answer with what the module does not give it
+ * hidden (VMX, MONITOR, PMU, SGX, PT, PKU, CET, LA57, the speculation-
+ * control MSRs...), what it emulates shown (x2APIC, TSC deadline, the
+ * hypervisor bit, APIC IDs = vcpu id), and the seeds' hypervisor leaves.
+ * A leaf in the VMM's SET_CPUID table replaces all of that, except
+ * OSXSAVE, which always follows the guest's CR4 as on hardware.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/processor.h>
+
+#include "vmx.h"
+
+#define CPUID1_ECX_OSXSAVE	BIT(27)
+
+static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
+			 u32 *b, u32 *c, u32 *d)
+{
+	cpuid_count(leaf, sub, a, b, c, d);
+	switch (leaf) {
+	case 1:
+		*c &= ~(BIT(5) |	/* VMX: no nesting */
+			BIT(3) |	/* MONITOR: MWAIT is a NOP here */
+			BIT(15));	/* PDCM: no PERF_CAPABILITIES */
+		*c |= BIT(31) |		/* hypervisor present */
+		      BIT(21) |		/* x2APIC: emulated */
+		      BIT(24);		/* TSC deadline: emulated */
+		if (!axvmx_caps.host_xcr0)
+			*c &= ~(BIT(26) | BIT(28));	/* XSAVE, AVX */
+		*b = (*b & 0x00ffffff) | (v->vcpu->id << 24);
+		*d |= BIT(9);		/* APIC */
+		break;
+	case 7:
+		if (sub == 0) {
+			*b &= ~(BIT(2) |	/* SGX */
+				BIT(14) |	/* MPX */
+				BIT(25));	/* Intel PT */
+			if (!(axvmx_caps.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
+				*b &= ~BIT(10);
+			*c &= ~(BIT(3) | BIT(4) |	/* PKU, OSPKE */
+				BIT(5) |		/* WAITPKG */
+				BIT(7) |		/* CET shadow stacks */
+				BIT(16));		/* LA57 */
+			/* SPEC_CTRL, ARCH_CAPABILITIES, CET IBT, AMX. */
+			*d &= ~(BIT(20) | BIT(22) | BIT(24) | BIT(25) |
+				BIT(26) | BIT(27) | BIT(29) | BIT(31));
+		} else {
+			*a = *b = *c = *d = 0;
+		}
+		break;
+	case 0xa:		/* no PMU */
+		*a = *b = *c = *d = 0;
+		break;
+	case 0xb:
+	case 0x1f:
+		*d = v->vcpu->id;	/* x2APIC ID */
+		break;
+	case 0xd:
+		if (!axvmx_caps.host_xcr0)
+			*a = *b = *c = *d = 0;
+		else if (sub == 1)
+			*a &= ~BIT(3);	/* XSAVES: not enabled */
+		break;
+	case 0x16:
+		if (!*a)
+			*a = 3000;
+		break;
+	case 0x40000000:
+		*a = 0x40000001;
+		/* "RVMRVMRVMRVM", as in X86-114. */
+		memcpy(b, "RVMR", 4);
+		memcpy(c, "VMRV", 4);
+		memcpy(d, "MRVM", 4);
+		break;
+	case 0x80000001:
+		if (!(axvmx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+			*d &= ~BIT(27);
+		break;
+	default:
+		if (leaf >= 0x40000001 && leaf <= 0x4fffffff)
+			*a = *b = *c = *d = 0;
+		break;
+	}
+}
+
+static const struct axvcpu_x86_cpuid_entry *find_entry(struct axvmx_vcpu *v,
+						       u32 leaf, u32 sub)
+{
+	u32 i;
+
+	for (i = 0; i < v->nr_cpuid; i++) {
+		const struct axvcpu_x86_cpuid_entry *e = &v->cpuid[i];
+
+		if (e->function == leaf &&
+		    (!(e->flags & AXVCPU_X86_CPUID_INDEXED) || e->index == sub))
+			return e;
+	}
+	return NULL;
+}
+
+int axvmx_handle_cpuid(struct axvmx_vcpu *v)
+{
+	u32 leaf = v->regs[AXVMX_RAX], sub = v->regs[AXVMX_RCX];
+	const struct axvcpu_x86_cpuid_entry *e = find_entry(v, leaf, sub);
+	u32 a, b, c, d;
+
+	if (e) {
+		a = e->eax;
+		b = e->ebx;
+		c = e->ecx;
+		d = e->edx;
+	} else {
+		builtin_leaf(v, leaf, sub, &a, &b, &c, &d);
+	}
+	if (leaf == 1) {
+		c &= ~CPUID1_ECX_OSXSAVE;
+		if (axvmx_get_cr4() & X86_CR4_OSXSAVE)
+			c |= CPUID1_ECX_OSXSAVE;
+	}
+	v->regs[AXVMX_RAX] = a;
+	v->regs[AXVMX_RBX] = b;
+	v->regs[AXVMX_RCX] = c;
+	v->regs[AXVMX_RDX] = d;
+	axvmx_advance_rip(v);
+	v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_CPUID]++;
+	return AXVCPU_RUN_CONTINUE;
+}
+
+/*
+ * AXVCPU_X86_SET_CPUID: the whole table is replaced.  An entry without
+ * AXVCPU_X86_CPUID_INDEXED covers every subleaf, so it may not share its
+ * function with any other entry.
+ */
+long axvmx_set_cpuid(struct axvmx_vcpu *v, void __user *argp)
+{
+	struct axvcpu_x86_cpuid __user *uc = argp;
+	struct axvcpu_x86_cpuid_entry *tab = NULL;
+	struct axvcpu_x86_cpuid hdr;
+	u32 i, j;
+
+	if (copy_from_user(&hdr, uc, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.pad)
+		return -EINVAL;
+	if (hdr.nent > AXVCPU_X86_CPUID_MAX_ENTRIES)
+		return -E2BIG;
+	if (hdr.nent) {
+		tab = memdup_user(uc->entries, hdr.nent * sizeof(*tab));
+		if (IS_ERR(tab))
+			return PTR_ERR(tab);
+	}
+	for (i = 0; i < hdr.nent; i++) {
+		struct axvcpu_x86_cpuid_entry *e = &tab[i];
+
+		if (e->pad || (e->flags & ~AXVCPU_X86_CPUID_INDEXED) ||
+		    (!(e->flags & AXVCPU_X86_CPUID_INDEXED) && e->index))
+			goto einval;
+		for (j = 0; j < i; j++) {
+			struct axvcpu_x86_cpuid_entry *f = &tab[j];
+
+			if (f->function != e->function)
+				continue;
+			if (!(e->flags & f->flags & AXVCPU_X86_CPUID_INDEXED) ||
+			    e->index == f->index)
+				goto einval;
+		}
+	}
+	kfree(v->cpuid);
+	v->cpuid = tab;
+	v->nr_cpuid = hdr.nent;
+	return 0;
+einval:
+	kfree(tab);
+	return -EINVAL;
+}

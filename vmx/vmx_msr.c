@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest MSRs (issue 3, items 7, 9, 10) and the I/O and MSR bitmaps.
+ *
+ * Every MSR access exits (the bitmap is all ones).  The MSRs a 64-bit OS
+ * cannot run without are kept here; every other one goes to the VMM as a
+ * SYSREG exit.  Of those kept here:
+ *  - EFER, PAT, FS/GS base, SYSENTER_* live in the VMCS (switched by the
+ *    CPU at entry and exit);
+ *  - KERNEL_GS_BASE, STAR, LSTAR, SFMASK and TSC_AUX are live in the CPU
+ *    while the guest runs (SWAPGS, SYSCALL and RDTSCP read them without an
+ *    exit), so the run loop writes the guest's values after IRQs go off
+ *    and the host's back before IRQs come on: nothing in the host, not an
+ *    interrupt handler and not a preemption, ever sees a guest value;
+ *  - CSTAR, TSC, TSC_ADJUST, MISC_ENABLE, SPEC_CTRL, PRED_CMD, FLUSH_CMD
+ *    are emulated (the TSC through the VMCS TSC offset);
+ *  - IA32_APIC_BASE, TSC_DEADLINE and 0x800-0x8ff are the local APIC's.
+ *
+ * SPEC_CTRL: the guest's CPUID has no IBRS/STIBP/SSBD, so the only value a
+ * guest may write is 0; the host's value never leaves the real MSR.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/capability.h>
+#include <linux/kernel.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+
+#include "vmx.h"
+
+#define MISC_ENABLE_RO	(MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
+			 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
+#define MISC_ENABLE_NO	(MSR_IA32_MISC_ENABLE_LIMIT_CPUID | \
+			 MSR_IA32_MISC_ENABLE_XD_DISABLE | \
+			 MSR_IA32_MISC_ENABLE_MWAIT)
+
+static bool is_canonical(u64 la)
+{
+	return ((s64)la << 16 >> 16) == (s64)la;
+}
+
+static bool pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (8 * i);
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+void axvmx_msrs_init(struct axvmx_vcpu *v)
+{
+	v->msrs.misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING |
+			      MISC_ENABLE_RO;
+}
+
+static u64 guest_tsc(struct axvmx_vcpu *v)
+{
+	return rdtsc() + v->msrs.tsc_offset;
+}
+
+/* A TSC or TSC_ADJUST write moves both by the same delta (SDM 18.17.3). */
+static void tsc_add(struct axvmx_vcpu *v, s64 delta)
+{
+	if (!axvmx_caps.has_tsc_offset)
+		return;
+	v->msrs.tsc_offset += delta;
+	v->msrs.tsc_adjust += delta;
+	v->apic.tsc_offset = v->msrs.tsc_offset;
+	vmcs_write(TSC_OFFSET, v->msrs.tsc_offset);
+}
+
+/**
+ * axvmx_msr_read - RDMSR of an intercepted MSR.
+ * @v: the vcpu, VMCS current.
+ * @msr: ECX.
+ * @val: the value, when handled.
+ *
+ * Return: AXVMX_MSR_DONE, AXVMX_MSR_GP, or AXVMX_MSR_VMM (a SYSREG_READ exit).
+ */
+int axvmx_msr_read(struct axvmx_vcpu *v, u32 msr, u64 *val)
+{
+	struct axvmx_guest_msrs *m = &v->msrs;
+
+	if (axvlapic_is_msr(msr))
+		return axvlapic_msr_read(&v->apic, msr, val) ? AXVMX_MSR_GP :
+							       AXVMX_MSR_DONE;
+	switch (msr) {
+	case MSR_EFER:
+		*val = vmcs_read(GUEST_IA32_EFER);
+		break;
+	case MSR_IA32_CR_PAT:
+		*val = vmcs_read(GUEST_IA32_PAT);
+		break;
+	case MSR_FS_BASE:
+		*val = vmcs_read(GUEST_FS_BASE);
+		break;
+	case MSR_GS_BASE:
+		*val = vmcs_read(GUEST_GS_BASE);
+		break;
+	case MSR_KERNEL_GS_BASE:
+		*val = v->guest_kgs;
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		*val = vmcs_read(GUEST_SYSENTER_CS);
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		*val = vmcs_read(GUEST_SYSENTER_ESP);
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		*val = vmcs_read(GUEST_SYSENTER_EIP);
+		break;
+	case MSR_STAR:
+		*val = m->star;
+		break;
+	case MSR_LSTAR:
+		*val = m->lstar;
+		break;
+	case MSR_CSTAR:
+		*val = m->cstar;
+		break;
+	case MSR_SYSCALL_MASK:
+		*val = m->sfmask;
+		break;
+	case MSR_TSC_AUX:
+		if (!axvmx_caps.switch_tsc_aux)
+			return AXVMX_MSR_GP;
+		*val = m->tsc_aux;
+		break;
+	case MSR_IA32_TSC:
+		*val = guest_tsc(v);
+		break;
+	case MSR_IA32_TSC_ADJUST:
+		*val = m->tsc_adjust;
+		break;
+	case MSR_IA32_MISC_ENABLE:
+		*val = m->misc_enable;
+		break;
+	case MSR_IA32_SPEC_CTRL:
+		*val = 0;
+		break;
+	case MSR_IA32_PRED_CMD:
+	case MSR_IA32_FLUSH_CMD:
+		return AXVMX_MSR_GP;		/* write-only */
+	default:
+		return AXVMX_MSR_VMM;
+	}
+	return AXVMX_MSR_DONE;
+}
+
+/**
+ * axvmx_msr_write - WRMSR of an intercepted MSR.
+ * @v: the vcpu, VMCS current.
+ * @msr: ECX.
+ * @val: EDX:EAX.
+ *
+ * Return: AXVMX_MSR_DONE, AXVMX_MSR_GP, AXVMX_MSR_EXIT (the APIC filled an exit), or
+ * AXVMX_MSR_VMM (a SYSREG_WRITE exit).
+ */
+int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val)
+{
+	struct axvmx_guest_msrs *m = &v->msrs;
+	u64 efer;
+	int r;
+
+	if (axvlapic_is_msr(msr)) {
+		r = axvlapic_msr_write(&v->apic, msr, val);
+		return r == AXVLAPIC_GP ? AXVMX_MSR_GP :
+		       r == AXVLAPIC_EXIT ? AXVMX_MSR_EXIT : AXVMX_MSR_DONE;
+	}
+	switch (msr) {
+	case MSR_EFER:
+		efer = vmcs_read(GUEST_IA32_EFER);
+		if (val & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+			return AXVMX_MSR_GP;
+		/* LME cannot change while paging is on; LMA is read-only. */
+		if ((axvmx_get_cr0() & X86_CR0_PG) &&
+		    ((val ^ efer) & EFER_LME))
+			return AXVMX_MSR_GP;
+		val = (val & ~EFER_LMA) | (efer & EFER_LMA);
+		axvmx_set_efer(v, val);
+		break;
+	case MSR_IA32_CR_PAT:
+		if (!pat_valid(val))
+			return AXVMX_MSR_GP;
+		vmcs_write(GUEST_IA32_PAT, val);
+		break;
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		if (!is_canonical(val))
+			return AXVMX_MSR_GP;
+		if (msr == MSR_FS_BASE)
+			vmcs_write(GUEST_FS_BASE, val);
+		else if (msr == MSR_GS_BASE)
+			vmcs_write(GUEST_GS_BASE, val);
+		else if (msr == MSR_KERNEL_GS_BASE)
+			v->guest_kgs = val;
+		else if (msr == MSR_IA32_SYSENTER_ESP)
+			vmcs_write(GUEST_SYSENTER_ESP, val);
+		else if (msr == MSR_IA32_SYSENTER_EIP)
+			vmcs_write(GUEST_SYSENTER_EIP, val);
+		else if (msr == MSR_LSTAR)
+			m->lstar = val;
+		else
+			m->cstar = val;
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write(GUEST_SYSENTER_CS, (u32)val);
+		break;
+	case MSR_STAR:
+		m->star = val;
+		break;
+	case MSR_SYSCALL_MASK:
+		if (val >> 32)
+			return AXVMX_MSR_GP;
+		m->sfmask = val;
+		break;
+	case MSR_TSC_AUX:
+		if (!axvmx_caps.switch_tsc_aux || (val >> 32))
+			return AXVMX_MSR_GP;
+		m->tsc_aux = val;
+		break;
+	case MSR_IA32_TSC:
+		tsc_add(v, val - guest_tsc(v));
+		break;
+	case MSR_IA32_TSC_ADJUST:
+		tsc_add(v, val - m->tsc_adjust);
+		break;
+	case MSR_IA32_MISC_ENABLE:
+		if (val & MISC_ENABLE_NO)
+			return AXVMX_MSR_GP;
+		m->misc_enable = (val & ~MISC_ENABLE_RO) | MISC_ENABLE_RO;
+		break;
+	case MSR_IA32_SPEC_CTRL:
+	case MSR_IA32_PRED_CMD:
+		/* IBRS, STIBP, SSBD, IBPB are not in the guest's CPUID. */
+		if (val)
+			return AXVMX_MSR_GP;
+		break;
+	case MSR_IA32_FLUSH_CMD:
+		if (val & ~L1D_FLUSH)
+			return AXVMX_MSR_GP;
+		if (val) {
+			if (!boot_cpu_has(X86_FEATURE_FLUSH_L1D))
+				return AXVMX_MSR_GP;
+			wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		}
+		break;
+	default:
+		return AXVMX_MSR_VMM;
+	}
+	return AXVMX_MSR_DONE;
+}
+
+/* ---- the guest's values in the CPU, IRQs off ---- */
+
+void axvmx_msrs_load_guest(struct axvmx_vcpu *v)
+{
+	struct axvmx_host_msrs *h = axvmx_host_msrs();
+	struct axvmx_guest_msrs *m = &v->msrs;
+
+	if (m->star != h->star)
+		wrmsrl(MSR_STAR, m->star);
+	if (m->lstar != h->lstar)
+		wrmsrl(MSR_LSTAR, m->lstar);
+	if (m->sfmask != h->sfmask)
+		wrmsrl(MSR_SYSCALL_MASK, m->sfmask);
+	if (axvmx_caps.switch_tsc_aux && m->tsc_aux != h->tsc_aux)
+		wrmsrl(MSR_TSC_AUX, m->tsc_aux);
+}
+
+void axvmx_msrs_load_host(struct axvmx_vcpu *v)
+{
+	struct axvmx_host_msrs *h = axvmx_host_msrs();
+	struct axvmx_guest_msrs *m = &v->msrs;
+
+	if (m->star != h->star)
+		wrmsrl(MSR_STAR, h->star);
+	if (m->lstar != h->lstar)
+		wrmsrl(MSR_LSTAR, h->lstar);
+	if (m->sfmask != h->sfmask)
+		wrmsrl(MSR_SYSCALL_MASK, h->sfmask);
+	if (axvmx_caps.switch_tsc_aux && m->tsc_aux != h->tsc_aux)
+		wrmsrl(MSR_TSC_AUX, h->tsc_aux);
+}
+
+/* ---- AXVCPU_X86_SET_IO_INTERCEPT / AXVCPU_X86_SET_MSR_INTERCEPT ---- */
+
+/* Bit per port in bitmaps A and B, which are one after the other. */
+long axvmx_set_io_intercept(struct axvmx_vcpu *v, void __user *argp)
+{
+	struct axvcpu_x86_io_intercept io;
+	u32 p;
+
+	if (copy_from_user(&io, argp, sizeof(io)))
+		return -EFAULT;
+	if (io.pad || io.intercept > 1 || !io.nr_ports ||
+	    io.first_port > 0xffff || io.nr_ports > 0x10000 - io.first_port)
+		return -EINVAL;
+	/* Real ports for the guest: what ioperm() would need. */
+	if (!io.intercept && !capable(CAP_SYS_RAWIO))
+		return -EPERM;
+	for (p = io.first_port; p < io.first_port + io.nr_ports; p++) {
+		if (io.intercept)
+			__set_bit(p, v->io_bitmap);
+		else
+			__clear_bit(p, v->io_bitmap);
+	}
+	return 0;
+}
+
+struct msr_range {
+	u32 first, last;
+};
+
+/*
+ * MSRs that are never given to a guest: host state that is not switched
+ * (syscall entry, per-CPU bases, speculation controls, PAT/MTRR memory
+ * types, the PMU, debug, tracing, VMX, machine check, power and firmware
+ * controls), and everything the module emulates.
+ */
+static const struct msr_range host_msrs[] = {
+	{ 0x10, 0x10 },		/* TSC */
+	{ 0x1b, 0x1b },		/* APIC_BASE */
+	{ 0x33, 0x33 },		/* TEST_CTRL (split lock) */
+	{ 0x3a, 0x3b },		/* FEATURE_CONTROL, TSC_ADJUST */
+	{ 0x48, 0x49 },		/* SPEC_CTRL, PRED_CMD */
+	{ 0x79, 0x79 },		/* microcode update trigger */
+	{ 0x9b, 0x9b },		/* SMM monitor control */
+	{ 0xc1, 0xc8 },		/* PMCs */
+	{ 0xe1, 0xe1 },		/* UMWAIT_CONTROL */
+	{ 0xfe, 0xfe },		/* MTRRcap */
+	{ 0x10a, 0x10b },	/* ARCH_CAPABILITIES, FLUSH_CMD */
+	{ 0x122, 0x123 },	/* TSX_CTRL, MCU_OPT_CTRL */
+	{ 0x140, 0x140 },	/* MISC_FEATURES_ENABLES */
+	{ 0x174, 0x176 },	/* SYSENTER_* */
+	{ 0x179, 0x17b },	/* MCG_* */
+	{ 0x186, 0x18f },	/* PERFEVTSEL */
+	{ 0x199, 0x199 },	/* PERF_CTL */
+	{ 0x1a0, 0x1a0 },	/* MISC_ENABLE */
+	{ 0x1a2, 0x1a2 },	/* TEMPERATURE_TARGET */
+	{ 0x1b0, 0x1b0 },	/* ENERGY_PERF_BIAS */
+	{ 0x1c4, 0x1c5 },	/* XFD, XFD_ERR */
+	{ 0x1c8, 0x1c9 },	/* LBR */
+	{ 0x1d9, 0x1d9 },	/* DEBUGCTL */
+	{ 0x1fc, 0x1fc },	/* POWER_CTL */
+	{ 0x200, 0x2ff },	/* MTRRs, PAT */
+	{ 0x309, 0x30b },	/* fixed PMCs */
+	{ 0x345, 0x345 },	/* PERF_CAPABILITIES */
+	{ 0x38d, 0x391 },	/* perf global */
+	{ 0x3f1, 0x3f7 },	/* PEBS */
+	{ 0x400, 0x47f },	/* machine check banks */
+	{ 0x480, 0x493 },	/* VMX capabilities */
+	{ 0x4c1, 0x4c8 },	/* full-width PMCs */
+	{ 0x560, 0x58f },	/* Intel PT */
+	{ 0x600, 0x600 },	/* DS_AREA */
+	{ 0x610, 0x61f },	/* RAPL */
+	{ 0x680, 0x6df },	/* LBR stack, CET */
+	{ 0x6e0, 0x6e1 },	/* TSC_DEADLINE, PKRS */
+	{ 0x770, 0x777 },	/* HWP */
+	{ 0x800, 0x8ff },	/* x2APIC */
+	{ 0xd90, 0xd90 },	/* BNDCFGS */
+	{ 0xda0, 0xda0 },	/* XSS */
+	{ 0xdc0, 0xddf },	/* LBR info */
+	{ 0x1200, 0x12ff },	/* arch LBR */
+	{ 0x14ce, 0x14cf },	/* arch LBR control */
+	{ 0xc0000080, 0xc0000084 },	/* EFER, STAR, LSTAR, CSTAR, SFMASK */
+	{ 0xc0000100, 0xc0000103 },	/* FS/GS/KERNEL_GS base, TSC_AUX */
+	{ 0xc0000104, 0xc0001fff },	/* AMD and reserved */
+};
+
+static bool host_critical(u32 first, u32 last)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(host_msrs); i++)
+		if (first <= host_msrs[i].last && last >= host_msrs[i].first)
+			return true;
+	return false;
+}
+
+/* Byte offsets of the four 1 KiB quarters of the MSR bitmap (SDM 25.6.9). */
+#define MSR_BITMAP_READ_LO	0
+#define MSR_BITMAP_READ_HI	1024
+#define MSR_BITMAP_WRITE_LO	2048
+#define MSR_BITMAP_WRITE_HI	3072
+
+static void set_msr_bits(struct axvmx_vcpu *v, u32 base, u32 first, u32 n,
+			 bool intercept)
+{
+	unsigned long *map = (unsigned long *)((u8 *)v->msr_bitmap + base);
+	u32 i;
+
+	for (i = first; i < first + n; i++) {
+		if (intercept)
+			__set_bit(i, map);
+		else
+			__clear_bit(i, map);
+	}
+}
+
+long axvmx_set_msr_intercept(struct axvmx_vcpu *v, void __user *argp)
+{
+	struct axvcpu_x86_msr_intercept mi;
+	u32 rd, wr, idx, last;
+
+	if (copy_from_user(&mi, argp, sizeof(mi)))
+		return -EFAULT;
+	if (!mi.flags || (mi.flags & ~(AXVCPU_X86_MSR_READ |
+				       AXVCPU_X86_MSR_WRITE)) ||
+	    mi.intercept > 1 || !mi.nr_msrs || mi.nr_msrs > 0x2000)
+		return -EINVAL;
+	if (mi.first_msr <= 0x1fff) {
+		idx = mi.first_msr;
+		rd = MSR_BITMAP_READ_LO;
+		wr = MSR_BITMAP_WRITE_LO;
+	} else if (mi.first_msr >= 0xc0000000 && mi.first_msr <= 0xc0001fff) {
+		idx = mi.first_msr - 0xc0000000;
+		rd = MSR_BITMAP_READ_HI;
+		wr = MSR_BITMAP_WRITE_HI;
+	} else {
+		return -EINVAL;
+	}
+	if (mi.nr_msrs > 0x2000 - idx)
+		return -EINVAL;
+	last = mi.first_msr + mi.nr_msrs - 1;
+	if (!mi.intercept) {
+		if (host_critical(mi.first_msr, last))
+			return -EPERM;
+		/* A real MSR for the guest: what /dev/cpu/N/msr would need. */
+		if (!capable(CAP_SYS_RAWIO))
+			return -EPERM;
+	}
+	if (mi.flags & AXVCPU_X86_MSR_READ)
+		set_msr_bits(v, rd, idx, mi.nr_msrs, mi.intercept);
+	if (mi.flags & AXVCPU_X86_MSR_WRITE)
+		set_msr_bits(v, wr, idx, mi.nr_msrs, mi.intercept);
+	return 0;
+}
