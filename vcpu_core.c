@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) "axvcpu: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -28,6 +29,7 @@
 #include <linux/uaccess.h>
 
 #include "axvcpu_arch.h"
+#include "axvcpu_compat.h"
 #include "axvcpu_internal.h"
 
 static bool enable_at_load;
@@ -95,6 +97,21 @@ static void vcpu_finish(struct axvcpu_vcpu *vcpu, int r, u32 to)
 	WRITE_ONCE(vcpu->state, r ? AXVCPU_STATE_INVALID : to);
 }
 
+/*
+ * The arch part of a create or setup config is a union: every byte beyond
+ * what this host's arch uses must be zero (x86 uses none of it).  Checked
+ * before the state machine looks at the call, so a bad argument changes
+ * nothing.
+ */
+static bool arch_cfg_clear(const void *cfg, size_t size, size_t arm64_used)
+{
+	size_t used = 0;
+
+	if (axvcpu_arch_check_extension(AXVCPU_CAP_ARCH) == AXVCPU_ARCH_ARM64)
+		used = arm64_used;
+	return !memchr_inv(cfg + used, 0, size - used);
+}
+
 static int vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
 {
 	struct axvcpu_vcpu_setup cfg;
@@ -102,7 +119,9 @@ static int vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&cfg, argp, sizeof(cfg)))
 		return -EFAULT;
-	if (cfg.flags || cfg.reserved)
+	if (cfg.flags || cfg.reserved ||
+	    !arch_cfg_clear(cfg.pad, sizeof(cfg.pad),
+			    offsetof(typeof(cfg.arm64), pad)))
 		return -EINVAL;
 	r = vcpu_check_state(vcpu, AXVCPU_STATE_CREATED, "SETUP");
 	if (r)
@@ -191,8 +210,14 @@ static int vcpu_run(struct axvcpu_vcpu *vcpu)
 	}
 
 	rcu_assign_pointer(vcpu->task, current);
+	/*
+	 * Pairs with the barrier in axvcpu_vcpu_kick(): either the injector
+	 * sees this task and kicks it, or the backend sees the injected event
+	 * when it looks at its queue before entering the guest.
+	 */
+	smp_mb();
 	r = vcpu_run_loop(vcpu);
-	rcu_assign_pointer(vcpu->task, NULL);
+	RCU_INIT_POINTER(vcpu->task, NULL);
 
 	if (r == AXVCPU_RUN_EXIT) {
 		reason = READ_ONCE(run->exit_reason);
@@ -281,6 +306,7 @@ void axvcpu_vcpu_kick(struct axvcpu_vcpu *vcpu)
 {
 	struct task_struct *task;
 
+	smp_mb();	/* the event is queued before we look for a runner */
 	rcu_read_lock();
 	task = rcu_dereference(vcpu->task);
 	if (task && task != current)
@@ -304,6 +330,9 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case AXVCPU_INJECT_INTERRUPT:
 		return vcpu_inject_interrupt(vcpu, argp);
 	}
+
+	if (_IOC_TYPE(cmd) != AXVCPUIO)
+		return -ENOTTY;
 
 	/* One thread at a time uses a vcpu; RUN holds it for its whole run. */
 	if (!mutex_trylock(&vcpu->mutex))
@@ -339,12 +368,21 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return r;
 }
 
+/*
+ * The run page is shared with the kernel: a private (copy-on-write) map
+ * would stop seeing it after the first write, and a child after fork()
+ * must not reach the parent's vcpu through it.
+ */
 static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct axvcpu_vcpu *vcpu = file->private_data;
 
-	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
+	if (vcpu->vm->mm != current->mm)
+		return not_owner();
+	if (vma->vm_pgoff || vma_pages(vma) != 1 ||
+	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	axvcpu_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND);
 	return vm_insert_page(vma, vma->vm_start, virt_to_page(vcpu->run));
 }
 
@@ -368,6 +406,7 @@ static const struct file_operations vcpu_fops = {
 	.owner = THIS_MODULE,
 	.release = vcpu_release,
 	.unlocked_ioctl = vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = vcpu_mmap,
 	.llseek = noop_llseek,
 };
@@ -380,9 +419,8 @@ static int vm_create_vcpu(struct axvcpu_vm *vm, void __user *argp)
 
 	if (copy_from_user(&cfg, argp, sizeof(cfg)))
 		return -EFAULT;
-	if (cfg.flags)
-		return -EINVAL;
-	if (cfg.vcpu_id >= AXVCPU_MAX_VCPUS)
+	if (cfg.flags || cfg.vcpu_id >= AXVCPU_MAX_VCPUS ||
+	    !arch_cfg_clear(cfg.pad, sizeof(cfg.pad), sizeof(cfg.arm64)))
 		return -EINVAL;
 
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
@@ -461,6 +499,7 @@ static const struct file_operations vm_fops = {
 	.owner = THIS_MODULE,
 	.release = vm_release,
 	.unlocked_ioctl = vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
 
@@ -542,6 +581,7 @@ static long dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static const struct file_operations dev_fops = {
 	.owner = THIS_MODULE,
 	.unlocked_ioctl = dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
 

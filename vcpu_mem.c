@@ -10,11 +10,13 @@
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
-#include <linux/kernel.h>
-#include <linux/mm.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
-#include <linux/slab.h>
+#include <linux/kernel.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 
 #include "axvcpu_arch.h"
 #include "axvcpu_internal.h"
@@ -22,17 +24,55 @@
 /* Pin at most this many pages per call, then give the scheduler a chance. */
 #define PIN_BATCH	512
 
-static void slot_unpin(struct axvcpu_memslot *slot, unsigned long npinned)
+static void slot_unpin(struct axvcpu_vm *vm, struct axvcpu_memslot *slot,
+		       unsigned long npinned)
 {
 	bool dirty = !(slot->flags & AXVCPU_MEM_READONLY);
 
 	if (npinned)
 		unpin_user_pages_dirty_lock(slot->pages, npinned, dirty);
+	account_locked_vm(vm->mm, slot->npages, false);
 	kvfree(slot->pages);
 	slot->pages = NULL;
 }
 
-static int slot_pin(struct axvcpu_memslot *slot)
+/*
+ * Guest RAM must be anonymous, shmem/memfd or hugetlbfs memory.  A long-term
+ * writable pin of a shared mapping of a regular file would let the guest
+ * write page cache behind the file system's back (6.1 does not refuse it;
+ * 6.5+ does).
+ */
+static int check_backing(const struct axvcpu_memslot *slot)
+{
+	struct mm_struct *mm = current->mm;
+	u64 addr = slot->uaddr, end = slot->uaddr + slot->size;
+	int r = 0;
+
+	if (slot->flags & AXVCPU_MEM_READONLY)
+		return 0;
+	mmap_read_lock(mm);
+	while (addr < end) {
+		struct vm_area_struct *vma = find_vma(mm, addr);
+		unsigned long magic;
+
+		if (!vma || vma->vm_start > addr) {
+			r = -EFAULT;
+			break;
+		}
+		if (vma->vm_file && (vma->vm_flags & VM_SHARED)) {
+			magic = file_inode(vma->vm_file)->i_sb->s_magic;
+			if (magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC) {
+				r = -EOPNOTSUPP;
+				break;
+			}
+		}
+		addr = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return r;
+}
+
+static int slot_pin(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
 {
 	unsigned int gup = FOLL_LONGTERM;
 	unsigned long done = 0;
@@ -41,10 +81,23 @@ static int slot_pin(struct axvcpu_memslot *slot)
 	if (!(slot->flags & AXVCPU_MEM_READONLY))
 		gup |= FOLL_WRITE;
 
+	/* Never more than the machine has (and no kvmalloc() WARN on size). */
+	if (slot->npages > totalram_pages())
+		return -E2BIG;
+	r = check_backing(slot);
+	if (r)
+		return r;
+	/* Pinned guest RAM counts against RLIMIT_MEMLOCK (CAP_IPC_LOCK aside). */
+	r = account_locked_vm(vm->mm, slot->npages, true);
+	if (r)
+		return r;
+
 	slot->pages = kvmalloc_array(slot->npages, sizeof(*slot->pages),
-				     GFP_KERNEL_ACCOUNT);
-	if (!slot->pages)
+				     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!slot->pages) {
+		account_locked_vm(vm->mm, slot->npages, false);
 		return -ENOMEM;
+	}
 
 	while (done < slot->npages) {
 		int nr = min_t(unsigned long, slot->npages - done, PIN_BATCH);
@@ -52,7 +105,7 @@ static int slot_pin(struct axvcpu_memslot *slot)
 		r = pin_user_pages_fast(slot->uaddr + done * PAGE_SIZE, nr, gup,
 					slot->pages + done);
 		if (r <= 0) {
-			slot_unpin(slot, done);
+			slot_unpin(vm, slot, done);
 			return r == -ENOMEM ? -ENOMEM : -EFAULT;
 		}
 		done += r;
@@ -97,13 +150,13 @@ static int delete_slot(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
 		return -ENOENT;
 
 	/* Unpublish first, so no backend lookup can find it any more. */
-	spin_lock(&vm->slots_lock);
+	spin_lock_irq(&vm->slots_lock);
 	old = *slot;
 	memset(slot, 0, sizeof(*slot));
-	spin_unlock(&vm->slots_lock);
+	spin_unlock_irq(&vm->slots_lock);
 
 	axvcpu_arch_vm_unmap(vm, &old);
-	slot_unpin(&old, old.npages);
+	slot_unpin(vm, &old, old.npages);
 	return 0;
 }
 
@@ -114,8 +167,10 @@ static int delete_slot(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
  *
  * Return: 0, or -EINVAL (flags, slot, alignment, wrap-around), -ERANGE
  * (beyond the guest-physical address size), -ENOENT (delete of an empty
- * slot), -EBUSY (slot in use), -EEXIST (overlap), -EFAULT (memory not
- * there or not writable), -ENOMEM.
+ * slot), -EBUSY (slot in use), -EEXIST (overlap), -E2BIG (more than the
+ * machine's RAM), -EOPNOTSUPP (a writable slot on a shared mapping of a
+ * regular file), -EFAULT (memory not there or not writable), -ENOMEM
+ * (including RLIMIT_MEMLOCK).
  */
 int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 				const struct axvcpu_memory_region *m)
@@ -155,20 +210,20 @@ int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 	new.uaddr = m->userspace_addr;
 	new.flags = m->flags;
 	new.npages = m->memory_size >> PAGE_SHIFT;
-	r = slot_pin(&new);
+	r = slot_pin(vm, &new);
 	if (r)
 		goto out;
 
 	r = axvcpu_arch_vm_map(vm, &new);
 	if (r) {
 		axvcpu_arch_vm_unmap(vm, &new);
-		slot_unpin(&new, new.npages);
+		slot_unpin(vm, &new, new.npages);
 		goto out;
 	}
 
-	spin_lock(&vm->slots_lock);
+	spin_lock_irq(&vm->slots_lock);
 	*slot = new;
-	spin_unlock(&vm->slots_lock);
+	spin_unlock_irq(&vm->slots_lock);
 out:
 	mutex_unlock(&vm->lock);
 	return r;
@@ -186,7 +241,7 @@ void axvcpu_vm_free_slots(struct axvcpu_vm *vm)
 		struct axvcpu_memslot *slot = &vm->slots[i];
 
 		if (slot->size)
-			slot_unpin(slot, slot->npages);
+			slot_unpin(vm, slot, slot->npages);
 		memset(slot, 0, sizeof(*slot));
 	}
 }
@@ -197,8 +252,8 @@ void axvcpu_vm_free_slots(struct axvcpu_vm *vm)
  * @gpa: the guest-physical address.
  * @write: the caller wants to write (fails on a read-only slot).
  *
- * Usable from any context.  The caller owns a reference to the page and
- * drops it with put_page().
+ * Usable from any context, interrupts included.  The caller owns a
+ * reference to the page and drops it with put_page().
  *
  * Return: the page, or NULL when no (writable) slot covers @gpa.
  */
@@ -241,8 +296,7 @@ static int guest_copy(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len,
 		else
 			memcpy(buf, va + off, n);
 		kunmap_local(va);
-		if (write)
-			set_page_dirty_lock(page);
+		/* A writable slot's pages are marked dirty when unpinned. */
 		put_page(page);
 		gpa += n;
 		buf += n;

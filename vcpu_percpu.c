@@ -184,7 +184,8 @@ static int enabled_cpus_get(char *buf, const struct kernel_param *kp)
 static const struct kernel_param_ops enabled_cpus_ops = {
 	.get = enabled_cpus_get,
 };
-module_param_cb(enabled_cpus, &enabled_cpus_ops, NULL, 0444);
+/* 0400: each read sends an IPI to every CPU. */
+module_param_cb(enabled_cpus, &enabled_cpus_ops, NULL, 0400);
 MODULE_PARM_DESC(enabled_cpus,
 		 "CPUs on which hardware virtualization is on now (read-only)");
 

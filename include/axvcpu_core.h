@@ -13,7 +13,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/mm_types.h>
-#include <uapi/axvcpu.h>
+#include "uapi/axvcpu.h"
 
 struct page;
 struct task_struct;
