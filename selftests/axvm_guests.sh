@@ -54,9 +54,11 @@ $1"
 
 case "$(uname -m)" in
 x86_64)
-	check "axvm: x86 real-mode hello on 2 vcpus" 0 \
-		"Hello from the axvm" "vcpu 1 is up" -- \
-		run --cpus 2 --kernel "$G/hello.bin"
+	# vcpu 1 is started by the xAPIC INIT/SIPI/SIPI sequence: one CPU_UP.
+	check "axvm: x86 real-mode hello on 2 vcpus, vcpu 1 started by xAPIC INIT/SIPI" 0 \
+		"Hello from the axvm" "starting vcpu 1 with INIT/SIPI (local APIC)" \
+		"Hello from vcpu 1" "vcpu 1 is up" "exit CPU_UP" -- \
+		run --cpus 2 --stats --kernel "$G/hello.bin"
 	check "axvm: x86 Multiboot ELF, cmdline, initrd module, debug-exit status" 11 \
 		"multiboot: cmdline 'hi exit=5'" -- \
 		run --cpus 1 --mem 32M --cmdline "hi exit=5" --initrd "$G/hello.bin" \

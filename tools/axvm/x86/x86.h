@@ -15,8 +15,9 @@
 #define X86_FW_CFG		0x510	/* selector (16 bit); 0x511 data (8 bit) */
 
 /*
- * axvm's CPU start port, until the backend emulates INIT/SIPI: a way for
- * a guest to start another vcpu without a hypercall.
+ * axvm's CPU start port, for modules without the emulated local APIC (whose
+ * INIT/SIPI become CPU_UP exits): a way for a guest to start another vcpu
+ * without a hypercall.
  *   out 0xac0 (32 bit) <- APIC ID of the target
  *   out 0xac4 (32 bit) <- physical entry: starts the target in real mode,
  *                         CS:IP = 0:entry (entry >> 4:entry & 0xf above 64K)
