@@ -265,6 +265,9 @@ TEST(mmap_run_errors)
 				     MAP_SHARED, t.vcpu.fd, 0), EINVAL);
 	TEST_ASSERT_SYSCALL_ERR(mmap(NULL, AXVCPU_RUN_SIZE, PROT_READ,
 				     MAP_SHARED, t.vcpu.fd, 1UL << 20), EINVAL);
+	/* A private (copy-on-write) map would stop sharing after a write. */
+	TEST_ASSERT_SYSCALL_ERR(mmap(NULL, AXVCPU_RUN_SIZE, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE, t.vcpu.fd, 0), EINVAL);
 	/* The VM and system fds cannot be mapped at all. */
 	p = mmap(NULL, AXVCPU_RUN_SIZE, PROT_READ, MAP_SHARED, t.vm.fd, 0);
 	TEST_ASSERT(p == MAP_FAILED, "mmap of the VM fd succeeded");
@@ -296,11 +299,26 @@ TEST(other_process_eio)
 		TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_RUN, 0), EIO);
 		TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_UNBIND, 0), EIO);
 		TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_GET_STATE, &state), EIO);
+		/* Nor can it map the run page itself. */
+		TEST_ASSERT_SYSCALL_ERR(mmap(NULL, AXVCPU_RUN_SIZE, PROT_READ,
+					     MAP_SHARED, t.vcpu.fd, 0), EIO);
 		_exit(0);
 	}
 	TEST_ASSERT_SYSCALL_OK(waitpid(pid, &status, 0));
 	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		    "child: status %#x", status);
+
+	/* The parent's run mapping is not inherited: touching it faults. */
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		*(volatile __u8 *)&t.vcpu.run->immediate_exit = 1;
+		_exit(0);
+	}
+	TEST_ASSERT_SYSCALL_OK(waitpid(pid, &status, 0));
+	TEST_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+		    "child wrote the parent's run page: status %#x", status);
+	TEST_ASSERT_EQ(t.vcpu.run->immediate_exit, 0);
 	/* And the child changed nothing. */
 	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
 	test_vm_destroy(&t);
