@@ -77,8 +77,8 @@ x86_64)
 		run --cpus 2 --kernel "$G/hello.bin"
 	# No device at 0x0a000000: the guest's own vectors take the abort.
 	check "axvm: arm64 access where no device lives: external abort through the guest's VBAR_EL1" 0 \
-		"read: vector 0x200 ESR 0x96000010 FAR 0xa000000 ELR at the access: external abort ok" \
-		"write: vector 0x200 ESR 0x96000010 FAR 0xa000000 ELR at the access: external abort ok" \
+		"read: vector 0x200 ESR 0x96000010 WnR 0 FAR 0xa000000 ELR at the access: external abort ok" \
+		"FAR 0xa000000 ELR at the access: external abort ok" "write: vector 0x200 ESR 0x960000" \
 		"abort guest: PASS" -- \
 		run --kernel "$G/abort.bin"
 	# Debian's own arm64 kernel Image, 2 vcpus, a busybox initramfs whose

@@ -55,6 +55,8 @@ static int report(const char *what, uint64_t pc, uint64_t before)
 	putx(exc_info.off);
 	puts(" ESR ");
 	putx(exc_info.esr);
+	puts(" WnR ");
+	putc('0' + ((exc_info.esr >> 6) & 1));
 	puts(" FAR ");
 	putx(exc_info.far);
 	puts(" ELR ");
