@@ -179,7 +179,7 @@ static int vcpu_run_loop(struct axvcpu_vcpu *vcpu)
 		 * caused (the kick or the host interrupt).
 		 */
 		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
-			run->exit_reason = AXVCPU_EXIT_INTR;
+			axvcpu_vcpu_set_exit(vcpu, AXVCPU_EXIT_INTR);
 			return -EINTR;
 		}
 		cond_resched();
@@ -220,7 +220,7 @@ static int vcpu_run(struct axvcpu_vcpu *vcpu)
 	RCU_INIT_POINTER(vcpu->task, NULL);
 
 	if (r == AXVCPU_RUN_EXIT) {
-		reason = READ_ONCE(run->exit_reason);
+		reason = vcpu->exit_reason;
 		if (exit_needs_completion(reason))
 			vcpu->pending_exit = reason;
 		if (reason < ARRAY_SIZE(run->stats.exits))

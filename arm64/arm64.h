@@ -107,6 +107,10 @@ struct axv_arm_vcpu {
 	u64 uid;
 	u64 esr, far, hpfar;		/* of the last exit */
 	u64 mmio_pc;			/* PC of the last MMIO access */
+	struct {			/* the last read exit, as decoded */
+		u32 reg, width, reg_width;
+		bool sign_ext;
+	} rd;
 	bool mmio_exit;			/* the last exit was MMIO */
 	u64 hcr;			/* guest HCR_EL2 */
 	u64 vsesr;			/* syndrome of an injected SError */

@@ -52,9 +52,7 @@ static inline void set_gpr(struct axv_arm_vcpu *av, u32 n, u64 val)
 
 static int exit_to_vmm(struct axvcpu_vcpu *vcpu, u32 reason)
 {
-	struct axvcpu_run *run = vcpu->run;
-
-	run->exit_reason = reason;	/* the core counts it in stats */
+	axvcpu_vcpu_set_exit(vcpu, reason);	/* the core counts it */
 	return AXVCPU_RUN_EXIT;
 }
 
@@ -453,6 +451,7 @@ static int handle_sysreg(struct axvcpu_vcpu *vcpu)
 
 	run->sysreg.addr = addr;
 	run->sysreg.reg = rt;
+	av->rd.reg = rt;
 	run->sysreg.is_write = !read;
 	if (read) {
 		run->sysreg.value = 0;
@@ -505,6 +504,10 @@ static int mmio_exit(struct axvcpu_vcpu *vcpu, u64 gpa)
 	run->mmio.reg_width = (esr & ESR_ELx_SF) ? 8 : 4;
 	run->mmio.is_write = write;
 	run->mmio.sign_ext = !!(esr & ESR_ELx_SSE);
+	av->rd.reg = srt;
+	av->rd.width = width;
+	av->rd.reg_width = run->mmio.reg_width;
+	av->rd.sign_ext = run->mmio.sign_ext;
 	av->mmio_pc = av->ctx.pc;
 	av->mmio_exit = true;
 	skip_insn(av);

@@ -144,7 +144,7 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 		vcpu->run->internal.suberror = AXVCPU_INTERNAL_INVALID_STATE;
 		vcpu->run->internal.ndata = 1;
 		vcpu->run->internal.data[0] = av->ctx.pstate;
-		vcpu->run->exit_reason = AXVCPU_EXIT_INTERNAL_ERROR;
+		axvcpu_vcpu_set_exit(vcpu, AXVCPU_EXIT_INTERNAL_ERROR);
 		return AXVCPU_RUN_EXIT;
 	}
 
@@ -180,17 +180,17 @@ out:
 	return axv_arm_handle_exit(vcpu, code);
 }
 
-static u64 mmio_read_value(const struct axvcpu_run *run)
+/* The VMM's data, shaped by the module's own decode of the access. */
+static u64 mmio_read_value(const struct axv_arm_vcpu *av, u64 val)
 {
-	u32 width = run->mmio.width, bits = width * 8;
-	u64 val = run->mmio.data;
+	u32 bits = av->rd.width * 8;
 
-	if (width < 8) {
+	if (av->rd.width < 8) {
 		val &= (1ULL << bits) - 1;
-		if (run->mmio.sign_ext && (val & (1ULL << (bits - 1))))
+		if (av->rd.sign_ext && (val & (1ULL << (bits - 1))))
 			val |= ~((1ULL << bits) - 1);
 	}
-	if (run->mmio.reg_width == 4)
+	if (av->rd.reg_width == 4)
 		val &= 0xffffffff;
 	return val;
 }
@@ -202,19 +202,13 @@ int axvcpu_arch_vcpu_complete(struct axvcpu_vcpu *vcpu, u32 reason)
 
 	switch (reason) {
 	case AXVCPU_EXIT_MMIO_READ:
-		if (run->mmio.width != 1 && run->mmio.width != 2 &&
-		    run->mmio.width != 4 && run->mmio.width != 8)
-			return -EINVAL;
-		if (run->mmio.reg > 31)
-			return -EINVAL;
-		if (run->mmio.reg < 31)
-			av->ctx.x[run->mmio.reg] = mmio_read_value(run);
+		if (av->rd.reg < 31)
+			av->ctx.x[av->rd.reg] =
+				mmio_read_value(av, READ_ONCE(run->mmio.data));
 		return 0;
 	case AXVCPU_EXIT_SYSREG_READ:
-		if (run->sysreg.reg > 31)
-			return -EINVAL;
-		if (run->sysreg.reg < 31)
-			av->ctx.x[run->sysreg.reg] = run->sysreg.value;
+		if (av->rd.reg < 31)
+			av->ctx.x[av->rd.reg] = READ_ONCE(run->sysreg.value);
 		return 0;
 	case AXVCPU_EXIT_HYPERCALL:
 		av->ctx.x[0] = run->hypercall.ret;

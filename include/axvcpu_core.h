@@ -64,6 +64,9 @@ struct axvcpu_vm {
  * @state: an enum axvcpu_state value; changed only under @mutex.
  * @mutex: serializes the ioctls that use the vcpu (RUN holds it).
  * @run: the page shared with userspace.
+ * @exit_reason: the AXVCPU_EXIT_* of the last exit, the kernel's copy (the
+ *	run page is writable by userspace at any time); set it with
+ *	axvcpu_vcpu_set_exit().
  * @pending_exit: the exit reason whose result the next RUN must write back
  *	into the guest (AXVCPU_EXIT_NOTHING when none).
  * @task: the thread inside RUN, or NULL; used to kick it.
@@ -75,6 +78,7 @@ struct axvcpu_vcpu {
 	u32 state;
 	struct mutex mutex;
 	struct axvcpu_run *run;
+	u32 exit_reason;
 	u32 pending_exit;
 	struct task_struct __rcu *task;
 	void *arch;
@@ -85,6 +89,20 @@ struct page *axvcpu_gpa_to_page(struct axvcpu_vm *vm, u64 gpa, bool write);
 int axvcpu_read_guest(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len);
 int axvcpu_write_guest(struct axvcpu_vm *vm, u64 gpa, const void *buf,
 		       size_t len);
+
+/**
+ * axvcpu_vcpu_set_exit - record the reason of an exit to the VMM.
+ * @vcpu: the vcpu, inside RUN.
+ * @reason: an AXVCPU_EXIT_* value.
+ *
+ * Backends fill the exit's union member in vcpu->run and call this; the core
+ * decides what to complete on the next RUN from the kernel's copy only.
+ */
+static inline void axvcpu_vcpu_set_exit(struct axvcpu_vcpu *vcpu, u32 reason)
+{
+	vcpu->exit_reason = reason;
+	WRITE_ONCE(vcpu->run->exit_reason, reason);
+}
 
 /**
  * axvcpu_vcpu_cancel_completion - forget the answer the next RUN would apply.

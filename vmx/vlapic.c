@@ -346,7 +346,7 @@ static int fill_ipi(struct axvlapic *a, u64 target, u32 lo, bool all,
 	run->send_ipi.send_to_self = self;
 	memset(run->send_ipi.pad, 0, sizeof(run->send_ipi.pad));
 	run->send_ipi.vector = lo & 0xff;
-	run->exit_reason = AXVCPU_EXIT_SEND_IPI;
+	axvcpu_vcpu_set_exit(a->vcpu, AXVCPU_EXIT_SEND_IPI);
 	return AXVLAPIC_EXIT;
 }
 
@@ -379,7 +379,7 @@ static int send_ipi(struct axvlapic *a, u32 lo, u32 dest)
 		run->cpu_up.target_cpu = sh ? U64_MAX : dest;
 		run->cpu_up.entry = (u64)vec << 12;
 		run->cpu_up.arg = 0;
-		run->exit_reason = AXVCPU_EXIT_CPU_UP;
+		axvcpu_vcpu_set_exit(a->vcpu, AXVCPU_EXIT_CPU_UP);
 		return AXVLAPIC_EXIT;
 	case APIC_DM_FIXED:
 	case APIC_DM_LOWEST:

@@ -222,6 +222,7 @@ struct axvmx_vcpu {
 	struct axvcpu_x86_cpuid_entry *cpuid;
 	u32 nr_cpuid;
 	struct axvmx_mmio_insn mmio;
+	u8 io_width;		/* of the last IO_READ exit */
 	bool fpu_loaded;
 	struct axvlapic apic;
 };

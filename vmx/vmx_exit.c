@@ -25,7 +25,7 @@
 /* The core counts entries and exits to the VMM; we count built-ins. */
 static int to_vmm(struct axvmx_vcpu *v, u32 reason)
 {
-	v->vcpu->run->exit_reason = reason;
+	axvcpu_vcpu_set_exit(v->vcpu, reason);
 	return AXVCPU_RUN_EXIT;
 }
 
@@ -83,6 +83,7 @@ static int handle_io(struct axvmx_vcpu *v)
 	run->io.width = width;
 	run->io.pad = 0;
 	if (q & IO_IN) {
+		v->io_width = width;
 		run->io.is_write = 0;
 		run->io.data = 0;
 		return to_vmm(v, AXVCPU_EXIT_IO_READ);

@@ -298,8 +298,8 @@ int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
 		v->mmio = in;
 	}
 	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + in.len);
-	run->exit_reason = in.write ? AXVCPU_EXIT_MMIO_WRITE :
-				      AXVCPU_EXIT_MMIO_READ;
+	axvcpu_vcpu_set_exit(v->vcpu, in.write ? AXVCPU_EXIT_MMIO_WRITE :
+						 AXVCPU_EXIT_MMIO_READ);
 	return AXVCPU_RUN_EXIT;
 }
 

@@ -736,15 +736,16 @@ int axvcpu_arch_vcpu_complete(struct axvcpu_vcpu *vcpu, u32 reason)
 
 	switch (reason) {
 	case AXVCPU_EXIT_IO_READ:
-		switch (run->io.width) {
+		/* The width is the module's own, never the run page's. */
+		switch (v->io_width) {
 		case 1:
-			*rax = (*rax & ~0xffULL) | (u8)run->io.data;
+			*rax = (*rax & ~0xffULL) | (u8)READ_ONCE(run->io.data);
 			break;
 		case 2:
-			*rax = (*rax & ~0xffffULL) | (u16)run->io.data;
+			*rax = (*rax & ~0xffffULL) | (u16)READ_ONCE(run->io.data);
 			break;
 		default:
-			*rax = (u32)run->io.data;
+			*rax = (u32)READ_ONCE(run->io.data);
 			break;
 		}
 		return 0;

@@ -323,4 +323,43 @@ TEST(mmio_32bit_pae_paging)
 	run_mmio32_paged(true);
 }
 
+/*
+ * Documentation/axvcpu.rst: "The register, width and sign extension are
+ * the module's own copy of the decoded exit: changing them in the run
+ * struct has no effect."  MOV %es:0x42, %si with exit_reason, reg, width
+ * and sign_ext rewritten by the VMM: SI still gets the answer, nothing
+ * else changes, and the vcpu stays usable.
+ */
+TEST(mmio_completion_ignores_run_struct_edits)
+{
+	struct axvcpu_run *run;
+	struct test_vm t;
+	int i;
+
+	TEST_VM_WITH(&t, g_mmio16);
+	run = t.vcpu.run;
+	for (i = 0; i < 7; i++) {	/* the writes, then the DL read */
+		vcpu_run(&t.vcpu);
+		if (!run->mmio.is_write)
+			run->mmio.data = 0x81;
+	}
+	vcpu_run(&t.vcpu);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_MMIO_READ);
+	TEST_ASSERT_EQ(run->mmio.addr, 0x20042);
+	TEST_ASSERT_EQ(run->mmio.reg, RSI);
+	run->mmio.data = 0x8001;
+	run->exit_reason = AXVCPU_EXIT_HYPERCALL;
+	run->mmio.reg = RBP;
+	run->mmio.width = 1;
+	run->mmio.reg_width = 8;
+	run->mmio.sign_ext = 1;
+	vcpu_run(&t.vcpu);	/* completes into SI, then reads EBP */
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_MMIO_READ);
+	TEST_ASSERT_EQ(run->mmio.addr, 0x20044);
+	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, RBP), 0);
+	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, RSI), 0xffff8001);
+	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
+	test_vm_destroy(&t);
+}
+
 TEST_HARNESS_MAIN
