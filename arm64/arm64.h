@@ -109,7 +109,7 @@ struct axv_arm_vcpu {
 	u64 mmio_pc;			/* PC of the last MMIO access */
 	struct {			/* the last read exit, as decoded */
 		u32 reg, width, reg_width;
-		bool sign_ext;
+		bool sign_ext, write;
 	} rd;
 	bool mmio_exit;			/* the last exit was MMIO */
 	u64 hcr;			/* guest HCR_EL2 */
@@ -147,7 +147,8 @@ u64 axv_arm_world_switch(struct axv_arm_vcpu *av, struct axv_arm_vm *avm);
 /* exit.c */
 int axv_arm_handle_exit(struct axvcpu_vcpu *vcpu, u64 code);
 void axv_arm_inject_undef(struct axv_arm_vcpu *av);
-void axv_arm_inject_abort(struct axv_arm_vcpu *av, bool iabt, u64 addr);
+void axv_arm_inject_abort(struct axv_arm_vcpu *av, bool iabt, u64 addr,
+			  bool wnr);
 void axv_arm_inject_serror(struct axv_arm_vcpu *av, u64 esr);
 
 /* vgic.c */

@@ -112,8 +112,10 @@ void axv_arm_inject_undef(struct axv_arm_vcpu *av)
  * @av: the vcpu, out of the guest.
  * @iabt: an instruction abort (else a data abort).
  * @addr: the faulting address, for FAR_EL1.
+ * @wnr: the access was a write (ESR WnR), for a data abort.
  */
-void axv_arm_inject_abort(struct axv_arm_vcpu *av, bool iabt, u64 addr)
+void axv_arm_inject_abort(struct axv_arm_vcpu *av, bool iabt, u64 addr,
+			  bool wnr)
 {
 	bool from_el0 = (av->ctx.pstate & PSR_MODE_MASK) == PSR_MODE_EL0t;
 	u64 ec;
@@ -124,7 +126,7 @@ void axv_arm_inject_abort(struct axv_arm_vcpu *av, bool iabt, u64 addr)
 		ec = from_el0 ? ESR_ELx_EC_DABT_LOW : ESR_ELx_EC_DABT_CUR;
 	av->sys.far = addr;
 	inject_exception(av, (ec << ESR_ELx_EC_SHIFT) | ESR_ELx_IL |
-			 ESR_ELx_FSC_EXTABT, 0x000);
+			 (wnr ? ESR_ELx_WNR : 0) | ESR_ELx_FSC_EXTABT, 0x000);
 }
 
 /**
@@ -508,6 +510,7 @@ static int mmio_exit(struct axvcpu_vcpu *vcpu, u64 gpa)
 	av->rd.width = width;
 	av->rd.reg_width = run->mmio.reg_width;
 	av->rd.sign_ext = run->mmio.sign_ext;
+	av->rd.write = write;
 	av->mmio_pc = av->ctx.pc;
 	av->mmio_exit = true;
 	skip_insn(av);

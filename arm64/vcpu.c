@@ -291,17 +291,21 @@ static int inject_exception(struct axvcpu_vcpu *vcpu,
 	case AXVCPU_ARM64_EXC_SERROR:
 		axv_arm_inject_serror(av, e->esr);
 		return 0;
-	case AXVCPU_ARM64_EXC_DABT:
+	case AXVCPU_ARM64_EXC_DABT: {
+		bool wnr = false;
+
 		/* Report the abort on the access, not on the next insn. */
 		if (av->mmio_exit) {
 			av->ctx.pc = av->mmio_pc;
 			av->mmio_exit = false;
+			wnr = av->rd.write;
 			axvcpu_vcpu_cancel_completion(vcpu);
 		}
-		axv_arm_inject_abort(av, false, e->addr);
+		axv_arm_inject_abort(av, false, e->addr, wnr);
 		return 0;
+	}
 	case AXVCPU_ARM64_EXC_IABT:
-		axv_arm_inject_abort(av, true, e->addr);
+		axv_arm_inject_abort(av, true, e->addr, false);
 		return 0;
 	case AXVCPU_ARM64_EXC_UNDEF:
 		axv_arm_inject_undef(av);

@@ -64,6 +64,25 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
 
 #define PC(l)	GUEST_ADDR(guest_exc_start, l)
 
+GUEST_CODE(guest_exc_wr);
+extern const unsigned char exc_str[];
+
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".balign 2048\n"
+    ".global guest_exc_wr_start, guest_exc_wr_end, exc_str\n"
+    "guest_exc_wr_start:\n"
+    GUEST_SET_VBAR(exc_wr_vectors)
+    MOV64("x19", "0x09000100")
+    "	mov x20, #0x77\n"
+    "exc_str:\n"
+    "	str x20, [x19]\n"			/* MMIO write; the VMM aborts it */
+    MOV64("x0", __stringify(GH_DONE))
+    "	hvc #0\n"
+    "	b .\n"
+    GUEST_VECTORS(exc_wr_vectors)
+    "guest_exc_wr_end:\n"
+    ".popsection\n");
+
 static void inject(struct axvm_vcpu *v, __u32 type, __u64 esr, __u64 addr)
 {
 	struct axvcpu_arm64_exception e = { .type = type, .esr = esr, .addr = addr };
@@ -106,8 +125,8 @@ TEST(injected_aborts_undef_serror)
 	inject(&t.vcpu, AXVCPU_ARM64_EXC_DABT, 0, EXC_MMIO);
 	expect_sync(&t.vcpu, 0x25, EXC_MMIO, PC(exc_ldr));
 	esr = run->hypercall.args[0];
-	TEST_ASSERT((esr & 0x3f) == 0x10 && (esr & (1 << 25)),
-		    "DABT ESR_EL1 %#llx: DFSC not 0x10 (synchronous external abort) or IL clear",
+	TEST_ASSERT((esr & 0x3f) == 0x10 && (esr & (1 << 25)) && !(esr & (1 << 6)),
+		    "DABT ESR_EL1 %#llx: DFSC not 0x10 (synchronous external abort), IL clear or WnR set for a load",
 		    (unsigned long long)esr);
 	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 1);
@@ -150,6 +169,30 @@ TEST(injected_aborts_undef_serror)
 		    (unsigned long long)PC(exc_serror_unmask));
 	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 4);
+	run_expect_hcall_to(&t.vcpu, GH_DONE, 10);
+	test_vm_destroy(&t);
+}
+
+/* An abort injected on an MMIO store says so: ESR_EL1.WnR set. */
+TEST(injected_abort_on_store_has_wnr)
+{
+	struct axvcpu_run *run;
+	struct test_vm t;
+	__u64 esr;
+
+	TEST_VM_WITH(&t, guest_exc_wr);
+	run = t.vcpu.run;
+	vcpu_run_timeout(&t.vcpu, 10);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_MMIO_WRITE);
+	TEST_ASSERT_EQ(run->mmio.addr, EXC_MMIO);
+	TEST_ASSERT_EQ(run->mmio.data, 0x77);
+	inject(&t.vcpu, AXVCPU_ARM64_EXC_DABT, 0, EXC_MMIO);
+	expect_sync(&t.vcpu, 0x25, EXC_MMIO,
+		    GUEST_ADDR(guest_exc_wr_start, exc_str));
+	esr = run->hypercall.args[0];
+	TEST_ASSERT((esr & 0x3f) == 0x10 && (esr & (1 << 6)),
+		    "DABT on a store: ESR_EL1 %#llx, expected DFSC 0x10 and WnR",
+		    (unsigned long long)esr);
 	run_expect_hcall_to(&t.vcpu, GH_DONE, 10);
 	test_vm_destroy(&t);
 }
