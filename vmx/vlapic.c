@@ -212,6 +212,14 @@ static enum hrtimer_restart timer_fn(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+bool axvlapic_timer_armed(struct axvlapic *a)
+{
+	u32 lvt = a->regs[REG(APIC_LVTT)];
+
+	return !(lvt & APIC_LVT_MASKED) && (lvt & 0xff) >= 16 &&
+	       hrtimer_active(&a->timer);
+}
+
 static void timer_stop(struct axvlapic *a)
 {
 	hrtimer_cancel(&a->timer);

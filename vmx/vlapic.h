@@ -64,6 +64,9 @@ bool axvlapic_is_msr(u32 msr);
 int axvlapic_msr_read(struct axvlapic *a, u32 msr, u64 *val);
 int axvlapic_msr_write(struct axvlapic *a, u32 msr, u64 val);
 
+/* The LVT timer will deliver its vector (counting and not masked). */
+bool axvlapic_timer_armed(struct axvlapic *a);
+
 /* TPR as CR8 (CR8 = TPR[7:4]). */
 u64 axvlapic_get_cr8(struct axvlapic *a);
 void axvlapic_set_cr8(struct axvlapic *a, u64 cr8);

@@ -43,6 +43,15 @@
 #define AXEPT_IPAT		BIT_ULL(6)
 #define AXEPT_PFN_MASK		GENMASK_ULL(51, 12)
 
+/* Debug register bits (SDM 18.2). */
+#define AXVMX_DR6_ACTIVE_LOW	0xffff0ff0ULL	/* reads 1 unless reported */
+#define AXVMX_DR6_BD		BIT_ULL(13)
+#define AXVMX_DR6_BS		BIT_ULL(14)
+#define AXVMX_DR6_RTM		BIT_ULL(16)	/* active low */
+#define AXVMX_DR7_FIXED_1	0x400ULL
+#define AXVMX_DR7_BP_ENABLES	0xffULL		/* L0-G3 */
+#define AXVMX_DR7_GD		BIT_ULL(13)
+
 /* The guest-register array, in the seeds' index order (X86-11). */
 enum axvmx_reg {
 	AXVMX_RAX, AXVMX_RCX, AXVMX_RDX, AXVMX_RBX,
@@ -70,7 +79,10 @@ enum axvmx_reg {
  * @has_preempt_timer: the VMX-preemption timer is armed on every entry.
  * @invept_single: INVEPT single-context is supported (else global).
  * @invvpid_single: INVVPID single-context is supported (else all-context).
- * @host_xcr0: the host's XCR0 (0 without OSXSAVE): what XSETBV may enable.
+ * @host_xcr0: the host's XCR0 (0 without OSXSAVE).
+ * @guest_xcr0: the XCR0 bits a guest may set (XSETBV, CPUID leaf 0xD):
+ *	the host's without what the guest's CPUID hides (PKRU, MPX, AMX).
+ * @has_hlt_state: the HLT activity state can be entered (IA32_VMX_MISC).
  * @has_tsc_offset: "use TSC offsetting" is on (guest TSC writes work).
  * @switch_tsc_aux: the host uses IA32_TSC_AUX (RDTSCP/RDPID): switch it.
  */
@@ -80,8 +92,8 @@ struct axvmx_caps {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u64 ept_vpid, misc;
 	bool has_vpid, has_preempt_timer, invept_single, invvpid_single;
-	u64 host_xcr0;
-	bool has_tsc_offset, switch_tsc_aux;
+	u64 host_xcr0, guest_xcr0;
+	bool has_tsc_offset, switch_tsc_aux, has_hlt_state;
 };
 
 extern struct axvmx_caps axvmx_caps;
@@ -183,9 +195,11 @@ struct axvmx_mmio_insn {
  * @vmcs_ready: SETUP has written the VMCS.
  * @xcr0: the guest's XCR0.
  * @msrs: guest MSRs kept here.
- * @db: the guest's DR0-DR3 (emulated: MOV DR exits).
- * @dr6: the guest's DR6.
- * @dr7: the guest's DR7 (the VMCS has it with every breakpoint disabled).
+ * @db: the guest's DR0-DR3 (MOV DR exits); in the CPU while the guest
+ *	runs with a breakpoint enabled in @dr7.
+ * @dr6: the guest's DR6 (every #DB exits: the CPU's DR6 is never the
+ *	guest's).
+ * @dr7: the guest's DR7 (the VMCS has it, without GD, which is emulated).
  * @cpuid: SET_CPUID's table, or NULL.
  * @nr_cpuid: entries in @cpuid.
  * @mmio: the MMIO read waiting for the VMM's answer.
@@ -391,6 +405,7 @@ void axvmx_set_cr4(struct axvmx_vcpu *v, u64 val);
 u64 axvmx_get_cr0(void);
 u64 axvmx_get_cr4(void);
 void axvmx_set_efer(struct axvmx_vcpu *v, u64 efer);
+void axvmx_set_dr7(struct axvmx_vcpu *v, u64 dr7);
 void axvmx_queue_exception(struct axvmx_vcpu *v, u8 vector, u32 err);
 int axvmx_with_vmcs(struct axvmx_vcpu *v,
 		    int (*fn)(struct axvmx_vcpu *v, void *arg), void *arg);
@@ -433,5 +448,6 @@ long axvmx_set_msr_intercept(struct axvmx_vcpu *v, void __user *argp);
 
 int axvmx_handle_cpuid(struct axvmx_vcpu *v);
 long axvmx_set_cpuid(struct axvmx_vcpu *v, void __user *argp);
+u64 axvmx_xcr0_allowed(struct axvmx_vcpu *v);
 
 #endif /* _AXVCPU_VMX_H */

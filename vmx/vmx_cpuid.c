@@ -19,6 +19,52 @@
 #include "vmx.h"
 
 #define CPUID1_ECX_OSXSAVE	BIT(27)
+#define CPUID_D1_EAX_XSAVEC	BIT(1)
+
+/*
+ * Bytes of an XSAVE area holding the states in @xcr0: the standard format
+ * (CPUID.0xD.0:EBX) or the compacted one (CPUID.0xD.1:EBX), from the
+ * CPU's per-state sizes, offsets and alignment.
+ */
+static u32 xstate_size(u64 xcr0, bool compacted)
+{
+	u32 size = 512 + 64, a, b, c, d;
+	int i;
+
+	for (i = 2; i < 63; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &a, &b, &c, &d);
+		if (!compacted) {
+			size = max(size, a + b);
+			continue;
+		}
+		if (c & BIT(1))		/* 64-byte aligned */
+			size = ALIGN(size, 64);
+		size += a;
+	}
+	return size;
+}
+
+static const struct axvcpu_x86_cpuid_entry *find_entry(struct axvmx_vcpu *v,
+						       u32 leaf, u32 sub);
+
+/**
+ * axvmx_xcr0_allowed - the XCR0 bits XSETBV accepts from this guest.
+ * @v: the vcpu.
+ *
+ * What CPUID.0xD.0:EDX:EAX tells it: the module's mask, narrowed by the
+ * VMM's own leaf 0xD.0 when SET_CPUID has one.
+ */
+u64 axvmx_xcr0_allowed(struct axvmx_vcpu *v)
+{
+	const struct axvcpu_x86_cpuid_entry *e = find_entry(v, 0xd, 0);
+	u64 allowed = axvmx_caps.guest_xcr0;
+
+	if (e)
+		allowed &= e->eax | ((u64)e->edx << 32);
+	return allowed;
+}
 
 static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 			 u32 *b, u32 *c, u32 *d)
@@ -63,10 +109,24 @@ static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 		*d = v->vcpu->id;	/* x2APIC ID */
 		break;
 	case 0xd:
-		if (!axvmx_caps.host_xcr0)
+		/* X86-112: what XSETBV accepts, sized for the guest's XCR0. */
+		if (!axvmx_caps.guest_xcr0) {
 			*a = *b = *c = *d = 0;
-		else if (sub == 1)
-			*a &= ~BIT(3);	/* XSAVES: not enabled */
+		} else if (sub == 0) {
+			*a = (u32)axvmx_caps.guest_xcr0;
+			*d = axvmx_caps.guest_xcr0 >> 32;
+			*b = xstate_size(v->xcr0, false);
+			*c = xstate_size(axvmx_caps.guest_xcr0, false);
+		} else if (sub == 1) {
+			*a &= ~(BIT(3) | BIT(4));	/* XSAVES, XFD: off */
+			*b = 0;
+			*c = *d = 0;			/* no IA32_XSS state */
+		} else if (sub < 63 &&
+			   (axvmx_caps.guest_xcr0 & BIT_ULL(sub))) {
+			*d = 0;
+		} else {
+			*a = *b = *c = *d = 0;
+		}
 		break;
 	case 0x16:
 		if (!*a)
@@ -124,6 +184,11 @@ int axvmx_handle_cpuid(struct axvmx_vcpu *v)
 		if (axvmx_get_cr4() & X86_CR4_OSXSAVE)
 			c |= CPUID1_ECX_OSXSAVE;
 	}
+	/* The XSAVE sizes follow the guest's XCR0, as on hardware. */
+	if (leaf == 0xd && sub == 0 && axvmx_caps.guest_xcr0)
+		b = xstate_size(v->xcr0, false);
+	if (leaf == 0xd && sub == 1 && axvmx_caps.guest_xcr0)
+		b = (a & CPUID_D1_EAX_XSAVEC) ? xstate_size(v->xcr0, true) : 0;
 	v->regs[AXVMX_RAX] = a;
 	v->regs[AXVMX_RBX] = b;
 	v->regs[AXVMX_RCX] = c;

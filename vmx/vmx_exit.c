@@ -10,6 +10,7 @@
 
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -289,7 +290,7 @@ static int handle_xsetbv(struct axvmx_vcpu *v)
 		return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
 	}
 	if (index != 0 || (vmcs_read(GUEST_SS_AR_BYTES) & 0x60) ||
-	    (val & ~axvmx_caps.host_xcr0) || !(val & XFEATURE_MASK_FP) ||
+	    (val & ~axvmx_xcr0_allowed(v)) || !(val & XFEATURE_MASK_FP) ||
 	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
 	    (!(val & XFEATURE_MASK_BNDREGS) != !(val & XFEATURE_MASK_BNDCSR)) ||
 	    ((val & avx512) && ((val & avx512) != avx512 ||
@@ -335,12 +336,25 @@ static int handle_msr(struct axvmx_vcpu *v, bool write)
 				 AXVCPU_EXIT_SYSREG_READ);
 }
 
-/* ---- MOV DR (emulated: the guest's DR0-3 never reach the CPU) ---- */
+/*
+ * ---- MOV DR: every access exits; DR0-3 reach the CPU at the entry
+ * (load_guest_debugregs()), DR7 through the VMCS ----
+ */
 
 #define DR_QUAL_FROM	BIT(4)
 #define DR6_FIXED_1	0xfffe0ff0ULL
-#define DR7_FIXED_1	0x400ULL
-#define DR7_ENABLES	(0xffULL | BIT_ULL(13))	/* L0-G3, GD */
+
+/* A #DB for the guest with @payload (DR6 bits, as in the exit qualification). */
+static int queue_db(struct axvmx_vcpu *v, u64 payload)
+{
+	v->dr6 &= ~(u64)DR_TRAP_BITS;
+	v->dr6 |= AXVMX_DR6_ACTIVE_LOW;
+	v->dr6 |= payload;
+	v->dr6 ^= payload & AXVMX_DR6_ACTIVE_LOW;
+	v->dr6 &= ~BIT_ULL(12);
+	axvmx_queue_exception(v, X86_TRAP_DB, 0);
+	return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
+}
 
 static int handle_dr(struct axvmx_vcpu *v)
 {
@@ -349,6 +363,11 @@ static int handle_dr(struct axvmx_vcpu *v)
 
 	if ((vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3)
 		return inject_gp(v);
+	/* General detect: the exit came first; the #DB is a fault. */
+	if (v->dr7 & AXVMX_DR7_GD) {
+		axvmx_set_dr7(v, v->dr7 & ~AXVMX_DR7_GD);
+		return queue_db(v, AXVMX_DR6_BD);
+	}
 	if (dr == 4 || dr == 5) {
 		if (axvmx_get_cr4() & X86_CR4_DE) {
 			axvmx_queue_exception(v, X86_TRAP_UD, 0);
@@ -365,20 +384,14 @@ static int handle_dr(struct axvmx_vcpu *v)
 		val = axvmx_get_reg(v, reg);
 		if (!guest_64bit())
 			val = (u32)val;
-		if (dr < 4) {
+		if (dr < 4)
 			v->db[dr] = val;
-		} else if (val >> 32) {
+		else if (val >> 32)
 			return inject_gp(v);
-		} else if (dr == 6) {
+		else if (dr == 6)
 			v->dr6 = val | DR6_FIXED_1;
-		} else {
-			v->dr7 = val | DR7_FIXED_1;
-			/*
-			 * The CPU would arm breakpoints at the host's DR0-3:
-			 * it gets the guest's DR7 without the enables.
-			 */
-			vmcs_write(GUEST_DR7, v->dr7 & ~DR7_ENABLES);
-		}
+		else
+			axvmx_set_dr7(v, val);
 	}
 	axvmx_advance_rip(v);
 	return builtin(v, AXVCPU_BUILTIN_CR_ACCESS);
@@ -394,6 +407,26 @@ static int handle_exception_nmi(struct axvmx_vcpu *v)
 	/* Host NMI: already handed to the host NMI handler in the run loop. */
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return builtin(v, AXVCPU_BUILTIN_EXT_INTR);
+	if (vector == X86_TRAP_DB) {
+		u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+
+		/* ICEBP (INT1) exits on itself: step over it, as it traps. */
+		if ((info & INTR_INFO_INTR_TYPE_MASK) ==
+		    INTR_TYPE_PRIV_SW_EXCEPTION)
+			axvmx_advance_rip(v);
+		/*
+		 * A single step inside an STI / MOV SS shadow: the exit does
+		 * not set the pending BS the entry checks expect (as KVM).
+		 */
+		else if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_TF) &&
+			 (intr & (GUEST_INTR_STATE_STI |
+				  GUEST_INTR_STATE_MOV_SS)))
+			vmcs_set_bits(GUEST_PENDING_DBG_EXCEPTIONS,
+				      AXVMX_DR6_BS);
+		return queue_db(v, v->exit_qual &
+				(DR_TRAP_BITS | AXVMX_DR6_BD | AXVMX_DR6_BS |
+				 AXVMX_DR6_RTM));
+	}
 	if (vector == X86_TRAP_AC) {
 		/* Reflect it: the guest's own #AC handler runs. */
 		axvmx_queue_exception(v, X86_TRAP_AC,
@@ -472,6 +505,17 @@ int axvmx_handle_exit(struct axvmx_vcpu *v)
 		if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 		    axvlapic_pending_vector(&v->apic) >= 0)
 			return builtin(v, AXVCPU_BUILTIN_APIC);
+		/*
+		 * The VMM sees the HALT either way.  With the APIC timer
+		 * armed an interrupt will come: the guest stays in HLT, so
+		 * that the next RUN waits in it (the CPU idles in the guest)
+		 * until the timer's vector or an injected one wakes it,
+		 * instead of the HLT returning without an interrupt.
+		 */
+		if (axvmx_caps.has_hlt_state &&
+		    (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+		    axvlapic_timer_armed(&v->apic))
+			vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
 		return to_vmm(v, AXVCPU_EXIT_HALT);
 	case EXIT_REASON_VMCALL:
 		return handle_vmcall(v);

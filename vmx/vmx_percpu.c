@@ -183,6 +183,7 @@ static const struct ctl_bit proc2_req[] = {
 
 static const struct ctl_bit exit_req[] = {
 	{ VM_EXIT_HOST_ADDR_SPACE_SIZE, "host address-space size" },
+	{ VM_EXIT_SAVE_DEBUG_CONTROLS, "save debug controls" },
 	{ VM_EXIT_SAVE_IA32_PAT, "save IA32_PAT" },
 	{ VM_EXIT_LOAD_IA32_PAT, "load IA32_PAT" },
 	{ VM_EXIT_SAVE_IA32_EFER, "save IA32_EFER" },
@@ -191,6 +192,7 @@ static const struct ctl_bit exit_req[] = {
 };
 
 static const struct ctl_bit entry_req[] = {
+	{ VM_ENTRY_LOAD_DEBUG_CONTROLS, "load debug controls" },
 	{ VM_ENTRY_LOAD_IA32_PAT, "load IA32_PAT" },
 	{ VM_ENTRY_LOAD_IA32_EFER, "load IA32_EFER" },
 	{ }
@@ -296,6 +298,15 @@ static const char *setup_caps(void)
 	c->has_vpid = c->proc2 & SECONDARY_EXEC_ENABLE_VPID;
 	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
 		c->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	/*
+	 * What the guest's CPUID hides cannot be enabled either: PKRU, MPX,
+	 * and AMX (dynamic state the guest fpstate has no room for).
+	 */
+	c->guest_xcr0 = c->host_xcr0 & ~(XFEATURE_MASK_PKRU |
+					 XFEATURE_MASK_BNDREGS |
+					 XFEATURE_MASK_BNDCSR |
+					 XFEATURE_MASK_XTILE);
+	c->has_hlt_state = c->misc & VMX_MISC_ACTIVITY_HLT;
 	c->has_preempt_timer = c->pin & PIN_BASED_VMX_PREEMPTION_TIMER;
 	c->has_tsc_offset = c->proc & CPU_BASED_USE_TSC_OFFSETTING;
 	c->switch_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||

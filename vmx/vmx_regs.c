@@ -116,6 +116,8 @@ static int set_regs(struct axvmx_vcpu *v, void *arg)
 	vmcs_write(GUEST_RSP, r->rsp);
 	vmcs_write(GUEST_RIP, r->rip);
 	vmcs_write(GUEST_RFLAGS, r->rflags | X86_EFLAGS_FIXED);
+	/* New registers: a guest waiting in HLT runs again. */
+	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	return 0;
 }
 
@@ -233,9 +235,7 @@ static int set_sregs(struct axvmx_vcpu *v, void *arg)
 	axvmx_set_cr4(v, s->cr4);
 	vmcs_write(GUEST_CR3, s->cr3);
 	axvmx_set_efer(v, s->efer);
-	v->dr7 = s->dr7 | 0x400;
-	/* Breakpoints stay off in the CPU (see handle_dr()). */
-	vmcs_write(GUEST_DR7, v->dr7 & ~(0xffULL | BIT_ULL(13)));
+	axvmx_set_dr7(v, s->dr7);
 	/* PAE paging: the entry takes the PDPTEs from the VMCS. */
 	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
 	    !(s->efer & EFER_LMA) && axvmx_load_pdptrs(v, s->cr3))

@@ -24,6 +24,7 @@
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
 #include <asm/cpu_entry_area.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
@@ -164,10 +165,19 @@ int axvmx_vcpu_load(struct axvmx_vcpu *v)
 
 /* ---- guest state helpers ---- */
 
+/*
+ * The instruction is done: step over it, and end the STI / MOV SS shadow
+ * it was in (it covered that instruction only).
+ */
 void axvmx_advance_rip(struct axvmx_vcpu *v)
 {
+	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+
 	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) +
 		   vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr &
+			   ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
 /* Needs the VMCS loaded when @idx is RSP. */
@@ -232,6 +242,16 @@ u64 axvmx_get_cr4(void)
 	       (vmcs_read(CR4_READ_SHADOW) & mask);
 }
 
+/*
+ * DR7 as the guest wrote it; the CPU gets it without GD (general detect is
+ * emulated in the MOV DR exit, which takes priority over it).
+ */
+void axvmx_set_dr7(struct axvmx_vcpu *v, u64 dr7)
+{
+	v->dr7 = dr7 | AXVMX_DR7_FIXED_1;
+	vmcs_write(GUEST_DR7, v->dr7 & ~AXVMX_DR7_GD);
+}
+
 /* EFER.LMA decides "IA-32e mode guest" (VM-entry checks need them equal). */
 void axvmx_set_efer(struct axvmx_vcpu *v, u64 efer)
 {
@@ -285,7 +305,7 @@ static void setup_guest_state(struct axvmx_vcpu *v)
 	axvmx_set_cr0(v, X86_CR0_NW | X86_CR0_CD | X86_CR0_ET);
 	axvmx_set_cr4(v, 0);
 	vmcs_write(GUEST_CR3, 0);
-	vmcs_write(GUEST_DR7, 0x400);
+	axvmx_set_dr7(v, AXVMX_DR7_FIXED_1);
 	vmcs_write(GUEST_RSP, v->regs[AXVMX_RSP]);
 	vmcs_write(GUEST_RIP, v->entry);
 	vmcs_write(GUEST_RFLAGS, X86_EFLAGS_FIXED);
@@ -315,9 +335,12 @@ static void setup_controls(struct axvmx_vcpu *v)
 	/*
 	 * #AC is intercepted and reflected: a guest whose #AC handler faults
 	 * with #AC again would otherwise loop inside the CPU and never let
-	 * the host take an interrupt (CVE-2015-5307).
+	 * the host take an interrupt (CVE-2015-5307).  #DB likewise: a
+	 * breakpoint on the guest's own #DB stack frame would loop the same
+	 * way (CVE-2015-8104); and the exit tells DR6's new bits, so the
+	 * CPU's DR6 is never the guest's.
 	 */
-	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_AC));
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -380,8 +403,8 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 		goto out_msr;
 	v->vpid = axvmx_alloc_vpid();
 	v->xcr0 = XFEATURE_MASK_FP;
-	v->dr6 = 0xffff0ff0;
-	v->dr7 = 0x400;
+	v->dr6 = AXVMX_DR6_ACTIVE_LOW;
+	v->dr7 = AXVMX_DR7_FIXED_1;
 	axvmx_msrs_init(v);
 	axvlapic_init(&v->apic, vcpu);
 	vcpu->arch = v;
@@ -542,6 +565,12 @@ static void inject_events(struct axvmx_vcpu *v)
 	spin_unlock(&v->lock);
 
 	if (v->reinject) {
+		/* An event ends the guest's HLT (the entry checks allow no
+		 * exception other than #DB/#MC in the HLT state).
+		 */
+		if (axvmx_caps.has_hlt_state &&
+		    vmcs_read(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
+			vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, v->reinject);
 		if (v->reinject & INTR_INFO_DELIVER_CODE_MASK)
 			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
@@ -600,12 +629,43 @@ static inline void load_ldt_sel(u16 sel)
 	asm volatile("lldt %0" : : "rm"(sel));
 }
 
+/*
+ * IRQs off, just before the entry: the guest's DR0-DR3 go into the CPU
+ * when its DR7 enables a breakpoint (the entry loads DR7 itself).  The
+ * host's DR7 is turned off first so that none of its breakpoints fires on
+ * a guest address in between.
+ */
+static void load_guest_debugregs(struct axvmx_vcpu *v)
+{
+	if (!(v->dr7 & AXVMX_DR7_BP_ENABLES))
+		return;
+	if (hw_breakpoint_active())
+		set_debugreg(0, 7);
+	set_debugreg(v->db[0], 0);
+	set_debugreg(v->db[1], 1);
+	set_debugreg(v->db[2], 2);
+	set_debugreg(v->db[3], 3);
+}
+
+/*
+ * IRQs off, right after the exit, which set DR7 to 0x400 and cleared
+ * IA32_DEBUGCTL: the host's hardware breakpoints (ptrace, perf) and
+ * DEBUGCTL (LBR, BTF) come back, as KVM does.
+ */
+static void restore_host_debug(u64 host_debugctl)
+{
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	if (host_debugctl)
+		wrmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
+}
+
 /* One guest entry and its exit, with the guest FPU state loaded. */
 static int run_once(struct axvmx_vcpu *v)
 {
 	u16 ds_sel, es_sel, fs_sel, gs_sel, ldt_sel;
 	struct desc_ptr idt;
-	u64 host_kgs;
+	u64 host_kgs, host_debugctl;
 	bool switch_xcr0;
 	int cpu, fail, r;
 
@@ -645,12 +705,15 @@ static int run_once(struct axvmx_vcpu *v)
 		      v->xcr0 != axvmx_caps.host_xcr0;
 	if (switch_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	rdmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
+	load_guest_debugregs(v);
 
 	guest_timing_enter_irqoff();
 	guest_state_enter_irqoff();
 	fail = axvmx_vmenter(v->regs, v->launched);
 	guest_state_exit_irqoff();
 
+	restore_host_debug(host_debugctl);
 	v->cr2 = native_read_cr2();
 	if (switch_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, axvmx_caps.host_xcr0);

@@ -22,6 +22,8 @@ GUEST_CODE(g_modes);
 GUEST_CODE(g_pm_start);
 GUEST_CODE(g_lm_start);
 GUEST_CODE(g_noxsave);
+GUEST_CODE(g_xsave_size);
+extern const unsigned char g_xsave_size_gp[];
 extern const unsigned char g_xsetbv_gp[], g_cr_gp[];
 extern const unsigned char g_noxsave_gp[], g_noxsave_ud[];
 
@@ -116,6 +118,47 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "g_xsetbv_gp:\n"
     RM_GP_HANDLER(3)
     "g_xsetbv_end:\n"
+
+    /*
+     * CPUID.0xD.0 at XCR0 = x87 (0x8000: EAX EBX ECX EDX), at x87|SSE
+     * (0x8010: EBX), then XSETBV of everything leaf 0xD offers (#GP
+     * counted at 0x8100) and 0x8014: EBX, 0x8018: XCR0 after it.
+     */
+    ".global g_xsave_size_start, g_xsave_size_end, g_xsave_size_gp\n"
+    "g_xsave_size_start:\n"
+    "	mov %cr4, %eax\n"
+    "	or $0x40600, %eax\n"
+    "	mov %eax, %cr4\n"
+    "	mov $0xd, %eax\n"
+    "	xor %ecx, %ecx\n"
+    "	cpuid\n"
+    "	mov %eax, 0x8000\n"
+    "	mov %ebx, 0x8004\n"
+    "	mov %ecx, 0x8008\n"
+    "	mov %edx, 0x800c\n"
+    "	xor %ecx, %ecx\n"
+    "	xor %edx, %edx\n"
+    "	mov $3, %eax\n"
+    "	xsetbv\n"
+    "	mov $0xd, %eax\n"
+    "	xor %ecx, %ecx\n"
+    "	cpuid\n"
+    "	mov %ebx, 0x8010\n"
+    "	xor %ecx, %ecx\n"
+    "	mov 0x8000, %eax\n"
+    "	mov 0x800c, %edx\n"
+    "	xsetbv\n"
+    "	mov $0xd, %eax\n"
+    "	xor %ecx, %ecx\n"
+    "	cpuid\n"
+    "	mov %ebx, 0x8014\n"
+    "	xor %ecx, %ecx\n"
+    "	xgetbv\n"
+    "	mov %eax, 0x8018\n"
+    "	hlt\n"
+    "g_xsave_size_gp:\n"
+    RM_GP_HANDLER(3)
+    "g_xsave_size_end:\n"
 
     /* A host without XSAVE: CR4.OSXSAVE refused (#GP), XSETBV #UD. */
     ".global g_noxsave_start, g_noxsave_end, g_noxsave_gp, g_noxsave_ud\n"
@@ -362,6 +405,40 @@ TEST(xsetbv_good_and_bad)
 	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 4);
 	TEST_ASSERT_EQ(run->stats.builtin[AXVCPU_BUILTIN_XSETBV], 1);
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_HALT], 1);
+	test_vm_destroy(&t);
+}
+
+/*
+ * X86-112: leaf 0xD tells what XSETBV accepts, and its sizes follow the
+ * guest's XCR0 (576 bytes for x87 and SSE), not the host's.
+ */
+TEST(cpuid_xsave_leaf_follows_guest_xcr0)
+{
+	__u32 a, b, c, d, offered;
+	struct test_vm t;
+
+	if (!host_has_osxsave())
+		SKIP(return, "host has no OSXSAVE: XSAVE is hidden from guests (no_host_xsave_hidden_from_guest)");
+	TEST_VM_WITH(&t, g_xsave_size);
+	x86_ivt_set(&t, 13, GUEST_SYM_GPA(g_xsave_size, g_xsave_size_gp));
+	vcpu_set_gpr(&t.vcpu, 4, X86_STACK_TOP);
+	vcpu_run(&t.vcpu);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	host_cpuid(0xd, 0, &a, &b, &c, &d);
+	offered = guest_rd32(&t, 0x8000);
+	TH_LOG("host leaf 0xD.0 %#x %#x %#x %#x; guest %#x %#x %#x %#x",
+	       a, b, c, d, offered, guest_rd32(&t, 0x8004),
+	       guest_rd32(&t, 0x8008), guest_rd32(&t, 0x800c));
+	TEST_ASSERT_EQ(offered & 3, 3);
+	TEST_ASSERT(!(offered & ~a), "guest offered %#x beyond the host's %#x",
+		    offered, a);
+	TEST_ASSERT(!(offered & (1U << 9)), "PKRU offered: %#x", offered);
+	TEST_ASSERT_EQ(guest_rd32(&t, 0x8004), 576);	/* XCR0 = x87 */
+	TEST_ASSERT_EQ(guest_rd32(&t, 0x8010), 576);	/* x87 | SSE */
+	/* Everything offered is accepted, and then the size is the maximum. */
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 0);
+	TEST_ASSERT_EQ(guest_rd32(&t, 0x8018), offered);
+	TEST_ASSERT_EQ(guest_rd32(&t, 0x8014), guest_rd32(&t, 0x8008));
 	test_vm_destroy(&t);
 }
 
