@@ -26,6 +26,7 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
+#include <linux/sched.h>
 #include <asm/apicdef.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -203,6 +204,7 @@ static enum hrtimer_restart timer_fn(struct hrtimer *t)
 		set_bit(lvt & 0xff, a->pir);
 		axvcpu_vcpu_kick(a->vcpu);
 	}
+	wake_up_interruptible(&a->halt_wq);
 	if (a->period_ns) {
 		hrtimer_forward_now(t, ns_to_ktime(a->period_ns));
 		return HRTIMER_RESTART;
@@ -293,6 +295,7 @@ static void reset_regs(struct axvlapic *a)
 void axvlapic_init(struct axvlapic *a, struct axvcpu_vcpu *vcpu)
 {
 	a->vcpu = vcpu;
+	init_waitqueue_head(&a->halt_wq);
 	hrtimer_init(&a->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	a->timer.function = timer_fn;
 	reset_regs(a);

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <linux/bitops.h>
 #include <linux/hrtimer.h>
+#include <linux/wait.h>
 
 struct axvcpu_vcpu;
 
@@ -37,6 +38,8 @@ struct axvcpu_vcpu;
  * @tsc_offset: guest TSC - host TSC.
  * @init_dest: destination of the last INIT, with @init_pending.
  * @init_pending: an INIT was sent and no SIPI reported after it.
+ * @halt_wq: the vcpu's thread waits here in a guest HLT; the timer and
+ *	INJECT_INTERRUPT wake it.
  */
 struct axvlapic {
 	struct axvcpu_vcpu *vcpu;
@@ -49,6 +52,7 @@ struct axvlapic {
 	u64 tsc_offset;
 	u64 init_dest;
 	bool init_pending;
+	wait_queue_head_t halt_wq;
 };
 
 void axvlapic_init(struct axvlapic *a, struct axvcpu_vcpu *vcpu);

@@ -82,7 +82,6 @@ enum axvmx_reg {
  * @host_xcr0: the host's XCR0 (0 without OSXSAVE).
  * @guest_xcr0: the XCR0 bits a guest may set (XSETBV, CPUID leaf 0xD):
  *	the host's without what the guest's CPUID hides (PKRU, MPX, AMX).
- * @has_hlt_state: the HLT activity state can be entered (IA32_VMX_MISC).
  * @has_tsc_offset: "use TSC offsetting" is on (guest TSC writes work).
  * @switch_tsc_aux: the host uses IA32_TSC_AUX (RDTSCP/RDPID): switch it.
  */
@@ -93,7 +92,7 @@ struct axvmx_caps {
 	u64 ept_vpid, misc;
 	bool has_vpid, has_preempt_timer, invept_single, invvpid_single;
 	u64 host_xcr0, guest_xcr0;
-	bool has_tsc_offset, switch_tsc_aux, has_hlt_state;
+	bool has_tsc_offset, switch_tsc_aux;
 };
 
 extern struct axvmx_caps axvmx_caps;
@@ -204,6 +203,8 @@ struct axvmx_mmio_insn {
  * @nr_cpuid: entries in @cpuid.
  * @mmio: the MMIO read waiting for the VMM's answer.
  * @fpu_loaded: the guest FPU state is in the registers (inside RUN).
+ * @halted: the guest is in a HLT that only an interrupt ends (its APIC
+ *	timer is armed); the next RUN waits for one before entering.
  * @apic: the emulated local APIC.
  */
 struct axvmx_vcpu {
@@ -238,6 +239,7 @@ struct axvmx_vcpu {
 	struct axvmx_mmio_insn mmio;
 	u8 io_width;		/* of the last IO_READ exit */
 	bool fpu_loaded;
+	bool halted;
 	struct axvlapic apic;
 };
 

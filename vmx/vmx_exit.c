@@ -507,15 +507,14 @@ int axvmx_handle_exit(struct axvmx_vcpu *v)
 			return builtin(v, AXVCPU_BUILTIN_APIC);
 		/*
 		 * The VMM sees the HALT either way.  With the APIC timer
-		 * armed an interrupt will come: the guest stays in HLT, so
-		 * that the next RUN waits in it (the CPU idles in the guest)
-		 * until the timer's vector or an injected one wakes it,
-		 * instead of the HLT returning without an interrupt.
+		 * armed an interrupt will come: the guest stays halted, and
+		 * the next RUN sleeps until the timer's vector or an
+		 * injected event wakes it (halt_wait() in vmx_vcpu.c), instead of
+		 * the HLT returning without an interrupt.
 		 */
-		if (axvmx_caps.has_hlt_state &&
-		    (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+		if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 		    axvlapic_timer_armed(&v->apic))
-			vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
+			v->halted = true;
 		return to_vmm(v, AXVCPU_EXIT_HALT);
 	case EXIT_REASON_VMCALL:
 		return handle_vmcall(v);

@@ -306,7 +306,6 @@ static const char *setup_caps(void)
 					 XFEATURE_MASK_BNDREGS |
 					 XFEATURE_MASK_BNDCSR |
 					 XFEATURE_MASK_XTILE);
-	c->has_hlt_state = c->misc & VMX_MISC_ACTIVITY_HLT;
 	c->has_preempt_timer = c->pin & PIN_BASED_VMX_PREEMPTION_TIMER;
 	c->has_tsc_offset = c->proc & CPU_BASED_USE_TSC_OFFSETTING;
 	c->switch_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||

@@ -117,7 +117,7 @@ static int set_regs(struct axvmx_vcpu *v, void *arg)
 	vmcs_write(GUEST_RIP, r->rip);
 	vmcs_write(GUEST_RFLAGS, r->rflags | X86_EFLAGS_FIXED);
 	/* New registers: a guest waiting in HLT runs again. */
-	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	v->halted = false;
 	return 0;
 }
 

@@ -316,6 +316,7 @@ static void setup_guest_state(struct axvmx_vcpu *v)
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
+	v->halted = false;
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_IA32_PAT, AXVMX_GUEST_PAT);
 	vmcs_write(VM_ENTRY_CONTROLS, axvmx_caps.entry);
@@ -565,12 +566,6 @@ static void inject_events(struct axvmx_vcpu *v)
 	spin_unlock(&v->lock);
 
 	if (v->reinject) {
-		/* An event ends the guest's HLT (the entry checks allow no
-		 * exception other than #DB/#MC in the HLT state).
-		 */
-		if (axvmx_caps.has_hlt_state &&
-		    vmcs_read(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
-			vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, v->reinject);
 		if (v->reinject & INTR_INFO_DELIVER_CODE_MASK)
 			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
@@ -759,6 +754,26 @@ out:
 	return r;
 }
 
+/* Something ends the guest's HLT: an event to deliver, or no timer left. */
+static bool halt_done(struct axvmx_vcpu *v)
+{
+	return READ_ONCE(v->nr_events) ||
+	       axvlapic_pending_vector(&v->apic) >= 0 ||
+	       !axvlapic_timer_armed(&v->apic);
+}
+
+/*
+ * A RUN after a HALT exit whose guest waits for its APIC timer (IF set,
+ * so any vector above the PPR ends the HLT): sleep until then.  A signal
+ * ends the wait; the guest then stays halted for the next RUN.
+ */
+static void halt_wait(struct axvmx_vcpu *v)
+{
+	if (wait_event_interruptible(v->apic.halt_wq, halt_done(v)))
+		return;
+	v->halted = false;
+}
+
 /*
  * Enters the guest until an exit for the VMM, or until the core has to
  * look (signal, immediate_exit, need_resched).  The guest's FPU/XSAVE
@@ -777,6 +792,12 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 		return -EIO;
 	fpu_swap_kvm_fpstate(&v->gfpu, true);
 	for (;;) {
+		if (v->halted) {
+			halt_wait(v);
+			r = AXVCPU_RUN_CONTINUE;
+			if (v->halted)
+				break;
+		}
 		r = run_once(v);
 		if (r != AXVCPU_RUN_CONTINUE || need_resched() ||
 		    signal_pending(current) ||
@@ -928,8 +949,10 @@ int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
 		return -EINVAL;
 
 	/* An enabled local APIC takes fixed interrupts into its IRR. */
-	if (!exc && axvlapic_accept_irq(&v->apic, irq->vector))
+	if (!exc && axvlapic_accept_irq(&v->apic, irq->vector)) {
+		wake_up_interruptible(&v->apic.halt_wq);
 		return 0;
+	}
 
 	spin_lock_irqsave(&v->lock, flags);
 	if (v->nr_events == AXVMX_EVENT_QUEUE) {
@@ -943,5 +966,6 @@ int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
 	e->error_code = e->has_error ? irq->error_code : 0;
 	v->nr_events++;
 	spin_unlock_irqrestore(&v->lock, flags);
+	wake_up_interruptible(&v->apic.halt_wq);
 	return 0;
 }

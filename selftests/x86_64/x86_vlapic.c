@@ -17,6 +17,7 @@
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 #include "ucall.h"
+#include "../lib/x86_64/processor.h"
 
 #define APIC_GPA	0xfee00000ULL
 #define AP_ENTRY	0x3000
@@ -28,7 +29,9 @@ GUEST_CODE(g_deadline);
 GUEST_CODE(g_x2apic);
 GUEST_CODE(g_bsp);
 GUEST_CODE(g_ap);
+GUEST_CODE(g_hltwait);
 extern const unsigned char g_isr[], g_x2isr[], g_gp[], g_ap_isr[];
+extern const unsigned char g_hltwait_isr[], g_hltwait_last[];
 
 asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".code16\n"
@@ -215,6 +218,30 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	movl $0, %fs:0xb0\n"
     "	iret\n"
     "g_ap_end:\n"
+
+    /*
+     * One-shot, 50 ms, then STI; HLT: the HLT ends only with the timer
+     * interrupt, which the ISR counts at 0x8100; the count right after
+     * the HLT goes to 0x8000.
+     */
+    ".global g_hltwait_start, g_hltwait_end, g_hltwait_isr, g_hltwait_last\n"
+    "g_hltwait_start:\n"
+    "	movl $0x1ff, %fs:0xf0\n"
+    "	movl $0xb, %fs:0x3e0\n"
+    "	movl $0x40, %fs:0x320\n"
+    "	movl $50000000, %fs:0x380\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	mov 0x8100, %ax\n"
+    "	mov %ax, 0x8000\n"
+    "	hlt\n"
+    "g_hltwait_last:\n"
+    "g_hltwait_isr:\n"
+    "	incw 0x8100\n"
+    "	movl $0, %fs:0xb0\n"
+    "	iret\n"
+    "g_hltwait_end:\n"
     ".code64\n"
     ".popsection\n");
 
@@ -289,6 +316,41 @@ TEST(timer_oneshot)
 	TEST_ASSERT_EQ(rd32(&t, 0x8008), 2000000);	/* TMICT */
 	TEST_ASSERT_EQ(rd32(&t, 0x8000), 0);		/* TMCCT */
 	TEST_ASSERT_EQ(rd32(&t, 0x8004), 0);		/* ISR after EOI */
+	test_vm_destroy(&t);
+}
+
+/*
+ * HLT with the APIC timer armed exits HALT to the VMM; the VMM's next RUN
+ * finds the guest still halted and the timer's vector ends the HLT, as
+ * on hardware (never a HLT that returns without the interrupt).
+ */
+TEST(hlt_with_armed_timer_gets_the_interrupt)
+{
+	struct axvcpu_run *run;
+	struct test_vm t;
+	int halts = 0;
+
+	TEST_VM_WITH(&t, g_hltwait);
+	run = t.vcpu.run;
+	ivt_set(&t, 0x40, g_hltwait_start, g_hltwait_isr, GUEST_ENTRY);
+	fs_at_apic(&t.vcpu);
+	alarm(60);
+	for (;;) {
+		vcpu_run(&t.vcpu);
+		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+		halts++;
+		if (x86_get_rip(&t.vcpu) == GUEST_ENTRY +
+		    (g_hltwait_last - g_hltwait_start))
+			break;
+		TEST_ASSERT(halts < 2, "HALT %d at the first HLT", halts);
+	}
+	alarm(0);
+	TH_LOG("%d HALT exits, APIC built-ins %llu", halts,
+	       (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_APIC]);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 1);
+	TEST_ASSERT(rd32(&t, 0x8000) == 1,
+		    "the HLT returned with %u timer interrupts taken",
+		    rd32(&t, 0x8000) & 0xffff);
 	test_vm_destroy(&t);
 }
 
