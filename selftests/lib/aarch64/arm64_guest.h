@@ -157,22 +157,30 @@
 	((__u64)GUEST_ENTRY + (__u64)((const unsigned char *)(sym) -	\
 				      (const unsigned char *)(start)))
 
+/* Assert that the last exit is a hypercall with nr @nr; returns the run struct. */
+#define assert_hcall(v, nr) ({						\
+	struct axvm_vcpu *__v = (v);					\
+	__u64 __nr = (nr);						\
+									\
+	vcpu_assert_exit(__v, AXVCPU_EXIT_HYPERCALL);			\
+	TEST_ASSERT(__v->run->hypercall.nr == __nr,			\
+		    "hypercall nr %#llx, expected %#llx (args %#llx %#llx %#llx %#llx %#llx) pc %#llx", \
+		    (unsigned long long)__v->run->hypercall.nr,		\
+		    (unsigned long long)__nr,				\
+		    (unsigned long long)__v->run->hypercall.args[0],	\
+		    (unsigned long long)__v->run->hypercall.args[1],	\
+		    (unsigned long long)__v->run->hypercall.args[2],	\
+		    (unsigned long long)__v->run->hypercall.args[3],	\
+		    (unsigned long long)__v->run->hypercall.args[4],	\
+		    (unsigned long long)__v->run->hw_rip);		\
+	__v->run;							\
+})
+
 /* Run and expect a hypercall exit with nr @nr; returns the run struct. */
 static inline struct axvcpu_run *run_expect_hcall(struct axvm_vcpu *v, __u64 nr)
 {
 	vcpu_run(v);
-	vcpu_assert_exit(v, AXVCPU_EXIT_HYPERCALL);
-	TEST_ASSERT(v->run->hypercall.nr == nr,
-		    "hypercall nr %#llx, expected %#llx (args %#llx %#llx %#llx %#llx %#llx) pc %#llx",
-		    (unsigned long long)v->run->hypercall.nr,
-		    (unsigned long long)nr,
-		    (unsigned long long)v->run->hypercall.args[0],
-		    (unsigned long long)v->run->hypercall.args[1],
-		    (unsigned long long)v->run->hypercall.args[2],
-		    (unsigned long long)v->run->hypercall.args[3],
-		    (unsigned long long)v->run->hypercall.args[4],
-		    (unsigned long long)v->run->hw_rip);
-	return v->run;
+	return assert_hcall(v, nr);
 }
 
 static inline void __alarm_handler(int sig) { (void)sig; }
@@ -209,18 +217,7 @@ static inline struct axvcpu_run *run_expect_hcall_to(struct axvm_vcpu *v,
 						     __u64 nr, unsigned int secs)
 {
 	vcpu_run_timeout(v, secs);
-	vcpu_assert_exit(v, AXVCPU_EXIT_HYPERCALL);
-	TEST_ASSERT(v->run->hypercall.nr == nr,
-		    "hypercall nr %#llx, expected %#llx (args %#llx %#llx %#llx %#llx %#llx) pc %#llx",
-		    (unsigned long long)v->run->hypercall.nr,
-		    (unsigned long long)nr,
-		    (unsigned long long)v->run->hypercall.args[0],
-		    (unsigned long long)v->run->hypercall.args[1],
-		    (unsigned long long)v->run->hypercall.args[2],
-		    (unsigned long long)v->run->hypercall.args[3],
-		    (unsigned long long)v->run->hypercall.args[4],
-		    (unsigned long long)v->run->hw_rip);
-	return v->run;
+	return assert_hcall(v, nr);
 }
 
 static inline void vcpu_get_regs(struct axvm_vcpu *v, struct axvcpu_arm64_regs *regs)
