@@ -142,6 +142,27 @@ static int check_region(const struct axvcpu_memory_region *m)
 	return 0;
 }
 
+/* Called with vm->lock held: the slot is empty and overlaps no other. */
+static int check_free(struct axvcpu_vm *vm,
+		      const struct axvcpu_memory_region *m)
+{
+	unsigned int i;
+
+	if (vm->slots[m->slot].size)
+		return -EBUSY;
+	for (i = 0; i < AXVCPU_MAX_MEMSLOTS; i++) {
+		if (vm->slots[i].size &&
+		    ranges_overlap(m->guest_phys_addr, m->memory_size,
+				   vm->slots[i].gpa, vm->slots[i].size)) {
+			pr_info_ratelimited("slot %u [%#llx, %#llx) overlaps slot %u\n",
+					    m->slot, m->guest_phys_addr,
+					    m->guest_phys_addr + m->memory_size, i);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
 static int delete_slot(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
 {
 	struct axvcpu_memslot old;
@@ -175,35 +196,31 @@ static int delete_slot(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
 int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 				const struct axvcpu_memory_region *m)
 {
-	struct axvcpu_memslot new = {}, *slot;
-	unsigned int i;
+	struct axvcpu_memslot new = {};
 	int r;
 
 	r = check_region(m);
 	if (r)
 		return r;
 
-	mutex_lock(&vm->lock);
-	slot = &vm->slots[m->slot];
 	if (!m->memory_size) {
-		r = delete_slot(vm, slot);
-		goto out;
+		mutex_lock(&vm->lock);
+		r = delete_slot(vm, &vm->slots[m->slot]);
+		mutex_unlock(&vm->lock);
+		return r;
 	}
-	if (slot->size) {
-		r = -EBUSY;
-		goto out;
-	}
-	for (i = 0; i < AXVCPU_MAX_MEMSLOTS; i++) {
-		if (vm->slots[i].size &&
-		    ranges_overlap(m->guest_phys_addr, m->memory_size,
-				   vm->slots[i].gpa, vm->slots[i].size)) {
-			pr_info_ratelimited("slot %u [%#llx, %#llx) overlaps slot %u\n",
-					    m->slot, m->guest_phys_addr,
-					    m->guest_phys_addr + m->memory_size, i);
-			r = -EEXIST;
-			goto out;
-		}
-	}
+
+	/*
+	 * Check, pin without vm->lock (pinning gigabytes takes long, and
+	 * vcpus must be able to come and go meanwhile), then check again
+	 * under the lock before publishing: another caller may have taken
+	 * the slot or the range in between.
+	 */
+	mutex_lock(&vm->lock);
+	r = check_free(vm, m);
+	mutex_unlock(&vm->lock);
+	if (r)
+		return r;
 
 	new.gpa = m->guest_phys_addr;
 	new.size = m->memory_size;
@@ -212,21 +229,25 @@ int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 	new.npages = m->memory_size >> PAGE_SHIFT;
 	r = slot_pin(vm, &new);
 	if (r)
-		goto out;
+		return r;
 
-	r = axvcpu_arch_vm_map(vm, &new);
-	if (r) {
-		axvcpu_arch_vm_unmap(vm, &new);
-		slot_unpin(vm, &new, new.npages);
-		goto out;
+	mutex_lock(&vm->lock);
+	r = check_free(vm, m);
+	if (!r) {
+		r = axvcpu_arch_vm_map(vm, &new);
+		if (r)		/* undo a partial map */
+			axvcpu_arch_vm_unmap(vm, &new);
 	}
-
+	if (r) {
+		mutex_unlock(&vm->lock);
+		slot_unpin(vm, &new, new.npages);
+		return r;
+	}
 	spin_lock_irq(&vm->slots_lock);
-	*slot = new;
+	vm->slots[m->slot] = new;
 	spin_unlock_irq(&vm->slots_lock);
-out:
 	mutex_unlock(&vm->lock);
-	return r;
+	return 0;
 }
 
 /**

@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 
@@ -105,6 +107,66 @@ TEST_F(mr, overlap)
 	/* Adjacent on both sides is fine. */
 	SET_OK(1, 0, BASE_GPA + 4 * PAGE, PAGE, self->mem + 4 * PAGE);
 	SET_OK(2, 0, BASE_GPA - PAGE, PAGE, self->mem + 5 * PAGE);
+}
+
+struct racer {
+	struct axvm_vm *vm;
+	pthread_barrier_t *go;
+	__u32 slot;
+	__u64 gpa;
+	void *hva;
+	int ret;
+};
+
+static void *race_one(void *p)
+{
+	struct racer *r = p;
+
+	pthread_barrier_wait(r->go);
+	r->ret = axvm_set_memory_region(r->vm, r->slot, 0, r->gpa, 8 * PAGE,
+					r->hva);
+	return NULL;
+}
+
+/*
+ * Two threads add overlapping ranges at the same moment (the same slot, or
+ * two slots): exactly one wins, the other gets -EBUSY or -EEXIST, 100 times.
+ */
+TEST_F(mr, concurrent_adds_one_winner)
+{
+	pthread_barrier_t go;
+	struct racer r[2];
+	pthread_t th[2];
+	int round, i, wins;
+
+	for (round = 0; round < 100; round++) {
+		pthread_barrier_init(&go, NULL, 2);
+		for (i = 0; i < 2; i++) {
+			r[i] = (struct racer){ &self->vm, &go,
+					       round & 1 ? i : 0,
+					       BASE_GPA + i * 4 * PAGE,
+					       self->mem + i * 4 * PAGE, 0 };
+			TEST_ASSERT(pthread_create(&th[i], NULL, race_one, &r[i]) == 0,
+				    "pthread_create");
+		}
+		for (i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&go);
+		for (wins = 0, i = 0; i < 2; i++) {
+			if (!r[i].ret) {
+				wins++;
+				continue;
+			}
+			TEST_ASSERT(r[i].ret == -EBUSY || r[i].ret == -EEXIST,
+				    "round %d racer %d: %d (%s)", round, i,
+				    r[i].ret, errno_name(-r[i].ret));
+		}
+		TEST_ASSERT(wins == 1, "round %d: %d winners (%d, %d)", round,
+			    wins, r[0].ret, r[1].ret);
+		for (i = 0; i < 2; i++)
+			if (!r[i].ret)
+				SET_OK(r[i].slot, 0, 0, 0, NULL);
+	}
 }
 
 TEST_F(mr, slot_reuse_busy)
