@@ -146,7 +146,12 @@ run_emulator() {
 	if [ "$ARCH" = x86_64 ]; then
 		# ips=100M: guest time ~ wall time; tsc_early_khz must equal ips/1000
 		# (the skylake_x model advertises a 3.5 GHz TSC in CPUID 0x15/0x16).
-		local cmdline="console=ttyS0,115200 quiet panic=-1 mitigations=off cryptomgr.notests rodata=off idle=halt init_on_alloc=0 audit=0 lsm=lockdown,yama nowatchdog nosoftlockup tsc=reliable no_timer_check page_alloc.shuffle=0 tsc_early_khz=100000$APPEND"
+		# clearcpuid=xsavec,xsaves: Bochs 2.7 reports the standard-format
+		# size (2688) in CPUID.(0xD,1).EBX instead of the compacted one
+		# (2432), so Linux WARNs "XSAVE consistency problem" and turns XSAVE
+		# (and AVX, AVX-512, OSXSAVE) off.  Without XSAVEC/XSAVES it uses the
+		# standard format, whose size CPUID.(0xD,0) gets right.  Taints 'S'.
+		local cmdline="console=ttyS0,115200 quiet panic=-1 mitigations=off cryptomgr.notests rodata=off idle=halt init_on_alloc=0 audit=0 lsm=lockdown,yama nowatchdog nosoftlockup tsc=reliable no_timer_check page_alloc.shuffle=0 tsc_early_khz=100000 clearcpuid=xsavec,xsaves$APPEND"
 		python3 "$TESTING/mkpvh.py" "$KIMAGE" "$W/initramfs.cpio" "$cmdline" "$W/disk.img" \
 			--cache "$KCACHE/x86_64/$KREL/pvh" >"$W/disk.inc" ||
 			{ log "mkpvh.py failed"; return 2; }
