@@ -131,25 +131,16 @@ static int vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
 	return r;
 }
 
-static int vcpu_bind(struct axvcpu_vcpu *vcpu)
+/* The seeds' manipulate_arch_vcpu(): @from, then @step, then @to or Invalid. */
+static int vcpu_transition(struct axvcpu_vcpu *vcpu, u32 from, u32 to,
+			   const char *op, int (*step)(struct axvcpu_vcpu *))
 {
-	int r = vcpu_check_state(vcpu, AXVCPU_STATE_FREE, "BIND");
+	int r = vcpu_check_state(vcpu, from, op);
 
 	if (r)
 		return r;
-	r = axvcpu_arch_vcpu_bind(vcpu);
-	vcpu_finish(vcpu, r, AXVCPU_STATE_READY);
-	return r;
-}
-
-static int vcpu_unbind(struct axvcpu_vcpu *vcpu)
-{
-	int r = vcpu_check_state(vcpu, AXVCPU_STATE_READY, "UNBIND");
-
-	if (r)
-		return r;
-	r = axvcpu_arch_vcpu_unbind(vcpu);
-	vcpu_finish(vcpu, r, AXVCPU_STATE_FREE);
+	r = step(vcpu);
+	vcpu_finish(vcpu, r, to);
 	return r;
 }
 
@@ -343,10 +334,12 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		r = vcpu_setup(vcpu, argp);
 		break;
 	case AXVCPU_BIND:
-		r = vcpu_bind(vcpu);
+		r = vcpu_transition(vcpu, AXVCPU_STATE_FREE, AXVCPU_STATE_READY,
+				    "BIND", axvcpu_arch_vcpu_bind);
 		break;
 	case AXVCPU_UNBIND:
-		r = vcpu_unbind(vcpu);
+		r = vcpu_transition(vcpu, AXVCPU_STATE_READY, AXVCPU_STATE_FREE,
+				    "UNBIND", axvcpu_arch_vcpu_unbind);
 		break;
 	case AXVCPU_RUN:
 		r = arg ? -EINVAL : vcpu_run(vcpu);
