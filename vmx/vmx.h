@@ -408,6 +408,13 @@ u64 axvmx_get_cr0(void);
 u64 axvmx_get_cr4(void);
 void axvmx_set_efer(struct axvmx_vcpu *v, u64 efer);
 void axvmx_set_dr7(struct axvmx_vcpu *v, u64 dr7);
+
+/* Guest segment registers, in the order of struct axvcpu_x86_sregs. */
+enum {
+	AXVMX_SEG_CS, AXVMX_SEG_DS, AXVMX_SEG_ES, AXVMX_SEG_FS, AXVMX_SEG_GS,
+	AXVMX_SEG_SS, AXVMX_SEG_TR, AXVMX_SEG_LDT, AXVMX_NR_SEGS
+};
+void axvmx_write_seg(int s, u16 sel, u64 base, u32 limit, u32 ar);
 void axvmx_queue_exception(struct axvmx_vcpu *v, u8 vector, u32 err);
 int axvmx_with_vmcs(struct axvmx_vcpu *v,
 		    int (*fn)(struct axvmx_vcpu *v, void *arg), void *arg);

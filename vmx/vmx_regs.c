@@ -125,7 +125,8 @@ struct seg_fields {
 	u32 sel, base, limit, ar;
 };
 
-static const struct seg_fields seg_fields[] = {
+/* Indexed by AXVMX_SEG_*, the order of struct axvcpu_x86_sregs. */
+static const struct seg_fields seg_fields[AXVMX_NR_SEGS] = {
 	{ GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES },
 	{ GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
 	{ GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
@@ -136,6 +137,22 @@ static const struct seg_fields seg_fields[] = {
 	{ GUEST_LDTR_SELECTOR, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT,
 	  GUEST_LDTR_AR_BYTES },
 };
+
+/**
+ * axvmx_write_seg - load one guest segment register into the VMCS.
+ * @s: AXVMX_SEG_*.
+ * @sel: selector.
+ * @base: base.
+ * @limit: limit in bytes.
+ * @ar: VMX access rights.
+ */
+void axvmx_write_seg(int s, u16 sel, u64 base, u32 limit, u32 ar)
+{
+	vmcs_write(seg_fields[s].sel, sel);
+	vmcs_write(seg_fields[s].base, base);
+	vmcs_write(seg_fields[s].limit, limit);
+	vmcs_write(seg_fields[s].ar, ar);
+}
 
 /* In the order of struct axvcpu_x86_sregs. */
 static struct axvcpu_x86_segment *sreg_seg(struct axvcpu_x86_sregs *s, int i)
@@ -222,10 +239,8 @@ static int set_sregs(struct axvmx_vcpu *v, void *arg)
 	for (i = 0; i < ARRAY_SIZE(seg_fields); i++) {
 		struct axvcpu_x86_segment *seg = sreg_seg(s, i);
 
-		vmcs_write(seg_fields[i].sel, seg->selector);
-		vmcs_write(seg_fields[i].base, seg->base);
-		vmcs_write(seg_fields[i].limit, seg->limit);
-		vmcs_write(seg_fields[i].ar, seg->ar);
+		axvmx_write_seg(i, seg->selector, seg->base, seg->limit,
+				seg->ar);
 	}
 	vmcs_write(GUEST_GDTR_BASE, s->gdt.base);
 	vmcs_write(GUEST_GDTR_LIMIT, s->gdt.limit);

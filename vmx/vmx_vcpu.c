@@ -262,41 +262,15 @@ void axvmx_set_efer(struct axvmx_vcpu *v, u64 efer)
 		vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
 }
 
-struct seg_fields {
-	u32 sel, base, limit, ar;
-};
-
-static const struct seg_fields segs[] = {
-	{ GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
-	{ GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES },
-	{ GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
-	{ GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
-	{ GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
-	{ GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES },
-	{ GUEST_LDTR_SELECTOR, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT,
-	  GUEST_LDTR_AR_BYTES },
-	{ GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR_BYTES },
-};
-
-enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
-
-static void write_seg(int s, u16 sel, u64 base, u32 limit, u32 ar)
-{
-	vmcs_write(segs[s].sel, sel);
-	vmcs_write(segs[s].base, base);
-	vmcs_write(segs[s].limit, limit);
-	vmcs_write(segs[s].ar, ar);
-}
-
 /* The seeds' real-mode start (X86-30..39). */
 static void setup_guest_state(struct axvmx_vcpu *v)
 {
 	int s;
 
-	for (s = SEG_ES; s <= SEG_GS; s++)
-		write_seg(s, 0, 0, 0xffff, s == SEG_CS ? 0x9b : 0x93);
-	write_seg(SEG_LDTR, 0, 0, 0xffff, 0x82);
-	write_seg(SEG_TR, 0, 0, 0xffff, 0x8b);
+	for (s = AXVMX_SEG_CS; s <= AXVMX_SEG_SS; s++)
+		axvmx_write_seg(s, 0, 0, 0xffff, s == AXVMX_SEG_CS ? 0x9b : 0x93);
+	axvmx_write_seg(AXVMX_SEG_LDT, 0, 0, 0xffff, 0x82);
+	axvmx_write_seg(AXVMX_SEG_TR, 0, 0, 0xffff, 0x8b);
 	vmcs_write(GUEST_GDTR_BASE, 0);
 	vmcs_write(GUEST_GDTR_LIMIT, 0xffff);
 	vmcs_write(GUEST_IDTR_BASE, 0);
