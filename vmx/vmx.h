@@ -202,7 +202,6 @@ struct axvmx_mmio_insn {
  * @cpuid: SET_CPUID's table, or NULL.
  * @nr_cpuid: entries in @cpuid.
  * @mmio: the MMIO read waiting for the VMM's answer.
- * @fpu_loaded: the guest FPU state is in the registers (inside RUN).
  * @halted: the guest is in a HLT that only an interrupt ends (its APIC
  *	timer is armed); the next RUN waits for one before entering.
  * @apic: the emulated local APIC.
@@ -238,7 +237,6 @@ struct axvmx_vcpu {
 	u32 nr_cpuid;
 	struct axvmx_mmio_insn mmio;
 	u8 io_width;		/* of the last IO_READ exit */
-	bool fpu_loaded;
 	bool halted;
 	struct axvlapic apic;
 };

@@ -115,7 +115,7 @@ static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 		} else if (sub == 0) {
 			*a = (u32)axvmx_caps.guest_xcr0;
 			*d = axvmx_caps.guest_xcr0 >> 32;
-			*b = xstate_size(v->xcr0, false);
+			/* EBX follows the guest's XCR0: set by the caller. */
 			*c = xstate_size(axvmx_caps.guest_xcr0, false);
 		} else if (sub == 1) {
 			*a &= ~(BIT(3) | BIT(4));	/* XSAVES, XFD: off */

@@ -170,13 +170,13 @@ int axvmx_load_pdptrs(struct axvmx_vcpu *v, u64 cr3)
 
 	if (axvcpu_read_guest(v->vcpu->vm, gpa, pdpte, sizeof(pdpte)))
 		return -EFAULT;
-	for (i = 0; i < 4; i++) {
-		/* Present entries with reserved bits set: #GP. */
+	/* Present entries with reserved bits set: #GP, and nothing loaded. */
+	for (i = 0; i < 4; i++)
 		if ((pdpte[i] & 1) && (pdpte[i] & (0x1e6ULL |
 		     ~GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 0))))
 			return -EINVAL;
+	for (i = 0; i < 4; i++)
 		vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
-	}
 	return 0;
 }
 
@@ -467,7 +467,7 @@ int axvmx_handle_exit(struct axvmx_vcpu *v)
 	v->exit_qual = vmcs_read(EXIT_QUALIFICATION);
 	run->hw_reason = reason;
 	run->hw_qualification = v->exit_qual;
-	run->hw_extra = vmcs_read(VM_INSTRUCTION_ERROR);
+	run->hw_extra = 0;	/* the VM-instruction error is for VMfail only */
 	run->hw_rip = vmcs_read(GUEST_RIP);
 
 	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {

@@ -158,7 +158,7 @@ static int decode(struct axvmx_vcpu *v, const u8 *b, struct axvmx_mmio_insn *in)
 		in->write = op & 2;
 		in->len = i + (long64 ? (adsize ? 4 : 8) :
 			       (def32 ^ adsize) ? 4 : 2);
-		return 0;
+		return in->len <= 15 ? 0 : -EINVAL;
 	}
 
 	modrm = b[i];
@@ -224,7 +224,13 @@ static int fetch_decode(struct axvmx_vcpu *v, struct axvmx_mmio_insn *in)
 {
 	u64 la = vmcs_read(GUEST_CS_BASE) + vmcs_read(GUEST_RIP);
 	unsigned int to_end = PAGE_SIZE - (la & ~PAGE_MASK);
-	u8 b[16] = { };
+	/*
+	 * 15 bytes at most are fetched, but with 13 prefixes, REX and two
+	 * opcode bytes the decoder reads up to b[26] (ModRM, SIB,
+	 * displacement, immediate) before it rejects the length: the zeroed
+	 * tail keeps those reads inside the buffer.
+	 */
+	u8 b[32] = { };
 
 	/*
 	 * The exit gives no instruction length for EPT violations: fetch 15

@@ -236,6 +236,13 @@ static int set_sregs(struct axvmx_vcpu *v, void *arg)
 	r = check_sregs(s);
 	if (r)
 		return r;
+	/*
+	 * PAE paging: the entry takes the PDPTEs from the VMCS.  Loaded
+	 * first, so that bad PDPTEs leave the vcpu as it was.
+	 */
+	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
+	    !(s->efer & EFER_LMA) && axvmx_load_pdptrs(v, s->cr3))
+		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(seg_fields); i++) {
 		struct axvcpu_x86_segment *seg = sreg_seg(s, i);
 
@@ -251,10 +258,6 @@ static int set_sregs(struct axvmx_vcpu *v, void *arg)
 	vmcs_write(GUEST_CR3, s->cr3);
 	axvmx_set_efer(v, s->efer);
 	axvmx_set_dr7(v, s->dr7);
-	/* PAE paging: the entry takes the PDPTEs from the VMCS. */
-	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
-	    !(s->efer & EFER_LMA) && axvmx_load_pdptrs(v, s->cr3))
-		return -EINVAL;
 	v->cr2 = s->cr2;
 	axvlapic_set_cr8(&v->apic, s->cr8);
 	return 0;
