@@ -201,6 +201,29 @@ static __always_inline void restore_host_late(struct axv_arm_host *h)
  *
  * Return: the AXV_ARM_EXIT_* code of the vector that ended the run.
  */
+/*
+ * HPFAR_EL2 is UNKNOWN for a stage-2 permission fault that did not happen
+ * on a stage-1 walk (a write to a read-only slot): translate FAR with the
+ * guest's stage 1, still loaded with TGE clear, as KVM's
+ * __translate_far_to_hpfar() does.  PAR_EL1 is the guest's: kept.
+ */
+static __always_inline void fix_hpfar(struct axv_arm_vcpu *av)
+{
+	u64 ec = ESR_ELx_EC(av->esr), par, tmp;
+
+	if ((ec != ESR_ELx_EC_DABT_LOW && ec != ESR_ELx_EC_IABT_LOW) ||
+	    (av->esr & ESR_ELx_FSC_TYPE) != ESR_ELx_FSC_PERM ||
+	    (av->esr & ESR_ELx_S1PTW))
+		return;
+	par = read_sysreg_par();
+	asm volatile("at s1e1r, %0" : : "r" (av->far));
+	isb();
+	tmp = read_sysreg_par();
+	write_sysreg(par, par_el1);
+	if (!(tmp & SYS_PAR_EL1_F))
+		av->hpfar = (tmp & GENMASK_ULL(51, 12)) >> 8;
+}
+
 noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av,
 				 struct axv_arm_vm *avm)
 {
@@ -252,6 +275,8 @@ noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av,
 	av->far = read_sysreg(far_el2);
 	av->hpfar = read_sysreg(hpfar_el2);
 	av->hcr = read_sysreg(hcr_el2);		/* VSE clears when taken */
+	if (code == AXV_ARM_EXIT_SYNC)
+		fix_hpfar(av);
 
 	write_sysreg(h->hcr, hcr_el2);
 	isb();
