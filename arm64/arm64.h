@@ -10,7 +10,6 @@
  *   switch.c  the world switch itself (host <-> guest system registers)
  *   exit.c    ESR decoding: MMIO, sysreg, PSCI, WFx, aborts
  *   vgic.c    interrupt queue and GICv3 list registers
- *   fpsimd.c  guest FP/SIMD ownership
  *   timer.c   guest virtual timer
  *   entry.S   guest entry and the EL2 vectors used inside the run window
  */
@@ -37,10 +36,8 @@
 struct axv_arm_caps {
 	u32 pa_range;		/* ID_AA64MMFR0_EL1.PARange, sanitised */
 	u32 ipa_bits;		/* guest-physical address bits offered */
-	u32 vmid_bits;		/* 8 or 16 */
 	u32 nr_lr;		/* GICv3 list registers */
 	u32 nr_apr;		/* active-priority registers per group */
-	u32 intid_bits;		/* 16 or 24 */
 	u64 vtcr;		/* VTCR_EL2 for every VM */
 	u32 start_level;	/* stage-2 walk start level */
 	bool fwb;		/* FEAT_S2FWB: stage 2 forces write-back */
@@ -165,7 +162,7 @@ void axv_arm_timer_destroy(struct axv_arm_vcpu *av);
 void axv_arm_timer_before_entry(struct axv_arm_vcpu *av);
 void axv_arm_timer_after_exit(struct axv_arm_vcpu *av);
 
-/* fpsimd.c and entry.S */
+/* entry.S */
 void __axv_arm_fpsimd_save(struct user_fpsimd_state *st);
 void __axv_arm_fpsimd_restore(struct user_fpsimd_state *st);
 u64 __axv_arm_enter(struct axv_arm_ctx *ctx);

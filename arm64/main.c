@@ -135,14 +135,11 @@ static void axv_arm_probe(void)
 {
 	struct axv_arm_caps *c = &axv_arm_caps;
 	u64 mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
-	u64 mmfr1 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR1_EL1);
 	u32 ps, t0sz, sl0;
 
 	c->pa_range = mmfr0 & 0xf;
 	ps = min_t(u32, c->pa_range, 5);	/* 5 = 48 bits */
-	c->ipa_bits = parange_bits[min_t(u32, ps, ARRAY_SIZE(parange_bits) - 1)];
-	c->vmid_bits = ((mmfr1 >> ID_AA64MMFR1_EL1_VMIDBits_SHIFT) & 0xf) == 2 ?
-		       16 : 8;
+	c->ipa_bits = parange_bits[ps];
 	t0sz = 64 - c->ipa_bits;
 	if (c->ipa_bits > 39) {
 		c->start_level = 0;
@@ -173,8 +170,6 @@ int axvcpu_arch_init(void)
 	axv_arm_caps.nr_lr = (vtr & 0xf) + 1;
 	/* PREbits + 1 = 5, 6, 7 bits -> 1, 2, 4 active-priority registers */
 	axv_arm_caps.nr_apr = 1 << clamp_t(int, ((vtr >> 26) & 7) + 1 - 5, 0, 2);
-	axv_arm_caps.intid_bits = ((vtr & ICH_VTR_ID_BITS_MASK) >>
-				   ICH_VTR_ID_BITS_SHIFT) ? 24 : 16;
 	return 0;
 }
 
