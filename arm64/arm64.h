@@ -99,7 +99,8 @@ struct axv_arm_vcpu {
 	struct axv_arm_sysregs sys;
 	struct axv_arm_host host;
 	struct axv_arm_vgic vgic;
-	struct user_fpsimd_state fp;
+	struct user_fpsimd_state fp;	/* guest V0-V31, FPSR, FPCR */
+	struct user_fpsimd_state neon_buf; /* for kernel_neon_begin() */
 	struct axvcpu_vcpu *vcpu;
 	u64 uid;
 	u64 esr, far, hpfar;		/* of the last exit */

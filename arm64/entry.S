@@ -16,7 +16,6 @@
  */
 #include <linux/linkage.h>
 #include <asm/assembler.h>
-#include <asm/fpsimdmacros.h>
 #include "entry.h"
 
 	.text
@@ -153,15 +152,73 @@ SYM_CODE_START(__axv_arm_vectors)
 	.org	__axv_arm_vectors + 0x800
 SYM_CODE_END(__axv_arm_vectors)
 
-/* Guest FP/SIMD registers; called with the host's own state saved. */
+/*
+ * Guest FP/SIMD registers, x0 = struct user_fpsimd_state; called with the
+ * host's own state saved (kernel_neon_begin()).
+ *
+ * The guest sees all of the AArch64 FP/SIMD state and nothing more: SVE
+ * and SME trap (CPTR_EL2.ZEN/SMEN), so the state is the 32 128-bit
+ * registers V0-V31 and the two control/status registers FPSR and FPCR
+ * (Arm ARM, DDI 0487, B1.2 "Registers in AArch64 Execution state").
+ * The code is the module's own so that it does not depend on any
+ * kernel's private macros; the layout is user_fpsimd_state's (V0-V31,
+ * then FPSR, FPCR as 32-bit words), which vcpu.c also exposes as the
+ * guest's registers.
+ */
 SYM_FUNC_START(__axv_arm_fpsimd_save)
-	fpsimd_save x0, 8
+	stp	q0, q1,   [x0, #16 * 0]
+	stp	q2, q3,   [x0, #16 * 2]
+	stp	q4, q5,   [x0, #16 * 4]
+	stp	q6, q7,   [x0, #16 * 6]
+	stp	q8, q9,   [x0, #16 * 8]
+	stp	q10, q11, [x0, #16 * 10]
+	stp	q12, q13, [x0, #16 * 12]
+	stp	q14, q15, [x0, #16 * 14]
+	stp	q16, q17, [x0, #16 * 16]
+	stp	q18, q19, [x0, #16 * 18]
+	stp	q20, q21, [x0, #16 * 20]
+	stp	q22, q23, [x0, #16 * 22]
+	stp	q24, q25, [x0, #16 * 24]
+	stp	q26, q27, [x0, #16 * 26]
+	stp	q28, q29, [x0, #16 * 28]
+	stp	q30, q31, [x0, #16 * 30]
+	mrs	x1, fpsr
+	str	w1, [x0, #AXV_FP_FPSR]
+	mrs	x1, fpcr
+	str	w1, [x0, #AXV_FP_FPCR]
 	ret
 SYM_FUNC_END(__axv_arm_fpsimd_save)
 
 SYM_FUNC_START(__axv_arm_fpsimd_restore)
-	fpsimd_restore x0, 8
-	ret
+	ldp	q0, q1,   [x0, #16 * 0]
+	ldp	q2, q3,   [x0, #16 * 2]
+	ldp	q4, q5,   [x0, #16 * 4]
+	ldp	q6, q7,   [x0, #16 * 6]
+	ldp	q8, q9,   [x0, #16 * 8]
+	ldp	q10, q11, [x0, #16 * 10]
+	ldp	q12, q13, [x0, #16 * 12]
+	ldp	q14, q15, [x0, #16 * 14]
+	ldp	q16, q17, [x0, #16 * 16]
+	ldp	q18, q19, [x0, #16 * 18]
+	ldp	q20, q21, [x0, #16 * 20]
+	ldp	q22, q23, [x0, #16 * 22]
+	ldp	q24, q25, [x0, #16 * 24]
+	ldp	q26, q27, [x0, #16 * 26]
+	ldp	q28, q29, [x0, #16 * 28]
+	ldp	q30, q31, [x0, #16 * 30]
+	ldr	w1, [x0, #AXV_FP_FPSR]
+	msr	fpsr, x1
+	/*
+	 * A write to FPCR can be self-synchronising on some implementations
+	 * (Linux's fpsimd_restore skips it for the same reason): write it
+	 * only when the guest's value differs from the one loaded.
+	 */
+	ldr	w1, [x0, #AXV_FP_FPCR]
+	mrs	x2, fpcr
+	cmp	x1, x2
+	b.eq	1f
+	msr	fpcr, x1
+1:	ret
 SYM_FUNC_END(__axv_arm_fpsimd_restore)
 
 /*

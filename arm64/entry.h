@@ -24,7 +24,8 @@
 #define AXV_CTX_HOST_SP_EL0	272
 #define AXV_CTX_SIZE		288
 
-/* FP/SIMD save area: V0-V31 then FPSR, FPCR (the fpsimd_save layout). */
+/* FP/SIMD save area, struct user_fpsimd_state: V0-V31, FPSR, FPCR. */
 #define AXV_FP_FPSR		(32 * 16)
+#define AXV_FP_FPCR		(32 * 16 + 4)
 
 #endif /* _AXVCPU_ARM64_ENTRY_H */

@@ -25,6 +25,7 @@
 #include <asm/arch_timer.h>
 
 #include "axvcpu_arch.h"
+#include "axvcpu_compat.h"
 #include "arm64.h"
 
 static enum hrtimer_restart timer_fire(struct hrtimer *t)
@@ -39,9 +40,8 @@ static enum hrtimer_restart timer_fire(struct hrtimer *t)
  */
 void axv_arm_timer_init(struct axv_arm_vcpu *av)
 {
-	hrtimer_init(&av->hrtimer, CLOCK_MONOTONIC,
-		     HRTIMER_MODE_REL_PINNED_HARD);
-	av->hrtimer.function = timer_fire;
+	axvcpu_hrtimer_setup(&av->hrtimer, timer_fire, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL_PINNED_HARD);
 }
 
 /**

@@ -11,13 +11,13 @@
 #include <linux/uaccess.h>
 #include <linux/atomic.h>
 #include <asm/daifflags.h>
-#include <asm/neon.h>
 #include <asm/kvm_arm.h>
 #include <asm/sysreg.h>
 #include <asm/ptrace.h>
 
 #include "axvcpu_arch.h"
 #include "arm64.h"
+#include "arm64_compat.h"
 
 static_assert(offsetof(struct axv_arm_vcpu, ctx) == 0);
 static_assert(offsetof(struct axv_arm_ctx, sp_el0) == AXV_CTX_SP_EL0);
@@ -26,6 +26,8 @@ static_assert(offsetof(struct axv_arm_ctx, pstate) == AXV_CTX_PSTATE);
 static_assert(offsetof(struct axv_arm_ctx, host_sp_el0) ==
 	      AXV_CTX_HOST_SP_EL0);
 static_assert(sizeof(struct axv_arm_ctx) == AXV_CTX_SIZE);
+static_assert(offsetof(struct user_fpsimd_state, fpsr) == AXV_FP_FPSR);
+static_assert(offsetof(struct user_fpsimd_state, fpcr) == AXV_FP_FPCR);
 
 /* Guest PSTATE at reset: EL1h, DAIF masked (the seeds' 0x3c5). */
 #define GUEST_PSTATE_RESET \
@@ -153,7 +155,7 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 	axv_arm_timer_before_entry(av);
 	fp = av->fp_loaded;
 	if (fp) {
-		kernel_neon_begin();
+		axv_arm_neon_begin(&av->neon_buf);
 		__axv_arm_fpsimd_restore(&av->fp);
 	}
 
@@ -170,7 +172,7 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 out:
 	if (fp) {
 		__axv_arm_fpsimd_save(&av->fp);
-		kernel_neon_end();
+		axv_arm_neon_end(&av->neon_buf);
 	}
 	axv_arm_timer_after_exit(av);
 	preempt_enable();

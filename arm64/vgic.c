@@ -24,6 +24,7 @@
 
 #include "axvcpu_arch.h"
 #include "arm64.h"
+#include "arm64_compat.h"
 
 #define LR_STATE_PENDING	(1ULL << 62)
 #define LR_STATE_ACTIVE		(1ULL << 63)
@@ -295,7 +296,7 @@ noinstr void axv_arm_vgic_restore(struct axv_arm_vcpu *av)
 			g->used_lrs |= BIT(i);
 		}
 	}
-	write_sysreg_s(ICH_HCR_EN, SYS_ICH_HCR_EL2);
+	write_sysreg_s(AXV_ICH_HCR_EN, SYS_ICH_HCR_EL2);
 }
 
 /**

@@ -32,6 +32,7 @@
 #include <asm/processor.h>
 #include <asm/tsc.h>
 
+#include "axvcpu_compat.h"
 #include "axvcpu_core.h"
 #include "vlapic.h"
 
@@ -296,8 +297,8 @@ void axvlapic_init(struct axvlapic *a, struct axvcpu_vcpu *vcpu)
 {
 	a->vcpu = vcpu;
 	init_waitqueue_head(&a->halt_wq);
-	hrtimer_init(&a->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
-	a->timer.function = timer_fn;
+	axvcpu_hrtimer_setup(&a->timer, timer_fn, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_ABS_HARD);
 	reset_regs(a);
 	a->base_msr = AXVLAPIC_DEFAULT_BASE | APIC_BASE_EN |
 		      (vcpu->id == 0 ? APIC_BASE_BSP : 0);
