@@ -9,7 +9,12 @@
  */
 #include <stdint.h>
 
+#include "mmio.h"
+
 #define PL011_BASE		0x09000000UL
+#define PL011_DR		0x00
+#define PL011_FR		0x18
+#define PL011_FR_TXFF		(1 << 5)
 #define PSCI_SYSTEM_OFF		0x84000008U
 #define HOLE			0x0a000000UL
 
@@ -22,9 +27,9 @@ static void putc(char c)
 {
 	if (c == '\n')
 		putc('\r');
-	while (*(volatile uint32_t *)(PL011_BASE + 0x18) & (1 << 5))
+	while (mmio_read32(PL011_BASE + PL011_FR) & PL011_FR_TXFF)
 		;
-	*(volatile uint32_t *)PL011_BASE = c;
+	mmio_write32(PL011_BASE + PL011_DR, c);
 }
 
 static void puts(const char *s)

@@ -9,6 +9,8 @@
  */
 #include <stdint.h>
 
+#include "mmio.h"
+
 #define PL011_BASE		0x09000000UL
 #define PL011_DR		0x00
 #define PL011_FR		0x18
@@ -26,16 +28,6 @@ extern char secondary_entry[];
 
 static volatile uint32_t ap_flag;
 static volatile uint64_t ap_ctx;
-
-static inline uint32_t mmio_read32(unsigned long a)
-{
-	return *(volatile uint32_t *)a;
-}
-
-static inline void mmio_write32(unsigned long a, uint32_t v)
-{
-	*(volatile uint32_t *)a = v;
-}
 
 static void putc(char c)
 {
