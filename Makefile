@@ -2,10 +2,18 @@
 #
 # axvcpu top-level Makefile.
 #
-#   make [ARCH=x86_64|arm64] [KDIR=...]  build axvcpu.ko into build/$(ARCH)/
+#   make [ARCH=x86_64|arm64] [KERNEL=6.1|6.12|7.3]
+#                                         build axvcpu.ko against Debian's kernel
+#                                         KERNEL (tools/testing/kernels.conf; default
+#                                         the first) in its build environment, into
+#                                         build/$(ARCH)/$(KERNEL)/axvcpu.ko
+#   make KDIR=/lib/modules/$$(uname -r)/build
+#                                         build against these headers, on this machine,
+#                                         into build/$(ARCH)/axvcpu.ko
 #   make tools selftests                  userspace: axvm, libaxvm, selftests
 #   make run [ARCH=...]                   boot an emulator (default arm64), run a guest under axvm
-#   make check                            every test, both arches, in emulators
+#   make check                            every test, both arches, every kernel, in emulators
+#   make check-host HOST=trixie|bookworm  make run + make check in a fresh debootstrap
 #   make unit                             host-side unit tests of pure logic
 #   make checkpatch                       kernel style check of the module
 #   make bench                            benchmarks, axvcpu beside KVM
@@ -22,28 +30,33 @@ BUILD := $(TOP)/build
 
 ifeq ($(ARCH),arm64)
 CROSS_COMPILE ?= aarch64-linux-gnu-
-KDIR ?= $(shell $(TOP)/tools/testing/fetch-kernels.sh arm64 --kdir)
 KARCH := ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE)
 else
-KDIR ?= $(shell $(TOP)/tools/testing/fetch-kernels.sh x86_64 --kdir)
 KARCH :=
 endif
+KERNEL ?=
+HOST ?= trixie
 
 MODSRC := Kbuild vcpu_core.c vcpu_mem.c vcpu_percpu.c include vmx arm64
 MODDIR := $(BUILD)/$(ARCH)/module
 
-.PHONY: all module tools selftests unit check run bench checkpatch clean
+.PHONY: all module tools selftests unit check check-host run bench checkpatch clean
 
 all: module
 
-# Build in a per-arch copy so that x86_64 and arm64 objects never mix.
+# KDIR given: build here, in a per-arch copy so that x86_64 and arm64
+# objects never mix.  Otherwise: in the kernel's build environment.
 module:
-	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "axvcpu: no kernel headers (KDIR=$(KDIR)); run tools/testing/setup-host.sh" >&2; exit 1; }
+ifneq ($(KDIR),)
+	@test -d "$(KDIR)" || { echo "axvcpu: no kernel headers in KDIR=$(KDIR)" >&2; exit 1; }
 	@mkdir -p $(MODDIR)
 	@cd $(TOP) && cp -a --parents $(MODSRC) $(MODDIR)/
 	$(MAKE) -C $(KDIR) M=$(MODDIR) $(KARCH) modules
 	@cp $(MODDIR)/axvcpu.ko $(BUILD)/$(ARCH)/axvcpu.ko
 	@echo "axvcpu: built $(BUILD)/$(ARCH)/axvcpu.ko"
+else
+	@$(TOP)/tools/testing/build-module.sh $(ARCH) $(KERNEL)
+endif
 
 tools:
 	$(MAKE) -C $(TOP)/tools ARCH=$(ARCH) O=$(BUILD)/$(ARCH)/tools
@@ -58,8 +71,11 @@ unit:
 check:
 	$(TOP)/tools/testing/check.sh
 
+check-host:
+	$(TOP)/tools/testing/check-host.sh $(HOST)
+
 run:
-	$(TOP)/tools/testing/run.sh $(RUN_ARCH)
+	$(TOP)/tools/testing/run.sh $(RUN_ARCH) $(if $(KERNEL),--kernel $(KERNEL))
 
 bench:
 	$(TOP)/tools/testing/bench.sh

@@ -1,140 +1,242 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# fetch-kernels.sh <x86_64|arm64> [--kdir]
+# fetch-kernels.sh <x86_64|arm64> [--kernel SERIES] [--kdir]
 #
-# Download Debian's guest kernel (and, for arm64, the headers to cross-build
-# against) and cache them under build/kernels/<arch>/<KREL>/, keyed by the
-# kernel ABI that linux-image-<arch> points at *now* (bookworm-security moves
-# it).  Nothing is installed: the debs are extracted with dpkg-deb.  Writes
-# build/kernels/<arch>/env, a sourceable file:
-#   KARCH KREL KVER KDIR KIMAGE KVMDIR BUSYBOX
-# KIMAGE: x86_64 the bzImage (vmlinuz), arm64 the uncompressed Image.
-# KVMDIR: directory with KVM's modules (x86_64: irqbypass.ko kvm.ko
-#         kvm-intel.ko), empty on arm64 where KVM is built in.
+# Make one guest kernel of the matrix (tools/testing/kernels.conf) ready:
+#  - resolve its ABI and version in Debian's archive, through the apt of its
+#    build environment (build/buildenv/<release>, buildenv.sh): the pinned
+#    ABI if the archive still has it, else the suite's meta package
+#    (linux-image-<flavour>) as it is now (logged);
+#  - extract linux-headers-<abi>-<flavour>, linux-headers-<abi>-common and
+#    the amd64 linux-kbuild-* into the build environment (dpkg-deb -x; not
+#    installed, no kernel image, no initramfs);
+#  - extract the kernel image (linux-image-*, from 7.x linux-binary-*), on
+#    x86_64 KVM's modules (linux-image-* or linux-modules-*; .ko.xz/.ko.zst
+#    decompressed) and busybox-static of the same release into
+#    build/kernels/<arch>/<KREL>/.
+# Writes build/kernels/<arch>/<series>.env, for the default series also
+# build/kernels/<arch>/env (sourceable):
+#   KARCH KSERIES KRELEASE KREL KVER KDIR KDIR_BENV KIMAGE KVMDIR KVMLOAD BUSYBOX
+# KDIR is the headers as seen from this machine, KDIR_BENV inside the build
+# environment.  KIMAGE: x86_64 a bzImage, arm64 an uncompressed Image.
+# KVMDIR: x86_64 KVM's modules (KVMLOAD: their insmod order); empty on arm64
+# (KVM is built in).  Any file missing is an error, never an empty folder.
 #
-# --kdir: print only KDIR on stdout (the top Makefile uses it); everything
-# else goes to stderr.  Idempotent; a warm run takes well under a second.
+# --kdir: print only KDIR on stdout; all else goes to stderr.  A warm run
+# takes well under a second.
 set -euo pipefail
 RIG=fetch-kernels
 . "$(dirname "$0")/lib.sh"
 
-[ $# -ge 1 ] || die "usage: fetch-kernels.sh <x86_64|arm64> [--kdir]"
+[ $# -ge 1 ] || die "usage: fetch-kernels.sh <x86_64|arm64> [--kernel SERIES] [--kdir]"
 ARCH=$(norm_arch "$1")
-KDIR_ONLY=0
-[ "${2:-}" = --kdir ] && KDIR_ONLY=1
+shift
+SERIES= KDIR_ONLY=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) SERIES=$2; shift ;;
+	--kdir) KDIR_ONLY=1 ;;
+	*) die "unknown option '$1'" ;;
+	esac
+	shift
+done
 exec 3>&1 1>&2		# stdout is reserved for --kdir
+read -r SERIES REL SUITE PABI PVER < <(kernel_conf "$SERIES")
+DA=$(deb_arch "$ARCH")
+ROOT=$(benv_root "$REL")
+ENVF=$KCACHE/$ARCH/$SERIES.env
 
-host_ready() {
-	command -v bochs-bin >/dev/null && command -v qemu-system-aarch64 >/dev/null &&
-		command -v aarch64-linux-gnu-gcc >/dev/null &&
-		[ -d /usr/lib/linux-kbuild-6.1 ] && [ -x /bin/busybox ] &&
-		dpkg --print-foreign-architectures | grep -qx arm64
+# "KREL KVER" of the series, cached until the build environment's package
+# lists change.
+resolve() {
+	local stamp cache krel= kver= meta mver
+	stamp=$(stat -c %Y "$ROOT/var/lib/apt/.axvcpu-updated" 2>/dev/null || echo 0)
+	cache=$KCACHE/$ARCH/$SERIES.resolved
+	if [ -f "$cache" ] && [ "$(cut -d' ' -f1 "$cache")" = "$stamp:$PABI:$PVER" ]; then
+		cut -d' ' -f2,3 "$cache"
+		return 0
+	fi
+	if [ "$PABI" != - ]; then
+		if benv_apt "$REL" apt-cache show "linux-headers-$PABI-$DA:$DA=$PVER" >/dev/null 2>&1; then
+			krel=$PABI-$DA kver=$PVER
+		else
+			log "pinned $SERIES kernel linux-headers-$PABI-$DA $PVER is gone from the archive;" \
+				"falling back to linux-image-$DA in $SUITE (bump tools/testing/kernels.conf)"
+		fi
+	fi
+	if [ -z "$krel" ]; then
+		mver=$(benv_apt "$REL" apt-cache madison "linux-image-$DA:$DA" 2>/dev/null |
+			awk -F' *[|] *' -v s="$SUITE/main" 'index($3, s) { print $2; exit }')
+		[ -n "$mver" ] || die "no linux-image-$DA in $SUITE (apt-cache madison in $ROOT)"
+		meta=$(benv_apt "$REL" apt-cache show "linux-image-$DA:$DA=$mver" |
+			sed -n 's/^Depends: //p' | head -1 | tr ',' '\n' |
+			sed -n 's/^ *linux-image-\([0-9][^ ]*\) *\((= \([^)]*\))\)\{0,1\}.*/\1 \3/p' | head -1)
+		read -r krel kver <<<"$meta"
+		[ -n "$krel" ] || die "cannot read the ABI from linux-image-$DA=$mver's Depends"
+		[ -n "$kver" ] || kver=$mver
+		[ "$PABI" = - ] || log "$SERIES: using $krel $kver"
+	fi
+	mkdir -p "$KCACHE/$ARCH"
+	echo "$stamp:$PABI:$PVER $krel $kver" >"$cache.$$" && mv -f "$cache.$$" "$cache"
+	echo "$krel $kver"
 }
-host_ready || "$TESTING/setup-host.sh"
 
-read -r KREL KVER < <(resolve_kernel "$ARCH") || true
-if [ -z "${KREL:-}" ]; then
-	"$TESTING/setup-host.sh"
-	read -r KREL KVER < <(resolve_kernel "$ARCH") ||
-		die "cannot resolve the $ARCH kernel ABI (apt-cache depends linux-image-$(deb_arch "$ARCH"))"
-fi
-ABI=${KREL%-*}			# 6.1.0-56
-ENVF=$KCACHE/$ARCH/env
-D=$KCACHE/$ARCH/$KREL
+# download PKG... into $DL (inside the build environment)
+download() {
+	benv_run "$REL" sh -c 'cd "$0" && apt-get download -q -o APT::Sandbox::User=root "$@"' \
+		"${DL#"$ROOT"}" "$@" >>"$D.log" 2>&1 || die "apt-get download $* failed (log: $D.log)"
+}
+deb_of() { ls "$DL/$1"_*.deb 2>/dev/null | head -1; }
+depends_of() { dpkg-deb -f "$1" Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//'; }
+
+# insmod order for KVM's modules in $1: each after what its modinfo depends= names
+kvm_order() {
+	local dir=$1 seen=" " out=()
+	visit() {
+		local m=$1 d
+		case "$seen" in *" $m "*) return 0 ;; esac
+		seen="$seen$m "
+		[ -f "$dir/$m.ko" ] || die "KVM module $m.ko missing in $dir (needed by KVM's modules)"
+		for d in $(tr '\0' '\n' <"$dir/$m.ko" | sed -n 's/^depends=//p' | tr ',' ' '); do
+			visit "$d"
+		done
+		out+=("$m.ko")
+	}
+	visit kvm-intel
+	echo "${out[*]}"
+}
 
 fetch() {
-	# Re-check under the lock: a concurrent run may have finished it.
-	if [ -f "$D/.done" ]; then write_env; return; fi
-	local t0 da debs root
+	[ -f "$D/.done" ] && return 0
+	local t0 hdr common kbuild img deb
 	t0=$(now)
-	da=$(deb_arch "$ARCH")
-	rm -rf "$D"
-	debs=$D/debs root=$D/root
-	mkdir -p "$debs" "$root"
-	log "downloading Debian $ARCH kernel $KREL ($KVER)"
-	if [ "$ARCH" = x86_64 ]; then
-		[ -d "/usr/src/linux-headers-$KREL" ] || "$TESTING/setup-host.sh"
-		[ -d "/usr/src/linux-headers-$KREL" ] ||
-			die "/usr/src/linux-headers-$KREL missing after setup-host.sh"
-		(cd "$debs" && apt-get download -q "linux-image-$KREL" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
-	else
-		local kb
-		kb=$(dpkg-query -W -f='${Version}' linux-kbuild-6.1 2>/dev/null || true)
-		[ "$kb" = "$KVER" ] || die "linux-kbuild-6.1 is '$kb' but the arm64 kernel is $KVER;" \
-			"run: apt-get update && apt-get install linux-kbuild-6.1=$KVER"
-		(cd "$debs" && apt-get download -q "linux-image-$KREL:arm64" "linux-headers-$KREL:arm64" \
-			"linux-headers-$ABI-common" busybox-static:arm64 2>&1 |
-			grep -v '^W: Download is performed unsandboxed' || true)
+	rm -rf "$D" "$DL"
+	mkdir -p "$D" "$DL"
+	: >"$D.log"
+	log "downloading Debian $ARCH kernel $KREL ($KVER) from the $REL archive"
+	# headers + kbuild into the build environment
+	download "linux-headers-$KREL:$DA=$KVER"
+	hdr=$(deb_of "linux-headers-$KREL")
+	common=$(depends_of "$hdr" | grep -m1 '^linux-headers-.*-common$' || true)
+	kbuild=$(depends_of "$hdr" | grep -m1 '^linux-kbuild-' || true)
+	[ -n "$common" ] && [ -n "$kbuild" ] || die "$hdr: no -common/linux-kbuild in its Depends"
+	download "$common=$KVER" "$kbuild:amd64=$KVER"
+	for deb in "$hdr" "$(deb_of "$common")" "$(deb_of "$kbuild")"; do
+		[ -f "$deb" ] || die "download of $deb failed"
+		# keep the build environment's /lib -> usr/lib (bookworm's
+		# debs are not usr-merged; plain dpkg-deb -x would replace it)
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$ROOT" --keep-directory-symlink
+	done
+	[ -f "$ROOT/usr/src/linux-headers-$KREL/Module.symvers" ] ||
+		die "$ROOT/usr/src/linux-headers-$KREL/Module.symvers missing after extracting $hdr"
+	[ -x "$ROOT/usr/src/linux-headers-$KREL/scripts/basic/fixdep" ] ||
+		die "kbuild binaries missing: $ROOT/usr/src/linux-headers-$KREL/scripts/basic/fixdep ($kbuild)"
+	# the kernel image: linux-image-<abi>, or from 7.x linux-binary-<abi>
+	download "linux-image-$KREL:$DA=$KVER" "busybox-static:$DA"
+	img=$(deb_of "linux-image-$KREL")
+	local debs=("$img")
+	if depends_of "$img" | grep -q "^linux-binary-$KREL\$"; then
+		download "linux-binary-$KREL:$DA=$KVER"
+		debs+=("$(deb_of "linux-binary-$KREL")")
+		if [ "$ARCH" = x86_64 ]; then
+			download "linux-modules-$KREL:$DA=$KVER"
+			debs+=("$(deb_of "linux-modules-$KREL")")
+		fi
 	fi
-	ls "$debs"/linux-image-*.deb >/dev/null 2>&1 || die "apt-get download linux-image-$KREL failed"
-	log "extracting into $root"
-	# Only the kernel and KVM's modules out of the ~60 MB image deb.
-	dpkg-deb --fsys-tarfile "$debs"/linux-image-*.deb |
-		tar -x -C "$root" --wildcards "./boot/vmlinuz-$KREL" \
-			"./lib/modules/$KREL/kernel/arch/*/kvm/*" \
-			"./lib/modules/$KREL/kernel/virt/lib/irqbypass.ko*" 2>/dev/null ||
-		[ -f "$root/boot/vmlinuz-$KREL" ] || die "no boot/vmlinuz-$KREL in the image deb"
-	mkdir -p "$D/kvm"
-	find "$root/lib/modules" -name "*.ko" ! -name "kvm-amd.ko" -exec cp {} "$D/kvm/" \; 2>/dev/null || true
+	local R=$D/root
+	mkdir -p "$R"
+	for deb in "${debs[@]}"; do
+		[ -f "$deb" ] || die "download of ${deb:-a kernel package} failed (log: $D.log)"
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$R" --wildcards \
+			"./boot/vmlinuz-$KREL" "./*lib/modules/$KREL/vmlinuz" \
+			"./*lib/modules/$KREL/kernel/arch/x86/kvm/*" \
+			"./*lib/modules/$KREL/kernel/virt/lib/irqbypass.ko*" 2>/dev/null || true
+	done
+	local vmlinuz
+	vmlinuz=$(find "$R" -name "vmlinuz*" -type f | head -1)
+	[ -n "$vmlinuz" ] || die "no vmlinuz in ${debs[*]##*/}"
 	if [ "$ARCH" = arm64 ]; then
-		local d
-		for d in "$debs"/linux-headers-*.deb "$debs"/busybox-static_*.deb; do
-			dpkg-deb -x "$d" "$root"
-		done
-		# The arch headers include the -common Makefile by absolute path, and
-		# scripts/ tools/ point into ../../lib/linux-kbuild-6.1 (absent here):
-		# redirect both, to the scratch root and the host's amd64 kbuild.
-		sed -i "s|^include /usr/src/|include $root/usr/src/|" "$root/usr/src/linux-headers-$KREL/Makefile"
-		for d in "$root/usr/src/linux-headers-$KREL" "$root/usr/src/linux-headers-$ABI-common"; do
-			ln -sfn /usr/lib/linux-kbuild-6.1/scripts "$d/scripts"
-			ln -sfn /usr/lib/linux-kbuild-6.1/tools "$d/tools"
-		done
-		cp "$root/bin/busybox" "$D/busybox"
-		rm -f "$debs"/*.deb	# ~75 MB; the extracted tree is all we need
+		python3 "$TESTING/unpack-image.py" "$vmlinuz" "$D/kimage" || die "cannot unpack the arm64 Image $vmlinuz"
 	else
-		cp /bin/busybox "$D/busybox"
-		rm -f "$debs"/*.deb
+		cp "$vmlinuz" "$D/kimage"
+		mkdir -p "$D/kvm"
+		local m
+		while IFS= read -r m; do
+			case "$m" in
+			*.ko) cp "$m" "$D/kvm/" ;;
+			*.ko.xz) xz -dc "$m" >"$D/kvm/$(basename "$m" .xz)" ;;
+			*.ko.zst) zstd -qdc "$m" >"$D/kvm/$(basename "$m" .zst)" ;;
+			*.ko.gz) gzip -dc "$m" >"$D/kvm/$(basename "$m" .gz)" ;;
+			esac
+		done < <(find "$R" -path '*/kernel/*' -name '*.ko*' ! -name 'kvm-amd.ko*')
+		kvm_order "$D/kvm" >"$D/kvm/order"
 	fi
-	cp "$root/boot/vmlinuz-$KREL" "$D/kimage"
+	# busybox-static: bin/busybox (bookworm) or usr/bin/busybox (usr-merged)
+	deb=$(deb_of busybox-static)
+	[ -f "$deb" ] || die "download of busybox-static:$DA failed"
+	dpkg-deb -x "$deb" "$R/bb"
+	local bb
+	for bb in "$R/bb/usr/bin/busybox" "$R/bb/bin/busybox" ""; do
+		[ -f "$bb" ] && break
+	done
+	[ -n "$bb" ] || die "no bin/busybox or usr/bin/busybox in $deb"
+	cp "$bb" "$D/busybox"
+	rm -rf "$R" "$DL"
 	touch "$D/.done"
 	log "$ARCH kernel $KREL ready in $(since "$t0") s"
-	write_env
 }
 
 write_env() {
-	local kdir kvmdir=
+	local kvmdir= kvmload= f
 	if [ "$ARCH" = x86_64 ]; then
-		kdir=/usr/src/linux-headers-$KREL
-	else
-		kdir=$D/root/usr/src/linux-headers-$KREL
+		kvmdir=$D/kvm
+		kvmload=$(cat "$D/kvm/order")
+		for f in $kvmload; do
+			[ -s "$kvmdir/$f" ] || die "$kvmdir/$f missing (rm -rf $D to fetch again)"
+		done
 	fi
-	ls "$D"/kvm/*.ko >/dev/null 2>&1 && kvmdir=$D/kvm
+	for f in "$D/kimage" "$D/busybox" "$ROOT/usr/src/linux-headers-$KREL/Makefile"; do
+		[ -s "$f" ] || die "$f missing (rm -rf $D to fetch again)"
+	done
+	[ "$(head -c4 "$D/busybox")" = $'\x7fELF' ] || die "$D/busybox is not an ELF binary (rm -rf $D to fetch again)"
 	cat >"$ENVF.$$" <<EOT
 # generated by tools/testing/fetch-kernels.sh
 KARCH=$ARCH
+KSERIES=$SERIES
+KRELEASE=$REL
 KREL=$KREL
 KVER=$KVER
-KDIR=$kdir
+KDIR=$ROOT/usr/src/linux-headers-$KREL
+KDIR_BENV=/usr/src/linux-headers-$KREL
 KIMAGE=$D/kimage
 KVMDIR=$kvmdir
+KVMLOAD="$kvmload"
 BUSYBOX=$D/busybox
 EOT
 	mv -f "$ENVF.$$" "$ENVF"
+	[ "$SERIES" != "$(default_series)" ] || cp -f "$ENVF" "$KCACHE/$ARCH/env"
 }
 
-if [ ! -f "$D/.done" ]; then
-	with_lock "$KCACHE/$ARCH/.lock" fetch
-elif ! grep -qx "KREL=$KREL" "$ENVF" 2>/dev/null; then
-	with_lock "$KCACHE/$ARCH/.lock" write_env
-fi
-if [ "$ARCH" = x86_64 ] && [ ! -d "/usr/src/linux-headers-$KREL" ]; then
-	"$TESTING/setup-host.sh"
+ready() {
+	[ -f "$D/.done" ] && [ -f "$ENVF" ] && grep -qx "KREL=$KREL" "$ENVF" &&
+		[ -f "$ROOT/usr/src/linux-headers-$KREL/Makefile" ]
+}
+
+"$TESTING/buildenv.sh" "$REL"
+read -r KREL KVER < <(resolve) || die "cannot resolve the $SERIES kernel for $ARCH"
+D=$KCACHE/$ARCH/$KREL
+DL=$ROOT/var/cache/axvcpu/$ARCH-$KREL
+if ! ready; then
+	# one fetch at a time per build environment: the headers of both
+	# arches share -common and kbuild there
+	with_lock "$BENV/$REL.lock" fetch
+	[ -f "$ROOT/usr/src/linux-headers-$KREL/Makefile" ] || { rm -f "$D/.done"; with_lock "$BENV/$REL.lock" fetch; }
+	write_env
 fi
 . "$ENVF"
-[ -d "$KDIR" ] || die "KDIR $KDIR missing"
 if [ $KDIR_ONLY = 1 ]; then
 	echo "$KDIR" >&3
 else
-	log "$ARCH: KREL=$KREL KDIR=$KDIR (env: $ENVF)"
+	log "$ARCH $SERIES: KREL=$KREL KVER=$KVER (env: $ENVF)"
 fi

@@ -2,8 +2,9 @@
 #
 # lib.sh - shared helpers of the axvcpu test rigs; sourced, never run.
 #
-# Defines TOP, BUILD, KCACHE and: log, die, norm_arch, resolve_kernel,
-# kernel_env, with_lock.  Everything a rig prints for humans goes to stderr
+# Defines TOP, BUILD, KCACHE, BENV and: log, die, norm_arch, deb_arch,
+# tap_name, now, since, kernel_conf, kernel_series, benv_root, benv_run,
+# benv_apt, emu_version, with_lock.  Everything a rig prints for humans goes to stderr
 # unless the rig's contract says otherwise (fetch-kernels.sh --kdir).
 
 TESTING=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,30 +30,53 @@ tap_name() { [ "$1" = arm64 ] && echo aarch64 || echo x86_64; }
 now() { date +%s.%N | cut -c1-13; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}'; }
 
-# Kernel ABI that linux-image-<debarch> points at in the current package
-# lists.  apt-cache takes ~2 s here, so the answer is cached and keyed by
-# the mtime of /var/lib/apt/lists (apt-get update changes it).
-# Prints "KREL KVER", e.g. "6.1.0-56-amd64 6.1.192-2".
-resolve_kernel() {
-	local arch=$1 da stamp cache img krel kver
-	da=$(deb_arch "$arch")
-	stamp=$(stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0)
-	cache=$KCACHE/$arch/resolved
-	if [ -f "$cache" ] && [ "$(cut -d' ' -f1 "$cache")" = "$stamp" ]; then
-		cut -d' ' -f2,3 "$cache"
-		return 0
-	fi
-	img=$(apt-cache depends "linux-image-$da:$da" 2>/dev/null |
-		awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-	img=${img%:*}
-	[ -n "$img" ] || return 1
-	krel=${img#linux-image-}
-	kver=$(apt-cache policy "$img:$da" 2>/dev/null | awk '/Candidate:/{print $2; exit}')
-	[ -n "$kver" ] && [ "$kver" != "(none)" ] || return 1
-	mkdir -p "$KCACHE/$arch"
-	echo "$stamp $krel $kver" >"$cache.$$" && mv -f "$cache.$$" "$cache"
-	echo "$krel $kver"
+# The kernel matrix (kernels.conf).  kernel_conf SERIES prints
+# "series release suite abi version" (SERIES empty: the default, the first
+# line); kernel_series prints every series, in order.
+KCONF=$TESTING/kernels.conf
+kernel_conf() {
+	local line
+	line=$(awk -v s="${1:-}" '!/^[ \t]*(#|$)/ { if (s == "" || $1 == s) { print $1, $2, $3, $4, $5; exit } }' "$KCONF")
+	[ -n "$line" ] || die "unknown kernel series '${1:-}' (kernels.conf has: $(kernel_series | tr '\n' ' '))"
+	echo "$line"
 }
+kernel_series() { awk '!/^[ \t]*(#|$)/ { print $1 }' "$KCONF"; }
+default_series() { kernel_series | head -1; }
+
+# Build environments: build/buildenv/<release>/, a debootstrap of a Debian
+# release (tools/testing/buildenv.sh makes it; .ready marks it complete).
+# Kernel headers and kbuild are extracted into it, so the module builds with
+# the compiler and libc the kernel's own kbuild binaries expect.
+BENV=$BUILD/buildenv
+benv_root() { echo "$BENV/$1"; }
+# benv_run RELEASE CMD...: run CMD in the build environment, with /proc
+# mounted in a private mount namespace (gone when CMD ends).
+benv_run() {
+	local root
+	root=$(benv_root "$1")
+	shift
+	[ -f "$root/.ready" ] || die "build environment $root is not ready (tools/testing/buildenv.sh)"
+	unshare --mount --propagation private sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
+		"$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive "$@"
+}
+# benv_apt RELEASE apt-get|apt-cache ARGS...: apt inside the build environment.
+benv_apt() {
+	local rel=$1 tool=$2
+	shift 2
+	benv_run "$rel" "$tool" -q -o APT::Sandbox::User=root "$@"
+}
+
+# emu_version qemu|bochs: the installed emulator's Debian version (e.g.
+# 1:7.2+dfsg-7+deb12u18, 3.0+dfsg-1); work-arounds key on it.
+emu_version() {
+	case "$1" in
+	qemu) dpkg-query -W -f='${Version}' qemu-system-arm 2>/dev/null || echo 0 ;;
+	bochs) dpkg-query -W -f='${Version}' bochs 2>/dev/null || echo 0 ;;
+	esac
+}
+# version_lt A B: Debian version A < B
+version_lt() { dpkg --compare-versions "$1" lt "$2"; }
 
 # with_lock FILE CMD...: run CMD (a command or function, in this shell, so
 # its traps work) holding an exclusive flock on FILE.  A rig that already
