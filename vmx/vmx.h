@@ -22,6 +22,7 @@
 
 #include "axvcpu_arch.h"
 #include "vlapic.h"
+#include "vmx_compat.h"
 
 /* IA32_VMX_BASIC fields (their names moved between 6.1 and 6.12). */
 #define AXVMX_BASIC_REVISION(b)		((u32)(b) & 0x7fffffff)
@@ -144,6 +145,28 @@ struct axvmx_guest_msrs {
 };
 
 /**
+ * struct axvmx_fpu - the guest's FPU/SIMD registers while it is not running.
+ * @area: XSAVE area (FXSAVE area without XSAVE), 64-byte aligned.
+ * @order: page order of @area.
+ */
+struct axvmx_fpu {
+	void *area;
+	unsigned int order;
+};
+
+/**
+ * struct axvmx_window - one stretch of VMX operation (vmx_percpu.c).
+ * @own: VMXON was done for this window (VMX was off on this CPU); else
+ *	VMX belongs to another user (kvm_intel, the core kernel) and
+ *	@prev_vmcs is its current VMCS, put back at the end.
+ * @prev_vmcs: VMPTRST at the start, or -1ULL.
+ */
+struct axvmx_window {
+	bool own;
+	u64 prev_vmcs;
+};
+
+/**
  * struct axvmx_mmio_insn - a decoded MMIO move.
  * @len: instruction bytes.
  * @width: memory access bytes.
@@ -169,13 +192,13 @@ struct axvmx_mmio_insn {
  * @vmcs_pa: its physical address.
  * @io_bitmap: I/O bitmaps A and B (two pages).
  * @msr_bitmap: the MSR bitmap page.
- * @cpu: CPU the VMCS is loaded on, or -1 (changed with IRQs off on that
- *	CPU, or after VMCLEAR).
- * @launched: VMLAUNCH done since the last VMCLEAR.
- * @loaded_link: entry in the per-CPU list of loaded VMCSs.
+ * @last_cpu: the CPU of the last VMX window with this VMCS, or -1 (its
+ *	host fields and the TLB flushes follow it).
+ * @launched: VMLAUNCH done in the current window (the VMCS is VMCLEARed at
+ *	the end of every window, so each window starts with VMLAUNCH).
  * @vpid: the VPID, 0 when VPID is not used.
  * @entry: guest entry point from SETUP.
- * @gfpu: guest FPU/XSAVE state (kernel FPU API).
+ * @fpu: the guest's x87/SSE/AVX registers (vmx_fpu.c).
  * @host_cr3: HOST_CR3 last written.
  * @host_cr4: HOST_CR4 last written.
  * @host_fs_base: HOST_FS_BASE last written.
@@ -192,7 +215,12 @@ struct axvmx_mmio_insn {
  * @guest_kgs: the guest's IA32_KERNEL_GS_BASE.
  * @cr2: the guest's CR2 (not in the VMCS).
  * @vmcs_ready: SETUP has written the VMCS.
+ * @vmcs_cleared: the VMCS region had its first VMCLEAR.
  * @xcr0: the guest's XCR0.
+ * @window_xcr0: the components the current window loaded (vmx_fpu.c).
+ * @cur_xcr0: XCR0 in the CPU now, inside a window.
+ * @end_window: an exit handler changed something only a new window picks
+ *	up (the guest's XCR0): leave the window after this exit.
  * @msrs: guest MSRs kept here.
  * @db: the guest's DR0-DR3 (MOV DR exits); in the CPU while the guest
  *	runs with a breakpoint enabled in @dr7.
@@ -213,12 +241,11 @@ struct axvmx_vcpu {
 	u64 vmcs_pa;
 	void *io_bitmap;
 	void *msr_bitmap;
-	int cpu;
+	int last_cpu;
 	bool launched;
-	struct list_head loaded_link;
 	u16 vpid;
 	u64 entry;
-	struct fpu_guest gfpu;
+	struct axvmx_fpu fpu;
 	unsigned long host_cr3, host_cr4, host_fs_base;
 	spinlock_t lock;
 	struct axvmx_event events[AXVMX_EVENT_QUEUE];
@@ -229,8 +256,9 @@ struct axvmx_vcpu {
 	u32 exit_intr_info;
 	u64 guest_kgs;
 	u64 cr2;
-	bool vmcs_ready;
-	u64 xcr0;
+	bool vmcs_ready, vmcs_cleared;
+	u64 xcr0, window_xcr0, cur_xcr0;
+	bool end_window;
 	struct axvmx_guest_msrs msrs;
 	u64 db[4], dr6, dr7;
 	struct axvcpu_x86_cpuid_entry *cpuid;
@@ -375,16 +403,11 @@ fail:
 int axvmx_vmenter(u64 *regs, bool resume);
 /* HOST_RIP: the instruction after VMLAUNCH/VMRESUME as the host sees it. */
 void axvmx_vmexit(void);
-/* Call a host IDT entry with an IRET frame, IRQs off (NMI forwarding). */
-void axvmx_do_event_irqoff(unsigned long entry);
 
 /* ---- vmx_percpu.c ---- */
 
-bool axvmx_cpu_is_on(void);
-void axvmx_loaded_add(struct axvmx_vcpu *v);
-void axvmx_loaded_del(struct axvmx_vcpu *v);
-struct axvmx_vcpu *axvmx_current_vmcs(void);
-void axvmx_set_current_vmcs(struct axvmx_vcpu *v);
+int axvmx_window_open(struct axvmx_window *w);
+void axvmx_window_close(struct axvmx_window *w);
 u16 axvmx_alloc_vpid(void);
 struct axvmx_host_msrs *axvmx_host_msrs(void);
 void axvmx_free_vpid(u16 vpid);
@@ -393,10 +416,17 @@ void axvmx_free_vpid(u16 vpid);
 
 void axvmx_ept_flush_all(struct axvmx_vm *vm);
 
+/* ---- vmx_fpu.c ---- */
+
+int axvmx_fpu_init(struct axvmx_fpu *f);
+void axvmx_fpu_free(struct axvmx_fpu *f);
+void axvmx_fpu_load_guest(struct axvmx_vcpu *v);
+void axvmx_fpu_save_guest(struct axvmx_vcpu *v);
+
 /* ---- vmx_vcpu.c ---- */
 
-void axvmx_vcpu_clear(struct axvmx_vcpu *v);
-int axvmx_vcpu_load(struct axvmx_vcpu *v);
+int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w);
+void axvmx_vmcs_put(struct axvmx_vcpu *v, struct axvmx_window *w);
 void axvmx_advance_rip(struct axvmx_vcpu *v);
 u64 axvmx_get_reg(struct axvmx_vcpu *v, unsigned int idx);
 void axvmx_set_reg(struct axvmx_vcpu *v, unsigned int idx, u64 val);

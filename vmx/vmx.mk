@@ -3,4 +3,9 @@
 axvcpu-$(CONFIG_X86_64) += vmx/vmx_percpu.o vmx/vmx_ept.o vmx/vmx_vcpu.o \
 			   vmx/vmx_exit.o vmx/vmx_regs.o vmx/vmx_mmio.o \
 			   vmx/vmx_entry.o vmx/vmx_msr.o \
-			   vmx/vmx_cpuid.o vmx/vlapic.o
+			   vmx/vmx_cpuid.o vmx/vlapic.o vmx/vmx_fpu.o
+
+# Kernel differences the VMX backend probes in the target's headers
+# (vmx/vmx_compat.h has the ones a header macro answers).
+axvmx-have = $(shell grep -qs '$(1)' $(srctree)/arch/x86/include/asm/$(2) && echo -DAXVCPU_HAVE_$(3))
+ccflags-$(CONFIG_X86_64) += $(call axvmx-have,cpu_emergency_register_virt_callback,reboot.h,EMERGENCY_VIRT_CB)

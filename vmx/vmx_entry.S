@@ -14,6 +14,7 @@
  * rax, rcx, rdx, rbx, (rsp), rbp, rsi, rdi, r8..r15.  RSP is in the VMCS.
  */
 #include <linux/linkage.h>
+#include <linux/objtool.h>
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
 #include <asm/segment.h>
@@ -22,11 +23,32 @@
 #define R(n)		((n) * 8)
 #define HOST_RSP_FIELD	0x6c14
 
-#ifdef VM_CLEAR_CPU_BUFFERS
-#define AX_CLEAR_CPU_BUFFERS VM_CLEAR_CPU_BUFFERS
+/*
+ * The mitigations the kernel turned on for VM entry and exit, keyed on the
+ * same CPU feature bits, but with the module's own code: the kernel's
+ * selector and BHB loop are exported to KVM's modules only (Linux 6.19+).
+ * The feature bits changed names over time; each name is a macro.
+ */
+#if defined(X86_FEATURE_CLEAR_CPU_BUF_VM)
+#define AX_VERW_FEATURE		X86_FEATURE_CLEAR_CPU_BUF_VM
 #else
-#define AX_CLEAR_CPU_BUFFERS CLEAR_CPU_BUFFERS
+#define AX_VERW_FEATURE		X86_FEATURE_CLEAR_CPU_BUF
 #endif
+#if defined(X86_FEATURE_CLEAR_BHB_VMEXIT)
+#define AX_BHB_FEATURE		X86_FEATURE_CLEAR_BHB_VMEXIT
+#elif defined(X86_FEATURE_CLEAR_BHB_LOOP_ON_VMEXIT)
+#define AX_BHB_FEATURE		X86_FEATURE_CLEAR_BHB_LOOP_ON_VMEXIT
+#endif
+
+/*
+ * MDS and its relatives: with the microcode's help, the memory-operand
+ * form of VERW overwrites the CPU buffers the guest could sample (Intel's
+ * MDS guidance).  Any writable data segment selector will do.
+ */
+.section .rodata, "a"
+SYM_DATA_START(axvmx_verw_sel)
+	.word __KERNEL_DS
+SYM_DATA_END(axvmx_verw_sel)
 
 .section .noinstr.text, "ax"
 
@@ -73,8 +95,13 @@ SYM_FUNC_START(axvmx_vmenter)
 	mov R(15)(%rax), %r15
 	mov R(0)(%rax), %rax
 
-	/* Clobbers ZF only. */
-	AX_CLEAR_CPU_BUFFERS
+	/*
+	 * Clobbers ZF only.  The VERW stays out of the replacement: not
+	 * every kernel's alternatives relocate a RIP-relative operand there.
+	 */
+	ALTERNATIVE "jmp .Lskip_verw", "", AX_VERW_FEATURE
+	verw axvmx_verw_sel(%rip)
+.Lskip_verw:
 
 	jnc .Llaunch
 
@@ -142,7 +169,9 @@ SYM_INNER_LABEL(axvmx_vmexit, SYM_L_GLOBAL)
 	/* The guest may have filled the RSB with its own targets. */
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
-	CLEAR_BRANCH_HISTORY_VMEXIT
+#ifdef AX_BHB_FEATURE
+	ALTERNATIVE "", "call axvmx_clear_bhb", AX_BHB_FEATURE
+#endif
 
 	mov %rbx, %rax
 	pop %rbx
@@ -160,24 +189,48 @@ SYM_FUNC_END(axvmx_vmenter)
 
 .section .text, "ax"
 
+#ifdef AX_BHB_FEATURE
 /*
- * void axvmx_do_event_irqoff(unsigned long entry)
+ * void axvmx_clear_bhb(void)
  *
- * Calls a host IDT entry point (the NMI handler after an NMI exit) as the
- * CPU would: on an IRET frame.  The handler ends with IRET, which is also
- * what unblocks NMIs after the NMI that caused the VM exit.
+ * Overwrites the branch history a guest may have trained (Intel's
+ * "Branch History Injection" guidance, the software sequence for parts
+ * without BHI_DIS_S): five rounds of a call, five taken jumps and a
+ * return, then an LFENCE so nothing runs ahead on the old history.  The
+ * returns sit in the upper half of their cache line, as the kernel's own
+ * copy of the sequence keeps them for Indirect Target Selection.
  */
-SYM_FUNC_START(axvmx_do_event_irqoff)
+SYM_FUNC_START(axvmx_clear_bhb)
 	push %rbp
 	mov %rsp, %rbp
-	and $-16, %rsp
-	push $__KERNEL_DS
-	push %rbp
-	pushf
-	push $__KERNEL_CS
-	CALL_NOSPEC rdi
-	/* IRET already restored RSP; say so to objtool. */
-	mov %rbp, %rsp
+	mov $5, %ecx
+	ANNOTATE_INTRA_FUNCTION_CALL
+	call .Lbhb_round
+	jmp .Lbhb_done
+	.align 64, 0xcc
+	.skip 32 - (.Lbhb_ret1 - .Lbhb_round), 0xcc
+.Lbhb_round:
+	ANNOTATE_INTRA_FUNCTION_CALL
+	call .Lbhb_jumps
+.Lbhb_ret1:
+	RET
+	.align 64, 0xcc
+	.skip 32 - 18, 0xcc
+.Lbhb_jumps:
+	mov $5, %eax
+.Lbhb_jmp:
+	jmp .Lbhb_next
+	nop
+.Lbhb_next:
+	sub $1, %eax
+	jnz .Lbhb_jmp
+	sub $1, %ecx
+	jnz .Lbhb_round
+	RET
+.Lbhb_done:
+	lfence
 	pop %rbp
 	RET
-SYM_FUNC_END(axvmx_do_event_irqoff)
+SYM_FUNC_END(axvmx_clear_bhb)
+STACK_FRAME_NON_STANDARD(axvmx_clear_bhb)
+#endif

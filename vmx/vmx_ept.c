@@ -52,16 +52,23 @@ static u64 *ept_walk(struct axvmx_vm *x, u64 gpa, bool create)
 	return &table[(gpa >> 12) & 511];
 }
 
+/*
+ * IPI, IRQs off: INVEPT acts on this CPU only (SDM 29.4.3.1) and needs VMX
+ * operation, so it gets a window of its own.  A CPU where a vcpu of @vm is
+ * in the guest takes this IPI only after that window ended.
+ */
 static void ept_flush_one(void *arg)
 {
 	struct axvmx_vm *x = arg;
+	struct axvmx_window w;
 
-	if (!axvmx_cpu_is_on())
+	if (axvmx_window_open(&w))
 		return;
 	if (axvmx_caps.invept_single)
 		axvmx_invept(VMX_EPT_EXTENT_CONTEXT, x->eptp);
 	else
 		axvmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+	axvmx_window_close(&w);
 }
 
 /**

@@ -297,6 +297,8 @@ static int handle_xsetbv(struct axvmx_vcpu *v)
 				!(val & XFEATURE_MASK_YMM))))
 		return inject_gp(v);
 	v->xcr0 = val;
+	/* The registers of newly enabled components load in a new window. */
+	v->end_window = true;
 	axvmx_advance_rip(v);
 	return builtin(v, AXVCPU_BUILTIN_XSETBV);
 }

@@ -254,7 +254,7 @@ int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val)
 		if (val) {
 			if (!boot_cpu_has(X86_FEATURE_FLUSH_L1D))
 				return AXVMX_MSR_GP;
-			wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+			wrmsrq(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 		}
 		break;
 	default:
@@ -271,13 +271,13 @@ void axvmx_msrs_load_guest(struct axvmx_vcpu *v)
 	struct axvmx_guest_msrs *m = &v->msrs;
 
 	if (m->star != h->star)
-		wrmsrl(MSR_STAR, m->star);
+		wrmsrq(MSR_STAR, m->star);
 	if (m->lstar != h->lstar)
-		wrmsrl(MSR_LSTAR, m->lstar);
+		wrmsrq(MSR_LSTAR, m->lstar);
 	if (m->sfmask != h->sfmask)
-		wrmsrl(MSR_SYSCALL_MASK, m->sfmask);
+		wrmsrq(MSR_SYSCALL_MASK, m->sfmask);
 	if (axvmx_caps.switch_tsc_aux && m->tsc_aux != h->tsc_aux)
-		wrmsrl(MSR_TSC_AUX, m->tsc_aux);
+		wrmsrq(MSR_TSC_AUX, m->tsc_aux);
 }
 
 void axvmx_msrs_load_host(struct axvmx_vcpu *v)
@@ -286,13 +286,13 @@ void axvmx_msrs_load_host(struct axvmx_vcpu *v)
 	struct axvmx_guest_msrs *m = &v->msrs;
 
 	if (m->star != h->star)
-		wrmsrl(MSR_STAR, h->star);
+		wrmsrq(MSR_STAR, h->star);
 	if (m->lstar != h->lstar)
-		wrmsrl(MSR_LSTAR, h->lstar);
+		wrmsrq(MSR_LSTAR, h->lstar);
 	if (m->sfmask != h->sfmask)
-		wrmsrl(MSR_SYSCALL_MASK, h->sfmask);
+		wrmsrq(MSR_SYSCALL_MASK, h->sfmask);
 	if (axvmx_caps.switch_tsc_aux && m->tsc_aux != h->tsc_aux)
-		wrmsrl(MSR_TSC_AUX, h->tsc_aux);
+		wrmsrq(MSR_TSC_AUX, h->tsc_aux);
 }
 
 /* ---- AXVCPU_X86_SET_IO_INTERCEPT / AXVCPU_X86_SET_MSR_INTERCEPT ---- */

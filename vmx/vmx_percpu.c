@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMX per-CPU enable/disable, capability checks and host-safety hooks.
+ * VMX per CPU: capability checks, VMX windows and host-safety hooks.
  *
- * This is the seeds' VmxPerCpuState (X86-01..10) on a Linux host: Linux
- * already locked IA32_FEATURE_CONTROL at boot, owns CR4 through its cached
- * copy (cr4_set_bits()), and may have handed VMX to kvm_intel.  We never
- * write FEATURE_CONTROL, we refuse when CR4.VMXE is already set, and we
- * give CR4.VMXE back if VMXON fails (the seeds leave it set, X86-08).
+ * Linux locked IA32_FEATURE_CONTROL at boot and owns CR4 through a cached
+ * copy that only its own (KVM-only, from 7.x) helpers update; kvm_intel or
+ * the core kernel may hold VMX operation on any CPU at any time.  So VMX
+ * operation is entered only for "windows": one IRQs-off stretch that
+ * loads a VMCS, runs the guest, handles exits and VMCLEARs the VMCS again.
+ * A window borrows VMX operation when someone else has it on (saving and
+ * restoring their current VMCS), else does VMXON and VMXOFF itself with
+ * CR4.VMXE set only in between.  Documentation/design.rst has the why.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
@@ -33,16 +36,15 @@
 /**
  * struct axvmx_cpu - this CPU's VMX state.
  * @vmxon_region: the 4K VMXON region (allocated at module load).
- * @on: VMXON done by us on this CPU.
- * @loaded: VMCSs that are active (VMPTRLD, not yet VMCLEAR) on this CPU.
- * @current_vmcs: the vcpu whose VMCS is current on this CPU, or NULL.
+ * @ready: a user of the module enabled this CPU (axvcpu_arch_hardware_enable)
+ *	and it is not going down or rebooting: windows may open here.
+ * @in_own_window: inside a window that did its own VMXON (emergency path).
  * @host_msrs: the host's values of the MSRs a guest switches.
  */
 struct axvmx_cpu {
 	void *vmxon_region;
-	bool on;
-	struct list_head loaded;
-	struct axvmx_vcpu *current_vmcs;
+	bool ready;
+	bool in_own_window;
 	struct axvmx_host_msrs host_msrs;
 };
 
@@ -54,40 +56,7 @@ struct axvmx_caps axvmx_caps;
 static const char *unsupported;
 static int unsupported_errno;
 
-static atomic_t nr_cpus_on = ATOMIC_INIT(0);
-static bool emergency_registered;
-static DEFINE_MUTEX(emergency_lock);
 static DEFINE_IDA(vpid_ida);
-
-bool axvmx_cpu_is_on(void)
-{
-	return this_cpu_read(axvmx_cpu.on);
-}
-
-/* Callers have IRQs off and run on the CPU the VMCS was loaded on. */
-void axvmx_loaded_add(struct axvmx_vcpu *v)
-{
-	list_add(&v->loaded_link, this_cpu_ptr(&axvmx_cpu.loaded));
-}
-
-void axvmx_loaded_del(struct axvmx_vcpu *v)
-{
-	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
-
-	list_del_init(&v->loaded_link);
-	if (c->current_vmcs == v)
-		c->current_vmcs = NULL;
-}
-
-struct axvmx_vcpu *axvmx_current_vmcs(void)
-{
-	return this_cpu_read(axvmx_cpu.current_vmcs);
-}
-
-void axvmx_set_current_vmcs(struct axvmx_vcpu *v)
-{
-	this_cpu_write(axvmx_cpu.current_vmcs, v);
-}
 
 /* Preemption off: this CPU's host MSR values. */
 struct axvmx_host_msrs *axvmx_host_msrs(void)
@@ -95,13 +64,24 @@ struct axvmx_host_msrs *axvmx_host_msrs(void)
 	return this_cpu_ptr(&axvmx_cpu.host_msrs);
 }
 
+/*
+ * kvm_intel hands out VPIDs from 1 upwards (lowest free first); ours come
+ * from the top half, so the two never share one while KVM has fewer than
+ * 32768 vcpus.  Sharing would not leak translations anyway: with EPT every
+ * cached translation is also tagged with the EPTP (SDM 29.4.1), and a
+ * vcpu's first window on each CPU flushes its VPID and EPTP there.
+ */
+#define AXVMX_VPID_FIRST	0x8000
+#define AXVMX_VPID_LAST		0xffff
+
 u16 axvmx_alloc_vpid(void)
 {
 	int id;
 
 	if (!axvmx_caps.has_vpid)
 		return 0;
-	id = ida_alloc_range(&vpid_ida, 1, 0xffff, GFP_KERNEL);
+	id = ida_alloc_range(&vpid_ida, AXVMX_VPID_FIRST, AXVMX_VPID_LAST,
+			     GFP_KERNEL);
 	return id < 0 ? 0 : id;
 }
 
@@ -109,6 +89,108 @@ void axvmx_free_vpid(u16 vpid)
 {
 	if (vpid)
 		ida_free(&vpid_ida, vpid);
+}
+
+/* ---- VMX windows ---- */
+
+/*
+ * CR4 is written directly: the kernel's own writer keeps a per-CPU copy of
+ * CR4 that a module cannot update on every kernel, so VMXE is set and
+ * cleared again inside one IRQs-off window, where no kernel code that
+ * rewrites CR4 from its copy can run.
+ */
+static __always_inline void axvmx_write_cr4(unsigned long val)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(val) : "memory");
+}
+
+/* VMPTRST; -EIO when the CPU is not in VMX operation after all. */
+static inline int axvmx_vmptrst(u64 *pa)
+{
+	asm goto("1: vmptrst %[pa]\n\t"
+		 AXVMX_FAULT_TO(fault)
+		 : [pa] "=m"(*pa) : : "cc", "memory" : fault);
+	return 0;
+fault:
+	return -EIO;
+}
+
+#define AXVMX_MISC_INTEL_PT	BIT_ULL(14)
+
+/*
+ * Intel PT cannot trace in VMX operation on CPUs without IA32_VMX_MISC bit
+ * 14 (SDM 33.5); there VMXON must not run under a trace.
+ */
+static bool pt_forbids_vmxon(void)
+{
+	u64 ctl;
+
+	if (!boot_cpu_has(X86_FEATURE_INTEL_PT) ||
+	    (axvmx_caps.misc & AXVMX_MISC_INTEL_PT))
+		return false;
+	return !rdmsrq_safe(MSR_IA32_RTIT_CTL, &ctl) &&
+	       (ctl & RTIT_CTL_TRACEEN);
+}
+
+/**
+ * axvmx_window_open - enter VMX operation on this CPU for one window.
+ * @w: filled with what axvmx_window_close() must undo.
+ *
+ * IRQs off, and they stay off until axvmx_window_close().  When another
+ * hypervisor (kvm_intel, or the core kernel for it) has VMX on here, its
+ * VMX operation is used and its current VMCS saved; else this window does
+ * its own VMXON, and VMXOFF at its end.  Either way no VMCS of ours stays
+ * active outside a window, so VMX may come and go between windows (KVM
+ * loaded or unloaded, a reboot) without ever catching a VMCS of ours.
+ *
+ * Return: 0, or -EIO when VMX operation cannot be entered here now (the
+ * host is rebooting, VMXON failed, Intel PT traces).
+ */
+int axvmx_window_open(struct axvmx_window *w)
+{
+	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
+	unsigned long cr4;
+
+	lockdep_assert_irqs_disabled();
+	if (!c->ready)
+		return -EIO;
+	cr4 = __read_cr4();
+	if (cr4 & X86_CR4_VMXE) {
+		w->own = false;
+		return axvmx_vmptrst(&w->prev_vmcs);
+	}
+	if (pt_forbids_vmxon())
+		return -EIO;
+	*(u32 *)c->vmxon_region = AXVMX_BASIC_REVISION(axvmx_caps.basic);
+	axvmx_write_cr4(cr4 | X86_CR4_VMXE);
+	if (axvmx_vmxon(__pa(c->vmxon_region))) {
+		axvmx_write_cr4(cr4);
+		return -EIO;
+	}
+	w->own = true;
+	w->prev_vmcs = -1ULL;
+	c->in_own_window = true;
+	return 0;
+}
+
+/**
+ * axvmx_window_close - leave the VMX operation axvmx_window_open() entered.
+ * @w: as filled by axvmx_window_open().
+ *
+ * IRQs off; no VMCS of ours may be active any more (VMCLEARed).
+ */
+void axvmx_window_close(struct axvmx_window *w)
+{
+	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
+
+	if (!w->own) {
+		if (w->prev_vmcs != -1ULL)
+			axvmx_vmptrld(w->prev_vmcs);
+		return;
+	}
+	axvmx_vmxoff();
+	axvmx_write_cr4(__read_cr4() & ~X86_CR4_VMXE);
+	c->in_own_window = false;
 }
 
 /* ---- capability checks ---- */
@@ -200,7 +282,7 @@ static const struct ctl_bit entry_req[] = {
 
 static int rd(u32 msr, u64 *val)
 {
-	return rdmsrl_safe(msr, val);
+	return rdmsrq_safe(msr, val);
 }
 
 /* Reads and checks the VMX capability MSRs; returns the refusal or NULL. */
@@ -345,7 +427,7 @@ static const char *check_cpu(int *err)
 		return "CPU does not support VMX";
 	if (!boot_cpu_has(X86_FEATURE_VMX))
 		return "VMX disabled by BIOS (IA32_FEATURE_CONTROL)";
-	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &feat))
+	if (rdmsrq_safe(MSR_IA32_FEAT_CTL, &feat))
 		return "cannot read IA32_FEATURE_CONTROL";
 	if (!(feat & FEAT_CTL_LOCKED))
 		return "IA32_FEATURE_CONTROL is not locked (firmware did not enable VMX)";
@@ -360,7 +442,7 @@ static bool host_crs_ok(void)
 	struct axvmx_caps *c = &axvmx_caps;
 
 	return cr_fixed_ok(read_cr0(), c->cr0_fixed0, c->cr0_fixed1) &&
-	       cr_fixed_ok(cr4_read_shadow() | X86_CR4_VMXE,
+	       cr_fixed_ok(__read_cr4() | X86_CR4_VMXE,
 			   c->cr4_fixed0, c->cr4_fixed1);
 }
 
@@ -414,22 +496,14 @@ long axvcpu_arch_check_extension(long cap)
 
 /* ---- per-CPU enable ---- */
 
-static void busy_message(int cpu)
-{
-	static unsigned long last;
-
-	if (last && time_before(jiffies, last + HZ))
-		return;
-	last = jiffies;
-	pr_err("cpu%d: VMX is already on (CR4.VMXE set): another hypervisor, most likely kvm_intel, holds it; 'modprobe -r kvm_intel' (Linux 6.12+: or boot with kvm.enable_virt_at_load=0)\n",
-	       cpu);
-}
-
+/*
+ * "Enabling" a CPU only checks it and reads the host MSRs that guests
+ * switch: VMX operation itself is entered per window (axvmx_window_open()).
+ */
 int axvcpu_arch_hardware_enable(void)
 {
 	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
 	int cpu = smp_processor_id();
-	unsigned long flags;
 	const char *why;
 	int err;
 
@@ -437,7 +511,7 @@ int axvcpu_arch_hardware_enable(void)
 	why = axvcpu_arch_hardware_supported(&err);
 	if (why)
 		return err;
-	if (c->on)
+	if (c->ready)
 		return 0;
 	if (!c->vmxon_region)
 		return -ENOMEM;
@@ -445,90 +519,46 @@ int axvcpu_arch_hardware_enable(void)
 		pr_err("cpu%d: VMX not available on this CPU\n", cpu);
 		return -ENODEV;
 	}
-
-	local_irq_save(flags);
-	if (cr4_read_shadow() & X86_CR4_VMXE) {
-		local_irq_restore(flags);
-		busy_message(cpu);
-		return -EBUSY;
-	}
-	*(u32 *)c->vmxon_region = AXVMX_BASIC_REVISION(axvmx_caps.basic);
-	intel_pt_handle_vmx(1);
-	cr4_set_bits(X86_CR4_VMXE);
-	if (axvmx_vmxon(__pa(c->vmxon_region))) {
-		/* Give CR4.VMXE back, unlike the seeds (X86-08). */
-		cr4_clear_bits(X86_CR4_VMXE);
-		intel_pt_handle_vmx(0);
-		local_irq_restore(flags);
-		pr_err("cpu%d: VMXON failed; is another hypervisor active?\n",
-		       cpu);
-		return -EBUSY;
-	}
-	c->on = true;
-	c->current_vmcs = NULL;
 	/* Set once at boot by syscall_init() and setup_getcpu(). */
-	rdmsrl(MSR_STAR, c->host_msrs.star);
-	rdmsrl(MSR_LSTAR, c->host_msrs.lstar);
-	rdmsrl(MSR_SYSCALL_MASK, c->host_msrs.sfmask);
+	rdmsrq(MSR_STAR, c->host_msrs.star);
+	rdmsrq(MSR_LSTAR, c->host_msrs.lstar);
+	rdmsrq(MSR_SYSCALL_MASK, c->host_msrs.sfmask);
 	if (axvmx_caps.switch_tsc_aux)
-		rdmsrl(MSR_TSC_AUX, c->host_msrs.tsc_aux);
-	atomic_inc(&nr_cpus_on);
-	/* Drop whatever a previous VMX user left in the TLBs. */
-	if (axvmx_caps.ept_vpid & VMX_EPT_EXTENT_GLOBAL_BIT)
-		axvmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
-	if (axvmx_caps.has_vpid &&
-	    (axvmx_caps.ept_vpid >> 32) & VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT)
-		axvmx_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0);
-	local_irq_restore(flags);
+		rdmsrq(MSR_TSC_AUX, c->host_msrs.tsc_aux);
+	c->ready = true;
 	return 0;
 }
 
+/* IRQs off (IPI, hotplug or reboot): no window is open on this CPU. */
 void axvcpu_arch_hardware_disable(void)
 {
-	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
-	struct axvmx_vcpu *v, *tmp;
-	unsigned long flags;
-
-	local_irq_save(flags);
-	if (!c->on) {
-		local_irq_restore(flags);
-		return;
-	}
-	list_for_each_entry_safe(v, tmp, &c->loaded, loaded_link) {
-		axvmx_vmclear(v->vmcs_pa);
-		list_del_init(&v->loaded_link);
-		WRITE_ONCE(v->cpu, -1);
-		v->launched = false;
-	}
-	c->current_vmcs = NULL;
-	axvmx_vmxoff();
-	cr4_clear_bits(X86_CR4_VMXE);
-	intel_pt_handle_vmx(0);
-	c->on = false;
-	atomic_dec(&nr_cpus_on);
-	local_irq_restore(flags);
+	this_cpu_write(axvmx_cpu.ready, false);
 }
 
 bool axvcpu_arch_hardware_is_enabled(void)
 {
-	return this_cpu_read(axvmx_cpu.on) &&
-	       (cr4_read_shadow() & X86_CR4_VMXE);
+	return this_cpu_read(axvmx_cpu.ready);
 }
 
-/* ---- emergency reboot / crash: VMX blocks INIT, so VMXOFF ---- */
+/*
+ * An emergency reboot or crash on a kernel that keeps one callback slot
+ * for it (Linux 6.1-6.18): VMX blocks INIT, so a window of ours that did
+ * its own VMXON is left with VMXOFF.  Later kernels VMXOFF every CPU whose
+ * CR4.VMXE is set themselves, and so does kvm_intel's callback, which takes
+ * the slot while kvm_intel is loaded.
+ */
+#ifdef AXVCPU_HAVE_EMERGENCY_VIRT_CB
+static bool emergency_registered;
+static DEFINE_MUTEX(emergency_lock);
 
 static void axvmx_emergency_disable(void)
 {
-	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
-	struct axvmx_vcpu *v;
-
-	if (!c->on || !(__read_cr4() & X86_CR4_VMXE))
+	if (!this_cpu_read(axvmx_cpu.in_own_window) ||
+	    !(__read_cr4() & X86_CR4_VMXE))
 		return;
-	list_for_each_entry(v, &c->loaded, loaded_link)
-		axvmx_vmclear(v->vmcs_pa);
 	axvmx_vmxoff();
-	cr4_clear_bits(X86_CR4_VMXE);
-	c->on = false;
+	axvmx_write_cr4(__read_cr4() & ~X86_CR4_VMXE);
+	this_cpu_write(axvmx_cpu.in_own_window, false);
 }
 
 static bool kvm_intel_loaded(void)
@@ -542,12 +572,6 @@ static bool kvm_intel_loaded(void)
 	return true;
 }
 
-/*
- * The emergency hook is one slot.  kvm_intel (6.1) takes it at load and its
- * callback VMXOFFs every CPU with CR4.VMXE set, ours included; so we hold the
- * slot only while kvm_intel is not loaded, and keep kvm_intel out while our
- * VMX is on.
- */
 static int axvmx_module_notify(struct notifier_block *nb, unsigned long action,
 			       void *data)
 {
@@ -555,18 +579,10 @@ static int axvmx_module_notify(struct notifier_block *nb, unsigned long action,
 
 	if (strcmp(mod->name, "kvm_intel"))
 		return NOTIFY_DONE;
-
 	mutex_lock(&emergency_lock);
-	if (action == MODULE_STATE_COMING) {
-		if (atomic_read(&nr_cpus_on)) {
-			mutex_unlock(&emergency_lock);
-			pr_err("kvm_intel refused: axvcpu VMs are running (VMX is on); close them first\n");
-			return notifier_from_errno(-EBUSY);
-		}
-		if (emergency_registered) {
-			cpu_emergency_unregister_virt_callback(axvmx_emergency_disable);
-			emergency_registered = false;
-		}
+	if (action == MODULE_STATE_COMING && emergency_registered) {
+		cpu_emergency_unregister_virt_callback(axvmx_emergency_disable);
+		emergency_registered = false;
 	} else if (action == MODULE_STATE_GOING && !emergency_registered) {
 		cpu_emergency_register_virt_callback(axvmx_emergency_disable);
 		emergency_registered = true;
@@ -579,14 +595,53 @@ static struct notifier_block axvmx_module_nb = {
 	.notifier_call = axvmx_module_notify,
 };
 
+static int emergency_init(void)
+{
+	int err = register_module_notifier(&axvmx_module_nb);
+
+	if (err)
+		return err;
+	mutex_lock(&emergency_lock);
+	if (!kvm_intel_loaded()) {
+		cpu_emergency_register_virt_callback(axvmx_emergency_disable);
+		emergency_registered = true;
+	}
+	mutex_unlock(&emergency_lock);
+	return 0;
+}
+
+static void emergency_exit(void)
+{
+	unregister_module_notifier(&axvmx_module_nb);
+	mutex_lock(&emergency_lock);
+	if (emergency_registered)
+		cpu_emergency_unregister_virt_callback(axvmx_emergency_disable);
+	emergency_registered = false;
+	mutex_unlock(&emergency_lock);
+}
+#else
+static int emergency_init(void) { return 0; }
+static void emergency_exit(void) { }
+#endif
+
 /* ---- module life ---- */
+
+static void free_vmxon_regions(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		void *r = per_cpu(axvmx_cpu, cpu).vmxon_region;
+
+		if (r)
+			free_page((unsigned long)r);
+		per_cpu(axvmx_cpu, cpu).vmxon_region = NULL;
+	}
+}
 
 int axvcpu_arch_init(void)
 {
 	int cpu, err;
-
-	for_each_possible_cpu(cpu)
-		INIT_LIST_HEAD(&per_cpu(axvmx_cpu, cpu).loaded);
 
 	read_caps_once();
 	if (unsupported) {
@@ -600,52 +655,22 @@ int axvcpu_arch_init(void)
 		p = alloc_pages_node(cpu_to_node(cpu),
 				     GFP_KERNEL | __GFP_ZERO, 0);
 		if (!p) {
-			err = -ENOMEM;
-			goto out_free;
+			free_vmxon_regions();
+			return -ENOMEM;
 		}
 		per_cpu(axvmx_cpu, cpu).vmxon_region = page_address(p);
 	}
-
-	err = register_module_notifier(&axvmx_module_nb);
+	err = emergency_init();
 	if (err)
-		goto out_free;
-	mutex_lock(&emergency_lock);
-	if (!kvm_intel_loaded()) {
-		cpu_emergency_register_virt_callback(axvmx_emergency_disable);
-		emergency_registered = true;
-	}
-	mutex_unlock(&emergency_lock);
-	return 0;
-
-out_free:
-	for_each_possible_cpu(cpu) {
-		void *r = per_cpu(axvmx_cpu, cpu).vmxon_region;
-
-		if (r)
-			free_page((unsigned long)r);
-		per_cpu(axvmx_cpu, cpu).vmxon_region = NULL;
-	}
+		free_vmxon_regions();
 	return err;
 }
 
 void axvcpu_arch_exit(void)
 {
-	int cpu;
-
 	if (unsupported)
 		return;
-	unregister_module_notifier(&axvmx_module_nb);
-	mutex_lock(&emergency_lock);
-	if (emergency_registered)
-		cpu_emergency_unregister_virt_callback(axvmx_emergency_disable);
-	emergency_registered = false;
-	mutex_unlock(&emergency_lock);
-	for_each_possible_cpu(cpu) {
-		void *r = per_cpu(axvmx_cpu, cpu).vmxon_region;
-
-		if (r)
-			free_page((unsigned long)r);
-		per_cpu(axvmx_cpu, cpu).vmxon_region = NULL;
-	}
+	emergency_exit();
+	free_vmxon_regions();
 	ida_destroy(&vpid_ida);
 }

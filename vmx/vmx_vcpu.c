@@ -3,14 +3,19 @@
  * VMX vcpu: VMCS life cycle, guest entry, registers, event queue.
  *
  * The seeds' VmxVcpu (X86-11..39) on a Linux host.  What the host adds:
- *  - the VMCS follows the thread: a RUN (or a register ioctl) on another
- *    CPU clears it where it was loaded and loads it here (VMCLEAR must run
- *    on the CPU that holds the VMCS, hence the IPI);
- *  - one entry runs with preemption and IRQs off; external interrupts are
- *    not acknowledged on exit, so the host takes them at local_irq_enable();
+ *  - the VMCS is current only inside a VMX window (vmx_percpu.c): IRQs
+ *    off, VMPTRLD, the work, VMCLEAR.  It is active nowhere in between,
+ *    so any CPU can load it next and nothing is lost when VMX operation
+ *    goes away between windows;
+ *  - one window runs the guest until an exit that needs the host (an
+ *    interrupt, the VMM, a reschedule); exits handled in the module are
+ *    handled inside it, with the guest's registers still loaded.  External
+ *    interrupts are not acknowledged on exit: the host takes them when the
+ *    window ends;
  *  - host state that a VM exit does not restore (GDT/IDT limits, TSS limit,
- *    LDT, data segments, KERNEL_GS_BASE, CR2) is put back by hand;
- *  - the guest's FPU/XSAVE registers are swapped with the kernel FPU API.
+ *    LDT, data segments, KERNEL_GS_BASE, CR2, debug registers) is put back
+ *    by hand;
+ *  - the guest's FPU/XSAVE registers are loaded per window (vmx_fpu.c).
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
@@ -23,17 +28,18 @@
 #include <linux/uaccess.h>
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
+#include <asm/apic.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
-#include <asm/idtentry.h>
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/segment.h>
 #include <asm/special_insns.h>
+#include <asm/sync_core.h>
 #include <asm/tlbflush.h>
 #include <asm/tsc.h>
 
@@ -52,36 +58,7 @@ void axvmx_vmwrite_error(unsigned long field, u64 value)
 			   field, value, vmcs_read(VM_INSTRUCTION_ERROR));
 }
 
-/* ---- loading the VMCS on this CPU ---- */
-
-static void __vcpu_clear(void *arg)
-{
-	struct axvmx_vcpu *v = arg;
-	unsigned long flags;
-
-	local_irq_save(flags);
-	if (READ_ONCE(v->cpu) == smp_processor_id()) {
-		axvmx_vmclear(v->vmcs_pa);
-		axvmx_loaded_del(v);
-		v->launched = false;
-		WRITE_ONCE(v->cpu, -1);
-	}
-	local_irq_restore(flags);
-}
-
-/**
- * axvmx_vcpu_clear - VMCLEAR @v's VMCS wherever it is loaded.
- * @v: the vcpu; IRQs on (the CPU holding the VMCS may need an IPI).
- */
-void axvmx_vcpu_clear(struct axvmx_vcpu *v)
-{
-	int cpu = READ_ONCE(v->cpu);
-
-	if (cpu < 0)
-		return;
-	/* An offline CPU has cleared it in its teardown already. */
-	smp_call_function_single(cpu, __vcpu_clear, v, 1);
-}
+/* ---- the VMCS inside a VMX window ---- */
 
 /* Host fields that depend on the CPU (written when the VMCS comes here). */
 static void set_host_state_cpu(struct axvmx_vcpu *v, int cpu)
@@ -100,16 +77,16 @@ static void set_host_state_cpu(struct axvmx_vcpu *v, int cpu)
 	vmcs_write(HOST_GDTR_BASE, (unsigned long)get_current_gdt_ro());
 	store_idt(&idt);
 	vmcs_write(HOST_IDTR_BASE, idt.address);
-	rdmsrl(MSR_IA32_SYSENTER_CS, msr);
+	rdmsrq(MSR_IA32_SYSENTER_CS, msr);
 	vmcs_write(HOST_IA32_SYSENTER_CS, msr);
-	rdmsrl(MSR_IA32_SYSENTER_EIP, msr);
+	rdmsrq(MSR_IA32_SYSENTER_EIP, msr);
 	vmcs_write(HOST_IA32_SYSENTER_EIP, msr);
 	vmcs_write(HOST_IA32_SYSENTER_ESP,
 		   (unsigned long)(cpu_entry_stack(cpu) + 1));
 	vmcs_write(HOST_GS_BASE, cpu_kernelmode_gs_base(cpu));
-	rdmsrl(MSR_IA32_CR_PAT, msr);
+	rdmsrq(MSR_IA32_CR_PAT, msr);
 	vmcs_write(HOST_IA32_PAT, msr);
-	rdmsrl(MSR_EFER, msr);
+	rdmsrq(MSR_EFER, msr);
 	vmcs_write(HOST_IA32_EFER, msr);
 	vmcs_write(HOST_RIP, (unsigned long)axvmx_vmexit);
 	v->host_cr3 = 0;
@@ -118,34 +95,35 @@ static void set_host_state_cpu(struct axvmx_vcpu *v, int cpu)
 }
 
 /**
- * axvmx_vcpu_load - make @v's VMCS current on this CPU.
+ * axvmx_vmcs_get - open a VMX window and make @v's VMCS current in it.
  * @v: the vcpu.
+ * @w: the window, for axvmx_vmcs_put().
  *
- * Preemption disabled, IRQs on.  When the VMCS is active on another CPU it
- * is VMCLEARed there first (its launch state is then "clear", so the next
- * entry is a VMLAUNCH).
+ * IRQs off until axvmx_vmcs_put().  The VMCS was VMCLEARed at the end of
+ * the last window, so this window's first entry is a VMLAUNCH.  On a CPU
+ * other than the last one, the host fields that name the CPU are written
+ * again and the vcpu's cached translations there are dropped: they may be
+ * older than what the guest flushed elsewhere (SDM 29.4.3).
  *
- * Return: 0, or -EIO if VMX is off here or VMPTRLD failed.
+ * Return: 0, or -EIO when no VMX operation can be had here or VMPTRLD
+ * failed (nothing is left open then).
  */
-int axvmx_vcpu_load(struct axvmx_vcpu *v)
+int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w)
 {
 	int cpu = smp_processor_id();
 
-	if (!axvmx_cpu_is_on())
+	if (axvmx_window_open(w))
 		return -EIO;
-	if (READ_ONCE(v->cpu) != cpu) {
-		axvmx_vcpu_clear(v);
-		local_irq_disable();
-		if (axvmx_vmptrld(v->vmcs_pa)) {
-			local_irq_enable();
-			return -EIO;
-		}
-		WRITE_ONCE(v->cpu, cpu);
-		axvmx_loaded_add(v);
-		axvmx_set_current_vmcs(v);
-		local_irq_enable();
+	/* A new VMCS region is initialised by VMCLEAR before first use. */
+	if ((!v->vmcs_cleared && axvmx_vmclear(v->vmcs_pa)) ||
+	    axvmx_vmptrld(v->vmcs_pa)) {
+		axvmx_window_close(w);
+		return -EIO;
+	}
+	v->vmcs_cleared = true;
+	v->launched = false;
+	if (v->last_cpu != cpu) {
 		set_host_state_cpu(v, cpu);
-		/* Translations another user of this VPID/EPTP left here. */
 		if (v->vpid)
 			axvmx_invvpid(axvmx_caps.invvpid_single ?
 				      VMX_VPID_EXTENT_SINGLE_CONTEXT :
@@ -155,12 +133,24 @@ int axvmx_vcpu_load(struct axvmx_vcpu *v)
 				     to_vmx_vm(v->vcpu->vm)->eptp);
 		else
 			axvmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
-	} else if (axvmx_current_vmcs() != v) {
-		if (axvmx_vmptrld(v->vmcs_pa))
-			return -EIO;
-		axvmx_set_current_vmcs(v);
+		v->last_cpu = cpu;
 	}
 	return 0;
+}
+
+/**
+ * axvmx_vmcs_put - VMCLEAR @v's VMCS and close the window.
+ * @v: the vcpu.
+ * @w: the window axvmx_vmcs_get() opened.
+ *
+ * VMCLEAR writes the VMCS back to memory (SDM 25.11.3): from here the
+ * VMCS region holds the whole state, whatever becomes of VMX on this CPU.
+ */
+void axvmx_vmcs_put(struct axvmx_vcpu *v, struct axvmx_window *w)
+{
+	axvmx_vmclear(v->vmcs_pa);
+	v->launched = false;
+	axvmx_window_close(w);
 }
 
 /* ---- guest state helpers ---- */
@@ -351,8 +341,7 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 	if (!v)
 		return -ENOMEM;
 	v->vcpu = vcpu;
-	v->cpu = -1;
-	INIT_LIST_HEAD(&v->loaded_link);
+	v->last_cpu = -1;
 	spin_lock_init(&v->lock);
 
 	p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -374,7 +363,7 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 	v->msr_bitmap = page_address(p);
 	memset(v->msr_bitmap, 0xff, PAGE_SIZE);
 
-	if (!fpu_alloc_guest_fpstate(&v->gfpu))
+	if (axvmx_fpu_init(&v->fpu))
 		goto out_msr;
 	v->vpid = axvmx_alloc_vpid();
 	v->xcr0 = XFEATURE_MASK_FP;
@@ -402,10 +391,10 @@ void axvcpu_arch_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 
 	if (!v)
 		return;
+	/* Its VMCS is active nowhere: every window ended with VMCLEAR. */
 	axvlapic_destroy(&v->apic);
-	axvmx_vcpu_clear(v);
 	kfree(v->cpuid);
-	fpu_free_guest_fpstate(&v->gfpu);
+	axvmx_fpu_free(&v->fpu);
 	axvmx_free_vpid(v->vpid);
 	free_page((unsigned long)v->msr_bitmap);
 	free_pages((unsigned long)v->io_bitmap, 1);
@@ -414,9 +403,17 @@ void axvcpu_arch_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 	vcpu->arch = NULL;
 }
 
+static int do_setup(struct axvmx_vcpu *v, void *arg)
+{
+	setup_controls(v);
+	setup_guest_state(v);
+	return 0;
+}
+
 /*
- * X86-23: VMCLEAR, load on this CPU, write guest state and controls, and
- * VMCLEAR again, so that the vcpu is "Free" (loaded nowhere) afterwards.
+ * X86-23: the VMCS is written in one window and VMCLEARed at its end, so
+ * the vcpu is "Free" (active on no CPU) afterwards.  The first VMPTRLD of
+ * a new VMCS region is fine after the revision ID alone (SDM 25.11.3).
  */
 int axvcpu_arch_vcpu_setup(struct axvcpu_vcpu *vcpu,
 			   const struct axvcpu_vcpu_setup *cfg)
@@ -427,42 +424,30 @@ int axvcpu_arch_vcpu_setup(struct axvcpu_vcpu *vcpu,
 	for (i = 0; i < ARRAY_SIZE(cfg->pad); i++)
 		if (cfg->pad[i])
 			return -EINVAL;
-
-	preempt_disable();
-	if (!axvmx_cpu_is_on()) {
-		preempt_enable();
-		return -EIO;
-	}
-	if (axvmx_vmclear(v->vmcs_pa)) {
-		preempt_enable();
-		return -EIO;
-	}
 	v->entry = cfg->entry;
-	r = axvmx_vcpu_load(v);
-	if (!r) {
-		setup_controls(v);
-		setup_guest_state(v);
-		v->vmcs_ready = true;
-	}
-	preempt_enable();
-	axvmx_vcpu_clear(v);
+	v->vmcs_ready = true;
+	r = axvmx_with_vmcs(v, do_setup, NULL);
+	if (r)
+		v->vmcs_ready = false;
 	return r;
 }
 
+/*
+ * Binding needs no VMX state on the CPU: each window loads the VMCS on the
+ * CPU it runs on.  This CPU must be one the module may use, though.
+ */
 int axvcpu_arch_vcpu_bind(struct axvcpu_vcpu *vcpu)
 {
-	struct axvmx_vcpu *v = to_vmx(vcpu);
-	int r;
+	bool ready;
 
 	preempt_disable();
-	r = axvmx_vcpu_load(v);
+	ready = axvcpu_arch_hardware_is_enabled();
 	preempt_enable();
-	return r;
+	return ready ? 0 : -EIO;
 }
 
 int axvcpu_arch_vcpu_unbind(struct axvcpu_vcpu *vcpu)
 {
-	axvmx_vcpu_clear(to_vmx(vcpu));
 	return 0;
 }
 
@@ -560,11 +545,15 @@ static u32 timer_value(void)
 	return clamp_t(u64, t, 1, U32_MAX);
 }
 
-/* Host state that may change between entries (per task, per mm). */
+/*
+ * Host state that may change between windows (per task, per mm, and CR4
+ * with the VMXE this window may have set).  CR3 and CR4 are read from the
+ * registers, IRQs off.
+ */
 static void set_host_state_entry(struct axvmx_vcpu *v, u16 fs_sel, u16 gs_sel)
 {
-	unsigned long cr3 = __get_current_cr3_fast();
-	unsigned long cr4 = cr4_read_shadow();
+	unsigned long cr3 = __read_cr3();
+	unsigned long cr4 = __read_cr4();
 	unsigned long fs_base;
 
 	if (cr3 != v->host_cr3) {
@@ -575,7 +564,7 @@ static void set_host_state_entry(struct axvmx_vcpu *v, u16 fs_sel, u16 gs_sel)
 		vmcs_write(HOST_CR4, cr4);
 		v->host_cr4 = cr4;
 	}
-	rdmsrl(MSR_FS_BASE, fs_base);
+	rdmsrq(MSR_FS_BASE, fs_base);
 	if (fs_base != v->host_fs_base) {
 		vmcs_write(HOST_FS_BASE, fs_base);
 		v->host_fs_base = fs_base;
@@ -598,18 +587,42 @@ static inline void load_ldt_sel(u16 sel)
 	asm volatile("lldt %0" : : "rm"(sel));
 }
 
-/*
- * IRQs off, just before the entry: the guest's DR0-DR3 go into the CPU
- * when its DR7 enables a breakpoint (the entry loads DR7 itself).  The
- * host's DR7 is turned off first so that none of its breakpoints fires on
- * a guest address in between.
+/**
+ * struct axvmx_host_save - host state one window takes away and gives back.
+ * @ds: DS selector.  @es, @fs, @gs, @ldt likewise.
+ * @idt: the IDT (the exit leaves its limit at 0xffff).
+ * @kgs: IA32_KERNEL_GS_BASE.
+ * @debugctl: IA32_DEBUGCTL (the exit clears it).
+ * @db: DR0-DR3 while the host has a hardware breakpoint active.
+ * @db_saved: @db holds the host's.
  */
-static void load_guest_debugregs(struct axvmx_vcpu *v)
+struct axvmx_host_save {
+	u16 ds, es, fs, gs, ldt;
+	struct desc_ptr idt;
+	u64 kgs, debugctl;
+	unsigned long db[4];
+	bool db_saved;
+};
+
+/*
+ * IRQs off, before an entry: the guest's DR0-DR3 go into the CPU when its
+ * DR7 enables a breakpoint (the entry loads DR7 itself).  The host's DR7 is
+ * turned off first so that none of its breakpoints fires on a guest
+ * address in between, and its DR0-DR3 are kept for the end of the window.
+ */
+static void load_guest_debugregs(struct axvmx_vcpu *v,
+				 struct axvmx_host_save *h)
 {
 	if (!(v->dr7 & AXVMX_DR7_BP_ENABLES))
 		return;
-	if (hw_breakpoint_active())
+	if (hw_breakpoint_active() && !h->db_saved) {
 		set_debugreg(0, 7);
+		get_debugreg(h->db[0], 0);
+		get_debugreg(h->db[1], 1);
+		get_debugreg(h->db[2], 2);
+		get_debugreg(h->db[3], 3);
+		h->db_saved = true;
+	}
 	set_debugreg(v->db[0], 0);
 	set_debugreg(v->db[1], 1);
 	set_debugreg(v->db[2], 2);
@@ -617,114 +630,197 @@ static void load_guest_debugregs(struct axvmx_vcpu *v)
 }
 
 /*
- * IRQs off, right after the exit, which set DR7 to 0x400 and cleared
- * IA32_DEBUGCTL: the host's hardware breakpoints (ptrace, perf) and
- * DEBUGCTL (LBR, BTF) come back, as KVM does.
+ * IRQs off, at the end of the window.  Every exit set DR7 to 0x400 and
+ * cleared IA32_DEBUGCTL (SDM 28.5.1): the host's hardware breakpoints
+ * (ptrace, perf) and DEBUGCTL (LBR, BTF) come back, as the kernel's own
+ * breakpoint code would put them (DR6 to its reset value, DR7 last).
  */
-static void restore_host_debug(u64 host_debugctl)
+static void restore_host_debug(struct axvmx_host_save *h)
 {
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
-	if (host_debugctl)
-		wrmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
+	if (hw_breakpoint_active()) {
+		if (h->db_saved) {
+			set_debugreg(h->db[0], 0);
+			set_debugreg(h->db[1], 1);
+			set_debugreg(h->db[2], 2);
+			set_debugreg(h->db[3], 3);
+		}
+		set_debugreg(DR6_RESERVED, 6);
+		set_debugreg(__this_cpu_read(cpu_dr7), 7);
+	}
+	if (h->debugctl)
+		wrmsrq(MSR_IA32_DEBUGCTLMSR, h->debugctl);
 }
 
-/* One guest entry and its exit, with the guest FPU state loaded. */
-static int run_once(struct axvmx_vcpu *v)
+/*
+ * An NMI that exits belongs to the host.  NMIs stay blocked after the exit
+ * until the next IRET (SDM 27.2.2 and 28.2): an IRET to the next
+ * instruction lifts that, then the NMI is raised again on this CPU as a
+ * self-IPI and reaches the host's own handler through its IDT, on its IST
+ * stack.  The kernel's own entry for this is not exported to modules.
+ */
+static void forward_nmi(void)
 {
-	u16 ds_sel, es_sel, fs_sel, gs_sel, ldt_sel;
-	struct desc_ptr idt;
-	u64 host_kgs, host_debugctl;
-	bool switch_xcr0;
-	int cpu, fail, r;
+	iret_to_self();
+	apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+}
 
-	preempt_disable();
-	r = axvmx_vcpu_load(v);
-	if (r)
-		goto out;
-	cpu = smp_processor_id();
+/* Exits after which the window ends: the host has work first. */
+static bool exit_needs_host(struct axvmx_vcpu *v)
+{
+	switch ((u16)v->exit_reason) {
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_PREEMPTION_TIMER:
+		return true;
+	case EXIT_REASON_EXCEPTION_NMI:
+		return (v->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) ==
+		       INTR_TYPE_NMI_INTR;
+	}
+	return false;
+}
 
-	savesegment(ds, ds_sel);
-	savesegment(es, es_sel);
-	savesegment(fs, fs_sel);
-	savesegment(gs, gs_sel);
-	ldt_sel = read_ldt();
-	store_idt(&idt);
-	set_host_state_entry(v, fs_sel, gs_sel);
+/* The guest's XCR0 while it runs: its own once it has CR4.OSXSAVE. */
+static void set_guest_xcr0(struct axvmx_vcpu *v)
+{
+	u64 want;
 
-	local_irq_disable();
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
-	inject_events(v);
-	if (axvmx_caps.has_preempt_timer)
-		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, timer_value());
+	if (!axvmx_caps.host_xcr0 || v->xcr0 == v->window_xcr0)
+		return;
+	want = (vmcs_read(GUEST_CR4) & X86_CR4_OSXSAVE) ? v->xcr0 :
+							 v->window_xcr0;
+	if (want != v->cur_xcr0) {
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, want);
+		v->cur_xcr0 = want;
+	}
+}
 
-	/* SYSCALL, RDTSCP and SWAPGS use these without exiting. */
-	axvmx_msrs_load_guest(v);
-	/* A guest SWAPGS changes the live KERNEL_GS_BASE (the host's). */
-	rdmsrl(MSR_KERNEL_GS_BASE, host_kgs);
-	if (v->guest_kgs != host_kgs)
-		wrmsrl(MSR_KERNEL_GS_BASE, v->guest_kgs);
-	/* CR2 is not in the VMCS: the guest's lives in the real register. */
-	if (native_read_cr2() != v->cr2)
-		native_write_cr2(v->cr2);
-	/* The guest's XCR0 only while it runs: host XSAVEs need the host's. */
-	switch_xcr0 = axvmx_caps.host_xcr0 &&
-		      (vmcs_read(GUEST_CR4) & X86_CR4_OSXSAVE) &&
-		      v->xcr0 != axvmx_caps.host_xcr0;
-	if (switch_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
-	rdmsrl(MSR_IA32_DEBUGCTLMSR, host_debugctl);
-	load_guest_debugregs(v);
+/*
+ * The entries of one window, IRQs off, VMCS current: enter, handle the
+ * exit here while it is one the module handles and nothing needs the host.
+ */
+static int run_entries(struct axvmx_vcpu *v, struct axvmx_host_save *h)
+{
+	struct axvcpu_vcpu *vcpu = v->vcpu;
+	int fail, r;
 
-	guest_timing_enter_irqoff();
-	guest_state_enter_irqoff();
-	fail = axvmx_vmenter(v->regs, v->launched);
-	guest_state_exit_irqoff();
+	for (;;) {
+		inject_events(v);
+		if (axvmx_caps.has_preempt_timer)
+			vmcs_write(VMX_PREEMPTION_TIMER_VALUE, timer_value());
+		set_guest_xcr0(v);
+		/* SYSCALL, RDTSCP and SWAPGS use these without exiting. */
+		axvmx_msrs_load_guest(v);
+		/* CR2 is not in the VMCS: the guest's lives in the register. */
+		if (native_read_cr2() != v->cr2)
+			native_write_cr2(v->cr2);
+		load_guest_debugregs(v, h);
 
-	restore_host_debug(host_debugctl);
-	v->cr2 = native_read_cr2();
-	if (switch_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, axvmx_caps.host_xcr0);
-	/*
-	 * The exit set the GDT and IDT limits to 0xffff and the TR limit to
-	 * 0x67; Linux relies on the real limits (the TSS I/O bitmap, the
-	 * fixmap GDT), so put them back before anything else runs.
-	 */
-	load_fixmap_gdt(cpu);
-	load_idt(&idt);
-	invalidate_tss_limit();
-	rdmsrl(MSR_KERNEL_GS_BASE, v->guest_kgs);
-	if (v->guest_kgs != host_kgs)
-		wrmsrl(MSR_KERNEL_GS_BASE, host_kgs);
-	axvmx_msrs_load_host(v);
+		guest_timing_enter_irqoff();
+		guest_state_enter_irqoff();
+		fail = axvmx_vmenter(v->regs, v->launched);
+		guest_state_exit_irqoff();
+		/*
+		 * TSC_AUX at once: the kernel's NMI and #MC entries find their
+		 * per-CPU data with RDPID on CPUs that have it.
+		 */
+		axvmx_msrs_load_host(v);
+		v->cr2 = native_read_cr2();
+		guest_timing_exit_irqoff();
 
-	if (!fail) {
+		if (fail)
+			return axvmx_handle_vmfail(v);
 		v->exit_reason = vmcs_read(VM_EXIT_REASON);
 		v->exit_intr_info = vmcs_read(VM_EXIT_INTR_INFO);
-		/* The NMI that caused the exit belongs to the host. */
-		if ((u16)v->exit_reason == EXIT_REASON_EXCEPTION_NMI &&
-		    (v->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) ==
-		    INTR_TYPE_NMI_INTR)
-			axvmx_do_event_irqoff((unsigned long)asm_exc_nmi_noist);
+		if (exit_needs_host(v) &&
+		    (u16)v->exit_reason == EXIT_REASON_EXCEPTION_NMI)
+			forward_nmi();
+		r = axvmx_handle_exit(v);
+		if (r != AXVCPU_RUN_CONTINUE || exit_needs_host(v) ||
+		    v->end_window || v->halted || need_resched() ||
+		    signal_pending(current) ||
+		    READ_ONCE(vcpu->run->immediate_exit))
+			return r;
+		/* The core counts the entry it asked for; these are extra. */
+		vcpu->run->stats.entries++;
 	}
-	guest_timing_exit_irqoff();
+}
+
+/* RUN found no VMX operation to be had on this CPU. */
+static int vmx_unavailable(struct axvmx_vcpu *v)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+
+	run->internal.suberror = AXVCPU_INTERNAL_VMX_UNAVAILABLE;
+	run->internal.ndata = 1;
+	run->internal.data[0] = smp_processor_id();
+	axvcpu_vcpu_set_exit(v->vcpu, AXVCPU_EXIT_INTERNAL_ERROR);
+	return AXVCPU_RUN_EXIT;
+}
+
+/*
+ * One VMX window: the guest runs until an exit for the VMM or for the
+ * host.  kernel_fpu_begin() comes first (it may save the task's registers
+ * and must see IRQs on); kernel_fpu_end() after IRQs are on again, when
+ * the host has taken the interrupt that ended the window.
+ */
+static int run_window(struct axvmx_vcpu *v)
+{
+	struct axvmx_host_save h = { };
+	struct axvmx_window w;
+	int cpu, r;
+
+	kernel_fpu_begin();
+	cpu = smp_processor_id();
+	savesegment(ds, h.ds);
+	savesegment(es, h.es);
+	savesegment(fs, h.fs);
+	savesegment(gs, h.gs);
+	h.ldt = read_ldt();
+	store_idt(&h.idt);
+
+	local_irq_disable();
+	if (axvmx_vmcs_get(v, &w)) {
+		local_irq_enable();
+		kernel_fpu_end();
+		return vmx_unavailable(v);
+	}
+	set_host_state_entry(v, h.fs, h.gs);
+	v->end_window = false;
+	axvmx_fpu_load_guest(v);
+	/* A guest SWAPGS changes the live KERNEL_GS_BASE (the host's). */
+	rdmsrq(MSR_KERNEL_GS_BASE, h.kgs);
+	if (v->guest_kgs != h.kgs)
+		wrmsrq(MSR_KERNEL_GS_BASE, v->guest_kgs);
+	rdmsrq(MSR_IA32_DEBUGCTLMSR, h.debugctl);
+
+	r = run_entries(v, &h);
+
+	restore_host_debug(&h);
+	rdmsrq(MSR_KERNEL_GS_BASE, v->guest_kgs);
+	if (v->guest_kgs != h.kgs)
+		wrmsrq(MSR_KERNEL_GS_BASE, h.kgs);
+	axvmx_fpu_save_guest(v);
+	axvmx_vmcs_put(v, &w);
+	/*
+	 * The exits set the GDT and IDT limits to 0xffff and the TR limit to
+	 * 0x67 (SDM 28.5.2); Linux relies on the real limits (the TSS I/O
+	 * bitmap, the fixmap GDT), so put them back before IRQs are on.
+	 */
+	load_fixmap_gdt(cpu);
+	load_idt(&h.idt);
+	invalidate_tss_limit();
 	local_irq_enable();
+	kernel_fpu_end();
 
-	if (ldt_sel)
-		load_ldt_sel(ldt_sel);
-	if (ds_sel)
-		loadsegment(ds, ds_sel);
-	if (es_sel)
-		loadsegment(es, es_sel);
-	if (fs_sel & 7)
-		loadsegment(fs, fs_sel);
-	if (gs_sel & 7)
-		load_gs_index(gs_sel);
-
-	r = fail ? axvmx_handle_vmfail(v) : axvmx_handle_exit(v);
-out:
-	preempt_enable();
+	if (h.ldt)
+		load_ldt_sel(h.ldt);
+	if (h.ds)
+		loadsegment(ds, h.ds);
+	if (h.es)
+		loadsegment(es, h.es);
+	if (h.fs & 7)
+		loadsegment(fs, h.fs);
+	if (h.gs & 7)
+		load_gs_index(h.gs);
 	return r;
 }
 
@@ -750,12 +846,8 @@ static void halt_wait(struct axvmx_vcpu *v)
 
 /*
  * Enters the guest until an exit for the VMM, or until the core has to
- * look (signal, immediate_exit, need_resched).  The guest's FPU/XSAVE
- * registers are loaded once for all those entries: the handlers in between
- * never use the FPU, and a preemption or a kernel_fpu_begin() there saves
- * them into the guest's fpstate (fpu_swap_kvm_fpstate() made it current's),
- * as with KVM.  They are put back before the core returns to userspace or
- * handles a signal.
+ * look (signal, immediate_exit, need_resched).  Each round is one VMX
+ * window (run_window()); the sleeps of a halted guest are between them.
  */
 int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 {
@@ -764,7 +856,6 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 
 	if (!v->vmcs_ready)
 		return -EIO;
-	fpu_swap_kvm_fpstate(&v->gfpu, true);
 	for (;;) {
 		if (v->halted) {
 			halt_wait(v);
@@ -772,15 +863,13 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 			if (v->halted)
 				break;
 		}
-		r = run_once(v);
+		r = run_window(v);
 		if (r != AXVCPU_RUN_CONTINUE || need_resched() ||
 		    signal_pending(current) ||
 		    READ_ONCE(vcpu->run->immediate_exit))
 			break;
-		/* The core counts the entry it asked for; these are extra. */
 		vcpu->run->stats.entries++;
 	}
-	fpu_swap_kvm_fpstate(&v->gfpu, false);
 	return r;
 }
 
@@ -822,25 +911,29 @@ int axvcpu_arch_vcpu_complete(struct axvcpu_vcpu *vcpu, u32 reason)
 }
 
 /**
- * axvmx_with_vmcs - run @fn with @v's VMCS current on this CPU.
+ * axvmx_with_vmcs - run @fn with @v's VMCS current, in a VMX window.
  * @v: the vcpu; after SETUP (else -EBADFD).
- * @fn: called with preemption off.
+ * @fn: called with IRQs off; it must not sleep.
  * @arg: passed to @fn.
  *
- * Return: @fn's result, or the error of loading the VMCS.
+ * Return: @fn's result, or -EIO when no VMX operation could be had.
  */
 int axvmx_with_vmcs(struct axvmx_vcpu *v,
-		     int (*fn)(struct axvmx_vcpu *v, void *arg), void *arg)
+		    int (*fn)(struct axvmx_vcpu *v, void *arg), void *arg)
 {
+	struct axvmx_window w;
+	unsigned long flags;
 	int r;
 
 	if (!v->vmcs_ready)
 		return -EBADFD;
-	preempt_disable();
-	r = axvmx_vcpu_load(v);
-	if (!r)
+	local_irq_save(flags);
+	r = axvmx_vmcs_get(v, &w);
+	if (!r) {
 		r = fn(v, arg);
-	preempt_enable();
+		axvmx_vmcs_put(v, &w);
+	}
+	local_irq_restore(flags);
 	return r;
 }
 

@@ -276,6 +276,8 @@ struct axvcpu_arm64_regs {
 #define AXVCPU_INTERNAL_UNKNOWN_ESR	5	/* data[0] = ESR_EL2 */
 #define AXVCPU_INTERNAL_SERROR		6	/* data[0] = ESR_EL2 */
 #define AXVCPU_INTERNAL_FIQ		7
+/* x86: no VMX operation could be entered on data[0] = this CPU (rebooting) */
+#define AXVCPU_INTERNAL_VMX_UNAVAILABLE	8
 
 /* Access flags of a nested page fault (the seeds' MappingFlags). */
 #define AXVCPU_ACCESS_READ	(1U << 0)
