@@ -1,160 +1,212 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh (= make check): every axvcpu test, both arches, in emulators.
+# check.sh (= make check): every axvcpu test, both arches, every kernel of
+# tools/testing/kernels.conf (Debian 6.1, 6.12, 7.3), in emulators.
 #
-#  1. setup-host.sh, fetch-kernels.sh x86_64 + arm64
-#  2. host unit tests: make -C selftests unit O=build/unit   (if that target exists)
-#  3. per arch, the two arches in parallel (AXVCPU_CHECK_SERIAL=1: one after the other):
-#     make module ARCH=<arch>; make -C selftests ARCH=<arch> O=build/<arch>/selftests;
-#     one boot (boot.sh, 2 CPUs) whose guest runs:
-#        insmod /axvcpu.ko            -> TAP line "ok N axvcpu: insmod"
-#        /selftests/run_all.sh        -> each test binary's own TAP stream, then the
-#                                        line AXVCPU-SELFTESTS-DONE (required)
-#        rmmod axvcpu                 -> TAP line "ok N axvcpu: rmmod"
-#  4. count TAP lines in the console (tapcount.awk): "ok" (incl. "# SKIP") passes,
-#     "not ok" fails; an arch also fails on a build error, a timeout, a missing
-#     AXVCPU-SELFTESTS-DONE / AXVCPU-INIT-DONE, or an oops/BUG/WARNING/panic.
+#  1. setup-host.sh; fetch-kernels.sh for every (arch, kernel); fetch-ksrc.sh
+#  2. host unit tests (make unit)                                  -> [unit]
+#  3. per arch, the two arches in parallel (AXVCPU_CHECK_SERIAL=1: one after
+#     the other): make selftests and tools once, then for each kernel in
+#     turn, so that one kernel's failure or crash never stops the next:
+#       make module ARCH=<arch> KERNEL=<k>   (build-module.sh; a failure is 1 test)
+#       check-imports.sh                     1 test: no import in a module: namespace
+#       one boot (boot.sh --kernel <k>, 2 CPUs) whose guest runs
+#          insmod /axvcpu.ko         -> "ok N axvcpu: insmod"
+#          /selftests/run_all.sh     -> each binary's TAP, then AXVCPU-SELFTESTS-DONE
+#          rmmod axvcpu              -> "ok N axvcpu: rmmod"
+#                                                                  -> [<arch> <k>]
+#  4. count TAP lines in the console (tapcount.awk): "ok" (incl. "# SKIP")
+#     passes, "not ok" fails.  A boot that times out, crashes, panics or
+#     stops before AXVCPU-SELFTESTS-DONE is one more failure, and kernel
+#     trouble (oops/BUG/WARNING/panic) one failure in all: each failure once.
 #
 # Output ends with exactly:
-#   [unit] N passed, N failed        (only when the unit target exists)
-#   [x86_64] N passed, N failed
-#   [aarch64] N passed, N failed
+#   [unit] N passed, N failed
+#   [x86_64 6.1] N passed, N failed      ... one line per arch and kernel
+#   [aarch64 7.3] N passed, N failed
 #   N passed, N failed
-# Exit status non-zero on any failure.  Logs: build/<arch>/check.log (build),
-# build/<arch>/console.log (guest console), build/unit/unit.log.
-# Rig testing only: AXVCPU_CHECK_KO_x86_64=/path/axvcpu.ko (or _arm64) boots
-# that module instead of building one; AXVCPU_CHECK_ARCHES="arm64" limits arches;
-# AXVCPU_CHECK_SELFTESTS=0 skips the selftests.
+# Exit status non-zero on any failure.  Logs: build/<arch>/<k>/check.log
+# (build and boot), build/<arch>/<k>/console.log (guest console),
+# build/<arch>/<k>/build.log (kbuild), build/<arch>/check.log (selftests and
+# tools build), build/unit/unit.log, build/check-results/ (per line).
+# Narrowing (rig work): AXVCPU_CHECK_ARCHES="arm64", AXVCPU_CHECK_KERNELS="6.12 7.3",
+# AXVCPU_CHECK_SELFTESTS=0 (module load/unload only), AXVCPU_CHECK_UNIT=0.
 set -euo pipefail
 RIG=check
 . "$(dirname "$0")/lib.sh"
 
 T0=$(now)
 ARCHES=${AXVCPU_CHECK_ARCHES:-x86_64 arm64}
+KERNELS=${AXVCPU_CHECK_KERNELS:-$(kernel_series | tr '\n' ' ')}
+for k in $KERNELS; do kernel_conf "$k" >/dev/null; done
 RES=$BUILD/check-results
 rm -rf "$RES"
 mkdir -p "$RES"
 
+# result file: "pass fail" on line 1, then detail lines
+record() {	# record NAME PASS FAIL [detail lines on stdin]
+	{ echo "$2 $3"; cat; } >"$RES/$1"
+}
+rname() { echo "$(tap_name "$1") $2"; }	# result name of (arch, kernel)
+rfile() { echo "$RES/$(tap_name "$1")-$2"; }
+errlines() { { grep -E 'error:|ERROR:|Error [0-9]|\*\*\*|undefined|warning:' "$1" || true; } | head -25 | sed 's/^/  /'; }
+
 log "host set-up"
-"$TESTING/setup-host.sh" >&2
+if ! "$TESTING/setup-host.sh" >&2; then
+	echo "FAIL: tools/testing/setup-host.sh failed" | record setup 0 1
+fi
 for a in $ARCHES; do
-	"$TESTING/fetch-kernels.sh" "$a" 2>&1 | sed 's/^/  /' >&2
+	for k in $KERNELS; do
+		mkdir -p "$BUILD/$a/$k"
+		if ! "$TESTING/fetch-kernels.sh" "$a" --kernel "$k" >"$BUILD/$a/$k/fetch.log" 2>&1; then
+			{ echo "FAIL: fetch-kernels.sh $a --kernel $k failed; log: $BUILD/$a/$k/fetch.log"
+			  tail -5 "$BUILD/$a/$k/fetch.log" | sed 's/^/  /'; } >"$(rfile "$a" "$k").setup"
+			log "[$(rname "$a" "$k")] kernel set-up FAILED ($BUILD/$a/$k/fetch.log)"
+		fi
+	done
 done
 HAVE_ST=0
 if [ "${AXVCPU_CHECK_SELFTESTS:-1}" = 0 ]; then
 	log "AXVCPU_CHECK_SELFTESTS=0: skipping selftests (module load/unload only)"
 elif [ -f "$TOP/selftests/Makefile" ]; then
 	HAVE_ST=1
-	"$TESTING/fetch-ksrc.sh" "$BUILD/ksrc"	# once, before the parallel builds
+	"$TESTING/fetch-ksrc.sh" "$BUILD/ksrc" ||
+		echo "FAIL: fetch-ksrc.sh (kselftest harness from linux-source-6.1) failed" | record ksrc 0 1
 else
 	log "selftests/Makefile does not exist yet: skipping selftests (module load/unload only)"
 fi
 log "set-up done in $(since "$T0") s"
 
-# result file: "pass fail" on line 1, then detail lines
-record() {	# record NAME PASS FAIL [detail lines on stdin]
-	{ echo "$2 $3"; cat; } >"$RES/$1"
-}
-
 unit_tests() {
-	local t=$(now) out
-	if [ $HAVE_ST = 0 ] || ! grep -q '^unit:' "$TOP/selftests/Makefile"; then
-		return 0
-	fi
+	local t out rc=0 r p f
+	t=$(now)
+	[ $HAVE_ST = 1 ] && [ "${AXVCPU_CHECK_UNIT:-1}" = 1 ] && grep -q '^unit:' "$TOP/selftests/Makefile" || return 0
 	mkdir -p "$BUILD/unit"
 	out=$BUILD/unit/unit.log
 	log "unit tests (make unit: selftests and tools)"
-	local rc=0
 	make -s -C "$TOP" unit >"$out" 2>&1 || rc=$?
-	local r p f
 	r=$(awk -f "$TESTING/tapcount.awk" "$out")
 	read -r p f _ <<<"$(head -1 <<<"$r")"
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		f=1
-		r="$r"$'\n'"FAIL: 'make -C selftests unit' failed (rc=$rc) without a 'not ok' line; see $out"
+		r="$r"$'\n'"FAIL: 'make unit' failed (rc=$rc) without a 'not ok' line; see $out"
 	fi
 	tail -n +2 <<<"$r" | { grep -E '^(FAIL|SKIP)' || true; [ "$f" = 0 ] || echo "  log: $out"; } | record unit "$p" "$f"
 	log "unit: $p passed, $f failed ($(since "$t") s)"
 }
 
-arch_check() {	# runs under the arch's boot lock
-	local arch=$1 t=$(now) tap ko st_cmd st_dir=$BUILD/$1/selftests
-	tap=$(tap_name "$arch")
-	local blog=$BUILD/$arch/check.log
-	mkdir -p "$BUILD/$arch"
+# Userspace for the guest, once per arch (it does not depend on the kernel).
+# Sets ST_CMD, ADDS and USER_FAIL (a failure, reported once: with the
+# arch's first kernel).
+userspace() {
+	local arch=$1 blog=$BUILD/$1/check.log st_dir=$BUILD/$1/selftests
 	: >"$blog"
-	ko=$(eval echo "\${AXVCPU_CHECK_KO_$arch:-}")
-	if [ -z "$ko" ]; then
-		if ! make -C "$TOP" module ARCH="$arch" >>"$blog" 2>&1; then
-			{ grep -E 'error:|Error [0-9]|\*\*\*|undefined|warning:' "$blog" || true; } | head -25 | sed 's/^/  /' |
-				{ echo "FAIL: make module ARCH=$arch failed; log: $blog"; cat; } | record "$tap" 0 1
-			log "[$tap] module build FAILED ($blog)"
-			return 0
-		fi
-		ko=$BUILD/$arch/axvcpu.ko
-	fi
-	st_cmd='echo "# selftests not built"; echo AXVCPU-SELFTESTS-DONE'
+	USER_FAIL=
+	ST_CMD='echo "# selftests not built"; echo AXVCPU-SELFTESTS-DONE'
+	ADDS=()
 	if [ $HAVE_ST = 1 ]; then
 		if ! make -C "$TOP/selftests" ARCH="$arch" O="$st_dir" >>"$blog" 2>&1; then
-			{ grep -E 'error:|Error [0-9]|\*\*\*|undefined|warning:' "$blog" || true; } | head -25 | sed 's/^/  /' |
-				{ echo "FAIL: make -C selftests ARCH=$arch failed; log: $blog"; cat; } | record "$tap" 0 1
-			log "[$tap] selftests build FAILED ($blog)"
-			return 0
-		fi
-		[ -x "$st_dir/run_all.sh" ] || {
-			echo "FAIL: $st_dir/run_all.sh missing after make -C selftests" | record "$tap" 0 1
-			return 0
-		}
-		st_cmd=/selftests/run_all.sh
-	fi
-	# axvm and the bundled guests, for selftests/axvm_guests.sh (at /tools).
-	local adds=()
-	if [ -f "$TOP/tools/Makefile" ]; then
-		if make -C "$TOP" tools ARCH="$arch" >>"$blog" 2>&1; then
-			adds=(--add "$BUILD/$arch/tools:/tools")
+			USER_FAIL="FAIL: make -C selftests ARCH=$arch failed (the boots below load/unload the module only); log: $blog"$'\n'"$(errlines "$blog")"
+		elif [ ! -x "$st_dir/run_all.sh" ]; then
+			USER_FAIL="FAIL: $st_dir/run_all.sh missing after make -C selftests"
 		else
-			{ grep -E 'error:|Error [0-9]|\*\*\*|undefined|warning:' "$blog" || true; } | head -25 | sed 's/^/  /' |
-				{ echo "FAIL: make tools ARCH=$arch failed; log: $blog"; cat; } | record "$tap" 0 1
-			log "[$tap] tools build FAILED ($blog)"
-			return 0
+			ST_CMD=/selftests/run_all.sh
 		fi
 	fi
-	log "[$tap] built in $(since "$t") s; booting"
-	local cmd="if insmod /axvcpu.ko; then echo 'ok 1 axvcpu: insmod'; else echo 'not ok 1 axvcpu: insmod'; fi
-$st_cmd
-if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmmod'; fi"
-	# x86_64: pack Debian's KVM for selftests/x86_64/kvm_coexist (it loads it).
-	[ "$arch" = x86_64 ] && adds+=(--with-kvm)
-	local brc=0 tb=$(now)
-	"$TESTING/boot.sh" "$arch" --no-build --ko "$ko" -q --cpus "${AXVCPU_CHECK_CPUS:-2}" \
-		"${adds[@]+"${adds[@]}"}" --cmd "$cmd" >>"$blog" 2>&1 || brc=$?
-	local bt
-	bt=$(since "$tb")
-	local con=$BUILD/$arch/console.log r p f extra=
-	r=$(awk -v start=AXVCPU-INIT-START -f "$TESTING/tapcount.awk" "$con")
-	read -r p f _ <<<"$(head -1 <<<"$r")"
-	case $brc in
-	0) ;;
-	124) extra="FAIL: boot timed out" ;;
-	2) extra="FAIL: boot.sh could not build/prepare the guest (see $blog)" ;;
-	*) extra="FAIL: guest did not finish cleanly (boot.sh rc=$brc: panic, crash or no AXVCPU-INIT-DONE)" ;;
-	esac
-	[ -n "$extra" ] && f=$((f + 1))
-	if ! grep -qa '^AXVCPU-SELFTESTS-DONE' "$con" && [ $brc != 2 ]; then
-		f=$((f + 1))
-		extra="$extra"$'\n'"FAIL: no AXVCPU-SELFTESTS-DONE line: run_all.sh did not complete"
+	# axvm and the bundled guests, for selftests/axvm_guests.sh (at /tools)
+	if [ -f "$TOP/tools/Makefile" ] && [ $HAVE_ST = 1 ]; then
+		if make -C "$TOP" tools ARCH="$arch" >>"$blog" 2>&1; then
+			ADDS=(--add "$BUILD/$arch/tools:/tools")
+		else
+			USER_FAIL="${USER_FAIL:+$USER_FAIL$'\n'}FAIL: make tools ARCH=$arch failed; log: $blog"$'\n'"$(errlines "$blog")"
+		fi
 	fi
-	{
-		sed -n '2,$p' <<<"$r" | grep -E '^(FAIL|SKIP)' || true
-		[ -z "$extra" ] || sed '/^$/d' <<<"$extra"
-		[ "$f" = 0 ] || echo "  console: $con   build/boot log: $blog"
-	} | record "$tap" "$p" "$f"
-	echo "$bt" >"$RES/$tap.boottime"
-	log "[$tap] boot ${bt} s: $p passed, $f failed"
+	# x86_64: pack Debian's KVM for selftests/x86_64/kvm_coexist (it loads it)
+	[ "$arch" = x86_64 ] && ADDS+=(--with-kvm)
+	return 0
 }
 
-arch_job() { with_lock "$BUILD/$1/.boot.lock" arch_check "$1"; }
+kernel_check() {	# kernel_check ARCH SERIES FIRST(1|0)
+	local arch=$1 k=$2 first=$3 t tb out rf blog p=0 f=0 details=
+	t=$(now)
+	out=$BUILD/$arch/$k
+	rf=$(rfile "$arch" "$k")
+	blog=$out/check.log
+	mkdir -p "$out"
+	: >"$blog"
+	if [ "$first" = 1 ] && [ -n "$USER_FAIL" ]; then
+		f=$((f + 1)) details=$USER_FAIL
+	fi
+	if [ -f "$rf.setup" ]; then
+		record "$(basename "$rf")" "$p" $((f + 1)) <<<"${details:+$details$'\n'}$(cat "$rf.setup")"
+		return 0
+	fi
+	# shellcheck disable=SC1090
+	. "$KCACHE/$arch/$k.env"
+	local brc=0
+	"$TESTING/build-module.sh" "$arch" "$k" >>"$blog" 2>&1 || brc=$?
+	# the import check reads the linked object, also when modpost failed
+	local imp irc=0
+	imp=$("$TESTING/check-imports.sh" "$arch" "$k" 2>>"$blog") || irc=$?
+	echo "$imp" >>"$blog"
+	case $irc in
+	0) p=$((p + 1)) ;;
+	1) f=$((f + 1)) details="${details:+$details$'\n'}FAIL: $(head -1 <<<"$imp")" ;;
+	esac
+	if [ $brc != 0 ]; then
+		f=$((f + 1))
+		details="${details:+$details$'\n'}FAIL: make module ARCH=$arch KERNEL=$k failed ($KREL), not booted; log: $out/build.log"$'\n'"$(errlines "$out/build.log")"
+		record "$(basename "$rf")" "$p" "$f" <<<"$details"
+		log "[$(rname "$arch" "$k")] module build FAILED ($out/build.log)"
+		return 0
+	fi
+	log "[$(rname "$arch" "$k")] built in $(since "$t") s; booting $KREL"
+	local cmd="if insmod /axvcpu.ko; then echo 'ok 1 axvcpu: insmod'; else echo 'not ok 1 axvcpu: insmod'; fi
+$ST_CMD
+if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmmod'; fi"
+	local rc=0
+	tb=$(now)
+	"$TESTING/boot.sh" "$arch" --kernel "$k" --no-build --ko "$out/axvcpu.ko" -q \
+		--cpus "${AXVCPU_CHECK_CPUS:-2}" "${ADDS[@]+"${ADDS[@]}"}" --cmd "$cmd" >>"$blog" 2>&1 || rc=$?
+	local bt r bp bf kern con=$out/console.log extra=
+	bt=$(since "$tb")
+	r=$(awk -v start=AXVCPU-INIT-START -f "$TESTING/tapcount.awk" "$con" 2>/dev/null || echo "0 0 0 0")
+	read -r bp bf _ kern <<<"$(head -1 <<<"$r")"
+	case $rc in
+	0) ;;
+	124) extra="FAIL: boot timed out (boot.sh rc=124)" ;;
+	2) extra="FAIL: boot.sh could not prepare the guest (rc=2); see $blog" ;;
+	*) extra="FAIL: guest did not finish cleanly (boot.sh rc=$rc: panic, crash or no AXVCPU-INIT-DONE)" ;;
+	esac
+	if ! grep -qa '^AXVCPU-SELFTESTS-DONE' "$con" 2>/dev/null; then
+		extra="${extra:-FAIL: no AXVCPU-SELFTESTS-DONE line: run_all.sh did not complete}"
+	fi
+	# one failure for a boot that went wrong; none more when the kernel
+	# trouble that caused it is already counted
+	if [ -n "$extra" ]; then
+		if [ "${kern:-0}" = 0 ]; then bf=$((bf + 1)); else extra="$extra (counted with the kernel trouble above)"; fi
+	fi
+	p=$((p + bp)) f=$((f + bf))
+	{
+		[ -z "$details" ] || echo "$details"
+		sed -n '2,$p' <<<"$r" | grep -E '^(FAIL|SKIP)' || true
+		[ -z "$extra" ] || echo "$extra"
+		[ "$f" = 0 ] || echo "  console: $con   build/boot log: $blog"
+	} | record "$(basename "$rf")" "$p" "$f"
+	echo "$(since "$t") $bt" >"$rf.time"
+	log "[$(rname "$arch" "$k")] boot ${bt} s, all $(since "$t") s: $p passed, $f failed"
+}
+
+arch_job() {
+	local a=$1 k first=1
+	userspace "$a"
+	for k in $KERNELS; do
+		kernel_check "$a" "$k" "$first" ||
+			echo "FAIL: internal: kernel_check $a $k failed" | record "$(basename "$(rfile "$a" "$k")")" 0 1
+		first=0
+	done
+}
 
 unit_tests
 PIDS=()
@@ -173,22 +225,28 @@ PIDS=()
 # Summary: details first, the count lines last.
 TP=0 TF=0
 lines=()
-names=
-[ -f "$RES/unit" ] && names=unit
-for a in $ARCHES; do names="$names $(tap_name "$a")"; done
-for n in $names; do
-	[ -f "$RES/$n" ] || echo "FAIL: internal: the $n job left no result" | record "$n" 0 1
+names=()
+for n in setup ksrc unit; do [ -f "$RES/$n" ] && names+=("$n"); done
+for a in $ARCHES; do
+	for k in $KERNELS; do names+=("$(tap_name "$a")-$k"); done
+done
+for n in "${names[@]}"; do
+	label=${n/-/ }
+	[ -f "$RES/$n" ] || echo "FAIL: internal: the $label job left no result" | record "$n" 0 1
 	read -r p f <"$RES/$n"
 	if [ "$f" != 0 ]; then
-		echo "== [$n] FAILED:"
+		echo "== [$label] FAILED:"
 		tail -n +2 "$RES/$n" | { grep -v '^SKIP' || true; } | head -60
 	fi
 	if grep -q '^SKIP' "$RES/$n" 2>/dev/null; then
-		echo "== [$n] skipped (counted as passed):"
+		echo "== [$label] skipped (counted as passed):"
 		grep '^SKIP' "$RES/$n" | sed 's/^SKIP: /  /' | head -40 || true
 	fi
-	lines+=("[$n] $p passed, $f failed")
+	lines+=("[$label] $p passed, $f failed")
 	TP=$((TP + p)) TF=$((TF + f))
+done
+for n in "${names[@]}"; do
+	[ -f "$RES/$n.time" ] && read -r all bt <"$RES/$n.time" && log "time [${n/-/ }]: ${all} s (boot ${bt} s)"
 done
 log "total $(since "$T0") s"
 printf '%s\n' "${lines[@]}"

@@ -20,9 +20,37 @@ PVH_NOTE = 18           # XEN_ELFNOTE_PHYS32_ENTRY
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def zstd_d(b):
+    # zstd has no module in Python 3.11; the payload ends with the kernel's
+    # 4-byte size trailer, which zstd would take as a broken frame
+    r = subprocess.run(['zstd', '-qdc'], input=b, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    if r.returncode != 0:
+        raise ValueError('zstd failed')
+    return r.stdout
+
+
+UNPACK = ((b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor().decompress(b)),
+          (b'\x1f\x8b\x08', lambda b: zlib.decompressobj(31).decompress(b)),
+          (b'\x28\xb5\x2f\xfd', lambda b: zstd_d(b[:-4])))
+
+
 def vmlinux_of(bz):
-    for magic, unpack in ((b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor().decompress(b)),
-                          (b'\x1f\x8b\x08', lambda b: zlib.decompressobj(31).decompress(b))):
+    # The setup header says where the compressed vmlinux is (payload_offset,
+    # payload_length, relative to the protected-mode code); fall back to a
+    # search for the magic numbers.
+    setup_sects = bz[0x1f1] or 4
+    po, pl = struct.unpack_from('<II', bz, 0x248)
+    start = (setup_sects + 1) * 512 + po
+    payload = bz[start:start + pl]
+    for magic, unpack in UNPACK:
+        if payload.startswith(magic):
+            try:
+                out = unpack(payload)
+                if out[:4] == b'\x7fELF':
+                    return out
+            except Exception as e:
+                sys.exit(f"mkpvh: cannot decompress the bzImage payload: {e}")
+    for magic, unpack in UNPACK[:2]:
         off = bz.find(magic)
         while off >= 0:
             try:
@@ -32,7 +60,7 @@ def vmlinux_of(bz):
             except Exception:
                 pass
             off = bz.find(magic, off + 1)
-    sys.exit("mkpvh: no xz/gzip-compressed ELF in the bzImage")
+    sys.exit(f"mkpvh: no xz/gzip/zstd-compressed ELF in the bzImage (payload magic {payload[:4].hex()})")
 
 
 def flatten(elf):

@@ -9,7 +9,8 @@
 # without printing any "not ok" line, as announced by run_all.sh:
 #   # selftests: axvcpu: NAME            ... # selftests: axvcpu: NAME exit=RC
 # Kernel trouble (oops, BUG, WARNING, panic, call trace) is one failure.
-# Output: "pass fail skip" on the first line, then the lines to show
+# Output: "pass fail skip kern" on the first line (kern: 1 if kernel trouble
+# was counted), then the lines to show
 # the user, each prefixed with "FAIL: " or "SKIP: ".
 BEGIN { on = (start == ""); pass = fail = skip = 0; kern = 0 }
 { sub(/\r$/, "") }
@@ -35,6 +36,6 @@ BEGIN { on = (start == ""); pass = fail = skip = 0; kern = 0 }
 	if (kern++ <= 40) msg[++n] = "FAIL: kernel: " $0
 }
 END {
-	print pass, fail, skip
+	print pass, fail, skip, (kern ? 1 : 0)
 	for (i = 1; i <= n; i++) print msg[i]
 }
