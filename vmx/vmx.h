@@ -213,6 +213,7 @@ struct axvmx_mmio_insn {
  * @exit_qual: exit qualification of the last exit.
  * @exit_intr_info: VM-exit interruption information.
  * @guest_kgs: the guest's IA32_KERNEL_GS_BASE.
+ * @kgs_live: inside a window, where @guest_kgs is in the MSR itself.
  * @cr2: the guest's CR2 (not in the VMCS).
  * @vmcs_ready: SETUP has written the VMCS.
  * @vmcs_cleared: the VMCS region had its first VMCLEAR.
@@ -255,6 +256,7 @@ struct axvmx_vcpu {
 	u64 exit_qual;
 	u32 exit_intr_info;
 	u64 guest_kgs;
+	bool kgs_live;
 	u64 cr2;
 	bool vmcs_ready, vmcs_cleared;
 	u64 xcr0, window_xcr0, cur_xcr0;

@@ -406,9 +406,9 @@ static int handle_exception_nmi(struct axvmx_vcpu *v)
 	u32 info = v->exit_intr_info;
 	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
-	/* Host NMI: already handed to the host NMI handler in the run loop. */
+	/* Host NMI: already raised again for the host in the run loop. */
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
-		return builtin(v, AXVCPU_BUILTIN_EXT_INTR);
+		return builtin(v, AXVCPU_BUILTIN_HOST_NMI);
 	if (vector == X86_TRAP_DB) {
 		u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 

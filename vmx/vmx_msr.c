@@ -105,6 +105,9 @@ int axvmx_msr_read(struct axvmx_vcpu *v, u32 msr, u64 *val)
 		*val = vmcs_read(GUEST_GS_BASE);
 		break;
 	case MSR_KERNEL_GS_BASE:
+		/* In the CPU during a window: SWAPGS changes it unseen. */
+		if (v->kgs_live)
+			rdmsrq(MSR_KERNEL_GS_BASE, v->guest_kgs);
 		*val = v->guest_kgs;
 		break;
 	case MSR_IA32_SYSENTER_CS:
@@ -204,6 +207,8 @@ int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val)
 			vmcs_write(GUEST_FS_BASE, val);
 		else if (msr == MSR_GS_BASE)
 			vmcs_write(GUEST_GS_BASE, val);
+		else if (msr == MSR_KERNEL_GS_BASE && v->kgs_live)
+			wrmsrq(MSR_KERNEL_GS_BASE, val);
 		else if (msr == MSR_KERNEL_GS_BASE)
 			v->guest_kgs = val;
 		else if (msr == MSR_IA32_SYSENTER_ESP)

@@ -790,12 +790,14 @@ static int run_window(struct axvmx_vcpu *v)
 	rdmsrq(MSR_KERNEL_GS_BASE, h.kgs);
 	if (v->guest_kgs != h.kgs)
 		wrmsrq(MSR_KERNEL_GS_BASE, v->guest_kgs);
+	v->kgs_live = true;
 	rdmsrq(MSR_IA32_DEBUGCTLMSR, h.debugctl);
 
 	r = run_entries(v, &h);
 
 	restore_host_debug(&h);
 	rdmsrq(MSR_KERNEL_GS_BASE, v->guest_kgs);
+	v->kgs_live = false;
 	if (v->guest_kgs != h.kgs)
 		wrmsrq(MSR_KERNEL_GS_BASE, h.kgs);
 	axvmx_fpu_save_guest(v);

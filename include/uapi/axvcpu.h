@@ -302,6 +302,7 @@ struct axvcpu_arm64_regs {
 #define AXVCPU_BUILTIN_MSR		9
 #define AXVCPU_BUILTIN_APIC		10
 #define AXVCPU_BUILTIN_EXCEPTION	11
+#define AXVCPU_BUILTIN_HOST_NMI		12	/* x86: a host NMI, re-raised */
 #define AXVCPU_BUILTIN_NR		16
 
 /**

@@ -2,14 +2,16 @@
 /*
  * kvm_coexist (x86_64) - axvcpu and the kernel's own KVM in one booted
  * kernel.  Needs KVM in the guest (the rigs' --with-kvm: /kvm/load.sh),
- * else every test is skipped.  Both want VMX; kvm_intel 6.1 turns it on
- * at KVM_CREATE_VM:
- *  - while an axvcpu VM holds VMX, kvm_intel refuses to load;
- *  - after axvcpu guests ran, KVM loads and a KVM guest runs;
- *  - while a KVM VM exists, AXVCPU_CREATE_VM fails with -EBUSY and the
- *    kernel log gets exactly one axvcpu line naming kvm_intel; once the
- *    KVM VM is closed, axvcpu VMs work again, and KVM still does.
- *    KVM is unloaded at the end (what this test loaded).
+ * else every test is skipped.  axvcpu enters VMX operation only inside
+ * its IRQs-off windows, borrowing KVM's when KVM has VMX on (6.1: while a
+ * KVM VM exists; 6.12+: from kvm_intel's load), so:
+ *  - kvm_intel loads while an axvcpu VM runs, and both run guests;
+ *  - KVM and axvcpu guests alternate on one CPU, KVM loaded before and
+ *    after the axvcpu VM, each seeing only its own guest's results;
+ *  - kvm_intel loads, runs a guest and unloads while an axvcpu vcpu runs
+ *    on another CPU, which keeps running correctly throughout.
+ * Every test puts the modules back as it found them (its teardown), so
+ * one failure cannot leave kvm_intel loaded for the tests after it.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -60,7 +62,7 @@ static bool have_path(const char *p)
 	return stat(p, &st) == 0;
 }
 
-static void __attribute__((unused)) pin(int cpu)
+static void pin(int cpu)
 {
 	cpu_set_t s;
 
@@ -140,18 +142,6 @@ static void ax_step(struct test_vm *t)
 	vcpu_assert_exit(&t->vcpu, AXVCPU_EXIT_HYPERCALL);
 	TEST_ASSERT_EQ(t->vcpu.run->hypercall.nr, HCALL_LOOP_NR);
 }
-
-static void ax_guest_runs(int n)
-{
-	struct test_vm t;
-	int i;
-
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	for (i = 0; i < n; i++)
-		ax_step(&t);
-	test_vm_destroy(&t);
-}
-
 
 static const char *const kvm_mods[][2] = {
 	{ "irqbypass", "/kvm/irqbypass.ko" },
@@ -234,80 +224,234 @@ static int kmsg_count(int fd, const char *a, const char *b)
 	return n;
 }
 
-/* Issue 2: kvm_intel stays out while axvcpu holds VMX. */
-TEST(kvm_intel_refused_while_axvcpu_vm)
+static void unload_kvm(void)
 {
-	struct test_vm t;
-	int kfd;
-
-	NEED_KVM_X86();
-	if (mod_loaded("kvm_intel"))
-		SKIP(return, "kvm_intel is loaded already");
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	ax_step(&t);
-	kfd = kmsg_open_at_end();
-	TEST_ASSERT(!load_kvm(), "kvm_intel loaded while an axvcpu VM holds VMX");
-	TEST_ASSERT(!mod_loaded("kvm_intel"), "kvm_intel is in /sys/module");
-	TEST_ASSERT_EQ(load_err, EBUSY);
-	EXPECT_EQ(1, kmsg_count(kfd, "axvcpu", "kvm_intel refused"));
-	close(kfd);
-	ax_step(&t);	/* still running */
-	test_vm_destroy(&t);
+	if (system("rmmod kvm_intel kvm irqbypass 2>&1 | sed 's/^/# /'") == -1)
+		printf("# system(rmmod) failed\n");
 }
 
-/* Issue 4: after axvcpu guests ran, KVM loads and runs a guest. */
-TEST(kvm_guest_after_axvcpu)
+static bool kvm_was_loaded;
+
+/*
+ * The modules as the test found them.  Also at exit(): a failed
+ * TEST_ASSERT exits the test's process without its teardown.
+ */
+static void restore_kvm(void)
+{
+	if (have_path("/kvm/load.sh") && !kvm_was_loaded &&
+	    mod_loaded("kvm_intel"))
+		unload_kvm();
+}
+
+FIXTURE(kvm) {
+	bool had_kvm;	/* kvm_intel was loaded before the test */
+};
+
+FIXTURE_SETUP(kvm)
+{
+	self->had_kvm = kvm_was_loaded = mod_loaded("kvm_intel");
+	atexit(restore_kvm);
+}
+
+FIXTURE_TEARDOWN(kvm)
+{
+	restore_kvm();
+}
+
+/* axvcpu log lines about VMX since @kfd was opened (there should be none). */
+static int axvcpu_vmx_lines(int kfd)
+{
+	int n = kmsg_count(kfd, "axvcpu", "VMX");
+
+	close(kfd);
+	return n;
+}
+
+/* kvm_intel loads while an axvcpu vcpu is mid-run; both run guests. */
+TEST_F(kvm, kvm_loads_while_axvcpu_vm_runs)
 {
 	struct kvm_guest g;
-	int i;
+	struct test_vm t;
+	int kfd, i;
 
 	NEED_KVM_X86();
-	ax_guest_runs(3);
-	TEST_ASSERT(load_kvm(), "loading irqbypass, kvm, kvm_intel from /kvm failed");
+
+	if (self->had_kvm)
+		SKIP(return, "kvm_intel is loaded already");
+	pin(0);
+	kfd = kmsg_open_at_end();
+	TEST_VM_WITH(&t, guest_hcall_loop);
+	ax_step(&t);
+	TEST_ASSERT(load_kvm(), "kvm_intel refused while an axvcpu VM exists: %s",
+		    strerror(load_err));
 	kvm_guest_create(&g);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 20; i++) {
 		kvm_guest_step(&g);
+		ax_step(&t);
+	}
 	kvm_guest_destroy(&g);
+	ax_step(&t);
+	test_vm_destroy(&t);
+	EXPECT_EQ(0, axvcpu_vmx_lines(kfd));
 }
 
 /*
- * Issue 2: a KVM VM holds VMX: -EBUSY and one log line naming kvm_intel;
- * then axvcpu works again, and KVM still does.  Unloads KVM at the end.
+ * One CPU, KVM loaded (and its VM created) before the axvcpu VM: 200
+ * alternating runs, each guest's results its own; then a second axvcpu VM
+ * created while the KVM VM still exists.
  */
-TEST(ebusy_while_kvm_vm)
+TEST_F(kvm, alternate_on_one_cpu_kvm_first)
 {
+	struct test_vm t, t2;
 	struct kvm_guest g;
-	struct axvm_vm vm;
-	int sys, kfd, i, r;
+	int kfd, i;
 
 	NEED_KVM_X86();
+
+	pin(0);
 	TEST_ASSERT(load_kvm(), "loading irqbypass, kvm, kvm_intel from /kvm failed");
+	kfd = kmsg_open_at_end();
 	kvm_guest_create(&g);		/* kvm_intel 6.1: VMXON now */
 	kvm_guest_step(&g);
-	sys = open_dev();
-	kfd = kmsg_open_at_end();
-	r = axvm_vm_create(&vm, sys);
-	EXPECT_EQ(-EBUSY, r) {
-		if (r == 0)
-			axvm_vm_close(&vm);
-	}
-	usleep(100000);		/* let every CPU's message land */
-	EXPECT_EQ(1, kmsg_count(kfd, "axvcpu", "kvm_intel"));
-	close(kfd);
-	kvm_guest_step(&g);		/* KVM unharmed */
-	kvm_guest_destroy(&g);		/* VMXOFF: the last KVM VM is gone */
-
-	ax_guest_runs(3);
-	kvm_guest_create(&g);		/* and KVM again, after us */
-	for (i = 0; i < 3; i++)
+	TEST_VM_WITH(&t, guest_hcall_loop);
+	for (i = 0; i < 200; i++) {
+		ax_step(&t);
 		kvm_guest_step(&g);
-	kvm_guest_destroy(&g);
-	close(sys);
-
-	TEST_ASSERT(system("rmmod kvm_intel kvm irqbypass 2>&1 | sed 's/^/# /'") != -1 &&
-		    !mod_loaded("kvm_intel"), "rmmod kvm_intel kvm irqbypass");
-	ax_guest_runs(3);
+	}
+	TEST_VM_WITH(&t2, guest_hcall_loop);
+	for (i = 0; i < 20; i++) {
+		ax_step(&t2);
+		kvm_guest_step(&g);
+		ax_step(&t);
+	}
+	test_vm_destroy(&t2);
+	kvm_guest_destroy(&g);		/* 6.1: the last KVM VM: VMXOFF */
+	ax_step(&t);			/* ours again, on our own VMXON */
+	test_vm_destroy(&t);
+	EXPECT_EQ(0, axvcpu_vmx_lines(kfd));
 }
 
+/* One CPU, the axvcpu VM first, KVM loaded after it; then KVM unloaded. */
+TEST_F(kvm, alternate_on_one_cpu_axvcpu_first)
+{
+	struct kvm_guest g;
+	struct test_vm t;
+	int kfd, i;
+
+	NEED_KVM_X86();
+
+	if (self->had_kvm)
+		SKIP(return, "kvm_intel is loaded already");
+	pin(0);
+	kfd = kmsg_open_at_end();
+	TEST_VM_WITH(&t, guest_hcall_loop);
+	ax_step(&t);
+	TEST_ASSERT(load_kvm(), "loading irqbypass, kvm, kvm_intel from /kvm failed");
+	kvm_guest_create(&g);
+	for (i = 0; i < 200; i++) {
+		kvm_guest_step(&g);
+		ax_step(&t);
+	}
+	kvm_guest_destroy(&g);
+	unload_kvm();
+	TEST_ASSERT(!mod_loaded("kvm_intel"), "rmmod kvm_intel");
+	for (i = 0; i < 20; i++)
+		ax_step(&t);
+	test_vm_destroy(&t);
+	EXPECT_EQ(0, axvcpu_vmx_lines(kfd));
+}
+
+struct ax_runner {
+	struct test_vm *t;
+	volatile bool stop;
+	volatile long steps;
+	int err;		/* first failure: -errno or exit reason + 1000 */
+};
+
+/* CPU 1: RUN the hypercall loop until told to stop, counting exits. */
+static void *ax_runner_thread(void *arg)
+{
+	struct ax_runner *a = arg;
+	cpu_set_t s;
+	int r;
+
+	CPU_ZERO(&s);
+	CPU_SET(1, &s);
+	sched_setaffinity(0, sizeof(s), &s);
+	while (!a->stop) {
+		r = _vcpu_run(&a->t->vcpu);
+		if (r == -EINTR)
+			continue;
+		if (r) {
+			a->err = r;
+			break;
+		}
+		if (a->t->vcpu.run->exit_reason != AXVCPU_EXIT_HYPERCALL ||
+		    a->t->vcpu.run->hypercall.nr != HCALL_LOOP_NR) {
+			a->err = 1000 + a->t->vcpu.run->exit_reason;
+			break;
+		}
+		a->steps++;
+	}
+	return NULL;
+}
+
+/* Waits until the runner made progress beyond @since (10 s at most). */
+static long runner_progress(struct ax_runner *a, long since)
+{
+	int i;
+
+	for (i = 0; i < 1000 && a->steps <= since + 10 && !a->err; i++)
+		usleep(10000);
+	return a->steps;
+}
+
+/*
+ * VMX operation comes and goes under a running vcpu: kvm_intel loads
+ * (6.12+: VMXON on every CPU at once), runs a guest (6.1: VMXON then),
+ * and unloads (VMXOFF everywhere), twice, while an axvcpu vcpu runs on
+ * CPU 1.  That vcpu never sees an error and keeps making progress.
+ */
+TEST_F(kvm, kvm_comes_and_goes_while_axvcpu_runs)
+{
+	struct ax_runner a = { 0 };
+	struct kvm_guest g;
+	struct test_vm t;
+	pthread_t th;
+	long n;
+	int kfd, round, i;
+
+	NEED_KVM_X86();
+
+	if (self->had_kvm)
+		SKIP(return, "kvm_intel is loaded already");
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs");
+	pin(0);
+	kfd = kmsg_open_at_end();
+	TEST_VM_WITH(&t, guest_hcall_loop);
+	a.t = &t;
+	TEST_ASSERT(!pthread_create(&th, NULL, ax_runner_thread, &a), "pthread_create");
+	n = runner_progress(&a, 0);
+	for (round = 0; round < 2 && !a.err; round++) {
+		TEST_ASSERT(load_kvm(), "loading KVM (round %d)", round);
+		n = runner_progress(&a, n);
+		kvm_guest_create(&g);
+		for (i = 0; i < 20; i++)
+			kvm_guest_step(&g);
+		n = runner_progress(&a, n);
+		kvm_guest_destroy(&g);
+		unload_kvm();
+		TEST_ASSERT(!mod_loaded("kvm_intel"), "rmmod kvm_intel (round %d)", round);
+		n = runner_progress(&a, n);
+	}
+	a.stop = true;
+	pthread_join(th, NULL);
+	TEST_ASSERT(!a.err, "the axvcpu vcpu failed: %d", a.err);
+	TEST_ASSERT(a.steps > 50, "the axvcpu vcpu made %ld steps only", a.steps);
+	printf("# axvcpu vcpu: %ld hypercall exits while KVM came and went\n", a.steps);
+	test_vm_destroy(&t);
+	EXPECT_EQ(0, axvcpu_vmx_lines(kfd));
+}
 
 TEST_HARNESS_MAIN
