@@ -9,3 +9,4 @@ axvcpu-$(CONFIG_X86_64) += vmx/vmx_percpu.o vmx/vmx_ept.o vmx/vmx_vcpu.o \
 # (vmx/vmx_compat.h has the ones a header macro answers).
 axvmx-have = $(shell grep -qs '$(1)' $(srctree)/arch/x86/include/asm/$(2) && echo -DAXVCPU_HAVE_$(3))
 ccflags-$(CONFIG_X86_64) += $(call axvmx-have,cpu_emergency_register_virt_callback,reboot.h,EMERGENCY_VIRT_CB)
+ccflags-$(CONFIG_X86_64) += $(if $(wildcard $(srctree)/arch/x86/include/asm/cpuid/api.h),-DAXVCPU_HAVE_CPUID_API_H)

@@ -18,7 +18,7 @@
 #endif
 
 /* cpuid() and cpuid_count() left <asm/processor.h> for their own header. */
-#if __has_include(<asm/cpuid/api.h>)
+#ifdef AXVCPU_HAVE_CPUID_API_H
 #include <asm/cpuid/api.h>
 #else
 #include <asm/processor.h>
