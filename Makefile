@@ -78,7 +78,7 @@ run:
 	$(TOP)/tools/testing/run.sh $(RUN_ARCH) $(if $(KERNEL),--kernel $(KERNEL))
 
 bench:
-	$(TOP)/tools/testing/bench.sh
+	AXVCPU_KERNEL=$(KERNEL) $(TOP)/tools/testing/bench.sh
 
 checkpatch:
 	@$(TOP)/tools/testing/fetch-ksrc.sh $(BUILD)/ksrc

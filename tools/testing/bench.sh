@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench.sh [x86_64|arm64 ...] (= make bench): boot each arch once with
+# bench.sh [x86_64|arm64 ...] (= make bench [KERNEL=...]; AXVCPU_KERNEL=SERIES
+# picks the guest kernel, default the first of kernels.conf): boot each arch once with
 # Debian's KVM modules packed (--with-kvm; x86_64: /kvm/load.sh loads them,
 # arm64: KVM is built in) and run build/<arch>/selftests/run_bench.sh in the
 # guest, which the benchmark author provides (it gets /axvcpu.ko unloaded,
@@ -17,8 +18,9 @@ ARCHES=("$@")
 rc=0
 for a in "${ARCHES[@]}"; do
 	a=$(norm_arch "$a")
-	"$TESTING/fetch-kernels.sh" "$a"
-	make -s -C "$TOP" module ARCH="$a" >&2 || die "'make module ARCH=$a' failed"
+	read -r k _ < <(kernel_conf "${AXVCPU_KERNEL:-}")
+	"$TESTING/fetch-kernels.sh" "$a" --kernel "$k"
+	make -s -C "$TOP" module ARCH="$a" KERNEL="$k" >&2 || die "'make module ARCH=$a KERNEL=$k' failed"
 	if [ -f "$TOP/selftests/Makefile" ]; then
 		make -s -C "$TOP" selftests ARCH="$a" >&2 || die "'make selftests ARCH=$a' failed"
 	fi
@@ -28,6 +30,6 @@ for a in "${ARCHES[@]}"; do
 	fi
 	cpus=2
 	[ "$a" = x86_64 ] && cpus=1
-	"$TESTING/boot.sh" "$a" --no-build --with-kvm --cpus $cpus --cmd /selftests/run_bench.sh || rc=$?
+	"$TESTING/boot.sh" "$a" --kernel "$k" --no-build --with-kvm --cpus $cpus --cmd /selftests/run_bench.sh || rc=$?
 done
 exit $rc

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [x86_64|arm64] [boot.sh options] (= make run [ARCH=...]): set up
-# everything, boot the emulator (default arm64 = QEMU TCG, fast; x86_64 =
-# Bochs, ~20 s), load axvcpu.ko and run a guest under the VMM.  The console
-# is shown here and kept in build/<arch>/console.log.
+# run.sh [x86_64|arm64] [--kernel SERIES] [boot.sh options] (= make run
+# [ARCH=...] [KERNEL=...]): set up everything, boot the emulator (default
+# arm64 = QEMU TCG, fast; x86_64 = Bochs, ~20 s) with Debian's kernel SERIES
+# (kernels.conf; default its first line), load axvcpu.ko and run a guest
+# under the VMM.  The console is shown here and kept in
+# build/<arch>/<SERIES>/console.log.
 #
 # Inside the guest /demo.sh runs, generated here from the first of:
 #   1. tools/axvm/demo.sh (in the repo; the VMM's own demo, runs after insmod
@@ -21,14 +23,20 @@ if [ $# -gt 0 ] && [[ "$1" != -* ]]; then
 	ARCH=$(norm_arch "$1")
 	shift
 fi
+SERIES=
+if [ "${1:-}" = --kernel ]; then
+	SERIES=$2
+	shift 2
+fi
+read -r SERIES _ < <(kernel_conf "$SERIES")
 OUT=$BUILD/$ARCH
 
 "$TESTING/setup-host.sh" >&2
-"$TESTING/fetch-kernels.sh" "$ARCH"
-KO=${AXVCPU_KO:-$OUT/axvcpu.ko}	# AXVCPU_KO=path: rig testing with another module
+"$TESTING/fetch-kernels.sh" "$ARCH" --kernel "$SERIES"
+KO=${AXVCPU_KO:-$OUT/$SERIES/axvcpu.ko}	# AXVCPU_KO=path: rig testing with another module
 if [ -z "${AXVCPU_KO:-}" ]; then
-	log "building the module (make module ARCH=$ARCH)"
-	make -s -C "$TOP" module ARCH="$ARCH" >&2 || die "'make module ARCH=$ARCH' failed"
+	log "building the module (make module ARCH=$ARCH KERNEL=$SERIES)"
+	make -s -C "$TOP" module ARCH="$ARCH" KERNEL="$SERIES" >&2 || die "'make module ARCH=$ARCH KERNEL=$SERIES' failed"
 fi
 if [ -f "$TOP/tools/Makefile" ]; then
 	make -s -C "$TOP" tools ARCH="$ARCH" >&2 || log "warning: 'make tools ARCH=$ARCH' failed; going on without a fresh axvm"
@@ -65,10 +73,10 @@ ADD=(--add "$DEMO:/demo.sh")
 chmod +x "$DEMO"
 log "booting $ARCH ($( [ "$ARCH" = x86_64 ] && echo 'Bochs, ~20-30 s' || echo 'QEMU TCG, ~5 s'))"
 rc=0
-"$TESTING/boot.sh" "$ARCH" --no-build --ko "$KO" "${ADD[@]}" --cmd 'sh /demo.sh' "$@" || rc=$?
+"$TESTING/boot.sh" "$ARCH" --kernel "$SERIES" --no-build --ko "$KO" "${ADD[@]}" --cmd 'sh /demo.sh' "$@" || rc=$?
 if [ $rc = 0 ]; then
-	log "demo finished OK (console: $OUT/console.log)"
+	log "demo finished OK (console: $OUT/$SERIES/console.log)"
 else
-	log "demo FAILED, rc=$rc (console: $OUT/console.log)"
+	log "demo FAILED, rc=$rc (console: $OUT/$SERIES/console.log)"
 fi
 exit $rc
