@@ -31,7 +31,8 @@
 # build/<arch>/<k>/build.log (kbuild), build/<arch>/check.log (selftests and
 # tools build), build/unit/unit.log, build/check-results/ (per line).
 # Narrowing (rig work): AXVCPU_CHECK_ARCHES="arm64", AXVCPU_CHECK_KERNELS="6.12 7.3",
-# AXVCPU_CHECK_SELFTESTS=0 (module load/unload only), AXVCPU_CHECK_UNIT=0.
+# AXVCPU_CHECK_SELFTESTS=0 (module load/unload only), AXVCPU_CHECK_UNIT=0;
+# AXVCPU_CHECK_TIMEOUT=S per boot (default x86_64 1200, arm64 400).
 set -euo pipefail
 RIG=check
 . "$(dirname "$0")/lib.sh"
@@ -167,8 +168,10 @@ $ST_CMD
 if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmmod'; fi"
 	local rc=0
 	tb=$(now)
+	# the whole x86 suite takes about 7-8 min of Bochs
+	local to=${AXVCPU_CHECK_TIMEOUT:-$([ "$arch" = x86_64 ] && echo 1200 || echo 400)}
 	"$TESTING/boot.sh" "$arch" --kernel "$k" --no-build --ko "$out/axvcpu.ko" -q \
-		--cpus "${AXVCPU_CHECK_CPUS:-2}" "${ADDS[@]+"${ADDS[@]}"}" --cmd "$cmd" >>"$blog" 2>&1 || rc=$?
+		--timeout "$to" --cpus "${AXVCPU_CHECK_CPUS:-2}" "${ADDS[@]+"${ADDS[@]}"}" --cmd "$cmd" >>"$blog" 2>&1 || rc=$?
 	local bt r bp bf kern con=$out/console.log extra=
 	bt=$(since "$tb")
 	r=$(awk -v start=AXVCPU-INIT-START -f "$TESTING/tapcount.awk" "$con" 2>/dev/null || echo "0 0 0 0")
