@@ -72,8 +72,8 @@ static int enable_all(void)
  *
  * The first user turns it on for every online CPU.
  *
- * Return: 0, or the backend's error (-EBUSY when another hypervisor holds
- * the hardware), with nothing left enabled.
+ * Return: 0, -EBUSY while the host reboots, or the backend's error, with
+ * nothing left enabled.
  */
 int axvcpu_percpu_get(void)
 {
