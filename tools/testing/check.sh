@@ -29,7 +29,8 @@
 # Exit status non-zero on any failure.  Logs: build/<arch>/<k>/check.log
 # (build and boot), build/<arch>/<k>/console.log (guest console),
 # build/<arch>/<k>/build.log (kbuild), build/<arch>/check.log (selftests and
-# tools build), build/unit/unit.log, build/check-results/ (per line).
+# tools build), build/unit/unit.log, build/check-results/<pid>/ (per line,
+# and the consoles the counts were read from).
 # Narrowing (rig work): AXVCPU_CHECK_ARCHES="arm64", AXVCPU_CHECK_KERNELS="6.12 7.3",
 # AXVCPU_CHECK_SELFTESTS=0 (module load/unload only), AXVCPU_CHECK_UNIT=0;
 # AXVCPU_CHECK_TIMEOUT=S per boot (default x86_64 1200, arm64 400).
@@ -41,8 +42,14 @@ T0=$(now)
 ARCHES=${AXVCPU_CHECK_ARCHES:-x86_64 arm64}
 KERNELS=${AXVCPU_CHECK_KERNELS:-$(kernel_series | tr '\n' ' ')}
 for k in $KERNELS; do kernel_conf "$k" >/dev/null; done
-RES=$BUILD/check-results
-rm -rf "$RES"
+# results of this run; those of finished runs are dropped, a concurrent
+# make check keeps its own
+mkdir -p "$BUILD/check-results"
+for d in "$BUILD/check-results"/*/; do
+	[ -d "$d" ] || continue
+	kill -0 "$(basename "$d")" 2>/dev/null || rm -rf "$d"
+done
+RES=$BUILD/check-results/$$
 mkdir -p "$RES"
 
 # result file: "pass fail" on line 1, then detail lines
@@ -57,6 +64,15 @@ log "host set-up"
 if ! "$TESTING/setup-host.sh" >&2; then
 	echo "FAIL: tools/testing/setup-host.sh failed" | record setup 0 1
 fi
+# the build environments first, side by side (a cold one is a debootstrap)
+mkdir -p "$BENV"
+rels=$(for k in $KERNELS; do kernel_conf "$k" | cut -d' ' -f2; done | sort -u)
+for r in $rels; do
+	"$TESTING/buildenv.sh" "$r" >"$BENV/$r.check.log" 2>&1 &
+done
+for r in $rels; do
+	wait -n || log "buildenv.sh failed (logs: $BENV/*.check.log); the kernels that need it will fail"
+done
 for a in $ARCHES; do
 	for k in $KERNELS; do
 		mkdir -p "$BUILD/$a/$k"
@@ -166,21 +182,27 @@ kernel_check() {	# kernel_check ARCH SERIES FIRST(1|0)
 	local cmd="if insmod /axvcpu.ko; then echo 'ok 1 axvcpu: insmod'; else echo 'not ok 1 axvcpu: insmod'; fi
 $ST_CMD
 if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmmod'; fi"
-	local rc=0
+	local bootrc=0 con=$RES/$(basename "$rf").console
 	tb=$(now)
-	# the whole x86 suite takes about 7-8 min of Bochs
+	# the whole x86 suite takes about 7-8 min of Bochs.  The boot lock is
+	# held over the boot and the copy of its console, so that another
+	# run's boot cannot replace it before it is read.
 	local to=${AXVCPU_CHECK_TIMEOUT:-$([ "$arch" = x86_64 ] && echo 1200 || echo 400)}
-	"$TESTING/boot.sh" "$arch" --kernel "$k" --no-build --ko "$out/axvcpu.ko" -q \
-		--timeout "$to" --cpus "${AXVCPU_CHECK_CPUS:-2}" "${ADDS[@]+"${ADDS[@]}"}" --cmd "$cmd" >>"$blog" 2>&1 || rc=$?
-	local bt r bp bf kern con=$out/console.log extra=
+	boot_copy() {
+		"$TESTING/boot.sh" "$arch" --kernel "$k" --no-build --ko "$out/axvcpu.ko" -q \
+			--timeout "$to" --cpus "${AXVCPU_CHECK_CPUS:-2}" "${ADDS[@]+"${ADDS[@]}"}" --cmd "$cmd" >>"$blog" 2>&1 || bootrc=$?
+		cp "$out/console.log" "$con" 2>/dev/null || : >"$con"
+	}
+	with_lock "${AXVCPU_LOCKDIR:-$BUILD}/$arch/.boot.lock" boot_copy
+	local bt r bp bf kern extra=
 	bt=$(since "$tb")
 	r=$(awk -v start=AXVCPU-INIT-START -f "$TESTING/tapcount.awk" "$con" 2>/dev/null || echo "0 0 0 0")
 	read -r bp bf _ kern <<<"$(head -1 <<<"$r")"
-	case $rc in
+	case $bootrc in
 	0) ;;
 	124) extra="FAIL: boot timed out (boot.sh rc=124)" ;;
 	2) extra="FAIL: boot.sh could not prepare the guest (rc=2); see $blog" ;;
-	*) extra="FAIL: guest did not finish cleanly (boot.sh rc=$rc: panic, crash or no AXVCPU-INIT-DONE)" ;;
+	*) extra="FAIL: guest did not finish cleanly (boot.sh rc=$bootrc: panic, crash or no AXVCPU-INIT-DONE)" ;;
 	esac
 	if ! grep -qa '^AXVCPU-SELFTESTS-DONE' "$con" 2>/dev/null; then
 		extra="${extra:-FAIL: no AXVCPU-SELFTESTS-DONE line: run_all.sh did not complete}"
