@@ -147,6 +147,7 @@ static int axvcpu_reboot(struct notifier_block *nb, unsigned long code,
 	rebooting = true;
 	on_each_cpu(disable_this_cpu, NULL, 1);
 	mutex_unlock(&percpu_lock);
+	pr_info("rebooting: virtualization off, no more guest entries\n");
 	return NOTIFY_OK;
 }
 

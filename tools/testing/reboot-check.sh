@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# reboot-check.sh <x86_64|arm64> <kernel> <axvcpu.ko>
+#
+# Boots <kernel> with the selftests packed, loads the module, starts vcpus
+# spinning in their guests (selftests/reboot/reboot_while_running) and
+# reboots the host under them, as 'reboot -f' does.  Prints three TAP lines
+# on stdout, read from the console after the test's AXVCPU-REBOOT-ARMED:
+#   1 the vcpus were running when the reboot started
+#   2 the module's reboot notifier ran ("axvcpu: rebooting")
+#   3 the kernel reached "reboot: Restarting system" with no oops, BUG,
+#     WARNING, invalid opcode or panic on the way
+# Both emulators stop at the guest's reset (Bochs quits, QEMU -no-reboot).
+# Exit status: 0 when all three pass.  The console is kept in
+# build/<arch>/<kernel>/reboot-console.log.
+set -euo pipefail
+RIG=reboot-check
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 3 ] || die "usage: reboot-check.sh <x86_64|arm64> <kernel> <axvcpu.ko>"
+ARCH=$(norm_arch "$1") K=$2 KO=$3
+OUT=$BUILD/$ARCH/$K
+mkdir -p "$OUT"
+rc=0
+# loglevel=7: the notifier's line is KERN_INFO, below 'quiet'.
+"$TESTING/boot.sh" "$ARCH" --kernel "$K" --no-build --ko "$KO" -q --timeout 300 \
+	--append loglevel=7 \
+	--cmd 'insmod /axvcpu.ko && /selftests/reboot_while_running' >&2 || rc=$?
+cp "$OUT/console.log" "$OUT/reboot-console.log" 2>/dev/null || : >"$OUT/reboot-console.log"
+CON=$OUT/reboot-console.log
+after=$(sed -n '/AXVCPU-REBOOT-ARMED/,$p' "$CON" | tr -d '\r')
+n=0 fails=0
+tap() {	# tap OK? DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 1 ]; then
+		echo "ok $n reboot: $2"
+	else
+		echo "not ok $n reboot: $2"
+		fails=$((fails + 1))
+	fi
+}
+[ "$rc" != 124 ] || log "boot timed out ($CON)"
+ok=0; [ -n "$after" ] && ok=1
+tap $ok "vcpus in their guests when the reboot started"
+ok=0; grep -q 'axvcpu: rebooting' <<<"$after" && ok=1
+tap $ok "the axvcpu reboot notifier ran"
+ok=0
+if grep -q 'reboot: Restarting system' <<<"$after" &&
+   ! grep -Eq 'Oops|BUG:|WARNING:|invalid opcode|Kernel panic|general protection' <<<"$after"; then
+	ok=1
+fi
+tap $ok "restart reached with no oops/BUG/WARNING on the way"
+[ $fails = 0 ] || log "FAILED: see $CON"
+exit $((fails > 0))
