@@ -15,6 +15,8 @@
 #          insmod /axvcpu.ko         -> "ok N axvcpu: insmod"
 #          /selftests/run_all.sh     -> each binary's TAP, then AXVCPU-SELFTESTS-DONE
 #          rmmod axvcpu              -> "ok N axvcpu: rmmod"
+#       reboot-check.sh: a second boot that reboots the host under running
+#          vcpus (selftests/reboot/reboot_while_running), 3 TAP results
 #                                                                  -> [<arch> <k>]
 #  4. count TAP lines in the console (tapcount.awk): "ok" (incl. "# SKIP")
 #     passes, "not ok" fails.  A boot that times out, crashes, panics or
@@ -213,6 +215,20 @@ if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmm
 		if [ "${kern:-0}" = 0 ]; then bf=$((bf + 1)); else extra="$extra (counted with the kernel trouble above)"; fi
 	fi
 	p=$((p + bp)) f=$((f + bf))
+	# The host reboots under running vcpus: a boot of its own (3 tests).
+	local rb= rbp=0 rbf=0
+	if [ $HAVE_ST = 1 ] && [ -x "$BUILD/$arch/selftests/reboot_while_running" ]; then
+		reboot_run() { rb=$("$TESTING/reboot-check.sh" "$arch" "$k" "$out/axvcpu.ko" 2>>"$blog") || true; }
+		with_lock "${AXVCPU_LOCKDIR:-$BUILD}/$arch/.boot.lock" reboot_run
+		echo "$rb" >>"$blog"
+		rbp=$(grep -c '^ok ' <<<"$rb" || true)
+		rbf=$(grep -c '^not ok ' <<<"$rb" || true)
+		if [ $((rbp + rbf)) = 0 ]; then
+			rbf=1 rb="not ok 1 reboot: reboot-check.sh printed no result"
+		fi
+		p=$((p + rbp)) f=$((f + rbf))
+		[ "$rbf" = 0 ] || details="${details:+$details$'\n'}$(grep '^not ok' <<<"$rb" | sed 's/^not ok [0-9]* /FAIL: /') (console: $out/reboot-console.log)"
+	fi
 	{
 		[ -z "$details" ] || echo "$details"
 		sed -n '2,$p' <<<"$r" | grep -E '^(FAIL|SKIP)' || true
