@@ -5,9 +5,9 @@
  * else every test is skipped.  axvcpu enters VMX operation only inside
  * its IRQs-off windows, borrowing KVM's when KVM has VMX on (6.1: while a
  * KVM VM exists; 6.12+: from kvm_intel's load), so:
- *  - kvm_intel loads while an axvcpu VM runs, and both run guests;
  *  - KVM and axvcpu guests alternate on one CPU, KVM loaded before and
- *    after the axvcpu VM, each seeing only its own guest's results;
+ *    after (while it runs) the axvcpu VM, each seeing only its own
+ *    guest's results;
  *  - kvm_intel loads, runs a guest and unloads while an axvcpu vcpu runs
  *    on another CPU, which keeps running correctly throughout.
  * Every test puts the modules back as it found them (its teardown), so
@@ -267,34 +267,6 @@ static int axvcpu_vmx_lines(int kfd)
 	return n;
 }
 
-/* kvm_intel loads while an axvcpu vcpu is mid-run; both run guests. */
-TEST_F(kvm, kvm_loads_while_axvcpu_vm_runs)
-{
-	struct kvm_guest g;
-	struct test_vm t;
-	int kfd, i;
-
-	NEED_KVM_X86();
-
-	if (self->had_kvm)
-		SKIP(return, "kvm_intel is loaded already");
-	pin(0);
-	kfd = kmsg_open_at_end();
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	ax_step(&t);
-	TEST_ASSERT(load_kvm(), "kvm_intel refused while an axvcpu VM exists: %s",
-		    strerror(load_err));
-	kvm_guest_create(&g);
-	for (i = 0; i < 20; i++) {
-		kvm_guest_step(&g);
-		ax_step(&t);
-	}
-	kvm_guest_destroy(&g);
-	ax_step(&t);
-	test_vm_destroy(&t);
-	EXPECT_EQ(0, axvcpu_vmx_lines(kfd));
-}
-
 /*
  * One CPU, KVM loaded (and its VM created) before the axvcpu VM: 200
  * alternating runs, each guest's results its own; then a second axvcpu VM
@@ -331,7 +303,10 @@ TEST_F(kvm, alternate_on_one_cpu_kvm_first)
 	EXPECT_EQ(0, axvcpu_vmx_lines(kfd));
 }
 
-/* One CPU, the axvcpu VM first, KVM loaded after it; then KVM unloaded. */
+/*
+ * One CPU, the axvcpu VM first and mid-run when kvm_intel loads; 200
+ * alternating runs; then KVM unloaded under the axvcpu VM.
+ */
 TEST_F(kvm, alternate_on_one_cpu_axvcpu_first)
 {
 	struct kvm_guest g;
@@ -346,7 +321,8 @@ TEST_F(kvm, alternate_on_one_cpu_axvcpu_first)
 	kfd = kmsg_open_at_end();
 	TEST_VM_WITH(&t, guest_hcall_loop);
 	ax_step(&t);
-	TEST_ASSERT(load_kvm(), "loading irqbypass, kvm, kvm_intel from /kvm failed");
+	TEST_ASSERT(load_kvm(), "kvm_intel refused while an axvcpu VM runs: %s",
+		    strerror(load_err));
 	kvm_guest_create(&g);
 	for (i = 0; i < 200; i++) {
 		kvm_guest_step(&g);
