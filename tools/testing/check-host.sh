@@ -62,7 +62,9 @@ in_host() {
 		touch "$BUILD/$a/.boot.lock" "$H/run/axvcpu-locks/$a/.boot.lock"
 		locks="$locks mount --bind '$BUILD/$a/.boot.lock' '$H/run/axvcpu-locks/$a/.boot.lock' &&"
 	done
+	# $H bound onto itself: its / is a mount point, as on a real host
 	unshare --mount --propagation private sh -c "
+		mount --bind '$H' '$H' &&
 		mount -t proc proc '$H/proc' && mount --rbind /sys '$H/sys' && mount --rbind /dev '$H/dev' &&
 		$locks exec chroot '$H' /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 			LANG=C.UTF-8 TERM=dumb AXVCPU_LOCKDIR=/run/axvcpu-locks \

@@ -50,15 +50,22 @@ default_series() { kernel_series | head -1; }
 BENV=$BUILD/buildenv
 benv_root() { echo "$BENV/$1"; }
 # benv_run RELEASE CMD...: run CMD in the build environment, with /proc
-# mounted in a private mount namespace (gone when CMD ends).
+# mounted in a private mount namespace (gone when CMD ends).  Where / is no
+# mount point (this machine is itself a chroot) mounts cannot be made
+# private: then CMD runs without /proc, which kbuild and apt do not need.
 benv_run() {
-	local root
+	local root env
 	root=$(benv_root "$1")
 	shift
 	[ -f "$root/.ready" ] || die "build environment $root is not ready (tools/testing/buildenv.sh)"
-	unshare --mount --propagation private sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
-		"$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
-		DEBIAN_FRONTEND=noninteractive "$@"
+	env=(/usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8
+		DEBIAN_FRONTEND=noninteractive)
+	if mountpoint -q /; then
+		unshare --mount --propagation private sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
+			"$root" "${env[@]}" "$@"
+	else
+		chroot "$root" "${env[@]}" "$@"
+	fi
 }
 # benv_apt RELEASE apt-get|apt-cache ARGS...: apt inside the build environment.
 benv_apt() {
