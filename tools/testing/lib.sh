@@ -33,7 +33,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}'; }
 # The kernel matrix (kernels.conf).  kernel_conf SERIES prints
 # "series release suite abi version" (SERIES empty: the default, the first
 # line); kernel_series prints every series, in order.
-KCONF=$TESTING/kernels.conf
+KCONF=${AXVCPU_KERNELS_CONF:-$TESTING/kernels.conf}	# override: rig tests only
 kernel_conf() {
 	local line
 	line=$(awk -v s="${1:-}" '!/^[ \t]*(#|$)/ { if (s == "" || $1 == s) { print $1, $2, $3, $4, $5; exit } }' "$KCONF")
