@@ -215,7 +215,6 @@ KVMLOAD="$kvmload"
 BUSYBOX=$D/busybox
 EOT
 	mv -f "$ENVF.$$" "$ENVF"
-	[ "$SERIES" != "$(default_series)" ] || cp -f "$ENVF" "$KCACHE/$ARCH/env"
 }
 
 ready() {
@@ -233,6 +232,10 @@ if ! ready; then
 	with_lock "$BENV/$REL.lock" fetch
 	[ -f "$ROOT/usr/src/linux-headers-$KREL/Makefile" ] || { rm -f "$D/.done"; with_lock "$BENV/$REL.lock" fetch; }
 	write_env
+fi
+# build/kernels/<arch>/env: the default kernel's (tools/Makefile reads it)
+if [ "$SERIES" = "$(default_series)" ] && ! cmp -s "$ENVF" "$KCACHE/$ARCH/env"; then
+	cp -f "$ENVF" "$KCACHE/$ARCH/env.$$" && mv -f "$KCACHE/$ARCH/env.$$" "$KCACHE/$ARCH/env"
 fi
 . "$ENVF"
 if [ $KDIR_ONLY = 1 ]; then
