@@ -14,7 +14,8 @@
 #
 # The emulator boot locks are shared with this checkout (AXVCPU_LOCKDIR), so
 # the fresh host's Bochs never runs beside another Bochs of this machine.
-# AXVCPU_CHECK_SERIAL=1 is passed on (one emulator at a time).  Needs root.
+# AXVCPU_CHECK_SERIAL=1 (one emulator at a time), AXVCPU_CHECK_ARCHES and
+# AXVCPU_CHECK_KERNELS (narrowing, see check.sh) are passed on.  Needs root.
 set -euo pipefail
 RIG=check-host
 . "$(dirname "$0")/lib.sh"
@@ -69,6 +70,8 @@ in_host() {
 		$locks exec chroot '$H' /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 			LANG=C.UTF-8 TERM=dumb AXVCPU_LOCKDIR=/run/axvcpu-locks \
 			AXVCPU_CHECK_SERIAL=${AXVCPU_CHECK_SERIAL:-0} \
+			${AXVCPU_CHECK_ARCHES:+AXVCPU_CHECK_ARCHES='$AXVCPU_CHECK_ARCHES'} \
+			${AXVCPU_CHECK_KERNELS:+AXVCPU_CHECK_KERNELS='$AXVCPU_CHECK_KERNELS'} \
 			sh -c 'cd /root/axvcpu && $1'" </dev/null
 }
 
