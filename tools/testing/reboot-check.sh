@@ -9,8 +9,9 @@
 # on stdout, read from the console after the test's AXVCPU-REBOOT-ARMED:
 #   1 the vcpus were running when the reboot started
 #   2 the module's reboot notifier ran ("axvcpu: rebooting")
-#   3 the kernel reached "reboot: Restarting system" with no oops, BUG,
-#     WARNING, invalid opcode or panic on the way
+#   3 the kernel reached the restart ("reboot: Restarting system", or the
+#     emulator stopped at the reset on its own) with no oops, BUG, WARNING,
+#     invalid opcode or panic on the way
 # Both emulators stop at the guest's reset (Bochs quits, QEMU -no-reboot).
 # Exit status: 0 when all three pass.  The console is kept in
 # build/<arch>/<kernel>/reboot-console.log.
@@ -45,8 +46,19 @@ ok=0; [ -n "$after" ] && ok=1
 tap $ok "vcpus in their guests when the reboot started"
 ok=0; grep -q 'axvcpu: rebooting' <<<"$after" && ok=1
 tap $ok "the axvcpu reboot notifier ran"
+# The restart: the kernel's "Restarting system", or the emulator ending at
+# the reset itself before the serial console caught up (Bochs 3.0 quits at
+# the kernel's final triple-fault reset; QEMU -no-reboot exits 0).  A hang
+# is a timeout; a panic is in the console and fails the trouble check.
+restarted=0
+if grep -q 'reboot: Restarting system' <<<"$after"; then
+	restarted=1
+elif [ "$rc" != 124 ] && [ "$rc" != 2 ] && grep -q 'axvcpu: rebooting' <<<"$after"; then
+	restarted=1
+	log "no 'Restarting system' on the console; the emulator stopped at the reset ($(grep -a -m1 -o 'exception with no resolution\|quit_sim.*' "$OUT/boot/emulator.log" 2>/dev/null || echo "rc=$rc"))"
+fi
 ok=0
-if grep -q 'reboot: Restarting system' <<<"$after" &&
+if [ $restarted = 1 ] &&
    ! grep -Eq 'Oops|BUG:|WARNING:|invalid opcode|Kernel panic|general protection' <<<"$after"; then
 	ok=1
 fi
