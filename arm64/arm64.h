@@ -119,12 +119,6 @@ struct axv_arm_vcpu {
 	/* EL1 timers: [AXV_ARM_VTIMER] CNTV, [AXV_ARM_PTIMER] CNTP */
 	bool timer_pending[2];		/* INTID raised, not yet EOIed */
 	bool timer_masked[2];		/* IMASK forced on in the hardware */
-	/*
-	 * The run ended with IMASK set while it was forced and the guest's
-	 * own CTL had it clear: the guest may have set it (its handler
-	 * masking the timer) or not; timer.c decides before the next entry.
-	 */
-	bool timer_imask_unsure[2];
 	struct hrtimer hrtimer;		/* ends the run at the deadline */
 };
 

@@ -132,23 +132,6 @@ static __always_inline void load_guest_el1(struct axv_arm_vcpu *av)
 	}
 }
 
-/*
- * A timer's CTL at exit.  Where IMASK was forced on (timer.c), an IMASK
- * that the guest's own value did not have is ours, or the guest's own
- * write (its handler masking the timer): the hardware cannot tell, so the
- * value is kept without it and timer.c settles it before the next entry.
- */
-static __always_inline u64 save_timer_ctl(struct axv_arm_vcpu *av, int t,
-					  u64 before, u64 hw)
-{
-	av->timer_imask_unsure[t] = av->timer_masked[t] &&
-				    (hw & ARCH_TIMER_CTRL_IT_MASK) &&
-				    !(before & ARCH_TIMER_CTRL_IT_MASK);
-	if (av->timer_imask_unsure[t])
-		hw &= ~ARCH_TIMER_CTRL_IT_MASK;
-	return hw;
-}
-
 static __always_inline void save_guest_el1(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_sysregs *s = &av->sys;
@@ -180,14 +163,16 @@ static __always_inline void save_guest_el1(struct axv_arm_vcpu *av)
 	 * Timers: keep the guest's values, then switch them off so that
 	 * no guest timer line stays asserted while the host runs.
 	 */
-	s->cntv_ctl = save_timer_ctl(av, AXV_ARM_VTIMER, s->cntv_ctl,
-				     read_sysreg_s(SYS_CNTV_CTL_EL02));
+	s->cntv_ctl = read_sysreg_s(SYS_CNTV_CTL_EL02);
+	if (av->timer_masked[AXV_ARM_VTIMER])	/* our mask, not the guest's */
+		s->cntv_ctl &= ~ARCH_TIMER_CTRL_IT_MASK;
 	s->cntv_cval = read_sysreg_s(SYS_CNTV_CVAL_EL02);
 	if (s->cntv_ctl)
 		write_sysreg_s(0, SYS_CNTV_CTL_EL02);
 	if (av->passthrough_timer) {
-		s->cntp_ctl = save_timer_ctl(av, AXV_ARM_PTIMER, s->cntp_ctl,
-					     read_sysreg_s(SYS_CNTP_CTL_EL02));
+		s->cntp_ctl = read_sysreg_s(SYS_CNTP_CTL_EL02);
+		if (av->timer_masked[AXV_ARM_PTIMER])
+			s->cntp_ctl &= ~ARCH_TIMER_CTRL_IT_MASK;
 		s->cntp_cval = read_sysreg_s(SYS_CNTP_CVAL_EL02);
 		if (s->cntp_ctl)
 			write_sysreg_s(0, SYS_CNTP_CTL_EL02);

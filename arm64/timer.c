@@ -57,26 +57,13 @@ void axv_arm_timer_destroy(struct axv_arm_vcpu *av)
  * One timer: raise its INTID if it fired, else return the nanoseconds
  * to its deadline (U64_MAX when it is off or already raised).
  */
-static u64 timer_check(struct axv_arm_vcpu *av, int t, u64 *ctlp, u64 cval,
+static u64 timer_check(struct axv_arm_vcpu *av, int t, u64 ctl, u64 cval,
 		       u64 count)
 {
 	u32 intid = t == AXV_ARM_VTIMER ? AXV_ARM_VTIMER_INTID :
 					  AXV_ARM_PTIMER_INTID;
-	bool busy = axv_arm_vgic_intid_busy(av, intid);
-	u64 ctl;
 
-	/*
-	 * An IMASK seen while ours was forced (switch.c): once the guest has
-	 * EOIed the interrupt, it is the guest's.  A guest that EOIs a timer
-	 * interrupt without masking or moving the timer would take it again
-	 * at once on hardware; a guest that masked it (Linux's handler does)
-	 * must not.  Taking the guest's side loses only the former storm.
-	 */
-	if (av->timer_imask_unsure[t] && !busy)
-		*ctlp |= ARCH_TIMER_CTRL_IT_MASK;
-	av->timer_imask_unsure[t] = false;
-	ctl = *ctlp;
-	if (av->timer_pending[t] && !busy)
+	if (av->timer_pending[t] && !axv_arm_vgic_intid_busy(av, intid))
 		av->timer_pending[t] = false;	/* the guest has EOIed it */
 	if (!(ctl & ARCH_TIMER_CTRL_ENABLE) || (ctl & ARCH_TIMER_CTRL_IT_MASK) ||
 	    av->timer_pending[t])
@@ -102,10 +89,10 @@ void axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
 	u64 now = __arch_counter_get_cntpct(), ns;
 
 	/* The guest's virtual count is the physical count minus CNTVOFF. */
-	ns = timer_check(av, AXV_ARM_VTIMER, &s->cntv_ctl, s->cntv_cval,
+	ns = timer_check(av, AXV_ARM_VTIMER, s->cntv_ctl, s->cntv_cval,
 			 now - s->cntvoff);
 	if (av->passthrough_timer)
-		ns = min(ns, timer_check(av, AXV_ARM_PTIMER, &s->cntp_ctl,
+		ns = min(ns, timer_check(av, AXV_ARM_PTIMER, s->cntp_ctl,
 					 s->cntp_cval, now));
 	if (ns != U64_MAX)
 		hrtimer_start(&av->hrtimer, ns_to_ktime(ns),

@@ -12,8 +12,6 @@
  *    through the vector, with ISTATUS set and the count past CVAL.
  */
 #include <pthread.h>
-#include <signal.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,7 +21,6 @@
 
 GUEST_CODE(guest_irq);
 GUEST_CODE(guest_vtimer);
-GUEST_CODE(guest_vtimer_mask);
 
 asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".balign 2048\n"
@@ -60,49 +57,6 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "1:	b 1b\n"
     GUEST_VECTORS(vtimer_vectors)
     "guest_vtimer_end:\n"
-
-    /*
-     * The vtimer again, but the IRQ handler masks the timer and EOIs it
-     * first and only then exits (GH_REPORT, x1 = INTID): that exit comes
-     * while the module still forces IMASK, so the guest's own IMASK must
-     * survive it.
-     */
-    ".balign 2048\n"
-    ".global guest_vtimer_mask_start, guest_vtimer_mask_end\n"
-    "guest_vtimer_mask_start:\n"
-    GUEST_SET_VBAR(vtm_vectors)
-    GUEST_GIC_ENABLE
-    "	mrs x1, cntfrq_el0\n"
-    "	lsr x1, x1, #8\n"			/* about 4 ms */
-    "	isb\n"
-    "	mrs x2, cntvct_el0\n"
-    "	add x2, x2, x1\n"
-    "	msr cntv_cval_el0, x2\n"
-    "	mov x0, #1\n"				/* ENABLE, not masked */
-    "	msr cntv_ctl_el0, x0\n"
-    "	isb\n"
-    "	msr daifclr, #2\n"
-    "1:	b 1b\n"
-    "	.balign 2048\n"
-    "vtm_vectors:\n"
-    VEC_OTHER(0x000) VEC_OTHER(0x080) VEC_OTHER(0x100) VEC_OTHER(0x180)
-    VEC_OTHER(0x200)
-    "	.balign 0x80\n"				/* 0x280: IRQ */
-    "	mrs x1, " ICC_IAR1_EL1 "\n"
-    "	cmp x1, #27\n"
-    "	b.ne 2f\n"
-    "	mov x4, #3\n"				/* ENABLE | IMASK */
-    "	msr cntv_ctl_el0, x4\n"
-    "	isb\n"
-    "2:	msr " ICC_EOIR1_EL1 ", x1\n"
-    "	isb\n"
-    MOV64("x0", __stringify(GH_REPORT))
-    "	hvc #0\n"
-    "	eret\n"
-    VEC_OTHER(0x300) VEC_OTHER(0x380)
-    VEC_OTHER(0x400) VEC_OTHER(0x480) VEC_OTHER(0x500) VEC_OTHER(0x580)
-    VEC_OTHER(0x600) VEC_OTHER(0x680) VEC_OTHER(0x700) VEC_OTHER(0x780)
-    "guest_vtimer_mask_end:\n"
     ".popsection\n");
 
 static void inject(struct axvm_vcpu *v, __u32 intid)
@@ -228,40 +182,6 @@ TEST(vtimer_fires_in_guest)
 	/* The guest masked it in the handler: no second timer IRQ. */
 	inject(&t.vcpu, 50);
 	TEST_ASSERT_EQ(expect_irq(&t.vcpu), 50);
-	test_vm_destroy(&t);
-}
-
-/*
- * The guest masks its timer in the handler, EOIs, and an exit follows at
- * once: the timer must stay masked (no second INTID 27), and the next
- * interrupt the guest takes is the injected one.
- */
-static void nop_handler(int sig)
-{
-}
-
-TEST(vtimer_masked_by_guest_stays_masked)
-{
-	struct itimerval it = { .it_value = { 0, 300000 } };
-	struct axvcpu_run *run;
-	struct test_vm t;
-	int r;
-
-	TEST_VM_WITH(&t, guest_vtimer_mask);
-	run = run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
-	TEST_ASSERT_EQ(run->hypercall.args[0], 27);
-	inject(&t.vcpu, 50);
-	run = run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
-	TEST_ASSERT(run->hypercall.args[0] == 50,
-		    "after the guest masked its timer it took INTID %llu, expected 50",
-		    (unsigned long long)run->hypercall.args[0]);
-	/* Nothing else is pending: the guest spins until the alarm. */
-	signal(SIGALRM, nop_handler);
-	TEST_ASSERT_SYSCALL_OK(setitimer(ITIMER_REAL, &it, NULL));
-	r = __vcpu_run(&t.vcpu);
-	TEST_ASSERT(r == -1 && errno == EINTR,
-		    "the masked timer interrupted the guest again: exit %u, INTID %llu",
-		    run->exit_reason, (unsigned long long)run->hypercall.args[0]);
 	test_vm_destroy(&t);
 }
 
