@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/reboot.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "axvcpu_util.h"
@@ -61,7 +62,10 @@ int main(void)
 	usleep(200000);
 	printf("AXVCPU-REBOOT-ARMED %ld vcpus in the guest\n", ncpu);
 	fflush(stdout);
+	/* Out of the serial line before the kernel's reboot messages. */
+	tcdrain(STDOUT_FILENO);
 	sync();
+	usleep(300000);
 	reboot(RB_AUTOBOOT);
 	perror("reboot");
 	return 1;
