@@ -412,8 +412,8 @@ static int do_setup(struct axvmx_vcpu *v, void *arg)
 
 /*
  * X86-23: the VMCS is written in one window and VMCLEARed at its end, so
- * the vcpu is "Free" (active on no CPU) afterwards.  The first VMPTRLD of
- * a new VMCS region is fine after the revision ID alone (SDM 25.11.3).
+ * the vcpu is "Free" (active on no CPU) afterwards.  The new region gets
+ * its first VMCLEAR in that window, before VMPTRLD (SDM 25.11.3).
  */
 int axvcpu_arch_vcpu_setup(struct axvcpu_vcpu *vcpu,
 			   const struct axvcpu_vcpu_setup *cfg)
