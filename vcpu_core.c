@@ -32,6 +32,11 @@
 #include "axvcpu_compat.h"
 #include "axvcpu_internal.h"
 
+/* vcpu_load()/vcpu_put() follow the RUN thread with a preempt notifier. */
+#ifndef CONFIG_PREEMPT_NOTIFIERS
+#error "axvcpu needs CONFIG_PREEMPT_NOTIFIERS (CONFIG_KVM selects it)"
+#endif
+
 static bool enable_at_load;
 module_param(enable_at_load, bool, 0444);
 MODULE_PARM_DESC(enable_at_load,
@@ -158,6 +163,52 @@ static bool exit_needs_completion(u32 reason)
 	}
 }
 
+static struct axvcpu_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct axvcpu_vcpu, preempt_notifier);
+}
+
+/* The RUN thread is back on a CPU, preemption disabled. */
+static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	axvcpu_arch_vcpu_load(preempt_notifier_to_vcpu(pn), cpu);
+}
+
+/* The RUN thread leaves its CPU: IRQs off, runqueue locked. */
+static void vcpu_sched_out(struct preempt_notifier *pn,
+			   struct task_struct *next)
+{
+	axvcpu_arch_vcpu_put(preempt_notifier_to_vcpu(pn));
+}
+
+static struct preempt_ops vcpu_preempt_ops = {
+	.sched_in = vcpu_sched_in,
+	.sched_out = vcpu_sched_out,
+};
+
+/*
+ * State the backend keeps loaded for the whole RUN goes in here and out in
+ * vcpu_put(), and around every stay off the CPU in between (KVM's
+ * vcpu_load()/vcpu_put() model): the per-exit path then switches only
+ * what the hardware forces.
+ */
+static void vcpu_load(struct axvcpu_vcpu *vcpu)
+{
+	int cpu = get_cpu();
+
+	preempt_notifier_register(&vcpu->preempt_notifier);
+	axvcpu_arch_vcpu_load(vcpu, cpu);
+	put_cpu();
+}
+
+static void vcpu_put(struct axvcpu_vcpu *vcpu)
+{
+	preempt_disable();
+	axvcpu_arch_vcpu_put(vcpu);
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	preempt_enable();
+}
+
 static int vcpu_run_loop(struct axvcpu_vcpu *vcpu)
 {
 	struct axvcpu_run *run = vcpu->run;
@@ -169,7 +220,7 @@ static int vcpu_run_loop(struct axvcpu_vcpu *vcpu)
 		 * set, while the guest ran is seen here after the exit it
 		 * caused (the kick or the host interrupt).
 		 */
-		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
+		if (axvcpu_return_needed(vcpu)) {
 			axvcpu_vcpu_set_exit(vcpu, AXVCPU_EXIT_INTR);
 			return -EINTR;
 		}
@@ -207,7 +258,9 @@ static int vcpu_run(struct axvcpu_vcpu *vcpu)
 	 * when it looks at its queue before entering the guest.
 	 */
 	smp_mb();
+	vcpu_load(vcpu);
 	r = vcpu_run_loop(vcpu);
+	vcpu_put(vcpu);
 	RCU_INIT_POINTER(vcpu->task, NULL);
 
 	if (r == AXVCPU_RUN_EXIT) {
@@ -428,6 +481,7 @@ static int vm_create_vcpu(struct axvcpu_vm *vm, void __user *argp)
 	vcpu->id = cfg.vcpu_id;
 	vcpu->state = AXVCPU_STATE_CREATED;
 	mutex_init(&vcpu->mutex);
+	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[vcpu->id]) {
@@ -602,6 +656,8 @@ static int __init axvcpu_init(void)
 	r = axvcpu_arch_init();
 	if (r)
 		return r;
+	/* vcpu_load() registers preempt notifiers: turn their hook on. */
+	preempt_notifier_inc();
 	r = axvcpu_percpu_init(enable_at_load);
 	if (r)
 		goto out_arch;
@@ -616,6 +672,7 @@ out_percpu:
 		axvcpu_percpu_put();
 	axvcpu_percpu_exit();
 out_arch:
+	preempt_notifier_dec();
 	axvcpu_arch_exit();
 	return r;
 }
@@ -626,6 +683,7 @@ static void __exit axvcpu_exit(void)
 	if (enable_at_load)
 		axvcpu_percpu_put();
 	axvcpu_percpu_exit();
+	preempt_notifier_dec();
 	axvcpu_arch_exit();
 }
 

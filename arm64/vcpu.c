@@ -127,6 +127,14 @@ int axvcpu_arch_vcpu_unbind(struct axvcpu_vcpu *vcpu)
 	return 0;
 }
 
+void axvcpu_arch_vcpu_load(struct axvcpu_vcpu *vcpu, int cpu)
+{
+}
+
+void axvcpu_arch_vcpu_put(struct axvcpu_vcpu *vcpu)
+{
+}
+
 /*
  * One guest entry.  Preemption stays off from the FP hand-over to the
  * exit, so no KVM vcpu can be loaded on this CPU meanwhile and the guest

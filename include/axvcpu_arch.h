@@ -67,11 +67,37 @@ int axvcpu_arch_vcpu_bind(struct axvcpu_vcpu *vcpu);
 int axvcpu_arch_vcpu_unbind(struct axvcpu_vcpu *vcpu);
 
 /**
- * axvcpu_arch_vcpu_run - enter the guest once and handle the exit.
- * @vcpu: the vcpu, in state Running.
+ * axvcpu_arch_vcpu_load - RUN's thread is on @cpu: load what stays loaded.
+ * @vcpu: the vcpu, inside RUN.
+ * @cpu: the current CPU.
  *
- * Called in a loop by the core, which checks signals, immediate_exit and
- * need_resched between calls.  Fills vcpu->run for exits to the VMM.
+ * With preemption disabled: at the start of RUN, and each time the
+ * scheduler puts RUN's thread back on a CPU (the core's preempt notifier).
+ * Guest state that no host code between two entries uses (x86: the
+ * SYSCALL MSRs, KERNEL_GS_BASE; arm64: the EL1 context) is loaded here
+ * rather than per entry.
+ */
+void axvcpu_arch_vcpu_load(struct axvcpu_vcpu *vcpu, int cpu);
+
+/**
+ * axvcpu_arch_vcpu_put - RUN's thread leaves the CPU: give host state back.
+ * @vcpu: the vcpu.
+ *
+ * With preemption disabled: at the end of RUN, and when the scheduler
+ * takes RUN's thread off its CPU (then with IRQs off and the runqueue
+ * locked: it must not sleep, take a sleeping lock or wake anything).
+ */
+void axvcpu_arch_vcpu_put(struct axvcpu_vcpu *vcpu);
+
+/**
+ * axvcpu_arch_vcpu_run - enter the guest and handle exits until one needs
+ * the core, the VMM or the host.
+ * @vcpu: the vcpu, in state Running, loaded (axvcpu_arch_vcpu_load()).
+ *
+ * The core owns the loop: it calls this again while it returns
+ * AXVCPU_RUN_CONTINUE and axvcpu_return_needed() is false.  A backend may
+ * handle several exits in one call; between them it stops as soon as
+ * axvcpu_leave_guest_needed() holds.  Fills vcpu->run for exits to the VMM.
  *
  * Return: AXVCPU_RUN_EXIT, AXVCPU_RUN_CONTINUE or a negative errno (the
  * vcpu then becomes Invalid).

@@ -13,6 +13,9 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/mm_types.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include "uapi/axvcpu.h"
 
 struct page;
@@ -70,6 +73,8 @@ struct axvcpu_vm {
  * @pending_exit: the exit reason whose result the next RUN must write back
  *	into the guest (AXVCPU_EXIT_NOTHING when none).
  * @task: the thread inside RUN, or NULL; used to kick it.
+ * @preempt_notifier: registered for @task during RUN: the scheduler tells
+ *	the backend when the thread leaves its CPU and comes back.
  * @arch: the backend's per-vcpu state.
  */
 struct axvcpu_vcpu {
@@ -81,6 +86,7 @@ struct axvcpu_vcpu {
 	u32 exit_reason;
 	u32 pending_exit;
 	struct task_struct __rcu *task;
+	struct preempt_notifier preempt_notifier;
 	void *arch;
 };
 
@@ -114,6 +120,31 @@ static inline void axvcpu_vcpu_set_exit(struct axvcpu_vcpu *vcpu, u32 reason)
 static inline void axvcpu_vcpu_cancel_completion(struct axvcpu_vcpu *vcpu)
 {
 	vcpu->pending_exit = AXVCPU_EXIT_NOTHING;
+}
+
+/**
+ * axvcpu_return_needed - must RUN go back to userspace before the next entry?
+ * @vcpu: the vcpu, inside RUN.
+ *
+ * The one test for it: a signal for the RUN thread, or immediate_exit set
+ * by the VMM.  The core checks it before every call of the backend; a
+ * backend that handles exits inside (with host state half switched) checks
+ * axvcpu_leave_guest_needed() between them, which includes it.
+ */
+static inline bool axvcpu_return_needed(struct axvcpu_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->run->immediate_exit) || signal_pending(current);
+}
+
+/**
+ * axvcpu_leave_guest_needed - must the backend give the CPU back to the core?
+ * @vcpu: the vcpu, inside RUN.
+ *
+ * axvcpu_return_needed(), or the scheduler wants this CPU.
+ */
+static inline bool axvcpu_leave_guest_needed(struct axvcpu_vcpu *vcpu)
+{
+	return need_resched() || axvcpu_return_needed(vcpu);
 }
 
 /* Make a vcpu that is inside RUN leave the guest and look at its queues. */
