@@ -1,36 +1,84 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * axbench - axvcpu and KVM side by side, in the same booted (emulated)
- * machine.  run_bench.sh runs it three times:
+ * axbench - axvcpu and KVM side by side, the same guest code, in the same
+ * booted (emulated) machine.  run_bench.sh drives it:
  *
- *   axbench axvcpu FILE    the axvcpu numbers (needs /dev/axvcpu)
- *   axbench kvm FILE       the same guests under KVM (needs /dev/kvm)
- *   axbench report AXFILE KVMFILE
- *                          one line per metric:
- *                          bench: <arch> <metric> axvcpu=<v> kvm=<v> ratio=<ax/kvm>
+ *   axbench run SIDES REPS FILE
+ *	SIDES is axvcpu, kvm or both.  "both" (arm64, where KVM and axvcpu
+ *	coexist) interleaves the two: each of the REPS repetitions runs
+ *	every metric on both sides, the side that goes first alternating,
+ *	so that a change of load on the host hits both alike.  x86 (Bochs,
+ *	one CPU, deterministic) runs one side per process: only one of
+ *	kvm_intel and axvcpu is loaded at a time.  Appends one
+ *	"<metric> <side> <rep> <value>" line per measurement to FILE.
+ *   axbench trace SIDE N
+ *	x86 only: the Bochs magic breakpoint (xchg %bx,%bx) just before and
+ *	just after a window of N and then 2N exits of each traced loop; the
+ *	bench rig (tools/testing/bench-bochs.sh) answers the first with
+ *	"trace on" and the second with "trace off" and counts the
+ *	instructions of each window.  Prints "# axbench: trace window SIDE
+ *	METRIC EXITS" before each window, in order.  Without
+ *	"magic_break: enabled=1" in the bochsrc the breaks are no-ops.
+ *   axbench report FILE
+ *	one line per metric:
+ *	bench: <arch> <metric> axvcpu=<v> kvm=<v> ratio=<r> [spread=<min>..<max>]
+ *	v is the median over the repetitions; with more than one repetition
+ *	ratio is the median of the per-repetition ratios axvcpu/kvm (each
+ *	from one interleaved pair) and spread their min..max; a "# bench:"
+ *	line before it gives min/median/max of each side.  kvm=- ratio=-
+ *	when KVM cannot do the same operation.
  *
- * FILE gets "metric value" lines.  Metrics (ns per operation unless the name
- * ends in _kB):
- *   hypercall     guest VMCALL/HVC exit to userspace and back (KVM x86:
- *                 KVM_HC_MAP_GPA_RANGE with KVM_CAP_EXIT_HYPERCALL, an I/O
- *                 exit where that is missing; KVM arm64 6.1 has no HVC exit
- *                 to userspace, so its number is the MMIO exit's)
- *   mmio          a store outside every memory slot: MMIO write exit
- *   pio           x86 only: OUT to a port: I/O exit
- *   cpuid_inkernel / psci_inkernel
- *                 the guest loops N times over CPUID (x86) or HVC
- *                 PSCI_VERSION (arm64), handled in the kernel; only the
- *                 final exit reaches userspace; time / N
- *   vm_create     VM + one vcpu ready to run (axvcpu: CREATE_VM, CREATE_VCPU,
- *                 mmap, SETUP, BIND; KVM: CREATE_VM, CREATE_VCPU, mmap,
- *                 arm64 VCPU_INIT), with another VM alive (virtualization on)
- *   vcpu_create   one more vcpu in a VM, ready to run
- *   mem_vm_kB     MemFree drop per VM with one vcpu (32 VMs alive)
- *   mem_vcpu_kB   MemFree drop per further vcpu (32 vcpus in one VM)
+ * Metrics.  Times in ns per operation, from CLOCK_MONOTONIC for the exit
+ * loops (they never sleep) and CLOCK_THREAD_CPUTIME_ID for creation (it
+ * sleeps: KVM x86 waits for its kvm-nx-lpage-recovery kthread).
+ *   cpuid_in_kernel (x86), psci_version_in_kernel (arm64)
+ *	the guest loops over CPUID(0) / HVC PSCI_VERSION, answered in the
+ *	kernel; one RUN of a fresh VM over N iterations and one over 2N,
+ *	value (t(2N) - t(N)) / N: the first RUN's VMLAUNCH, EPT/stage-2
+ *	faults and the final userspace exit cancel out.  KVM arm64 gets
+ *	KVM_ARM_VCPU_PSCI_0_2, so PSCI_VERSION is answered, not refused.
+ *   *_fp
+ *	the same loop with an FP instruction in each iteration: x87
+ *	fld1/fstp (x86, real mode, CR0.EM=TS=0); fmov d0, x5 (arm64, after
+ *	the guest sets CPACR_EL1.FPEN), so the guest's FP state is live
+ *	across every exit.
+ *   out_round_trip, vmcall_round_trip (x86), hvc_round_trip (arm64),
+ *   mmio_write_round_trip
+ *	a guest exit to userspace and back (RUN, exit, RUN), after 50 warm-up
+ *	exits, N_EXITS of them.  VMCALL on KVM is KVM_HC_MAP_GPA_RANGE with
+ *	KVM_CAP_EXIT_HYPERCALL.  HVC on KVM needs KVM_ARM_VM_SMCCC_FILTER
+ *	with KVM_SMCCC_FILTER_FWD_TO_USER (Linux 6.4+); without it KVM has
+ *	no HVC exit to userspace and reports kvm=- (no ratio).  A KVM
+ *	arm64 hypercall's return value would need a KVM_SET_ONE_REG per
+ *	exit; neither side writes one (the guest ignores x0).
+ *   vm_create
+ *	a VM with one vcpu ready to run, the same steps on both sides:
+ *	CREATE_VM, CREATE_VCPU, mmap of the run structure, the entry state
+ *	(axvcpu: SETUP, BIND; KVM x86: GET_SREGS, SET_SREGS, SET_REGS; KVM
+ *	arm64: ARM_PREFERRED_TARGET, ARM_VCPU_INIT, SET_ONE_REG pc), with
+ *	another VM alive; CPU time of the calling thread.  It includes what
+ *	each does inside those ioctls (KVM: debugfs, its kthread's creation
+ *	request) but not the wait for that kthread.
+ *   vm_create_wall
+ *	the same, wall-clock: includes sleeping and other threads' work.
+ *   vcpu_create
+ *	one more vcpu ready to run in a VM, the same steps; thread CPU time.
+ *   slot_register_128m
+ *	register one 128 MiB slot of fresh anonymous memory
+ *	(AXVCPU_SET_MEMORY_REGION against KVM_SET_USER_MEMORY_REGION),
+ *	thread CPU time.  axvcpu pins (and so faults in) every page here;
+ *	KVM only records the slot and faults pages on guest access.  (1 GiB
+ *	does not fit: Bochs has 512 MiB and axvcpu refuses a slot larger
+ *	than the machine's RAM.)
+ *   mem_vm_kB, mem_vcpu_kB
+ *	MemFree drop per VM with one vcpu (32 VMs alive) and per further
+ *	vcpu (32 in one VM).  Per-CPU free lists hide single pages: under
+ *	4 kB means "less than a page per object", no ratio is printed.
  *
- * The benchmark thread is pinned to CPU 0.  On x86 (Bochs, one CPU, clock
- * sync=none, ips=100M) the clock is the emulated instruction count: 10 ns
- * per instruction, deterministic.
+ * The benchmark thread is pinned to CPU 0.  x86 (Bochs, one CPU, clock
+ * sync=none, ips=100M): the clock is the emulated instruction count, 10 ns
+ * per instruction, and runs are deterministic.  arm64 (QEMU TCG): wall
+ * clock of an emulator on a shared host.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,30 +103,40 @@
 } while (0)
 
 #define MEM_SIZE	0x10000UL
+#define SLOT_SIZE	(128UL << 20)
 #define NVMS		32
 #define NVCPUS		32
+#define N_CREATE	8
 
 #if defined(__x86_64__)
 #define ARCH_NAME	"x86_64"
 #define MEM_GPA		0x0UL
 #define CODE_OFF	0x1000UL
-#define N_EXITS		4000
-#define N_INKERNEL	4000
+#define SLOT_GPA	0x10000000UL
+#define N_EXITS		2000
+#define N_INKERNEL	2000
 #define GPR_COUNT	6	/* rsi */
 #elif defined(__aarch64__)
 #define ARCH_NAME	"arm64"
 #define MEM_GPA		0x40000000UL
 #define CODE_OFF	0x0UL
-#define N_EXITS		5000
-#define N_INKERNEL	20000
+#define SLOT_GPA	0x80000000UL
+#define N_EXITS		2000
+#define N_INKERNEL	5000
 #define GPR_COUNT	5	/* x5 */
+#define HVC_FN		0x1234	/* not PSCI: a hypercall exit to userspace */
+#else
+#error "x86_64 or arm64 only"
 #endif
 
 #define G(name) extern const unsigned char name##_start[], name##_end[]
 G(g_hcall);
 G(g_mmio);
+G(g_mmio_fp);
 G(g_io);
+G(g_io_fp);
 G(g_loop);
+G(g_loop_fp);
 
 #if defined(__x86_64__)
 asm(".pushsection .text.axbench_guest, \"ax\"\n"
@@ -101,12 +159,31 @@ asm(".pushsection .text.axbench_guest, \"ax\"\n"
     "1:	movl %eax, %es:0x10\n"
     "	jmp 1b\n"
     "g_mmio_end:\n"
+    ".global g_mmio_fp_start, g_mmio_fp_end\n"
+    "g_mmio_fp_start:\n"
+    "	fninit\n"
+    "	mov $0x2000, %ax\n"
+    "	mov %ax, %es\n"
+    "1:	fld1\n"
+    "	fstp %st(0)\n"
+    "	movl %eax, %es:0x10\n"
+    "	jmp 1b\n"
+    "g_mmio_fp_end:\n"
     ".global g_io_start, g_io_end\n"
     "g_io_start:\n"
     "	mov $0x3f8, %dx\n"
     "1:	out %al, (%dx)\n"
     "	jmp 1b\n"
     "g_io_end:\n"
+    ".global g_io_fp_start, g_io_fp_end\n"
+    "g_io_fp_start:\n"
+    "	fninit\n"
+    "	mov $0x3f8, %dx\n"
+    "1:	fld1\n"
+    "	fstp %st(0)\n"
+    "	out %al, (%dx)\n"
+    "	jmp 1b\n"
+    "g_io_fp_end:\n"
     /* ESI times CPUID (in the kernel), then I/O exits. */
     ".global g_loop_start, g_loop_end\n"
     "g_loop_start:\n"
@@ -118,6 +195,20 @@ asm(".pushsection .text.axbench_guest, \"ax\"\n"
     "2:	out %al, (%dx)\n"
     "	jmp 2b\n"
     "g_loop_end:\n"
+    /* The same with x87 registers in use across every exit. */
+    ".global g_loop_fp_start, g_loop_fp_end\n"
+    "g_loop_fp_start:\n"
+    "	fninit\n"
+    "1:	fld1\n"
+    "	fstp %st(0)\n"
+    "	xor %eax, %eax\n"
+    "	cpuid\n"
+    "	dec %esi\n"
+    "	jnz 1b\n"
+    "	mov $0x3f8, %dx\n"
+    "2:	out %al, (%dx)\n"
+    "	jmp 2b\n"
+    "g_loop_fp_end:\n"
     ".code64\n"
     ".popsection\n");
 #else
@@ -137,10 +228,26 @@ asm(".pushsection .text.axbench_guest, \"ax\"\n"
     "	add w1, w1, #1\n"
     "	b 1b\n"
     "g_mmio_end:\n"
+    /* CPACR_EL1.FPEN = 0b11, then an FP register write per exit. */
+    ".global g_mmio_fp_start, g_mmio_fp_end\n"
+    "g_mmio_fp_start:\n"
+    "	mov x1, #(3 << 20)\n"
+    "	msr cpacr_el1, x1\n"
+    "	isb\n"
+    "	movz x2, #0x0900, lsl #16\n"
+    "1:	fmov d0, x1\n"
+    "	str w1, [x2]\n"
+    "	add w1, w1, #1\n"
+    "	b 1b\n"
+    "g_mmio_fp_end:\n"
     ".global g_io_start, g_io_end\n"
     "g_io_start:\n"
     "	b g_io_start\n"
     "g_io_end:\n"
+    ".global g_io_fp_start, g_io_fp_end\n"
+    "g_io_fp_start:\n"
+    "	b g_io_fp_start\n"
+    "g_io_fp_end:\n"
     /* x5 times HVC PSCI_VERSION (in the kernel), then MMIO exits. */
     ".global g_loop_start, g_loop_end\n"
     "g_loop_start:\n"
@@ -152,21 +259,50 @@ asm(".pushsection .text.axbench_guest, \"ax\"\n"
     "2:	str w1, [x2]\n"
     "	b 2b\n"
     "g_loop_end:\n"
+    ".global g_loop_fp_start, g_loop_fp_end\n"
+    "g_loop_fp_start:\n"
+    "	mov x1, #(3 << 20)\n"
+    "	msr cpacr_el1, x1\n"
+    "	isb\n"
+    "1:	fmov d0, x5\n"
+    "	movz x0, #0x8400, lsl #16\n"
+    "	hvc #0\n"
+    "	subs x5, x5, #1\n"
+    "	b.ne 1b\n"
+    "	movz x2, #0x0900, lsl #16\n"
+    "2:	str w1, [x2]\n"
+    "	b 2b\n"
+    "g_loop_fp_end:\n"
     ".popsection\n");
 #endif
 
+/* KVM_ARM_VM_SMCCC_FILTER (Linux 6.4); older uapi headers lack it. */
+#ifndef KVM_ARM_VM_SMCCC_CTRL
+#define KVM_ARM_VM_SMCCC_CTRL		0
+#define KVM_ARM_VM_SMCCC_FILTER		0
+#define KVM_SMCCC_FILTER_FWD_TO_USER	2
+struct kvm_smccc_filter {
+	__u32 base;
+	__u32 nr_functions;
+	__u8 action;
+	__u8 pad[15];
+};
+#endif
+
 enum { E_OTHER, E_HCALL, E_MMIO, E_IO, E_INTR };
-enum { AX, KVM };
+enum { AX, KVM, NSIDES };
 
 static const char *exit_name[] = { "other", "hypercall", "mmio", "io", "intr" };
+static const char *side_name[] = { "axvcpu", "kvm" };
 
 static int sys_ax = -1, sys_kvm = -1, kvm_run_size;
-static int kvm_hcall_exit __attribute__((unused));	/* KVM_CAP_EXIT_HYPERCALL enabled */
+static int kvm_hcall_exit;	/* KVM can exit to userspace on our hypercall */
 
-/* One VM with @nvcpus vcpus (vcpu 0 runs). */
+/* One VM with up to NVCPUS vcpus (vcpu 0 runs). */
 struct vmh {
 	int kind;
 	void *mem;
+	size_t mem_size;
 	struct axvm_vm vm;
 	struct axvm_vcpu vcpu[NVCPUS];
 	int kvm_vm, kvm_vcpu[NVCPUS];
@@ -174,12 +310,30 @@ struct vmh {
 	int nvcpus;
 };
 
-static double now_ns(void)
+static double clock_ns(clockid_t c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(c, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static double now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+static double cpu_ns(void)
+{
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* The Bochs magic breakpoint; a plain instruction elsewhere. */
+static inline void magic_break(void)
+{
+#ifdef __x86_64__
+	asm volatile("xchg %%bx, %%bx" ::: "memory");
+#endif
 }
 
 static long memfree_kb(void)
@@ -221,9 +375,43 @@ static void kvm_set_reg(int fd, uint64_t id, uint64_t val)
 	if (ioctl(fd, KVM_SET_ONE_REG, &r))
 		DIE("KVM_SET_ONE_REG %#llx", (unsigned long long)id);
 }
+
+static void kvm_smccc_forward(int vm_fd)
+{
+	struct kvm_smccc_filter f = {
+		.base = HVC_FN, .nr_functions = 1,
+		.action = KVM_SMCCC_FILTER_FWD_TO_USER,
+	};
+	struct kvm_device_attr a = {
+		.group = KVM_ARM_VM_SMCCC_CTRL,
+		.attr = KVM_ARM_VM_SMCCC_FILTER,
+		.addr = (uint64_t)(unsigned long)&f,
+	};
+
+	if (ioctl(vm_fd, KVM_SET_DEVICE_ATTR, &a))
+		DIE("KVM_SET_DEVICE_ATTR(KVM_ARM_VM_SMCCC_FILTER)");
+}
+
+static int kvm_has_smccc_filter(void)
+{
+	struct kvm_device_attr a = {
+		.group = KVM_ARM_VM_SMCCC_CTRL,
+		.attr = KVM_ARM_VM_SMCCC_FILTER,
+	};
+	int vm = ioctl(sys_kvm, KVM_CREATE_VM, 0), r;
+
+	if (vm < 0)
+		DIE("KVM_CREATE_VM");
+	r = ioctl(vm, KVM_HAS_DEVICE_ATTR, &a) == 0;
+	close(vm);
+	return r;
+}
 #endif
 
-/* Adds vcpu @i, ready to run. */
+/*
+ * Adds vcpu @i, ready to run at the guest code.  The same steps on both
+ * sides: create, mmap the run structure, set the entry state.
+ */
 static void vcpu_add(struct vmh *h, int i)
 {
 	if (h->kind == AX) {
@@ -253,22 +441,41 @@ static void vcpu_add(struct vmh *h, int i)
 			DIE("mmap kvm_run");
 		h->kvm_vcpu[i] = fd;
 		h->run[i] = p;
-#ifdef __aarch64__
+#ifdef __x86_64__
+		{
+			struct kvm_sregs sregs;
+			struct kvm_regs regs = { 0 };
+
+			if (ioctl(fd, KVM_GET_SREGS, &sregs))
+				DIE("KVM_GET_SREGS");
+			sregs.cs.base = 0;
+			sregs.cs.selector = 0;
+			if (ioctl(fd, KVM_SET_SREGS, &sregs))
+				DIE("KVM_SET_SREGS");
+			regs.rip = MEM_GPA + CODE_OFF;
+			regs.rflags = 2;
+			if (ioctl(fd, KVM_SET_REGS, &regs))
+				DIE("KVM_SET_REGS");
+		}
+#else
 		{
 			struct kvm_vcpu_init init;
 
 			if (ioctl(h->kvm_vm, KVM_ARM_PREFERRED_TARGET, &init))
 				DIE("KVM_ARM_PREFERRED_TARGET");
+			/* PSCI 0.2+: PSCI_VERSION answered, as axvcpu does */
+			init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
 			if (ioctl(fd, KVM_ARM_VCPU_INIT, &init))
 				DIE("KVM_ARM_VCPU_INIT");
+			kvm_set_reg(fd, core_reg(offsetof(struct kvm_regs, regs.pc)),
+				    MEM_GPA + CODE_OFF);
 		}
 #endif
 	}
 	h->nvcpus = i + 1;
 }
 
-/* A VM with one vcpu ready to run; no memory yet. */
-static void vm_new(struct vmh *h, int kind)
+static void vm_create_only(struct vmh *h, int kind)
 {
 	memset(h, 0, sizeof(*h));
 	h->kind = kind;
@@ -281,18 +488,13 @@ static void vm_new(struct vmh *h, int kind)
 		h->kvm_vm = ioctl(sys_kvm, KVM_CREATE_VM, 0);
 		if (h->kvm_vm < 0)
 			DIE("KVM_CREATE_VM");
-#ifdef __x86_64__
-		if (kvm_hcall_exit) {
-			struct kvm_enable_cap cap = {
-				.cap = KVM_CAP_EXIT_HYPERCALL,
-				.args[0] = 1ULL << 12,	/* KVM_HC_MAP_GPA_RANGE */
-			};
-
-			if (ioctl(h->kvm_vm, KVM_ENABLE_CAP, &cap))
-				DIE("KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL)");
-		}
-#endif
 	}
+}
+
+/* A VM with one vcpu ready to run; no memory yet. */
+static void vm_new(struct vmh *h, int kind)
+{
+	vm_create_only(h, kind);
 	vcpu_add(h, 0);
 }
 
@@ -313,57 +515,71 @@ static void vm_del(struct vmh *h)
 	else
 		close(h->kvm_vm);
 	if (h->mem)
-		munmap(h->mem, MEM_SIZE);
+		munmap(h->mem, h->mem_size);
 	h->mem = NULL;
+}
+
+/* Registers [hva, hva + size) at @gpa as slot @slot. */
+static void vm_slot(struct vmh *h, int slot, uint64_t gpa, void *hva, size_t size)
+{
+	if (h->kind == AX) {
+		int r = axvm_set_memory_region(&h->vm, slot, 0, gpa, size, hva);
+
+		if (r)
+			DIE("AXVCPU_SET_MEMORY_REGION: %d", r);
+	} else {
+		struct kvm_userspace_memory_region reg = {
+			.slot = slot, .guest_phys_addr = gpa, .memory_size = size,
+			.userspace_addr = (uint64_t)(unsigned long)hva,
+		};
+
+		if (ioctl(h->kvm_vm, KVM_SET_USER_MEMORY_REGION, &reg))
+			DIE("KVM_SET_USER_MEMORY_REGION");
+	}
 }
 
 /* A VM with 64 KiB of memory, @code at the entry, GPR_COUNT = @count. */
 static void vm_guest(struct vmh *h, int kind, const unsigned char *start,
-		     const unsigned char *end, uint64_t count)
+		     const unsigned char *end, uint64_t count, int hcall)
 {
-	vm_new(h, kind);
+	vm_create_only(h, kind);
+	if (kind == KVM && hcall && kvm_hcall_exit) {
+#ifdef __x86_64__
+		struct kvm_enable_cap cap = {
+			.cap = KVM_CAP_EXIT_HYPERCALL,
+			.args[0] = 1ULL << 12,	/* KVM_HC_MAP_GPA_RANGE */
+		};
+
+		if (ioctl(h->kvm_vm, KVM_ENABLE_CAP, &cap))
+			DIE("KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL)");
+#else
+		kvm_smccc_forward(h->kvm_vm);
+#endif
+	}
+	vcpu_add(h, 0);
+	h->mem_size = MEM_SIZE;
 	h->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (h->mem == MAP_FAILED)
 		DIE("mmap guest memory");
 	memcpy((char *)h->mem + CODE_OFF, start, end - start);
+	vm_slot(h, 0, MEM_GPA, h->mem, MEM_SIZE);
 	if (kind == AX) {
-		int r = axvm_set_memory_region(&h->vm, 0, 0, MEM_GPA, MEM_SIZE, h->mem);
+		int r = axvm_vcpu_set_gpr(&h->vcpu[0], GPR_COUNT, count);
 
-		if (r)
-			DIE("AXVCPU_SET_MEMORY_REGION: %d", r);
-		r = axvm_vcpu_set_gpr(&h->vcpu[0], GPR_COUNT, count);
 		if (r)
 			DIE("AXVCPU_SET_GPR: %d", r);
 	} else {
-		struct kvm_userspace_memory_region reg = {
-			.slot = 0, .guest_phys_addr = MEM_GPA,
-			.memory_size = MEM_SIZE,
-			.userspace_addr = (uint64_t)(unsigned long)h->mem,
-		};
 		int fd = h->kvm_vcpu[0];
-
-		if (ioctl(h->kvm_vm, KVM_SET_USER_MEMORY_REGION, &reg))
-			DIE("KVM_SET_USER_MEMORY_REGION");
 #ifdef __x86_64__
-		{
-			struct kvm_sregs sregs;
-			struct kvm_regs regs = { 0 };
+		struct kvm_regs regs;
 
-			if (ioctl(fd, KVM_GET_SREGS, &sregs))
-				DIE("KVM_GET_SREGS");
-			sregs.cs.base = 0;
-			sregs.cs.selector = 0;
-			if (ioctl(fd, KVM_SET_SREGS, &sregs))
-				DIE("KVM_SET_SREGS");
-			regs.rip = MEM_GPA + CODE_OFF;
-			regs.rflags = 2;
-			regs.rsi = count;
-			if (ioctl(fd, KVM_SET_REGS, &regs))
-				DIE("KVM_SET_REGS");
-		}
+		if (ioctl(fd, KVM_GET_REGS, &regs))
+			DIE("KVM_GET_REGS");
+		regs.rsi = count;
+		if (ioctl(fd, KVM_SET_REGS, &regs))
+			DIE("KVM_SET_REGS");
 #else
-		kvm_set_reg(fd, core_reg(offsetof(struct kvm_regs, regs.pc)), MEM_GPA + CODE_OFF);
 		kvm_set_reg(fd, core_reg(offsetof(struct kvm_regs, regs.regs[5])), count);
 #endif
 	}
@@ -400,7 +616,9 @@ static int vm_run(struct vmh *h)
 		}
 		switch (run->exit_reason) {
 		case KVM_EXIT_HYPERCALL:
+#ifdef __x86_64__
 			run->hypercall.ret = 0;
+#endif
 			return E_HCALL;
 		case KVM_EXIT_MMIO:
 			return E_MMIO;
@@ -417,49 +635,66 @@ static void expect_exit(struct vmh *h, int want)
 	int e = vm_run(h);
 
 	if (e != want)
-		DIE("%s: exit %s, expected %s", h->kind == AX ? "axvcpu" : "kvm",
+		DIE("%s: exit %s, expected %s", side_name[h->kind],
 		    exit_name[e], exit_name[want]);
 }
 
-/* ns per exit-to-userspace round trip. */
-static double bench_exits(int kind, const unsigned char *s, const unsigned char *e,
-			  int want, long n)
+/* ---- the exit loops ---- */
+
+/* ns per exit-to-userspace round trip (-1: not on this side). */
+static double round_trip(int kind, const unsigned char *s, const unsigned char *e,
+			 int want, long n, int hcall, const char *trace)
 {
 	struct vmh h;
 	double t;
 	long i;
 
-	vm_guest(&h, kind, s, e, 0);
+	if (kind == KVM && hcall && !kvm_hcall_exit)
+		return -1;
+	vm_guest(&h, kind, s, e, 0, hcall);
 	for (i = 0; i < 50; i++)
 		expect_exit(&h, want);
+	if (trace) {
+		printf("# axbench: trace window %s %s %ld\n", side_name[kind], trace, n);
+		magic_break();
+	}
 	t = now_ns();
 	for (i = 0; i < n; i++)
 		expect_exit(&h, want);
 	t = now_ns() - t;
+	if (trace)
+		magic_break();
 	vm_del(&h);
 	return t / n;
 }
 
-/* ns per in-kernel exit: the guest loops n times, one final user exit. */
-static double bench_inkernel(int kind, int final, long n)
+/*
+ * One RUN of a fresh VM whose guest loops @n times in the kernel; ns for
+ * the RUN (-1 if the loop did not run in the kernel).
+ */
+static double in_kernel_once(int kind, const unsigned char *s, const unsigned char *e,
+			     int final, long n, const char *trace)
 {
 	struct vmh h;
 	double t;
-	int e, intr = 0;
+	int ex, intr = 0;
 
-	vm_guest(&h, kind, g_loop_start, g_loop_end, 1);
-	expect_exit(&h, final);		/* warm: one loop, then the exit */
-	vm_del(&h);
-	vm_guest(&h, kind, g_loop_start, g_loop_end, n);
+	vm_guest(&h, kind, s, e, n, 0);
+	if (trace) {
+		printf("# axbench: trace window %s %s %ld\n", side_name[kind], trace, n);
+		magic_break();
+	}
 	t = now_ns();
-	while ((e = vm_run(&h)) == E_INTR)
+	while ((ex = vm_run(&h)) == E_INTR)
 		intr++;
 	t = now_ns() - t;
-	if (e != final)
-		DIE("in-kernel loop: exit %s, expected %s", exit_name[e], exit_name[final]);
+	if (trace)
+		magic_break();
+	if (ex != final)
+		DIE("in-kernel loop: exit %s, expected %s", exit_name[ex], exit_name[final]);
 	if (intr)
 		printf("# axbench: %s: %d EINTR returns during the in-kernel loop\n",
-		       kind == AX ? "axvcpu" : "kvm", intr);
+		       side_name[kind], intr);
 	if (kind == AX) {
 		__u64 v = 1;
 
@@ -473,167 +708,431 @@ static double bench_inkernel(int kind, int final, long n)
 			vm_del(&h);
 			return -1;
 		}
-		printf("# axbench: axvcpu builtin exits counted: %llu (%s)\n",
-#ifdef __x86_64__
-		       (unsigned long long)h.vcpu[0].run->stats.builtin[AXVCPU_BUILTIN_CPUID], "CPUID"
-#else
-		       (unsigned long long)h.vcpu[0].run->stats.builtin[AXVCPU_BUILTIN_PSCI], "PSCI"
-#endif
-		       );
 	}
 	vm_del(&h);
-	return t / n;
+	return t;
 }
 
-static void bench_create(int kind, FILE *out)
+/* ns per in-kernel exit: (t(2n) - t(n)) / n, after a warm-up VM. */
+static double in_kernel(int kind, const unsigned char *s, const unsigned char *e,
+			int final, long n)
 {
-	static struct vmh vms[NVMS], keep, big;
-	double t, tv;
-	long m0, m1;
+	double t1, t2;
+
+	if (in_kernel_once(kind, s, e, final, 1, NULL) < 0)
+		return -1;
+	t1 = in_kernel_once(kind, s, e, final, n, NULL);
+	t2 = in_kernel_once(kind, s, e, final, 2 * n, NULL);
+	if (t1 < 0 || t2 < 0)
+		return -1;
+	return (t2 - t1) / n;
+}
+
+#ifdef __x86_64__
+#define FINAL		E_IO
+#define INK		"cpuid_in_kernel"
+#else
+#define FINAL		E_MMIO
+#define INK		"psci_version_in_kernel"
+#endif
+
+static double m_ink(int kind)
+{
+	return in_kernel(kind, g_loop_start, g_loop_end, FINAL, N_INKERNEL);
+}
+
+static double m_ink_fp(int kind)
+{
+	return in_kernel(kind, g_loop_fp_start, g_loop_fp_end, FINAL, N_INKERNEL);
+}
+
+static double m_hcall(int kind)
+{
+	return round_trip(kind, g_hcall_start, g_hcall_end, E_HCALL, N_EXITS, 1, NULL);
+}
+
+static double m_mmio(int kind)
+{
+	return round_trip(kind, g_mmio_start, g_mmio_end, E_MMIO, N_EXITS, 0, NULL);
+}
+
+static double m_mmio_fp(int kind)
+{
+	return round_trip(kind, g_mmio_fp_start, g_mmio_fp_end, E_MMIO, N_EXITS, 0, NULL);
+}
+
+#ifdef __x86_64__
+static double m_io(int kind)
+{
+	return round_trip(kind, g_io_start, g_io_end, E_IO, N_EXITS, 0, NULL);
+}
+
+static double m_io_fp(int kind)
+{
+	return round_trip(kind, g_io_fp_start, g_io_fp_end, E_IO, N_EXITS, 0, NULL);
+}
+#endif
+
+/* ---- creation ---- */
+
+static struct vmh keep, vms[NVMS], big;
+
+/* Thread CPU ns per VM ready to run (@wall: wall clock instead). */
+static double vm_create(int kind, int wall)
+{
+	double t;
 	int i;
 
 	vm_new(&keep, kind);	/* virtualization on, caches warm */
 	vm_new(&vms[0], kind);
 	vm_del(&vms[0]);
+	t = wall ? now_ns() : cpu_ns();
+	for (i = 0; i < N_CREATE; i++)
+		vm_new(&vms[i], kind);
+	t = (wall ? now_ns() : cpu_ns()) - t;
+	for (i = 0; i < N_CREATE; i++)
+		vm_del(&vms[i]);
+	vm_del(&keep);
+	return t / N_CREATE;
+}
+
+static double m_vm_create(int kind)
+{
+	return vm_create(kind, 0);
+}
+
+static double m_vm_create_wall(int kind)
+{
+	return vm_create(kind, 1);
+}
+
+static double m_vcpu_create(int kind)
+{
+	double t;
+	int i;
+
+	vm_new(&big, kind);
+	vcpu_add(&big, 1);
+	t = cpu_ns();
+	for (i = 2; i < NVCPUS; i++)
+		vcpu_add(&big, i);
+	t = cpu_ns() - t;
+	vm_del(&big);
+	return t / (NVCPUS - 2);
+}
+
+static double m_slot(int kind)
+{
+	struct vmh h;
+	void *p;
+	double t;
+
+	vm_new(&h, kind);
+	p = mmap(NULL, SLOT_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		DIE("mmap %lu MiB", SLOT_SIZE >> 20);
+	t = cpu_ns();
+	vm_slot(&h, 1, SLOT_GPA, p, SLOT_SIZE);
+	t = cpu_ns() - t;
+	vm_del(&h);
+	munmap(p, SLOT_SIZE);
+	return t;
+}
+
+static double m_mem_vm(int kind)
+{
+	long m0, m1;
+	int i;
+
+	vm_new(&keep, kind);
+	vm_new(&vms[0], kind);
+	vm_del(&vms[0]);
 	m0 = memfree_kb();
-	t = now_ns();
 	for (i = 0; i < NVMS; i++)
 		vm_new(&vms[i], kind);
-	t = now_ns() - t;
 	m1 = memfree_kb();
-	fprintf(out, "vm_create %.0f\n", t / NVMS);
-	fprintf(out, "mem_vm_kB %.1f\n", (double)(m0 - m1) / NVMS);
-
-	/* With the VMs alive: no freed vcpu objects to reuse. */
-	vm_new(&big, kind);
-	m0 = memfree_kb();
-	tv = now_ns();
-	for (i = 1; i <= NVCPUS - 1; i++)
-		vcpu_add(&big, i);
-	tv = now_ns() - tv;
-	m1 = memfree_kb();
-	vm_del(&big);
 	for (i = 0; i < NVMS; i++)
 		vm_del(&vms[i]);
 	vm_del(&keep);
-	fprintf(out, "vcpu_create %.0f\n", tv / (NVCPUS - 1));
-	fprintf(out, "mem_vcpu_kB %.1f\n", (double)(m0 - m1) / (NVCPUS - 1));
+	return (double)(m0 - m1) / NVMS;
 }
 
-static int run_side(int kind, const char *path)
+static double m_mem_vcpu(int kind)
 {
-	FILE *out = fopen(path, "w");
-	const char *who = kind == AX ? "axvcpu" : "kvm";
-	int hcall_exit = E_HCALL;
-	double v;
+	long m0, m1;
+	int i;
 
-	if (!out)
-		DIE("fopen %s", path);
-	pin_cpu0();
+	vm_new(&big, kind);
+	m0 = memfree_kb();
+	for (i = 1; i < NVCPUS; i++)
+		vcpu_add(&big, i);
+	m1 = memfree_kb();
+	vm_del(&big);
+	return (double)(m0 - m1) / (NVCPUS - 1);
+}
+
+struct metric {
+	const char *name;
+	double (*fn)(int kind);
+};
+
+static const struct metric metrics[] = {
+	{ INK, m_ink },
+	{ INK "_fp", m_ink_fp },
+#ifdef __x86_64__
+	{ "out_round_trip", m_io },
+	{ "out_round_trip_fp", m_io_fp },
+	{ "vmcall_round_trip", m_hcall },
+#else
+	{ "hvc_round_trip", m_hcall },
+#endif
+	{ "mmio_write_round_trip", m_mmio },
+	{ "mmio_write_round_trip_fp", m_mmio_fp },
+	{ "vm_create", m_vm_create },
+	{ "vm_create_wall", m_vm_create_wall },
+	{ "vcpu_create", m_vcpu_create },
+	{ "slot_register_128m", m_slot },
+	{ "mem_vm_kB", m_mem_vm },
+	{ "mem_vcpu_kB", m_mem_vcpu },
+};
+
+#define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
+
+static void open_side(int kind)
+{
 	if (kind == AX) {
 		sys_ax = axvm_open(NULL);
 		if (sys_ax < 0)
 			DIE("open /dev/axvcpu");
-	} else {
-		sys_kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-		if (sys_kvm < 0)
-			DIE("open /dev/kvm");
-		kvm_run_size = ioctl(sys_kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-		if (kvm_run_size <= 0)
-			DIE("KVM_GET_VCPU_MMAP_SIZE");
-#ifdef __x86_64__
-		kvm_hcall_exit = ioctl(sys_kvm, KVM_CHECK_EXTENSION, KVM_CAP_EXIT_HYPERCALL) > 0;
-		if (!kvm_hcall_exit) {
-			printf("# axbench: kvm: no KVM_CAP_EXIT_HYPERCALL: 'hypercall' is an I/O exit\n");
-			hcall_exit = E_IO;
-		}
-#else
-		printf("# axbench: kvm: arm64 6.1 has no HVC exit to userspace: its 'hypercall' is an MMIO exit\n");
-		hcall_exit = E_MMIO;
-#endif
+		return;
 	}
-
-	/* First: see the BUG line in bench_inkernel. */
+	sys_kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (sys_kvm < 0)
+		DIE("open /dev/kvm");
+	kvm_run_size = ioctl(sys_kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (kvm_run_size <= 0)
+		DIE("KVM_GET_VCPU_MMAP_SIZE");
 #ifdef __x86_64__
-	v = bench_inkernel(kind, E_IO, N_INKERNEL);
-	if (v >= 0)
-		fprintf(out, "cpuid_inkernel %.0f\n", v);
+	kvm_hcall_exit = ioctl(sys_kvm, KVM_CHECK_EXTENSION, KVM_CAP_EXIT_HYPERCALL) > 0;
+	if (!kvm_hcall_exit)
+		printf("# axbench: kvm: no KVM_CAP_EXIT_HYPERCALL: no kvm vmcall_round_trip\n");
 #else
-	v = bench_inkernel(kind, E_MMIO, N_INKERNEL);
-	if (v >= 0)
-		fprintf(out, "psci_inkernel %.0f\n", v);
+	kvm_hcall_exit = kvm_has_smccc_filter();
+	printf("# axbench: kvm: %s\n", kvm_hcall_exit ?
+	       "KVM_ARM_VM_SMCCC_FILTER forwards HVC 0x1234 to userspace (KVM_EXIT_HYPERCALL)" :
+	       "no KVM_ARM_VM_SMCCC_FILTER (before Linux 6.4): no HVC exit to userspace, no kvm hvc_round_trip");
 #endif
-	if (hcall_exit == E_HCALL)
-		v = bench_exits(kind, g_hcall_start, g_hcall_end, E_HCALL, N_EXITS);
-	else if (hcall_exit == E_IO)
-		v = bench_exits(kind, g_io_start, g_io_end, E_IO, N_EXITS);
-	else
-		v = bench_exits(kind, g_mmio_start, g_mmio_end, E_MMIO, N_EXITS);
-	fprintf(out, "hypercall %.0f\n", v);
-	fprintf(out, "mmio %.0f\n", bench_exits(kind, g_mmio_start, g_mmio_end, E_MMIO, N_EXITS));
-#ifdef __x86_64__
-	fprintf(out, "pio %.0f\n", bench_exits(kind, g_io_start, g_io_end, E_IO, N_EXITS));
-#endif
-	bench_create(kind, out);
+}
+
+static void out_value(FILE *out, const char *m, int kind, int rep, double v)
+{
+	if (v < 0)
+		return;
+	fprintf(out, "%s %s %d %.1f\n", m, side_name[kind], rep, v);
+	fflush(out);
+}
+
+static int run(const char *sides, int reps, const char *path)
+{
+	int both = !strcmp(sides, "both"), kinds[NSIDES], nk = 0, rep, k;
+	FILE *out;
+	size_t m;
+
+	if (both || !strcmp(sides, "axvcpu"))
+		kinds[nk++] = AX;
+	if (both || !strcmp(sides, "kvm"))
+		kinds[nk++] = KVM;
+	if (!nk || reps < 1)
+		DIE("bad sides '%s' or repetitions %d", sides, reps);
+	out = fopen(path, "a");
+	if (!out)
+		DIE("fopen %s", path);
+	pin_cpu0();
+	for (k = 0; k < nk; k++)
+		open_side(kinds[k]);
+	for (rep = 0; rep < reps; rep++) {
+		for (m = 0; m < NMETRICS; m++) {
+			for (k = 0; k < nk; k++) {
+				/* AB, BA, AB, ...: neither side always first */
+				int kind = kinds[(k + rep) % nk];
+
+				out_value(out, metrics[m].name, kind, rep,
+					  metrics[m].fn(kind));
+			}
+		}
+		printf("# axbench: %s: repetition %d of %d done\n", sides, rep + 1, reps);
+	}
 	fclose(out);
-	printf("# axbench: %s done\n", who);
 	return 0;
 }
 
-struct metric {
-	char name[32];
+static int trace(const char *side, long n)
+{
+#ifdef __x86_64__
+	int kind = !strcmp(side, "kvm") ? KVM : AX;
+	long w;
+
+	pin_cpu0();
+	open_side(kind);
+	/* one untraced pass of each: caches and first-use costs */
+	in_kernel_once(kind, g_loop_start, g_loop_end, E_IO, n, NULL);
+	for (w = n; w <= 2 * n; w += n) {
+		in_kernel_once(kind, g_loop_start, g_loop_end, E_IO, w, INK);
+		in_kernel_once(kind, g_loop_fp_start, g_loop_fp_end, E_IO, w, INK "_fp");
+		round_trip(kind, g_io_start, g_io_end, E_IO, w, 0, "out_round_trip");
+		round_trip(kind, g_io_fp_start, g_io_fp_end, E_IO, w, 0, "out_round_trip_fp");
+		round_trip(kind, g_hcall_start, g_hcall_end, E_HCALL, w, 1, "vmcall_round_trip");
+		round_trip(kind, g_mmio_start, g_mmio_end, E_MMIO, w, 0, "mmio_write_round_trip");
+	}
+	printf("# axbench: trace %s done\n", side);
+	return 0;
+#else
+	printf("# axbench: trace: x86_64 (Bochs) only\n");
+	return 4;
+#endif
+}
+
+/* ---- report ---- */
+
+#define MAXREC	4096
+#define MAXREP	64
+
+struct rec {
+	char metric[40];
+	char side[8];
+	int rep;
 	double v;
 };
 
-static int load(const char *path, struct metric *m, int max)
-{
-	FILE *f = fopen(path, "r");
-	int n = 0;
+static struct rec recs[MAXREC];
+static int nrecs;
 
-	if (!f)
-		return 0;
-	while (n < max && fscanf(f, "%31s %lf", m[n].name, &m[n].v) == 2)
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Values of @metric on @side, by repetition; returns how many. */
+static int values(const char *metric, const char *side, double *v, int *rep)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nrecs && n < MAXREP; i++) {
+		if (strcmp(recs[i].metric, metric) || strcmp(recs[i].side, side))
+			continue;
+		v[n] = recs[i].v;
+		if (rep)
+			rep[n] = recs[i].rep;
 		n++;
-	fclose(f);
+	}
 	return n;
 }
 
-static int report(const char *axf, const char *kvmf)
+static void fmt(char *buf, size_t len, const char *metric, double v)
 {
-	struct metric a[32], k[32];
-	int na = load(axf, a, 32), nk = load(kvmf, k, 32), i, j;
+	snprintf(buf, len, strstr(metric, "_kB") ? "%.1f" : "%.0f", v);
+}
 
-	if (!na) {
-		printf("# axbench: no axvcpu results in %s\n", axf);
+static void report_one(const char *metric)
+{
+	double a[MAXREP], k[MAXREP], s[MAXREP], r[MAXREP], am, km;
+	int ar[MAXREP], kr[MAXREP], na, nk, nr = 0, i, j;
+	int mem = strstr(metric, "_kB") != NULL;
+	char av[32], kv[32] = "-", ratio[32] = "-", spread[64] = "";
+	char lo[32], hi[32];
+
+	na = values(metric, "axvcpu", a, ar);
+	nk = values(metric, "kvm", k, kr);
+	if (!na)
+		return;
+	/* per-repetition ratios, pairing the same repetition */
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nk; j++)
+			if (ar[i] == kr[j] && k[j] > 0)
+				r[nr++] = a[i] / k[j];
+	memcpy(s, a, sizeof(double) * na);
+	am = median(s, na);
+	fmt(av, sizeof(av), metric, am);
+	if (na > 1) {
+		char l2[32], h2[32];
+
+		fmt(lo, sizeof(lo), metric, s[0]);
+		fmt(hi, sizeof(hi), metric, s[na - 1]);
+		memcpy(s, k, sizeof(double) * nk);
+		if (nk) {
+			km = median(s, nk);
+			fmt(kv, sizeof(kv), metric, km);
+			fmt(l2, sizeof(l2), metric, s[0]);
+			fmt(h2, sizeof(h2), metric, s[nk - 1]);
+		} else {
+			strcpy(l2, "-");
+			strcpy(h2, "-");
+		}
+		printf("# bench: %s %s min/median/max over %d repetitions: axvcpu %s/%s/%s kvm %s/%s/%s\n",
+		       ARCH_NAME, metric, na, lo, av, hi, l2, kv, h2);
+	} else if (nk) {
+		km = median(k, nk);
+		fmt(kv, sizeof(kv), metric, km);
+	}
+	/* under a page per object is not a measurement */
+	if (mem && (am < 4 || (nk && median(k, nk) < 4)))
+		nr = 0;
+	if (nr) {
+		double rm = median(r, nr);
+
+		snprintf(ratio, sizeof(ratio), "%.2f", rm);
+		if (nr > 1)
+			snprintf(spread, sizeof(spread), " spread=%.2f..%.2f", r[0], r[nr - 1]);
+	}
+	printf("bench: %s %s axvcpu=%s kvm=%s ratio=%s%s\n", ARCH_NAME, metric, av, kv,
+	       ratio, spread);
+}
+
+static int report(const char *path)
+{
+	char seen[64][40];
+	int nseen = 0, i, j;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		printf("# axbench: no results in %s\n", path);
 		return 1;
 	}
-	for (i = 0; i < na; i++) {
-		const char *dec = strstr(a[i].name, "_kB") ? "%.1f" : "%.0f";
-		char av[32], kv[32] = "n/a", ratio[32] = "n/a";
-
-		snprintf(av, sizeof(av), dec, a[i].v);
-		for (j = 0; j < nk; j++) {
-			if (strcmp(a[i].name, k[j].name))
-				continue;
-			snprintf(kv, sizeof(kv), dec, k[j].v);
-			if (k[j].v > 0)
-				snprintf(ratio, sizeof(ratio), "%.2f", a[i].v / k[j].v);
-		}
-		printf("bench: %s %s axvcpu=%s kvm=%s ratio=%s\n", ARCH_NAME,
-		       a[i].name, av, kv, ratio);
+	while (nrecs < MAXREC &&
+	       fscanf(f, "%39s %7s %d %lf", recs[nrecs].metric, recs[nrecs].side,
+		      &recs[nrecs].rep, &recs[nrecs].v) == 4)
+		nrecs++;
+	fclose(f);
+	for (i = 0; i < nrecs; i++) {
+		for (j = 0; j < nseen; j++)
+			if (!strcmp(seen[j], recs[i].metric))
+				break;
+		if (j < nseen || nseen == 64)
+			continue;
+		strcpy(seen[nseen++], recs[i].metric);
+		report_one(recs[i].metric);
 	}
-	return 0;
+	return nrecs ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 3 && !strcmp(argv[1], "axvcpu"))
-		return run_side(AX, argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "kvm"))
-		return run_side(KVM, argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "report"))
-		return report(argv[2], argv[3]);
-	fprintf(stderr, "usage: axbench axvcpu FILE | kvm FILE | report AXFILE KVMFILE\n");
+	if (argc == 5 && !strcmp(argv[1], "run"))
+		return run(argv[2], atoi(argv[3]), argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "trace"))
+		return trace(argv[2], atol(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "report"))
+		return report(argv[2]);
+	fprintf(stderr, "usage: axbench run axvcpu|kvm|both REPS FILE | trace axvcpu|kvm N | report FILE\n");
 	return 2;
 }

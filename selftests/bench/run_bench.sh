@@ -1,23 +1,49 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # run_bench.sh (installed by selftests/Makefile; run by tools/testing/bench.sh
-# in a guest booted with --with-kvm): axvcpu first, then the module is
-# unloaded and KVM loaded (x86: kvm_intel wants VMX too), then KVM; one
-# "bench: <arch> <metric> axvcpu=.. kvm=.. ratio=.." line per metric.
-cd "$(dirname "$0")"
+# in a guest booted with --with-kvm): axvcpu and KVM, the same guests, in
+# this boot; one "bench: <arch> <metric> axvcpu=.. kvm=.. ratio=.. [spread=..]"
+# line per metric (selftests/bench/axbench.c has the metrics).
+#
+#   arm64:  KVM is built in and coexists with axvcpu: one process,
+#           AXVCPU_BENCH_REPS (default 5) interleaved A/B repetitions.
+#   x86_64: kvm_intel and axvcpu are loaded one at a time (axvcpu first,
+#           then rmmod, /kvm/load.sh, KVM); Bochs with one CPU is
+#           deterministic, so one repetition.  With AXVCPU_BENCH_TRACE=N,
+#           each side also runs 'axbench trace SIDE N' (instruction-count
+#           windows for the rig's Bochs debugger, see bench-bochs.sh).
+#
+# /bench-info (packed by bench.sh) holds "# bench: commit ..." lines.
+cd "$(dirname "$0")" || exit 1
 KO=${AXVCPU_KO:-/axvcpu.ko}
-AX=/tmp/bench.axvcpu KV=/tmp/bench.kvm
-rm -f $AX $KV
-case $(uname -m) in
-x86_64) echo "# bench: x86_64 runs in Bochs on 1 CPU with clock sync=none, ips=100M: time is the emulated instruction count (10 ns per instruction), deterministic; ns/op / 10 = emulated instructions per op" ;;
-*) echo "# bench: $(uname -m) runs in QEMU TCG: wall-clock times of an emulator, useful only as ratios" ;;
-esac
+R=/tmp/bench.results
+rm -f $R
+[ -f /bench-info ] && cat /bench-info
+echo "# bench: guest kernel $(uname -r), $(uname -m), cpus $(cat /sys/devices/system/cpu/online)"
 [ -e /dev/axvcpu ] || insmod "$KO" || echo "# bench: insmod $KO failed"
-./axbench axvcpu $AX
-rmmod axvcpu || echo "# bench: rmmod axvcpu failed"
-if [ -x /kvm/load.sh ] && /kvm/load.sh && [ -e /dev/kvm ]; then
-	./axbench kvm $KV
-else
-	echo "# bench: KVM not available: no kvm numbers"
-fi
-./axbench report $AX $KV
+case $(uname -m) in
+x86_64)
+	echo "# bench: x86_64 runs in Bochs on 1 CPU with clock sync=none, ips=100M: time is the emulated instruction count (10 ns per instruction), deterministic, so one run of each side is enough"
+	./axbench run axvcpu 1 $R
+	[ -n "${AXVCPU_BENCH_TRACE:-}" ] && ./axbench trace axvcpu "$AXVCPU_BENCH_TRACE"
+	rmmod axvcpu || echo "# bench: rmmod axvcpu failed"
+	if [ -x /kvm/load.sh ] && /kvm/load.sh && [ -e /dev/kvm ]; then
+		echo "# bench: kvm_intel: unrestricted_guest=$(cat /sys/module/kvm_intel/parameters/unrestricted_guest 2>/dev/null) ept=$(cat /sys/module/kvm_intel/parameters/ept 2>/dev/null)"
+		./axbench run kvm 1 $R
+		[ -n "${AXVCPU_BENCH_TRACE:-}" ] && ./axbench trace kvm "$AXVCPU_BENCH_TRACE"
+	else
+		echo "# bench: KVM not available: no kvm numbers"
+	fi
+	;;
+*)
+	reps=${AXVCPU_BENCH_REPS:-5}
+	echo "# bench: $(uname -m) runs in QEMU TCG: wall-clock times of an emulator on a shared host, $reps interleaved axvcpu/KVM repetitions in one process; value = median, ratio = median of the per-repetition ratios, spread = their min..max"
+	if [ -e /dev/kvm ]; then
+		./axbench run both "$reps" $R
+	else
+		echo "# bench: /dev/kvm missing: axvcpu only"
+		./axbench run axvcpu "$reps" $R
+	fi
+	;;
+esac
+./axbench report $R

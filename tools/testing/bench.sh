@@ -2,12 +2,25 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench.sh [x86_64|arm64 ...] (= make bench [KERNEL=...]; AXVCPU_KERNEL=SERIES
-# picks the guest kernel, default the first of kernels.conf): boot each arch once with
-# Debian's KVM modules packed (--with-kvm; x86_64: /kvm/load.sh loads them,
-# arm64: KVM is built in) and run build/<arch>/selftests/run_bench.sh in the
-# guest, which the benchmark author provides (it gets /axvcpu.ko unloaded,
-# loads what it compares, prints its numbers).  One CPU on x86_64: Bochs is
-# then deterministic, so instruction counts per exit are noise-free.
+# picks the guest kernel, default the first of kernels.conf): boot each arch
+# once with Debian's KVM packed (--with-kvm; x86_64: /kvm/load.sh loads it,
+# arm64: KVM is built in) and run build/<arch>/selftests/run_bench.sh there
+# (selftests/bench/: axvcpu and KVM, the same guest code, one
+# "bench: <arch> <metric> axvcpu=.. kvm=.. ratio=.. [spread=..]" line each).
+#
+#   arm64:  QEMU TCG, 2 CPUs, AXVCPU_BENCH_REPS (default 5) interleaved
+#           repetitions of both sides in one process.
+#   x86_64: Bochs with 1 CPU (deterministic: one run of each side).  Unless
+#           AXVCPU_BENCH_TRACE=0, Bochs runs under bench-bochs.sh: the guest
+#           marks windows of N (AXVCPU_BENCH_TRACE, default 100) and 2N exits
+#           with magic breakpoints, Bochs' debugger traces every instruction
+#           in them, and bench-trace-report.awk prints the count per exit of
+#           each instruction class and a weighted cycle cost.
+#
+# The commit (git describe --always --dirty) and the emulator versions go into
+# the guest as /bench-info and come out as "# bench:" lines.  Everything the
+# boot printed is in build/bench/<arch>-<series>.log, the bench: lines alone
+# in build/bench/<arch>-<series>.txt.
 set -euo pipefail
 RIG=bench
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +28,11 @@ RIG=bench
 ARCHES=("$@")
 [ ${#ARCHES[@]} -gt 0 ] || ARCHES=(arm64 x86_64)
 "$TESTING/setup-host.sh" >&2
+TRACE_N=${AXVCPU_BENCH_TRACE:-100}
+[[ "$TRACE_N" =~ ^[0-9]+$ ]] || die "AXVCPU_BENCH_TRACE must be a number (0: no trace)"
+B=$BUILD/bench
+mkdir -p "$B/bin"
+ln -sfn "$TESTING/bench-bochs.sh" "$B/bin/bochs-bin"
 rc=0
 for a in "${ARCHES[@]}"; do
 	a=$(norm_arch "$a")
@@ -28,8 +46,37 @@ for a in "${ARCHES[@]}"; do
 		log "$a: no build/$a/selftests/run_bench.sh yet: nothing to benchmark"
 		continue
 	fi
-	cpus=2
-	[ "$a" = x86_64 ] && cpus=1
-	"$TESTING/boot.sh" "$a" --kernel "$k" --no-build --with-kvm --cpus $cpus --cmd /selftests/run_bench.sh || rc=$?
+	info=$B/$a-$k.info
+	logf=$B/$a-$k.log
+	{
+		echo "# bench: commit $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
+			"($(git -C "$TOP" log -1 --format=%cd --date=iso 2>/dev/null || echo '?'))"
+		echo "# bench: host $(. /etc/os-release && echo "$PRETTY_NAME"), $(nproc) CPUs;" \
+			"bochs $(emu_version bochs), qemu $(emu_version qemu); run $(date -u +%Y-%m-%dT%H:%MZ)"
+	} >"$info"
+	cmd=/selftests/run_bench.sh
+	cpus=2 timeout=900 path=$PATH
+	if [ "$a" = x86_64 ]; then
+		cpus=1 timeout=1800
+		if [ "$TRACE_N" != 0 ]; then
+			cmd="AXVCPU_BENCH_TRACE=$TRACE_N $cmd"
+			path=$B/bin:$PATH
+			export AXVCPU_BENCH_COUNTS=$B/$a-$k.counts
+			echo "# bench: Bochs trace windows of $TRACE_N and $((2 * TRACE_N)) exits (bench-bochs.sh)" >>"$info"
+		fi
+	fi
+	brc=0
+	PATH=$path "$TESTING/boot.sh" "$a" --kernel "$k" --no-build --with-kvm --cpus $cpus \
+		--timeout $timeout --add "$info:/bench-info" --cmd "$cmd" | tee "$logf" || brc=$?
+	[ $brc = 0 ] || rc=$brc
+	if [ "$a" = x86_64 ] && [ "$TRACE_N" != 0 ]; then
+		if [ -s "$AXVCPU_BENCH_COUNTS" ]; then
+			awk -f "$TESTING/bench-trace-report.awk" "$logf" "$AXVCPU_BENCH_COUNTS" | tee -a "$logf" || true
+		else
+			echo "# trace: no trace windows were counted ($AXVCPU_BENCH_COUNTS empty)" | tee -a "$logf"
+		fi
+	fi
+	tr -d '\r' <"$logf" | grep -E '^(# bench:|bench:)' >"$B/$a-$k.txt" || true
+	log "$a $k: $(grep -c '^bench:' "$B/$a-$k.txt" || true) bench lines in build/bench/$a-$k.txt (boot rc=$brc)"
 done
 exit $rc
