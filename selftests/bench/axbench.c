@@ -122,7 +122,7 @@
 #define CODE_OFF	0x0UL
 #define SLOT_GPA	0x80000000UL
 #define N_EXITS		2000
-#define N_INKERNEL	5000
+#define N_INKERNEL	10000
 #define GPR_COUNT	5	/* x5 */
 #define HVC_FN		0x1234	/* not PSCI: a hypercall exit to userspace */
 #else

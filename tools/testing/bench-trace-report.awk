@@ -82,9 +82,9 @@ $1 == "window" {
 	else
 		n2[key] = lexits[k]
 	for (i = 3; i <= NF; i++) {
-		split($i, kv, "=")
-		c[key, slot, kv[1]] = kv[2]
-		cls[kv[1]] = 1
+		split($i, pr, "=")
+		c[key, slot, pr[1]] = pr[2]
+		cls[pr[1]] = 1
 	}
 	has[key, slot] = 1
 }
@@ -122,6 +122,8 @@ END {
 			continue
 		printf "# trace: %s: windows of %d and %d exits, counts per exit = (count(%d) - count(%d)) / %d\n",
 		       met[m], n1[ka], n2[ka], n2[ka], n1[ka], n2[ka] - n1[ka]
+		printf "# trace: %s: Bochs ticks per exit from the trace's tick stamps: axvcpu %.1f, kvm %s\n",
+		       met[m], per_exit(ka, "ticks"), ok(kk) ? sprintf("%.1f", per_exit(kk, "ticks")) : "-"
 		for (s = 1; s <= nshow; s++) {
 			cl = show[s]
 			av = per_exit(ka, cl)

@@ -25,7 +25,8 @@
 #   rdtsc (RDTSC, RDTSCP)  locked (LOCK prefix)  cli_sti
 #   desc_store (SGDT, SIDT, SLDT, STR)  fsgsbase (RD/WR FS/GS BASE)
 #   verw  mov_sreg (MOV to a segment register)
-#   and the totals all, guest, host_kernel, host_user.
+#   and the totals all, guest, host_kernel, host_user; ticks is the Bochs
+#   tick count from the window's first traced instruction to its last.
 
 function flush(    s, c) {
 	s = "window " nwin
@@ -68,6 +69,11 @@ BEGIN { breaks = 0; inwin = 0; nwin = 0 }
 		where = "host_kernel"
 	else
 		where = "host_user"
+	t = substr($1, index($1, "[") + 1)
+	t = substr(t, 1, index(t, "]") - 1) + 0
+	if (cnt["all"] == 0)
+		t0 = t
+	cnt["ticks"] = t - t0 + 1
 	cnt["all"]++
 	cnt[where]++
 	p = index($0, "): ")

@@ -17,6 +17,9 @@
 #           in them, and bench-trace-report.awk prints the count per exit of
 #           each instruction class and a weighted cycle cost.
 #
+# AXVCPU_BENCH_KO=PATH benchmarks that module instead of building one (only
+# for a single arch; the header says so).
+#
 # The commit (git describe --always --dirty) and the emulator versions go into
 # the guest as /bench-info and come out as "# bench:" lines.  Everything the
 # boot printed is in build/bench/<arch>-<series>.log, the bench: lines alone
@@ -38,7 +41,12 @@ for a in "${ARCHES[@]}"; do
 	a=$(norm_arch "$a")
 	read -r k _ < <(kernel_conf "${AXVCPU_KERNEL:-}")
 	"$TESTING/fetch-kernels.sh" "$a" --kernel "$k"
-	make -s -C "$TOP" module ARCH="$a" KERNEL="$k" >&2 || die "'make module ARCH=$a KERNEL=$k' failed"
+	ko=()
+	if [ -n "${AXVCPU_BENCH_KO:-}" ]; then
+		ko=(--ko "$AXVCPU_BENCH_KO")
+	else
+		make -s -C "$TOP" module ARCH="$a" KERNEL="$k" >&2 || die "'make module ARCH=$a KERNEL=$k' failed"
+	fi
 	if [ -f "$TOP/selftests/Makefile" ]; then
 		make -s -C "$TOP" selftests ARCH="$a" >&2 || die "'make selftests ARCH=$a' failed"
 	fi
@@ -53,6 +61,8 @@ for a in "${ARCHES[@]}"; do
 			"($(git -C "$TOP" log -1 --format=%cd --date=iso 2>/dev/null || echo '?'))"
 		echo "# bench: host $(. /etc/os-release && echo "$PRETTY_NAME"), $(nproc) CPUs;" \
 			"bochs $(emu_version bochs), qemu $(emu_version qemu); run $(date -u +%Y-%m-%dT%H:%MZ)"
+		[ -z "${AXVCPU_BENCH_KO:-}" ] ||
+			echo "# bench: module $AXVCPU_BENCH_KO (AXVCPU_BENCH_KO), not built from this tree"
 	} >"$info"
 	cmd=/selftests/run_bench.sh
 	cpus=2 timeout=900 path=$PATH
@@ -66,7 +76,7 @@ for a in "${ARCHES[@]}"; do
 		fi
 	fi
 	brc=0
-	PATH=$path "$TESTING/boot.sh" "$a" --kernel "$k" --no-build --with-kvm --cpus $cpus \
+	PATH=$path "$TESTING/boot.sh" "$a" --kernel "$k" --no-build --with-kvm --cpus $cpus "${ko[@]}" \
 		--timeout $timeout --add "$info:/bench-info" --cmd "$cmd" | tee "$logf" || brc=$?
 	[ $brc = 0 ] || rc=$brc
 	if [ "$a" = x86_64 ] && [ "$TRACE_N" != 0 ]; then
