@@ -157,6 +157,27 @@ int axvlapic_pending_vector(struct axvlapic *a)
 	return vec;
 }
 
+/**
+ * axvlapic_irr_empty - no vector requested at all (IRR and posted bits)?
+ * @a: the APIC; IRQs off on the vcpu's CPU.
+ *
+ * A constant number of loads and no lock: the run loop's test before each
+ * entry.  Bits posted by another CPU right after it are followed by a kick.
+ *
+ * Return: true when no interrupt can be pending.
+ */
+bool axvlapic_irr_empty(struct axvlapic *a)
+{
+	unsigned long any = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(a->pir); i++)
+		any |= READ_ONCE(a->pir[i]);
+	for (i = 0; i < 8; i++)
+		any |= a->regs[REG(APIC_IRR) + i];
+	return !any;
+}
+
 void axvlapic_ack(struct axvlapic *a, int vector)
 {
 	clear_vec(a, APIC_IRR, vector);

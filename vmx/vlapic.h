@@ -68,6 +68,8 @@ bool axvlapic_is_msr(u32 msr);
 int axvlapic_msr_read(struct axvlapic *a, u32 msr, u64 *val);
 int axvlapic_msr_write(struct axvlapic *a, u32 msr, u64 val);
 
+bool axvlapic_irr_empty(struct axvlapic *a);
+
 /* The LVT timer will deliver its vector (counting and not masked). */
 bool axvlapic_timer_armed(struct axvlapic *a);
 

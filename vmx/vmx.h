@@ -167,6 +167,24 @@ struct axvmx_window {
 };
 
 /**
+ * struct axvmx_host_state - host state kept from vcpu load to put.
+ * @ds: DS selector.  @es, @fs, @gs, @ldt likewise.
+ * @fs_base: FS base (the RUN thread's TLS base; HOST_FS_BASE).
+ * @kgs: the host's IA32_KERNEL_GS_BASE (the RUN thread's user GS base).
+ * @debugctl: IA32_DEBUGCTL (every exit clears it).
+ */
+struct axvmx_host_state {
+	u16 ds, es, fs, gs, ldt;
+	unsigned long fs_base;
+	u64 kgs, debugctl;
+};
+
+/* Which exit fields were read from the VMCS since the last exit. */
+#define AXVMX_EXIT_QUAL		BIT(0)
+#define AXVMX_EXIT_INTR_INFO	BIT(1)
+#define AXVMX_EXIT_RIP		BIT(2)
+
+/**
  * struct axvmx_mmio_insn - a decoded MMIO move.
  * @len: instruction bytes.
  * @width: memory access bytes.
@@ -202,6 +220,22 @@ struct axvmx_mmio_insn {
  * @host_cr3: HOST_CR3 last written.
  * @host_cr4: HOST_CR4 last written.
  * @host_fs_base: HOST_FS_BASE last written.
+ * @host_fs_sel: HOST_FS_SELECTOR last written (~0: unknown).
+ * @host_gs_sel: HOST_GS_SELECTOR likewise.
+ * @host_rsp: HOST_RSP last written (vmx_entry.S compares and writes it).
+ * @host: host state saved at vcpu load (vmx_run.c).
+ * @loaded: between axvcpu_arch_vcpu_load() and _put().
+ * @exited: a VM exit happened since the load (host selectors, LDT and
+ *	descriptor-table limits need restoring at put).
+ * @uret_dirty: EFER or a SYSCALL MSR changed: axvmx_msrs_load_guest()
+ *	again before the next entry.
+ * @uret_mask: which of the switched MSRs hold the guest's value now.
+ * @efer: the guest's IA32_EFER (the VMCS has it too).
+ * @timer_value: VMX_PREEMPTION_TIMER_VALUE last written.
+ * @hw_valid: the window's last entry ended in a VM exit whose raw fields
+ *	go to run->hw_*.
+ * @exit_cached: AXVMX_EXIT_* fields read since the last exit.
+ * @exit_rip: GUEST_RIP at the exit, when AXVMX_EXIT_RIP is cached.
  * @lock: protects @events, @nr_events, @head.
  * @events: ring of queued events.
  * @head: index of the oldest event.
@@ -248,6 +282,14 @@ struct axvmx_vcpu {
 	u64 entry;
 	struct axvmx_fpu fpu;
 	unsigned long host_cr3, host_cr4, host_fs_base;
+	u32 host_fs_sel, host_gs_sel;
+	unsigned long host_rsp;
+	struct axvmx_host_state host;
+	bool loaded, exited, uret_dirty, hw_valid;
+	u8 uret_mask, exit_cached;
+	u64 efer;
+	u32 timer_value;
+	u64 exit_rip;
 	spinlock_t lock;
 	struct axvmx_event events[AXVMX_EVENT_QUEUE];
 	unsigned int head, nr_events;
@@ -337,16 +379,28 @@ fail:
 	return -EIO;
 }
 
+void axvmx_vmread_error(unsigned long field);
+void axvmx_vmwrite_error(unsigned long field, u64 value);
+/* A VMX instruction of the module failed: logged (ratelimited). */
+void axvmx_insn_error(const char *insn, u64 arg);
+
+/*
+ * VMREAD and VMWRITE fail only on a bug (no current VMCS, a field the CPU
+ * lacks): each failure is logged with the field, and a failed read
+ * returns 0.
+ */
 static __always_inline u64 vmcs_read(unsigned long field)
 {
-	u64 value = 0;
+	u64 value;
 
-	asm volatile("vmread %[field], %[value]"
-		     : [value] "=rm"(value) : [field] "r"(field) : "cc");
+	asm goto("vmread %[field], %[value]\n\t"
+		 "jna %l[fail]"
+		 : [value] "=r"(value) : [field] "r"(field) : "cc" : fail);
 	return value;
+fail:
+	axvmx_vmread_error(field);
+	return 0;
 }
-
-void axvmx_vmwrite_error(unsigned long field, u64 value);
 
 static __always_inline void vmcs_write(unsigned long field, u64 value)
 {
@@ -401,8 +455,9 @@ fail:
 /*
  * Enters the guest with the GPRs in @regs; returns 0 after a VM exit (the
  * guest GPRs are then in @regs), 1 after VMfailInvalid or VMfailValid.
+ * HOST_RSP is written only when the stack pointer differs from *@host_rsp.
  */
-int axvmx_vmenter(u64 *regs, bool resume);
+int axvmx_vmenter(u64 *regs, bool resume, unsigned long *host_rsp);
 /* HOST_RIP: the instruction after VMLAUNCH/VMRESUME as the host sees it. */
 void axvmx_vmexit(void);
 
@@ -425,10 +480,13 @@ void axvmx_fpu_free(struct axvmx_fpu *f);
 void axvmx_fpu_load_guest(struct axvmx_vcpu *v);
 void axvmx_fpu_save_guest(struct axvmx_vcpu *v);
 
-/* ---- vmx_vcpu.c ---- */
+/* ---- the state layer: vmx_state.c ---- */
 
 int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w);
 void axvmx_vmcs_put(struct axvmx_vcpu *v, struct axvmx_window *w);
+int axvmx_with_vmcs(struct axvmx_vcpu *v,
+		    int (*fn)(struct axvmx_vcpu *v, void *arg), void *arg);
+void axvmx_set_host_state_window(struct axvmx_vcpu *v);
 void axvmx_advance_rip(struct axvmx_vcpu *v);
 u64 axvmx_get_reg(struct axvmx_vcpu *v, unsigned int idx);
 void axvmx_set_reg(struct axvmx_vcpu *v, unsigned int idx, u64 val);
@@ -438,6 +496,45 @@ u64 axvmx_get_cr0(void);
 u64 axvmx_get_cr4(void);
 void axvmx_set_efer(struct axvmx_vcpu *v, u64 efer);
 void axvmx_set_dr7(struct axvmx_vcpu *v, u64 dr7);
+bool axvmx_exception_has_error_code(u8 vector);
+int axvmx_check_cr0(u64 cr0);
+int axvmx_check_cr4(u64 cr4);
+u64 axvmx_cr4_refused(void);
+int axvmx_load_pdptrs(struct axvmx_vcpu *v, u64 cr3);
+void axvmx_queue_exception(struct axvmx_vcpu *v, u8 vector, u32 err);
+
+/* Exit fields, read from the VMCS at most once per exit. */
+static inline u64 axvmx_exit_qual(struct axvmx_vcpu *v)
+{
+	if (!(v->exit_cached & AXVMX_EXIT_QUAL)) {
+		v->exit_qual = vmcs_read(EXIT_QUALIFICATION);
+		v->exit_cached |= AXVMX_EXIT_QUAL;
+	}
+	return v->exit_qual;
+}
+
+static inline u32 axvmx_exit_intr_info(struct axvmx_vcpu *v)
+{
+	if (!(v->exit_cached & AXVMX_EXIT_INTR_INFO)) {
+		v->exit_intr_info = vmcs_read(VM_EXIT_INTR_INFO);
+		v->exit_cached |= AXVMX_EXIT_INTR_INFO;
+	}
+	return v->exit_intr_info;
+}
+
+static inline u64 axvmx_exit_rip(struct axvmx_vcpu *v)
+{
+	if (!(v->exit_cached & AXVMX_EXIT_RIP)) {
+		v->exit_rip = vmcs_read(GUEST_RIP);
+		v->exit_cached |= AXVMX_EXIT_RIP;
+	}
+	return v->exit_rip;
+}
+
+/* ---- vmx_event.c ---- */
+
+void axvmx_inject_events(struct axvmx_vcpu *v);
+bool axvmx_events_pending(struct axvmx_vcpu *v);
 
 /* Guest segment registers, in the order of struct axvcpu_x86_sregs. */
 enum {
@@ -445,15 +542,6 @@ enum {
 	AXVMX_SEG_SS, AXVMX_SEG_TR, AXVMX_SEG_LDT, AXVMX_NR_SEGS
 };
 void axvmx_write_seg(int s, u16 sel, u64 base, u32 limit, u32 ar);
-void axvmx_queue_exception(struct axvmx_vcpu *v, u8 vector, u32 err);
-int axvmx_with_vmcs(struct axvmx_vcpu *v,
-		    int (*fn)(struct axvmx_vcpu *v, void *arg), void *arg);
-
-/* ---- vmx_regs.c ---- */
-
-int axvmx_check_cr0(u64 cr0);
-int axvmx_check_cr4(u64 cr4);
-u64 axvmx_cr4_refused(void);
 
 /* ---- vmx_mmio.c ---- */
 
@@ -465,7 +553,6 @@ int axvmx_complete_mmio(struct axvmx_vcpu *v);
 
 int axvmx_handle_exit(struct axvmx_vcpu *v);
 int axvmx_handle_vmfail(struct axvmx_vcpu *v);
-int axvmx_load_pdptrs(struct axvmx_vcpu *v, u64 cr3);
 
 /* ---- vmx_msr.c ---- */
 
@@ -479,12 +566,13 @@ void axvmx_msrs_init(struct axvmx_vcpu *v);
 int axvmx_msr_read(struct axvmx_vcpu *v, u32 msr, u64 *val);
 int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val);
 void axvmx_msrs_load_guest(struct axvmx_vcpu *v);
-void axvmx_msrs_load_host(struct axvmx_vcpu *v);
+void axvmx_msrs_put_host(struct axvmx_vcpu *v);
 long axvmx_set_io_intercept(struct axvmx_vcpu *v, void __user *argp);
 long axvmx_set_msr_intercept(struct axvmx_vcpu *v, void __user *argp);
 
 /* ---- vmx_cpuid.c ---- */
 
+void axvmx_cpuid_init(void);
 int axvmx_handle_cpuid(struct axvmx_vcpu *v);
 long axvmx_set_cpuid(struct axvmx_vcpu *v, void __user *argp);
 u64 axvmx_xcr0_allowed(struct axvmx_vcpu *v);

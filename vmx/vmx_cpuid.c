@@ -11,8 +11,11 @@
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
+#include <linux/bsearch.h>
 #include <linux/kernel.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
 
@@ -20,6 +23,113 @@
 
 #define CPUID1_ECX_OSXSAVE	BIT(27)
 #define CPUID_D1_EAX_XSAVEC	BIT(1)
+
+/*
+ * ---- the host's answers, read once ----
+ *
+ * CPUID always exits (SDM 26.1.2), and executing it in the handler would
+ * cost a host CPUID per guest CPUID (thousands of cycles when the host is
+ * itself a guest).  The host's leaves are the same on every CPU but for
+ * the APIC IDs, which the guest gets its own of anyway, so they are read
+ * once, at the first vcpu: every basic and extended leaf, the subleaves
+ * of the leaves that have them (up to 64 of leaf 0xD, 16 of the others).
+ * A leaf or subleaf beyond those is asked of the CPU.
+ */
+struct host_leaf {
+	u32 leaf, sub;
+	u32 a, b, c, d;
+};
+
+#define HOST_LEAVES_MAX		640
+
+static struct host_leaf host_leaves[HOST_LEAVES_MAX];
+static unsigned int nr_host_leaves;
+static bool host_leaves_ready;
+static DEFINE_MUTEX(host_leaves_lock);
+
+static unsigned int nr_subleaves(u32 leaf)
+{
+	switch (leaf) {
+	case 0xd:
+		return 64;
+	case 0x4: case 0x7: case 0xb: case 0xf: case 0x10: case 0x12:
+	case 0x14: case 0x17: case 0x18: case 0x1b: case 0x1d: case 0x1e:
+	case 0x1f: case 0x20: case 0x23: case 0x24:
+		return 16;
+	}
+	return 1;
+}
+
+static void read_leaves(u32 first)
+{
+	u32 max = cpuid_eax(first), leaf, sub;
+
+	if (max < first || max - first > 0x40)
+		max = first;
+	for (leaf = first; leaf <= max; leaf++) {
+		for (sub = 0; sub < nr_subleaves(leaf); sub++) {
+			struct host_leaf *h = &host_leaves[nr_host_leaves];
+
+			if (nr_host_leaves == HOST_LEAVES_MAX)
+				return;
+			h->leaf = leaf;
+			h->sub = sub;
+			cpuid_count(leaf, sub, &h->a, &h->b, &h->c, &h->d);
+			nr_host_leaves++;
+		}
+	}
+}
+
+/**
+ * axvmx_cpuid_init - read the host's CPUID leaves (once, at the first vcpu).
+ *
+ * Sleeps.  The table is in (leaf, subleaf) order: read in that order.
+ */
+void axvmx_cpuid_init(void)
+{
+	/* Pairs with the release below: the table is complete when seen. */
+	if (smp_load_acquire(&host_leaves_ready))
+		return;
+	mutex_lock(&host_leaves_lock);
+	if (!host_leaves_ready) {
+		read_leaves(0);
+		read_leaves(0x80000000);
+		/* The table before the flag that publishes it. */
+		smp_store_release(&host_leaves_ready, true);
+	}
+	mutex_unlock(&host_leaves_lock);
+}
+
+static int cmp_host_leaf(const void *key, const void *elt)
+{
+	const struct host_leaf *k = key, *e = elt;
+
+	if (k->leaf != e->leaf)
+		return k->leaf < e->leaf ? -1 : 1;
+	if (k->sub != e->sub)
+		return k->sub < e->sub ? -1 : 1;
+	return 0;
+}
+
+/* The host's answer to (@leaf, @sub), from the table when it is there. */
+static void host_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	struct host_leaf key = { leaf, nr_subleaves(leaf) > 1 ? sub : 0 };
+	const struct host_leaf *h = NULL;
+
+	/* Pairs with axvmx_cpuid_init()'s release. */
+	if (smp_load_acquire(&host_leaves_ready))
+		h = bsearch(&key, host_leaves, nr_host_leaves,
+			    sizeof(*h), cmp_host_leaf);
+	if (!h) {
+		cpuid_count(leaf, sub, a, b, c, d);
+		return;
+	}
+	*a = h->a;
+	*b = h->b;
+	*c = h->c;
+	*d = h->d;
+}
 
 /*
  * Bytes of an XSAVE area holding the states in @xcr0: the standard format
@@ -34,7 +144,7 @@ static u32 xstate_size(u64 xcr0, bool compacted)
 	for (i = 2; i < 63; i++) {
 		if (!(xcr0 & BIT_ULL(i)))
 			continue;
-		cpuid_count(0xd, i, &a, &b, &c, &d);
+		host_cpuid(0xd, i, &a, &b, &c, &d);
 		if (!compacted) {
 			size = max(size, a + b);
 			continue;
@@ -69,7 +179,7 @@ u64 axvmx_xcr0_allowed(struct axvmx_vcpu *v)
 static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 			 u32 *b, u32 *c, u32 *d)
 {
-	cpuid_count(leaf, sub, a, b, c, d);
+	host_cpuid(leaf, sub, a, b, c, d);
 	switch (leaf) {
 	case 1:
 		*c &= ~(BIT(5) |	/* VMX: no nesting */
@@ -150,18 +260,37 @@ static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 	}
 }
 
+static int cmp_entry(const void *x, const void *y)
+{
+	const struct axvcpu_x86_cpuid_entry *e = x, *f = y;
+
+	if (e->function != f->function)
+		return e->function < f->function ? -1 : 1;
+	if (e->index != f->index)
+		return e->index < f->index ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The VMM's entry for (@leaf, @sub): the table is sorted by SET_CPUID, and
+ * an entry without AXVCPU_X86_CPUID_INDEXED (index 0) covers every
+ * subleaf of its function.
+ */
 static const struct axvcpu_x86_cpuid_entry *find_entry(struct axvmx_vcpu *v,
 						       u32 leaf, u32 sub)
 {
-	u32 i;
+	struct axvcpu_x86_cpuid_entry key = { .function = leaf, .index = sub };
+	const struct axvcpu_x86_cpuid_entry *e;
 
-	for (i = 0; i < v->nr_cpuid; i++) {
-		const struct axvcpu_x86_cpuid_entry *e = &v->cpuid[i];
-
-		if (e->function == leaf &&
-		    (!(e->flags & AXVCPU_X86_CPUID_INDEXED) || e->index == sub))
-			return e;
-	}
+	if (!v->nr_cpuid)
+		return NULL;
+	e = bsearch(&key, v->cpuid, v->nr_cpuid, sizeof(*e), cmp_entry);
+	if (e && (e->flags & AXVCPU_X86_CPUID_INDEXED))
+		return e;
+	key.index = 0;
+	e = bsearch(&key, v->cpuid, v->nr_cpuid, sizeof(*e), cmp_entry);
+	if (e && !(e->flags & AXVCPU_X86_CPUID_INDEXED))
+		return e;
 	return NULL;
 }
 
@@ -237,6 +366,8 @@ long axvmx_set_cpuid(struct axvmx_vcpu *v, void __user *argp)
 				goto einval;
 		}
 	}
+	if (hdr.nent)
+		sort(tab, hdr.nent, sizeof(*tab), cmp_entry, NULL);
 	kfree(v->cpuid);
 	v->cpuid = tab;
 	v->nr_cpuid = hdr.nent;

@@ -53,7 +53,7 @@ SYM_DATA_END(axvmx_verw_sel)
 .section .noinstr.text, "ax"
 
 /*
- * int axvmx_vmenter(u64 *regs, bool resume)
+ * int axvmx_vmenter(u64 *regs, bool resume, unsigned long *host_rsp)
  *
  * IRQs off, the vcpu's VMCS current.  Returns 0 after a VM exit with the
  * guest's GPRs stored in @regs, 1 when VMLAUNCH/VMRESUME (or the HOST_RSP
@@ -70,10 +70,18 @@ SYM_FUNC_START(axvmx_vmenter)
 	/* @regs stays on the stack: the exit path finds it at 0(%rsp). */
 	push %rdi
 
-	/* HOST_RSP = this stack pointer; the exit comes back right here. */
+	/*
+	 * HOST_RSP = this stack pointer; the exit comes back right here.  It
+	 * is the same for every entry of one RUN thread: written only when
+	 * it differs from *@host_rsp (the VMCS keeps it across windows).
+	 */
+	cmp %rsp, (%rdx)
+	je .Lhost_rsp_ok
 	mov $HOST_RSP_FIELD, %eax
 	vmwrite %rsp, %rax
 	jna .Lvmfail
+	mov %rsp, (%rdx)
+.Lhost_rsp_ok:
 
 	/* CF = @resume; nothing below touches CF before the jnc. */
 	bt $0, %esi

@@ -52,7 +52,8 @@ static int internal_error(struct axvmx_vcpu *v, u32 sub, u32 n, u64 d0,
 static int unknown_exit(struct axvmx_vcpu *v)
 {
 	return internal_error(v, AXVCPU_INTERNAL_UNKNOWN_EXIT, 3,
-			      v->exit_reason, v->exit_qual, v->exit_intr_info);
+			      v->exit_reason, axvmx_exit_qual(v),
+			      axvmx_exit_intr_info(v));
 }
 
 static bool guest_64bit(void)
@@ -72,13 +73,13 @@ static int inject_gp(struct axvmx_vcpu *v)
 static int handle_io(struct axvmx_vcpu *v)
 {
 	struct axvcpu_run *run = v->vcpu->run;
-	u64 q = v->exit_qual;
+	u64 q = axvmx_exit_qual(v);
 	u32 width = (q & IO_SIZE_MASK) + 1;
 
 	if ((q & (IO_STRING | IO_REP)) || (width != 1 && width != 2 &&
 					   width != 4))
 		return internal_error(v, AXVCPU_INTERNAL_UNHANDLED_IO, 2,
-				      q, vmcs_read(GUEST_RIP), 0);
+				      q, axvmx_exit_rip(v), 0);
 	axvmx_advance_rip(v);
 	run->io.port = q >> 16;
 	run->io.width = width;
@@ -123,7 +124,7 @@ static int handle_vmcall(struct axvmx_vcpu *v)
 static int handle_ept_violation(struct axvmx_vcpu *v)
 {
 	struct axvcpu_run *run = v->vcpu->run;
-	u64 q = v->exit_qual, gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	u64 q = axvmx_exit_qual(v), gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	struct page *page;
 	bool mmio;
 	int r;
@@ -161,24 +162,6 @@ static int handle_ept_violation(struct axvmx_vcpu *v)
 }
 
 /* ---- control registers (X86-64, done for every form) ---- */
-
-/* Loads the PAE PDPTEs the VM entry will use (EPT + PAE paging). */
-int axvmx_load_pdptrs(struct axvmx_vcpu *v, u64 cr3)
-{
-	u64 gpa = cr3 & 0xffffffe0ULL, pdpte[4];
-	int i;
-
-	if (axvcpu_read_guest(v->vcpu->vm, gpa, pdpte, sizeof(pdpte)))
-		return -EFAULT;
-	/* Present entries with reserved bits set: #GP, and nothing loaded. */
-	for (i = 0; i < 4; i++)
-		if ((pdpte[i] & 1) && (pdpte[i] & (0x1e6ULL |
-		     ~GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 0))))
-			return -EINVAL;
-	for (i = 0; i < 4; i++)
-		vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
-	return 0;
-}
 
 static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
 {
@@ -235,7 +218,7 @@ static bool guest_write_cr4(struct axvmx_vcpu *v, u64 val)
 
 static int handle_cr(struct axvmx_vcpu *v)
 {
-	u64 q = v->exit_qual, val;
+	u64 q = axvmx_exit_qual(v), val;
 	unsigned int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
 	bool ok = true;
 
@@ -360,7 +343,7 @@ static int queue_db(struct axvmx_vcpu *v, u64 payload)
 
 static int handle_dr(struct axvmx_vcpu *v)
 {
-	u64 q = v->exit_qual, val;
+	u64 q = axvmx_exit_qual(v), val;
 	unsigned int dr = q & 7, reg = (q >> 8) & 15;
 
 	if ((vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3)
@@ -403,7 +386,7 @@ static int handle_dr(struct axvmx_vcpu *v)
 
 static int handle_exception_nmi(struct axvmx_vcpu *v)
 {
-	u32 info = v->exit_intr_info;
+	u32 info = axvmx_exit_intr_info(v);
 	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
 	/* Host NMI: already raised again for the host in the run loop. */
@@ -425,7 +408,7 @@ static int handle_exception_nmi(struct axvmx_vcpu *v)
 				  GUEST_INTR_STATE_MOV_SS)))
 			vmcs_set_bits(GUEST_PENDING_DBG_EXCEPTIONS,
 				      AXVMX_DR6_BS);
-		return queue_db(v, v->exit_qual &
+		return queue_db(v, axvmx_exit_qual(v) &
 				(DR_TRAP_BITS | AXVMX_DR6_BD | AXVMX_DR6_BS |
 				 AXVMX_DR6_RTM));
 	}
@@ -456,7 +439,11 @@ static void save_idt_vectoring(struct axvmx_vcpu *v)
 
 /**
  * axvmx_handle_exit - handle a VM exit, with the VMCS still current.
- * @v: the vcpu; preemption off, IRQs on.
+ * @v: the vcpu; IRQs off, in the window of the exit.
+ *
+ * Each handler decodes its exit, completes it (RIP, registers, an event
+ * to inject) or fills vcpu->run for the VMM, and returns one of the two
+ * values below; exit fields come through axvmx_exit_qual() and friends.
  *
  * Return: AXVCPU_RUN_CONTINUE (handled here) or AXVCPU_RUN_EXIT (run
  * filled for the VMM).
@@ -466,16 +453,10 @@ int axvmx_handle_exit(struct axvmx_vcpu *v)
 	struct axvcpu_run *run = v->vcpu->run;
 	u32 reason = v->exit_reason;
 
-	v->exit_qual = vmcs_read(EXIT_QUALIFICATION);
-	run->hw_reason = reason;
-	run->hw_qualification = v->exit_qual;
-	run->hw_extra = 0;	/* the VM-instruction error is for VMfail only */
-	run->hw_rip = vmcs_read(GUEST_RIP);
-
 	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
 		/* Invalid guest state, MSR loading, machine check (SDM 27.8). */
 		run->fail_entry.reason = reason;
-		run->fail_entry.qualification = v->exit_qual;
+		run->fail_entry.qualification = axvmx_exit_qual(v);
 		return to_vmm(v, AXVCPU_EXIT_FAIL_ENTRY);
 	}
 	v->launched = true;

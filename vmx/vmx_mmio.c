@@ -78,7 +78,7 @@ static int gva_to_gpa(struct axvmx_vcpu *v, u64 la, u64 *gpa)
 /* Fetches the faulting instruction (up to 15 bytes, maybe two pages). */
 static int fetch(struct axvmx_vcpu *v, u8 *buf, unsigned int len)
 {
-	u64 la = vmcs_read(GUEST_CS_BASE) + vmcs_read(GUEST_RIP);
+	u64 la = vmcs_read(GUEST_CS_BASE) + axvmx_exit_rip(v);
 	unsigned int done = 0;
 
 	while (done < len) {
@@ -222,7 +222,7 @@ static int decode(struct axvmx_vcpu *v, const u8 *b, struct axvmx_mmio_insn *in)
 /* Fetches and decodes the instruction at the guest's RIP. */
 static int fetch_decode(struct axvmx_vcpu *v, struct axvmx_mmio_insn *in)
 {
-	u64 la = vmcs_read(GUEST_CS_BASE) + vmcs_read(GUEST_RIP);
+	u64 la = vmcs_read(GUEST_CS_BASE) + axvmx_exit_rip(v);
 	unsigned int to_end = PAGE_SIZE - (la & ~PAGE_MASK);
 	/*
 	 * 15 bytes at most are fetched, but with 13 prefixes, REX and two
@@ -303,7 +303,8 @@ int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
 		run->mmio.data = 0;
 		v->mmio = in;
 	}
-	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + in.len);
+	vmcs_write(GUEST_RIP, axvmx_exit_rip(v) + in.len);
+	v->exit_cached &= ~AXVMX_EXIT_RIP;
 	axvcpu_vcpu_set_exit(v->vcpu, in.write ? AXVCPU_EXIT_MMIO_WRITE :
 						 AXVCPU_EXIT_MMIO_READ);
 	return AXVCPU_RUN_EXIT;
@@ -331,7 +332,8 @@ int axvmx_apic_mmio(struct axvmx_vcpu *v, u64 gpa)
 	else
 		set_read_reg(v, &in, axvlapic_mmio_read(&v->apic, off,
 							in.width));
-	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + in.len);
+	vmcs_write(GUEST_RIP, axvmx_exit_rip(v) + in.len);
+	v->exit_cached &= ~AXVMX_EXIT_RIP;
 	if (r == AXVLAPIC_EXIT)
 		return AXVCPU_RUN_EXIT;
 	v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_APIC]++;

@@ -9,9 +9,8 @@
  *    CPU at entry and exit);
  *  - KERNEL_GS_BASE, STAR, LSTAR, SFMASK and TSC_AUX are live in the CPU
  *    while the guest runs (SWAPGS, SYSCALL and RDTSCP read them without an
- *    exit), so the run loop writes the guest's values after IRQs go off
- *    and the host's back before IRQs come on: nothing in the host, not an
- *    interrupt handler and not a preemption, ever sees a guest value;
+ *    exit); they hold the guest's values from vcpu load to vcpu put
+ *    (vmx_run.c, and below), since no host code in between reads them;
  *  - CSTAR, TSC, TSC_ADJUST, MISC_ENABLE, SPEC_CTRL, PRED_CMD, FLUSH_CMD
  *    are emulated (the TSC through the VMCS TSC offset);
  *  - IA32_APIC_BASE, TSC_DEADLINE and 0x800-0x8ff are the local APIC's.
@@ -219,22 +218,26 @@ int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val)
 			m->lstar = val;
 		else
 			m->cstar = val;
+		v->uret_dirty = v->loaded;
 		break;
 	case MSR_IA32_SYSENTER_CS:
 		vmcs_write(GUEST_SYSENTER_CS, (u32)val);
 		break;
 	case MSR_STAR:
 		m->star = val;
+		v->uret_dirty = v->loaded;
 		break;
 	case MSR_SYSCALL_MASK:
 		if (val >> 32)
 			return AXVMX_MSR_GP;
 		m->sfmask = val;
+		v->uret_dirty = v->loaded;
 		break;
 	case MSR_TSC_AUX:
 		if (!axvmx_caps.switch_tsc_aux || (val >> 32))
 			return AXVMX_MSR_GP;
 		m->tsc_aux = val;
+		v->uret_dirty = v->loaded;
 		break;
 	case MSR_IA32_TSC:
 		tsc_add(v, val - guest_tsc(v));
@@ -268,36 +271,86 @@ int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val)
 	return AXVMX_MSR_DONE;
 }
 
-/* ---- the guest's values in the CPU, IRQs off ---- */
+/*
+ * ---- the guest's SYSCALL MSRs and TSC_AUX in the CPU, load to put ----
+ *
+ * No host code between two entries uses them: the kernel's SYSCALL entry
+ * is reached from userspace only, and its NMI and #MC entries find their
+ * per-CPU data with LSL, not RDPID, precisely so that a guest's TSC_AUX
+ * may be loaded (arch/x86/entry/calling.h).  They are the guest's from
+ * vcpu load (or the exit that changed them) to vcpu put, on the way back
+ * to userspace or off the CPU.  The SYSCALL MSRs only matter to a guest
+ * that can execute SYSCALL/SYSRET, in 64-bit mode with EFER.SCE (else
+ * both #UD, SDM Vol. 2B SYSCALL): for any other guest they stay the
+ * host's, as KVM does.
+ */
+enum { URET_STAR, URET_LSTAR, URET_SFMASK, URET_TSC_AUX, AXVMX_NR_URET };
 
-void axvmx_msrs_load_guest(struct axvmx_vcpu *v)
+static const u32 uret_msr[AXVMX_NR_URET] = {
+	MSR_STAR, MSR_LSTAR, MSR_SYSCALL_MASK, MSR_TSC_AUX,
+};
+
+static u64 uret_host(const struct axvmx_host_msrs *h, int i)
 {
-	struct axvmx_host_msrs *h = axvmx_host_msrs();
-	struct axvmx_guest_msrs *m = &v->msrs;
-
-	if (m->star != h->star)
-		wrmsrq(MSR_STAR, m->star);
-	if (m->lstar != h->lstar)
-		wrmsrq(MSR_LSTAR, m->lstar);
-	if (m->sfmask != h->sfmask)
-		wrmsrq(MSR_SYSCALL_MASK, m->sfmask);
-	if (axvmx_caps.switch_tsc_aux && m->tsc_aux != h->tsc_aux)
-		wrmsrq(MSR_TSC_AUX, m->tsc_aux);
+	return i == URET_STAR ? h->star : i == URET_LSTAR ? h->lstar :
+	       i == URET_SFMASK ? h->sfmask : h->tsc_aux;
 }
 
-void axvmx_msrs_load_host(struct axvmx_vcpu *v)
+static bool uret_guest(const struct axvmx_vcpu *v, int i, u64 *val)
 {
-	struct axvmx_host_msrs *h = axvmx_host_msrs();
-	struct axvmx_guest_msrs *m = &v->msrs;
+	const struct axvmx_guest_msrs *m = &v->msrs;
 
-	if (m->star != h->star)
-		wrmsrq(MSR_STAR, h->star);
-	if (m->lstar != h->lstar)
-		wrmsrq(MSR_LSTAR, h->lstar);
-	if (m->sfmask != h->sfmask)
-		wrmsrq(MSR_SYSCALL_MASK, h->sfmask);
-	if (axvmx_caps.switch_tsc_aux && m->tsc_aux != h->tsc_aux)
-		wrmsrq(MSR_TSC_AUX, h->tsc_aux);
+	if (i == URET_TSC_AUX) {
+		*val = m->tsc_aux;
+		return axvmx_caps.switch_tsc_aux;
+	}
+	*val = i == URET_STAR ? m->star : i == URET_LSTAR ? m->lstar :
+	       m->sfmask;
+	return (v->efer & (EFER_LMA | EFER_SCE)) == (EFER_LMA | EFER_SCE);
+}
+
+/**
+ * axvmx_msrs_load_guest - put the guest's values into the CPU.
+ * @v: the vcpu; preemption off (vcpu load) or IRQs off (in a window).
+ *
+ * Only the MSRs whose guest value differs from the host's are written.
+ * Nothing is loaded on a CPU the module may not use (no host values were
+ * read there, and no window will open either).
+ */
+void axvmx_msrs_load_guest(struct axvmx_vcpu *v)
+{
+	const struct axvmx_host_msrs *h = axvmx_host_msrs();
+	u64 val;
+	int i;
+
+	v->uret_dirty = false;
+	if (!axvcpu_arch_hardware_is_enabled())
+		return;
+	for (i = 0; i < AXVMX_NR_URET; i++) {
+		if (uret_guest(v, i, &val) && val != uret_host(h, i)) {
+			wrmsrq(uret_msr[i], val);
+			v->uret_mask |= BIT(i);
+		} else if (v->uret_mask & BIT(i)) {
+			wrmsrq(uret_msr[i], uret_host(h, i));
+			v->uret_mask &= ~BIT(i);
+		}
+	}
+}
+
+/**
+ * axvmx_msrs_put_host - the host's values back (vcpu put).
+ * @v: the vcpu; preemption off, on the CPU of the load.
+ */
+void axvmx_msrs_put_host(struct axvmx_vcpu *v)
+{
+	const struct axvmx_host_msrs *h = axvmx_host_msrs();
+	int i;
+
+	for (i = 0; v->uret_mask && i < AXVMX_NR_URET; i++) {
+		if (v->uret_mask & BIT(i))
+			wrmsrq(uret_msr[i], uret_host(h, i));
+	}
+	v->uret_mask = 0;
 }
 
 /* ---- AXVCPU_X86_SET_IO_INTERCEPT / AXVCPU_X86_SET_MSR_INTERCEPT ---- */

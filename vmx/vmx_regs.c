@@ -16,54 +16,6 @@
 
 #include "vmx.h"
 
-/**
- * axvmx_check_cr0 - is @cr0 a CR0 value a guest may have?
- * @cr0: the guest-visible value.
- *
- * Under unrestricted guest PE and PG may be clear; NE, NW and CD are
- * shadowed, so only the bits the CPU cannot set at all are refused.
- *
- * Return: 0 or -EINVAL.
- */
-int axvmx_check_cr0(u64 cr0)
-{
-	u64 allowed = axvmx_caps.cr0_fixed1 | X86_CR0_NW | X86_CR0_CD;
-
-	if (cr0 >> 32 || (cr0 & ~allowed))
-		return -EINVAL;
-	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
-		return -EINVAL;
-	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
-		return -EINVAL;
-	return 0;
-}
-
-/**
- * axvmx_check_cr4 - is @cr4 a CR4 value a guest may have?
- * @cr4: the guest-visible value.
- *
- * Return: 0, or -EINVAL for bits the CPU does not allow in VMX operation,
- * VMXE (no nested VMX), and features hidden from the guest (LA57, PKE, CET,
- * SMXE, Key Locker, UINTR; OSXSAVE when the host has no XSAVE enabled).
- */
-u64 axvmx_cr4_refused(void)
-{
-	/* Hidden from the guest's CPUID, or state we do not switch. */
-	u64 refused = X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_LA57 |
-		      X86_CR4_PKE | X86_CR4_CET | BIT_ULL(19) | BIT_ULL(25);
-
-	if (!axvmx_caps.host_xcr0)
-		refused |= X86_CR4_OSXSAVE;
-	return refused;
-}
-
-int axvmx_check_cr4(u64 cr4)
-{
-	if (cr4 & ~axvmx_caps.cr4_fixed1 || cr4 & axvmx_cr4_refused())
-		return -EINVAL;
-	return 0;
-}
-
 static int get_regs(struct axvmx_vcpu *v, void *arg)
 {
 	struct axvcpu_x86_regs *r = arg;

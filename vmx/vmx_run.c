@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VMX run loop: what is switched when, and the guest entries.
+ *
+ * Three scopes, each switching only what the hardware forces on it:
+ *
+ *  - vcpu load .. put (axvcpu_arch_vcpu_load()/put(): the start and end of
+ *    RUN, and every time the scheduler takes RUN's thread off its CPU and
+ *    back).  Host state that no kernel code between two entries uses: the
+ *    guest's KERNEL_GS_BASE (only SWAPGS on the way to and from userspace
+ *    reads it), the SYSCALL MSRs and TSC_AUX (vmx_msr.c), and the host's
+ *    data segment selectors, LDT, GDT limit and TSS limit, which a VM exit
+ *    clobbers (SDM 28.5.2) but only userspace or a context switch needs.
+ *    The IDT limit the exit sets (0xffff) is left: in 64-bit mode every
+ *    vector's gate lies inside it either way.
+ *  - one VMX window (run_window(): IRQs off, the VMCS current).  The
+ *    guest's FPU registers, the host's DEBUGCTL and breakpoints, the
+ *    host-state fields that changed.
+ *  - one entry (run_entries()): CR2, the event to inject, and only when
+ *    the guest enabled one its DR0-DR3.  An exit the module handles needs
+ *    no WRMSR, RDMSR, LGDT/LIDT or CPUID of its own.
+ *
+ * The core owns the RUN loop (vcpu_core.c); axvcpu_arch_vcpu_run() is one
+ * window, or one sleep of a halted guest.
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/kvm_host.h>
+#include <linux/sched/signal.h>
+#include <asm/apic.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fsgsbase.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/segment.h>
+#include <asm/special_insns.h>
+#include <asm/sync_core.h>
+#include <asm/tsc.h>
+
+#include "vmx.h"
+
+static unsigned int timer_slice_us = 10000;
+module_param(timer_slice_us, uint, 0644);
+MODULE_PARM_DESC(timer_slice_us,
+		 "x86: longest guest run between host checks (VMX preemption timer), in microseconds");
+
+/* ---- vcpu load and put ---- */
+
+static inline u16 read_ldt(void)
+{
+	u16 ldt;
+
+	asm("sldt %0" : "=g"(ldt));
+	return ldt;
+}
+
+static inline void load_ldt_sel(u16 sel)
+{
+	asm volatile("lldt %0" : : "rm"(sel));
+}
+
+void axvcpu_arch_vcpu_load(struct axvcpu_vcpu *vcpu, int cpu)
+{
+	struct axvmx_vcpu *v = to_vmx(vcpu);
+	struct axvmx_host_state *h = &v->host;
+
+	if (v->loaded)
+		return;
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	h->ldt = read_ldt();
+	h->fs_base = x86_fsbase_read_cpu();
+	rdmsrq(MSR_IA32_DEBUGCTLMSR, h->debugctl);
+	/* A guest SWAPGS changes the live KERNEL_GS_BASE: it is the guest's. */
+	rdmsrq(MSR_KERNEL_GS_BASE, h->kgs);
+	if (v->guest_kgs != h->kgs)
+		wrmsrq(MSR_KERNEL_GS_BASE, v->guest_kgs);
+	v->kgs_live = true;
+	axvmx_msrs_load_guest(v);
+	v->exited = false;
+	v->loaded = true;
+}
+
+void axvcpu_arch_vcpu_put(struct axvcpu_vcpu *vcpu)
+{
+	struct axvmx_vcpu *v = to_vmx(vcpu);
+	struct axvmx_host_state *h = &v->host;
+
+	if (!v->loaded)
+		return;
+	axvmx_msrs_put_host(v);
+	/* Only a 64-bit guest can SWAPGS; else WRMSR exits kept our copy. */
+	if (v->efer & EFER_LMA)
+		rdmsrq(MSR_KERNEL_GS_BASE, v->guest_kgs);
+	if (v->guest_kgs != h->kgs)
+		wrmsrq(MSR_KERNEL_GS_BASE, h->kgs);
+	v->kgs_live = false;
+	if (v->exited) {
+		/*
+		 * The exits loaded null DS/ES/LDT, the VMCS's FS/GS selectors,
+		 * and GDT limit 0xffff, TR limit 0x67 (SDM 28.5.2).
+		 */
+		if (h->ldt)
+			load_ldt_sel(h->ldt);
+		if (h->gs & 7)
+			load_gs_index(h->gs);
+		if (h->fs & 7)
+			loadsegment(fs, h->fs);
+		if (h->ds)
+			loadsegment(ds, h->ds);
+		if (h->es)
+			loadsegment(es, h->es);
+		invalidate_tss_limit();
+		load_fixmap_gdt(raw_smp_processor_id());
+	}
+	v->loaded = false;
+}
+
+/* ---- one window ---- */
+
+/**
+ * struct axvmx_debug_save - the host's debug state one window borrows.
+ * @db: DR0-DR3 while the host has a hardware breakpoint active.
+ * @db_saved: @db holds the host's.
+ */
+struct axvmx_debug_save {
+	unsigned long db[4];
+	bool db_saved;
+};
+
+/*
+ * IRQs off, before an entry: the guest's DR0-DR3 go into the CPU when its
+ * DR7 enables a breakpoint (the entry loads DR7 itself).  The host's DR7 is
+ * turned off first so that none of its breakpoints fires on a guest
+ * address in between, and its DR0-DR3 are kept for the end of the window.
+ */
+static void load_guest_debugregs(struct axvmx_vcpu *v,
+				 struct axvmx_debug_save *d)
+{
+	if (!(v->dr7 & AXVMX_DR7_BP_ENABLES))
+		return;
+	if (hw_breakpoint_active() && !d->db_saved) {
+		set_debugreg(0, 7);
+		get_debugreg(d->db[0], 0);
+		get_debugreg(d->db[1], 1);
+		get_debugreg(d->db[2], 2);
+		get_debugreg(d->db[3], 3);
+		d->db_saved = true;
+	}
+	set_debugreg(v->db[0], 0);
+	set_debugreg(v->db[1], 1);
+	set_debugreg(v->db[2], 2);
+	set_debugreg(v->db[3], 3);
+}
+
+/*
+ * IRQs off, at the end of the window.  Every exit set DR7 to 0x400 and
+ * cleared IA32_DEBUGCTL (SDM 28.5.1): the host's hardware breakpoints
+ * (ptrace, perf) and DEBUGCTL (LBR, BTF) come back, as the kernel's own
+ * breakpoint code would put them (DR6 to its reset value, DR7 last).
+ */
+static void restore_host_debug(struct axvmx_vcpu *v,
+			       struct axvmx_debug_save *d)
+{
+	if (hw_breakpoint_active()) {
+		if (d->db_saved) {
+			set_debugreg(d->db[0], 0);
+			set_debugreg(d->db[1], 1);
+			set_debugreg(d->db[2], 2);
+			set_debugreg(d->db[3], 3);
+		}
+		set_debugreg(DR6_RESERVED, 6);
+		set_debugreg(__this_cpu_read(cpu_dr7), 7);
+	}
+	if (v->host.debugctl)
+		wrmsrq(MSR_IA32_DEBUGCTLMSR, v->host.debugctl);
+}
+
+/*
+ * An NMI that exits belongs to the host.  NMIs stay blocked after the exit
+ * until the next IRET (SDM 27.2.2 and 28.2): an IRET to the next
+ * instruction lifts that, then the NMI is raised again on this CPU as a
+ * self-IPI and reaches the host's own handler through its IDT, on its IST
+ * stack.  The kernel's own entry for this is not exported to modules.
+ */
+static void forward_nmi(void)
+{
+	iret_to_self();
+	apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+}
+
+/* Exits after which the window ends: the host has work first. */
+static bool exit_needs_host(struct axvmx_vcpu *v)
+{
+	switch ((u16)v->exit_reason) {
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_PREEMPTION_TIMER:
+		return true;
+	case EXIT_REASON_EXCEPTION_NMI:
+		return (axvmx_exit_intr_info(v) & INTR_INFO_INTR_TYPE_MASK) ==
+		       INTR_TYPE_NMI_INTR;
+	}
+	return false;
+}
+
+/* The guest's XCR0 while it runs: its own once it has CR4.OSXSAVE. */
+static void set_guest_xcr0(struct axvmx_vcpu *v)
+{
+	u64 want;
+
+	if (!axvmx_caps.host_xcr0 || v->xcr0 == v->window_xcr0)
+		return;
+	want = (vmcs_read(GUEST_CR4) & X86_CR4_OSXSAVE) ? v->xcr0 :
+							 v->window_xcr0;
+	if (want != v->cur_xcr0) {
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, want);
+		v->cur_xcr0 = want;
+	}
+}
+
+/*
+ * The VMX-preemption timer's start value: the slice in TSC ticks, scaled
+ * by IA32_VMX_MISC[4:0] (SDM 26.5.1).  Computed again only when the
+ * module parameter changes; the VMCS keeps the field across windows (the
+ * "save timer value" exit control is off, so each entry starts from it).
+ */
+static void set_timer(struct axvmx_vcpu *v)
+{
+	static unsigned int slice_us;
+	static u32 value;
+	unsigned int us = READ_ONCE(timer_slice_us);
+	u64 t;
+
+	if (!axvmx_caps.has_preempt_timer)
+		return;
+	if (us != READ_ONCE(slice_us) || !READ_ONCE(value)) {
+		t = (u64)tsc_khz * us / 1000;
+		t >>= axvmx_caps.misc & 0x1f;
+		WRITE_ONCE(value, clamp_t(u64, t, 1, U32_MAX));
+		WRITE_ONCE(slice_us, us);
+	}
+	if (v->timer_value != READ_ONCE(value)) {
+		v->timer_value = READ_ONCE(value);
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, v->timer_value);
+	}
+}
+
+/* What the VMM sees of the last exit, once per window. */
+static void report_hw_exit(struct axvmx_vcpu *v)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+
+	run->hw_reason = v->exit_reason;
+	run->hw_qualification = axvmx_exit_qual(v);
+	run->hw_extra = 0;	/* the VM-instruction error is for VMfail only */
+	run->hw_rip = vmcs_read(GUEST_RIP);
+}
+
+/*
+ * The entries of one window, IRQs off, VMCS current: enter, handle the
+ * exit here while it is one the module handles and nothing needs the host.
+ */
+static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
+{
+	struct axvcpu_vcpu *vcpu = v->vcpu;
+	int fail, r;
+
+	for (;;) {
+		axvmx_inject_events(v);
+		set_guest_xcr0(v);
+		/* A handler changed EFER or a SYSCALL MSR: load what it wants. */
+		if (unlikely(v->uret_dirty))
+			axvmx_msrs_load_guest(v);
+		/* CR2 is not in the VMCS: the guest's lives in the register. */
+		if (native_read_cr2() != v->cr2)
+			native_write_cr2(v->cr2);
+		load_guest_debugregs(v, d);
+
+		guest_timing_enter_irqoff();
+		guest_state_enter_irqoff();
+		fail = axvmx_vmenter(v->regs, v->launched, &v->host_rsp);
+		guest_state_exit_irqoff();
+		v->cr2 = native_read_cr2();
+		guest_timing_exit_irqoff();
+
+		v->exited = true;
+		if (fail) {
+			v->hw_valid = false;
+			return axvmx_handle_vmfail(v);
+		}
+		v->exit_reason = vmcs_read(VM_EXIT_REASON);
+		v->exit_cached = 0;
+		v->hw_valid = true;
+		if (exit_needs_host(v) &&
+		    (u16)v->exit_reason == EXIT_REASON_EXCEPTION_NMI)
+			forward_nmi();
+		r = axvmx_handle_exit(v);
+		if (r != AXVCPU_RUN_CONTINUE || exit_needs_host(v) ||
+		    v->end_window || v->halted ||
+		    axvcpu_leave_guest_needed(vcpu))
+			return r;
+		/* The core counts the entry it asked for; these are extra. */
+		vcpu->run->stats.entries++;
+	}
+}
+
+/* RUN found no VMX operation to be had on this CPU. */
+static int vmx_unavailable(struct axvmx_vcpu *v)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+
+	run->internal.suberror = AXVCPU_INTERNAL_VMX_UNAVAILABLE;
+	run->internal.ndata = 1;
+	run->internal.data[0] = smp_processor_id();
+	axvcpu_vcpu_set_exit(v->vcpu, AXVCPU_EXIT_INTERNAL_ERROR);
+	return AXVCPU_RUN_EXIT;
+}
+
+/*
+ * One VMX window: the guest runs until an exit for the VMM or for the
+ * host.  kernel_fpu_begin() comes first (it may save the task's registers
+ * and must see IRQs on); kernel_fpu_end() after IRQs are on again, when
+ * the host has taken the interrupt that ended the window.
+ */
+static int run_window(struct axvmx_vcpu *v)
+{
+	struct axvmx_debug_save d = { };
+	struct axvmx_window w;
+	int r;
+
+	kernel_fpu_begin();
+	local_irq_disable();
+	if (axvmx_vmcs_get(v, &w)) {
+		local_irq_enable();
+		kernel_fpu_end();
+		return vmx_unavailable(v);
+	}
+	axvmx_set_host_state_window(v);
+	set_timer(v);
+	v->end_window = false;
+	v->hw_valid = false;
+	axvmx_fpu_load_guest(v);
+
+	r = run_entries(v, &d);
+
+	if (v->hw_valid)
+		report_hw_exit(v);
+	restore_host_debug(v, &d);
+	axvmx_fpu_save_guest(v);
+	axvmx_vmcs_put(v, &w);
+	local_irq_enable();
+	kernel_fpu_end();
+	return r;
+}
+
+/* Something ends the guest's HLT: an event to deliver, or no timer left. */
+static bool halt_done(struct axvmx_vcpu *v)
+{
+	return axvmx_events_pending(v) || !axvlapic_timer_armed(&v->apic);
+}
+
+/*
+ * A RUN after a HALT exit whose guest waits for its APIC timer (IF set,
+ * so any vector above the PPR ends the HLT): sleep until then.  A signal
+ * ends the wait; the guest then stays halted for the next RUN.
+ */
+static void halt_wait(struct axvmx_vcpu *v)
+{
+	if (wait_event_interruptible(v->apic.halt_wq, halt_done(v)))
+		return;
+	v->halted = false;
+}
+
+/*
+ * One round of the core's RUN loop: the sleep of a halted guest, or one
+ * VMX window (run_window()).
+ */
+int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
+{
+	struct axvmx_vcpu *v = to_vmx(vcpu);
+
+	if (!v->vmcs_ready)
+		return -EIO;
+	if (v->halted) {
+		halt_wait(v);
+		if (v->halted)
+			return AXVCPU_RUN_CONTINUE;
+	}
+	return run_window(v);
+}

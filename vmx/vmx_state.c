@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VMX state layer: the VMCS inside a VMX window, its host-state
+ * fields, and the guest-state accessors every exit handler uses.
+ *
+ * Nothing here enters the guest or decides about an exit; the exit
+ * handlers (vmx_exit.c and its helpers) and the run loop (vmx_run.c) are
+ * built on it, never the other way round.
+ *
+ *  - The VMCS is current only inside a VMX window (vmx_percpu.c): IRQs
+ *    off, VMPTRLD, the work, VMCLEAR.  It is active nowhere in between, so
+ *    any CPU can load it next and nothing is lost when VMX operation goes
+ *    away between windows.
+ *  - Host-state fields are written only when their value changes: the
+ *    VMCS region keeps them across VMCLEAR and VMPTRLD (SDM 25.11.3), so
+ *    the module's copy of each tells whether a VMWRITE is needed.
+ *  - Exit fields are read from the VMCS once per exit, when a handler
+ *    first asks (axvmx_exit_qual() and friends in vmx.h).
+ */
+#define pr_fmt(fmt) "axvcpu: " fmt
+
+#include <linux/kernel.h>
+#include <linux/smp.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/desc.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/segment.h>
+#include <asm/special_insns.h>
+
+#include "vmx.h"
+
+void axvmx_vmwrite_error(unsigned long field, u64 value)
+{
+	pr_err_ratelimited("VMWRITE 0x%lx <- 0x%llx failed (error %llu)\n",
+			   field, value, vmcs_read(VM_INSTRUCTION_ERROR));
+}
+
+void axvmx_vmread_error(unsigned long field)
+{
+	pr_err_ratelimited("VMREAD 0x%lx failed (no current VMCS, or no such field)\n",
+			   field);
+}
+
+void axvmx_insn_error(const char *insn, u64 arg)
+{
+	pr_err_ratelimited("%s 0x%llx failed\n", insn, arg);
+}
+
+/* Host fields that depend on the CPU (written when the VMCS comes here). */
+static void set_host_state_cpu(struct axvmx_vcpu *v, int cpu)
+{
+	struct desc_ptr idt;
+	u64 msr;
+
+	vmcs_write(HOST_CR0, read_cr0() & ~X86_CR0_TS);
+	vmcs_write(HOST_CS_SELECTOR, __KERNEL_CS);
+	vmcs_write(HOST_SS_SELECTOR, __KERNEL_DS);
+	vmcs_write(HOST_DS_SELECTOR, 0);
+	vmcs_write(HOST_ES_SELECTOR, 0);
+	vmcs_write(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	vmcs_write(HOST_TR_BASE,
+		   (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
+	vmcs_write(HOST_GDTR_BASE, (unsigned long)get_current_gdt_ro());
+	store_idt(&idt);
+	vmcs_write(HOST_IDTR_BASE, idt.address);
+	rdmsrq(MSR_IA32_SYSENTER_CS, msr);
+	vmcs_write(HOST_IA32_SYSENTER_CS, msr);
+	rdmsrq(MSR_IA32_SYSENTER_EIP, msr);
+	vmcs_write(HOST_IA32_SYSENTER_EIP, msr);
+	vmcs_write(HOST_IA32_SYSENTER_ESP,
+		   (unsigned long)(cpu_entry_stack(cpu) + 1));
+	vmcs_write(HOST_GS_BASE, cpu_kernelmode_gs_base(cpu));
+	rdmsrq(MSR_IA32_CR_PAT, msr);
+	vmcs_write(HOST_IA32_PAT, msr);
+	rdmsrq(MSR_EFER, msr);
+	vmcs_write(HOST_IA32_EFER, msr);
+	vmcs_write(HOST_RIP, (unsigned long)axvmx_vmexit);
+	v->host_cr3 = 0;
+	v->host_cr4 = 0;
+	v->host_fs_base = ~0UL;
+	v->host_fs_sel = ~0U;
+	v->host_gs_sel = ~0U;
+	v->host_rsp = 0;
+}
+
+/**
+ * axvmx_vmcs_get - open a VMX window and make @v's VMCS current in it.
+ * @v: the vcpu.
+ * @w: the window, for axvmx_vmcs_put().
+ *
+ * IRQs off until axvmx_vmcs_put().  The VMCS was VMCLEARed at the end of
+ * the last window, so this window's first entry is a VMLAUNCH.  On a CPU
+ * other than the last one, the host fields that name the CPU are written
+ * again and the vcpu's cached translations there are dropped: they may be
+ * older than what the guest flushed elsewhere (SDM 29.4.3).
+ *
+ * Return: 0, or -EIO when no VMX operation can be had here or VMPTRLD
+ * failed (nothing is left open then).
+ */
+int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w)
+{
+	int cpu = smp_processor_id();
+
+	if (axvmx_window_open(w))
+		return -EIO;
+	/* A new VMCS region is initialised by VMCLEAR before first use. */
+	if ((!v->vmcs_cleared && axvmx_vmclear(v->vmcs_pa)) ||
+	    axvmx_vmptrld(v->vmcs_pa)) {
+		axvmx_insn_error("VMPTRLD", v->vmcs_pa);
+		axvmx_window_close(w);
+		return -EIO;
+	}
+	v->vmcs_cleared = true;
+	v->launched = false;
+	if (v->last_cpu != cpu) {
+		set_host_state_cpu(v, cpu);
+		if (v->vpid &&
+		    axvmx_invvpid(axvmx_caps.invvpid_single ?
+				  VMX_VPID_EXTENT_SINGLE_CONTEXT :
+				  VMX_VPID_EXTENT_ALL_CONTEXT, v->vpid))
+			axvmx_insn_error("INVVPID", v->vpid);
+		if (axvmx_caps.invept_single ?
+		    axvmx_invept(VMX_EPT_EXTENT_CONTEXT,
+				 to_vmx_vm(v->vcpu->vm)->eptp) :
+		    axvmx_invept(VMX_EPT_EXTENT_GLOBAL, 0))
+			axvmx_insn_error("INVEPT", to_vmx_vm(v->vcpu->vm)->eptp);
+		v->last_cpu = cpu;
+	}
+	return 0;
+}
+
+/**
+ * axvmx_vmcs_put - VMCLEAR @v's VMCS and close the window.
+ * @v: the vcpu.
+ * @w: the window axvmx_vmcs_get() opened.
+ *
+ * VMCLEAR writes the VMCS back to memory (SDM 25.11.3): from here the
+ * VMCS region holds the whole state, whatever becomes of VMX on this CPU.
+ */
+void axvmx_vmcs_put(struct axvmx_vcpu *v, struct axvmx_window *w)
+{
+	if (axvmx_vmclear(v->vmcs_pa))
+		axvmx_insn_error("VMCLEAR", v->vmcs_pa);
+	v->launched = false;
+	axvmx_window_close(w);
+}
+
+/**
+ * axvmx_with_vmcs - run @fn with @v's VMCS current, in a VMX window.
+ * @v: the vcpu; after SETUP (else -EBADFD).
+ * @fn: called with IRQs off; it must not sleep.
+ * @arg: passed to @fn.
+ *
+ * Return: @fn's result, or -EIO when no VMX operation could be had.
+ */
+int axvmx_with_vmcs(struct axvmx_vcpu *v,
+		    int (*fn)(struct axvmx_vcpu *v, void *arg), void *arg)
+{
+	struct axvmx_window w;
+	unsigned long flags;
+	int r;
+
+	if (!v->vmcs_ready)
+		return -EBADFD;
+	local_irq_save(flags);
+	r = axvmx_vmcs_get(v, &w);
+	if (!r) {
+		r = fn(v, arg);
+		axvmx_vmcs_put(v, &w);
+	}
+	local_irq_restore(flags);
+	return r;
+}
+
+/**
+ * axvmx_set_host_state_window - host fields that may differ per window.
+ * @v: the vcpu, VMCS current, IRQs off.
+ *
+ * CR3 (per mm, and PCID) and CR4 (the VMXE this window may have set) are
+ * read from the registers; FS base and the FS/GS selectors are the RUN
+ * thread's, taken at vcpu load (axvcpu_arch_vcpu_load()).  Each is written
+ * only when it differs from what the VMCS holds.
+ */
+void axvmx_set_host_state_window(struct axvmx_vcpu *v)
+{
+	unsigned long cr3 = __read_cr3();
+	unsigned long cr4 = __read_cr4();
+	/* Selectors with RPL/TI bits are not allowed there: reloaded at put. */
+	u16 fs_sel = (v->host.fs & 7) ? 0 : v->host.fs;
+	u16 gs_sel = (v->host.gs & 7) ? 0 : v->host.gs;
+
+	if (cr3 != v->host_cr3) {
+		vmcs_write(HOST_CR3, cr3);
+		v->host_cr3 = cr3;
+	}
+	if (cr4 != v->host_cr4) {
+		vmcs_write(HOST_CR4, cr4);
+		v->host_cr4 = cr4;
+	}
+	if (v->host.fs_base != v->host_fs_base) {
+		vmcs_write(HOST_FS_BASE, v->host.fs_base);
+		v->host_fs_base = v->host.fs_base;
+	}
+	if (fs_sel != v->host_fs_sel) {
+		vmcs_write(HOST_FS_SELECTOR, fs_sel);
+		v->host_fs_sel = fs_sel;
+	}
+	if (gs_sel != v->host_gs_sel) {
+		vmcs_write(HOST_GS_SELECTOR, gs_sel);
+		v->host_gs_sel = gs_sel;
+	}
+}
+
+/* ---- guest state ---- */
+
+/**
+ * axvmx_check_cr0 - is @cr0 a CR0 value a guest may have?
+ * @cr0: the guest-visible value.
+ *
+ * Under unrestricted guest PE and PG may be clear; NE, NW and CD are
+ * shadowed, so only the bits the CPU cannot set at all are refused.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int axvmx_check_cr0(u64 cr0)
+{
+	u64 allowed = axvmx_caps.cr0_fixed1 | X86_CR0_NW | X86_CR0_CD;
+
+	if (cr0 >> 32 || (cr0 & ~allowed))
+		return -EINVAL;
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return -EINVAL;
+	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * axvmx_check_cr4 - is @cr4 a CR4 value a guest may have?
+ * @cr4: the guest-visible value.
+ *
+ * Return: 0, or -EINVAL for bits the CPU does not allow in VMX operation,
+ * VMXE (no nested VMX), and features hidden from the guest (LA57, PKE, CET,
+ * SMXE, Key Locker, UINTR; OSXSAVE when the host has no XSAVE enabled).
+ */
+u64 axvmx_cr4_refused(void)
+{
+	/* Hidden from the guest's CPUID, or state we do not switch. */
+	u64 refused = X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_LA57 |
+		      X86_CR4_PKE | X86_CR4_CET | BIT_ULL(19) | BIT_ULL(25);
+
+	if (!axvmx_caps.host_xcr0)
+		refused |= X86_CR4_OSXSAVE;
+	return refused;
+}
+
+int axvmx_check_cr4(u64 cr4)
+{
+	if (cr4 & ~axvmx_caps.cr4_fixed1 || cr4 & axvmx_cr4_refused())
+		return -EINVAL;
+	return 0;
+}
+
+/* Loads the PAE PDPTEs the VM entry will use (EPT + PAE paging). */
+int axvmx_load_pdptrs(struct axvmx_vcpu *v, u64 cr3)
+{
+	u64 gpa = cr3 & 0xffffffe0ULL, pdpte[4];
+	int i;
+
+	if (axvcpu_read_guest(v->vcpu->vm, gpa, pdpte, sizeof(pdpte)))
+		return -EFAULT;
+	/* Present entries with reserved bits set: #GP, and nothing loaded. */
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & (0x1e6ULL |
+		     ~GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 0))))
+			return -EINVAL;
+	for (i = 0; i < 4; i++)
+		vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
+	return 0;
+}
+
+
+/*
+ * The instruction is done: step over it, and end the STI / MOV SS shadow
+ * it was in (it covered that instruction only).
+ */
+void axvmx_advance_rip(struct axvmx_vcpu *v)
+{
+	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+
+	vmcs_write(GUEST_RIP, axvmx_exit_rip(v) +
+		   vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+	v->exit_cached &= ~AXVMX_EXIT_RIP;
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr &
+			   ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/* Needs the VMCS loaded when @idx is RSP. */
+u64 axvmx_get_reg(struct axvmx_vcpu *v, unsigned int idx)
+{
+	if (idx == AXVMX_RSP)
+		return vmcs_read(GUEST_RSP);
+	return v->regs[idx];
+}
+
+void axvmx_set_reg(struct axvmx_vcpu *v, unsigned int idx, u64 val)
+{
+	if (idx == AXVMX_RSP)
+		vmcs_write(GUEST_RSP, val);
+	else
+		v->regs[idx] = val;
+}
+
+/*
+ * CR0 as the seeds set it (X86-60): the guest sees @val through the read
+ * shadow; the real CR0 keeps the VMX fixed bits (PE/PG may be clear under
+ * unrestricted guest) and never has NW/CD.  PG is host-owned too, so a
+ * guest turning paging on exits and long mode can be entered (X86-65).
+ */
+void axvmx_set_cr0(struct axvmx_vcpu *v, u64 val)
+{
+	u64 must0 = axvmx_caps.cr0_fixed1 & ~(X86_CR0_NW | X86_CR0_CD);
+	u64 must1 = axvmx_caps.cr0_fixed0 & ~(X86_CR0_PG | X86_CR0_PE);
+
+	vmcs_write(GUEST_CR0, (val & must0) | must1);
+	vmcs_write(CR0_READ_SHADOW, val);
+	vmcs_write(CR0_GUEST_HOST_MASK, must1 | ~must0 | X86_CR0_PG);
+}
+
+/*
+ * CR4 (X86-62), with VMXE hidden from the guest.  The bits a guest may not
+ * set (axvmx_cr4_refused()) are host-owned too, so setting one exits and
+ * becomes a #GP.
+ */
+void axvmx_set_cr4(struct axvmx_vcpu *v, u64 val)
+{
+	vmcs_write(GUEST_CR4, ((val | X86_CR4_VMXE) & axvmx_caps.cr4_fixed1) |
+		   axvmx_caps.cr4_fixed0);
+	vmcs_write(CR4_READ_SHADOW, val);
+	vmcs_write(CR4_GUEST_HOST_MASK, axvmx_caps.cr4_fixed0 |
+		   ~axvmx_caps.cr4_fixed1 | axvmx_cr4_refused());
+}
+
+u64 axvmx_get_cr0(void)
+{
+	u64 mask = vmcs_read(CR0_GUEST_HOST_MASK);
+
+	return (vmcs_read(GUEST_CR0) & ~mask) |
+	       (vmcs_read(CR0_READ_SHADOW) & mask);
+}
+
+u64 axvmx_get_cr4(void)
+{
+	u64 mask = vmcs_read(CR4_GUEST_HOST_MASK);
+
+	return (vmcs_read(GUEST_CR4) & ~mask) |
+	       (vmcs_read(CR4_READ_SHADOW) & mask);
+}
+
+/*
+ * DR7 as the guest wrote it; the CPU gets it without GD (general detect is
+ * emulated in the MOV DR exit, which takes priority over it).
+ */
+void axvmx_set_dr7(struct axvmx_vcpu *v, u64 dr7)
+{
+	v->dr7 = dr7 | AXVMX_DR7_FIXED_1;
+	vmcs_write(GUEST_DR7, v->dr7 & ~AXVMX_DR7_GD);
+}
+
+/*
+ * EFER.LMA decides "IA-32e mode guest" (VM-entry checks need them equal).
+ * The module keeps a copy: whether the guest can use SYSCALL (LMA and SCE)
+ * decides which MSRs the run loop switches, outside any window.
+ */
+void axvmx_set_efer(struct axvmx_vcpu *v, u64 efer)
+{
+	vmcs_write(GUEST_IA32_EFER, efer);
+	if (efer & EFER_LMA)
+		vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	else
+		vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	if (efer != v->efer) {
+		v->efer = efer;
+		v->uret_dirty = true;
+	}
+}
+
+bool axvmx_exception_has_error_code(u8 vector)
+{
+	switch (vector) {
+	case X86_TRAP_DF: case X86_TRAP_TS: case X86_TRAP_NP: case X86_TRAP_SS:
+	case X86_TRAP_GP: case X86_TRAP_PF: case X86_TRAP_AC:
+		return true;
+	}
+	return false;
+}
+
+/**
+ * axvmx_queue_exception - deliver a hardware exception at the next entry.
+ * @v: the vcpu, VMCS loaded.
+ * @vector: the exception vector.
+ * @err: its error code, used when the vector has one in protected mode.
+ */
+void axvmx_queue_exception(struct axvmx_vcpu *v, u8 vector, u32 err)
+{
+	u32 info = vector | INTR_INFO_VALID_MASK;
+
+	info |= vector == X86_TRAP_NMI ? INTR_TYPE_NMI_INTR :
+				       INTR_TYPE_HARD_EXCEPTION;
+	/* Real mode (unrestricted guest) pushes no error code. */
+	if (axvmx_exception_has_error_code(vector) &&
+	    (vmcs_read(GUEST_CR0) & X86_CR0_PE))
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+	v->reinject = info;
+	v->reinject_err = err;
+	v->reinject_len = 0;
+}
