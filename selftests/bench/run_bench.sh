@@ -6,7 +6,7 @@
 # line per metric (selftests/bench/axbench.c has the metrics).
 #
 #   arm64:  KVM is built in and coexists with axvcpu: one process,
-#           AXVCPU_BENCH_REPS (default 5) interleaved A/B repetitions.
+#           AXVCPU_BENCH_REPS (default 7) interleaved A/B repetitions.
 #   x86_64: kvm_intel and axvcpu are loaded one at a time (axvcpu first,
 #           then rmmod, /kvm/load.sh, KVM); Bochs with one CPU is
 #           deterministic, so one repetition.  With AXVCPU_BENCH_TRACE=N,
@@ -36,7 +36,7 @@ x86_64)
 	fi
 	;;
 *)
-	reps=${AXVCPU_BENCH_REPS:-5}
+	reps=${AXVCPU_BENCH_REPS:-7}
 	echo "# bench: $(uname -m) runs in QEMU TCG: wall-clock times of an emulator on a shared host, $reps interleaved axvcpu/KVM repetitions in one process; value = median, ratio = median of the per-repetition ratios, spread = their min..max"
 	if [ -e /dev/kvm ]; then
 		./axbench run both "$reps" $R
