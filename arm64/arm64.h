@@ -6,8 +6,8 @@
  * HCR_EL2.E2H=1).  Files:
  *   main.c    per-CPU enable, capabilities, the facts every VM shares
  *   stage2.c  stage-2 page tables and TLB maintenance (VMID 0)
- *   vcpu.c    vcpu life cycle, registers, completion, the run entry point
- *   switch.c  the world switch itself (host <-> guest system registers)
+ *   vcpu.c    vcpu life cycle, registers, completion, the run loop
+ *   switch.c  vcpu load/put (EL1 context) and the world switch itself
  *   exit.c    ESR decoding: MMIO, sysreg, PSCI, WFx, aborts
  *   vgic.c    interrupt queue and GICv3 list registers
  *   timer.c   guest virtual timer
@@ -20,6 +20,7 @@
 #include <linux/spinlock.h>
 #include <linux/hrtimer.h>
 #include <asm/ptrace.h>
+#include <uapi/linux/psci.h>
 #include "axvcpu_core.h"
 #include "entry.h"
 
@@ -66,7 +67,11 @@ struct axv_arm_ctx {
 	u64 pad;
 };
 
-/* Guest EL1/EL0 system registers, loaded on entry, saved on exit. */
+/*
+ * Guest EL1/EL0 system registers: loaded into the CPU at vcpu load, saved
+ * back at put (switch.c); while the vcpu is loaded the CPU's copy is the
+ * real one, except cntv_ctl/cntp_ctl, which every full exit saves.
+ */
 struct axv_arm_sysregs {
 	u64 sctlr, cpacr, ttbr0, ttbr1, tcr, esr, afsr0, afsr1, far;
 	u64 mair, amair, vbar, contextidr, cntkctl, spsr, elr;
@@ -75,10 +80,13 @@ struct axv_arm_sysregs {
 	u64 cntvoff, cntv_ctl, cntv_cval, cntp_ctl, cntp_cval;
 };
 
-/* Host registers the switch changes; restored on every exit. */
+/*
+ * Host registers the vcpu replaces.  hcr, vbar and cptr come back on every
+ * full exit, mdscr when the host had it non-zero; the rest at put.
+ */
 struct axv_arm_host {
-	u64 hcr, vbar, cptr, mdcr, cnthctl, vttbr, vtcr;
-	u64 tpidr_el0, tpidrro_el0, mdscr, vpidr, vmpidr;
+	u64 hcr, vbar, cptr, mdcr, cnthctl, mdscr;
+	u64 tpidr_el0, tpidrro_el0, vpidr, vmpidr;
 };
 
 /* GICv3 virtual CPU interface of the vcpu. */
@@ -114,11 +122,14 @@ struct axv_arm_vcpu {
 	u64 vsesr;			/* syndrome of an injected SError */
 	u64 mdcr;			/* guest MDCR_EL2 */
 	bool passthrough_timer;
-	bool fp_loaded;			/* guest FP is in the registers */
+	bool loaded;			/* EL1 context is in this CPU (load/put) */
+	bool need_flush;		/* flush VMID 0 at the next entry */
+	bool fp_live;			/* guest FP is in the registers */
 	bool powered_on;		/* entered once and no CPU_OFF since */
 	/* EL1 timers: [AXV_ARM_VTIMER] CNTV, [AXV_ARM_PTIMER] CNTP */
 	bool timer_pending[2];		/* INTID raised, not yet EOIed */
 	bool timer_masked[2];		/* IMASK forced on in the hardware */
+	bool timer_parked[2];		/* CTL in the CPU is not the guest's */
 	struct hrtimer hrtimer;		/* ends the run at the deadline */
 };
 
@@ -132,6 +143,31 @@ static inline struct axv_arm_vcpu *to_arm(struct axvcpu_vcpu *vcpu)
 	return vcpu->arch;
 }
 
+/* An exit handler that must sleep: call it again after the FP region. */
+#define AXV_ARM_RUN_SLEEP	2
+
+#define AXV_ARM_PSCI_VERSION	0x10000	/* PSCI 1.0 */
+
+/* PSCI_FEATURES: the functions exit.c implements. */
+static __always_inline long axv_arm_psci_features(u32 fn)
+{
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+	case PSCI_0_2_FN_CPU_OFF:
+	case PSCI_0_2_FN_CPU_ON:
+	case PSCI_0_2_FN64_CPU_ON:
+	case PSCI_0_2_FN_AFFINITY_INFO:
+	case PSCI_0_2_FN64_AFFINITY_INFO:
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+	case PSCI_0_2_FN_SYSTEM_OFF:
+	case PSCI_0_2_FN_SYSTEM_RESET:
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		return PSCI_RET_SUCCESS;
+	default:
+		return PSCI_RET_NOT_SUPPORTED;
+	}
+}
+
 /* main.c */
 void axv_arm_log_cpu(void);
 
@@ -140,10 +176,12 @@ void axv_arm_s2_flush_vm(struct axv_arm_vm *avm);
 bool axv_arm_s2_mapped(struct axv_arm_vm *avm, u64 ipa);
 
 /* switch.c */
-u64 axv_arm_world_switch(struct axv_arm_vcpu *av, struct axv_arm_vm *avm);
+void axv_arm_load(struct axv_arm_vcpu *av, struct axv_arm_vm *avm);
+void axv_arm_put(struct axv_arm_vcpu *av);
+u64 axv_arm_world_switch(struct axv_arm_vcpu *av);
 
 /* exit.c */
-int axv_arm_handle_exit(struct axvcpu_vcpu *vcpu, u64 code);
+int axv_arm_handle_exit(struct axvcpu_vcpu *vcpu, u64 code, bool atomic);
 void axv_arm_inject_undef(struct axv_arm_vcpu *av);
 void axv_arm_inject_abort(struct axv_arm_vcpu *av, bool iabt, u64 addr,
 			  bool wnr);
@@ -153,6 +191,8 @@ void axv_arm_inject_serror(struct axv_arm_vcpu *av, u64 esr);
 void axv_arm_vgic_reset_cpu(void);
 int axv_arm_vgic_queue(struct axv_arm_vcpu *av, u32 intid);
 void axv_arm_vgic_flush(struct axv_arm_vcpu *av);
+void axv_arm_vgic_load(struct axv_arm_vgic *g);
+void axv_arm_vgic_put(struct axv_arm_vgic *g);
 void axv_arm_vgic_restore(struct axv_arm_vcpu *av);
 void axv_arm_vgic_save(struct axv_arm_vcpu *av);
 bool axv_arm_vgic_intid_busy(struct axv_arm_vcpu *av, u32 intid);

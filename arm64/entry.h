@@ -15,6 +15,8 @@
 #define AXV_ARM_EXIT_FIQ	2
 #define AXV_ARM_EXIT_SERROR	3
 #define AXV_ARM_EXIT_AARCH32	4
+/* The world switch answered the exit itself and left the guest: re-enter. */
+#define AXV_ARM_EXIT_HANDLED	5
 
 /* struct axv_arm_ctx */
 #define AXV_CTX_X(n)		((n) * 8)

@@ -29,8 +29,6 @@
 #define SYSREG_ADDR_MASK	((0xfffULL << 10) | (0xfULL << 1))
 #define SYSREG_ICC_SGI1R_EL1	0x3a3016ULL
 
-#define PSCI_VERSION_1_0	0x10000
-
 /* hypercall.ret until the VMM answers: minus errno 38, as the ABI says */
 #define HYPERCALL_UNANSWERED	(-38LL)
 
@@ -77,7 +75,8 @@ static int internal_error(struct axvcpu_vcpu *vcpu, u32 suberror, u64 data)
 /*
  * Take an exception to the guest's EL1 as the CPU would: ELR/SPSR/ESR of
  * EL1 get the interrupted context, PC the guest vector, PSTATE EL1h with
- * everything masked.  Works on the saved context (the guest is out).
+ * everything masked.  Works on the saved context: the guest is out and
+ * its EL1 context not loaded (axv_arm_put()).
  */
 static void inject_exception(struct axv_arm_vcpu *av, u64 esr, u64 type)
 {
@@ -185,31 +184,15 @@ static long psci_affinity_info(struct axvcpu_vcpu *vcpu, u64 mpidr, u64 level)
 	return ret;
 }
 
-static long psci_features(u32 fn)
-{
-	switch (fn) {
-	case PSCI_0_2_FN_PSCI_VERSION:
-	case PSCI_0_2_FN_CPU_OFF:
-	case PSCI_0_2_FN_CPU_ON:
-	case PSCI_0_2_FN64_CPU_ON:
-	case PSCI_0_2_FN_AFFINITY_INFO:
-	case PSCI_0_2_FN64_AFFINITY_INFO:
-	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
-	case PSCI_0_2_FN_SYSTEM_OFF:
-	case PSCI_0_2_FN_SYSTEM_RESET:
-	case PSCI_1_0_FN_PSCI_FEATURES:
-		return PSCI_RET_SUCCESS;
-	default:
-		return PSCI_RET_NOT_SUPPORTED;
-	}
-}
-
 /*
  * A PSCI call (through HVC or a trapped SMC).  Return: an AXVCPU_RUN_*
- * value, or -ENOENT when the function is not handled here (the caller
- * decides: hypercall exit for HVC, NOT_SUPPORTED for SMC).
+ * value, AXV_ARM_RUN_SLEEP when it needs a sleeping lock and @atomic,
+ * with nothing changed yet, or -ENOENT when the function is not handled
+ * here (the caller decides: hypercall exit for HVC, NOT_SUPPORTED for
+ * SMC).  VERSION, FEATURES and MIGRATE_INFO_TYPE are usually answered by
+ * the world switch already (switch.c, fast_exit()).
  */
-static int handle_psci(struct axvcpu_vcpu *vcpu, u32 fn)
+static int handle_psci(struct axvcpu_vcpu *vcpu, u32 fn, bool atomic)
 {
 	struct axv_arm_vcpu *av = to_arm(vcpu);
 	struct axvcpu_run *run = vcpu->run;
@@ -217,13 +200,15 @@ static int handle_psci(struct axvcpu_vcpu *vcpu, u32 fn)
 
 	switch (fn) {
 	case PSCI_0_2_FN_PSCI_VERSION:
-		x[0] = PSCI_VERSION_1_0;
+		x[0] = AXV_ARM_PSCI_VERSION;
 		break;
 	case PSCI_1_0_FN_PSCI_FEATURES:
-		x[0] = psci_features((u32)x[1]);
+		x[0] = axv_arm_psci_features((u32)x[1]);
 		break;
 	case PSCI_0_2_FN_AFFINITY_INFO:
 	case PSCI_0_2_FN64_AFFINITY_INFO:
+		if (atomic)	/* vm->lock is a mutex */
+			return AXV_ARM_RUN_SLEEP;
 		if (fn == PSCI_0_2_FN_AFFINITY_INFO)
 			x[0] = psci_affinity_info(vcpu, (u32)x[1], (u32)x[2]);
 		else
@@ -274,14 +259,14 @@ static int hypercall_exit(struct axvcpu_vcpu *vcpu)
 	return exit_to_vmm(vcpu, AXVCPU_EXIT_HYPERCALL);
 }
 
-static int handle_hvc(struct axvcpu_vcpu *vcpu)
+static int handle_hvc(struct axvcpu_vcpu *vcpu, bool atomic)
 {
 	u32 fn = (u32)to_arm(vcpu)->ctx.x[0];
 	int ret;
 
 	/* ELR_EL2 already points past the HVC. */
 	if (is_psci(fn)) {
-		ret = handle_psci(vcpu, fn);
+		ret = handle_psci(vcpu, fn, atomic);
 		if (ret != -ENOENT)
 			return ret;
 	}
@@ -289,17 +274,21 @@ static int handle_hvc(struct axvcpu_vcpu *vcpu)
 }
 
 /* A trapped SMC is never forwarded to the real firmware. */
-static int handle_smc(struct axvcpu_vcpu *vcpu)
+static int handle_smc(struct axvcpu_vcpu *vcpu, bool atomic)
 {
 	struct axv_arm_vcpu *av = to_arm(vcpu);
 	u32 fn = (u32)av->ctx.x[0];
 	int ret;
 
-	skip_insn(av);	/* a trapped SMC leaves ELR_EL2 on the SMC */
 	if (is_psci(fn)) {
-		ret = handle_psci(vcpu, fn);
+		ret = handle_psci(vcpu, fn, atomic);
+		if (ret == AXV_ARM_RUN_SLEEP)
+			return ret;
+		skip_insn(av);	/* a trapped SMC leaves ELR_EL2 on the SMC */
 		if (ret != -ENOENT)
 			return ret;
+	} else {
+		skip_insn(av);
 	}
 	av->ctx.x[0] = (u64)(s64)PSCI_RET_NOT_SUPPORTED;
 	return builtin(vcpu, AXVCPU_BUILTIN_PSCI);
@@ -574,15 +563,15 @@ static int handle_wfx(struct axvcpu_vcpu *vcpu)
 	return exit_to_vmm(vcpu, AXVCPU_EXIT_HALT);
 }
 
-static int handle_sync(struct axvcpu_vcpu *vcpu)
+static int handle_sync(struct axvcpu_vcpu *vcpu, bool atomic)
 {
 	struct axv_arm_vcpu *av = to_arm(vcpu);
 
 	switch (ESR_ELx_EC(av->esr)) {
 	case ESR_ELx_EC_HVC64:
-		return handle_hvc(vcpu);
+		return handle_hvc(vcpu, atomic);
 	case ESR_ELx_EC_SMC64:
-		return handle_smc(vcpu);
+		return handle_smc(vcpu, atomic);
 	case ESR_ELx_EC_DABT_LOW:
 		return handle_abort(vcpu, false);
 	case ESR_ELx_EC_IABT_LOW:
@@ -592,13 +581,19 @@ static int handle_sync(struct axvcpu_vcpu *vcpu)
 	case ESR_ELx_EC_WFx:
 		return handle_wfx(vcpu);
 	case ESR_ELx_EC_FP_ASIMD:
-		/* First FP use: load the guest's FP registers from now on. */
-		av->fp_loaded = true;
+		/* vcpu.c's run loop hands the FP registers over; enter again. */
 		return builtin(vcpu, AXVCPU_BUILTIN_EXCEPTION);
 	case ESR_ELx_EC_SVE:
 	case ESR_ELx_EC_SME:
 	case ESR_ELx_EC_PAC:
-		/* Hidden in the ID registers: the guest gets an UNDEF. */
+		/*
+		 * Hidden in the ID registers: the guest gets an UNDEF.  That
+		 * writes its EL1 exception registers: put them in memory
+		 * first (the run loop loads them again).
+		 */
+		preempt_disable();
+		axv_arm_put(av);
+		preempt_enable();
 		axv_arm_inject_undef(av);
 		return builtin(vcpu, AXVCPU_BUILTIN_EXCEPTION);
 	default:
@@ -609,12 +604,15 @@ static int handle_sync(struct axvcpu_vcpu *vcpu)
 
 /**
  * axv_arm_handle_exit - act on one guest exit.
- * @vcpu: the vcpu; its registers are saved, the host state is back.
+ * @vcpu: the vcpu; its general registers are saved, the host's EL2 state
+ *	is back, its EL1 context may still be loaded (switch.c).
  * @code: the AXV_ARM_EXIT_* code of the exit.
+ * @atomic: called with preemption disabled (vcpu.c's run loop).
  *
- * Return: AXVCPU_RUN_EXIT with vcpu->run filled, or AXVCPU_RUN_CONTINUE.
+ * Return: AXVCPU_RUN_EXIT with vcpu->run filled, AXVCPU_RUN_CONTINUE, or
+ * AXV_ARM_RUN_SLEEP (only if @atomic: nothing done, call again without).
  */
-int axv_arm_handle_exit(struct axvcpu_vcpu *vcpu, u64 code)
+int axv_arm_handle_exit(struct axvcpu_vcpu *vcpu, u64 code, bool atomic)
 {
 	struct axv_arm_vcpu *av = to_arm(vcpu);
 	struct axvcpu_run *run = vcpu->run;
@@ -626,7 +624,7 @@ int axv_arm_handle_exit(struct axvcpu_vcpu *vcpu, u64 code)
 
 	switch (code) {
 	case AXV_ARM_EXIT_SYNC:
-		return handle_sync(vcpu);
+		return handle_sync(vcpu, atomic);
 	case AXV_ARM_EXIT_IRQ:
 		/* The host took it when DAIF was restored. */
 		return builtin(vcpu, AXVCPU_BUILTIN_EXT_INTR);

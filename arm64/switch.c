@@ -1,27 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * axvcpu arm64 backend: the world switch under VHE.
+ * axvcpu arm64 backend: vcpu load/put and the world switch under VHE.
  *
  * The host kernel runs at EL2 with HCR_EL2.{E2H,TGE} = {1,1}; the guest
- * runs at EL1 with TGE = 0.  Everything here runs with DAIF masked and
- * preemption disabled, between local_daif_save() and local_daif_restore()
- * in vcpu.c, and is noinstr or always-inline so that no probe or tracer
- * runs while guest state is live.
+ * runs at EL1 with TGE = 0.  With E2H = 1 the host's own accesses to the
+ * EL1 register names go to the EL2 registers (Arm ARM, DDI 0487,
+ * "Virtualization Host Extensions": redirection of EL1 System register
+ * accesses), so the EL1 registers proper, reached through the EL12/EL02
+ * encodings, hold nothing of the host's: the guest's context can stay in
+ * them from vcpu load to vcpu put, as KVM's kvm_vcpu_load_vhe() keeps it.
+ * Only what host code between two entries can use is switched per entry:
  *
- * Order on entry (KVM's __kvm_vcpu_run_vhe() order):
- *  1. save the host registers this function changes;
- *  2. load the guest EL1 state through the EL12/EL02 encodings: with
- *     TGE = 1 the EL1&0 regime is unused, so this is invisible to the host;
- *  3. load stage 2 (VTCR/VTTBR) and ISB *before* TGE is cleared: errata
- *     1165522/1530923 let the CPU speculate EL1&0 walks as soon as TGE = 0;
- *  4. guest MDCR/CPTR traps, then the guest HCR_EL2 (TGE = 0), ISB;
- *  5. flush VMID 0 locally if another vcpu ran here last (stage2.c);
- *  6. our vectors in VBAR_EL2 (only for the duration of the run), ISB.
- * On exit the host HCR_EL2 comes back first (with an ISB, before anything
- * depends on the EL2&0 regime), then VBAR/CPTR/MDCR, then the rest.
+ *  at load (axv_arm_load), from the scheduler's or RUN's start:
+ *    the guest EL1/EL12 registers, SP_EL1, TPIDR_EL1, PAR_EL1, CSSELR_EL1
+ *    (not redirected, but unused by a VHE host), the user-visible
+ *    TPIDR_EL0/TPIDRRO_EL0 (the host's only matter in host EL0, which
+ *    cannot run before put), VPIDR/VMPIDR, CNTVOFF, CNTHCTL's EL1 bits,
+ *    the timers' compare values, MDCR_EL2, the GIC's VMCR/APRs and
+ *    ICH_HCR_EL2.En, stage 2 (VTCR/VTTBR);
+ *  per entry (axv_arm_world_switch), because the host uses them at EL2:
+ *    HCR_EL2 (TGE), VBAR_EL2 (the host's vectors take its interrupts),
+ *    CPTR_EL2 (the host's kernel-mode FP/SIMD at EL2), MDSCR_EL1 (the
+ *    host's debug state, not redirected), the timers' CTL (an enabled
+ *    guest timer would assert its PPI at the host), the list registers;
+ *  at put (axv_arm_put): the guest values saved, the host's user-visible
+ *    and EL2 values back.
+ *
+ * Everything here runs with preemption disabled; the world switch also
+ * with DAIF masked, and it is noinstr or always-inline so that no probe or
+ * tracer runs while guest state is live.
  */
 #include <linux/kernel.h>
 #include <linux/percpu.h>
+#include <linux/arm-smccc.h>
 #include <asm/sysreg.h>
 #include <asm/kvm_arm.h>
 #include <asm/barrier.h>
@@ -41,22 +52,6 @@
 #define CNTHCTL_E2H_EL1PCEN	BIT(11)
 
 #define DISR_EL1_A		BIT(31)
-
-static __always_inline void save_host(struct axv_arm_host *h)
-{
-	h->hcr = read_sysreg(hcr_el2);
-	h->vbar = read_sysreg(vbar_el2);
-	h->cptr = read_sysreg(cpacr_el1);	/* CPTR_EL2 under E2H */
-	h->mdcr = read_sysreg(mdcr_el2);
-	h->cnthctl = read_sysreg(cnthctl_el2);
-	h->vttbr = read_sysreg(vttbr_el2);
-	h->vtcr = read_sysreg(vtcr_el2);
-	h->tpidr_el0 = read_sysreg(tpidr_el0);
-	h->tpidrro_el0 = read_sysreg(tpidrro_el0);
-	h->mdscr = read_sysreg(mdscr_el1);
-	h->vpidr = read_sysreg(vpidr_el2);
-	h->vmpidr = read_sysreg(vmpidr_el2);
-}
 
 /*
  * Write a register only when it differs: when the same vcpu comes back
@@ -80,7 +75,7 @@ static __always_inline void save_host(struct axv_arm_host *h)
 			write_sysreg(__v, name);		\
 	} while (0)
 
-static __always_inline void load_guest_el1(struct axv_arm_vcpu *av)
+static void load_guest_el1(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_sysregs *s = &av->sys;
 	u64 cnthctl;
@@ -103,14 +98,13 @@ static __always_inline void load_guest_el1(struct axv_arm_vcpu *av)
 	load_el12(s->cntkctl, SYS_CNTKCTL_EL12);
 	load_el12(s->spsr, SYS_SPSR_EL12);
 	load_el12(s->elr, SYS_ELR_EL12);
-	/* No EL12 alias: shared with the host, which gets them back. */
+	/* No EL12 alias, and no use in a VHE host: the guest's until put. */
 	load_reg(s->sp_el1, sp_el1);
 	load_reg(s->tpidr_el1, tpidr_el1);
 	load_reg(s->par_el1, par_el1);
 	load_reg(s->csselr, csselr_el1);
 	load_reg(s->tpidr_el0, tpidr_el0);
 	load_reg(s->tpidrro_el0, tpidrro_el0);
-	load_reg(0, mdscr_el1);	/* no guest debug; MDCR.TDA traps it */
 
 	/* Timers: the guest's view of the counters and its EL1 timers. */
 	load_reg(s->cntvoff, cntvoff_el2);
@@ -120,19 +114,18 @@ static __always_inline void load_guest_el1(struct axv_arm_vcpu *av)
 	else
 		cnthctl &= ~CNTHCTL_E2H_EL1PCEN;
 	load_reg(cnthctl, cnthctl_el2);
+	/* CTL is parked at 0 until the entry writes the guest's value. */
 	load_el12(s->cntv_cval, SYS_CNTV_CVAL_EL02);
-	load_el12(av->timer_masked[AXV_ARM_VTIMER] ?
-		  s->cntv_ctl | ARCH_TIMER_CTRL_IT_MASK : s->cntv_ctl,
-		  SYS_CNTV_CTL_EL02);
+	load_el12(0, SYS_CNTV_CTL_EL02);
+	av->timer_parked[AXV_ARM_VTIMER] = s->cntv_ctl != 0;
 	if (av->passthrough_timer) {
 		load_el12(s->cntp_cval, SYS_CNTP_CVAL_EL02);
-		load_el12(av->timer_masked[AXV_ARM_PTIMER] ?
-			  s->cntp_ctl | ARCH_TIMER_CTRL_IT_MASK : s->cntp_ctl,
-			  SYS_CNTP_CTL_EL02);
+		load_el12(0, SYS_CNTP_CTL_EL02);
+		av->timer_parked[AXV_ARM_PTIMER] = s->cntp_ctl != 0;
 	}
 }
 
-static __always_inline void save_guest_el1(struct axv_arm_vcpu *av)
+static void save_guest_el1(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_sysregs *s = &av->sys;
 
@@ -158,49 +151,98 @@ static __always_inline void save_guest_el1(struct axv_arm_vcpu *av)
 	s->csselr = read_sysreg(csselr_el1);
 	s->tpidr_el0 = read_sysreg(tpidr_el0);
 	s->tpidrro_el0 = read_sysreg(tpidrro_el0);
-
-	/*
-	 * Timers: keep the guest's values, then switch them off so that
-	 * no guest timer line stays asserted while the host runs.
-	 */
-	s->cntv_ctl = read_sysreg_s(SYS_CNTV_CTL_EL02);
-	if (av->timer_masked[AXV_ARM_VTIMER])	/* our mask, not the guest's */
-		s->cntv_ctl &= ~ARCH_TIMER_CTRL_IT_MASK;
+	/* CTL is saved by every exit; the guest may have moved CVAL since. */
 	s->cntv_cval = read_sysreg_s(SYS_CNTV_CVAL_EL02);
-	if (s->cntv_ctl)
-		write_sysreg_s(0, SYS_CNTV_CTL_EL02);
-	if (av->passthrough_timer) {
-		s->cntp_ctl = read_sysreg_s(SYS_CNTP_CTL_EL02);
-		if (av->timer_masked[AXV_ARM_PTIMER])
-			s->cntp_ctl &= ~ARCH_TIMER_CTRL_IT_MASK;
+	if (av->passthrough_timer)
 		s->cntp_cval = read_sysreg_s(SYS_CNTP_CVAL_EL02);
-		if (s->cntp_ctl)
-			write_sysreg_s(0, SYS_CNTP_CTL_EL02);
-	}
-}
-
-static __always_inline void restore_host_late(struct axv_arm_host *h)
-{
-	load_reg(h->tpidr_el0, tpidr_el0);
-	load_reg(h->tpidrro_el0, tpidrro_el0);
-	load_reg(h->mdscr, mdscr_el1);
-	load_reg(h->cnthctl, cnthctl_el2);
-	load_reg(h->vpidr, vpidr_el2);
-	load_reg(h->vmpidr, vmpidr_el2);
-	write_sysreg(h->vttbr, vttbr_el2);
-	write_sysreg(h->vtcr, vtcr_el2);
 }
 
 /**
- * axv_arm_world_switch - one guest run.
- * @av: the vcpu.
- * @avm: its VM (stage 2).
+ * axv_arm_load - put the vcpu's EL1 context into this CPU.
+ * @av: the vcpu, not loaded anywhere.
+ * @avm: its VM.
  *
- * Called with DAIF masked and preemption disabled; the guest FP registers
- * are loaded by the caller when av->fp_loaded.
- *
- * Return: the AXV_ARM_EXIT_* code of the vector that ended the run.
+ * Preemption disabled.  The host values replaced here come back in
+ * axv_arm_put(), which must run on this CPU before the host runs
+ * anything at EL0 (the core calls it at the end of RUN and from the
+ * scheduler's sched_out).
  */
+void axv_arm_load(struct axv_arm_vcpu *av, struct axv_arm_vm *avm)
+{
+	struct axv_arm_percpu *pc = this_cpu_ptr(&axv_arm_percpu);
+	struct axv_arm_host *h = &av->host;
+	struct axv_arm_vgic *g = &av->vgic;
+
+	if (av->loaded)
+		return;
+	/* Constant while the vcpu is loaded: read once, restored per exit. */
+	h->hcr = read_sysreg(hcr_el2);
+	h->vbar = read_sysreg(vbar_el2);
+	__this_cpu_write(axv_arm_host_vbar, h->vbar);
+	/* Replaced until put. */
+	h->mdcr = read_sysreg(mdcr_el2);
+	h->cnthctl = read_sysreg(cnthctl_el2);
+	h->tpidr_el0 = read_sysreg(tpidr_el0);
+	h->tpidrro_el0 = read_sysreg(tpidrro_el0);
+	h->vpidr = read_sysreg(vpidr_el2);
+	h->vmpidr = read_sysreg(vmpidr_el2);
+
+	load_guest_el1(av);
+	/*
+	 * MDCR_EL2's traps act on EL0/EL1 only, and host EL0 does not run
+	 * before put; the host's HPMN partition is kept.
+	 */
+	write_sysreg(av->mdcr | (h->mdcr & MDCR_EL2_HPMN_MASK), mdcr_el2);
+	axv_arm_vgic_load(g);
+
+	/*
+	 * Stage 2 of the VM.  Errata 1165522/1530923 let the CPU speculate
+	 * EL1&0 walks with whatever is loaded as soon as TGE is clear: stage
+	 * 1 and 2 must be in place, and synchronised, before the first
+	 * entry clears it (KVM's __load_stage2()).
+	 */
+	load_reg(axv_arm_caps.vtcr, vtcr_el2);
+	load_reg(avm->vttbr, vttbr_el2);
+	if (axv_arm_caps.spec_at)
+		isb();
+
+	/*
+	 * VMID 0 is shared by all our vcpus: what another one (or an older
+	 * VM at the same address) left in this CPU's TLBs goes at the first
+	 * entry, when TGE is clear and the TLBI targets the guest regime.
+	 */
+	if (pc->last_vcpu_uid != av->uid) {
+		av->need_flush = true;
+		pc->last_vcpu_uid = av->uid;
+	}
+	av->loaded = true;
+}
+
+/**
+ * axv_arm_put - save the vcpu's EL1 context, give the host its values.
+ * @av: the vcpu, loaded on this CPU (else nothing is done).
+ *
+ * Preemption disabled, maybe IRQs off and the runqueue locked (sched_out):
+ * register accesses only.
+ */
+void axv_arm_put(struct axv_arm_vcpu *av)
+{
+	struct axv_arm_host *h = &av->host;
+
+	if (!av->loaded)
+		return;
+	save_guest_el1(av);
+	axv_arm_vgic_put(&av->vgic);
+	write_sysreg(h->tpidr_el0, tpidr_el0);
+	write_sysreg(h->tpidrro_el0, tpidrro_el0);
+	write_sysreg(h->mdcr, mdcr_el2);
+	write_sysreg(h->cnthctl, cnthctl_el2);
+	write_sysreg(h->vpidr, vpidr_el2);
+	write_sysreg(h->vmpidr, vmpidr_el2);
+	isb();
+	av->loaded = false;
+}
+
 /*
  * HPFAR_EL2 is UNKNOWN for a stage-2 permission fault that did not happen
  * on a stage-1 walk (a write to a read-only slot): translate FAR with the
@@ -224,65 +266,210 @@ static __always_inline void fix_hpfar(struct axv_arm_vcpu *av)
 		av->hpfar = (tmp & GENMASK_ULL(51, 12)) >> 8;
 }
 
-noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av,
-				 struct axv_arm_vm *avm)
+/*
+ * The exits that need nothing of the host, answered with the guest's
+ * context still loaded and TGE still clear, as KVM's fixup_guest_exit()
+ * does: PSCI queries (VERSION, FEATURES, MIGRATE_INFO_TYPE) through HVC
+ * or a trapped SMC, and the SMCCC calls an SMC gets NOT_SUPPORTED for
+ * (exit.c's handle_smc()).  Anything else, or the same call with the host
+ * waiting for the CPU, takes the full exit path.
+ *
+ * Return: true to re-enter the guest at once; else *code says what to do
+ * (AXV_ARM_EXIT_HANDLED: answered, but the host wants the CPU first).
+ */
+static __always_inline bool fast_exit(struct axv_arm_vcpu *av, u64 *code)
+{
+	u64 esr = read_sysreg(esr_el2), *x = av->ctx.x;
+	u32 fn = (u32)x[0];
+	bool smc;
+
+	av->esr = esr;
+	switch (ESR_ELx_EC(esr)) {
+	case ESR_ELx_EC_HVC64:
+		smc = false;
+		break;
+	case ESR_ELx_EC_SMC64:
+		smc = true;
+		break;
+	default:
+		return false;
+	}
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+		x[0] = AXV_ARM_PSCI_VERSION;
+		break;
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		x[0] = axv_arm_psci_features((u32)x[1]);
+		break;
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+		x[0] = PSCI_0_2_TOS_MP;
+		break;
+	case ARM_SMCCC_VERSION_FUNC_ID:
+	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
+		/* Through HVC these go to the VMM (a HYPERCALL exit). */
+		if (!smc)
+			return false;
+		x[0] = (u64)(s64)SMCCC_RET_NOT_SUPPORTED;
+		break;
+	default:
+		return false;
+	}
+	/* ELR_EL2 is past an HVC, but on a trapped SMC. */
+	if (smc)
+		av->ctx.pc += 4;
+	av->vcpu->run->stats.builtin[AXVCPU_BUILTIN_PSCI]++;
+	if (!axvcpu_leave_guest_needed(av->vcpu)) {
+		av->vcpu->run->stats.entries++;
+		return true;
+	}
+	*code = AXV_ARM_EXIT_HANDLED;
+	return false;
+}
+
+/*
+ * The guest's timers on entry.  A timer the last exit parked (switched
+ * off, or its forced IMASK stripped) gets the guest's CTL back, with IMASK
+ * forced while its interrupt is still in the list registers (timer.c).
+ */
+#define timer_enter(av, t, s_ctl, reg)					\
+	do {								\
+		if ((av)->timer_parked[t])				\
+			write_sysreg_s((av)->timer_masked[t] ?		\
+				       (s_ctl) | ARCH_TIMER_CTRL_IT_MASK : \
+				       (s_ctl), reg);			\
+	} while (0)
+
+/*
+ * On a full exit: keep the guest's CTL, and CVAL for the deadline, and
+ * park an enabled timer at CTL = 0, so that no guest timer line is
+ * asserted while the host runs with interrupts on (the PPI is KVM's or
+ * nobody's).  A forced IMASK is ours, not the guest's: stripped (the
+ * guest's own IMASK set meanwhile cannot be told from it).
+ */
+#define timer_exit(av, t, s_ctl, s_cval, ctl_reg, cval_reg)		\
+	do {								\
+		u64 __hw = read_sysreg_s(ctl_reg), __ctl = __hw;	\
+									\
+		if ((av)->timer_masked[t])				\
+			__ctl &= ~ARCH_TIMER_CTRL_IT_MASK;		\
+		(av)->timer_parked[t] = __hw != __ctl;			\
+		if (__hw & ARCH_TIMER_CTRL_ENABLE) {			\
+			(s_cval) = read_sysreg_s(cval_reg);		\
+			write_sysreg_s(0, ctl_reg);			\
+			(av)->timer_parked[t] = true;			\
+		}							\
+		(s_ctl) = __ctl;					\
+	} while (0)
+
+static __always_inline void timers_enter(struct axv_arm_vcpu *av)
+{
+	struct axv_arm_sysregs *s = &av->sys;
+
+	timer_enter(av, AXV_ARM_VTIMER, s->cntv_ctl, SYS_CNTV_CTL_EL02);
+	if (av->passthrough_timer)
+		timer_enter(av, AXV_ARM_PTIMER, s->cntp_ctl, SYS_CNTP_CTL_EL02);
+}
+
+static __always_inline void timers_exit(struct axv_arm_vcpu *av)
+{
+	struct axv_arm_sysregs *s = &av->sys;
+
+	timer_exit(av, AXV_ARM_VTIMER, s->cntv_ctl, s->cntv_cval,
+		   SYS_CNTV_CTL_EL02, SYS_CNTV_CVAL_EL02);
+	if (av->passthrough_timer)
+		timer_exit(av, AXV_ARM_PTIMER, s->cntp_ctl, s->cntp_cval,
+			   SYS_CNTP_CTL_EL02, SYS_CNTP_CVAL_EL02);
+}
+
+/**
+ * axv_arm_world_switch - run the guest until an exit that needs the host.
+ * @av: the vcpu, loaded on this CPU (axv_arm_load()).
+ *
+ * Called with DAIF masked and preemption disabled; the guest FP registers
+ * are in the CPU when av->fp_live.
+ *
+ * Return: the AXV_ARM_EXIT_* code of the exit to handle.
+ */
+noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_host *h = &av->host;
-	struct axv_arm_percpu *pc = this_cpu_ptr(&axv_arm_percpu);
 	u64 cptr, code;
 
-	save_host(h);
-	__this_cpu_write(axv_arm_host_vbar, h->vbar);
-
-	load_guest_el1(av);
+	/*
+	 * MDSCR_EL1 is not redirected under E2H: it is the host's debug
+	 * control at EL2 too, and the host may change it at any time (a
+	 * breakpoint installed by IPI).  The guest runs without debug
+	 * (MDCR_EL2.TDA traps its accesses).
+	 */
+	h->mdscr = read_sysreg(mdscr_el1);
+	if (h->mdscr)
+		write_sysreg(0, mdscr_el1);
+	timers_enter(av);
 	axv_arm_vgic_restore(av);
 
-	write_sysreg(axv_arm_caps.vtcr, vtcr_el2);
-	write_sysreg(avm->vttbr, vttbr_el2);
-	isb();
-
-	write_sysreg(av->mdcr | (h->mdcr & MDCR_EL2_HPMN_MASK), mdcr_el2);
+	/*
+	 * CPTR_EL2 (CPACR_EL1 under E2H) also decides whether the host's own
+	 * FP/SIMD and SVE accesses at EL2 trap, and the host changes its EL0
+	 * bits per task: read per entry, restored per exit.  The guest gets
+	 * FP/SIMD only while its registers are live (lazy switch, vcpu.c);
+	 * SVE and SME always trap, as do trace and AMU accesses.
+	 */
+	h->cptr = read_sysreg(cpacr_el1);
 	cptr = h->cptr & ~(CPTR_FPEN | CPTR_ZEN | CPTR_SMEN);
 	cptr |= CPACR_EL1_TTA | CPTR_EL2_TAM;
-	if (av->fp_loaded)
+	if (av->fp_live)
 		cptr |= CPTR_FPEN;
 	write_sysreg(cptr, cpacr_el1);
 
 	if ((av->hcr & HCR_VSE) && axv_arm_caps.ras)
 		write_sysreg_s(av->vsesr, SYS_VSESR_EL2);
 	write_sysreg(av->hcr, hcr_el2);
-	isb();
 
-	/*
-	 * VMID 0 is shared by all our vcpus: drop what another one (or an
-	 * older VM at the same address) left in this CPU's TLBs.  TGE is
-	 * clear, so the TLBI targets the guest regime.
-	 */
-	if (pc->last_vcpu_uid != av->uid) {
+	if (unlikely(av->need_flush)) {
+		/*
+		 * A TLBI at EL2 targets the EL1&0 regime only once the clear
+		 * TGE is in effect (Arm ARM, "TLB maintenance instructions"
+		 * and HCR_EL2.TGE).
+		 */
+		isb();
 		__tlbi(vmalls12e1);
 		asm volatile("ic iallu" ::: "memory");
 		dsb(nsh);
-		isb();
-		pc->last_vcpu_uid = av->uid;
+		av->need_flush = false;
 	}
 
+	/*
+	 * Our vectors take the guest's exits.  No ISB before the ERET: an
+	 * exception return is a context synchronization event (Linux sets
+	 * SCTLR_EL2.EOS; without FEAT_ExS it always is), so HCR_EL2, CPTR_EL2
+	 * and VBAR_EL2 are in effect for the guest and for its next exit
+	 * (Arm ARM, "Synchronization requirements for AArch64 System
+	 * registers").  KVM's __kvm_vcpu_run_vhe() relies on the same.
+	 */
 	write_sysreg(__axv_arm_vectors, vbar_el2);
-	isb();
 
-	code = __axv_arm_enter(&av->ctx);
+	do {
+		code = __axv_arm_enter(&av->ctx);
+	} while (code == AXV_ARM_EXIT_SYNC && fast_exit(av, &code));
 
-	av->esr = read_sysreg(esr_el2);
+	if (code != AXV_ARM_EXIT_SYNC)
+		av->esr = read_sysreg(esr_el2);
 	av->far = read_sysreg(far_el2);
 	av->hpfar = read_sysreg(hpfar_el2);
-	av->hcr = read_sysreg(hcr_el2);		/* VSE clears when taken */
+	if (av->hcr & HCR_VSE)			/* VSE clears when taken */
+		av->hcr = read_sysreg(hcr_el2);
 	if (code == AXV_ARM_EXIT_SYNC)
 		fix_hpfar(av);
 
+	/*
+	 * The host's HCR_EL2 first: TGE back before anything runs in the
+	 * EL2&0 regime; under errata 1165522/1530923 with an ISB of its own.
+	 */
 	write_sysreg(h->hcr, hcr_el2);
-	isb();
+	if (axv_arm_caps.spec_at)
+		isb();
 	write_sysreg(h->vbar, vbar_el2);
 	write_sysreg(h->cptr, cpacr_el1);
-	write_sysreg(h->mdcr, mdcr_el2);
 
 	/*
 	 * The vectors' ESB deferred a pending SError of the guest into
@@ -298,9 +485,14 @@ noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av,
 		}
 	}
 
-	save_guest_el1(av);
+	timers_exit(av);
 	axv_arm_vgic_save(av);
-	restore_host_late(h);
+	if (h->mdscr)
+		write_sysreg(h->mdscr, mdscr_el1);
+	/*
+	 * One ISB for all of the above: the host's vectors, traps and TGE
+	 * are in effect before IRQs are unmasked (KVM: kvm_call_hyp()'s).
+	 */
 	isb();
 	return code;
 }

@@ -10,7 +10,9 @@
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <linux/atomic.h>
+#include <linux/interrupt.h>
 #include <asm/daifflags.h>
+#include <asm/esr.h>
 #include <asm/kvm_arm.h>
 #include <asm/sysreg.h>
 #include <asm/ptrace.h>
@@ -118,7 +120,7 @@ int axvcpu_arch_vcpu_setup(struct axvcpu_vcpu *vcpu,
 
 int axvcpu_arch_vcpu_bind(struct axvcpu_vcpu *vcpu)
 {
-	/* Nothing stays loaded between runs: everything is per entry. */
+	/* Nothing stays loaded between runs: see axvcpu_arch_vcpu_load(). */
 	return 0;
 }
 
@@ -127,28 +129,73 @@ int axvcpu_arch_vcpu_unbind(struct axvcpu_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * The guest's EL1 context lives in the CPU from here to
+ * axvcpu_arch_vcpu_put() (switch.c); the ioctls that read or write guest
+ * registers run outside RUN, when it is back in struct axv_arm_sysregs.
+ */
 void axvcpu_arch_vcpu_load(struct axvcpu_vcpu *vcpu, int cpu)
 {
+	axv_arm_load(to_arm(vcpu), vcpu->vm->arch);
 }
 
 void axvcpu_arch_vcpu_put(struct axvcpu_vcpu *vcpu)
 {
+	axv_arm_put(to_arm(vcpu));
 }
 
 /*
- * One guest entry.  Preemption stays off from the FP hand-over to the
- * exit, so no KVM vcpu can be loaded on this CPU meanwhile and the guest
- * FP registers never meet the scheduler; DAIF is masked only around the
- * world switch itself, and the host takes a pending IRQ as soon as it
- * is restored.
+ * Lazy FP/SIMD.  The guest runs with FP trapped (CPTR_EL2.FPEN) until it
+ * uses it; then the host task's registers are handed over with
+ * kernel_neon_begin() (which saves them, once per RUN, and makes the
+ * return to userspace reload them), the guest's are loaded and the guest
+ * runs untrapped for as long as this call keeps entering it.  They go
+ * back before the call returns: nothing the kernel exports lets a module
+ * leave its own FP state in the registers across a return to the core
+ * (cond_resched()) or to userspace (KVM's fpsimd_bind_state_to_cpu() is
+ * not exported), and on 6.1 the region is also a softirq-off one.  Inside
+ * it no host code uses the registers: hardirqs never do kernel-mode NEON,
+ * softirqs do not run on 6.1 and save and restore them on 6.12 and later
+ * (TIF_KERNEL_FPSTATE), and preemption stays off.
+ */
+static void fp_take(struct axv_arm_vcpu *av)
+{
+	axv_arm_neon_begin(&av->neon_buf);
+	__axv_arm_fpsimd_restore(&av->fp);
+	av->fp_live = true;
+}
+
+static void fp_give_back(struct axv_arm_vcpu *av)
+{
+	if (!av->fp_live)
+		return;
+	__axv_arm_fpsimd_save(&av->fp);
+	axv_arm_neon_end(&av->neon_buf);
+	av->fp_live = false;
+}
+
+/* The core's predicate, and softirqs waiting on a 6.1 FP region. */
+static bool leave_needed(struct axvcpu_vcpu *vcpu, struct axv_arm_vcpu *av)
+{
+	return axvcpu_leave_guest_needed(vcpu) ||
+	       (av->fp_live && local_softirq_pending());
+}
+
+/*
+ * Enter the guest and handle what exits can be handled with preemption
+ * off, until one needs the VMM, the core (a host interrupt: the core's
+ * cond_resched() comes next) or a sleeping handler.  DAIF is masked only
+ * around the world switch itself, so the host takes a pending IRQ as
+ * soon as it returns.
  */
 int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 {
 	struct axv_arm_vcpu *av = to_arm(vcpu);
 	struct axv_arm_vm *avm = vcpu->vm->arch;
 	unsigned long daif;
-	bool fp;
-	u64 code;
+	u64 code = AXV_ARM_EXIT_HANDLED;
+	unsigned int entries;
+	int ret;
 
 	if (!pstate_ok(av->ctx.pstate)) {
 		vcpu->run->internal.suberror = AXVCPU_INTERNAL_INVALID_STATE;
@@ -160,34 +207,43 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 
 	av->mmio_exit = false;
 	preempt_disable();
-	axv_arm_timer_before_entry(av);
-	fp = av->fp_loaded;
-	if (fp) {
-		axv_arm_neon_begin(&av->neon_buf);
-		__axv_arm_fpsimd_restore(&av->fp);
-	}
-
-	daif = local_daif_save();
-	if (signal_pending(current) || need_resched()) {
+	for (entries = 0;; entries++) {
+		/* Loaded by the core; again after an exit handler's put. */
+		axv_arm_load(av, avm);
+		axv_arm_timer_before_entry(av);
+		daif = local_daif_save();
+		if (leave_needed(vcpu, av)) {
+			local_daif_restore(daif);
+			ret = AXVCPU_RUN_CONTINUE;
+			break;
+		}
+		axv_arm_vgic_flush(av);
+		WRITE_ONCE(av->powered_on, true);
+		if (entries)	/* the core counts the first */
+			vcpu->run->stats.entries++;
+		code = axv_arm_world_switch(av);
 		local_daif_restore(daif);
-		code = ~0ULL;
-		goto out;
+		axv_arm_timer_after_exit(av);
+
+		if (code == AXV_ARM_EXIT_HANDLED)
+			continue;
+		if (code == AXV_ARM_EXIT_SYNC &&
+		    ESR_ELx_EC(av->esr) == ESR_ELx_EC_FP_ASIMD) {
+			if (!av->fp_live)
+				fp_take(av);
+			vcpu->run->stats.builtin[AXVCPU_BUILTIN_EXCEPTION]++;
+			continue;
+		}
+		ret = axv_arm_handle_exit(vcpu, code, true);
+		if (ret != AXVCPU_RUN_CONTINUE || code == AXV_ARM_EXIT_IRQ)
+			break;
 	}
-	axv_arm_vgic_flush(av);
-	WRITE_ONCE(av->powered_on, true);
-	code = axv_arm_world_switch(av, avm);
-	local_daif_restore(daif);
-out:
-	if (fp) {
-		__axv_arm_fpsimd_save(&av->fp);
-		axv_arm_neon_end(&av->neon_buf);
-	}
-	axv_arm_timer_after_exit(av);
+	fp_give_back(av);
 	preempt_enable();
 
-	if (code == ~0ULL)
-		return AXVCPU_RUN_CONTINUE;	/* let the core see it */
-	return axv_arm_handle_exit(vcpu, code);
+	if (ret == AXV_ARM_RUN_SLEEP)
+		ret = axv_arm_handle_exit(vcpu, code, false);
+	return ret;
 }
 
 /* The VMM's data, shaped by the module's own decode of the access. */

@@ -15,7 +15,8 @@
  *
  * KVM leaves ICH_HCR_EL2.En = 0 when none of its vcpus is loaded and
  * reloads all ICH state at its next load, so the only host state to
- * keep is "En = 0" on exit.
+ * keep is "En = 0" at put.  VMCR and the active priorities are the
+ * vcpu's from load to put; the list registers are switched per exit.
  */
 #include <linux/kernel.h>
 #include <linux/spinlock.h>
@@ -277,8 +278,37 @@ void axv_arm_vgic_flush(struct axv_arm_vcpu *av)
 }
 
 /**
- * axv_arm_vgic_restore - load the vcpu's GIC state: VMCR, APRs, the used
- *	list registers, then ICH_HCR_EL2.En.
+ * axv_arm_vgic_load - load the vcpu's VMCR and active priorities, and
+ *	enable the virtual CPU interface (ICH_HCR_EL2.En).
+ * @g: the vcpu's GIC state.
+ *
+ * At vcpu load.  None of this acts on the host at EL2: virtual interrupts
+ * go to EL1 only, and with only En set in ICH_HCR_EL2 no maintenance
+ * interrupt can be raised (Arm GIC architecture, IHI 0069, "ICH_MISR_EL2").
+ */
+void axv_arm_vgic_load(struct axv_arm_vgic *g)
+{
+	write_sysreg_s(g->vmcr, SYS_ICH_VMCR_EL2);
+	apr_write(g, axv_arm_caps.nr_apr - 1);
+	write_sysreg_s(AXV_ICH_HCR_EN, SYS_ICH_HCR_EL2);
+}
+
+/**
+ * axv_arm_vgic_put - save VMCR and the active priorities, leave En = 0.
+ * @g: the vcpu's GIC state.
+ *
+ * At vcpu put: KVM expects En = 0 when none of its vcpus is loaded.
+ */
+void axv_arm_vgic_put(struct axv_arm_vgic *g)
+{
+	write_sysreg_s(0, SYS_ICH_HCR_EL2);
+	g->vmcr = read_sysreg_s(SYS_ICH_VMCR_EL2);
+	apr_read(g, axv_arm_caps.nr_apr - 1);
+}
+
+/**
+ * axv_arm_vgic_restore - write the vcpu's pending and active interrupts
+ *	into the list registers.
  * @av: the vcpu, inside the run window.
  */
 noinstr void axv_arm_vgic_restore(struct axv_arm_vcpu *av)
@@ -286,8 +316,6 @@ noinstr void axv_arm_vgic_restore(struct axv_arm_vcpu *av)
 	struct axv_arm_vgic *g = &av->vgic;
 	int i;
 
-	write_sysreg_s(g->vmcr, SYS_ICH_VMCR_EL2);
-	apr_write(g, axv_arm_caps.nr_apr - 1);
 	/* Unused list registers are zero (hardware_enable, exits, KVM). */
 	g->used_lrs = 0;
 	for (i = 0; i < axv_arm_caps.nr_lr; i++) {
@@ -296,13 +324,14 @@ noinstr void axv_arm_vgic_restore(struct axv_arm_vcpu *av)
 			g->used_lrs |= BIT(i);
 		}
 	}
-	write_sysreg_s(AXV_ICH_HCR_EN, SYS_ICH_HCR_EL2);
 }
 
 /**
- * axv_arm_vgic_save - read the vcpu's GIC state back, leave En = 0 and
- *	the used list registers zeroed.
+ * axv_arm_vgic_save - read the used list registers back and zero them.
  * @av: the vcpu, inside the run window.
+ *
+ * The guest's progress (pending -> active -> invalid after EOI) is kept in
+ * the vcpu; no other vcpu or KVM guest may see its list registers.
  */
 noinstr void axv_arm_vgic_save(struct axv_arm_vcpu *av)
 {
@@ -310,8 +339,9 @@ noinstr void axv_arm_vgic_save(struct axv_arm_vcpu *av)
 	u64 elrsr;
 	int i;
 
-	elrsr = g->used_lrs ? read_sysreg_s(SYS_ICH_ELRSR_EL2) : 0;
-	write_sysreg_s(0, SYS_ICH_HCR_EL2);
+	if (!g->used_lrs)
+		return;
+	elrsr = read_sysreg_s(SYS_ICH_ELRSR_EL2);
 	for (i = 0; i < axv_arm_caps.nr_lr; i++) {
 		if (!(g->used_lrs & BIT(i)))
 			continue;
@@ -319,6 +349,4 @@ noinstr void axv_arm_vgic_save(struct axv_arm_vcpu *av)
 		lr_write(i, 0);
 	}
 	g->used_lrs = 0;
-	g->vmcr = read_sysreg_s(SYS_ICH_VMCR_EL2);
-	apr_read(g, axv_arm_caps.nr_apr - 1);
 }
