@@ -235,7 +235,8 @@ struct axvmx_mmio_insn {
  * @hw_valid: the window's last entry ended in a VM exit whose raw fields
  *	go to run->hw_*.
  * @exit_cached: AXVMX_EXIT_* fields read since the last exit.
- * @exit_rip: GUEST_RIP at the exit, when AXVMX_EXIT_RIP is cached.
+ * @exit_rip: GUEST_RIP at the exit (before a handler moved it), when
+ *	AXVMX_EXIT_RIP is cached.
  * @lock: protects @events, @nr_events, @head.
  * @events: ring of queued events.
  * @head: index of the oldest event.
@@ -277,39 +278,37 @@ struct axvmx_vcpu {
 	void *io_bitmap;
 	void *msr_bitmap;
 	int last_cpu;
-	bool launched;
 	u16 vpid;
+	u8 io_width;		/* of the last IO_READ exit */
+	u8 uret_mask;
 	u64 entry;
 	struct axvmx_fpu fpu;
 	unsigned long host_cr3, host_cr4, host_fs_base;
 	u32 host_fs_sel, host_gs_sel;
 	unsigned long host_rsp;
 	struct axvmx_host_state host;
-	bool loaded, exited, uret_dirty, hw_valid;
-	u8 uret_mask, exit_cached;
 	u64 efer;
-	u32 timer_value;
 	u64 exit_rip;
 	spinlock_t lock;
-	struct axvmx_event events[AXVMX_EVENT_QUEUE];
 	unsigned int head, nr_events;
+	struct axvmx_event events[AXVMX_EVENT_QUEUE];
 	u32 reinject, reinject_err, reinject_len;
 	u32 exit_reason;
-	u64 exit_qual;
 	u32 exit_intr_info;
+	u32 timer_value;
+	u64 exit_qual;
 	u64 guest_kgs;
-	bool kgs_live;
 	u64 cr2;
-	bool vmcs_ready, vmcs_cleared;
 	u64 xcr0, window_xcr0, cur_xcr0;
-	bool end_window;
 	struct axvmx_guest_msrs msrs;
 	u64 db[4], dr6, dr7;
 	struct axvcpu_x86_cpuid_entry *cpuid;
 	u32 nr_cpuid;
+	bool launched, kgs_live, vmcs_ready, vmcs_cleared;
+	bool end_window, halted, loaded, exited;
+	bool uret_dirty, hw_valid;
+	u8 exit_cached;
 	struct axvmx_mmio_insn mmio;
-	u8 io_width;		/* of the last IO_READ exit */
-	bool halted;
 	struct axvlapic apic;
 };
 

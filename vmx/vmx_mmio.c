@@ -304,7 +304,6 @@ int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
 		v->mmio = in;
 	}
 	vmcs_write(GUEST_RIP, axvmx_exit_rip(v) + in.len);
-	v->exit_cached &= ~AXVMX_EXIT_RIP;
 	axvcpu_vcpu_set_exit(v->vcpu, in.write ? AXVCPU_EXIT_MMIO_WRITE :
 						 AXVCPU_EXIT_MMIO_READ);
 	return AXVCPU_RUN_EXIT;
@@ -333,7 +332,6 @@ int axvmx_apic_mmio(struct axvmx_vcpu *v, u64 gpa)
 		set_read_reg(v, &in, axvlapic_mmio_read(&v->apic, off,
 							in.width));
 	vmcs_write(GUEST_RIP, axvmx_exit_rip(v) + in.len);
-	v->exit_cached &= ~AXVMX_EXIT_RIP;
 	if (r == AXVLAPIC_EXIT)
 		return AXVCPU_RUN_EXIT;
 	v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_APIC]++;

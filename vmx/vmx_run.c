@@ -260,7 +260,7 @@ static void report_hw_exit(struct axvmx_vcpu *v)
 	run->hw_reason = v->exit_reason;
 	run->hw_qualification = axvmx_exit_qual(v);
 	run->hw_extra = 0;	/* the VM-instruction error is for VMfail only */
-	run->hw_rip = vmcs_read(GUEST_RIP);
+	run->hw_rip = axvmx_exit_rip(v);	/* at the exit, before any advance */
 }
 
 /*

@@ -291,7 +291,6 @@ void axvmx_advance_rip(struct axvmx_vcpu *v)
 
 	vmcs_write(GUEST_RIP, axvmx_exit_rip(v) +
 		   vmcs_read(VM_EXIT_INSTRUCTION_LEN));
-	v->exit_cached &= ~AXVMX_EXIT_RIP;
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr &
 			   ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));

@@ -7,16 +7,84 @@
  * and SPEC_CTRL are answered inside; SPEC_CTRL/PRED_CMD values the guest
  * may not write give it #GP; unknown MSRs still exit to the VMM.
  */
+#include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 #include "ucall.h"
+#include "../lib/x86_64/processor.h"
 
 GUEST_CODE(g_msrs);
 extern const unsigned char g_msrs_gp[];
+GUEST_CODE(g_sysc);
+
+#define SYSC_LOOPS	500
+#define SYSC_KGS	0x55550000
+
+/*
+ * 64-bit guest with EFER.SCE: LSTAR -> its handler, STAR's CS = 0x08,
+ * SFMASK, KERNEL_GS_BASE, TSC_AUX (when [0x8200] says the host has it).
+ * Every loop: SYSCALL into the handler, which SWAPGSes and reads GS_BASE
+ * (the RDMSR exits: the VMCS has what SWAPGS brought in), RDTSCP's
+ * TSC_AUX, counts mismatches at 0x8320 / 0x8324, then a ucall.
+ */
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".code64\n"
+    ".global g_sysc_start, g_sysc_end\n"
+    "g_sysc_start:\n"
+    "	lea sysc_handler(%rip), %rax\n"
+    "	mov %rax, %rdx\n"
+    "	shr $32, %rdx\n"
+    "	mov $0xc0000082, %ecx\n"
+    "	wrmsr\n"
+    "	xor %eax, %eax\n"
+    "	mov $0x00080008, %edx\n"		/* STAR: SYSCALL CS 0x08 */
+    "	mov $0xc0000081, %ecx\n"
+    "	wrmsr\n"
+    "	mov $0x4700, %eax\n"			/* SFMASK: TF DF IF NT */
+    "	xor %edx, %edx\n"
+    "	mov $0xc0000084, %ecx\n"
+    "	wrmsr\n"
+    "	mov $" __stringify(SYSC_KGS) ", %eax\n"
+    "	xor %edx, %edx\n"
+    "	mov $0xc0000102, %ecx\n"
+    "	wrmsr\n"
+    "	cmpb $0, 0x8200\n"
+    "	je 1f\n"
+    "	mov $0x77, %eax\n"
+    "	xor %edx, %edx\n"
+    "	mov $0xc0000103, %ecx\n"
+    "	wrmsr\n"
+    "1:	mov $" __stringify(SYSC_LOOPS) ", %ebx\n"
+    "2:	syscall\n"
+    GUEST_UCALL_ASM(UCALL_SYNC, "%ebx")
+    "	dec %ebx\n"
+    "	jnz 2b\n"
+    "	hlt\n"
+    "sysc_handler:\n"
+    "	incl 0x8300\n"
+    "	mov %rcx, 0x8308\n"
+    "	swapgs\n"
+    "	mov $0xc0000101, %ecx\n"
+    "	rdmsr\n"
+    "	swapgs\n"
+    "	cmp $" __stringify(SYSC_KGS) ", %eax\n"
+    "	je 3f\n"
+    "	incl 0x8320\n"
+    "3:	cmpb $0, 0x8200\n"
+    "	je 4f\n"
+    "	rdtscp\n"
+    "	cmp $0x77, %ecx\n"
+    "	je 4f\n"
+    "	incl 0x8324\n"
+    "4:	mov 0x8308, %rcx\n"
+    "	jmp *%rcx\n"
+    "g_sysc_end:\n"
+    ".popsection\n");
 
 /* wrmsr(msr, hi:lo), then rdmsr(msr) into [addr], [addr + 4]. */
 #define WR_RD(msr, lo, hi, addr)					\
@@ -190,6 +258,71 @@ TEST(guest_msrs_switched)
 	TEST_ASSERT(run->stats.builtin[AXVCPU_BUILTIN_MSR] >= 20,
 		    "builtin MSR count %llu",
 		    (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_MSR]);
+	test_vm_destroy(&t);
+}
+
+static volatile int spin_stop;
+
+/* A competitor on the vcpu's CPU: the scheduler takes RUN off it. */
+static void *spin(void *arg)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (!spin_stop)
+		;
+	return NULL;
+}
+
+/*
+ * The guest's SYSCALL MSRs, KERNEL_GS_BASE and TSC_AUX are in the CPU for
+ * the guest's own SYSCALL, SWAPGS and RDTSCP, across in-kernel exits,
+ * exits to userspace and preemption of RUN, while the host's SYSCALL,
+ * GS base and getcpu keep working between RUNs.
+ */
+TEST(guest_syscall_swapgs_rdtscp_use_guest_msrs)
+{
+	struct rusage ru0, ru1;
+	struct test_vm t;
+	struct ucall uc;
+	pthread_t thr;
+	cpu_set_t set;
+	unsigned int aux;
+	int n = 0;
+	bool has_aux = host_has_rdtscp();
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	TEST_ASSERT_SYSCALL_OK(sched_setaffinity(0, sizeof(set), &set));
+	TEST_VM_WITH(&t, g_sysc);
+	x86_enter_long_mode(&t, GUEST_ENTRY);
+	*(volatile __u8 *)guest_ptr(&t, 0x8200) = has_aux;
+	spin_stop = 0;
+	TEST_ASSERT_EQ(pthread_create(&thr, NULL, spin, NULL), 0);
+	getrusage(RUSAGE_THREAD, &ru0);
+	for (;;) {
+		vcpu_run(&t.vcpu);
+		if (get_ucall(&t.vcpu, &uc) != UCALL_SYNC)
+			break;
+		n++;
+		TEST_ASSERT_EQ(syscall(SYS_getpid), getpid());
+		if (has_aux) {
+			asm volatile("rdtscp" : "=c"(aux) : : "rax", "rdx");
+			TEST_ASSERT_EQ(aux & 0xfff, 0);
+		}
+	}
+	getrusage(RUSAGE_THREAD, &ru1);
+	spin_stop = 1;
+	pthread_join(thr, NULL);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(n, SYSC_LOOPS);
+	TEST_ASSERT_EQ(*(volatile __u32 *)guest_ptr(&t, 0x8300), SYSC_LOOPS);
+	TEST_ASSERT_EQ(*(volatile __u32 *)guest_ptr(&t, 0x8320), 0);
+	TEST_ASSERT_EQ(*(volatile __u32 *)guest_ptr(&t, 0x8324), 0);
+	TH_LOG("%ld involuntary context switches of the RUN thread",
+	       ru1.ru_nivcsw - ru0.ru_nivcsw);
 	test_vm_destroy(&t);
 }
 

@@ -11,6 +11,7 @@
 #     turn, so that one kernel's failure or crash never stops the next:
 #       make module ARCH=<arch> KERNEL=<k>   (build-module.sh; a failure is 1 test)
 #       check-imports.sh                     1 test: no import in a module: namespace
+#       check-layers.sh (x86_64)             1 test: no cycle between vmx/ files
 #       one boot (boot.sh --kernel <k>, 2 CPUs) whose guest runs
 #          insmod /axvcpu.ko         -> "ok N axvcpu: insmod"
 #          /selftests/run_all.sh     -> each binary's TAP, then AXVCPU-SELFTESTS-DONE
@@ -173,6 +174,17 @@ kernel_check() {	# kernel_check ARCH SERIES FIRST(1|0)
 	0) p=$((p + 1)) ;;
 	1) f=$((f + 1)) details="${details:+$details$'\n'}FAIL: $(head -1 <<<"$imp")" ;;
 	esac
+	# x86: the backend's files in layers, no call or data cycle between them
+	if [ $brc = 0 ] && [ "$arch" = x86_64 ]; then
+		local lout lrc=0
+		lout=$("$TESTING/check-layers.sh" "$(benv_root "$KRELEASE")/axvcpu/$arch-$KREL/vmx" 2>&1) || lrc=$?
+		echo "$lout" >>"$blog"
+		if [ $lrc = 0 ]; then
+			p=$((p + 1))
+		else
+			f=$((f + 1)) details="${details:+$details$'\n'}FAIL: $(head -1 <<<"$lout") (tools/testing/check-layers.sh -v)"
+		fi
+	fi
 	if [ $brc != 0 ]; then
 		f=$((f + 1))
 		details="${details:+$details$'\n'}FAIL: make module ARCH=$arch KERNEL=$k failed ($KREL), not booted; log: $out/build.log"$'\n'"$(errlines "$out/build.log")"
