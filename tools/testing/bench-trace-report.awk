@@ -5,10 +5,13 @@
 # and a weighted cost, from a make bench boot with the Bochs trace
 # (bench-bochs.sh, bench-trace.awk).  CONSOLE has the guest's
 # "# axbench: trace window SIDE METRIC EXITS" lines, in window order; COUNTS
-# the "window K class=count ..." lines.  Each (side, metric) has a window of
-# N and one of 2N exits; a class's count per exit is the slope
-# (count(2N) - count(N)) / N, so the first RUN's VMLAUNCH and EPT faults and
-# the fixed cost of the window cancel.  Prints, per traced metric,
+# the "window K class=count ..." and "segs K ..." lines.  Each (side, metric)
+# has a window of N and one of 2N exits.  A class's count per exit is its mean
+# over the exits of both windows (an exit: the instructions from one VM entry
+# to the next), leaving out those whose length is more than 2 % off the
+# median: an exit with a timer interrupt in it, or the first RUN's EPT-fault
+# exits.  The slope (count(2N) - count(N)) / N of the whole windows, which
+# keeps the interrupts, is printed as a cross-check.  Prints, per metric,
 #
 #   bench: x86_64 <metric>_<class> axvcpu=<per exit> kvm=<per exit> ratio=<r|->
 #   bench: x86_64 <metric>_weighted axvcpu=<cycles> kvm=<cycles> ratio=<r>
@@ -60,6 +63,23 @@ FNR == NR {
 	next
 }
 
+$1 == "segs" {
+	k = $2
+	if (k > nlab)
+		next
+	key = lside[k] SUBSEP lmet[k]
+	split($3, pr, "=")
+	stot[key] += pr[2]
+	split($4, pr, "=")
+	kept = pr[2]
+	skept[key] += kept
+	for (i = 5; i <= NF; i++) {
+		split($i, pr, "=")
+		sc[key, pr[1]] += pr[2] * kept
+	}
+	next
+}
+
 $1 == "window" {
 	k = $2
 	if (k > nlab) {
@@ -89,7 +109,14 @@ $1 == "window" {
 	has[key, slot] = 1
 }
 
-function per_exit(key, cl,    a, b) {
+# per exit: the mean over the kept segments (VM entry to VM entry) of both windows
+function per_exit(key, cl) {
+	if (!(key in skept) || skept[key] == 0)
+		return slope(key, cl)
+	return ((key, cl) in sc) ? sc[key, cl] / skept[key] : 0
+}
+
+function slope(key, cl,    a, b) {
 	a = ((key, 1, cl) in c) ? c[key, 1, cl] : 0
 	b = ((key, 2, cl) in c) ? c[key, 2, cl] : 0
 	return (b - a) / (n2[key] - n1[key])
@@ -120,10 +147,13 @@ END {
 		kk = "kvm" SUBSEP met[m]
 		if (!ok(ka))
 			continue
-		printf "# trace: %s: windows of %d and %d exits, counts per exit = (count(%d) - count(%d)) / %d\n",
-		       met[m], n1[ka], n2[ka], n2[ka], n1[ka], n2[ka] - n1[ka]
-		printf "# trace: %s: Bochs ticks per exit from the trace's tick stamps: axvcpu %.1f, kvm %s\n",
-		       met[m], per_exit(ka, "ticks"), ok(kk) ? sprintf("%.1f", per_exit(kk, "ticks")) : "-"
+		printf "# trace: %s: windows of %d and %d exits; per exit = mean over the exits (VM entry to VM entry) within 2 %% of the median length: axvcpu %d of %d, kvm %s\n",
+		       met[m], n1[ka], n2[ka], skept[ka], stot[ka],
+		       ok(kk) ? sprintf("%d of %d", skept[kk], stot[kk]) : "-"
+		printf "# trace: %s: slope (count(%d) - count(%d)) / %d, timer interrupts included: all axvcpu %.1f kvm %s; Bochs ticks axvcpu %.1f kvm %s\n",
+		       met[m], n2[ka], n1[ka], n2[ka] - n1[ka], slope(ka, "all"),
+		       ok(kk) ? sprintf("%.1f", slope(kk, "all")) : "-", slope(ka, "ticks"),
+		       ok(kk) ? sprintf("%.1f", slope(kk, "ticks")) : "-"
 		for (s = 1; s <= nshow; s++) {
 			cl = show[s]
 			av = per_exit(ka, cl)

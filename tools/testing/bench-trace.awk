@@ -28,6 +28,57 @@
 #   and the totals all, guest, host_kernel, host_user; ticks is the Bochs
 #   tick count from the window's first traced instruction to its last.
 
+# The instructions from one VM entry to the next are one exit's cost (a
+# segment).  At the end of a window: the median segment length, and the mean
+# count of each class over the segments within 2 % of it, so that a segment
+# with a timer interrupt (or an EPT fault exit) in it does not count:
+#
+#   segs <k> total=<segments> kept=<kept> <class>=<mean> ...
+function segs(    i, j, n, v, med, tol, kept, c, sum, s) {
+	n = nseg
+	for (i = 1; i <= n; i++)
+		srt[i] = sall[i]
+	for (i = 2; i <= n; i++) {
+		v = srt[i]
+		for (j = i - 1; j >= 1 && srt[j] > v; j--)
+			srt[j + 1] = srt[j]
+		srt[j + 1] = v
+	}
+	if (n == 0)
+		return
+	med = n % 2 ? srt[(n + 1) / 2] : (srt[n / 2] + srt[n / 2 + 1]) / 2
+	tol = med * 0.02
+	kept = 0
+	for (c in scls)
+		sum[c] = 0
+	for (i = 1; i <= n; i++) {
+		if (sall[i] < med - tol || sall[i] > med + tol)
+			continue
+		kept++
+		for (c in scls)
+			if ((i, c) in scnt)
+				sum[c] += scnt[i, c]
+	}
+	s = "segs " nwin " total=" n " kept=" kept
+	for (c in scls)
+		s = s " " c "=" (kept ? sum[c] / kept : 0)
+	print s >> out
+	fflush(out)
+}
+
+function seg_reset(    k) {
+	for (k in scnt)
+		delete scnt[k]
+	for (k in scls)
+		delete scls[k]
+	for (k in sall)
+		delete sall[k]
+	for (k in cur)
+		delete cur[k]
+	nseg = 0
+	inseg = 0
+}
+
 function flush(    s, c) {
 	s = "window " nwin
 	for (c in cnt)
@@ -38,9 +89,11 @@ function flush(    s, c) {
 	fflush(out)
 	for (c in cnt)
 		delete cnt[c]
+	segs()
+	seg_reset()
 }
 
-BEGIN { breaks = 0; inwin = 0; nwin = 0 }
+BEGIN { breaks = 0; inwin = 0; nwin = 0; nseg = 0; inseg = 0 }
 
 /Magic breakpoint/ {
 	breaks++
@@ -84,11 +137,14 @@ BEGIN { breaks = 0; inwin = 0; nwin = 0 }
 	n = split(ins, w, " ")
 	m = w[1]
 	i = 1
+	lk = 0
 	while (m == "lock" || m == "rep" || m == "repe" || m == "repne" || m == "repz" ||
 	       m == "repnz" || m == "data16" || m == "data32" || m == "addr32" ||
 	       m == "bnd" || m == "notrack") {
-		if (m == "lock")
+		if (m == "lock") {
 			cnt["locked"]++
+			lk = 1
+		}
 		i++
 		m = w[i]
 	}
@@ -126,6 +182,26 @@ BEGIN { breaks = 0; inwin = 0; nwin = 0 }
 		c = "mov_sreg"
 	if (c != "" && where != "guest")
 		cnt[c]++
+	# the segment: this line belongs to it; a VM entry closes it
+	cur["all"]++
+	cur[where]++
+	if (c != "" && where != "guest")
+		cur[c]++
+	if (lk)
+		cur["locked"]++
+	if (c == "vmentry") {
+		if (inseg) {
+			nseg++
+			sall[nseg] = cur["all"]
+			for (k in cur) {
+				scnt[nseg, k] = cur[k]
+				scls[k] = 1
+			}
+		}
+		for (k in cur)
+			delete cur[k]
+		inseg = 1
+	}
 	next
 }
 
