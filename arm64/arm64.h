@@ -5,7 +5,7 @@
  * The backend runs EL1 guests from a VHE host (the kernel at EL2 with
  * HCR_EL2.E2H=1).  Files:
  *   main.c    per-CPU enable, capabilities, the facts every VM shares
- *   stage2.c  stage-2 page tables and TLB maintenance (VMID 0)
+ *   stage2.c  stage-2 page tables, VMIDs and TLB maintenance
  *   vcpu.c    vcpu life cycle, registers, completion, the run loop
  *   switch.c  vcpu load/put (EL1 context) and the world switch itself
  *   exit.c    ESR decoding: MMIO, sysreg, PSCI, WFx, aborts
@@ -44,6 +44,8 @@ struct axv_arm_caps {
 	bool fwb;		/* FEAT_S2FWB: stage 2 forces write-back */
 	bool ras;		/* FEAT_RAS: esb/DISR, HCR.TEA/TERR */
 	bool spec_at;		/* errata 1165522/1530923 */
+	bool icache_pipt;	/* CTR_EL0.L1Ip: no I-cache flush on switch */
+	u32 vmid_bits;		/* own VMIDs 1..2^bits-1; 0: all share VMID 0 */
 };
 
 extern struct axv_arm_caps axv_arm_caps;
@@ -51,7 +53,7 @@ extern struct axv_arm_caps axv_arm_caps;
 /* Per-CPU: written only on that CPU with preemption disabled. */
 struct axv_arm_percpu {
 	bool enabled;
-	u64 last_vcpu_uid;	/* vcpu whose guest TLB entries may be here */
+	u64 last_vcpu_uid;	/* the VMID 0 vcpu whose TLB entries are here */
 };
 
 DECLARE_PER_CPU(struct axv_arm_percpu, axv_arm_percpu);
@@ -123,7 +125,7 @@ struct axv_arm_vcpu {
 	u64 mdcr;			/* guest MDCR_EL2 */
 	bool passthrough_timer;
 	bool loaded;			/* EL1 context is in this CPU (load/put) */
-	bool need_flush;		/* flush VMID 0 at the next entry */
+	u8 need_flush;			/* AXV_ARM_FLUSH_* at the next entry */
 	bool fp_live;			/* guest FP is in the registers */
 	bool powered_on;		/* entered once and no CPU_OFF since */
 	/* EL1 timers: [AXV_ARM_VTIMER] CNTV, [AXV_ARM_PTIMER] CNTP */
@@ -133,9 +135,16 @@ struct axv_arm_vcpu {
 	struct hrtimer hrtimer;		/* ends the run at the deadline */
 };
 
+/* TLB maintenance a vcpu load asks of the next entry (switch.c). */
+#define AXV_ARM_FLUSH_NONE	0
+#define AXV_ARM_FLUSH_S1	1	/* another vcpu of the VM ran here */
+#define AXV_ARM_FLUSH_S12	2	/* another VM on VMID 0 ran here */
+
 struct axv_arm_vm {
 	u64 *pgd;		/* stage-2 start-level table */
 	u64 vttbr;
+	u32 vmid;		/* 0: shared with every VM without one */
+	u64 __percpu *last_vcpu; /* per CPU: the vcpu uid that ran last */
 };
 
 static inline struct axv_arm_vcpu *to_arm(struct axvcpu_vcpu *vcpu)
@@ -172,6 +181,8 @@ static __always_inline long axv_arm_psci_features(u32 fn)
 void axv_arm_log_cpu(void);
 
 /* stage2.c */
+int axv_arm_vmid_init(void);
+void axv_arm_vmid_exit(void);
 void axv_arm_s2_flush_vm(struct axv_arm_vm *avm);
 bool axv_arm_s2_mapped(struct axv_arm_vm *avm, u64 ipa);
 

@@ -152,6 +152,8 @@ static void axv_arm_probe(void)
 	c->vtcr = VTCR_EL2_RES1 | t0sz | (sl0 << 6) | (1 << 8) | (1 << 10) |
 		  (3 << 12) | ((u64)ps << 16);
 
+	/* CTR_EL0.L1Ip == 0b11: PIPT, no line is tied to a VM's addresses. */
+	c->icache_pipt = ((read_sanitised_ftr_reg(SYS_CTR_EL0) >> 14) & 3) == 3;
 	c->fwb = cpus_have_final_cap(ARM64_HAS_STAGE2_FWB);
 	c->ras = cpus_have_final_cap(ARM64_HAS_RAS_EXTN);
 	c->spec_at = cpus_have_final_cap(ARM64_WORKAROUND_SPECULATIVE_AT);
@@ -166,6 +168,9 @@ int axvcpu_arch_init(void)
 	if (axvcpu_arch_hardware_supported(&err))
 		return 0;
 	axv_arm_probe();
+	err = axv_arm_vmid_init();
+	if (err)
+		return err;
 	vtr = read_sysreg_s(SYS_ICH_VTR_EL2);
 	axv_arm_caps.nr_lr = (vtr & 0xf) + 1;
 	/* PREbits + 1 = 5, 6, 7 bits -> 1, 2, 4 active-priority registers */
@@ -175,4 +180,5 @@ int axvcpu_arch_init(void)
 
 void axvcpu_arch_exit(void)
 {
+	axv_arm_vmid_exit();
 }

@@ -1,14 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * axvcpu arm64 backend: stage-2 translation.
+ * axvcpu arm64 backend: stage-2 translation and VMIDs.
  *
  * 4K granule, start level and size from axv_arm_caps (up to 48-bit IPA),
- * one page per table, leaves only at level 3.  Every VM runs on VMID 0:
- * KVM never allocates it ("vmid #0 is always reserved"), so our TLB
- * entries can never be confused with a KVM guest's.  Our own VMs share
- * it, so a CPU flushes VMID 0 whenever a different vcpu comes to it
- * (switch.c), and every change of a VM's tables flushes VMID 0 on all
- * CPUs (broadcast, over-invalidating the other VMs, which is harmless).
+ * one page per table, leaves only at level 3.
+ *
+ * VMIDs.  A VMID tags the TLB entries of a guest (stage 1 and 2) on every
+ * CPU, for everything that runs at EL2, KVM included (Arm ARM, DDI 0487,
+ * "VMID and ASID" in the VMSAv8-64 TLB chapter).  KVM's allocator
+ * (arch/arm64/kvm/vmid.c) hands out every VMID but 0 to its VMs at any
+ * time, with the full width of the CPU, and exports nothing to reserve one
+ * or learn which are live; a VMID of ours that a KVM VM also had would
+ * let one guest hit the other's translations.  So:
+ *  - KVM initialised (the usual case): every VM of ours runs on VMID 0,
+ *    which KVM never allocates.  A CPU flushes VMID 0 when a different
+ *    vcpu is loaded on it than the last one (switch.c), once per load,
+ *    not per entry.
+ *  - KVM never initialised (kvm-arm.mode=none, or no KVM at EL2): each VM
+ *    gets its own VMID, 1..2^VMIDBits-1, for its lifetime.  Freeing one
+ *    needs no generation rollover: the VM's destruction first invalidates
+ *    its VMID on every CPU (axv_arm_s2_flush_vm(), broadcast), so a reused
+ *    VMID finds no entries.  When all are taken, further VMs share VMID 0
+ *    as above.  A CPU switching between vcpus of one VM drops that VMID's
+ *    stage-1 entries, as KVM's __kvm_flush_cpu_context() does.
+ *    KVM is known to be off when it is built in (Debian: CONFIG_KVM=y, so
+ *    it cannot come later) and its /dev/kvm minor is free at our load.
+ * Every change of a VM's tables flushes its VMID on all CPUs (broadcast;
+ * on VMID 0 that over-invalidates the other VMs, which is harmless).
  *
  * Table walks are inner-shareable write-back (VTCR_EL2.IRGN0/ORGN0/SH0),
  * so they are coherent with the kernel's writes through the linear map:
@@ -20,7 +38,12 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/bitmap.h>
+#include <linux/spinlock.h>
+#include <linux/miscdevice.h>
+#include <linux/percpu.h>
 #include <asm/cacheflush.h>
+#include <asm/cpufeature.h>
 #include <asm/daifflags.h>
 #include <asm/kvm_arm.h>
 #include <asm/memory.h>
@@ -117,7 +140,7 @@ bool axv_arm_s2_mapped(struct axv_arm_vm *avm, u64 ipa)
 }
 
 /**
- * axv_arm_s2_flush_vm - invalidate VMID 0 on every CPU.
+ * axv_arm_s2_flush_vm - invalidate the VM's VMID on every CPU.
  * @avm: the VM whose VTTBR is loaded for the TLBI.
  *
  * Invalidates the guest's stage-1 and stage-2 TLB entries on every CPU,
@@ -167,6 +190,90 @@ void axv_arm_s2_flush_vm(struct axv_arm_vm *avm)
 	local_daif_restore(flags);
 }
 
+static DEFINE_SPINLOCK(vmid_lock);
+static unsigned long *vmid_map;	/* own VMIDs in use; bit 0 is VMID 0 */
+
+/* Is KVM's VMID allocator in use?  See the comment at the top. */
+static bool kvm_may_use_vmids(void)
+{
+	struct miscdevice probe = {
+		.minor = KVM_MINOR,
+		.name = "axvcpu-kvm-probe",
+	};
+
+	if (!IS_BUILTIN(CONFIG_KVM))
+		return true;	/* a KVM module could load after us */
+	if (misc_register(&probe))
+		return true;	/* /dev/kvm exists: KVM is initialised */
+	misc_deregister(&probe);
+	return false;
+}
+
+/**
+ * axv_arm_vmid_init - choose the VMID scheme, at module load.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int axv_arm_vmid_init(void)
+{
+	u64 mmfr1 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR1_EL1);
+	u32 bits;
+
+	axv_arm_caps.vmid_bits = 0;
+	if (kvm_may_use_vmids()) {
+		pr_info("KVM is initialised: all VMs share VMID 0\n");
+		return 0;
+	}
+	bits = ((mmfr1 >> ID_AA64MMFR1_EL1_VMIDBits_SHIFT) & 0xf) == 2 ?
+	       16 : 8;
+	vmid_map = bitmap_zalloc(1U << bits, GFP_KERNEL);
+	if (!vmid_map)
+		return -ENOMEM;
+	set_bit(0, vmid_map);
+	axv_arm_caps.vmid_bits = bits;
+	if (bits == 16)
+		axv_arm_caps.vtcr |= VTCR_EL2_VS_16BIT;
+	pr_info("KVM is not initialised: %u-bit VMIDs, one per VM\n", bits);
+	return 0;
+}
+
+/**
+ * axv_arm_vmid_exit - free the VMID map, at module unload.
+ */
+void axv_arm_vmid_exit(void)
+{
+	bitmap_free(vmid_map);
+	vmid_map = NULL;
+}
+
+/* A free VMID, or 0 (shared) when there is none or KVM may use them. */
+static u32 vmid_alloc(void)
+{
+	u32 nr, vmid = 0;
+
+	if (!axv_arm_caps.vmid_bits)
+		return 0;
+	nr = 1U << axv_arm_caps.vmid_bits;
+	spin_lock(&vmid_lock);
+	vmid = find_first_zero_bit(vmid_map, nr);
+	if (vmid < nr)
+		set_bit(vmid, vmid_map);
+	else
+		vmid = 0;
+	spin_unlock(&vmid_lock);
+	return vmid;
+}
+
+/* After axv_arm_s2_flush_vm(): no CPU has an entry with @vmid left. */
+static void vmid_free(u32 vmid)
+{
+	if (!vmid)
+		return;
+	spin_lock(&vmid_lock);
+	clear_bit(vmid, vmid_map);
+	spin_unlock(&vmid_lock);
+}
+
 int axvcpu_arch_vm_init(struct axvcpu_vm *vm)
 {
 	struct axv_arm_vm *avm;
@@ -175,12 +282,16 @@ int axvcpu_arch_vm_init(struct axvcpu_vm *vm)
 	if (!avm)
 		return -ENOMEM;
 	avm->pgd = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!avm->pgd) {
+	avm->last_vcpu = alloc_percpu_gfp(u64, GFP_KERNEL_ACCOUNT);
+	if (!avm->pgd || !avm->last_vcpu) {
+		free_percpu(avm->last_vcpu);
+		free_page((unsigned long)avm->pgd);
 		kfree(avm);
 		return -ENOMEM;
 	}
-	/* VMID 0, CnP = 0: our entries stay private to each CPU. */
-	avm->vttbr = virt_to_phys(avm->pgd);
+	/* CnP = 0: our entries stay private to each CPU. */
+	avm->vmid = vmid_alloc();
+	avm->vttbr = virt_to_phys(avm->pgd) | ((u64)avm->vmid << 48);
 	vm->arch = avm;
 	return 0;
 }
@@ -193,7 +304,9 @@ void axvcpu_arch_vm_destroy(struct axvcpu_vm *vm)
 		return;
 	/* No vcpu is left; drop whatever TLB entries the VM still has. */
 	axv_arm_s2_flush_vm(avm);
+	vmid_free(avm->vmid);
 	s2_free_table(avm->pgd, axv_arm_caps.start_level);
+	free_percpu(avm->last_vcpu);
 	kfree(avm);
 	vm->arch = NULL;
 }

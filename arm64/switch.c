@@ -207,13 +207,20 @@ void axv_arm_load(struct axv_arm_vcpu *av, struct axv_arm_vm *avm)
 		isb();
 
 	/*
-	 * VMID 0 is shared by all our vcpus: what another one (or an older
-	 * VM at the same address) left in this CPU's TLBs goes at the first
-	 * entry, when TGE is clear and the TLBI targets the guest regime.
+	 * TLB entries another vcpu left here under the same VMID go at the
+	 * first entry, when TGE is clear and the TLBI targets the guest
+	 * regime (stage2.c: the VMID schemes).  On VMID 0, which all VMs
+	 * without a VMID of their own share, that is everything; within a VM
+	 * only stage 1 differs between vcpus (KVM's last_vcpu_ran).
 	 */
-	if (pc->last_vcpu_uid != av->uid) {
-		av->need_flush = true;
-		pc->last_vcpu_uid = av->uid;
+	if (!avm->vmid) {
+		if (pc->last_vcpu_uid != av->uid) {
+			av->need_flush = AXV_ARM_FLUSH_S12;
+			pc->last_vcpu_uid = av->uid;
+		}
+	} else if (*this_cpu_ptr(avm->last_vcpu) != av->uid) {
+		av->need_flush = AXV_ARM_FLUSH_S1;
+		*this_cpu_ptr(avm->last_vcpu) = av->uid;
 	}
 	av->loaded = true;
 }
@@ -429,13 +436,20 @@ noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av)
 		/*
 		 * A TLBI at EL2 targets the EL1&0 regime only once the clear
 		 * TGE is in effect (Arm ARM, "TLB maintenance instructions"
-		 * and HCR_EL2.TGE).
+		 * and HCR_EL2.TGE).  A PIPT I-cache holds no line that belongs
+		 * to a VM's addresses: new guest pages are made coherent when
+		 * they are mapped (s2_sync_page()), so only a VIPT one needs
+		 * IC IALLU here.
 		 */
 		isb();
-		__tlbi(vmalls12e1);
-		asm volatile("ic iallu" ::: "memory");
+		if (av->need_flush == AXV_ARM_FLUSH_S12)
+			__tlbi(vmalls12e1);
+		else
+			__tlbi(vmalle1);
+		if (!axv_arm_caps.icache_pipt)
+			asm volatile("ic iallu" ::: "memory");
 		dsb(nsh);
-		av->need_flush = false;
+		av->need_flush = AXV_ARM_FLUSH_NONE;
 	}
 
 	/*
