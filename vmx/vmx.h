@@ -378,10 +378,21 @@ fail:
 	return -EIO;
 }
 
+/* vmx_ops.c: a VMX instruction of the module failed (logged, ratelimited). */
 void axvmx_vmread_error(unsigned long field);
 void axvmx_vmwrite_error(unsigned long field, u64 value);
-/* A VMX instruction of the module failed: logged (ratelimited). */
 void axvmx_insn_error(const char *insn, u64 arg);
+
+/* VMPTRST; -EIO when the CPU is not in VMX operation after all. */
+static inline int axvmx_vmptrst(u64 *pa)
+{
+	asm goto("1: vmptrst %[pa]\n\t"
+		 AXVMX_FAULT_TO(fault)
+		 : [pa] "=m"(*pa) : : "cc", "memory" : fault);
+	return 0;
+fault:
+	return -EIO;
+}
 
 /*
  * VMREAD and VMWRITE fail only on a bug (no current VMCS, a field the CPU

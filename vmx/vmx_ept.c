@@ -64,10 +64,10 @@ static void ept_flush_one(void *arg)
 
 	if (axvmx_window_open(&w))
 		return;
-	if (axvmx_caps.invept_single)
-		axvmx_invept(VMX_EPT_EXTENT_CONTEXT, x->eptp);
-	else
-		axvmx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+	if (axvmx_caps.invept_single ?
+	    axvmx_invept(VMX_EPT_EXTENT_CONTEXT, x->eptp) :
+	    axvmx_invept(VMX_EPT_EXTENT_GLOBAL, 0))
+		axvmx_insn_error("INVEPT", x->eptp);
 	axvmx_window_close(&w);
 }
 

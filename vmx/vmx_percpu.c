@@ -104,17 +104,6 @@ static __always_inline void axvmx_write_cr4(unsigned long val)
 	asm volatile("mov %0, %%cr4" : : "r"(val) : "memory");
 }
 
-/* VMPTRST; -EIO when the CPU is not in VMX operation after all. */
-static inline int axvmx_vmptrst(u64 *pa)
-{
-	asm goto("1: vmptrst %[pa]\n\t"
-		 AXVMX_FAULT_TO(fault)
-		 : [pa] "=m"(*pa) : : "cc", "memory" : fault);
-	return 0;
-fault:
-	return -EIO;
-}
-
 #define AXVMX_MISC_INTEL_PT	BIT_ULL(14)
 
 /*
@@ -184,11 +173,13 @@ void axvmx_window_close(struct axvmx_window *w)
 	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
 
 	if (!w->own) {
-		if (w->prev_vmcs != -1ULL)
-			axvmx_vmptrld(w->prev_vmcs);
+		if (w->prev_vmcs != -1ULL && axvmx_vmptrld(w->prev_vmcs))
+			axvmx_insn_error("VMPTRLD of the borrowed VMCS",
+					 w->prev_vmcs);
 		return;
 	}
-	axvmx_vmxoff();
+	if (axvmx_vmxoff())
+		axvmx_insn_error("VMXOFF", 0);
 	axvmx_write_cr4(__read_cr4() & ~X86_CR4_VMXE);
 	c->in_own_window = false;
 }

@@ -30,23 +30,6 @@
 
 #include "vmx.h"
 
-void axvmx_vmwrite_error(unsigned long field, u64 value)
-{
-	pr_err_ratelimited("VMWRITE 0x%lx <- 0x%llx failed (error %llu)\n",
-			   field, value, vmcs_read(VM_INSTRUCTION_ERROR));
-}
-
-void axvmx_vmread_error(unsigned long field)
-{
-	pr_err_ratelimited("VMREAD 0x%lx failed (no current VMCS, or no such field)\n",
-			   field);
-}
-
-void axvmx_insn_error(const char *insn, u64 arg)
-{
-	pr_err_ratelimited("%s 0x%llx failed\n", insn, arg);
-}
-
 /* Host fields that depend on the CPU (written when the VMCS comes here). */
 static void set_host_state_cpu(struct axvmx_vcpu *v, int cpu)
 {
