@@ -74,7 +74,7 @@
  *	than the machine's RAM.)
  *   mem_vm_kB, mem_vcpu_kB
  *	MemFree drop per VM with one vcpu (32 VMs alive) and per further
- *	vcpu (32 in one VM).  Per-CPU free lists hide single pages: under
+ *	vcpu (32 in one VM, with 32 other VMs alive).  Per-CPU free lists hide single pages: under
  *	4 kB means "less than a page per object", no ratio is printed.
  *
  * The benchmark thread is pinned to CPU 0.  x86 (Bochs, one CPU, clock
@@ -894,12 +894,17 @@ static double m_mem_vcpu(int kind)
 	long m0, m1;
 	int i;
 
+	/* other VMs alive, so that no freed vcpu objects are reused */
+	for (i = 0; i < NVMS; i++)
+		vm_new(&vms[i], kind);
 	vm_new(&big, kind);
 	m0 = memfree_kb();
 	for (i = 1; i < NVCPUS; i++)
 		vcpu_add(&big, i);
 	m1 = memfree_kb();
 	vm_del(&big);
+	for (i = 0; i < NVMS; i++)
+		vm_del(&vms[i]);
 	return (double)(m0 - m1) / (NVCPUS - 1);
 }
 
