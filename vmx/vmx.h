@@ -171,7 +171,7 @@ struct axvmx_window {
  * @ds: DS selector.  @es, @fs, @gs, @ldt likewise.
  * @fs_base: FS base (the RUN thread's TLS base; HOST_FS_BASE).
  * @kgs: the host's IA32_KERNEL_GS_BASE (the RUN thread's user GS base).
- * @debugctl: IA32_DEBUGCTL (every exit clears it).
+ * @debugctl: IA32_DEBUGCTL (every exit clears it), read per window.
  */
 struct axvmx_host_state {
 	u16 ds, es, fs, gs, ldt;

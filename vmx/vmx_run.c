@@ -14,8 +14,9 @@
  *    The IDT limit the exit sets (0xffff) is left: in 64-bit mode every
  *    vector's gate lies inside it either way.
  *  - one VMX window (run_window(): IRQs off, the VMCS current).  The
- *    guest's FPU registers, the host's DEBUGCTL and breakpoints, the
- *    host-state fields that changed.
+ *    guest's FPU registers, the host's DEBUGCTL (read per window: perf
+ *    may change it by IPI in between) and breakpoints, the host-state
+ *    fields that changed.
  *  - one entry (run_entries()): CR2, the event to inject, and only when
  *    the guest enabled one its DR0-DR3.  An exit the module handles needs
  *    no WRMSR, RDMSR, LGDT/LIDT or CPUID of its own.
@@ -77,7 +78,6 @@ void axvcpu_arch_vcpu_load(struct axvcpu_vcpu *vcpu, int cpu)
 	savesegment(gs, h->gs);
 	h->ldt = read_ldt();
 	h->fs_base = x86_fsbase_read_cpu();
-	rdmsrq(MSR_IA32_DEBUGCTLMSR, h->debugctl);
 	/* A guest SWAPGS changes the live KERNEL_GS_BASE: it is the guest's. */
 	rdmsrq(MSR_KERNEL_GS_BASE, h->kgs);
 	if (v->guest_kgs != h->kgs)
@@ -343,6 +343,11 @@ static int run_window(struct axvmx_vcpu *v)
 		return vmx_unavailable(v);
 	}
 	axvmx_set_host_state_window(v);
+	/*
+	 * Per window, IRQs off: perf may reprogram DEBUGCTL (LBR) by IPI
+	 * between windows, and every exit clears it (SDM 28.5.1).
+	 */
+	rdmsrq(MSR_IA32_DEBUGCTLMSR, v->host.debugctl);
 	set_timer(v);
 	v->end_window = false;
 	v->hw_valid = false;
