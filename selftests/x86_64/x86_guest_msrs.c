@@ -28,7 +28,8 @@ GUEST_CODE(g_sysc);
 /*
  * 64-bit guest with EFER.SCE: LSTAR -> its handler, STAR's CS = 0x08,
  * SFMASK, KERNEL_GS_BASE, TSC_AUX (when [0x8200] says the host has it).
- * Every loop: SYSCALL into the handler, which SWAPGSes and reads GS_BASE
+ * Every loop: 50 CPUIDs (exits handled in the module), then SYSCALL into
+ * the handler, which SWAPGSes and reads GS_BASE
  * (the RDMSR exits: the VMCS has what SWAPGS brought in), RDTSCP's
  * TSC_AUX, counts mismatches at 0x8320 / 0x8324, then a ucall.
  */
@@ -59,10 +60,16 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	xor %edx, %edx\n"
     "	mov $0xc0000103, %ecx\n"
     "	wrmsr\n"
-    "1:	mov $" __stringify(SYSC_LOOPS) ", %ebx\n"
-    "2:	syscall\n"
-    GUEST_UCALL_ASM(UCALL_SYNC, "%ebx")
-    "	dec %ebx\n"
+    "1:	mov $" __stringify(SYSC_LOOPS) ", %r12d\n"
+    /* 50 in-kernel exits first: time in RUN for the scheduler to preempt. */
+    "2:	mov $50, %r13d\n"
+    "5:	xor %eax, %eax\n"
+    "	cpuid\n"
+    "	dec %r13d\n"
+    "	jnz 5b\n"
+    "	syscall\n"
+    GUEST_UCALL_ASM(UCALL_SYNC, "%r12d")
+    "	dec %r12d\n"
     "	jnz 2b\n"
     "	hlt\n"
     "sysc_handler:\n"
