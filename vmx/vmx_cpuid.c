@@ -36,14 +36,17 @@
  * A leaf or subleaf beyond those is asked of the CPU.
  */
 struct host_leaf {
-	u32 leaf, sub;
 	u32 a, b, c, d;
 };
 
 #define HOST_LEAVES_MAX		640
+#define HOST_RANGE_LEAVES	0x40	/* per range: 0x0.., 0x80000000.. */
 
 static struct host_leaf host_leaves[HOST_LEAVES_MAX];
 static unsigned int nr_host_leaves;
+/* Per range and leaf: index of subleaf 0 in host_leaves, and how many. */
+static u16 leaf_first[2][HOST_RANGE_LEAVES];
+static u8 leaf_subs[2][HOST_RANGE_LEAVES];
 static bool host_leaves_ready;
 static DEFINE_MUTEX(host_leaves_lock);
 
@@ -62,28 +65,29 @@ static unsigned int nr_subleaves(u32 leaf)
 
 static void read_leaves(u32 first)
 {
-	u32 max = cpuid_eax(first), leaf, sub;
+	u32 max = cpuid_eax(first), leaf, sub, n;
+	int r = first >> 31;
 
-	if (max < first || max - first > 0x40)
+	if (max < first || max - first >= HOST_RANGE_LEAVES)
 		max = first;
 	for (leaf = first; leaf <= max; leaf++) {
-		for (sub = 0; sub < nr_subleaves(leaf); sub++) {
-			struct host_leaf *h = &host_leaves[nr_host_leaves];
+		n = nr_subleaves(leaf);
+		if (nr_host_leaves + n > HOST_LEAVES_MAX)
+			return;
+		leaf_first[r][leaf - first] = nr_host_leaves;
+		for (sub = 0; sub < n; sub++) {
+			struct host_leaf *h = &host_leaves[nr_host_leaves++];
 
-			if (nr_host_leaves == HOST_LEAVES_MAX)
-				return;
-			h->leaf = leaf;
-			h->sub = sub;
 			cpuid_count(leaf, sub, &h->a, &h->b, &h->c, &h->d);
-			nr_host_leaves++;
 		}
+		leaf_subs[r][leaf - first] = n;
 	}
 }
 
 /**
  * axvmx_cpuid_init - read the host's CPUID leaves (once, at the first vcpu).
  *
- * Sleeps.  The table is in (leaf, subleaf) order: read in that order.
+ * Sleeps.
  */
 void axvmx_cpuid_init(void)
 {
@@ -100,31 +104,20 @@ void axvmx_cpuid_init(void)
 	mutex_unlock(&host_leaves_lock);
 }
 
-static int cmp_host_leaf(const void *key, const void *elt)
-{
-	const struct host_leaf *k = key, *e = elt;
-
-	if (k->leaf != e->leaf)
-		return k->leaf < e->leaf ? -1 : 1;
-	if (k->sub != e->sub)
-		return k->sub < e->sub ? -1 : 1;
-	return 0;
-}
-
-/* The host's answer to (@leaf, @sub), from the table when it is there. */
+/* The host's answer to (@leaf, @sub): two array lookups, or the CPU's. */
 static void host_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
-	struct host_leaf key = { leaf, nr_subleaves(leaf) > 1 ? sub : 0 };
-	const struct host_leaf *h = NULL;
+	u32 off = leaf & 0x7fffffff, r = leaf >> 31, n;
+	const struct host_leaf *h;
 
 	/* Pairs with axvmx_cpuid_init()'s release. */
-	if (smp_load_acquire(&host_leaves_ready))
-		h = bsearch(&key, host_leaves, nr_host_leaves,
-			    sizeof(*h), cmp_host_leaf);
-	if (!h) {
+	n = smp_load_acquire(&host_leaves_ready) && off < HOST_RANGE_LEAVES ?
+	    leaf_subs[r][off] : 0;
+	if (!n || (n > 1 && sub >= n)) {
 		cpuid_count(leaf, sub, a, b, c, d);
 		return;
 	}
+	h = &host_leaves[leaf_first[r][off] + (n > 1 ? sub : 0)];
 	*a = h->a;
 	*b = h->b;
 	*c = h->c;
@@ -179,7 +172,11 @@ u64 axvmx_xcr0_allowed(struct axvmx_vcpu *v)
 static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 			 u32 *b, u32 *c, u32 *d)
 {
-	host_cpuid(leaf, sub, a, b, c, d);
+	/* The host's hypervisor leaves (if any) are never the guest's. */
+	if (leaf >= 0x40000000 && leaf <= 0x4fffffff)
+		*a = *b = *c = *d = 0;
+	else
+		host_cpuid(leaf, sub, a, b, c, d);
 	switch (leaf) {
 	case 1:
 		*c &= ~(BIT(5) |	/* VMX: no nesting */
