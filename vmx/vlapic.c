@@ -168,13 +168,14 @@ int axvlapic_pending_vector(struct axvlapic *a)
  */
 bool axvlapic_irr_empty(struct axvlapic *a)
 {
-	unsigned long any = 0;
-	int i;
+	const u32 *irr = &a->regs[REG(APIC_IRR)];
+	unsigned long any;
 
-	for (i = 0; i < ARRAY_SIZE(a->pir); i++)
-		any |= READ_ONCE(a->pir[i]);
-	for (i = 0; i < 8; i++)
-		any |= a->regs[REG(APIC_IRR) + i];
+	BUILD_BUG_ON(ARRAY_SIZE(a->pir) != 4);
+	any = READ_ONCE(a->pir[0]) | READ_ONCE(a->pir[1]) |
+	      READ_ONCE(a->pir[2]) | READ_ONCE(a->pir[3]);
+	any |= irr[0] | irr[1] | irr[2] | irr[3] | irr[4] | irr[5] | irr[6] |
+	       irr[7];
 	return !any;
 }
 

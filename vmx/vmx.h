@@ -224,6 +224,8 @@ struct axvmx_mmio_insn {
  * @host_gs_sel: HOST_GS_SELECTOR likewise.
  * @host_rsp: HOST_RSP last written (vmx_entry.S compares and writes it).
  * @host: host state saved at vcpu load (vmx_run.c).
+ * @host_fields_ok: the VMCS has @host's FS base and selectors (since the
+ *	last vcpu load and the last move to another CPU).
  * @loaded: between axvcpu_arch_vcpu_load() and _put().
  * @exited: a VM exit happened since the load (host selectors, LDT and
  *	descriptor-table limits need restoring at put).
@@ -306,7 +308,7 @@ struct axvmx_vcpu {
 	u32 nr_cpuid;
 	bool launched, kgs_live, vmcs_ready, vmcs_cleared;
 	bool end_window, halted, loaded, exited;
-	bool uret_dirty, hw_valid;
+	bool uret_dirty, hw_valid, host_fields_ok;
 	u8 exit_cached;
 	struct axvmx_mmio_insn mmio;
 	struct axvlapic apic;

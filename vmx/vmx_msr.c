@@ -324,6 +324,10 @@ void axvmx_msrs_load_guest(struct axvmx_vcpu *v)
 	int i;
 
 	v->uret_dirty = false;
+	/* The common case of a guest that cannot SYSCALL: nothing to do. */
+	if (!v->uret_mask && !uret_guest(v, URET_STAR, &val) &&
+	    (!axvmx_caps.switch_tsc_aux || v->msrs.tsc_aux == h->tsc_aux))
+		return;
 	if (!axvcpu_arch_hardware_is_enabled())
 		return;
 	for (i = 0; i < AXVMX_NR_URET; i++) {

@@ -85,6 +85,7 @@ void axvcpu_arch_vcpu_load(struct axvcpu_vcpu *vcpu, int cpu)
 	v->kgs_live = true;
 	axvmx_msrs_load_guest(v);
 	v->exited = false;
+	v->host_fields_ok = false;	/* selectors, FS base: written again */
 	v->loaded = true;
 }
 
@@ -95,7 +96,8 @@ void axvcpu_arch_vcpu_put(struct axvcpu_vcpu *vcpu)
 
 	if (!v->loaded)
 		return;
-	axvmx_msrs_put_host(v);
+	if (v->uret_mask)
+		axvmx_msrs_put_host(v);
 	/* Only a 64-bit guest can SWAPGS; else WRMSR exits kept our copy. */
 	if (v->efer & EFER_LMA)
 		rdmsrq(MSR_KERNEL_GS_BASE, v->guest_kgs);
@@ -197,7 +199,7 @@ static void forward_nmi(void)
 }
 
 /* Exits after which the window ends: the host has work first. */
-static bool exit_needs_host(struct axvmx_vcpu *v)
+static __always_inline bool exit_needs_host(struct axvmx_vcpu *v)
 {
 	switch ((u16)v->exit_reason) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
@@ -270,6 +272,7 @@ static void report_hw_exit(struct axvmx_vcpu *v)
 static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 {
 	struct axvcpu_vcpu *vcpu = v->vcpu;
+	bool host;
 	int fail, r;
 
 	for (;;) {
@@ -298,13 +301,12 @@ static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 		v->exit_reason = vmcs_read(VM_EXIT_REASON);
 		v->exit_cached = 0;
 		v->hw_valid = true;
-		if (exit_needs_host(v) &&
-		    (u16)v->exit_reason == EXIT_REASON_EXCEPTION_NMI)
+		host = exit_needs_host(v);
+		if (host && (u16)v->exit_reason == EXIT_REASON_EXCEPTION_NMI)
 			forward_nmi();
 		r = axvmx_handle_exit(v);
-		if (r != AXVCPU_RUN_CONTINUE || exit_needs_host(v) ||
-		    v->end_window || v->halted ||
-		    axvcpu_leave_guest_needed(vcpu))
+		if (r != AXVCPU_RUN_CONTINUE || host || v->end_window ||
+		    v->halted || axvcpu_leave_guest_needed(vcpu))
 			return r;
 		/* The core counts the entry it asked for; these are extra. */
 		vcpu->run->stats.entries++;
@@ -335,7 +337,11 @@ static int run_window(struct axvmx_vcpu *v)
 	struct axvmx_window w;
 	int r;
 
-	kernel_fpu_begin();
+	/*
+	 * No FNINIT/LDMXCSR for the host (mask 0): the guest's registers are
+	 * loaded over them before any host FPU use.
+	 */
+	kernel_fpu_begin_mask(0);
 	local_irq_disable();
 	if (axvmx_vmcs_get(v, &w)) {
 		local_irq_enable();

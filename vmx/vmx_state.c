@@ -65,6 +65,7 @@ static void set_host_state_cpu(struct axvmx_vcpu *v, int cpu)
 	v->host_fs_sel = ~0U;
 	v->host_gs_sel = ~0U;
 	v->host_rsp = 0;
+	v->host_fields_ok = false;
 }
 
 /**
@@ -181,6 +182,10 @@ void axvmx_set_host_state_window(struct axvmx_vcpu *v)
 		vmcs_write(HOST_CR4, cr4);
 		v->host_cr4 = cr4;
 	}
+	/* The RUN thread's values do not change between vcpu load and put. */
+	if (v->host_fields_ok)
+		return;
+	v->host_fields_ok = true;
 	if (v->host.fs_base != v->host_fs_base) {
 		vmcs_write(HOST_FS_BASE, v->host.fs_base);
 		v->host_fs_base = v->host.fs_base;
