@@ -157,28 +157,6 @@ int axvlapic_pending_vector(struct axvlapic *a)
 	return vec;
 }
 
-/**
- * axvlapic_irr_empty - no vector requested at all (IRR and posted bits)?
- * @a: the APIC; IRQs off on the vcpu's CPU.
- *
- * A constant number of loads and no lock: the run loop's test before each
- * entry.  Bits posted by another CPU right after it are followed by a kick.
- *
- * Return: true when no interrupt can be pending.
- */
-bool axvlapic_irr_empty(struct axvlapic *a)
-{
-	const u32 *irr = &a->regs[REG(APIC_IRR)];
-	unsigned long any;
-
-	BUILD_BUG_ON(ARRAY_SIZE(a->pir) != 4);
-	any = READ_ONCE(a->pir[0]) | READ_ONCE(a->pir[1]) |
-	      READ_ONCE(a->pir[2]) | READ_ONCE(a->pir[3]);
-	any |= irr[0] | irr[1] | irr[2] | irr[3] | irr[4] | irr[5] | irr[6] |
-	       irr[7];
-	return !any;
-}
-
 void axvlapic_ack(struct axvlapic *a, int vector)
 {
 	clear_vec(a, APIC_IRR, vector);

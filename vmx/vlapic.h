@@ -14,6 +14,9 @@
 #include <linux/bitops.h>
 #include <linux/hrtimer.h>
 #include <linux/wait.h>
+#include <linux/build_bug.h>
+#include <linux/compiler.h>
+#include <asm/apicdef.h>
 
 struct axvcpu_vcpu;
 
@@ -68,7 +71,27 @@ bool axvlapic_is_msr(u32 msr);
 int axvlapic_msr_read(struct axvlapic *a, u32 msr, u64 *val);
 int axvlapic_msr_write(struct axvlapic *a, u32 msr, u64 val);
 
-bool axvlapic_irr_empty(struct axvlapic *a);
+/**
+ * axvlapic_irr_empty - no vector requested at all (IRR and posted bits)?
+ * @a: the APIC; IRQs off on the vcpu's CPU.
+ *
+ * A constant number of loads and no lock: the run loop's test before each
+ * entry.  Bits posted by another CPU right after it are followed by a kick.
+ *
+ * Return: true when no interrupt can be pending.
+ */
+static inline bool axvlapic_irr_empty(struct axvlapic *a)
+{
+	const u32 *irr = &a->regs[APIC_IRR >> 4];
+	unsigned long any;
+
+	BUILD_BUG_ON(ARRAY_SIZE(a->pir) != 4);
+	any = READ_ONCE(a->pir[0]) | READ_ONCE(a->pir[1]) |
+	      READ_ONCE(a->pir[2]) | READ_ONCE(a->pir[3]);
+	any |= irr[0] | irr[1] | irr[2] | irr[3] | irr[4] | irr[5] | irr[6] |
+	       irr[7];
+	return !any;
+}
 
 /* The LVT timer will deliver its vector (counting and not masked). */
 bool axvlapic_timer_armed(struct axvlapic *a);

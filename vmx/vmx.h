@@ -545,7 +545,15 @@ static inline u64 axvmx_exit_rip(struct axvmx_vcpu *v)
 
 /* ---- vmx_event.c ---- */
 
-void axvmx_inject_events(struct axvmx_vcpu *v);
+void __axvmx_inject_events(struct axvmx_vcpu *v);
+
+/* Before each entry; a few loads when there is nothing to deliver. */
+static __always_inline void axvmx_inject_events(struct axvmx_vcpu *v)
+{
+	if (unlikely(v->reinject || READ_ONCE(v->nr_events) ||
+		     !axvlapic_irr_empty(&v->apic)))
+		__axvmx_inject_events(v);
+}
 bool axvmx_events_pending(struct axvmx_vcpu *v);
 
 /* Guest segment registers, in the order of struct axvcpu_x86_sregs. */

@@ -59,14 +59,15 @@ static void inject_pending(struct axvmx_vcpu *v)
 }
 
 /**
- * axvmx_inject_events - before an entry: one event into the VMCS.
+ * __axvmx_inject_events - before an entry: one event into the VMCS.
  * @v: the vcpu, VMCS current, IRQs off.
  *
  * Exceptions the VMM queued come first, then the local APIC's highest
  * vector above its PPR, then the VMM's external interrupts; with more
- * left, interrupt-window exiting asks for the next chance.
+ * left, interrupt-window exiting asks for the next chance.  Called through
+ * axvmx_inject_events(), which skips it when nothing is pending.
  */
-void axvmx_inject_events(struct axvmx_vcpu *v)
+void __axvmx_inject_events(struct axvmx_vcpu *v)
 {
 	if (READ_ONCE(v->nr_events) || !axvlapic_irr_empty(&v->apic))
 		inject_pending(v);

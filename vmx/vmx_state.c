@@ -170,9 +170,7 @@ void axvmx_set_host_state_window(struct axvmx_vcpu *v)
 {
 	unsigned long cr3 = __read_cr3();
 	unsigned long cr4 = __read_cr4();
-	/* Selectors with RPL/TI bits are not allowed there: reloaded at put. */
-	u16 fs_sel = (v->host.fs & 7) ? 0 : v->host.fs;
-	u16 gs_sel = (v->host.gs & 7) ? 0 : v->host.gs;
+	u16 fs_sel, gs_sel;
 
 	if (cr3 != v->host_cr3) {
 		vmcs_write(HOST_CR3, cr3);
@@ -186,6 +184,9 @@ void axvmx_set_host_state_window(struct axvmx_vcpu *v)
 	if (v->host_fields_ok)
 		return;
 	v->host_fields_ok = true;
+	/* Selectors with RPL/TI bits are not allowed there: reloaded at put. */
+	fs_sel = (v->host.fs & 7) ? 0 : v->host.fs;
+	gs_sel = (v->host.gs & 7) ? 0 : v->host.gs;
 	if (v->host.fs_base != v->host_fs_base) {
 		vmcs_write(HOST_FS_BASE, v->host.fs_base);
 		v->host_fs_base = v->host.fs_base;
