@@ -185,6 +185,20 @@ struct axvmx_host_state {
 #define AXVMX_EXIT_RIP		BIT(2)
 
 /**
+ * struct axvmx_cpuid_hit - one remembered CPUID answer (vmx_cpuid.c).
+ * @leaf: EAX of the question.  @sub: ECX.
+ * @a: EAX of the answer.  @b, @c, @d: EBX, ECX, EDX.
+ * @valid: the entry holds an answer.
+ */
+struct axvmx_cpuid_hit {
+	u32 leaf, sub;
+	u32 a, b, c, d;
+	bool valid;
+};
+
+#define AXVMX_CPUID_CACHE	4
+
+/**
  * struct axvmx_mmio_insn - a decoded MMIO move.
  * @len: instruction bytes.
  * @width: memory access bytes.
@@ -267,6 +281,7 @@ struct axvmx_mmio_insn {
  * @dr7: the guest's DR7 (the VMCS has it, without GD, which is emulated).
  * @cpuid: SET_CPUID's table, or NULL.
  * @nr_cpuid: entries in @cpuid.
+ * @cpuid_cache: the last CPUID answers (vmx_cpuid.c).
  * @mmio: the MMIO read waiting for the VMM's answer.
  * @halted: the guest is in a HLT that only an interrupt ends (its APIC
  *	timer is armed); the next RUN waits for one before entering.
@@ -306,6 +321,7 @@ struct axvmx_vcpu {
 	u64 db[4], dr6, dr7;
 	struct axvcpu_x86_cpuid_entry *cpuid;
 	u32 nr_cpuid;
+	struct axvmx_cpuid_hit cpuid_cache[AXVMX_CPUID_CACHE];
 	bool launched, kgs_live, vmcs_ready, vmcs_cleared;
 	bool end_window, halted, loaded, exited;
 	bool uret_dirty, hw_valid, host_fields_ok;

@@ -291,12 +291,33 @@ static const struct axvcpu_x86_cpuid_entry *find_entry(struct axvmx_vcpu *v,
 	return NULL;
 }
 
+/*
+ * The last answers, direct-mapped by leaf and subleaf: a guest asks the
+ * same few leaves again and again.  Leaves 1 and 0xD follow CR4 and XCR0
+ * and are never kept; SET_CPUID empties it.
+ */
+static struct axvmx_cpuid_hit *cache_slot(struct axvmx_vcpu *v, u32 leaf,
+					  u32 sub)
+{
+	return &v->cpuid_cache[(leaf ^ (leaf >> 27) ^ sub) %
+			       AXVMX_CPUID_CACHE];
+}
+
 int axvmx_handle_cpuid(struct axvmx_vcpu *v)
 {
 	u32 leaf = v->regs[AXVMX_RAX], sub = v->regs[AXVMX_RCX];
-	const struct axvcpu_x86_cpuid_entry *e = find_entry(v, leaf, sub);
+	struct axvmx_cpuid_hit *h = cache_slot(v, leaf, sub);
+	const struct axvcpu_x86_cpuid_entry *e;
 	u32 a, b, c, d;
 
+	if (h->valid && h->leaf == leaf && h->sub == sub) {
+		a = h->a;
+		b = h->b;
+		c = h->c;
+		d = h->d;
+		goto done;
+	}
+	e = find_entry(v, leaf, sub);
 	if (e) {
 		a = e->eax;
 		b = e->ebx;
@@ -309,12 +330,17 @@ int axvmx_handle_cpuid(struct axvmx_vcpu *v)
 		c &= ~CPUID1_ECX_OSXSAVE;
 		if (axvmx_get_cr4() & X86_CR4_OSXSAVE)
 			c |= CPUID1_ECX_OSXSAVE;
+	} else if (leaf == 0xd) {
+		/* The XSAVE sizes follow the guest's XCR0, as on hardware. */
+		if (sub == 0 && axvmx_caps.guest_xcr0)
+			b = xstate_size(v->xcr0, false);
+		if (sub == 1 && axvmx_caps.guest_xcr0)
+			b = (a & CPUID_D1_EAX_XSAVEC) ?
+			    xstate_size(v->xcr0, true) : 0;
+	} else {
+		*h = (struct axvmx_cpuid_hit){ leaf, sub, a, b, c, d, true };
 	}
-	/* The XSAVE sizes follow the guest's XCR0, as on hardware. */
-	if (leaf == 0xd && sub == 0 && axvmx_caps.guest_xcr0)
-		b = xstate_size(v->xcr0, false);
-	if (leaf == 0xd && sub == 1 && axvmx_caps.guest_xcr0)
-		b = (a & CPUID_D1_EAX_XSAVEC) ? xstate_size(v->xcr0, true) : 0;
+done:
 	v->regs[AXVMX_RAX] = a;
 	v->regs[AXVMX_RBX] = b;
 	v->regs[AXVMX_RCX] = c;
@@ -366,6 +392,7 @@ long axvmx_set_cpuid(struct axvmx_vcpu *v, void __user *argp)
 	if (hdr.nent)
 		sort(tab, hdr.nent, sizeof(*tab), cmp_entry, NULL);
 	kfree(v->cpuid);
+	memset(v->cpuid_cache, 0, sizeof(v->cpuid_cache));
 	v->cpuid = tab;
 	v->nr_cpuid = hdr.nent;
 	return 0;
