@@ -20,6 +20,7 @@
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 #include "../lib/aarch64/arm64_guest.h"
+#include "../lib/aarch64/fp_host.h"
 
 #define NR_ROUNDS	2000
 #define NR_PRE		4		/* hypercall exits before any FP use */
@@ -28,11 +29,7 @@
 #define G_FPSR		0x08000010ULL	/* QC, IXC */
 #define H_FPCR		0x01c00000ULL	/* FZ, RM = towards zero */
 #define H_FPSR		0x00000001ULL	/* IOC */
-#define Y_FPCR		0x00400000ULL	/* RM = towards plus infinity */
-#define Y_FPSR		0x00000004ULL	/* OFC */
 
-#define LO(tag, i)	(0x6a6a6a6a00000000ULL | ((__u64)(tag) << 16) | ((i) << 8) | 0x11)
-#define HI(tag, i)	(0x5b5b5b5b00000000ULL | ((__u64)(tag) << 16) | ((i) << 8) | 0x22)
 #define G_TAG		0xa
 #define H_TAG		0x5
 #define Y_TAG		0x3
@@ -104,139 +101,11 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "guest_fpl_end:\n"
     ".popsection\n");
 
-/*
- * long fpl_syscall(long nr, long a0, long a1, const __u64 in[64],
- *		    __u64 out[66], __u64 fpcr, __u64 fpsr, long times)
- * Loads v0-v31 from @in, FPCR and FPSR, makes syscall @nr(@a0, @a1, 0)
- * @times times (stops at a negative return), stores v0-v31, FPCR and FPSR
- * to @out, restores the caller's FPCR/FPSR and d8-d15: no compiled code
- * runs between the loads and the stores.
- */
-long fpl_syscall(long nr, long a0, long a1, const __u64 *in, __u64 *out,
-		 __u64 fpcr, __u64 fpsr, long times);
-asm(".text\n"
-    ".global fpl_syscall\n"
-    ".type fpl_syscall, %function\n"
-    "fpl_syscall:\n"
-    "	stp d8, d9, [sp, #-64]!\n"
-    "	stp d10, d11, [sp, #16]\n"
-    "	stp d12, d13, [sp, #32]\n"
-    "	stp d14, d15, [sp, #48]\n"
-    "	mrs x9, fpcr\n"
-    "	mrs x10, fpsr\n"
-    "	msr fpcr, x5\n"
-    "	msr fpsr, x6\n"
-    "	mov x11, x3\n"
-    "	ld1 {v0.16b-v3.16b}, [x11], #64\n"
-    "	ld1 {v4.16b-v7.16b}, [x11], #64\n"
-    "	ld1 {v8.16b-v11.16b}, [x11], #64\n"
-    "	ld1 {v12.16b-v15.16b}, [x11], #64\n"
-    "	ld1 {v16.16b-v19.16b}, [x11], #64\n"
-    "	ld1 {v20.16b-v23.16b}, [x11], #64\n"
-    "	ld1 {v24.16b-v27.16b}, [x11], #64\n"
-    "	ld1 {v28.16b-v31.16b}, [x11], #64\n"
-    "	mov x12, x4\n"
-    "	mov x13, x7\n"
-    "	mov x14, x0\n"
-    "	mov x15, x1\n"
-    "	mov x16, x2\n"
-    "1:	mov x8, x14\n"
-    "	mov x0, x15\n"
-    "	mov x1, x16\n"
-    "	mov x2, #0\n"
-    "	svc #0\n"
-    "	tbnz x0, #63, 2f\n"
-    "	subs x13, x13, #1\n"
-    "	b.gt 1b\n"
-    "2:	st1 {v0.16b-v3.16b}, [x12], #64\n"
-    "	st1 {v4.16b-v7.16b}, [x12], #64\n"
-    "	st1 {v8.16b-v11.16b}, [x12], #64\n"
-    "	st1 {v12.16b-v15.16b}, [x12], #64\n"
-    "	st1 {v16.16b-v19.16b}, [x12], #64\n"
-    "	st1 {v20.16b-v23.16b}, [x12], #64\n"
-    "	st1 {v24.16b-v27.16b}, [x12], #64\n"
-    "	st1 {v28.16b-v31.16b}, [x12], #64\n"
-    "	mrs x3, fpcr\n"
-    "	mrs x4, fpsr\n"
-    "	stp x3, x4, [x12]\n"
-    "	msr fpcr, x9\n"
-    "	msr fpsr, x10\n"
-    "	ldp d10, d11, [sp, #16]\n"
-    "	ldp d12, d13, [sp, #32]\n"
-    "	ldp d14, d15, [sp, #48]\n"
-    "	ldp d8, d9, [sp], #64\n"
-    "	ret\n"
-    ".size fpl_syscall, . - fpl_syscall\n");
-
-static void fill(__u64 *set, unsigned int tag)
-{
-	int i;
-
-	for (i = 0; i < 32; i++) {
-		set[2 * i] = LO(tag, (__u64)i);
-		set[2 * i + 1] = HI(tag, (__u64)i);
-	}
-}
-
-/* The first difference, as text; "" if the sets are equal. */
-static const char *diff(const __u64 *got, const __u64 *want, __u64 fpcr,
-			__u64 fpsr, char *buf, size_t len)
-{
-	int i;
-
-	buf[0] = 0;
-	for (i = 0; i < 64; i++)
-		if (got[i] != want[i]) {
-			snprintf(buf, len, "v%d.d[%d] = %#llx, expected %#llx", i / 2,
-				 i % 2, (unsigned long long)got[i],
-				 (unsigned long long)want[i]);
-			return buf;
-		}
-	if (got[64] != fpcr)
-		snprintf(buf, len, "FPCR = %#llx, expected %#llx",
-			 (unsigned long long)got[64], (unsigned long long)fpcr);
-	else if ((got[65] & 0xf800009f) != fpsr)
-		snprintf(buf, len, "FPSR = %#llx, expected %#llx",
-			 (unsigned long long)got[65], (unsigned long long)fpsr);
-	return buf;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	TEST_ASSERT_SYSCALL_OK(sched_setaffinity(0, sizeof(set), &set));
-}
-
-struct yielder {
-	volatile int stop;
-	long rounds;
-	char bad[256];
-};
-
-static void *yield_thread(void *p)
-{
-	struct yielder *y = p;
-	__u64 in[64], out[66];
-	char buf[160];
-
-	pin(0);
-	fill(in, Y_TAG);
-	while (!y->stop) {
-		fpl_syscall(124 /* sched_yield */, 0, 0, in, out, Y_FPCR, Y_FPSR, 20);
-		y->rounds++;
-		if (*diff(out, in, Y_FPCR, Y_FPSR, buf, sizeof(buf)) && !y->bad[0])
-			snprintf(y->bad, sizeof(y->bad), "round %ld: %s", y->rounds, buf);
-	}
-	return NULL;
-}
 
 TEST(fp_live_across_inkernel_exits_and_lazy_after_host)
 {
 	__u64 host[64], guest[64], out[66];
-	struct yielder y = { 0 };
+	struct yielder y = { .tag = Y_TAG, .yields = 20 };
 	struct axvcpu_run *run;
 	struct test_vm t;
 	__u64 traps, msr, psci;
@@ -254,7 +123,7 @@ TEST(fp_live_across_inkernel_exits_and_lazy_after_host)
 	TEST_ASSERT(!pthread_create(&th, NULL, yield_thread, &y), "pthread_create");
 
 	for (i = 0; i < nr_vmm; i++) {
-		r = fpl_syscall(29 /* ioctl */, t.vcpu.fd, AXVCPU_RUN, host, out,
+		r = fp_syscall(29 /* ioctl */, t.vcpu.fd, AXVCPU_RUN, host, out,
 				H_FPCR, H_FPSR, 1);
 		TEST_ASSERT(r == 0, "RUN %ld: %ld (%s)", i, r, errno_name(-r));
 		TEST_ASSERT(!*diff(out, host, H_FPCR, H_FPSR, buf, sizeof(buf)),
