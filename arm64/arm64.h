@@ -177,6 +177,26 @@ static __always_inline long axv_arm_psci_features(u32 fn)
 	}
 }
 
+/*
+ * The PSCI queries that need nothing but the function ID: answered in @x[0]
+ * (the world switch's fast path and exit.c share them).  Return: answered.
+ */
+static __always_inline bool axv_arm_psci_query(u32 fn, u64 *x)
+{
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+		x[0] = AXV_ARM_PSCI_VERSION;
+		return true;
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		x[0] = axv_arm_psci_features((u32)x[1]);
+		return true;
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+		x[0] = PSCI_0_2_TOS_MP;	/* no trusted OS to migrate */
+		return true;
+	}
+	return false;
+}
+
 /* main.c */
 void axv_arm_log_cpu(void);
 

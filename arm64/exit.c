@@ -198,13 +198,9 @@ static int handle_psci(struct axvcpu_vcpu *vcpu, u32 fn, bool atomic)
 	struct axvcpu_run *run = vcpu->run;
 	u64 *x = av->ctx.x;
 
+	if (axv_arm_psci_query(fn, x))
+		return builtin(vcpu, AXVCPU_BUILTIN_PSCI);
 	switch (fn) {
-	case PSCI_0_2_FN_PSCI_VERSION:
-		x[0] = AXV_ARM_PSCI_VERSION;
-		break;
-	case PSCI_1_0_FN_PSCI_FEATURES:
-		x[0] = axv_arm_psci_features((u32)x[1]);
-		break;
 	case PSCI_0_2_FN_AFFINITY_INFO:
 	case PSCI_0_2_FN64_AFFINITY_INFO:
 		if (atomic)	/* vm->lock is a mutex */
@@ -213,9 +209,6 @@ static int handle_psci(struct axvcpu_vcpu *vcpu, u32 fn, bool atomic)
 			x[0] = psci_affinity_info(vcpu, (u32)x[1], (u32)x[2]);
 		else
 			x[0] = psci_affinity_info(vcpu, x[1], x[2]);
-		break;
-	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
-		x[0] = PSCI_0_2_TOS_MP;	/* no trusted OS to migrate */
 		break;
 	case PSCI_0_2_FN_CPU_ON:
 	case PSCI_0_2_FN64_CPU_ON:

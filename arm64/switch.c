@@ -302,15 +302,6 @@ static __always_inline bool fast_exit(struct axv_arm_vcpu *av, u64 *code)
 		return false;
 	}
 	switch (fn) {
-	case PSCI_0_2_FN_PSCI_VERSION:
-		x[0] = AXV_ARM_PSCI_VERSION;
-		break;
-	case PSCI_1_0_FN_PSCI_FEATURES:
-		x[0] = axv_arm_psci_features((u32)x[1]);
-		break;
-	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
-		x[0] = PSCI_0_2_TOS_MP;
-		break;
 	case ARM_SMCCC_VERSION_FUNC_ID:
 	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
 		/* Through HVC these go to the VMM (a HYPERCALL exit). */
@@ -319,7 +310,9 @@ static __always_inline bool fast_exit(struct axv_arm_vcpu *av, u64 *code)
 		x[0] = (u64)(s64)SMCCC_RET_NOT_SUPPORTED;
 		break;
 	default:
-		return false;
+		if (!axv_arm_psci_query(fn, x))
+			return false;
+		break;
 	}
 	/* ELR_EL2 is past an HVC, but on a trapped SMC. */
 	if (smc)
