@@ -271,6 +271,7 @@ struct axvmx_mmio_insn {
  * @xcr0: the guest's XCR0.
  * @window_xcr0: the components the current window loaded (vmx_fpu.c).
  * @cur_xcr0: XCR0 in the CPU now, inside a window.
+ * @osxsave: the guest's CR4.OSXSAVE (host-owned: every change exits).
  * @end_window: an exit handler changed something only a new window picks
  *	up (the guest's XCR0): leave the window after this exit.
  * @msrs: guest MSRs kept here.
@@ -324,7 +325,7 @@ struct axvmx_vcpu {
 	struct axvmx_cpuid_hit cpuid_cache[AXVMX_CPUID_CACHE];
 	bool launched, kgs_live, vmcs_ready, vmcs_cleared;
 	bool end_window, halted, loaded, exited;
-	bool uret_dirty, hw_valid, host_fields_ok;
+	bool uret_dirty, hw_valid, host_fields_ok, osxsave;
 	u8 exit_cached;
 	struct axvmx_mmio_insn mmio;
 	struct axvlapic apic;

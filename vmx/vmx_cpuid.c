@@ -303,20 +303,26 @@ static struct axvmx_cpuid_hit *cache_slot(struct axvmx_vcpu *v, u32 leaf,
 			       AXVMX_CPUID_CACHE];
 }
 
-int axvmx_handle_cpuid(struct axvmx_vcpu *v)
+/* The answer goes into the guest's registers; the CPUID is done. */
+static __always_inline int cpuid_answer(struct axvmx_vcpu *v, u32 a, u32 b,
+					u32 c, u32 d)
 {
-	u32 leaf = v->regs[AXVMX_RAX], sub = v->regs[AXVMX_RCX];
-	struct axvmx_cpuid_hit *h = cache_slot(v, leaf, sub);
+	v->regs[AXVMX_RAX] = a;
+	v->regs[AXVMX_RBX] = b;
+	v->regs[AXVMX_RCX] = c;
+	v->regs[AXVMX_RDX] = d;
+	axvmx_advance_rip(v);
+	v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_CPUID]++;
+	return AXVCPU_RUN_CONTINUE;
+}
+
+/* Not in the cache: the VMM's table or the built-in leaves. */
+static noinline int cpuid_miss(struct axvmx_vcpu *v, u32 leaf, u32 sub,
+			       struct axvmx_cpuid_hit *h)
+{
 	const struct axvcpu_x86_cpuid_entry *e;
 	u32 a, b, c, d;
 
-	if (h->valid && h->leaf == leaf && h->sub == sub) {
-		a = h->a;
-		b = h->b;
-		c = h->c;
-		d = h->d;
-		goto done;
-	}
 	e = find_entry(v, leaf, sub);
 	if (e) {
 		a = e->eax;
@@ -328,7 +334,7 @@ int axvmx_handle_cpuid(struct axvmx_vcpu *v)
 	}
 	if (leaf == 1) {
 		c &= ~CPUID1_ECX_OSXSAVE;
-		if (axvmx_get_cr4() & X86_CR4_OSXSAVE)
+		if (v->osxsave)
 			c |= CPUID1_ECX_OSXSAVE;
 	} else if (leaf == 0xd) {
 		/* The XSAVE sizes follow the guest's XCR0, as on hardware. */
@@ -340,14 +346,21 @@ int axvmx_handle_cpuid(struct axvmx_vcpu *v)
 	} else {
 		*h = (struct axvmx_cpuid_hit){ leaf, sub, a, b, c, d, true };
 	}
-done:
-	v->regs[AXVMX_RAX] = a;
-	v->regs[AXVMX_RBX] = b;
-	v->regs[AXVMX_RCX] = c;
-	v->regs[AXVMX_RDX] = d;
-	axvmx_advance_rip(v);
-	v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_CPUID]++;
-	return AXVCPU_RUN_CONTINUE;
+	return cpuid_answer(v, a, b, c, d);
+}
+
+/*
+ * A hit needs no stack frame of its own: the miss path, with its locals
+ * passed by address, is a separate function.
+ */
+int axvmx_handle_cpuid(struct axvmx_vcpu *v)
+{
+	u32 leaf = v->regs[AXVMX_RAX], sub = v->regs[AXVMX_RCX];
+	struct axvmx_cpuid_hit *h = cache_slot(v, leaf, sub);
+
+	if (unlikely(!h->valid || h->leaf != leaf || h->sub != sub))
+		return cpuid_miss(v, leaf, sub, h);
+	return cpuid_answer(v, h->a, h->b, h->c, h->d);
 }
 
 /*

@@ -70,7 +70,7 @@ static int inject_gp(struct axvmx_vcpu *v)
 
 /* ---- I/O (X86-133) ---- */
 
-static int handle_io(struct axvmx_vcpu *v)
+static noinline int handle_io(struct axvmx_vcpu *v)
 {
 	struct axvcpu_run *run = v->vcpu->run;
 	u64 q = axvmx_exit_qual(v);
@@ -103,7 +103,7 @@ static int handle_io(struct axvmx_vcpu *v)
 
 /* ---- VMCALL (X86-132) ---- */
 
-static int handle_vmcall(struct axvmx_vcpu *v)
+static noinline int handle_vmcall(struct axvmx_vcpu *v)
 {
 	struct axvcpu_run *run = v->vcpu->run;
 
@@ -121,7 +121,7 @@ static int handle_vmcall(struct axvmx_vcpu *v)
 
 /* ---- EPT violation ---- */
 
-static int handle_ept_violation(struct axvmx_vcpu *v)
+static noinline int handle_ept_violation(struct axvmx_vcpu *v)
 {
 	struct axvcpu_run *run = v->vcpu->run;
 	u64 q = axvmx_exit_qual(v), gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
@@ -216,7 +216,7 @@ static bool guest_write_cr4(struct axvmx_vcpu *v, u64 val)
 	return true;
 }
 
-static int handle_cr(struct axvmx_vcpu *v)
+static noinline int handle_cr(struct axvmx_vcpu *v)
 {
 	u64 q = axvmx_exit_qual(v), val;
 	unsigned int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
@@ -259,7 +259,7 @@ static int handle_cr(struct axvmx_vcpu *v)
 
 /* ---- XSETBV (X86-120, with the X86-Q3 condition fixed) ---- */
 
-static int handle_xsetbv(struct axvmx_vcpu *v)
+static noinline int handle_xsetbv(struct axvmx_vcpu *v)
 {
 	u64 val = (u32)v->regs[AXVMX_RAX] |
 		  (v->regs[AXVMX_RDX] << 32);
@@ -268,7 +268,7 @@ static int handle_xsetbv(struct axvmx_vcpu *v)
 	u32 index = v->regs[AXVMX_RCX];
 
 	/* XSETBV needs CR4.OSXSAVE, which the guest has only with a host XCR0. */
-	if (!(axvmx_get_cr4() & X86_CR4_OSXSAVE)) {
+	if (!v->osxsave) {
 		axvmx_queue_exception(v, X86_TRAP_UD, 0);
 		return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
 	}
@@ -289,7 +289,7 @@ static int handle_xsetbv(struct axvmx_vcpu *v)
 /* ---- MSRs ---- */
 
 /* X86-135/136 with X86-Q5 fixed: RIP advanced, result into EDX:EAX. */
-static int handle_msr(struct axvmx_vcpu *v, bool write)
+static noinline int handle_msr(struct axvmx_vcpu *v, bool write)
 {
 	struct axvcpu_run *run = v->vcpu->run;
 	u32 msr = v->regs[AXVMX_RCX];
@@ -341,7 +341,7 @@ static int queue_db(struct axvmx_vcpu *v, u64 payload)
 	return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
 }
 
-static int handle_dr(struct axvmx_vcpu *v)
+static noinline int handle_dr(struct axvmx_vcpu *v)
 {
 	u64 q = axvmx_exit_qual(v), val;
 	unsigned int dr = q & 7, reg = (q >> 8) & 15;
@@ -384,7 +384,7 @@ static int handle_dr(struct axvmx_vcpu *v)
 
 /* ---- exceptions and NMIs ---- */
 
-static int handle_exception_nmi(struct axvmx_vcpu *v)
+static noinline int handle_exception_nmi(struct axvmx_vcpu *v)
 {
 	u32 info = axvmx_exit_intr_info(v);
 	u8 vector = info & INTR_INFO_VECTOR_MASK;
@@ -422,19 +422,48 @@ static int handle_exception_nmi(struct axvmx_vcpu *v)
 }
 
 /* An event the exit interrupted (IDT-vectoring info) is delivered again. */
-static void save_idt_vectoring(struct axvmx_vcpu *v)
+static noinline void save_idt_vectoring(struct axvmx_vcpu *v, u32 info)
 {
-	u32 info = vmcs_read(IDT_VECTORING_INFO_FIELD);
 	u32 type = info & VECTORING_INFO_TYPE_MASK;
 
-	if (!(info & VECTORING_INFO_VALID_MASK))
-		return;
 	v->reinject = info & ~INTR_INFO_RESVD_BITS_MASK;
 	v->reinject_err = vmcs_read(IDT_VECTORING_ERROR_CODE);
 	v->reinject_len = 0;
 	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
 		v->reinject_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+}
+
+/* ---- HLT ---- */
+
+static noinline int handle_hlt(struct axvmx_vcpu *v)
+{
+	axvmx_advance_rip(v);
+	/* An APIC interrupt the guest can take now ends the HLT. */
+	if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	    axvlapic_pending_vector(&v->apic) >= 0)
+		return builtin(v, AXVCPU_BUILTIN_APIC);
+	/*
+	 * The VMM sees the HALT either way.  With the APIC timer armed an
+	 * interrupt will come: the guest stays halted, and the next RUN
+	 * sleeps until the timer's vector or an injected event wakes it
+	 * (halt_wait() in vmx_run.c), instead of the HLT returning without
+	 * an interrupt.
+	 */
+	if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	    axvlapic_timer_armed(&v->apic))
+		v->halted = true;
+	return to_vmm(v, AXVCPU_EXIT_HALT);
+}
+
+/* The entry failed late: invalid guest state, MSR loading, #MC (SDM 27.8). */
+static noinline int failed_entry(struct axvmx_vcpu *v)
+{
+	struct axvcpu_run *run = v->vcpu->run;
+
+	run->fail_entry.reason = v->exit_reason;
+	run->fail_entry.qualification = axvmx_exit_qual(v);
+	return to_vmm(v, AXVCPU_EXIT_FAIL_ENTRY);
 }
 
 /**
@@ -444,23 +473,22 @@ static void save_idt_vectoring(struct axvmx_vcpu *v)
  * Each handler decodes its exit, completes it (RIP, registers, an event
  * to inject) or fills vcpu->run for the VMM, and returns one of the two
  * values below; exit fields come through axvmx_exit_qual() and friends.
+ * The handlers stay out of line, so this dispatch needs no stack frame of
+ * its own and each exit pays only for its handler's.
  *
  * Return: AXVCPU_RUN_CONTINUE (handled here) or AXVCPU_RUN_EXIT (run
  * filled for the VMM).
  */
 int axvmx_handle_exit(struct axvmx_vcpu *v)
 {
-	struct axvcpu_run *run = v->vcpu->run;
-	u32 reason = v->exit_reason;
+	u32 reason = v->exit_reason, vect;
 
-	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
-		/* Invalid guest state, MSR loading, machine check (SDM 27.8). */
-		run->fail_entry.reason = reason;
-		run->fail_entry.qualification = axvmx_exit_qual(v);
-		return to_vmm(v, AXVCPU_EXIT_FAIL_ENTRY);
-	}
+	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		return failed_entry(v);
 	v->launched = true;
-	save_idt_vectoring(v);
+	vect = vmcs_read(IDT_VECTORING_INFO_FIELD);
+	if (unlikely(vect & VECTORING_INFO_VALID_MASK))
+		save_idt_vectoring(v, vect);
 
 	switch ((u16)reason) {
 	case EXIT_REASON_EXCEPTION_NMI:
@@ -469,7 +497,7 @@ int axvmx_handle_exit(struct axvmx_vcpu *v)
 		/* Taken by the host at local_irq_enable() already. */
 		return builtin(v, AXVCPU_BUILTIN_EXT_INTR);
 	case EXIT_REASON_TRIPLE_FAULT:
-		run->system_down.type = AXVCPU_SYSTEM_DOWN_CRASH;
+		v->vcpu->run->system_down.type = AXVCPU_SYSTEM_DOWN_CRASH;
 		return to_vmm(v, AXVCPU_EXIT_SYSTEM_DOWN);
 	case EXIT_REASON_INTERRUPT_WINDOW:
 		vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL,
@@ -483,22 +511,7 @@ int axvmx_handle_exit(struct axvmx_vcpu *v)
 		/* No PMU in the guest's CPUID: RDPMC faults. */
 		return inject_gp(v);
 	case EXIT_REASON_HLT:
-		axvmx_advance_rip(v);
-		/* An APIC interrupt the guest can take now ends the HLT. */
-		if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-		    axvlapic_pending_vector(&v->apic) >= 0)
-			return builtin(v, AXVCPU_BUILTIN_APIC);
-		/*
-		 * The VMM sees the HALT either way.  With the APIC timer
-		 * armed an interrupt will come: the guest stays halted, and
-		 * the next RUN sleeps until the timer's vector or an
-		 * injected event wakes it (halt_wait() in vmx_vcpu.c), instead of
-		 * the HLT returning without an interrupt.
-		 */
-		if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-		    axvlapic_timer_armed(&v->apic))
-			v->halted = true;
-		return to_vmm(v, AXVCPU_EXIT_HALT);
+		return handle_hlt(v);
 	case EXIT_REASON_VMCALL:
 		return handle_vmcall(v);
 	case EXIT_REASON_CR_ACCESS:

@@ -28,6 +28,7 @@
 
 #include <linux/module.h>
 #include <linux/kernel.h>
+#include <linux/context_tracking.h>
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
 #include <asm/apic.h>
@@ -219,8 +220,7 @@ static void set_guest_xcr0(struct axvmx_vcpu *v)
 
 	if (!axvmx_caps.host_xcr0 || v->xcr0 == v->window_xcr0)
 		return;
-	want = (vmcs_read(GUEST_CR4) & X86_CR4_OSXSAVE) ? v->xcr0 :
-							 v->window_xcr0;
+	want = v->osxsave ? v->xcr0 : v->window_xcr0;
 	if (want != v->cur_xcr0) {
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, want);
 		v->cur_xcr0 = want;
@@ -266,13 +266,33 @@ static void report_hw_exit(struct axvmx_vcpu *v)
 }
 
 /*
+ * guest_state_enter_irqoff() for the second and later entries of one
+ * window: the same lockdep, tracing and context-tracking steps, without
+ * the RCU note.  Guest mode is an RCU quiescent state, noted at the
+ * window's first entry; from there to the next entry IRQs stay off, and a
+ * CPU learns of a new grace period, or of a request for an urgent
+ * quiescent state, only in its tick or RCU's softirq, neither of which
+ * can run before the window ends.  A second note would find nothing to
+ * report.  The window ends at the next host interrupt or timer slice.
+ */
+static __always_inline void guest_state_reenter_irqoff(void)
+{
+	instrumentation_begin();
+	trace_hardirqs_on_prepare();
+	lockdep_hardirqs_on_prepare();
+	instrumentation_end();
+	context_tracking_guest_enter();
+	lockdep_hardirqs_on(CALLER_ADDR0);
+}
+
+/*
  * The entries of one window, IRQs off, VMCS current: enter, handle the
  * exit here while it is one the module handles and nothing needs the host.
  */
 static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 {
 	struct axvcpu_vcpu *vcpu = v->vcpu;
-	bool host;
+	bool host, again = false;
 	int fail, r;
 
 	for (;;) {
@@ -287,7 +307,11 @@ static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 		load_guest_debugregs(v, d);
 
 		guest_timing_enter_irqoff();
-		guest_state_enter_irqoff();
+		if (likely(again))
+			guest_state_reenter_irqoff();
+		else
+			guest_state_enter_irqoff();
+		again = true;
 		fail = axvmx_vmenter(v->regs, v->launched, &v->host_rsp);
 		guest_state_exit_irqoff();
 		v->cr2 = native_read_cr2();

@@ -320,7 +320,10 @@ void axvmx_set_cr0(struct axvmx_vcpu *v, u64 val)
 /*
  * CR4 (X86-62), with VMXE hidden from the guest.  The bits a guest may not
  * set (axvmx_cr4_refused()) are host-owned too, so setting one exits and
- * becomes a #GP.
+ * becomes a #GP.  OSXSAVE is host-owned as well (as in KVM): the guest's
+ * XCR0 is loaded for its entries only while it is set, and CPUID leaf 1
+ * reports it, so the run loop keeps a copy instead of reading GUEST_CR4
+ * before every entry.
  */
 void axvmx_set_cr4(struct axvmx_vcpu *v, u64 val)
 {
@@ -328,7 +331,9 @@ void axvmx_set_cr4(struct axvmx_vcpu *v, u64 val)
 		   axvmx_caps.cr4_fixed0);
 	vmcs_write(CR4_READ_SHADOW, val);
 	vmcs_write(CR4_GUEST_HOST_MASK, axvmx_caps.cr4_fixed0 |
-		   ~axvmx_caps.cr4_fixed1 | axvmx_cr4_refused());
+		   ~axvmx_caps.cr4_fixed1 | axvmx_cr4_refused() |
+		   X86_CR4_OSXSAVE);
+	v->osxsave = val & X86_CR4_OSXSAVE;
 }
 
 u64 axvmx_get_cr0(void)

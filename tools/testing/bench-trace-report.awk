@@ -26,6 +26,7 @@
 BEGIN {
 	# cycles per instruction
 	cost["vmentry"] = 600		# VM exit + VMRESUME, with the exiting guest instruction
+	cost["vmx_op"] = 200		# VMXON, VMXOFF, VMPTRLD, VMPTRST, VMCLEAR
 	cost["wrmsr"] = 125
 	cost["rdmsr"] = 60
 	cost["vmread"] = 12
@@ -47,7 +48,7 @@ BEGIN {
 	cost["mov_sreg"] = 10
 	plain = 0.6
 	# printed, in this order (the brief's expensive classes first)
-	nshow = split("wrmsr rdmsr vmread vmwrite desc_load mov_to_cr xsave_xrstor cpuid invept_invvpid vmentry tlb_flush syscall_sysret swapgs rdtsc locked cli_sti desc_store fsgsbase mov_sreg all guest host_kernel host_user", show, " ")
+	nshow = split("wrmsr rdmsr vmread vmwrite vmx_op desc_load mov_to_cr xsave_xrstor cpuid invept_invvpid vmentry tlb_flush syscall_sysret swapgs rdtsc locked cli_sti desc_store fsgsbase mov_sreg all guest host_kernel host_user", show, " ")
 	nlab = 0
 	nmet = 0
 }

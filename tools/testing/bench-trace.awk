@@ -19,7 +19,8 @@
 #
 # Classes (Intel mnemonics as Bochs disassembles them):
 #   wrmsr rdmsr vmread vmwrite cpuid (host only; the guest's is in guest)
-#   vmentry (VMLAUNCH, VMRESUME)  desc_load (LGDT, LIDT, LTR, LLDT)
+#   vmentry (VMLAUNCH, VMRESUME)  vmx_op (VMXON, VMXOFF, VMPTRLD, VMPTRST,
+#   VMCLEAR)  desc_load (LGDT, LIDT, LTR, LLDT)
 #   mov_to_cr  xsave_xrstor (XSAVE*, XRSTOR*, FXSAVE, FXRSTOR)
 #   invept_invvpid  tlb_flush (INVLPG, INVPCID)  syscall_sysret  swapgs
 #   rdtsc (RDTSC, RDTSCP)  locked (LOCK prefix)  cli_sti
@@ -154,6 +155,9 @@ BEGIN { breaks = 0; inwin = 0; nwin = 0; nseg = 0; inseg = 0 }
 		c = m
 	else if (m == "vmlaunch" || m == "vmresume")
 		c = "vmentry"
+	else if (m == "vmxon" || m == "vmxoff" || m == "vmptrld" || m == "vmptrst" ||
+		 m == "vmclear")
+		c = "vmx_op"
 	else if (m == "cpuid")
 		c = where == "guest" ? "" : "cpuid"
 	else if (m == "lgdt" || m == "lidt" || m == "ltr" || m == "lldt")
