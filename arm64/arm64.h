@@ -127,6 +127,7 @@ struct axv_arm_vcpu {
 	bool loaded;			/* EL1 context is in this CPU (load/put) */
 	u8 need_flush;			/* AXV_ARM_FLUSH_* at the next entry */
 	bool fp_live;			/* guest FP is in the registers */
+	u8 fp_eager;			/* run calls left that load FP eagerly */
 	bool powered_on;		/* entered once and no CPU_OFF since */
 	/* EL1 timers: [AXV_ARM_VTIMER] CNTV, [AXV_ARM_PTIMER] CNTP */
 	bool timer_pending[2];		/* INTID raised, not yet EOIed */

@@ -145,12 +145,19 @@ void axvcpu_arch_vcpu_put(struct axvcpu_vcpu *vcpu)
 }
 
 /*
- * Lazy FP/SIMD.  The guest runs with FP trapped (CPTR_EL2.FPEN) until it
- * uses it; then the host task's registers are handed over with
+ * FP/SIMD, lazily at first.  The guest runs with FP trapped (CPTR_EL2.FPEN)
+ * until it uses it; then the host task's registers are handed over with
  * kernel_neon_begin() (which saves them, once per RUN, and makes the
  * return to userspace reload them), the guest's are loaded and the guest
- * runs untrapped for as long as this call keeps entering it.  They go
- * back before the call returns: nothing the kernel exports lets a module
+ * runs untrapped for as long as this call keeps entering it.  A guest
+ * that used FP in one call gets its registers before the first entry of
+ * the next FP_EAGER_CALLS calls too: the trap is a full exit and entry,
+ * each with two HCR_EL2 writes, where the eager load costs only the
+ * register copies the trap would have led to anyway (KVM x86 loads guest
+ * FPU state eagerly for the same reason).  Every FP_EAGER_CALLS calls one
+ * runs lazily again, so a guest that stopped using FP stops paying for
+ * it.  The registers go back before the call returns: nothing the
+ * kernel exports lets a module
  * leave its own FP state in the registers across a return to the core
  * (cond_resched()) or to userspace (KVM's fpsimd_bind_state_to_cpu() is
  * not exported), and on 6.1 the region is also a softirq-off one.  Inside
@@ -158,11 +165,30 @@ void axvcpu_arch_vcpu_put(struct axvcpu_vcpu *vcpu)
  * softirqs do not run on 6.1 and save and restore them on 6.12 and later
  * (TIF_KERNEL_FPSTATE), and preemption stays off.
  */
+#define FP_EAGER_CALLS	64
+
 static void fp_take(struct axv_arm_vcpu *av)
 {
 	axv_arm_neon_begin(&av->neon_buf);
 	__axv_arm_fpsimd_restore(&av->fp);
 	av->fp_live = true;
+}
+
+/* Before the first entry of a run call: the guest's FP if it is in use. */
+static void fp_take_eagerly(struct axv_arm_vcpu *av)
+{
+	if (!av->fp_eager)
+		return;
+	if (--av->fp_eager)
+		fp_take(av);
+}
+
+/* The guest trapped on FP/SIMD: its registers, for this and later calls. */
+static void fp_take_on_trap(struct axv_arm_vcpu *av)
+{
+	if (!av->fp_live)
+		fp_take(av);
+	av->fp_eager = FP_EAGER_CALLS;
 }
 
 static void fp_give_back(struct axv_arm_vcpu *av)
@@ -207,6 +233,7 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 
 	av->mmio_exit = false;
 	preempt_disable();
+	fp_take_eagerly(av);
 	for (entries = 0;; entries++) {
 		/* Loaded by the core; again after an exit handler's put. */
 		axv_arm_load(av, avm);
@@ -229,8 +256,7 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 			continue;
 		if (code == AXV_ARM_EXIT_SYNC &&
 		    ESR_ELx_EC(av->esr) == ESR_ELx_EC_FP_ASIMD) {
-			if (!av->fp_live)
-				fp_take(av);
+			fp_take_on_trap(av);
 			vcpu->run->stats.builtin[AXVCPU_BUILTIN_EXCEPTION]++;
 			continue;
 		}
