@@ -98,6 +98,7 @@ struct axv_arm_vgic {
 	u32 ap0r[4];
 	u32 ap1r[4];
 	u32 used_lrs;		/* LRs written at the last entry */
+	u32 live_lrs;		/* lr[] entries with a state (pending/active) */
 	/* INTIDs queued by axvcpu_arch_vcpu_inject_interrupt() */
 	raw_spinlock_t lock;
 	u32 nr_queued;

@@ -15,8 +15,14 @@
  *
  * KVM leaves ICH_HCR_EL2.En = 0 when none of its vcpus is loaded and
  * reloads all ICH state at its next load, so the only host state to
- * keep is "En = 0" at put.  VMCR and the active priorities are the
- * vcpu's from load to put; the list registers are switched per exit.
+ * keep is "En = 0".  VMCR and the active priorities are the vcpu's from
+ * load to put; the list registers, and En with them, only for the
+ * entries that have an interrupt to give the guest, as KVM's
+ * __vgic_v3_restore_state() does: with no list register in use there is
+ * nothing for the interface to signal, and the guest's accesses to its
+ * ICV_* registers act on VMCR and the active priorities whatever En is
+ * (Arm GIC architecture, IHI 0069, ICH_HCR_EL2.En).  In an emulator each
+ * ICH register access also takes the emulator's global lock.
  */
 #include <linux/kernel.h>
 #include <linux/spinlock.h>
@@ -200,7 +206,8 @@ int axv_arm_vgic_queue(struct axv_arm_vcpu *av, u32 intid)
 		ret = -ENOSPC;
 		goto out;
 	}
-	g->queue[g->nr_queued++] = intid;
+	g->queue[g->nr_queued] = intid;
+	WRITE_ONCE(g->nr_queued, g->nr_queued + 1);	/* axv_arm_vgic_flush() */
 out:
 	raw_spin_unlock_irqrestore(&g->lock, flags);
 	return ret;
@@ -256,6 +263,7 @@ static bool lr_add(struct axv_arm_vgic *g, u32 intid)
 		return false;
 	g->lr[free] = LR_STATE_PENDING | ICH_LR_GROUP |
 		      (LR_PRIORITY << ICH_LR_PRIORITY_SHIFT) | intid;
+	g->live_lrs |= BIT(free);
 	return true;
 }
 
@@ -268,40 +276,46 @@ void axv_arm_vgic_flush(struct axv_arm_vcpu *av)
 	struct axv_arm_vgic *g = &av->vgic;
 	u32 i, kept = 0;
 
+	/*
+	 * Without the lock: an INTID queued after this read comes with a
+	 * kick (axvcpu_vcpu_kick(), after the queue's unlock and a full
+	 * barrier, against the one RUN makes after publishing its task), and
+	 * the kick's IPI, pending while DAIF is masked, ends the entry at
+	 * once; the next entry sees the INTID.
+	 */
+	if (!READ_ONCE(g->nr_queued))
+		return;
 	raw_spin_lock(&g->lock);
 	for (i = 0; i < g->nr_queued; i++) {
 		if (!lr_add(g, g->queue[i]))
 			g->queue[kept++] = g->queue[i];
 	}
-	g->nr_queued = kept;
+	WRITE_ONCE(g->nr_queued, kept);
 	raw_spin_unlock(&g->lock);
 }
 
 /**
- * axv_arm_vgic_load - load the vcpu's VMCR and active priorities, and
- *	enable the virtual CPU interface (ICH_HCR_EL2.En).
+ * axv_arm_vgic_load - load the vcpu's VMCR and active priorities.
  * @g: the vcpu's GIC state.
  *
  * At vcpu load.  None of this acts on the host at EL2: virtual interrupts
- * go to EL1 only, and with only En set in ICH_HCR_EL2 no maintenance
- * interrupt can be raised (Arm GIC architecture, IHI 0069, "ICH_MISR_EL2").
+ * go to EL1 only, and the interface stays disabled (En = 0) outside the
+ * entries that use list registers.
  */
 void axv_arm_vgic_load(struct axv_arm_vgic *g)
 {
 	write_sysreg_s(g->vmcr, SYS_ICH_VMCR_EL2);
 	apr_write(g, axv_arm_caps.nr_apr - 1);
-	write_sysreg_s(AXV_ICH_HCR_EN, SYS_ICH_HCR_EL2);
 }
 
 /**
- * axv_arm_vgic_put - save VMCR and the active priorities, leave En = 0.
+ * axv_arm_vgic_put - save VMCR and the active priorities.
  * @g: the vcpu's GIC state.
  *
- * At vcpu put: KVM expects En = 0 when none of its vcpus is loaded.
+ * At vcpu put.  En is already 0: every exit that set it cleared it.
  */
 void axv_arm_vgic_put(struct axv_arm_vgic *g)
 {
-	write_sysreg_s(0, SYS_ICH_HCR_EL2);
 	g->vmcr = read_sysreg_s(SYS_ICH_VMCR_EL2);
 	apr_read(g, axv_arm_caps.nr_apr - 1);
 }
@@ -316,14 +330,14 @@ noinstr void axv_arm_vgic_restore(struct axv_arm_vcpu *av)
 	struct axv_arm_vgic *g = &av->vgic;
 	int i;
 
+	g->used_lrs = g->live_lrs;
+	if (!g->used_lrs)
+		return;
 	/* Unused list registers are zero (hardware_enable, exits, KVM). */
-	g->used_lrs = 0;
-	for (i = 0; i < axv_arm_caps.nr_lr; i++) {
-		if (g->lr[i] & ICH_LR_STATE) {
+	for (i = 0; i < axv_arm_caps.nr_lr; i++)
+		if (g->used_lrs & BIT(i))
 			lr_write(i, g->lr[i]);
-			g->used_lrs |= BIT(i);
-		}
-	}
+	write_sysreg_s(AXV_ICH_HCR_EN, SYS_ICH_HCR_EL2);
 }
 
 /**
@@ -331,7 +345,8 @@ noinstr void axv_arm_vgic_restore(struct axv_arm_vcpu *av)
  * @av: the vcpu, inside the run window.
  *
  * The guest's progress (pending -> active -> invalid after EOI) is kept in
- * the vcpu; no other vcpu or KVM guest may see its list registers.
+ * the vcpu; no other vcpu or KVM guest may see its list registers.  The
+ * interface is disabled again (En = 0) with them.
  */
 noinstr void axv_arm_vgic_save(struct axv_arm_vcpu *av)
 {
@@ -341,12 +356,15 @@ noinstr void axv_arm_vgic_save(struct axv_arm_vcpu *av)
 
 	if (!g->used_lrs)
 		return;
+	write_sysreg_s(0, SYS_ICH_HCR_EL2);
 	elrsr = read_sysreg_s(SYS_ICH_ELRSR_EL2);
 	for (i = 0; i < axv_arm_caps.nr_lr; i++) {
 		if (!(g->used_lrs & BIT(i)))
 			continue;
 		g->lr[i] = (elrsr & BIT(i)) ? 0 : lr_read(i);
 		lr_write(i, 0);
+		if (!(g->lr[i] & ICH_LR_STATE))
+			g->live_lrs &= ~BIT(i);
 	}
 	g->used_lrs = 0;
 }
