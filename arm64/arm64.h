@@ -135,6 +135,7 @@ struct axv_arm_vcpu {
 	bool timer_masked[2];		/* IMASK forced on in the hardware */
 	bool timer_parked[2];		/* CTL in the CPU is not the guest's */
 	struct hrtimer hrtimer;		/* ends the run at the deadline */
+	bool hrtimer_armed;		/* started since the last exit */
 };
 
 /* TLB maintenance a vcpu load asks of the next entry (switch.c). */

@@ -77,6 +77,14 @@ static u64 timer_check(struct axv_arm_vcpu *av, int t, u64 ctl, u64 cval,
 			       arch_timer_get_cntfrq());
 }
 
+/* An enabled, unmasked timer, or one whose interrupt is still in flight. */
+static bool timer_live(struct axv_arm_vcpu *av, int t, u64 ctl)
+{
+	return av->timer_pending[t] ||
+	       (ctl & (ARCH_TIMER_CTRL_ENABLE | ARCH_TIMER_CTRL_IT_MASK)) ==
+	       ARCH_TIMER_CTRL_ENABLE;
+}
+
 /**
  * axv_arm_timer_before_entry - raise fired timers, arm the next deadline.
  * @av: the vcpu.
@@ -86,7 +94,17 @@ static u64 timer_check(struct axv_arm_vcpu *av, int t, u64 ctl, u64 cval,
 void axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_sysregs *s = &av->sys;
-	u64 now = __arch_counter_get_cntpct(), ns;
+	u64 now, ns;
+
+	/* Nothing to raise and no deadline: no counter read, no hrtimer. */
+	if (!timer_live(av, AXV_ARM_VTIMER, s->cntv_ctl) &&
+	    !(av->passthrough_timer &&
+	      timer_live(av, AXV_ARM_PTIMER, s->cntp_ctl))) {
+		av->timer_masked[AXV_ARM_VTIMER] = false;
+		av->timer_masked[AXV_ARM_PTIMER] = false;
+		return;
+	}
+	now = __arch_counter_get_cntpct();
 
 	/* The guest's virtual count is the physical count minus CNTVOFF. */
 	ns = timer_check(av, AXV_ARM_VTIMER, s->cntv_ctl, s->cntv_cval,
@@ -94,9 +112,11 @@ void axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
 	if (av->passthrough_timer)
 		ns = min(ns, timer_check(av, AXV_ARM_PTIMER, s->cntp_ctl,
 					 s->cntp_cval, now));
-	if (ns != U64_MAX)
+	if (ns != U64_MAX) {
 		hrtimer_start(&av->hrtimer, ns_to_ktime(ns),
 			      HRTIMER_MODE_REL_PINNED_HARD);
+		av->hrtimer_armed = true;
+	}
 	av->timer_masked[AXV_ARM_VTIMER] = av->timer_pending[AXV_ARM_VTIMER];
 	av->timer_masked[AXV_ARM_PTIMER] = av->timer_pending[AXV_ARM_PTIMER];
 }
@@ -107,5 +127,12 @@ void axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
  */
 void axv_arm_timer_after_exit(struct axv_arm_vcpu *av)
 {
-	hrtimer_try_to_cancel(&av->hrtimer);
+	/*
+	 * Pinned and hard: its callback runs in hardirq on this CPU, never
+	 * at the same time as this, so the cancel always succeeds.
+	 */
+	if (av->hrtimer_armed) {
+		hrtimer_try_to_cancel(&av->hrtimer);
+		av->hrtimer_armed = false;
+	}
 }
