@@ -88,7 +88,7 @@ struct axv_arm_sysregs {
  */
 struct axv_arm_host {
 	u64 hcr, vbar, cptr, mdcr, cnthctl, mdscr;
-	u64 tpidr_el0, tpidrro_el0, vpidr, vmpidr;
+	u64 tpidr_el0, tpidrro_el0;
 };
 
 /* GICv3 virtual CPU interface of the vcpu. */

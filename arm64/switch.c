@@ -15,16 +15,17 @@
  *    the guest EL1/EL12 registers, SP_EL1, TPIDR_EL1, PAR_EL1, CSSELR_EL1
  *    (not redirected, but unused by a VHE host), the user-visible
  *    TPIDR_EL0/TPIDRRO_EL0 (the host's only matter in host EL0, which
- *    cannot run before put), VPIDR/VMPIDR, CNTVOFF, CNTHCTL's EL1 bits,
- *    the timers' compare values, MDCR_EL2, the GIC's VMCR/APRs and
- *    ICH_HCR_EL2.En, stage 2 (VTCR/VTTBR);
+ *    cannot run before put), VMPIDR, CNTVOFF, CNTHCTL's EL1 bits, the
+ *    timers' compare values, MDCR_EL2, the GIC's VMCR/APRs, stage 2
+ *    (VTCR/VTTBR);
  *  per entry (axv_arm_world_switch), because the host uses them at EL2:
  *    HCR_EL2 (TGE), VBAR_EL2 (the host's vectors take its interrupts),
  *    CPTR_EL2 (the host's kernel-mode FP/SIMD at EL2), MDSCR_EL1 (the
  *    host's debug state, not redirected), the timers' CTL (an enabled
- *    guest timer would assert its PPI at the host), the list registers;
+ *    guest timer would assert its PPI at the host); the list registers
+ *    and ICH_HCR_EL2.En only for an entry with an interrupt in them;
  *  at put (axv_arm_put): the guest values saved, the host's user-visible
- *    and EL2 values back.
+ *    and EL2 values back (not VMPIDR: see there).
  *
  * Everything here runs with preemption disabled; the world switch also
  * with DAIF masked, and it is noinstr or always-inline so that no probe or
@@ -184,8 +185,6 @@ void axv_arm_load(struct axv_arm_vcpu *av, struct axv_arm_vm *avm)
 	h->cnthctl = read_sysreg(cnthctl_el2);
 	h->tpidr_el0 = read_sysreg(tpidr_el0);
 	h->tpidrro_el0 = read_sysreg(tpidrro_el0);
-	h->vpidr = read_sysreg(vpidr_el2);
-	h->vmpidr = read_sysreg(vmpidr_el2);
 
 	load_guest_el1(av);
 	/*
@@ -231,6 +230,19 @@ void axv_arm_load(struct axv_arm_vcpu *av, struct axv_arm_vm *avm)
  *
  * Preemption disabled, maybe IRQs off and the runqueue locked (sched_out):
  * register accesses only.
+ *
+ * VMPIDR_EL2 keeps the guest's value: it is only what EL1 reads of
+ * MPIDR_EL1 return (Arm ARM, DDI 0487, VMPIDR_EL2), the host at EL2 and
+ * in EL0 with HCR_EL2.TGE set never sees it, and KVM writes it at its own
+ * vcpu load; the next load of this vcpu then finds it in place.
+ * (VPIDR_EL2 is never changed: the guest sees the host's MIDR.)  CNTHCTL
+ * comes back, as KVM on 6.1 sets its EL1 bits only once per CPU.
+ *
+ * No ISB: what is written here acts on host EL0 only, which is reached
+ * through an exception return, a context synchronization event, and a
+ * task switch's direct reads of TPIDR_EL0 see the value written here
+ * without one (Arm ARM, "Synchronization requirements for AArch64 System
+ * registers").
  */
 void axv_arm_put(struct axv_arm_vcpu *av)
 {
@@ -240,13 +252,10 @@ void axv_arm_put(struct axv_arm_vcpu *av)
 		return;
 	save_guest_el1(av);
 	axv_arm_vgic_put(&av->vgic);
-	write_sysreg(h->tpidr_el0, tpidr_el0);
-	write_sysreg(h->tpidrro_el0, tpidrro_el0);
+	load_reg(h->tpidr_el0, tpidr_el0);
+	load_reg(h->tpidrro_el0, tpidrro_el0);
+	load_reg(h->cnthctl, cnthctl_el2);
 	write_sysreg(h->mdcr, mdcr_el2);
-	write_sysreg(h->cnthctl, cnthctl_el2);
-	write_sysreg(h->vpidr, vpidr_el2);
-	write_sysreg(h->vmpidr, vmpidr_el2);
-	isb();
 	av->loaded = false;
 }
 
