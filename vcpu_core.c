@@ -71,6 +71,7 @@ static void vm_put(struct axvcpu_vm *vm)
 	if (!refcount_dec_and_test(&vm->refcount))
 		return;
 	/* No vcpu and no fd is left: no guest can run any more. */
+	axvcpu_vm_mmu_exit(vm);
 	axvcpu_arch_vm_destroy(vm);
 	axvcpu_vm_free_slots(vm);
 	mmdrop(vm->mm);
@@ -578,12 +579,17 @@ static int create_vm(unsigned long arg)
 	r = axvcpu_arch_vm_init(vm);
 	if (r)
 		goto out_free_vm;
+	r = axvcpu_vm_mmu_init(vm);
+	if (r)
+		goto out_destroy;
 
 	r = anon_inode_getfd("axvcpu-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (r < 0)
-		goto out_destroy;
+		goto out_mmu;
 	return r;
 
+out_mmu:
+	axvcpu_vm_mmu_exit(vm);
 out_destroy:
 	axvcpu_arch_vm_destroy(vm);
 out_free_vm:

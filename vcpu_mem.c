@@ -1,117 +1,317 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest-physical memory slots.
+ * Guest-physical memory slots, mapped on demand.
  *
  * A slot is a range of the VMM's memory that backs a range of guest-physical
- * addresses.  Its pages are pinned (FOLL_LONGTERM) for as long as the slot
- * exists, and the backend maps exactly those pages into the nested page
- * tables, so a VMM that munmap()s the memory or exits can never make the
- * guest touch a freed page.
+ * addresses.  Registering one maps nothing and pins nothing: the first
+ * guest access to a page exits (EPT violation, stage-2 translation fault),
+ * and axvcpu_fault_in() looks the page up in the VMM's address space as
+ * any user access would (get_user_pages, without FOLL_LONGTERM) and maps
+ * it.  The page's reference is dropped right after: what keeps the guest
+ * from touching a page the kernel has freed or moved is the VM's MMU
+ * notifier on the VMM's mm, whose invalidate callback unmaps the range
+ * and flushes every CPU's translations before the kernel goes on (KVM's
+ * model).  So guest memory can be swapped, migrated, compacted and backed
+ * by THP like any other memory of the VMM, and nothing is charged to
+ * RLIMIT_MEMLOCK.
+ *
+ * Ordering: a fault reads vm->mmu_seq before it looks the page up and maps
+ * it only if, under vm->mmu_lock, no invalidation is in progress and the
+ * sequence is unchanged; every invalidation and slot deletion bumps it
+ * under the same lock.  A fault that lost the race maps nothing and the
+ * guest retries the access.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
 #include <linux/fs.h>
-#include <linux/highmem.h>
 #include <linux/kernel.h>
-#include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "axvcpu_arch.h"
 #include "axvcpu_internal.h"
 
-/* Pin at most this many pages per call, then give the scheduler a chance. */
-#define PIN_BATCH	512
+/* ---- slot lookup ---- */
 
-static void slot_unpin(struct axvcpu_vm *vm, struct axvcpu_memslot *slot,
-		       unsigned long npinned)
+/* Either lock held: the slot covering @gpa, or NULL. */
+static const struct axvcpu_memslot *find_slot(struct axvcpu_vm *vm, u64 gpa)
 {
-	bool dirty = !(slot->flags & AXVCPU_MEM_READONLY);
+	unsigned int i;
 
-	if (npinned)
-		unpin_user_pages_dirty_lock(slot->pages, npinned, dirty);
-	account_locked_vm(vm->mm, slot->npages, false);
-	kvfree(slot->pages);
-	slot->pages = NULL;
+	for (i = 0; i < AXVCPU_MAX_MEMSLOTS; i++) {
+		const struct axvcpu_memslot *s = &vm->slots[i];
+
+		if (s->size && gpa >= s->gpa && gpa - s->gpa < s->size)
+			return s;
+	}
+	return NULL;
+}
+
+/* The VMM's address and the flags of the slot covering @gpa. */
+static bool gpa_to_hva(struct axvcpu_vm *vm, u64 gpa, unsigned long *hva,
+		       u32 *flags)
+{
+	const struct axvcpu_memslot *s;
+	unsigned long irq;
+	bool found = false;
+
+	spin_lock_irqsave(&vm->slots_lock, irq);
+	s = find_slot(vm, gpa);
+	if (s) {
+		*hva = s->uaddr + (gpa - s->gpa);
+		*flags = s->flags;
+		found = true;
+	}
+	spin_unlock_irqrestore(&vm->slots_lock, irq);
+	return found;
+}
+
+/**
+ * axvcpu_gpa_in_slot - is @gpa guest RAM (and writable, if @write)?
+ * @vm: the VM.
+ * @gpa: the guest-physical address.
+ * @write: also require a slot without AXVCPU_MEM_READONLY.
+ *
+ * Usable from any context.
+ */
+bool axvcpu_gpa_in_slot(struct axvcpu_vm *vm, u64 gpa, bool write)
+{
+	unsigned long hva;
+	u32 flags;
+
+	return gpa_to_hva(vm, gpa, &hva, &flags) &&
+	       !(write && (flags & AXVCPU_MEM_READONLY));
+}
+
+/* ---- faults ---- */
+
+static int pt_cache_fill(struct axvcpu_pt_cache *c)
+{
+	while (c->nr < AXVCPU_PT_CACHE) {
+		void *p = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+		if (!p)
+			return -ENOMEM;
+		c->pages[c->nr++] = p;
+	}
+	return 0;
+}
+
+static void pt_cache_free(struct axvcpu_pt_cache *c)
+{
+	while (c->nr)
+		free_page((unsigned long)c->pages[--c->nr]);
+}
+
+/**
+ * axvcpu_fault_in - map the guest RAM page at @gpa into the nested tables.
+ * @vm: the VM.
+ * @gpa: the guest-physical address the guest accessed.
+ * @write: the access was a write.
+ *
+ * Process context, in the VMM's mm (RUN's thread); may sleep.  A page of a
+ * writable slot is looked up for writing whatever the access (breaking
+ * copy-on-write once, as a write would) and mapped writable; a read-only
+ * slot's page is mapped read-only.
+ *
+ * Return: 0 when the page is mapped or an invalidation raced with the
+ * lookup (either way the guest runs the access again); -ENOENT outside
+ * every slot; -EACCES for a write to a read-only slot; -EFAULT when the
+ * VMM's memory behind the slot is not there (unmapped, PROT_NONE, a
+ * mapping get_user_pages() refuses, a hardware-poisoned page); -EINTR
+ * when a fatal signal stopped the lookup; -ENOMEM.
+ */
+int axvcpu_fault_in(struct axvcpu_vm *vm, u64 gpa, bool write)
+{
+	struct axvcpu_pt_cache cache = { };
+	unsigned long seq, hva;
+	struct page *page;
+	bool writable;
+	u32 flags;
+	long got;
+	int r;
+
+	if (!gpa_to_hva(vm, gpa, &hva, &flags))
+		return -ENOENT;
+	writable = !(flags & AXVCPU_MEM_READONLY);
+	if (write && !writable)
+		return -EACCES;
+	if (current->mm != vm->mm)
+		return -EFAULT;
+again:
+	seq = READ_ONCE(vm->mmu_seq);
+	/* mmu_seq before the page: see the ordering at the top. */
+	smp_rmb();
+	got = get_user_pages_unlocked(hva & PAGE_MASK, 1, &page,
+				      writable ? FOLL_WRITE : 0);
+	if (got != 1) {
+		pt_cache_free(&cache);
+		if (got == -EINTR || fatal_signal_pending(current))
+			return -EINTR;
+		return got == -ENOMEM ? -ENOMEM : -EFAULT;
+	}
+
+	spin_lock(&vm->mmu_lock);
+	if (vm->mmu_invalidating || vm->mmu_seq != seq || vm->mmu_released)
+		r = -EBUSY;
+	else
+		r = axvcpu_arch_map_page(vm, gpa & PAGE_MASK, page, writable,
+					 &cache);
+	spin_unlock(&vm->mmu_lock);
+
+	/*
+	 * Mapped writable: the page is dirty from now on, as a user PTE
+	 * with the dirty bit would make it (written back, it is cleaned
+	 * through the rmap, which invalidates our entry first).
+	 */
+	if (!r && writable)
+		set_page_dirty_lock(page);
+	put_page(page);
+	if (r == -EAGAIN) {	/* a table is missing: allocate, retry */
+		r = pt_cache_fill(&cache);
+		if (!r)
+			goto again;
+	}
+	pt_cache_free(&cache);
+	return r == -EBUSY ? 0 : r;
+}
+
+/* ---- the MMU notifier ---- */
+
+/*
+ * vm->mmu_lock held: unmap what the slots map of the VMM's [start, end).
+ * Slots change only with both locks held, so this lock alone keeps them.
+ */
+static bool unmap_hva_range(struct axvcpu_vm *vm, unsigned long start,
+			    unsigned long end)
+{
+	bool flush = false;
+	unsigned int i;
+
+	for (i = 0; i < AXVCPU_MAX_MEMSLOTS; i++) {
+		const struct axvcpu_memslot *s = &vm->slots[i];
+		u64 lo, hi;
+
+		if (!s->size)
+			continue;
+		lo = max_t(u64, ALIGN_DOWN(start, PAGE_SIZE), s->uaddr);
+		hi = min_t(u64, ALIGN(end, PAGE_SIZE), s->uaddr + s->size);
+		if (lo >= hi)
+			continue;
+		flush |= axvcpu_arch_unmap_range(vm, s->gpa + (lo - s->uaddr),
+						 hi - lo);
+	}
+	return flush;
+}
+
+static int mn_invalidate_range_start(struct mmu_notifier *mn,
+				     const struct mmu_notifier_range *range)
+{
+	struct axvcpu_vm *vm = container_of(mn, struct axvcpu_vm,
+					    mmu_notifier);
+	bool flush;
+
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_invalidating++;
+	vm->mmu_seq++;
+	flush = unmap_hva_range(vm, range->start, range->end);
+	spin_unlock(&vm->mmu_lock);
+	/* The kernel changes or frees the pages once this returns. */
+	if (flush)
+		axvcpu_arch_flush(vm);
+	return 0;
+}
+
+static void mn_invalidate_range_end(struct mmu_notifier *mn,
+				    const struct mmu_notifier_range *range)
+{
+	struct axvcpu_vm *vm = container_of(mn, struct axvcpu_vm,
+					    mmu_notifier);
+
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_seq++;
+	vm->mmu_invalidating--;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* The mm is going away (the VMM exits): no page of it may stay mapped. */
+static void mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct axvcpu_vm *vm = container_of(mn, struct axvcpu_vm,
+					    mmu_notifier);
+	bool flush;
+
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_released = true;
+	vm->mmu_seq++;
+	flush = unmap_hva_range(vm, 0, ULONG_MAX & PAGE_MASK);
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		axvcpu_arch_flush(vm);
+}
+
+static const struct mmu_notifier_ops axvcpu_mmu_notifier_ops = {
+	.invalidate_range_start	= mn_invalidate_range_start,
+	.invalidate_range_end	= mn_invalidate_range_end,
+	.release		= mn_release,
+};
+
+/**
+ * axvcpu_vm_mmu_init - watch the creating process's mm for @vm.
+ * @vm: a new VM; vm->mm is current->mm.
+ *
+ * Return: 0, or the error of mmu_notifier_register() (-ENOMEM, -EINTR).
+ */
+int axvcpu_vm_mmu_init(struct axvcpu_vm *vm)
+{
+	spin_lock_init(&vm->mmu_lock);
+	vm->mmu_notifier.ops = &axvcpu_mmu_notifier_ops;
+	return mmu_notifier_register(&vm->mmu_notifier, vm->mm);
+}
+
+/**
+ * axvcpu_vm_mmu_exit - stop watching; every mapping is gone after it.
+ * @vm: the VM, with no vcpu left.
+ */
+void axvcpu_vm_mmu_exit(struct axvcpu_vm *vm)
+{
+	/* Runs ->release if the mm is still alive, and waits for callbacks. */
+	mmu_notifier_unregister(&vm->mmu_notifier, vm->mm);
 }
 
 /*
- * Guest RAM must be anonymous, shmem/memfd or hugetlbfs memory.  A long-term
- * writable pin of a shared mapping of a regular file would let the guest
- * write page cache behind the file system's back (6.1 does not refuse it;
- * 6.5+ does).
+ * The VMM's memory behind a new slot is mapped now, readable, and writable
+ * unless the slot is read-only: a mistake is an error at registration, not
+ * an exit later.  O(VMAs), not O(pages).  It is a check, not a guarantee:
+ * the VMM may change its mappings afterwards, and each fault then sees
+ * what is there (get_user_pages() rules, with the MMU notifier watching).
  */
-static int check_backing(const struct axvcpu_memslot *slot)
+static int check_vmas(const struct axvcpu_memory_region *m)
 {
 	struct mm_struct *mm = current->mm;
-	u64 addr = slot->uaddr, end = slot->uaddr + slot->size;
+	u64 addr = m->userspace_addr, end = addr + m->memory_size;
+	vm_flags_t need = VM_READ;
 	int r = 0;
 
-	if (slot->flags & AXVCPU_MEM_READONLY)
-		return 0;
+	if (!(m->flags & AXVCPU_MEM_READONLY))
+		need |= VM_WRITE;
 	mmap_read_lock(mm);
 	while (addr < end) {
 		struct vm_area_struct *vma = find_vma(mm, addr);
-		unsigned long magic;
 
-		if (!vma || vma->vm_start > addr) {
+		if (!vma || vma->vm_start > addr ||
+		    (vma->vm_flags & need) != need ||
+		    (vma->vm_flags & (VM_IO | VM_PFNMAP))) {
 			r = -EFAULT;
 			break;
-		}
-		if (vma->vm_file && (vma->vm_flags & VM_SHARED)) {
-			magic = file_inode(vma->vm_file)->i_sb->s_magic;
-			if (magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC) {
-				r = -EOPNOTSUPP;
-				break;
-			}
 		}
 		addr = vma->vm_end;
 	}
 	mmap_read_unlock(mm);
 	return r;
-}
-
-static int slot_pin(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
-{
-	unsigned int gup = FOLL_LONGTERM;
-	unsigned long done = 0;
-	int r;
-
-	if (!(slot->flags & AXVCPU_MEM_READONLY))
-		gup |= FOLL_WRITE;
-
-	/* Never more than the machine has (and no kvmalloc() WARN on size). */
-	if (slot->npages > totalram_pages())
-		return -E2BIG;
-	r = check_backing(slot);
-	if (r)
-		return r;
-	/* Pinned guest RAM counts against RLIMIT_MEMLOCK (CAP_IPC_LOCK aside). */
-	r = account_locked_vm(vm->mm, slot->npages, true);
-	if (r)
-		return r;
-
-	slot->pages = kvmalloc_array(slot->npages, sizeof(*slot->pages),
-				     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!slot->pages) {
-		account_locked_vm(vm->mm, slot->npages, false);
-		return -ENOMEM;
-	}
-
-	while (done < slot->npages) {
-		int nr = min_t(unsigned long, slot->npages - done, PIN_BATCH);
-
-		r = pin_user_pages_fast(slot->uaddr + done * PAGE_SIZE, nr, gup,
-					slot->pages + done);
-		if (r <= 0) {
-			slot_unpin(vm, slot, done);
-			return r == -ENOMEM ? -ENOMEM : -EFAULT;
-		}
-		done += r;
-		cond_resched();
-	}
-	return 0;
 }
 
 static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
@@ -165,19 +365,21 @@ static int check_free(struct axvcpu_vm *vm,
 
 static int delete_slot(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
 {
-	struct axvcpu_memslot old;
+	bool flush;
 
 	if (!slot->size)
 		return -ENOENT;
 
-	/* Unpublish first, so no backend lookup can find it any more. */
+	/* Unpublish and unmap in one step: no fault can map it again. */
+	spin_lock(&vm->mmu_lock);
+	flush = axvcpu_arch_unmap_range(vm, slot->gpa, slot->size);
 	spin_lock_irq(&vm->slots_lock);
-	old = *slot;
 	memset(slot, 0, sizeof(*slot));
 	spin_unlock_irq(&vm->slots_lock);
-
-	axvcpu_arch_vm_unmap(vm, &old);
-	slot_unpin(vm, &old, old.npages);
+	vm->mmu_seq++;
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		axvcpu_arch_flush(vm);
 	return 0;
 }
 
@@ -186,12 +388,15 @@ static int delete_slot(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
  * @vm: the VM.
  * @m: the region, copied from userspace.
  *
+ * Creating a slot checks it and publishes it, in time independent of its
+ * size; its pages are mapped when the guest first touches them.  Deleting
+ * one returns after no CPU can translate through it any more.
+ *
  * Return: 0, or -EINVAL (flags, slot, alignment, wrap-around), -ERANGE
  * (beyond the guest-physical address size), -ENOENT (delete of an empty
- * slot), -EBUSY (slot in use), -EEXIST (overlap), -E2BIG (more than the
- * machine's RAM), -EOPNOTSUPP (a writable slot on a shared mapping of a
- * regular file), -EFAULT (memory not there or not writable), -ENOMEM
- * (including RLIMIT_MEMLOCK).
+ * slot), -EBUSY (slot in use), -EEXIST (overlap), -EFAULT (some of the
+ * VMM's range is not mapped, not readable, not writable for a writable
+ * slot, or I/O memory).
  */
 int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 				const struct axvcpu_memory_region *m)
@@ -203,122 +408,70 @@ int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 	if (r)
 		return r;
 
-	if (!m->memory_size) {
-		mutex_lock(&vm->lock);
-		r = delete_slot(vm, &vm->slots[m->slot]);
-		mutex_unlock(&vm->lock);
-		return r;
-	}
-
-	/*
-	 * Check, pin without vm->lock (pinning gigabytes takes long, and
-	 * vcpus must be able to come and go meanwhile), then check again
-	 * under the lock before publishing: another caller may have taken
-	 * the slot or the range in between.
-	 */
 	mutex_lock(&vm->lock);
-	r = check_free(vm, m);
-	mutex_unlock(&vm->lock);
+	if (!m->memory_size) {
+		r = delete_slot(vm, &vm->slots[m->slot]);
+		goto out;
+	}
+	r = check_vmas(m);
+	if (!r)
+		r = check_free(vm, m);
 	if (r)
-		return r;
-
+		goto out;
 	new.gpa = m->guest_phys_addr;
 	new.size = m->memory_size;
 	new.uaddr = m->userspace_addr;
 	new.flags = m->flags;
 	new.npages = m->memory_size >> PAGE_SHIFT;
-	r = slot_pin(vm, &new);
-	if (r)
-		return r;
-
-	mutex_lock(&vm->lock);
-	r = check_free(vm, m);
-	if (!r) {
-		r = axvcpu_arch_vm_map(vm, &new);
-		if (r)		/* undo a partial map */
-			axvcpu_arch_vm_unmap(vm, &new);
-	}
-	if (r) {
-		mutex_unlock(&vm->lock);
-		slot_unpin(vm, &new, new.npages);
-		return r;
-	}
+	spin_lock(&vm->mmu_lock);
 	spin_lock_irq(&vm->slots_lock);
 	vm->slots[m->slot] = new;
 	spin_unlock_irq(&vm->slots_lock);
+	spin_unlock(&vm->mmu_lock);
+out:
 	mutex_unlock(&vm->lock);
-	return 0;
+	return r;
 }
 
 /**
- * axvcpu_vm_free_slots - unpin every slot of a VM that is going away.
- * @vm: the VM; its nested page tables are already destroyed.
+ * axvcpu_vm_free_slots - forget every slot of a VM that is going away.
+ * @vm: the VM; its MMU notifier is unregistered, its tables destroyed.
  */
 void axvcpu_vm_free_slots(struct axvcpu_vm *vm)
 {
-	unsigned int i;
-
-	for (i = 0; i < AXVCPU_MAX_MEMSLOTS; i++) {
-		struct axvcpu_memslot *slot = &vm->slots[i];
-
-		if (slot->size)
-			slot_unpin(vm, slot, slot->npages);
-		memset(slot, 0, sizeof(*slot));
-	}
+	memset(vm->slots, 0, sizeof(vm->slots));
 }
 
-/**
- * axvcpu_gpa_to_page - the page backing a guest-physical address.
- * @vm: the VM.
- * @gpa: the guest-physical address.
- * @write: the caller wants to write (fails on a read-only slot).
- *
- * Usable from any context, interrupts included.  The caller owns a
- * reference to the page and drops it with put_page().
- *
- * Return: the page, or NULL when no (writable) slot covers @gpa.
+/*
+ * Through the VMM's own mapping of the slot: the user page tables of the
+ * RUN thread, which are current.  From atomic context (an exit handled
+ * with IRQs off) a page that is not present fails instead of faulting.
  */
-struct page *axvcpu_gpa_to_page(struct axvcpu_vm *vm, u64 gpa, bool write)
-{
-	struct page *page = NULL;
-	unsigned long flags;
-	unsigned int i;
-
-	spin_lock_irqsave(&vm->slots_lock, flags);
-	for (i = 0; i < AXVCPU_MAX_MEMSLOTS; i++) {
-		const struct axvcpu_memslot *s = &vm->slots[i];
-
-		if (!s->size || gpa < s->gpa || gpa - s->gpa >= s->size)
-			continue;
-		if (write && (s->flags & AXVCPU_MEM_READONLY))
-			break;
-		page = s->pages[(gpa - s->gpa) >> PAGE_SHIFT];
-		get_page(page);
-		break;
-	}
-	spin_unlock_irqrestore(&vm->slots_lock, flags);
-	return page;
-}
-
 static int guest_copy(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len,
 		      bool write)
 {
+	if (current->mm != vm->mm)
+		return -EFAULT;
 	while (len) {
-		size_t off = offset_in_page(gpa);
-		size_t n = min_t(size_t, len, PAGE_SIZE - off);
-		struct page *page = axvcpu_gpa_to_page(vm, gpa, write);
-		void *va;
+		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(gpa));
+		unsigned long hva;
+		void __user *u;
+		long left;
+		u32 flags;
 
-		if (!page)
+		if (!gpa_to_hva(vm, gpa, &hva, &flags) ||
+		    (write && (flags & AXVCPU_MEM_READONLY)))
 			return -EFAULT;
-		va = kmap_local_page(page);
+		u = (void __user *)hva;
 		if (write)
-			memcpy(va + off, buf, n);
+			left = copy_to_user_nofault(u, buf, n);
 		else
-			memcpy(buf, va + off, n);
-		kunmap_local(va);
-		/* A writable slot's pages are marked dirty when unpinned. */
-		put_page(page);
+			left = copy_from_user_nofault(buf, u, n);
+		if (left && preemptible())
+			left = write ? copy_to_user(u, buf, n) :
+				       copy_from_user(buf, u, n);
+		if (left)
+			return -EFAULT;
 		gpa += n;
 		buf += n;
 		len -= n;

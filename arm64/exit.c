@@ -463,16 +463,6 @@ static int npf_exit(struct axvcpu_vcpu *vcpu, u64 gpa, u64 access)
 	return exit_to_vmm(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
 }
 
-static bool in_slot(struct axvcpu_vm *vm, u64 gpa)
-{
-	struct page *page = axvcpu_gpa_to_page(vm, gpa, false);
-
-	if (!page)
-		return false;
-	put_page(page);
-	return true;
-}
-
 static int mmio_exit(struct axvcpu_vcpu *vcpu, u64 gpa)
 {
 	struct axv_arm_vcpu *av = to_arm(vcpu);
@@ -508,7 +498,33 @@ static int mmio_exit(struct axvcpu_vcpu *vcpu, u64 gpa)
 	return exit_to_vmm(vcpu, AXVCPU_EXIT_MMIO_READ);
 }
 
-static int handle_abort(struct axvcpu_vcpu *vcpu, bool iabt)
+/*
+ * Guest RAM that stage 2 does not map (yet, or any more: the MMU notifier
+ * unmapped it): map it where the lookup may sleep, and let the guest run
+ * the access again.
+ */
+static int fault_in(struct axvcpu_vcpu *vcpu, u64 gpa, u64 access,
+		    bool atomic)
+{
+	int r;
+
+	if (atomic)
+		return AXV_ARM_RUN_SLEEP;
+	r = axvcpu_fault_in(vcpu->vm, gpa, access == AXVCPU_ACCESS_WRITE);
+	switch (r) {
+	case 0:
+	case -ENOENT:	/* the slot went meanwhile: the next exit says what */
+	case -EACCES:
+	case -EINTR:	/* a fatal signal: the core's loop returns for it */
+		return AXVCPU_RUN_CONTINUE;
+	case -EFAULT:
+		return npf_exit(vcpu, gpa, access);
+	default:
+		return r;
+	}
+}
+
+static int handle_abort(struct axvcpu_vcpu *vcpu, bool iabt, bool atomic)
 {
 	struct axv_arm_vcpu *av = to_arm(vcpu);
 	u64 esr = av->esr, fsc_type = esr & ESR_ELx_FSC_TYPE;
@@ -516,24 +532,25 @@ static int handle_abort(struct axvcpu_vcpu *vcpu, bool iabt)
 	u64 access = iabt ? AXVCPU_ACCESS_EXECUTE :
 		     (esr & ESR_ELx_WNR) ? AXVCPU_ACCESS_WRITE :
 		     AXVCPU_ACCESS_READ;
-	struct axv_arm_vm *avm = vcpu->vm->arch;
-	bool slot;
 
 	/* Stage-2 faults we can name: address size, translation, AF, perm. */
 	if (fsc_type != 0 && fsc_type != ESR_ELx_FSC_FAULT &&
 	    fsc_type != ESR_ELx_FSC_ACCESS && fsc_type != ESR_ELx_FSC_PERM)
 		return internal_error(vcpu, AXVCPU_INTERNAL_UNKNOWN_ESR, esr);
 
+	/*
+	 * A translation or access-flag fault in guest RAM, by a load, a
+	 * store, an instruction fetch or the guest's own table walk (S1PTW):
+	 * map the page.  A permission fault is a write to a read-only slot.
+	 */
+	if (fsc_type != ESR_ELx_FSC_PERM &&
+	    axvcpu_gpa_in_slot(vcpu->vm, gpa,
+			       access == AXVCPU_ACCESS_WRITE))
+		return fault_in(vcpu, gpa, access, atomic);
 	if (iabt || fsc_type == ESR_ELx_FSC_PERM || (esr & ESR_ELx_S1PTW))
 		return npf_exit(vcpu, gpa, access);
-
-	slot = in_slot(vcpu->vm, gpa);
-	if (slot) {
-		/* Raced with a slot being added: retry. */
-		if (axv_arm_s2_mapped(avm, gpa))
-			return AXVCPU_RUN_CONTINUE;
+	if (axvcpu_gpa_in_slot(vcpu->vm, gpa, false))
 		return npf_exit(vcpu, gpa, access);
-	}
 	/* Cache maintenance by VA on an MMIO address: nothing to do. */
 	if (esr & ESR_ELx_CM) {
 		skip_insn(av);
@@ -566,9 +583,9 @@ static int handle_sync(struct axvcpu_vcpu *vcpu, bool atomic)
 	case ESR_ELx_EC_SMC64:
 		return handle_smc(vcpu, atomic);
 	case ESR_ELx_EC_DABT_LOW:
-		return handle_abort(vcpu, false);
+		return handle_abort(vcpu, false, atomic);
 	case ESR_ELx_EC_IABT_LOW:
-		return handle_abort(vcpu, true);
+		return handle_abort(vcpu, true, atomic);
 	case ESR_ELx_EC_SYS64:
 		return handle_sysreg(vcpu);
 	case ESR_ELx_EC_WFx:

@@ -83,8 +83,8 @@ static inline unsigned int s2_index(u64 ipa, unsigned int level)
 	return (ipa >> (12 + 9 * (3 - level))) & 0x1ff;
 }
 
-/* The level-3 entry for @ipa; tables are allocated on the way if @alloc. */
-static u64 *s2_walk(struct axv_arm_vm *avm, u64 ipa, bool alloc)
+/* The level-3 entry for @ipa, or NULL when a table on the way is missing. */
+static u64 *s2_walk(struct axv_arm_vm *avm, u64 ipa)
 {
 	u64 *table = avm->pgd;
 	unsigned int level;
@@ -93,19 +93,8 @@ static u64 *s2_walk(struct axv_arm_vm *avm, u64 ipa, bool alloc)
 		u64 *entry = &table[s2_index(ipa, level)];
 		u64 desc = READ_ONCE(*entry);
 
-		if (!(desc & S2_VALID)) {
-			u64 *next;
-
-			if (!alloc)
-				return NULL;
-			next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-			if (!next)
-				return NULL;
-			/* The zeroed table must be seen before the link. */
-			dsb(ishst);
-			WRITE_ONCE(*entry, virt_to_phys(next) | S2_TABLE);
-			desc = READ_ONCE(*entry);
-		}
+		if (!(desc & S2_VALID))
+			return NULL;
 		table = phys_to_virt(desc & S2_ADDR_MASK);
 	}
 	return &table[s2_index(ipa, 3)];
@@ -134,7 +123,7 @@ static void s2_free_table(u64 *table, unsigned int level)
  */
 bool axv_arm_s2_mapped(struct axv_arm_vm *avm, u64 ipa)
 {
-	u64 *pte = s2_walk(avm, ipa, false);
+	u64 *pte = s2_walk(avm, ipa);
 
 	return pte && (READ_ONCE(*pte) & S2_VALID);
 }
@@ -314,8 +303,8 @@ void axvcpu_arch_vm_destroy(struct axvcpu_vm *vm)
 /*
  * Without FWB a guest running with its MMU off reads memory uncached and
  * would miss what the VMM left in the caches: clean + invalidate each
- * page to the point of coherency.  The I-cache is made coherent too, for
- * code the VMM wrote.
+ * page to the point of coherency before it is mapped.  The I-cache is
+ * made coherent too, for code the VMM wrote.
  */
 static void s2_sync_page(struct page *page)
 {
@@ -326,58 +315,104 @@ static void s2_sync_page(struct page *page)
 	caches_clean_inval_pou(va, va + PAGE_SIZE);
 }
 
-int axvcpu_arch_vm_map(struct axvcpu_vm *vm, const struct axvcpu_memslot *slot)
+/*
+ * vm->mmu_lock held: the level-3 entry for @ipa, with the tables on the
+ * way taken from @c; ERR_PTR(-EAGAIN) when @c ran out.
+ */
+static u64 *s2_walk_alloc(struct axv_arm_vm *avm, u64 ipa,
+			  struct axvcpu_pt_cache *c)
+{
+	u64 *table = avm->pgd;
+	unsigned int level;
+
+	for (level = axv_arm_caps.start_level; level < 3; level++) {
+		u64 *entry = &table[s2_index(ipa, level)];
+		u64 desc = READ_ONCE(*entry);
+
+		if (!(desc & S2_VALID)) {
+			u64 *next;
+
+			if (!c->nr)
+				return ERR_PTR(-EAGAIN);
+			next = c->pages[--c->nr];
+			/* The zeroed table must be seen before the link. */
+			dsb(ishst);
+			WRITE_ONCE(*entry, virt_to_phys(next) | S2_TABLE);
+			desc = READ_ONCE(*entry);
+		}
+		table = phys_to_virt(desc & S2_ADDR_MASK);
+	}
+	return &table[s2_index(ipa, 3)];
+}
+
+int axvcpu_arch_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
+			 bool writable, struct axvcpu_pt_cache *cache)
 {
 	struct axv_arm_vm *avm = vm->arch;
-	u64 attrs = s2_leaf_attrs(slot->flags & AXVCPU_MEM_READONLY);
 	u64 pa_limit = 1ULL << min_t(u32, axv_arm_caps.ipa_bits, 48);
-	unsigned long i;
-	int err = 0;
+	phys_addr_t pa = page_to_phys(page);
+	u64 *pte;
 
-	for (i = 0; i < slot->npages; i++) {
-		u64 ipa = slot->gpa + ((u64)i << PAGE_SHIFT);
-		phys_addr_t pa = page_to_phys(slot->pages[i]);
-		u64 *pte;
-
-		/* A page beyond the output size cannot be described. */
-		if (pa >= pa_limit) {
-			err = -EFAULT;
-			break;
-		}
-		pte = s2_walk(avm, ipa, true);
-		if (!pte) {
-			err = -ENOMEM;
-			break;
-		}
-		s2_sync_page(slot->pages[i]);
-		WRITE_ONCE(*pte, pa | attrs);
-		if (!(i & 1023))
-			cond_resched();
-	}
+	/* A page beyond the output size cannot be described. */
+	if (pa >= pa_limit)
+		return -EFAULT;
+	pte = s2_walk_alloc(avm, gpa, cache);
+	if (IS_ERR(pte))
+		return PTR_ERR(pte);
+	s2_sync_page(page);
+	/*
+	 * Invalid before (or the same page): the TLBs hold nothing from an
+	 * invalid descriptor (Arm ARM, DDI 0487, "Translation table entry
+	 * caching"), so the new entry needs only to be visible to the walker.
+	 */
+	WRITE_ONCE(*pte, pa | s2_leaf_attrs(!writable));
 	dsb(ishst);
-	if (err)	/* the core unmaps the whole slot */
-		return err;
-	/* Entries went from invalid to valid; flush walk caches anyway. */
-	axv_arm_s2_flush_vm(avm);
 	return 0;
 }
 
-void axvcpu_arch_vm_unmap(struct axvcpu_vm *vm,
-			  const struct axvcpu_memslot *slot)
+/*
+ * Clears the level-3 entries of [start, end) below @table (of @level,
+ * covering from @base), skipping empty subtrees.
+ */
+static bool s2_clear(u64 *table, unsigned int level, u64 base, u64 start,
+		     u64 end)
+{
+	unsigned int shift = 12 + 9 * (3 - level), i;
+	bool any = false;
+
+	for (i = (start - base) >> shift; i < 512; i++) {
+		u64 lo = base + ((u64)i << shift), desc = READ_ONCE(table[i]);
+
+		if (lo >= end)
+			break;
+		if (!(desc & S2_VALID))
+			continue;
+		if (level == 3) {
+			WRITE_ONCE(table[i], 0);
+			any = true;
+			continue;
+		}
+		any |= s2_clear(phys_to_virt(desc & S2_ADDR_MASK), level + 1,
+				lo, max(start, lo),
+				min(end, lo + (1ULL << shift)));
+	}
+	return any;
+}
+
+bool axvcpu_arch_unmap_range(struct axvcpu_vm *vm, u64 gpa, u64 size)
 {
 	struct axv_arm_vm *avm = vm->arch;
-	unsigned long i;
 
-	for (i = 0; i < slot->npages; i++) {
-		u64 *pte = s2_walk(avm, slot->gpa + ((u64)i << PAGE_SHIFT),
-				   false);
+	return s2_clear(avm->pgd, axv_arm_caps.start_level, 0, gpa,
+			gpa + size);
+}
 
-		if (pte)
-			WRITE_ONCE(*pte, 0);
-	}
-	/*
-	 * Break before the pages go back to the VMM: no CPU may still
-	 * translate to them once this returns.
-	 */
-	axv_arm_s2_flush_vm(avm);
+/*
+ * Break before the pages go back to the VMM: no CPU may still translate
+ * to them once this returns (TLBI ... IS and DSB ISH wait for every CPU).
+ */
+void axvcpu_arch_flush(struct axvcpu_vm *vm)
+{
+	dsb(ishst);
+	axv_arm_s2_flush_vm(vm->arch);
 }

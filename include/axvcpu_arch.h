@@ -47,15 +47,33 @@ bool axvcpu_arch_hardware_is_enabled(void);
 long axvcpu_arch_check_extension(long cap);
 
 /*
- * VM: nested page tables (EPT / stage 2).  axvcpu_arch_vm_unmap() must
- * leave no stale translation on any CPU when it returns (the pages are
- * unpinned right after it).
+ * VM: nested page tables (EPT / stage 2), filled on demand.
+ *
+ * axvcpu_arch_map_page() and axvcpu_arch_unmap_range() run with
+ * vm->mmu_lock held (a spinlock: they may not sleep); the tables a map
+ * needs come from @cache, filled before the lock with
+ * axvcpu_arch_pt_cache_fill().  axvcpu_arch_flush() runs without the lock,
+ * after an unmap that returned true, and returns only when no CPU can
+ * translate through the removed entries any more.
  */
+#define AXVCPU_PT_CACHE	4
+
+/**
+ * struct axvcpu_pt_cache - zeroed page-table pages for one map.
+ * @nr: pages in @pages.
+ * @pages: their kernel addresses.
+ */
+struct axvcpu_pt_cache {
+	int nr;
+	void *pages[AXVCPU_PT_CACHE];
+};
+
 int axvcpu_arch_vm_init(struct axvcpu_vm *vm);
 void axvcpu_arch_vm_destroy(struct axvcpu_vm *vm);
-int axvcpu_arch_vm_map(struct axvcpu_vm *vm, const struct axvcpu_memslot *slot);
-void axvcpu_arch_vm_unmap(struct axvcpu_vm *vm,
-			  const struct axvcpu_memslot *slot);
+int axvcpu_arch_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
+			 bool writable, struct axvcpu_pt_cache *cache);
+bool axvcpu_arch_unmap_range(struct axvcpu_vm *vm, u64 gpa, u64 size);
+void axvcpu_arch_flush(struct axvcpu_vm *vm);
 
 /* vcpu life cycle (AX-03..AX-12). */
 int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,

@@ -13,6 +13,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/mm_types.h>
+#include <linux/mmu_notifier.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -22,13 +23,16 @@ struct page;
 struct task_struct;
 
 /**
- * struct axvcpu_memslot - one pinned guest-physical memory slot.
+ * struct axvcpu_memslot - one guest-physical memory slot.
  * @gpa: guest-physical base (page aligned).
  * @size: bytes; 0 means the slot is unused.
- * @uaddr: userspace address it was created from.
+ * @uaddr: userspace address of its first byte, in the VM's mm.
  * @flags: AXVCPU_MEM_* flags.
- * @npages: number of entries in @pages.
- * @pages: the pinned pages backing the slot, in guest-physical order.
+ * @npages: @size in pages.
+ *
+ * Nothing is pinned: a guest access maps the page behind it on demand
+ * (axvcpu_fault_in()), and the VM's MMU notifier unmaps it again before
+ * the kernel changes or frees that page of the VMM's memory.
  */
 struct axvcpu_memslot {
 	u64 gpa;
@@ -36,16 +40,24 @@ struct axvcpu_memslot {
 	u64 uaddr;
 	u32 flags;
 	unsigned long npages;
-	struct page **pages;
 };
 
 /**
  * struct axvcpu_vm - a virtual machine.
  * @refcount: one for the VM fd, one per vcpu.
- * @lock: serializes changes of @slots and @vcpus (a mutex: pinning sleeps).
- * @slots_lock: held, besides @lock, while @slots changes; backends take it
- *	(through axvcpu_gpa_to_page()) to look a slot up from any context.
+ * @lock: serializes changes of @slots and @vcpus.
+ * @slots_lock: held, besides @lock, while @slots changes; taken (IRQs off)
+ *	to look a slot up from any context.
  * @mm: the address space of the process that created the VM.
+ * @mmu_notifier: on @mm: tells the VM before pages of @mm change.
+ * @mmu_lock: serializes changes of the nested page tables (faults,
+ *	invalidations, slot deletion); taken before @slots_lock.
+ * @mmu_seq: bumped under @mmu_lock by every invalidation and slot
+ *	deletion; a fault that saw another value before it looked the page
+ *	up does not map it.
+ * @mmu_invalidating: invalidations of @mm in progress (between their
+ *	start and end callbacks); no fault maps anything meanwhile.
+ * @mmu_released: @mm is gone (its release callback ran): nothing maps.
  * @slots: memory slots.
  * @vcpus: vcpus by id; an entry is cleared when its vcpu is freed.
  * @arch: the backend's per-VM state (EPT / stage-2 root...).
@@ -55,6 +67,11 @@ struct axvcpu_vm {
 	struct mutex lock;
 	spinlock_t slots_lock;
 	struct mm_struct *mm;
+	struct mmu_notifier mmu_notifier;
+	spinlock_t mmu_lock;
+	unsigned long mmu_seq;
+	long mmu_invalidating;
+	bool mmu_released;
 	struct axvcpu_memslot slots[AXVCPU_MAX_MEMSLOTS];
 	struct axvcpu_vcpu *vcpus[AXVCPU_MAX_VCPUS];
 	void *arch;
@@ -90,8 +107,9 @@ struct axvcpu_vcpu {
 	void *arch;
 };
 
-/* Guest memory access for backends (instruction fetch, page walks...). */
-struct page *axvcpu_gpa_to_page(struct axvcpu_vm *vm, u64 gpa, bool write);
+/* Guest memory for backends: slots, faults, copies (vcpu_mem.c). */
+bool axvcpu_gpa_in_slot(struct axvcpu_vm *vm, u64 gpa, bool write);
+int axvcpu_fault_in(struct axvcpu_vm *vm, u64 gpa, bool write);
 int axvcpu_read_guest(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len);
 int axvcpu_write_guest(struct axvcpu_vm *vm, u64 gpa, const void *buf,
 		       size_t len);

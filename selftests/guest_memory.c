@@ -3,10 +3,16 @@
  * guest_memory - what the guest sees through its slots: host writes are
  * visible, a deleted slot is really gone (no stale nested TLB entry), two VMs
  * at the same guest-physical addresses on one CPU each see their own memory,
- * pinned pages outlive the VMM's munmap, and two vcpus of one VM run at once
- * on two threads.
+ * the VMM's munmap/mmap, MADV_DONTNEED, mprotect and memfd hole punches
+ * reach the guest (nothing is pinned, the MMU notifier unmaps), a big slot
+ * is mapped only where touched, and two vcpus of one VM run at once on two
+ * threads.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -116,19 +122,134 @@ TEST(two_vms_one_cpu_isolated)
 	axvm_mem_free(pb, PAGE);
 }
 
-TEST(pinned_memory_outlives_munmap)
+/* RUN once; the guest's access to slot 1 found no memory behind it. */
+static void run_expect_npf_slot1(struct test_vm *t)
+{
+	vcpu_run(&t->vcpu);
+	vcpu_assert_exit(&t->vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+	TEST_ASSERT_EQ(t->vcpu.run->npf.gpa, SLOT1_GPA);
+	TEST_ASSERT(t->vcpu.run->npf.access & AXVCPU_ACCESS_READ,
+		    "npf.access %#llx",
+		    (unsigned long long)t->vcpu.run->npf.access);
+}
+
+TEST(munmap_and_mmap_behind_slot)
 {
 	struct test_vm t;
-	__u64 *p = vm_with_slot1(&t, 0x4242);
+	__u64 *p = vm_with_slot1(&t, 0x4242), *q;
 
 	TEST_ASSERT_EQ(run_read_slot1(&t), 0x4242);
-	/* The VMM unmaps both slots' memory; the guest still has it. */
+	/* Nothing pins it: the page is gone, and the guest finds no memory. */
 	TEST_ASSERT_SYSCALL_OK(munmap(p, PAGE));
-	TEST_ASSERT_SYSCALL_OK(munmap(t.mem, GUEST_MEM_SIZE));
-	t.mem = NULL;
-	TEST_ASSERT_EQ(run_read_slot1(&t), 0x4242);
-	TEST_ASSERT_EQ(run_read_slot1(&t), 0x4242);
+	run_expect_npf_slot1(&t);
+	/* New memory at the same address is what the guest sees now. */
+	q = mmap(p, PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	TEST_ASSERT(q == p, "mmap MAP_FIXED: %p", q);
+	*q = 0x5151;
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x5151);
 	test_vm_destroy(&t);
+	axvm_mem_free(p, PAGE);
+}
+
+TEST(madv_dontneed_drops_guest_page)
+{
+	struct test_vm t;
+	__u64 *p = vm_with_slot1(&t, 0x1234);
+
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x1234);
+	/* The host's page is freed; a stale translation would still read it. */
+	TEST_ASSERT_SYSCALL_OK(madvise(p, PAGE, MADV_DONTNEED));
+	TEST_ASSERT_EQ(*(volatile __u64 *)p, 0);
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0);
+	*(volatile __u64 *)p = 0x77;
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x77);
+	test_vm_destroy(&t);
+	axvm_mem_free(p, PAGE);
+}
+
+TEST(mprotect_none_then_back)
+{
+	struct test_vm t;
+	__u64 *p = vm_with_slot1(&t, 0x3131);
+
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x3131);
+	TEST_ASSERT_SYSCALL_OK(mprotect(p, PAGE, PROT_NONE));
+	run_expect_npf_slot1(&t);
+	TEST_ASSERT_SYSCALL_OK(mprotect(p, PAGE, PROT_READ | PROT_WRITE));
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x3131);
+	test_vm_destroy(&t);
+	axvm_mem_free(p, PAGE);
+}
+
+TEST(memfd_backing_and_hole_punch)
+{
+	struct test_vm t;
+	int fd = memfd_create("axvcpu-slot1", 0);
+	__u64 *p;
+
+	TEST_ASSERT(fd >= 0, "memfd_create: %s", strerror(errno));
+	TEST_ASSERT_SYSCALL_OK(ftruncate(fd, PAGE));
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	TEST_ASSERT(p != MAP_FAILED, "mmap memfd: %s", strerror(errno));
+	*p = 0x6d66;
+	TEST_VM_WITH(&t, guest_hcall_slot1);
+	vm_set_region(&t.vm, 1, 0, SLOT1_GPA, PAGE, p);
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x6d66);
+	/* The file's page goes: the guest reads the hole's zeros. */
+	TEST_ASSERT_SYSCALL_OK(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+					 FALLOC_FL_KEEP_SIZE, 0, PAGE));
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0);
+	/* A write through another mapping of the file reaches the guest. */
+	TEST_ASSERT_EQ(pwrite(fd, &(__u64){ 0x7e57 }, 8, 0), 8);
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x7e57);
+	test_vm_destroy(&t);
+	munmap(p, PAGE);
+	close(fd);
+}
+
+static long rss_kb(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f || fscanf(f, "%ld %ld", &pages, &rss) != 2)
+		rss = -1;
+	if (f)
+		fclose(f);
+	return rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+#define BIG_SLOT	(256UL << 20)
+
+TEST(big_slot_maps_on_demand)
+{
+	struct test_vm t;
+	long before, after_set, after_run;
+	__u64 *big;
+
+	big = mmap(NULL, BIG_SLOT, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(big != MAP_FAILED, "mmap 256 MiB: %s", strerror(errno));
+	TEST_VM_WITH(&t, guest_hcall_slot1);
+	before = rss_kb();
+	/* Registering touches none of it: no pinning, no pre-faulting. */
+	vm_set_region(&t.vm, 1, 0, SLOT1_GPA, BIG_SLOT, big);
+	after_set = rss_kb();
+	TEST_ASSERT(before > 0 && after_set - before < 1024,
+		    "RSS %ld kB -> %ld kB after registering 256 MiB",
+		    before, after_set);
+	/* The guest's first load maps one page, which the VMM sees. */
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0);
+	after_run = rss_kb();
+	TEST_ASSERT(after_run - after_set < 1024,
+		    "RSS %ld kB -> %ld kB after one guest load",
+		    after_set, after_run);
+	big[0] = 0xb16;
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0xb16);
+	vm_set_region(&t.vm, 1, 0, 0, 0, NULL);
+	test_vm_destroy(&t);
+	munmap(big, BIG_SLOT);
 }
 
 struct runner {

@@ -261,7 +261,7 @@ TEST_F(mr, munmap_after_set_is_safe)
 	TEST_ASSERT(m, "mmap");
 	memset(m, 0x5a, 4 * PAGE);
 	SET_OK(0, 0, BASE_GPA, 4 * PAGE, m);
-	/* The slot pinned the pages: unmapping them is the VMM's right. */
+	/* Unmapping the memory behind a slot is the VMM's right. */
 	munmap(m, 4 * PAGE);
 	SET_ERR(1, 0, BASE_GPA, PAGE, self->mem, EEXIST);
 	SET_OK(0, 0, 0, 0, NULL);

@@ -272,6 +272,9 @@ struct axvmx_mmio_insn {
  * @window_xcr0: the components the current window loaded (vmx_fpu.c).
  * @cur_xcr0: XCR0 in the CPU now, inside a window.
  * @osxsave: the guest's CR4.OSXSAVE (host-owned: every change exits).
+ * @fault_pending: an EPT violation in guest RAM waits for axvmx_fault_in().
+ * @fault_gpa: its guest-physical address.
+ * @fault_qual: its exit qualification.
  * @end_window: an exit handler changed something only a new window picks
  *	up (the guest's XCR0): leave the window after this exit.
  * @msrs: guest MSRs kept here.
@@ -325,8 +328,9 @@ struct axvmx_vcpu {
 	struct axvmx_cpuid_hit cpuid_cache[AXVMX_CPUID_CACHE];
 	bool launched, kgs_live, vmcs_ready, vmcs_cleared;
 	bool end_window, halted, loaded, exited;
-	bool uret_dirty, hw_valid, host_fields_ok, osxsave;
+	bool uret_dirty, hw_valid, host_fields_ok, osxsave, fault_pending;
 	u8 exit_cached;
+	u64 fault_gpa, fault_qual;
 	struct axvmx_mmio_insn mmio;
 	struct axvlapic apic;
 };
@@ -589,6 +593,7 @@ int axvmx_complete_mmio(struct axvmx_vcpu *v);
 /* ---- vmx_exit.c ---- */
 
 int axvmx_handle_exit(struct axvmx_vcpu *v);
+int axvmx_fault_in(struct axvmx_vcpu *v);
 int axvmx_handle_vmfail(struct axvmx_vcpu *v);
 
 /* ---- vmx_msr.c ---- */

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * EPT: the VM's guest-physical address space, built from its memory slots.
+ * EPT: the VM's guest-physical address space, filled on demand.
  *
- * Four levels of 4K tables, 4K leaves pointing at the slot's pinned pages.
- * Leaves are write-back with "ignore PAT" so a guest cannot make host RAM
- * uncached.  Unlike the seeds (X86-71, X86-Q9) every change is followed by
- * an INVEPT on every CPU, and the capability MSR is checked at load.
+ * Four levels of 4K tables, 4K leaves, written by axvcpu_fault_in()
+ * (vcpu_mem.c) one page at a time and cleared by the MMU notifier and slot
+ * deletion, always under vm->mmu_lock.  Leaves are write-back with "ignore
+ * PAT" so a guest cannot make host RAM uncached.  Unlike the seeds (X86-71,
+ * X86-Q9) every removal is followed by an INVEPT on every CPU, and the
+ * capability MSR is checked at load.  Tables stay until the VM goes.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
@@ -18,6 +20,8 @@
 
 #include "vmx.h"
 
+#define AXEPT_RWX	(AXEPT_R | AXEPT_W | AXEPT_X)
+
 static u64 *ept_alloc_table(struct axvmx_vm *x)
 {
 	struct page *p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -28,8 +32,13 @@ static u64 *ept_alloc_table(struct axvmx_vm *x)
 	return page_address(p);
 }
 
-/* Returns the leaf entry for @gpa, creating tables when @create. */
-static u64 *ept_walk(struct axvmx_vm *x, u64 gpa, bool create)
+/*
+ * vm->mmu_lock held: the leaf entry for @gpa, with the tables on the way
+ * taken from @c; ERR_PTR(-EAGAIN) when @c ran out.  A new table is zeroed
+ * before the store that links it, so the CPU's walk never sees garbage.
+ */
+static u64 *ept_walk_alloc(struct axvmx_vm *x, u64 gpa,
+			   struct axvcpu_pt_cache *c)
 {
 	u64 *table = x->pml4;
 	int level;
@@ -37,17 +46,16 @@ static u64 *ept_walk(struct axvmx_vm *x, u64 gpa, bool create)
 	for (level = 3; level > 0; level--) {
 		u64 *e = &table[(gpa >> (12 + 9 * level)) & 511];
 
-		if (!(*e & (AXEPT_R | AXEPT_W | AXEPT_X))) {
-			u64 *next;
+		if (!(READ_ONCE(*e) & AXEPT_RWX)) {
+			void *next;
 
-			if (!create)
-				return NULL;
-			next = ept_alloc_table(x);
-			if (!next)
-				return NULL;
-			*e = __pa(next) | AXEPT_R | AXEPT_W | AXEPT_X;
+			if (!c->nr)
+				return ERR_PTR(-EAGAIN);
+			next = c->pages[--c->nr];
+			list_add(&virt_to_page(next)->lru, &x->tables);
+			WRITE_ONCE(*e, __pa(next) | AXEPT_RWX);
 		}
-		table = __va(*e & AXEPT_PFN_MASK);
+		table = __va(READ_ONCE(*e) & AXEPT_PFN_MASK);
 	}
 	return &table[(gpa >> 12) & 511];
 }
@@ -115,45 +123,61 @@ void axvcpu_arch_vm_destroy(struct axvcpu_vm *vm)
 	vm->arch = NULL;
 }
 
-static void ept_clear_range(struct axvmx_vm *x, u64 gpa, unsigned long n)
+/*
+ * Clears the leaves of [start, end) below @table (of @level, covering
+ * from @base), skipping empty subtrees.  Returns whether any was present.
+ */
+static bool ept_clear(u64 *table, int level, u64 base, u64 start, u64 end)
 {
-	unsigned long i;
+	unsigned int shift = 12 + 9 * level, i;
+	bool any = false;
 
-	for (i = 0; i < n; i++) {
-		u64 *e = ept_walk(x, gpa + i * PAGE_SIZE, false);
+	for (i = (start - base) >> shift; i < 512; i++) {
+		u64 lo = base + ((u64)i << shift), e = READ_ONCE(table[i]);
 
-		if (e)
-			*e = 0;
+		if (lo >= end)
+			break;
+		if (!(e & AXEPT_RWX))
+			continue;
+		if (!level) {
+			WRITE_ONCE(table[i], 0);
+			any = true;
+			continue;
+		}
+		any |= ept_clear(__va(e & AXEPT_PFN_MASK), level - 1, lo,
+				 max(start, lo),
+				 min(end, lo + (1ULL << shift)));
 	}
+	return any;
 }
 
-int axvcpu_arch_vm_map(struct axvcpu_vm *vm, const struct axvcpu_memslot *slot)
+int axvcpu_arch_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
+			 bool writable, struct axvcpu_pt_cache *cache)
 {
-	struct axvmx_vm *x = vm->arch;
 	u64 prot = AXEPT_R | AXEPT_X | AXEPT_MT_WB | AXEPT_IPAT;
-	unsigned long i;
+	u64 *e = ept_walk_alloc(vm->arch, gpa, cache);
 
-	if (!(slot->flags & AXVCPU_MEM_READONLY))
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	if (writable)
 		prot |= AXEPT_W;
-	for (i = 0; i < slot->npages; i++) {
-		u64 *e = ept_walk(x, slot->gpa + i * PAGE_SIZE, true);
-
-		if (!e) {
-			ept_clear_range(x, slot->gpa, i);
-			axvmx_ept_flush_all(x);
-			return -ENOMEM;
-		}
-		*e = page_to_phys(slot->pages[i]) | prot;
-	}
-	axvmx_ept_flush_all(x);
+	/*
+	 * Not present before (or the same page): the CPU caches nothing from
+	 * a not-present EPT entry (SDM Vol. 3C, "Information That May Be
+	 * Cached"), so no translation is stale and nothing is flushed.
+	 */
+	WRITE_ONCE(*e, page_to_phys(page) | prot);
 	return 0;
 }
 
-void axvcpu_arch_vm_unmap(struct axvcpu_vm *vm,
-			  const struct axvcpu_memslot *slot)
+bool axvcpu_arch_unmap_range(struct axvcpu_vm *vm, u64 gpa, u64 size)
 {
 	struct axvmx_vm *x = vm->arch;
 
-	ept_clear_range(x, slot->gpa, slot->npages);
-	axvmx_ept_flush_all(x);
+	return ept_clear(x->pml4, 3, 0, gpa, gpa + size);
+}
+
+void axvcpu_arch_flush(struct axvcpu_vm *vm)
+{
+	axvmx_ept_flush_all(vm->arch);
 }

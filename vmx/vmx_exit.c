@@ -121,35 +121,8 @@ static noinline int handle_vmcall(struct axvmx_vcpu *v)
 
 /* ---- EPT violation ---- */
 
-static noinline int handle_ept_violation(struct axvmx_vcpu *v)
+static void npf_access(struct axvcpu_run *run, u64 gpa, u64 q)
 {
-	struct axvcpu_run *run = v->vcpu->run;
-	u64 q = axvmx_exit_qual(v), gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
-	struct page *page;
-	bool mmio;
-	int r;
-
-	/*
-	 * Outside every slot, or a write to a read-only slot: device memory.
-	 * Not for instruction fetches, nor during an event delivery.
-	 */
-	page = axvcpu_gpa_to_page(v->vcpu->vm, gpa, false);
-	if (!page && !(q & EPT_VIOLATION_ACC_INSTR) && !v->reinject &&
-	    axvlapic_mmio_base(&v->apic) == (gpa & PAGE_MASK)) {
-		r = axvmx_apic_mmio(v, gpa);
-		if (r != -EINVAL)
-			return r;
-	}
-	if (page) {
-		put_page(page);
-		mmio = q & EPT_VIOLATION_ACC_WRITE;
-	} else {
-		mmio = true;
-	}
-	if (mmio && !(q & EPT_VIOLATION_ACC_INSTR) && !v->reinject &&
-	    axvmx_mmio_exit(v, gpa) == AXVCPU_RUN_EXIT)
-		return AXVCPU_RUN_EXIT;
-
 	run->npf.gpa = gpa;
 	run->npf.access = 0;
 	if (q & EPT_VIOLATION_ACC_READ)
@@ -158,7 +131,72 @@ static noinline int handle_ept_violation(struct axvmx_vcpu *v)
 		run->npf.access |= AXVCPU_ACCESS_WRITE;
 	if (q & EPT_VIOLATION_ACC_INSTR)
 		run->npf.access |= AXVCPU_ACCESS_EXECUTE;
+}
+
+static noinline int handle_ept_violation(struct axvmx_vcpu *v)
+{
+	struct axvcpu_vm *vm = v->vcpu->vm;
+	u64 q = axvmx_exit_qual(v), gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	bool write = q & EPT_VIOLATION_ACC_WRITE;
+	int r;
+
+	/*
+	 * Guest RAM not mapped yet (or unmapped by the MMU notifier): map
+	 * it after the window, where the lookup may sleep, and let the guest
+	 * run the access again (axvmx_fault_in()).
+	 */
+	if (axvcpu_gpa_in_slot(vm, gpa, write)) {
+		v->fault_gpa = gpa;
+		v->fault_qual = q;
+		v->fault_pending = true;
+		v->end_window = true;
+		return AXVCPU_RUN_CONTINUE;
+	}
+	/*
+	 * Outside every slot, or a write to a read-only slot: device memory.
+	 * Not for instruction fetches, nor during an event delivery.
+	 */
+	if (!(q & EPT_VIOLATION_ACC_INSTR) && !v->reinject) {
+		if (axvlapic_mmio_base(&v->apic) == (gpa & PAGE_MASK) &&
+		    !axvcpu_gpa_in_slot(vm, gpa, false)) {
+			r = axvmx_apic_mmio(v, gpa);
+			if (r != -EINVAL)
+				return r;
+		}
+		if (axvmx_mmio_exit(v, gpa) == AXVCPU_RUN_EXIT)
+			return AXVCPU_RUN_EXIT;
+	}
+	npf_access(v->vcpu->run, gpa, q);
 	return to_vmm(v, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+}
+
+/**
+ * axvmx_fault_in - map the guest RAM page an EPT violation asked for.
+ * @v: the vcpu, after the window of the exit (may sleep).
+ *
+ * Return: AXVCPU_RUN_CONTINUE (the guest runs the access again), or
+ * AXVCPU_RUN_EXIT with NESTED_PAGE_FAULT when the VMM's memory behind the
+ * slot is not there, or -ENOMEM for RUN.
+ */
+int axvmx_fault_in(struct axvmx_vcpu *v)
+{
+	int r;
+
+	v->fault_pending = false;
+	r = axvcpu_fault_in(v->vcpu->vm, v->fault_gpa,
+			    v->fault_qual & EPT_VIOLATION_ACC_WRITE);
+	switch (r) {
+	case 0:
+	case -ENOENT:	/* the slot went meanwhile: the next exit says what */
+	case -EACCES:
+	case -EINTR:	/* a fatal signal: the core's loop returns for it */
+		return AXVCPU_RUN_CONTINUE;
+	case -EFAULT:
+		npf_access(v->vcpu->run, v->fault_gpa, v->fault_qual);
+		return to_vmm(v, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+	default:
+		return r;
+	}
 }
 
 /* ---- control registers (X86-64, done for every form) ---- */

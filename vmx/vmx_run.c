@@ -420,6 +420,7 @@ static void halt_wait(struct axvmx_vcpu *v)
 int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 {
 	struct axvmx_vcpu *v = to_vmx(vcpu);
+	int r;
 
 	if (!v->vmcs_ready)
 		return -EIO;
@@ -428,5 +429,8 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 		if (v->halted)
 			return AXVCPU_RUN_CONTINUE;
 	}
-	return run_window(v);
+	r = run_window(v);
+	if (unlikely(v->fault_pending) && r == AXVCPU_RUN_CONTINUE)
+		r = axvmx_fault_in(v);
+	return r;
 }
