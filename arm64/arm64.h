@@ -21,6 +21,7 @@
 #include <linux/hrtimer.h>
 #include <asm/ptrace.h>
 #include <uapi/linux/psci.h>
+#include <clocksource/arm_arch_timer.h>
 #include "axvcpu_core.h"
 #include "entry.h"
 
@@ -224,7 +225,7 @@ void axv_arm_inject_serror(struct axv_arm_vcpu *av, u64 esr);
 /* vgic.c */
 void axv_arm_vgic_reset_cpu(void);
 int axv_arm_vgic_queue(struct axv_arm_vcpu *av, u32 intid);
-void axv_arm_vgic_flush(struct axv_arm_vcpu *av);
+void __axv_arm_vgic_flush(struct axv_arm_vcpu *av);
 void axv_arm_vgic_load(struct axv_arm_vgic *g);
 void axv_arm_vgic_put(struct axv_arm_vgic *g);
 void axv_arm_vgic_restore(struct axv_arm_vcpu *av);
@@ -234,8 +235,68 @@ bool axv_arm_vgic_intid_busy(struct axv_arm_vcpu *av, u32 intid);
 /* timer.c */
 void axv_arm_timer_init(struct axv_arm_vcpu *av);
 void axv_arm_timer_destroy(struct axv_arm_vcpu *av);
-void axv_arm_timer_before_entry(struct axv_arm_vcpu *av);
-void axv_arm_timer_after_exit(struct axv_arm_vcpu *av);
+void __axv_arm_timer_before_entry(struct axv_arm_vcpu *av);
+void __axv_arm_timer_after_exit(struct axv_arm_vcpu *av);
+
+/*
+ * The per-entry calls of the run loop, inline for what they do on most
+ * entries: nothing.
+ */
+
+/**
+ * axv_arm_vgic_flush - move queued INTIDs into free list registers.
+ * @av: the vcpu, about to enter; IRQs are masked.
+ *
+ * The queue is looked at without its lock: an INTID queued after this
+ * read comes with a kick (axvcpu_vcpu_kick(): a full barrier after the
+ * unlock, against the one RUN makes after publishing its task), and the
+ * kick's IPI, pending while DAIF is masked, ends the entry at once; the
+ * next entry finds the INTID.
+ */
+static __always_inline void axv_arm_vgic_flush(struct axv_arm_vcpu *av)
+{
+	if (READ_ONCE(av->vgic.nr_queued))
+		__axv_arm_vgic_flush(av);
+}
+
+/* An EL1 timer enabled and unmasked, or its interrupt still in flight. */
+static __always_inline bool axv_arm_timer_live(const struct axv_arm_vcpu *av,
+					       int t, u64 ctl)
+{
+	return av->timer_pending[t] ||
+	       (ctl & (ARCH_TIMER_CTRL_ENABLE | ARCH_TIMER_CTRL_IT_MASK)) ==
+	       ARCH_TIMER_CTRL_ENABLE;
+}
+
+/**
+ * axv_arm_timer_before_entry - raise fired timers, arm the next deadline.
+ * @av: the vcpu.
+ *
+ * Preemption disabled, IRQs on, on the CPU that will run the guest.  With
+ * no timer live there is nothing to raise and no deadline: no counter
+ * read, no hrtimer.
+ */
+static __always_inline void axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
+{
+	if (axv_arm_timer_live(av, AXV_ARM_VTIMER, av->sys.cntv_ctl) ||
+	    (av->passthrough_timer &&
+	     axv_arm_timer_live(av, AXV_ARM_PTIMER, av->sys.cntp_ctl))) {
+		__axv_arm_timer_before_entry(av);
+		return;
+	}
+	av->timer_masked[AXV_ARM_VTIMER] = false;
+	av->timer_masked[AXV_ARM_PTIMER] = false;
+}
+
+/**
+ * axv_arm_timer_after_exit - the run is over: drop the deadline, if any.
+ * @av: the vcpu.
+ */
+static __always_inline void axv_arm_timer_after_exit(struct axv_arm_vcpu *av)
+{
+	if (av->hrtimer_armed)
+		__axv_arm_timer_after_exit(av);
+}
 
 /* entry.S */
 void __axv_arm_fpsimd_save(struct user_fpsimd_state *st);

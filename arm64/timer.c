@@ -77,34 +77,16 @@ static u64 timer_check(struct axv_arm_vcpu *av, int t, u64 ctl, u64 cval,
 			       arch_timer_get_cntfrq());
 }
 
-/* An enabled, unmasked timer, or one whose interrupt is still in flight. */
-static bool timer_live(struct axv_arm_vcpu *av, int t, u64 ctl)
-{
-	return av->timer_pending[t] ||
-	       (ctl & (ARCH_TIMER_CTRL_ENABLE | ARCH_TIMER_CTRL_IT_MASK)) ==
-	       ARCH_TIMER_CTRL_ENABLE;
-}
-
 /**
- * axv_arm_timer_before_entry - raise fired timers, arm the next deadline.
- * @av: the vcpu.
+ * __axv_arm_timer_before_entry - raise fired timers, arm the next deadline.
+ * @av: the vcpu, with a live timer (axv_arm_timer_before_entry()).
  *
  * Preemption disabled, IRQs on, on the CPU that will run the guest.
  */
-void axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
+void __axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_sysregs *s = &av->sys;
-	u64 now, ns;
-
-	/* Nothing to raise and no deadline: no counter read, no hrtimer. */
-	if (!timer_live(av, AXV_ARM_VTIMER, s->cntv_ctl) &&
-	    !(av->passthrough_timer &&
-	      timer_live(av, AXV_ARM_PTIMER, s->cntp_ctl))) {
-		av->timer_masked[AXV_ARM_VTIMER] = false;
-		av->timer_masked[AXV_ARM_PTIMER] = false;
-		return;
-	}
-	now = __arch_counter_get_cntpct();
+	u64 now = __arch_counter_get_cntpct(), ns;
 
 	/* The guest's virtual count is the physical count minus CNTVOFF. */
 	ns = timer_check(av, AXV_ARM_VTIMER, s->cntv_ctl, s->cntv_cval,
@@ -122,17 +104,15 @@ void axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
 }
 
 /**
- * axv_arm_timer_after_exit - the run is over: drop the deadline.
- * @av: the vcpu.
+ * __axv_arm_timer_after_exit - the run is over: drop the deadline.
+ * @av: the vcpu, whose last entry started its hrtimer.
  */
-void axv_arm_timer_after_exit(struct axv_arm_vcpu *av)
+void __axv_arm_timer_after_exit(struct axv_arm_vcpu *av)
 {
 	/*
 	 * Pinned and hard: its callback runs in hardirq on this CPU, never
 	 * at the same time as this, so the cancel always succeeds.
 	 */
-	if (av->hrtimer_armed) {
-		hrtimer_try_to_cancel(&av->hrtimer);
-		av->hrtimer_armed = false;
-	}
+	hrtimer_try_to_cancel(&av->hrtimer);
+	av->hrtimer_armed = false;
 }

@@ -236,7 +236,8 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 	fp_take_eagerly(av);
 	for (entries = 0;; entries++) {
 		/* Loaded by the core; again after an exit handler's put. */
-		axv_arm_load(av, avm);
+		if (unlikely(!av->loaded))
+			axv_arm_load(av, avm);
 		axv_arm_timer_before_entry(av);
 		daif = local_daif_save();
 		if (leave_needed(vcpu, av)) {

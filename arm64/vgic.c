@@ -131,22 +131,36 @@ static __always_inline void lr_write(int n, u64 val)
 	}
 }
 
-static __always_inline void apr_write(struct axv_arm_vgic *g, int n)
+/*
+ * Write an ICH register only when it differs: after a put on this CPU, and
+ * no other vcpu or KVM guest loaded since, it still holds the vcpu's
+ * value, and a read is cheaper than a write (in an emulator a write also
+ * re-evaluates the virtual interrupt lines).
+ */
+#define load_ich(val, reg)					\
+	do {							\
+		u64 __v = (val);				\
+								\
+		if (read_sysreg_s(reg) != __v)			\
+			write_sysreg_s(__v, reg);		\
+	} while (0)
+
+static __always_inline void apr_load(struct axv_arm_vgic *g, int n)
 {
 	switch (n) {
 	case 3:
-		write_sysreg_s(g->ap0r[3], SYS_ICH_AP0R3_EL2);
-		write_sysreg_s(g->ap1r[3], SYS_ICH_AP1R3_EL2);
-		write_sysreg_s(g->ap0r[2], SYS_ICH_AP0R2_EL2);
-		write_sysreg_s(g->ap1r[2], SYS_ICH_AP1R2_EL2);
+		load_ich(g->ap0r[3], SYS_ICH_AP0R3_EL2);
+		load_ich(g->ap1r[3], SYS_ICH_AP1R3_EL2);
+		load_ich(g->ap0r[2], SYS_ICH_AP0R2_EL2);
+		load_ich(g->ap1r[2], SYS_ICH_AP1R2_EL2);
 		fallthrough;
 	case 1:
-		write_sysreg_s(g->ap0r[1], SYS_ICH_AP0R1_EL2);
-		write_sysreg_s(g->ap1r[1], SYS_ICH_AP1R1_EL2);
+		load_ich(g->ap0r[1], SYS_ICH_AP0R1_EL2);
+		load_ich(g->ap1r[1], SYS_ICH_AP1R1_EL2);
 		fallthrough;
 	default:
-		write_sysreg_s(g->ap0r[0], SYS_ICH_AP0R0_EL2);
-		write_sysreg_s(g->ap1r[0], SYS_ICH_AP1R0_EL2);
+		load_ich(g->ap0r[0], SYS_ICH_AP0R0_EL2);
+		load_ich(g->ap1r[0], SYS_ICH_AP1R0_EL2);
 	}
 }
 
@@ -268,23 +282,16 @@ static bool lr_add(struct axv_arm_vgic *g, u32 intid)
 }
 
 /**
- * axv_arm_vgic_flush - move queued INTIDs into free list registers.
+ * __axv_arm_vgic_flush - move queued INTIDs into free list registers.
  * @av: the vcpu, about to enter; IRQs are masked.
+ *
+ * The part of axv_arm_vgic_flush() for a non-empty queue.
  */
-void axv_arm_vgic_flush(struct axv_arm_vcpu *av)
+void __axv_arm_vgic_flush(struct axv_arm_vcpu *av)
 {
 	struct axv_arm_vgic *g = &av->vgic;
 	u32 i, kept = 0;
 
-	/*
-	 * Without the lock: an INTID queued after this read comes with a
-	 * kick (axvcpu_vcpu_kick(), after the queue's unlock and a full
-	 * barrier, against the one RUN makes after publishing its task), and
-	 * the kick's IPI, pending while DAIF is masked, ends the entry at
-	 * once; the next entry sees the INTID.
-	 */
-	if (!READ_ONCE(g->nr_queued))
-		return;
 	raw_spin_lock(&g->lock);
 	for (i = 0; i < g->nr_queued; i++) {
 		if (!lr_add(g, g->queue[i]))
@@ -304,8 +311,8 @@ void axv_arm_vgic_flush(struct axv_arm_vcpu *av)
  */
 void axv_arm_vgic_load(struct axv_arm_vgic *g)
 {
-	write_sysreg_s(g->vmcr, SYS_ICH_VMCR_EL2);
-	apr_write(g, axv_arm_caps.nr_apr - 1);
+	load_ich(g->vmcr, SYS_ICH_VMCR_EL2);
+	apr_load(g, axv_arm_caps.nr_apr - 1);
 }
 
 /**
