@@ -85,7 +85,7 @@ struct axv_arm_sysregs {
 
 /*
  * Host registers the vcpu replaces.  hcr, vbar and cptr come back on every
- * full exit, mdscr when the host had it non-zero; the rest at put.
+ * full exit, mdscr when the host had debugging on; the rest at put.
  */
 struct axv_arm_host {
 	u64 hcr, vbar, cptr, mdcr, cnthctl, mdscr;

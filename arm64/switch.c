@@ -53,6 +53,7 @@
 #define CNTHCTL_E2H_EL1PCEN	BIT(11)
 
 #define DISR_EL1_A		BIT(31)
+#define MDSCR_TDCC		BIT(12)
 
 /*
  * Write a register only when it differs: when the same vcpu comes back
@@ -408,11 +409,16 @@ noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av)
 	 * MDSCR_EL1 is not redirected under E2H: it is the host's debug
 	 * control at EL2 too, and the host may change it at any time (a
 	 * breakpoint installed by IPI).  The guest runs without debug
-	 * (MDCR_EL2.TDA traps its accesses).
+	 * (MDCR_EL2.TDA traps its accesses): no debug exceptions, so the
+	 * host's MDE, KDE and SS go.  TDCC, which Linux always sets, may
+	 * stay: it only sends the guest's EL0 DCC accesses to the guest's
+	 * EL1 (Arm ARM, DDI 0487, MDSCR_EL1.TDCC) instead of through TDA
+	 * to the VMM, as a Linux guest asks for itself; so a host without
+	 * debugging costs no MDSCR_EL1 write per entry and exit.
 	 */
 	h->mdscr = read_sysreg(mdscr_el1);
-	if (h->mdscr)
-		write_sysreg(0, mdscr_el1);
+	if (h->mdscr & ~MDSCR_TDCC)
+		write_sysreg(h->mdscr & MDSCR_TDCC, mdscr_el1);
 	timers_enter(av);
 	axv_arm_vgic_restore(av);
 
@@ -503,7 +509,7 @@ noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av)
 
 	timers_exit(av);
 	axv_arm_vgic_save(av);
-	if (h->mdscr)
+	if (h->mdscr & ~MDSCR_TDCC)
 		write_sysreg(h->mdscr, mdscr_el1);
 	/*
 	 * One ISB for all of the above: the host's vectors, traps and TGE
