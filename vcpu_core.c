@@ -532,6 +532,13 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 	case AXVCPU_CREATE_VCPU:
 		return vm_create_vcpu(vm, argp);
+	case AXVCPU_GET_DIRTY_LOG: {
+		struct axvcpu_dirty_log d;
+
+		if (copy_from_user(&d, argp, sizeof(d)))
+			return -EFAULT;
+		return axvcpu_vm_get_dirty_log(vm, &d);
+	}
 	default:
 		return -ENOTTY;
 	}

@@ -24,6 +24,7 @@
 #define pr_fmt(fmt) "axvcpu: " fmt
 
 #include <linux/fs.h>
+#include <linux/hugetlb.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -69,6 +70,21 @@ static bool gpa_to_hva(struct axvcpu_vm *vm, u64 gpa, unsigned long *hva,
 	return found;
 }
 
+/*
+ * vm->mmu_lock held, mmu_seq unchanged since the slot was looked up (so it
+ * is still there): the dirty log of the slot covering @gpa, or NULL.
+ */
+static unsigned long *slot_log(struct axvcpu_vm *vm, u64 gpa,
+			       unsigned long *bit)
+{
+	const struct axvcpu_memslot *s = find_slot(vm, gpa);
+
+	if (!s || !s->dirty_bitmap)
+		return NULL;
+	*bit = (gpa - s->gpa) >> PAGE_SHIFT;
+	return s->dirty_bitmap;
+}
+
 /**
  * axvcpu_gpa_in_slot - is @gpa guest RAM (and writable, if @write)?
  * @vm: the VM.
@@ -87,6 +103,51 @@ bool axvcpu_gpa_in_slot(struct axvcpu_vm *vm, u64 gpa, bool write)
 }
 
 /* ---- faults ---- */
+
+#define BLOCK_BYTES	(PAGE_SIZE << AXVCPU_BLOCK_ORDER)
+
+/* The page size of a hugetlbfs VMA. */
+static unsigned long vma_huge_size(struct vm_area_struct *vma)
+{
+#ifdef CONFIG_HUGETLB_PAGE
+	return huge_page_size(hstate_vma(vma));
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Can one 2 MiB leaf map @gpa?  The VMM's memory there is a 2 MiB
+ * hugetlbfs page (always mapped whole, so the 2 MiB of the VMM's range are
+ * one physically contiguous page), the 2 MiB block around @gpa lies inside
+ * the slot, and guest and VMM addresses agree modulo 2 MiB.  Never in a
+ * logged slot: write protection is per 4K page.  The VMA may change after
+ * this check; any such change is an invalidation, which the fault's
+ * mmu_seq check catches.
+ */
+static bool block_ok(struct axvcpu_vm *vm, u64 gpa, unsigned long hva)
+{
+	u64 block = gpa & ~(u64)(BLOCK_BYTES - 1);
+	const struct axvcpu_memslot *s;
+	struct vm_area_struct *vma;
+	unsigned long irq;
+	bool ok;
+
+	spin_lock_irqsave(&vm->slots_lock, irq);
+	s = find_slot(vm, gpa);
+	ok = s && !s->dirty_bitmap && block >= s->gpa &&
+	     block + BLOCK_BYTES <= s->gpa + s->size &&
+	     !((s->uaddr - s->gpa) & (BLOCK_BYTES - 1));
+	spin_unlock_irqrestore(&vm->slots_lock, irq);
+	if (!ok)
+		return false;
+	mmap_read_lock(vm->mm);
+	vma = vma_lookup(vm->mm, hva);
+	ok = vma && is_vm_hugetlb_page(vma) &&
+	     vma_huge_size(vma) == BLOCK_BYTES;
+	mmap_read_unlock(vm->mm);
+	return ok;
+}
 
 static int pt_cache_fill(struct axvcpu_pt_cache *c)
 {
@@ -127,6 +188,7 @@ static void pt_cache_free(struct axvcpu_pt_cache *c)
 int axvcpu_fault_in(struct axvcpu_vm *vm, u64 gpa, bool write)
 {
 	struct axvcpu_pt_cache cache = { };
+	unsigned int order = AXVCPU_BLOCK_ORDER;
 	unsigned long seq, hva;
 	struct page *page;
 	bool writable;
@@ -145,6 +207,8 @@ again:
 	seq = READ_ONCE(vm->mmu_seq);
 	/* mmu_seq before the page: see the ordering at the top. */
 	smp_rmb();
+	if (order && !block_ok(vm, gpa, hva))
+		order = 0;
 	got = get_user_pages_unlocked(hva & PAGE_MASK, 1, &page,
 				      writable ? FOLL_WRITE : 0);
 	if (got != 1) {
@@ -155,11 +219,31 @@ again:
 	}
 
 	spin_lock(&vm->mmu_lock);
-	if (vm->mmu_invalidating || vm->mmu_seq != seq || vm->mmu_released)
+	if (vm->mmu_invalidating || vm->mmu_seq != seq || vm->mmu_released) {
 		r = -EBUSY;
-	else
-		r = axvcpu_arch_map_page(vm, gpa & PAGE_MASK, page, writable,
-					 &cache);
+	} else {
+		/*
+		 * A logged slot's page is mapped writable only by a write,
+		 * which is then in the log: the first write after
+		 * AXVCPU_GET_DIRTY_LOG write-protected it faults again.
+		 */
+		unsigned long bit, *log = slot_log(vm, gpa, &bit);
+		bool map_w = writable && (!log || write);
+		/* The block's first page: @page is the one at @gpa in it. */
+		unsigned long in = (gpa & (BLOCK_BYTES - 1)) >> PAGE_SHIFT;
+
+		r = -ENOSPC;
+		if (order)
+			r = axvcpu_arch_map_page(vm, gpa & ~(u64)(BLOCK_BYTES - 1),
+						 pfn_to_page(page_to_pfn(page) - in),
+						 order, map_w,
+						 &cache);
+		if (r == -ENOSPC || r == -EOPNOTSUPP)
+			r = axvcpu_arch_map_page(vm, gpa & PAGE_MASK, page, 0,
+						 map_w, &cache);
+		if (!r && log && write)
+			set_bit(bit, log);
+	}
 	spin_unlock(&vm->mmu_lock);
 
 	/*
@@ -323,7 +407,11 @@ static int check_region(const struct axvcpu_memory_region *m)
 {
 	long bits;
 
-	if (m->flags & ~AXVCPU_MEM_READONLY)
+	if (m->flags & ~(AXVCPU_MEM_READONLY | AXVCPU_MEM_LOG_DIRTY))
+		return -EINVAL;
+	/* The guest cannot write a read-only slot: nothing to log. */
+	if ((m->flags & AXVCPU_MEM_READONLY) &&
+	    (m->flags & AXVCPU_MEM_LOG_DIRTY))
 		return -EINVAL;
 	if (m->slot >= AXVCPU_MAX_MEMSLOTS)
 		return -EINVAL;
@@ -365,6 +453,7 @@ static int check_free(struct axvcpu_vm *vm,
 
 static int delete_slot(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
 {
+	unsigned long *log = slot->dirty_bitmap;
 	bool flush;
 
 	if (!slot->size)
@@ -380,6 +469,7 @@ static int delete_slot(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
 		axvcpu_arch_flush(vm);
+	kvfree(log);
 	return 0;
 }
 
@@ -423,6 +513,14 @@ int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 	new.uaddr = m->userspace_addr;
 	new.flags = m->flags;
 	new.npages = m->memory_size >> PAGE_SHIFT;
+	if (m->flags & AXVCPU_MEM_LOG_DIRTY) {
+		new.dirty_bitmap = kvcalloc(BITS_TO_LONGS(new.npages),
+					    sizeof(long), GFP_KERNEL_ACCOUNT);
+		if (!new.dirty_bitmap) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
 	spin_lock(&vm->mmu_lock);
 	spin_lock_irq(&vm->slots_lock);
 	vm->slots[m->slot] = new;
@@ -439,7 +537,77 @@ out:
  */
 void axvcpu_vm_free_slots(struct axvcpu_vm *vm)
 {
+	unsigned int i;
+
+	for (i = 0; i < AXVCPU_MAX_MEMSLOTS; i++)
+		kvfree(vm->slots[i].dirty_bitmap);
 	memset(vm->slots, 0, sizeof(vm->slots));
+}
+
+/**
+ * axvcpu_vm_get_dirty_log - AXVCPU_GET_DIRTY_LOG.
+ * @vm: the VM.
+ * @d: the argument, copied from userspace.
+ *
+ * The log is taken and cleared, and the pages it names write-protected
+ * again, in one mmu_lock section (faults set bits under the same lock),
+ * and the TLBs flushed before the call returns: a write is in this call's
+ * bitmap or in a later one's, never lost, since every write after the
+ * flush faults and logs again (KVM's KVM_GET_DIRTY_LOG protocol).
+ *
+ * Return: 0, or -EINVAL (slot number, @pad), -ENOENT (empty slot, or one
+ * without AXVCPU_MEM_LOG_DIRTY), -ENOMEM, -EFAULT (@bitmap).
+ */
+int axvcpu_vm_get_dirty_log(struct axvcpu_vm *vm,
+			    const struct axvcpu_dirty_log *d)
+{
+	unsigned long *buf, i, n, *log;
+	struct axvcpu_memslot *s;
+	bool flush = false;
+	int r = 0;
+
+	if (d->slot >= AXVCPU_MAX_MEMSLOTS || d->pad)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	s = &vm->slots[d->slot];
+	log = s->dirty_bitmap;
+	if (!s->size || !log) {
+		r = -ENOENT;
+		goto out;
+	}
+	n = BITS_TO_LONGS(s->npages);
+	buf = kvmalloc_array(n, sizeof(long), GFP_KERNEL_ACCOUNT);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	spin_lock(&vm->mmu_lock);
+	for (i = 0; i < n; i++) {
+		unsigned long bits = log[i], b;
+
+		log[i] = 0;	/* every writer holds mmu_lock too */
+
+		buf[i] = bits;
+		for_each_set_bit(b, &bits, BITS_PER_LONG)
+			flush |= axvcpu_arch_wrprotect_page(vm, s->gpa +
+				((u64)(i * BITS_PER_LONG + b) << PAGE_SHIFT));
+	}
+	spin_unlock(&vm->mmu_lock);
+	/* No CPU may still write through a translation made before. */
+	if (flush)
+		axvcpu_arch_flush(vm);
+	if (copy_to_user(u64_to_user_ptr(d->bitmap), buf, n * sizeof(long))) {
+		/* Not delivered: back into the log for the next call. */
+		spin_lock(&vm->mmu_lock);
+		for (i = 0; i < n; i++)
+			log[i] |= buf[i];
+		spin_unlock(&vm->mmu_lock);
+		r = -EFAULT;
+	}
+	kvfree(buf);
+out:
+	mutex_unlock(&vm->lock);
+	return r;
 }
 
 /*

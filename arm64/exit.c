@@ -513,6 +513,7 @@ static int fault_in(struct axvcpu_vcpu *vcpu, u64 gpa, u64 access,
 	r = axvcpu_fault_in(vcpu->vm, gpa, access == AXVCPU_ACCESS_WRITE);
 	switch (r) {
 	case 0:
+		return builtin(vcpu, AXVCPU_BUILTIN_MEMORY_FAULT);
 	case -ENOENT:	/* the slot went meanwhile: the next exit says what */
 	case -EACCES:
 	case -EINTR:	/* a fatal signal: the core's loop returns for it */
@@ -541,9 +542,12 @@ static int handle_abort(struct axvcpu_vcpu *vcpu, bool iabt, bool atomic)
 	/*
 	 * A translation or access-flag fault in guest RAM, by a load, a
 	 * store, an instruction fetch or the guest's own table walk (S1PTW):
-	 * map the page.  A permission fault is a write to a read-only slot.
+	 * map the page.  A permission fault on a write to a writable slot is
+	 * a page its dirty log write-protected; on a read-only slot it is
+	 * the guest's error.
 	 */
-	if (fsc_type != ESR_ELx_FSC_PERM &&
+	if ((fsc_type != ESR_ELx_FSC_PERM ||
+	     access == AXVCPU_ACCESS_WRITE) &&
 	    axvcpu_gpa_in_slot(vcpu->vm, gpa,
 			       access == AXVCPU_ACCESS_WRITE))
 		return fault_in(vcpu, gpa, access, atomic);

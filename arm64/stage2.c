@@ -3,7 +3,8 @@
  * axvcpu arm64 backend: stage-2 translation and VMIDs.
  *
  * 4K granule, start level and size from axv_arm_caps (up to 48-bit IPA),
- * one page per table, leaves only at level 3.
+ * one page per table, pages at level 3 and 2 MiB blocks at level 2 where
+ * the VMM's memory is 2 MiB hugetlbfs pages.
  *
  * VMIDs.  A VMID tags the TLB entries of a guest (stage 1 and 2) on every
  * CPU, for everything that runs at EL2, KVM included (Arm ARM, DDI 0487,
@@ -56,6 +57,8 @@
 #define S2_VALID	BIT(0)
 #define S2_TABLE	(BIT(0) | BIT(1))
 #define S2_PAGE		(BIT(0) | BIT(1))
+#define S2_BLOCK	BIT(0)		/* levels 1-2: bit 1 clear */
+#define S2_TYPE		(BIT(0) | BIT(1))
 #define S2_MEMATTR(a)	((u64)(a) << 2)
 #define S2_AP_R		BIT(6)
 #define S2_AP_W		BIT(7)
@@ -93,7 +96,7 @@ static u64 *s2_walk(struct axv_arm_vm *avm, u64 ipa)
 		u64 *entry = &table[s2_index(ipa, level)];
 		u64 desc = READ_ONCE(*entry);
 
-		if (!(desc & S2_VALID))
+		if ((desc & S2_TYPE) != S2_TABLE)
 			return NULL;
 		table = phys_to_virt(desc & S2_ADDR_MASK);
 	}
@@ -108,7 +111,8 @@ static void s2_free_table(u64 *table, unsigned int level)
 		for (i = 0; i < 512; i++) {
 			u64 desc = table[i];
 
-			if (desc & S2_VALID)
+			/* Blocks are the VMM's memory, not tables. */
+			if ((desc & S2_TYPE) == S2_TABLE)
 				s2_free_table(phys_to_virt(desc & S2_ADDR_MASK),
 					      level + 1);
 		}
@@ -316,16 +320,18 @@ static void s2_sync_page(struct page *page)
 }
 
 /*
- * vm->mmu_lock held: the level-3 entry for @ipa, with the tables on the
- * way taken from @c; ERR_PTR(-EAGAIN) when @c ran out.
+ * vm->mmu_lock held: the entry for @ipa at level @stop (3, or 2 for a
+ * 2 MiB block), with the tables on the way taken from @c;
+ * ERR_PTR(-EAGAIN) when @c ran out, ERR_PTR(-EEXIST) when a block above
+ * covers @ipa.
  */
-static u64 *s2_walk_alloc(struct axv_arm_vm *avm, u64 ipa,
+static u64 *s2_walk_alloc(struct axv_arm_vm *avm, u64 ipa, unsigned int stop,
 			  struct axvcpu_pt_cache *c)
 {
 	u64 *table = avm->pgd;
 	unsigned int level;
 
-	for (level = axv_arm_caps.start_level; level < 3; level++) {
+	for (level = axv_arm_caps.start_level; level < stop; level++) {
 		u64 *entry = &table[s2_index(ipa, level)];
 		u64 desc = READ_ONCE(*entry);
 
@@ -339,33 +345,48 @@ static u64 *s2_walk_alloc(struct axv_arm_vm *avm, u64 ipa,
 			dsb(ishst);
 			WRITE_ONCE(*entry, virt_to_phys(next) | S2_TABLE);
 			desc = READ_ONCE(*entry);
+		} else if ((desc & S2_TYPE) != S2_TABLE) {
+			return ERR_PTR(-EEXIST);
 		}
 		table = phys_to_virt(desc & S2_ADDR_MASK);
 	}
-	return &table[s2_index(ipa, 3)];
+	return &table[s2_index(ipa, stop)];
 }
 
 int axvcpu_arch_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
-			 bool writable, struct axvcpu_pt_cache *cache)
+			 unsigned int order, bool writable,
+			 struct axvcpu_pt_cache *cache)
 {
 	struct axv_arm_vm *avm = vm->arch;
 	u64 pa_limit = 1ULL << min_t(u32, axv_arm_caps.ipa_bits, 48);
+	bool block = order == AXVCPU_BLOCK_ORDER;
 	phys_addr_t pa = page_to_phys(page);
-	u64 *pte;
+	u64 *pte, desc;
+	unsigned int i;
 
+	/* A 2 MiB block is a level-2 descriptor (4K granule), not above. */
+	if ((order && !block) || (block && axv_arm_caps.start_level > 2))
+		return -EOPNOTSUPP;
 	/* A page beyond the output size cannot be described. */
-	if (pa >= pa_limit)
+	if (pa + (PAGE_SIZE << order) > pa_limit)
 		return -EFAULT;
-	pte = s2_walk_alloc(avm, gpa, cache);
+	pte = s2_walk_alloc(avm, gpa, block ? 2 : 3, cache);
 	if (IS_ERR(pte))
-		return PTR_ERR(pte);
-	s2_sync_page(page);
+		return PTR_ERR(pte) == -EEXIST ? 0 : PTR_ERR(pte);
+	/* 4K entries under it already: no block over them. */
+	if (block && (READ_ONCE(*pte) & S2_TYPE) == S2_TABLE)
+		return -ENOSPC;
+	for (i = 0; i < (1U << order); i++)
+		s2_sync_page(page + i);
+	desc = pa | s2_leaf_attrs(!writable);
+	if (block)
+		desc &= ~(u64)BIT(1);	/* a block, not a page */
 	/*
 	 * Invalid before (or the same page): the TLBs hold nothing from an
 	 * invalid descriptor (Arm ARM, DDI 0487, "Translation table entry
 	 * caching"), so the new entry needs only to be visible to the walker.
 	 */
-	WRITE_ONCE(*pte, pa | s2_leaf_attrs(!writable));
+	WRITE_ONCE(*pte, desc);
 	dsb(ishst);
 	return 0;
 }
@@ -387,7 +408,8 @@ static bool s2_clear(u64 *table, unsigned int level, u64 base, u64 start,
 			break;
 		if (!(desc & S2_VALID))
 			continue;
-		if (level == 3) {
+		/* A page or a block: whole, even if partly in the range. */
+		if (level == 3 || (desc & S2_TYPE) != S2_TABLE) {
 			WRITE_ONCE(table[i], 0);
 			any = true;
 			continue;
@@ -405,6 +427,24 @@ bool axvcpu_arch_unmap_range(struct axvcpu_vm *vm, u64 gpa, u64 size)
 
 	return s2_clear(avm->pgd, axv_arm_caps.start_level, 0, gpa,
 			gpa + size);
+}
+
+bool axvcpu_arch_wrprotect_page(struct axvcpu_vm *vm, u64 gpa)
+{
+	u64 *pte = s2_walk(vm->arch, gpa), desc;
+
+	if (!pte)
+		return false;
+	desc = READ_ONCE(*pte);
+	if (!(desc & S2_VALID) || !(desc & S2_AP_W))
+		return false;
+	/*
+	 * Only the permissions change: no break-before-make needed (Arm ARM,
+	 * DDI 0487, "Using break-before-make when updating translation
+	 * table entries"); the caller flushes.
+	 */
+	WRITE_ONCE(*pte, desc & ~S2_AP_W);
+	return true;
 }
 
 /*

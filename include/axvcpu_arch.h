@@ -49,6 +49,12 @@ long axvcpu_arch_check_extension(long cap);
 /*
  * VM: nested page tables (EPT / stage 2), filled on demand.
  *
+ * axvcpu_arch_map_page() maps 2^@order pages from @page at @gpa (order 0,
+ * or AXVCPU_BLOCK_ORDER for one 2 MiB leaf: -EOPNOTSUPP where the CPU has
+ * none, -ENOSPC where 4K leaves are there already; the caller then maps
+ * 4K).  An existing leaf covering @gpa counts as done.  Unmaps clear a
+ * 2 MiB leaf whole when any part of it is in the range.
+ *
  * axvcpu_arch_map_page() and axvcpu_arch_unmap_range() run with
  * vm->mmu_lock held (a spinlock: they may not sleep); the tables a map
  * needs come from @cache, filled before the lock with
@@ -57,6 +63,7 @@ long axvcpu_arch_check_extension(long cap);
  * translate through the removed entries any more.
  */
 #define AXVCPU_PT_CACHE	4
+#define AXVCPU_BLOCK_ORDER	9	/* 2 MiB in 4K pages */
 
 /**
  * struct axvcpu_pt_cache - zeroed page-table pages for one map.
@@ -71,8 +78,10 @@ struct axvcpu_pt_cache {
 int axvcpu_arch_vm_init(struct axvcpu_vm *vm);
 void axvcpu_arch_vm_destroy(struct axvcpu_vm *vm);
 int axvcpu_arch_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
-			 bool writable, struct axvcpu_pt_cache *cache);
+			 unsigned int order, bool writable,
+			 struct axvcpu_pt_cache *cache);
 bool axvcpu_arch_unmap_range(struct axvcpu_vm *vm, u64 gpa, u64 size);
+bool axvcpu_arch_wrprotect_page(struct axvcpu_vm *vm, u64 gpa);
 void axvcpu_arch_flush(struct axvcpu_vm *vm);
 
 /* vcpu life cycle (AX-03..AX-12). */

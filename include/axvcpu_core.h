@@ -29,6 +29,8 @@ struct task_struct;
  * @uaddr: userspace address of its first byte, in the VM's mm.
  * @flags: AXVCPU_MEM_* flags.
  * @npages: @size in pages.
+ * @dirty_bitmap: with AXVCPU_MEM_LOG_DIRTY, a bit per page the guest wrote
+ *	since the last AXVCPU_GET_DIRTY_LOG; changed under vm->mmu_lock.
  *
  * Nothing is pinned: a guest access maps the page behind it on demand
  * (axvcpu_fault_in()), and the VM's MMU notifier unmaps it again before
@@ -40,6 +42,7 @@ struct axvcpu_memslot {
 	u64 uaddr;
 	u32 flags;
 	unsigned long npages;
+	unsigned long *dirty_bitmap;
 };
 
 /**

@@ -13,6 +13,8 @@ int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 				const struct axvcpu_memory_region *m);
 void axvcpu_vm_free_slots(struct axvcpu_vm *vm);
 int axvcpu_vm_mmu_init(struct axvcpu_vm *vm);
+int axvcpu_vm_get_dirty_log(struct axvcpu_vm *vm,
+			    const struct axvcpu_dirty_log *d);
 void axvcpu_vm_mmu_exit(struct axvcpu_vm *vm);
 
 /* vcpu_percpu.c */

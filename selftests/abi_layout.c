@@ -22,6 +22,10 @@ TEST(memory_region_layout)
 	CHECK_OFF(struct axvcpu_memory_region, guest_phys_addr, 8);
 	CHECK_OFF(struct axvcpu_memory_region, memory_size, 16);
 	CHECK_OFF(struct axvcpu_memory_region, userspace_addr, 24);
+	CHECK_SIZE(struct axvcpu_dirty_log, 16);
+	CHECK_OFF(struct axvcpu_dirty_log, slot, 0);
+	CHECK_OFF(struct axvcpu_dirty_log, pad, 4);
+	CHECK_OFF(struct axvcpu_dirty_log, bitmap, 8);
 }
 
 TEST(vcpu_config_layout)
@@ -111,6 +115,7 @@ static const struct {
 	IOC(AXVCPU_CREATE_VM, 0),
 	IOC(AXVCPU_SET_MEMORY_REGION, sizeof(struct axvcpu_memory_region)),
 	IOC(AXVCPU_CREATE_VCPU, sizeof(struct axvcpu_vcpu_create)),
+	IOC(AXVCPU_GET_DIRTY_LOG, sizeof(struct axvcpu_dirty_log)),
 	IOC(AXVCPU_SETUP, sizeof(struct axvcpu_vcpu_setup)),
 	IOC(AXVCPU_BIND, 0),
 	IOC(AXVCPU_UNBIND, 0),

@@ -13,8 +13,11 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -226,7 +229,7 @@ TEST(big_slot_maps_on_demand)
 {
 	struct test_vm t;
 	long before, after_set, after_run;
-	__u64 *big;
+	__u64 *big, faults;
 
 	big = mmap(NULL, BIG_SLOT, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -240,7 +243,10 @@ TEST(big_slot_maps_on_demand)
 		    "RSS %ld kB -> %ld kB after registering 256 MiB",
 		    before, after_set);
 	/* The guest's first load maps one page, which the VMM sees. */
+	faults = t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT];
 	TEST_ASSERT_EQ(run_read_slot1(&t), 0);
+	TEST_ASSERT(t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] >
+		    faults, "no memory fault counted for the first load");
 	after_run = rss_kb();
 	TEST_ASSERT(after_run - after_set < 1024,
 		    "RSS %ld kB -> %ld kB after one guest load",
@@ -250,6 +256,207 @@ TEST(big_slot_maps_on_demand)
 	vm_set_region(&t.vm, 1, 0, 0, 0, NULL);
 	test_vm_destroy(&t);
 	munmap(big, BIG_SLOT);
+}
+
+TEST(fork_leaves_guest_memory_with_parent)
+{
+	struct test_vm t;
+	__u64 *p = vm_with_slot1(&t, 0x1111);
+	int status;
+	pid_t pid;
+
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x1111);
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		/* The child's copy is its own; the VM is not its to run. */
+		*(volatile __u64 *)p = 0x2222;
+		_exit(ioctl(t.vcpu.fd, AXVCPU_RUN, 0) == -1 && errno == EIO ?
+		      0 : 1);
+	}
+	TEST_ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "the child could RUN the parent's vcpu (status %#x)",
+		    status);
+	/* fork made the page copy-on-write: the guest still reads ours. */
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x1111);
+	*(volatile __u64 *)p = 0x3333;
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x3333);
+	test_vm_destroy(&t);
+	axvm_mem_free(p, PAGE);
+}
+
+#define HUGE_2M		(2UL << 20)
+
+static long set_nr_hugepages(long n)
+{
+	long old = -1;
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r+");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &old) != 1)
+		old = -1;
+	rewind(f);
+	fprintf(f, "%ld\n", n);
+	fclose(f);
+	return old;
+}
+
+TEST(hugetlb_slot_maps_2m_blocks)
+{
+	struct test_vm t;
+	unsigned char *huge;
+	__u64 faults;
+	long old;
+	int i;
+
+	old = set_nr_hugepages(4);
+	huge = mmap(NULL, HUGE_2M, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (huge == MAP_FAILED) {
+		if (old >= 0)
+			set_nr_hugepages(old);
+		SKIP(return, "no 2 MiB hugetlb page: %s", strerror(errno));
+	}
+	/* The test slot becomes one 2 MiB hugetlb page, code and all. */
+	TEST_VM_WITH(&t, guest_store_page);
+	vm_set_region(&t.vm, 0, 0, 0, 0, NULL);
+	memcpy(huge, t.mem, GUEST_MEM_SIZE);
+	vm_set_region(&t.vm, 0, 0, GUEST_MEM_GPA, HUGE_2M, huge);
+	faults = t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT];
+	vcpu_run(&t.vcpu);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	/* 200 pages of it written, 1 MiB and more: one 2 MiB leaf maps all. */
+	for (i = 0; i < 200; i++) {
+		t.vcpu.run->hypercall.ret = i;
+		vcpu_run(&t.vcpu);
+		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	}
+	for (i = 0; i < 200; i++)
+		TEST_ASSERT(*(volatile __u32 *)(huge + (SLOT1_GPA - GUEST_MEM_GPA) +
+						i * PAGE + 8) != 0,
+			    "page %d: the guest's store is not in the VMM's page", i);
+	faults = t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] - faults;
+	TH_LOG("%llu memory faults for code + 200 pages", (unsigned long long)faults);
+	TEST_ASSERT(faults == 1,
+		    "%llu memory faults: 4K leaves, not one 2 MiB leaf",
+		    (unsigned long long)faults);
+	test_vm_destroy(&t);
+	munmap(huge, HUGE_2M);
+	if (old >= 0)
+		set_nr_hugepages(old);
+}
+
+static long memfree_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+struct churn {
+	volatile __u64 *p;
+	volatile int stop;
+	__u64 value;		/* in the page already; only grows */
+	long rounds;
+};
+
+/*
+ * The VMM's other thread: the page behind slot 1 is freed and replaced
+ * (MADV_DONTNEED), protected away and back, and unmapped and mapped
+ * again, each time with a larger value in the new page.
+ */
+static void *churn_thread(void *arg)
+{
+	struct churn *c = arg;
+	void *p = (void *)c->p;
+
+	while (!c->stop) {
+		switch (c->rounds++ % 3) {
+		case 0:
+			madvise(p, PAGE, MADV_DONTNEED);
+			break;
+		case 1:
+			mprotect(p, PAGE, PROT_NONE);
+			mprotect(p, PAGE, PROT_READ | PROT_WRITE);
+			break;
+		case 2:
+			munmap(p, PAGE);
+			mmap(p, PAGE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			break;
+		}
+		/* The page has the value before the reader may expect it. */
+		*c->p = c->value + 1;
+		__atomic_store_n(&c->value, c->value + 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+#define CHURN_SECONDS	10
+
+TEST(invalidations_while_guest_reads)
+{
+	struct churn c = { 0 };
+	struct timespec t0, t;
+	long free0, free1, runs = 0, npf = 0;
+	__u64 seen, floor;
+	struct test_vm tv;
+	pthread_t th;
+	__u64 *p;
+
+	free0 = memfree_kb();
+	p = vm_with_slot1(&tv, 1);
+	c.p = p;
+	c.value = 1;
+	TEST_ASSERT(!pthread_create(&th, NULL, churn_thread, &c),
+		    "pthread_create");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t = t0;
+	for (; t.tv_sec - t0.tv_sec < CHURN_SECONDS;
+	     clock_gettime(CLOCK_MONOTONIC, &t)) {
+		/* Anything the guest reads now is at least this, or a hole. */
+		floor = __atomic_load_n(&c.value, __ATOMIC_ACQUIRE);
+		vcpu_run(&tv.vcpu);
+		if (tv.vcpu.run->exit_reason == AXVCPU_EXIT_NESTED_PAGE_FAULT) {
+			/* Caught the page unmapped or PROT_NONE. */
+			TEST_ASSERT_EQ(tv.vcpu.run->npf.gpa, SLOT1_GPA);
+			npf++;
+			continue;
+		}
+		vcpu_assert_exit(&tv.vcpu, AXVCPU_EXIT_HYPERCALL);
+#ifdef __x86_64__
+		seen = tv.vcpu.run->hypercall.nr & 0xffffffff;
+		floor &= 0xffffffff;
+#else
+		seen = tv.vcpu.run->hypercall.nr;
+#endif
+		/* A stale translation reads a freed page's old value. */
+		TEST_ASSERT(seen == 0 || seen >= floor,
+			    "run %ld: the guest read %llu, the VMM had %llu",
+			    runs, (unsigned long long)seen,
+			    (unsigned long long)floor);
+		runs++;
+	}
+	c.stop = 1;
+	pthread_join(th, NULL);
+	TH_LOG("%ld reads, %ld NPF exits, %ld invalidation rounds",
+	       runs, npf, c.rounds);
+	TEST_ASSERT(runs > 0 && c.rounds > 0, "no reads or no invalidations");
+	test_vm_destroy(&tv);
+	axvm_mem_free(p, PAGE);
+	/* No page of the churn stays referenced: thousands would show. */
+	free1 = memfree_kb();
+	TEST_ASSERT(free1 > free0 - 8192,
+		    "MemFree %ld kB before, %ld kB after", free0, free1);
 }
 
 struct runner {

@@ -61,7 +61,10 @@ TEST_F(mr, alignment)
 
 TEST_F(mr, bad_flags)
 {
-	SET_ERR(0, 1U << 1, BASE_GPA, PAGE, self->mem, EINVAL);
+	/* The first flag bit nobody defined, and a meaningless pair. */
+	SET_ERR(0, 1U << 2, BASE_GPA, PAGE, self->mem, EINVAL);
+	SET_ERR(0, AXVCPU_MEM_READONLY | AXVCPU_MEM_LOG_DIRTY, BASE_GPA, PAGE,
+		self->mem, EINVAL);
 	SET_ERR(0, 0x80000000, BASE_GPA, PAGE, self->mem, EINVAL);
 	SET_ERR(0, ~0U, BASE_GPA, PAGE, self->mem, EINVAL);
 	SET_OK(0, 0, BASE_GPA, PAGE, self->mem);

@@ -2,8 +2,9 @@
 /*
  * EPT: the VM's guest-physical address space, filled on demand.
  *
- * Four levels of 4K tables, 4K leaves, written by axvcpu_fault_in()
- * (vcpu_mem.c) one page at a time and cleared by the MMU notifier and slot
+ * Four levels of 4K tables, 4K leaves or 2 MiB ones (PDEs) where the VMM's
+ * memory is 2 MiB hugetlbfs pages, written by axvcpu_fault_in()
+ * (vcpu_mem.c) one at a time and cleared by the MMU notifier and slot
  * deletion, always under vm->mmu_lock.  Leaves are write-back with "ignore
  * PAT" so a guest cannot make host RAM uncached.  Unlike the seeds (X86-71,
  * X86-Q9) every removal is followed by an INVEPT on every CPU, and the
@@ -21,6 +22,7 @@
 #include "vmx.h"
 
 #define AXEPT_RWX	(AXEPT_R | AXEPT_W | AXEPT_X)
+#define AXEPT_LEAF	BIT_ULL(7)	/* a 2 MiB leaf in a PDE (SDM 29.3.2) */
 
 static u64 *ept_alloc_table(struct axvmx_vm *x)
 {
@@ -33,17 +35,19 @@ static u64 *ept_alloc_table(struct axvmx_vm *x)
 }
 
 /*
- * vm->mmu_lock held: the leaf entry for @gpa, with the tables on the way
- * taken from @c; ERR_PTR(-EAGAIN) when @c ran out.  A new table is zeroed
- * before the store that links it, so the CPU's walk never sees garbage.
+ * vm->mmu_lock held: the entry for @gpa at @stop (0: the 4K leaf, 1: the
+ * PDE), with the tables on the way taken from @c; ERR_PTR(-EAGAIN) when
+ * @c ran out, ERR_PTR(-EEXIST) when a 2 MiB leaf above covers @gpa.  A new
+ * table is zeroed before the store that links it, so the CPU's walk never
+ * sees garbage.
  */
-static u64 *ept_walk_alloc(struct axvmx_vm *x, u64 gpa,
+static u64 *ept_walk_alloc(struct axvmx_vm *x, u64 gpa, int stop,
 			   struct axvcpu_pt_cache *c)
 {
 	u64 *table = x->pml4;
 	int level;
 
-	for (level = 3; level > 0; level--) {
+	for (level = 3; level > stop; level--) {
 		u64 *e = &table[(gpa >> (12 + 9 * level)) & 511];
 
 		if (!(READ_ONCE(*e) & AXEPT_RWX)) {
@@ -54,10 +58,12 @@ static u64 *ept_walk_alloc(struct axvmx_vm *x, u64 gpa,
 			next = c->pages[--c->nr];
 			list_add(&virt_to_page(next)->lru, &x->tables);
 			WRITE_ONCE(*e, __pa(next) | AXEPT_RWX);
+		} else if (READ_ONCE(*e) & AXEPT_LEAF) {
+			return ERR_PTR(-EEXIST);
 		}
 		table = __va(READ_ONCE(*e) & AXEPT_PFN_MASK);
 	}
-	return &table[(gpa >> 12) & 511];
+	return &table[(gpa >> (12 + 9 * stop)) & 511];
 }
 
 /*
@@ -139,7 +145,8 @@ static bool ept_clear(u64 *table, int level, u64 base, u64 start, u64 end)
 			break;
 		if (!(e & AXEPT_RWX))
 			continue;
-		if (!level) {
+		/* A leaf, 4K or 2 MiB: whole, even if partly in the range. */
+		if (!level || (e & AXEPT_LEAF)) {
 			WRITE_ONCE(table[i], 0);
 			any = true;
 			continue;
@@ -152,15 +159,26 @@ static bool ept_clear(u64 *table, int level, u64 base, u64 start, u64 end)
 }
 
 int axvcpu_arch_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
-			 bool writable, struct axvcpu_pt_cache *cache)
+			 unsigned int order, bool writable,
+			 struct axvcpu_pt_cache *cache)
 {
 	u64 prot = AXEPT_R | AXEPT_X | AXEPT_MT_WB | AXEPT_IPAT;
-	u64 *e = ept_walk_alloc(vm->arch, gpa, cache);
+	bool block = order == AXVCPU_BLOCK_ORDER;
+	u64 *e;
 
+	if (order && (!block || !(axvmx_caps.ept_vpid & VMX_EPT_2MB_PAGE_BIT)))
+		return -EOPNOTSUPP;
+	e = ept_walk_alloc(vm->arch, gpa, block, cache);
 	if (IS_ERR(e))
-		return PTR_ERR(e);
+		return PTR_ERR(e) == -EEXIST ? 0 : PTR_ERR(e);
+	/* 4K leaves under this PDE already: no block over them. */
+	if (block && (READ_ONCE(*e) & AXEPT_RWX) &&
+	    !(READ_ONCE(*e) & AXEPT_LEAF))
+		return -ENOSPC;
 	if (writable)
 		prot |= AXEPT_W;
+	if (block)
+		prot |= AXEPT_LEAF;
 	/*
 	 * Not present before (or the same page): the CPU caches nothing from
 	 * a not-present EPT entry (SDM Vol. 3C, "Information That May Be
@@ -175,6 +193,35 @@ bool axvcpu_arch_unmap_range(struct axvcpu_vm *vm, u64 gpa, u64 size)
 	struct axvmx_vm *x = vm->arch;
 
 	return ept_clear(x->pml4, 3, 0, gpa, gpa + size);
+}
+
+/* A walk that allocates nothing: the leaf for @gpa, or NULL. */
+static u64 *ept_leaf(struct axvmx_vm *x, u64 gpa)
+{
+	u64 *table = x->pml4;
+	int level;
+
+	for (level = 3; level > 0; level--) {
+		u64 e = READ_ONCE(table[(gpa >> (12 + 9 * level)) & 511]);
+
+		if (!(e & AXEPT_RWX) || (e & AXEPT_LEAF))
+			return NULL;
+		table = __va(e & AXEPT_PFN_MASK);
+	}
+	return &table[(gpa >> 12) & 511];
+}
+
+bool axvcpu_arch_wrprotect_page(struct axvcpu_vm *vm, u64 gpa)
+{
+	u64 *e = ept_leaf(vm->arch, gpa), old;
+
+	if (!e)
+		return false;
+	old = READ_ONCE(*e);
+	if (!(old & AXEPT_W))
+		return false;
+	WRITE_ONCE(*e, old & ~AXEPT_W);
+	return true;
 }
 
 void axvcpu_arch_flush(struct axvcpu_vm *vm)

@@ -187,6 +187,8 @@ int axvmx_fault_in(struct axvmx_vcpu *v)
 			    v->fault_qual & EPT_VIOLATION_ACC_WRITE);
 	switch (r) {
 	case 0:
+		v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT]++;
+		return AXVCPU_RUN_CONTINUE;
 	case -ENOENT:	/* the slot went meanwhile: the next exit says what */
 	case -EACCES:
 	case -EINTR:	/* a fatal signal: the core's loop returns for it */

@@ -68,8 +68,8 @@ enum axvcpu_state {
  * @guest_phys_addr: guest-physical base, page aligned.
  * @memory_size: bytes, page aligned; 0 deletes the slot.
  * @userspace_addr: page-aligned address of the backing memory in the
- *	calling process.  The pages are pinned while the slot exists, so the
- *	VMM may munmap() them without the guest touching freed memory.
+ *	calling process.  Nothing is pinned: the guest sees what the VMM has
+ *	mapped there at the time of each access (Documentation/axvcpu.rst).
  */
 struct axvcpu_memory_region {
 	__u32 slot;
@@ -80,6 +80,21 @@ struct axvcpu_memory_region {
 };
 
 #define AXVCPU_MEM_READONLY	(1U << 0)
+#define AXVCPU_MEM_LOG_DIRTY	(1U << 1)	/* AXVCPU_GET_DIRTY_LOG works */
+
+/**
+ * struct axvcpu_dirty_log - AXVCPU_GET_DIRTY_LOG argument.
+ * @slot: a slot created with AXVCPU_MEM_LOG_DIRTY.
+ * @pad: reserved, must be 0.
+ * @bitmap: user address of (npages + 63) / 64 __u64 words; bit i of word
+ *	j is page 64 * j + i of the slot, set when the guest wrote the page
+ *	since the slot was created or since the last AXVCPU_GET_DIRTY_LOG.
+ */
+struct axvcpu_dirty_log {
+	__u32 slot;
+	__u32 pad;
+	__u64 bitmap;
+};
 
 /**
  * struct axvcpu_vcpu_create - AXVCPU_CREATE_VCPU argument.
@@ -303,6 +318,7 @@ struct axvcpu_arm64_regs {
 #define AXVCPU_BUILTIN_APIC		10
 #define AXVCPU_BUILTIN_EXCEPTION	11
 #define AXVCPU_BUILTIN_HOST_NMI		12	/* x86: a host NMI, re-raised */
+#define AXVCPU_BUILTIN_MEMORY_FAULT	13	/* guest RAM mapped on demand */
 #define AXVCPU_BUILTIN_NR		16
 
 /**
@@ -448,6 +464,7 @@ struct axvcpu_run {
 /* VM fd. */
 #define AXVCPU_SET_MEMORY_REGION _IOW(AXVCPUIO, 0x10, struct axvcpu_memory_region)
 #define AXVCPU_CREATE_VCPU	_IOW(AXVCPUIO, 0x11, struct axvcpu_vcpu_create)
+#define AXVCPU_GET_DIRTY_LOG	_IOW(AXVCPUIO, 0x12, struct axvcpu_dirty_log)
 
 /* vcpu fd: the seeds' life cycle. */
 #define AXVCPU_SETUP		_IOW(AXVCPUIO, 0x20, struct axvcpu_vcpu_setup)

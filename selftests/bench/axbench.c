@@ -65,6 +65,12 @@
  *	the same, wall-clock: includes sleeping and other threads' work.
  *   vcpu_create
  *	one more vcpu ready to run in a VM, the same steps; thread CPU time.
+ *   first_touch_4k
+ *	the guest's first store to each of N (then 2N) pages of a fresh slot
+ *	of untouched anonymous memory, in one RUN: (t(2N) - t(N)) / N, the
+ *	cost of mapping one 4 KiB page on the guest's access (the nested
+ *	page fault, the host page lookup and allocation, the map), inside the
+ *	kernel on both sides.
  *   slot_register_1g
  *	register one 1 GiB slot of untouched anonymous memory
  *	(AXVCPU_SET_MEMORY_REGION against KVM_SET_USER_MEMORY_REGION),
@@ -120,6 +126,9 @@
 #define SAMPLES		1	/* deterministic: the mean of all N_EXITS */
 #define IK_SAMPLES	1
 #define GPR_COUNT	6	/* rsi */
+#define TOUCH_GPA	0x10000UL	/* real mode: up to 1 MiB */
+#define TOUCH_SIZE	0xf0000UL
+#define N_TOUCH		100
 #elif defined(__aarch64__)
 #define ARCH_NAME	"arm64"
 #define MEM_GPA		0x40000000UL
@@ -131,6 +140,9 @@
 #define IK_SAMPLES	3	/* the fastest of 3 RUNs of N and of 2N */
 #define GPR_COUNT	5	/* x5 */
 #define HVC_FN		0x1234	/* not PSCI: a hypercall exit to userspace */
+#define TOUCH_GPA	SLOT_GPA
+#define TOUCH_SIZE	(16UL << 20)
+#define N_TOUCH		1000
 #else
 #error "x86_64 or arm64 only"
 #endif
@@ -143,6 +155,7 @@ G(g_io);
 G(g_io_fp);
 G(g_loop);
 G(g_loop_fp);
+G(g_touch);
 
 #if defined(__x86_64__)
 asm(".pushsection .text.axbench_guest, \"ax\"\n"
@@ -215,6 +228,19 @@ asm(".pushsection .text.axbench_guest, \"ax\"\n"
     "2:	out %al, (%dx)\n"
     "	jmp 2b\n"
     "g_loop_fp_end:\n"
+    /* ESI stores, each to the next page from 0x10000, then I/O exits. */
+    ".global g_touch_start, g_touch_end\n"
+    "g_touch_start:\n"
+    "	mov $0x1000, %ax\n"
+    "1:	mov %ax, %ds\n"
+    "	movb $1, 0x0\n"
+    "	add $0x100, %ax\n"
+    "	dec %esi\n"
+    "	jnz 1b\n"
+    "	mov $0x3f8, %dx\n"
+    "2:	out %al, (%dx)\n"
+    "	jmp 2b\n"
+    "g_touch_end:\n"
     ".code64\n"
     ".popsection\n");
 #else
@@ -279,6 +305,18 @@ asm(".pushsection .text.axbench_guest, \"ax\"\n"
     "2:	str w1, [x2]\n"
     "	b 2b\n"
     "g_loop_fp_end:\n"
+    /* x5 stores, each to the next page of the slot at SLOT_GPA. */
+    ".global g_touch_start, g_touch_end\n"
+    "g_touch_start:\n"
+    "	movz x2, #0x8000, lsl #16\n"
+    "1:	str w1, [x2]\n"
+    "	add x2, x2, #4096\n"
+    "	subs x5, x5, #1\n"
+    "	b.ne 1b\n"
+    "	movz x2, #0x0900, lsl #16\n"
+    "2:	str w1, [x2]\n"
+    "	b 2b\n"
+    "g_touch_end:\n"
     ".popsection\n");
 #endif
 
@@ -699,8 +737,17 @@ static double in_kernel_once(int kind, const unsigned char *s, const unsigned ch
 	struct vmh h;
 	double t;
 	int ex, intr = 0;
+	void *touch = NULL;
 
 	vm_guest(&h, kind, s, e, n, 0);
+	if (s == g_touch_start) {
+		/* A fresh slot of untouched memory for the stores. */
+		touch = mmap(NULL, TOUCH_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (touch == MAP_FAILED)
+			DIE("mmap touch slot");
+		vm_slot(&h, 1, TOUCH_GPA, touch, TOUCH_SIZE);
+	}
 	if (trace) {
 		printf("# axbench: trace window %s %s %ld\n", side_name[kind], trace, n);
 		magic_break();
@@ -727,10 +774,14 @@ static double in_kernel_once(int kind, const unsigned char *s, const unsigned ch
 			       (unsigned long long)h.vcpu[0].run->hw_reason,
 			       (unsigned long long)h.vcpu[0].run->hw_qualification);
 			vm_del(&h);
+			if (touch)
+				munmap(touch, TOUCH_SIZE);
 			return -1;
 		}
 	}
 	vm_del(&h);
+	if (touch)
+		munmap(touch, TOUCH_SIZE);
 	return t;
 }
 
@@ -775,6 +826,11 @@ static double m_ink(int kind)
 static double m_ink_fp(int kind)
 {
 	return in_kernel(kind, g_loop_fp_start, g_loop_fp_end, FINAL, N_INKERNEL);
+}
+
+static double m_touch(int kind)
+{
+	return in_kernel(kind, g_touch_start, g_touch_end, FINAL, N_TOUCH);
 }
 
 static double m_hcall(int kind)
@@ -942,6 +998,7 @@ static const struct metric metrics[] = {
 	{ "vm_create", m_vm_create },
 	{ "vm_create_wall", m_vm_create_wall },
 	{ "vcpu_create", m_vcpu_create },
+	{ "first_touch_4k", m_touch },
 	{ "slot_register_1g", m_slot },
 	{ "slot_delete_1g", m_slot_del },
 	{ "mem_vm_kB", m_mem_vm },

@@ -39,4 +39,15 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	b 1b\n"
     "guest_hcall_slot1_end:\n"
 
+    ".global guest_store_page_start, guest_store_page_end\n"
+    "guest_store_page_start:\n"
+    "	movz x9, #((" __stringify(SLOT1_GPA) " >> 16) & 0xffff), lsl #16\n"
+    "1:	movz x0, #(" __stringify(HCALL_STORE_NR) " & 0xffff)\n"
+    "	movk x0, #(" __stringify(HCALL_STORE_NR) " >> 16), lsl #16\n"
+    "	hvc #0\n"
+    "	add x10, x9, x0, lsl #12\n"
+    "	str x9, [x10, #8]\n"
+    "	b 1b\n"
+    "guest_store_page_end:\n"
+
     ".popsection\n");

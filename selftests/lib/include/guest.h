@@ -40,6 +40,7 @@
 
 /* Hypercall numbers the lib guests use (none is a PSCI function id). */
 #define HCALL_LOOP_NR		0x4c4f4f	/* guest_hcall_loop */
+#define HCALL_STORE_NR		0x53544f	/* guest_store_page */
 
 #define GUEST_CODE(name)						\
 	extern const unsigned char name##_start[], name##_end[]
@@ -54,6 +55,11 @@ GUEST_CODE(guest_hcall_loop);
  * makes a hypercall with it.
  */
 GUEST_CODE(guest_hcall_slot1);
+/*
+ * Loops forever: hypercall HCALL_STORE_NR, then a store to page (the
+ * hypercall's return value) of slot 1 at SLOT1_GPA; x86 reaches 224 pages.
+ */
+GUEST_CODE(guest_store_page);
 /* Counts in GPR_SCRATCH from 1 and ucall(SYNC, count) each time. */
 GUEST_CODE(guest_ucall_counter);
 

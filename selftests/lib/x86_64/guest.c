@@ -39,5 +39,17 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	jmp 1b\n"
     "guest_hcall_slot1_end:\n"
 
+    ".global guest_store_page_start, guest_store_page_end\n"
+    "guest_store_page_start:\n"
+    "1:	mov $" __stringify(HCALL_STORE_NR) ", %eax\n"
+    "	vmcall\n"
+    /* DS = the page's paragraph: SLOT1_GPA / 16 + page * 256 */
+    "	shl $8, %eax\n"
+    "	add $(" __stringify(SLOT1_GPA) " >> 4), %eax\n"
+    "	mov %ax, %ds\n"
+    "	movl $0xd1d1d1d1, 0x8\n"
+    "	jmp 1b\n"
+    "guest_store_page_end:\n"
+
     ".code64\n"
     ".popsection\n");
