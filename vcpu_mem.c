@@ -86,20 +86,20 @@ static unsigned long *slot_log(struct axvcpu_vm *vm, u64 gpa,
 }
 
 /**
- * axvcpu_gpa_in_slot - is @gpa guest RAM (and writable, if @write)?
+ * axvcpu_gpa_slot_flags - is @gpa guest RAM, and how?
  * @vm: the VM.
  * @gpa: the guest-physical address.
- * @write: also require a slot without AXVCPU_MEM_READONLY.
  *
  * Usable from any context.
+ *
+ * Return: the AXVCPU_MEM_* flags of the slot covering @gpa, or -ENOENT.
  */
-bool axvcpu_gpa_in_slot(struct axvcpu_vm *vm, u64 gpa, bool write)
+int axvcpu_gpa_slot_flags(struct axvcpu_vm *vm, u64 gpa)
 {
 	unsigned long hva;
 	u32 flags;
 
-	return gpa_to_hva(vm, gpa, &hva, &flags) &&
-	       !(write && (flags & AXVCPU_MEM_READONLY));
+	return gpa_to_hva(vm, gpa, &hva, &flags) ? flags : -ENOENT;
 }
 
 /* ---- faults ---- */

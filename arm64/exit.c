@@ -533,6 +533,8 @@ static int handle_abort(struct axvcpu_vcpu *vcpu, bool iabt, bool atomic)
 	u64 access = iabt ? AXVCPU_ACCESS_EXECUTE :
 		     (esr & ESR_ELx_WNR) ? AXVCPU_ACCESS_WRITE :
 		     AXVCPU_ACCESS_READ;
+	bool write = access == AXVCPU_ACCESS_WRITE;
+	int slot;
 
 	/* Stage-2 faults we can name: address size, translation, AF, perm. */
 	if (fsc_type != 0 && fsc_type != ESR_ELx_FSC_FAULT &&
@@ -546,14 +548,12 @@ static int handle_abort(struct axvcpu_vcpu *vcpu, bool iabt, bool atomic)
 	 * a page its dirty log write-protected; on a read-only slot it is
 	 * the guest's error.
 	 */
-	if ((fsc_type != ESR_ELx_FSC_PERM ||
-	     access == AXVCPU_ACCESS_WRITE) &&
-	    axvcpu_gpa_in_slot(vcpu->vm, gpa,
-			       access == AXVCPU_ACCESS_WRITE))
+	slot = axvcpu_gpa_slot_flags(vcpu->vm, gpa);
+	if ((fsc_type != ESR_ELx_FSC_PERM || write) &&
+	    axvcpu_slot_allows(slot, write))
 		return fault_in(vcpu, gpa, access, atomic);
-	if (iabt || fsc_type == ESR_ELx_FSC_PERM || (esr & ESR_ELx_S1PTW))
-		return npf_exit(vcpu, gpa, access);
-	if (axvcpu_gpa_in_slot(vcpu->vm, gpa, false))
+	if (iabt || fsc_type == ESR_ELx_FSC_PERM || (esr & ESR_ELx_S1PTW) ||
+	    slot >= 0)
 		return npf_exit(vcpu, gpa, access);
 	/* Cache maintenance by VA on an MMIO address: nothing to do. */
 	if (esr & ESR_ELx_CM) {

@@ -111,11 +111,17 @@ struct axvcpu_vcpu {
 };
 
 /* Guest memory for backends: slots, faults, copies (vcpu_mem.c). */
-bool axvcpu_gpa_in_slot(struct axvcpu_vm *vm, u64 gpa, bool write);
+int axvcpu_gpa_slot_flags(struct axvcpu_vm *vm, u64 gpa);
 int axvcpu_fault_in(struct axvcpu_vm *vm, u64 gpa, bool write);
 int axvcpu_read_guest(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len);
 int axvcpu_write_guest(struct axvcpu_vm *vm, u64 gpa, const void *buf,
 		       size_t len);
+
+/* Slot flags from axvcpu_gpa_slot_flags(): guest RAM the access may use? */
+static inline bool axvcpu_slot_allows(int flags, bool write)
+{
+	return flags >= 0 && !(write && (flags & AXVCPU_MEM_READONLY));
+}
 
 /**
  * axvcpu_vcpu_set_exit - record the reason of an exit to the VMM.

@@ -138,14 +138,14 @@ static noinline int handle_ept_violation(struct axvmx_vcpu *v)
 	struct axvcpu_vm *vm = v->vcpu->vm;
 	u64 q = axvmx_exit_qual(v), gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	bool write = q & EPT_VIOLATION_ACC_WRITE;
-	int r;
+	int r, slot = axvcpu_gpa_slot_flags(vm, gpa);
 
 	/*
 	 * Guest RAM not mapped yet (or unmapped by the MMU notifier): map
 	 * it after the window, where the lookup may sleep, and let the guest
 	 * run the access again (axvmx_fault_in()).
 	 */
-	if (axvcpu_gpa_in_slot(vm, gpa, write)) {
+	if (axvcpu_slot_allows(slot, write)) {
 		v->fault_gpa = gpa;
 		v->fault_qual = q;
 		v->fault_pending = true;
@@ -158,7 +158,7 @@ static noinline int handle_ept_violation(struct axvmx_vcpu *v)
 	 */
 	if (!(q & EPT_VIOLATION_ACC_INSTR) && !v->reinject) {
 		if (axvlapic_mmio_base(&v->apic) == (gpa & PAGE_MASK) &&
-		    !axvcpu_gpa_in_slot(vm, gpa, false)) {
+		    slot < 0) {
 			r = axvmx_apic_mmio(v, gpa);
 			if (r != -EINVAL)
 				return r;
