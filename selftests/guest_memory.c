@@ -155,6 +155,69 @@ TEST(munmap_and_mmap_behind_slot)
 	axvm_mem_free(p, PAGE);
 }
 
+TEST(mremap_moves_a_page_in)
+{
+	struct test_vm t;
+	__u64 *p = vm_with_slot1(&t, 0x2020), *q, *r;
+
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x2020);
+	q = axvm_mem_alloc(PAGE);
+	TEST_ASSERT(q, "mmap");
+	*q = 0x3030;
+	/* Another page moves to the slot's address; the old one goes. */
+	r = mremap(q, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p);
+	TEST_ASSERT(r == p, "mremap: %p (%s)", r, strerror(errno));
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x3030);
+	/* And away again: nothing is left behind the slot. */
+	q = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(q != MAP_FAILED, "mmap");
+	r = mremap(p, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, q);
+	TEST_ASSERT(r == q, "mremap: %p (%s)", r, strerror(errno));
+	run_expect_npf_slot1(&t);
+	TEST_ASSERT_EQ(*r, 0x3030);
+	test_vm_destroy(&t);
+	axvm_mem_free(r, PAGE);
+}
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+
+TEST(thp_collapse_keeps_guest_data)
+{
+	size_t len = 4UL << 20;
+	struct test_vm t;
+	unsigned char *m;
+	__u64 *p;
+
+	/* A 2 MiB-aligned 2 MiB range inside a 4 MiB mapping. */
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(m != MAP_FAILED, "mmap");
+	p = (__u64 *)(((unsigned long)m + (2UL << 20) - 1) & ~((2UL << 20) - 1));
+	TEST_ASSERT_SYSCALL_OK(madvise(p, 2UL << 20, MADV_NOHUGEPAGE));
+	memset(p, 0, 2UL << 20);	/* 512 small pages */
+	*p = 0x7417;
+	TEST_VM_WITH(&t, guest_hcall_slot1);
+	vm_set_region(&t.vm, 1, 0, SLOT1_GPA, 2UL << 20, p);
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x7417);
+	/* The small pages are copied into one huge page and freed. */
+	TEST_ASSERT_SYSCALL_OK(madvise(p, 2UL << 20, MADV_HUGEPAGE));
+	if (madvise(p, 2UL << 20, MADV_COLLAPSE)) {
+		int e = errno;
+
+		test_vm_destroy(&t);
+		munmap(m, len);
+		SKIP(return, "MADV_COLLAPSE: %s", strerror(e));
+	}
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x7417);
+	/* The guest reads the huge page now, not a freed small one. */
+	*(volatile __u64 *)p = 0x7418;
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x7418);
+	test_vm_destroy(&t);
+	munmap(m, len);
+}
+
 TEST(madv_dontneed_drops_guest_page)
 {
 	struct test_vm t;
