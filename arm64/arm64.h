@@ -208,7 +208,6 @@ void axv_arm_log_cpu(void);
 int axv_arm_vmid_init(void);
 void axv_arm_vmid_exit(void);
 void axv_arm_s2_flush_vm(struct axv_arm_vm *avm);
-bool axv_arm_s2_mapped(struct axv_arm_vm *avm, u64 ipa);
 
 /* switch.c */
 void axv_arm_load(struct axv_arm_vcpu *av, struct axv_arm_vm *avm);

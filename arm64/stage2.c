@@ -121,18 +121,6 @@ static void s2_free_table(u64 *table, unsigned int level)
 }
 
 /**
- * axv_arm_s2_mapped - does stage 2 map @ipa now?
- * @avm: the VM.
- * @ipa: the guest-physical address.
- */
-bool axv_arm_s2_mapped(struct axv_arm_vm *avm, u64 ipa)
-{
-	u64 *pte = s2_walk(avm, ipa);
-
-	return pte && (READ_ONCE(*pte) & S2_VALID);
-}
-
-/**
  * axv_arm_s2_flush_vm - invalidate the VM's VMID on every CPU.
  * @avm: the VM whose VTTBR is loaded for the TLBI.
  *
