@@ -191,7 +191,7 @@ int axvcpu_fault_in(struct axvcpu_vm *vm, u64 gpa, bool write)
 	unsigned int order = AXVCPU_BLOCK_ORDER;
 	unsigned long seq, hva;
 	struct page *page;
-	bool writable;
+	bool writable, map_w = false;
 	u32 flags;
 	long got;
 	int r;
@@ -228,10 +228,10 @@ again:
 		 * AXVCPU_GET_DIRTY_LOG write-protected it faults again.
 		 */
 		unsigned long bit, *log = slot_log(vm, gpa, &bit);
-		bool map_w = writable && (!log || write);
 		/* The block's first page: @page is the one at @gpa in it. */
 		unsigned long in = (gpa & (BLOCK_BYTES - 1)) >> PAGE_SHIFT;
 
+		map_w = writable && (!log || write);
 		r = -ENOSPC;
 		if (order)
 			r = axvcpu_arch_map_page(vm, gpa & ~(u64)(BLOCK_BYTES - 1),
@@ -249,9 +249,10 @@ again:
 	/*
 	 * Mapped writable: the page is dirty from now on, as a user PTE
 	 * with the dirty bit would make it (written back, it is cleaned
-	 * through the rmap, which invalidates our entry first).
+	 * through the rmap, which invalidates our entry first).  A
+	 * read-only mapping (a logged slot's read) leaves it clean.
 	 */
-	if (!r && writable)
+	if (!r && map_w)
 		set_page_dirty_lock(page);
 	put_page(page);
 	if (r == -EAGAIN) {	/* a table is missing: allocate, retry */
