@@ -515,8 +515,10 @@ int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 	new.flags = m->flags;
 	new.npages = m->memory_size >> PAGE_SHIFT;
 	if (m->flags & AXVCPU_MEM_LOG_DIRTY) {
+		/* The size is the VMM's: too big is -ENOMEM, not a WARN. */
 		new.dirty_bitmap = kvcalloc(BITS_TO_LONGS(new.npages),
-					    sizeof(long), GFP_KERNEL_ACCOUNT);
+					    sizeof(long),
+					    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!new.dirty_bitmap) {
 			r = -ENOMEM;
 			goto out;
@@ -577,7 +579,7 @@ int axvcpu_vm_get_dirty_log(struct axvcpu_vm *vm,
 		goto out;
 	}
 	n = BITS_TO_LONGS(s->npages);
-	buf = kvmalloc_array(n, sizeof(long), GFP_KERNEL_ACCOUNT);
+	buf = kvmalloc_array(n, sizeof(long), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!buf) {
 		r = -ENOMEM;
 		goto out;
