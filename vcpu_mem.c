@@ -24,7 +24,6 @@
 #define pr_fmt(fmt) "axvcpu: " fmt
 
 #include <linux/fs.h>
-#include <linux/hugetlb.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -106,30 +105,17 @@ int axvcpu_gpa_slot_flags(struct axvcpu_vm *vm, u64 gpa)
 
 #define BLOCK_BYTES	(PAGE_SIZE << AXVCPU_BLOCK_ORDER)
 
-/* The page size of a hugetlbfs VMA. */
-static unsigned long vma_huge_size(struct vm_area_struct *vma)
-{
-#ifdef CONFIG_HUGETLB_PAGE
-	return huge_page_size(hstate_vma(vma));
-#else
-	return 0;
-#endif
-}
-
 /*
- * Can one 2 MiB leaf map @gpa?  The VMM's memory there is a 2 MiB
- * hugetlbfs page (always mapped whole, so the 2 MiB of the VMM's range are
- * one physically contiguous page), the 2 MiB block around @gpa lies inside
- * the slot, and guest and VMM addresses agree modulo 2 MiB.  Never in a
- * logged slot: write protection is per 4K page.  The VMA may change after
- * this check; any such change is an invalidation, which the fault's
- * mmu_seq check catches.
+ * Can a 2 MiB leaf map @gpa, as far as the slot goes?  The 2 MiB block
+ * around @gpa lies inside the slot, guest and VMM addresses agree modulo
+ * 2 MiB, and the slot is not logged (write protection is per 4K page).
+ * Whether the VMM's memory there is one 2 MiB run of one folio is
+ * block_pages()'s question.
  */
-static bool block_ok(struct axvcpu_vm *vm, u64 gpa, unsigned long hva)
+static bool block_ok(struct axvcpu_vm *vm, u64 gpa)
 {
 	u64 block = gpa & ~(u64)(BLOCK_BYTES - 1);
 	const struct axvcpu_memslot *s;
-	struct vm_area_struct *vma;
 	unsigned long irq;
 	bool ok;
 
@@ -139,14 +125,52 @@ static bool block_ok(struct axvcpu_vm *vm, u64 gpa, unsigned long hva)
 	     block + BLOCK_BYTES <= s->gpa + s->size &&
 	     !((s->uaddr - s->gpa) & (BLOCK_BYTES - 1));
 	spin_unlock_irqrestore(&vm->slots_lock, irq);
-	if (!ok)
-		return false;
-	mmap_read_lock(vm->mm);
-	vma = vma_lookup(vm->mm, hva);
-	ok = vma && is_vm_hugetlb_page(vma) &&
-	     vma_huge_size(vma) == BLOCK_BYTES;
-	mmap_read_unlock(vm->mm);
 	return ok;
+}
+
+/*
+ * Is the VMM's 2 MiB at @base (2 MiB aligned, @page the page at @hva in
+ * it) one physically contiguous run of one folio, a THP or a hugetlbfs
+ * page?  Only a large enough folio can be, and then the user page tables
+ * say: get_user_pages_fast_only() returns the 512 pages mapped there now,
+ * without faulting (a PMD-mapped folio costs it one step), and they must
+ * be the folio's pages in order.  No lock keeps that true afterwards: a
+ * change to any of those user PTEs is an invalidation of a range inside
+ * the block, which the fault's mmu_seq check sees before the leaf is
+ * made, and which clears the whole leaf after.
+ *
+ * Return: the block's first page, with one reference for the caller to
+ * drop with put_page() (as @page's), or NULL.
+ */
+static struct page *block_pages(unsigned long base, unsigned long hva,
+				struct page *page, unsigned int gup_flags)
+{
+	const int n = 1 << AXVCPU_BLOCK_ORDER;
+	struct folio *folio = page_folio(page);
+	unsigned long in = (hva - base) >> PAGE_SHIFT;
+	struct page **pages, *first = NULL;
+	int got, i;
+
+	if (folio_nr_pages(folio) < n ||
+	    (folio_page_idx(folio, page) & (n - 1)) != in)
+		return NULL;
+	pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+	got = get_user_pages_fast_only(base, n, gup_flags, pages);
+	for (i = 0; i < got; i++)
+		if (page_to_pfn(pages[i]) != page_to_pfn(page) - in + i)
+			break;
+	if (i == n)
+		first = pages[0];
+	/* Every reference but the first page's, that kept on success. */
+	if (first)
+		folio_put_refs(folio, n - 1);
+	else
+		for (i = 0; i < got; i++)
+			put_page(pages[i]);
+	kfree(pages);
+	return first;
 }
 
 static int pt_cache_fill(struct axvcpu_pt_cache *c)
@@ -188,10 +212,10 @@ static void pt_cache_free(struct axvcpu_pt_cache *c)
 int axvcpu_fault_in(struct axvcpu_vm *vm, u64 gpa, bool write)
 {
 	struct axvcpu_pt_cache cache = { };
-	unsigned int order = AXVCPU_BLOCK_ORDER;
-	unsigned long seq, hva;
-	struct page *page;
+	unsigned long seq, hva, base;
+	struct page *page, *block;
 	bool writable, map_w = false;
+	unsigned int gup;
 	u32 flags;
 	long got;
 	int r;
@@ -203,20 +227,22 @@ int axvcpu_fault_in(struct axvcpu_vm *vm, u64 gpa, bool write)
 		return -EACCES;
 	if (current->mm != vm->mm)
 		return -EFAULT;
+	gup = writable ? FOLL_WRITE : 0;
+	base = hva & ~(BLOCK_BYTES - 1);
 again:
 	seq = READ_ONCE(vm->mmu_seq);
 	/* mmu_seq before the page: see the ordering at the top. */
 	smp_rmb();
-	if (order && !block_ok(vm, gpa, hva))
-		order = 0;
-	got = get_user_pages_unlocked(hva & PAGE_MASK, 1, &page,
-				      writable ? FOLL_WRITE : 0);
+	got = get_user_pages_unlocked(hva & PAGE_MASK, 1, &page, gup);
 	if (got != 1) {
 		pt_cache_free(&cache);
 		if (got == -EINTR || fatal_signal_pending(current))
 			return -EINTR;
 		return got == -ENOMEM ? -ENOMEM : -EFAULT;
 	}
+	block = NULL;
+	if (block_ok(vm, gpa))
+		block = block_pages(base, hva, page, gup);
 
 	spin_lock(&vm->mmu_lock);
 	if (vm->mmu_invalidating || vm->mmu_seq != seq || vm->mmu_released) {
@@ -228,16 +254,13 @@ again:
 		 * AXVCPU_GET_DIRTY_LOG write-protected it faults again.
 		 */
 		unsigned long bit, *log = slot_log(vm, gpa, &bit);
-		/* The block's first page: @page is the one at @gpa in it. */
-		unsigned long in = (gpa & (BLOCK_BYTES - 1)) >> PAGE_SHIFT;
 
 		map_w = writable && (!log || write);
 		r = -ENOSPC;
-		if (order)
+		if (block)
 			r = axvcpu_arch_map_page(vm, gpa & ~(u64)(BLOCK_BYTES - 1),
-						 pfn_to_page(page_to_pfn(page) - in),
-						 order, map_w,
-						 &cache);
+						 block, AXVCPU_BLOCK_ORDER,
+						 map_w, &cache);
 		if (r == -ENOSPC || r == -EOPNOTSUPP)
 			r = axvcpu_arch_map_page(vm, gpa & PAGE_MASK, page, 0,
 						 map_w, &cache);
@@ -254,6 +277,8 @@ again:
 	 */
 	if (!r && map_w)
 		set_page_dirty_lock(page);
+	if (block)
+		put_page(block);
 	put_page(page);
 	if (r == -EAGAIN) {	/* a table is missing: allocate, retry */
 		r = pt_cache_fill(&cache);

@@ -4,11 +4,14 @@
  * visible, a deleted slot is really gone (no stale nested TLB entry), two VMs
  * at the same guest-physical addresses on one CPU each see their own memory,
  * the VMM's munmap/mmap, MADV_DONTNEED, mprotect and memfd hole punches
- * reach the guest (nothing is pinned, the MMU notifier unmaps), a big slot
- * is mapped only where touched, and two vcpus of one VM run at once on two
- * threads.
+ * reach the guest (nothing is pinned, the MMU notifier unmaps), a page
+ * swapped out comes back with its data, a big slot is mapped only where
+ * touched, hugetlbfs and THP backing map as 2 MiB leaves (split with the
+ * THP), and two vcpus of one VM run at once on two threads.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -234,6 +237,106 @@ TEST(madv_dontneed_drops_guest_page)
 	axvm_mem_free(p, PAGE);
 }
 
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), r = -1;
+
+	if (fd >= 0) {
+		r = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+		close(fd);
+	}
+	return r;
+}
+
+/*
+ * Swap in RAM: zram0 (the rig packs zram.ko in /extra), made the only
+ * swap device.  Return: NULL, or why not.
+ */
+static const char *zram_swap_on(void)
+{
+	if (system("/extra/load.sh >/dev/null 2>&1"))
+		return "cannot load zram (/extra/load.sh)";
+	write_str("/sys/block/zram0/reset", "1");
+	/* built into every kernel of the matrix; the default may be a module */
+	write_str("/sys/block/zram0/comp_algorithm", "lzo-rle");
+	if (write_str("/sys/block/zram0/disksize", "16M"))
+		return "cannot size /dev/zram0";
+	if (system("mkswap /dev/zram0 >/dev/null 2>&1 && swapon /dev/zram0"))
+		return "mkswap/swapon /dev/zram0 failed";
+	return NULL;
+}
+
+static void zram_swap_off(void)
+{
+	if (system("swapoff /dev/zram0 2>/dev/null"))
+		return;
+	write_str("/sys/block/zram0/reset", "1");
+}
+
+/* The /proc/self/pagemap entry of @addr: bit 63 present, bit 62 swapped. */
+static __u64 pagemap(void *addr)
+{
+	__u64 e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd >= 0) {
+		if (pread(fd, &e, sizeof(e),
+			  (unsigned long)addr / PAGE * sizeof(e)) != sizeof(e))
+			e = 0;
+		close(fd);
+	}
+	return e;
+}
+
+#define PM_PRESENT	(1ULL << 63)
+#define PM_SWAPPED	(1ULL << 62)
+
+/*
+ * A guest page the VMM's kernel swaps out (MADV_PAGEOUT) is unmapped from
+ * the guest first, and the guest's next access swaps it back in through
+ * the VMM's page tables: same data, nothing pinned it in RAM.
+ */
+TEST(madv_pageout_then_swap_in)
+{
+	const char *why;
+	struct test_vm t;
+	__u64 *p;
+	int i;
+
+	why = zram_swap_on();
+	if (why)
+		SKIP(return, "no swap: %s", why);
+	/* madvise() drains only this CPU's LRU batches */
+	pin_to_cpu(0);
+	p = vm_with_slot1(&t, 0x5a5a0001);
+	for (i = 1; i < PAGE / 8; i++)
+		p[i] = 0x5a5a0000ULL + i;
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x5a5a0001);
+	for (i = 0; i < 10 && !(pagemap(p) & PM_SWAPPED); i++)
+		TEST_ASSERT_SYSCALL_OK(madvise(p, PAGE, MADV_PAGEOUT));
+	TEST_ASSERT(pagemap(p) & PM_SWAPPED,
+		    "the guest's page was not swapped out (pagemap %#llx): does its mapping pin it?",
+		    (unsigned long long)pagemap(p));
+	/* The guest reads it first: its fault swaps it in. */
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x5a5a0001);
+	TEST_ASSERT(pagemap(p) & PM_PRESENT,
+		    "the guest read the value but the VMM's page is not present (pagemap %#llx)",
+		    (unsigned long long)pagemap(p));
+	for (i = 1; i < PAGE / 8; i++)
+		TEST_ASSERT(p[i] == 0x5a5a0000ULL + i, "word %d after swap-in: %#llx",
+			    i, (unsigned long long)p[i]);
+	/* And it is the page the guest maps now. */
+	*(volatile __u64 *)p = 0x5a5a0002;
+	TEST_ASSERT_EQ(run_read_slot1(&t), 0x5a5a0002);
+	test_vm_destroy(&t);
+	axvm_mem_free(p, PAGE);
+	zram_swap_off();
+}
+
 TEST(mprotect_none_then_back)
 {
 	struct test_vm t;
@@ -368,13 +471,49 @@ static long set_nr_hugepages(long n)
 	return old;
 }
 
+/*
+ * @huge (2 MiB, the guest's code copied in) becomes the test VM's slot 0;
+ * the guest writes 200 of its pages.  Return: the memory faults that took.
+ */
+static __u64 store_200_pages(struct __test_metadata *_metadata,
+			     struct test_vm *t, unsigned char *huge)
+{
+	__u64 faults;
+	int i;
+
+	faults = t->vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT];
+	/* to its first hypercall, or (run before) to one more store */
+	t->vcpu.run->hypercall.ret = 0;
+	vcpu_run(&t->vcpu);
+	vcpu_assert_exit(&t->vcpu, AXVCPU_EXIT_HYPERCALL);
+	for (i = 0; i < 200; i++) {
+		t->vcpu.run->hypercall.ret = i;
+		vcpu_run(&t->vcpu);
+		vcpu_assert_exit(&t->vcpu, AXVCPU_EXIT_HYPERCALL);
+	}
+	for (i = 0; i < 200; i++)
+		TEST_ASSERT(*(volatile __u32 *)(huge + (SLOT1_GPA - GUEST_MEM_GPA) +
+						i * PAGE + 8) != 0,
+			    "page %d: the guest's store is not in the VMM's page", i);
+	return t->vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] - faults;
+}
+
+/* A test VM running guest_store_page from @huge, a 2 MiB slot 0. */
+static void vm_on_huge(struct __test_metadata *_metadata, struct test_vm *t,
+		       unsigned char *huge)
+{
+	TEST_VM_WITH(t, guest_store_page);
+	vm_set_region(&t->vm, 0, 0, 0, 0, NULL);
+	memcpy(huge, t->mem, GUEST_MEM_SIZE);
+	vm_set_region(&t->vm, 0, 0, GUEST_MEM_GPA, HUGE_2M, huge);
+}
+
 TEST(hugetlb_slot_maps_2m_blocks)
 {
 	struct test_vm t;
 	unsigned char *huge;
 	__u64 faults;
 	long old;
-	int i;
 
 	old = set_nr_hugepages(4);
 	huge = mmap(NULL, HUGE_2M, PROT_READ | PROT_WRITE,
@@ -385,24 +524,9 @@ TEST(hugetlb_slot_maps_2m_blocks)
 		SKIP(return, "no 2 MiB hugetlb page: %s", strerror(errno));
 	}
 	/* The test slot becomes one 2 MiB hugetlb page, code and all. */
-	TEST_VM_WITH(&t, guest_store_page);
-	vm_set_region(&t.vm, 0, 0, 0, 0, NULL);
-	memcpy(huge, t.mem, GUEST_MEM_SIZE);
-	vm_set_region(&t.vm, 0, 0, GUEST_MEM_GPA, HUGE_2M, huge);
-	faults = t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT];
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	vm_on_huge(_metadata, &t, huge);
 	/* 200 pages of it written, 1 MiB and more: one 2 MiB leaf maps all. */
-	for (i = 0; i < 200; i++) {
-		t.vcpu.run->hypercall.ret = i;
-		vcpu_run(&t.vcpu);
-		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	}
-	for (i = 0; i < 200; i++)
-		TEST_ASSERT(*(volatile __u32 *)(huge + (SLOT1_GPA - GUEST_MEM_GPA) +
-						i * PAGE + 8) != 0,
-			    "page %d: the guest's store is not in the VMM's page", i);
-	faults = t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] - faults;
+	faults = store_200_pages(_metadata, &t, huge);
 	TH_LOG("%llu memory faults for code + 200 pages", (unsigned long long)faults);
 	TEST_ASSERT(faults == 1,
 		    "%llu memory faults: 4K leaves, not one 2 MiB leaf",
@@ -411,6 +535,72 @@ TEST(hugetlb_slot_maps_2m_blocks)
 	munmap(huge, HUGE_2M);
 	if (old >= 0)
 		set_nr_hugepages(old);
+}
+
+/* kB of THP backing the mapping at @addr (/proc/self/smaps), or -1. */
+static long anon_huge_kb(void *addr)
+{
+	unsigned long lo, hi, a = (unsigned long)addr;
+	char line[256];
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		/* "lo-hi perms ..." heads a mapping; "Name: value" follow */
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = a >= lo && a < hi;
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * A THP behind a slot is one 2 MiB leaf; when the VMM's kernel splits it
+ * (MADV_DONTNEED of one page of it), the leaf goes with it, and the guest
+ * writes the new page there, not the freed one.
+ */
+TEST(thp_slot_maps_2m_leaf_and_splits)
+{
+	size_t len = 4UL << 20;
+	unsigned char *m, *huge, *hole;
+	struct test_vm t;
+	__u64 faults;
+
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(m != MAP_FAILED, "mmap");
+	huge = (unsigned char *)(((unsigned long)m + HUGE_2M - 1) & ~(HUGE_2M - 1));
+	TEST_ASSERT_SYSCALL_OK(madvise(huge, HUGE_2M, MADV_HUGEPAGE));
+	huge[0] = 1;	/* the first touch faults in one THP, if any */
+	if (anon_huge_kb(huge) < 2048) {
+		munmap(m, len);
+		SKIP(return, "no THP behind a MADV_HUGEPAGE range (AnonHugePages %ld kB)",
+		     anon_huge_kb(huge));
+	}
+	vm_on_huge(_metadata, &t, huge);
+	TEST_ASSERT(anon_huge_kb(huge) >= 2048, "the THP is gone before the guest ran");
+	faults = store_200_pages(_metadata, &t, huge);
+	TH_LOG("THP: %llu memory faults for code + 200 pages", (unsigned long long)faults);
+	TEST_ASSERT(faults == 1,
+		    "%llu memory faults: 4K leaves, not one 2 MiB leaf",
+		    (unsigned long long)faults);
+
+	/* One page freed: the kernel splits the THP's mapping, then zaps. */
+	hole = huge + (SLOT1_GPA - GUEST_MEM_GPA) + 100 * PAGE;
+	TEST_ASSERT_SYSCALL_OK(madvise(hole, PAGE, MADV_DONTNEED));
+	TEST_ASSERT_EQ(*(volatile __u32 *)(hole + 8), 0);
+	faults = store_200_pages(_metadata, &t, huge);
+	TH_LOG("split: %llu memory faults for code + 200 pages", (unsigned long long)faults);
+	/* A stale 2 MiB leaf would take no fault and miss the new page. */
+	TEST_ASSERT(faults >= 200,
+		    "%llu memory faults after the split: a 2 MiB leaf outlived it",
+		    (unsigned long long)faults);
+	test_vm_destroy(&t);
+	munmap(m, len);
 }
 
 static long memfree_kb(void)

@@ -21,7 +21,9 @@
 #   -q, --quiet       do not copy the console to stdout (it is still in console.log)
 #
 # Guest layout: /axvcpu.ko, /selftests/ (copy of build/<arch>/selftests/ if it
-# exists, without objects), /kvm/, --add files, /cmd.sh, busybox.  The guest
+# exists, without objects), /kvm/, /extra/ (the modules tests load
+# themselves, zram for swap, and /extra/load.sh to load them), --add files,
+# /cmd.sh, busybox.  The guest
 # /init (guest-init.sh) prints AXVCPU-INIT-START, runs /cmd.sh, dumps the
 # kernel log written meanwhile (oops/WARN/BUG land in the console), prints
 # AXVCPU-INIT-DONE rc=<rc>, and powers off.
@@ -127,6 +129,19 @@ mkinitramfs() {
 		printf '#!/bin/sh\n# KVM is built into the arm64 kernel\ntest -e /dev/kvm\n' >"$R/kvm/load.sh"
 	fi
 	[ -f "$R/kvm/load.sh" ] && chmod +x "$R/kvm/load.sh"
+	# the modules tests load themselves (zram: swap in RAM); /extra/load.sh
+	if [ -n "${XMODLOAD:-}" ]; then
+		mkdir -p "$R/extra"
+		local x n xload=
+		for x in $XMODLOAD; do
+			[ -s "$XMODDIR/$x" ] || { log "test module $XMODDIR/$x missing"; return 2; }
+			cp "$XMODDIR/$x" "$R/extra/"
+			n=$(basename "$x" .ko | tr - _)
+			xload="$xload${xload:+ && }{ grep -q '^$n ' /proc/modules || insmod /extra/$x; }"
+		done
+		printf '#!/bin/sh\n# load the test modules (%s)\n%s\n' "$KREL" "$xload" >"$R/extra/load.sh"
+		chmod +x "$R/extra/load.sh"
+	fi
 	for a in "${ADDS[@]+"${ADDS[@]}"}"; do
 		src=${a%%:*}
 		dst=${a#*:}

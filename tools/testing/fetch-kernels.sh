@@ -18,10 +18,14 @@
 # Writes build/kernels/<arch>/<series>.env, for the default series also
 # build/kernels/<arch>/env (sourceable):
 #   KARCH KSERIES KRELEASE KREL KVER KDIR KDIR_BENV KIMAGE KVMDIR KVMLOAD BUSYBOX
+#   XMODDIR XMODLOAD
 # KDIR is the headers as seen from this machine, KDIR_BENV inside the build
 # environment.  KIMAGE: x86_64 a bzImage, arm64 an uncompressed Image.
 # KVMDIR: x86_64 KVM's modules (KVMLOAD: their insmod order); empty on arm64
-# (KVM is built in).  Any file missing is an error, never an empty folder.
+# (KVM is built in).  XMODDIR: the modules some tests load (zram, for a
+# swap device in RAM) and those they depend on, XMODLOAD their insmod order
+# (fetched into build/kernels/<arch>/<KREL>/extra/ by a cache of an older
+# rig too).  Any file missing is an error, never an empty folder.
 #
 # --kdir: print only KDIR on stdout; all else goes to stderr.  A warm run
 # takes well under a second.
@@ -90,21 +94,82 @@ download() {
 deb_of() { ls "$DL/$1"_*.deb 2>/dev/null | head -1; }
 depends_of() { dpkg-deb -f "$1" Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//'; }
 
-# insmod order for KVM's modules in $1: each after what its modinfo depends= names
-kvm_order() {
-	local dir=$1 seen=" " out=()
+# insmod order for the modules in $1 that $2... need: each after what its
+# modinfo depends= names
+mod_order() {
+	local dir=$1 seen=" " out=() m
+	shift
 	visit() {
 		local m=$1 d
 		case "$seen" in *" $m "*) return 0 ;; esac
 		seen="$seen$m "
-		[ -f "$dir/$m.ko" ] || die "KVM module $m.ko missing in $dir (needed by KVM's modules)"
+		[ -f "$dir/$m.ko" ] || die "module $m.ko missing in $dir (needed by ${roots[*]})"
 		for d in $(tr '\0' '\n' <"$dir/$m.ko" | sed -n 's/^depends=//p' | tr ',' ' '); do
 			visit "$d"
 		done
 		out+=("$m.ko")
 	}
-	visit kvm-intel
+	local roots=("$@")
+	for m in "$@"; do
+		visit "$m"
+	done
 	echo "${out[*]}"
+}
+
+# copy module $1 (.ko or compressed) to folder $2 as a plain .ko
+copy_ko() {
+	case "$1" in
+	*.ko) cp "$1" "$2/" ;;
+	*.ko.xz) xz -dc "$1" >"$2/$(basename "$1" .xz)" ;;
+	*.ko.zst) zstd -qdc "$1" >"$2/$(basename "$1" .zst)" ;;
+	*.ko.gz) gzip -dc "$1" >"$2/$(basename "$1" .gz)" ;;
+	esac
+}
+
+# the kernel's packages with /boot and /lib/modules: linux-image-<abi>,
+# from 7.x with linux-binary-<abi> (and linux-modules-<abi> where the
+# archive has it); downloaded into $DL, their paths printed
+image_debs() {
+	local img
+	download "linux-image-$KREL:$DA=$KVER"
+	img=$(deb_of "linux-image-$KREL")
+	[ -n "$img" ] || die "download of linux-image-$KREL failed (log: $D.log)"
+	echo "$img"
+	if depends_of "$img" | grep -q "^linux-binary-$KREL\$"; then
+		download "linux-binary-$KREL:$DA=$KVER"
+		deb_of "linux-binary-$KREL"
+		if benv_apt "$REL" apt-cache show "linux-modules-$KREL:$DA=$KVER" >/dev/null 2>&1; then
+			download "linux-modules-$KREL:$DA=$KVER"
+			deb_of "linux-modules-$KREL"
+		fi
+	fi
+}
+
+# The modules the tests load themselves (XMODS and what they depend on)
+# into $D/extra, with $D/extra/order.  Separate from fetch(): a kernel
+# fetched by an older rig gets them without being fetched again.
+XMODS="zram"
+fetch_extra() {
+	[ -f "$D/extra/order" ] && return 0
+	local R=$D/xroot deb m
+	rm -rf "$R" "$D/extra" "$DL"
+	mkdir -p "$R" "$D/extra" "$DL"
+	while IFS= read -r deb; do
+		[ -f "$deb" ] || die "download of a kernel package failed (log: $D.log)"
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$R" --wildcards \
+			"./*lib/modules/$KREL/kernel/*" 2>/dev/null || true
+	done < <(image_debs)
+	while IFS= read -r m; do
+		copy_ko "$m" "$D/extra"
+	done < <(find "$R" -path '*/kernel/*' -name '*.ko*')
+	mod_order "$D/extra" $XMODS >"$D/extra/order.$$"
+	# only what the order names stays
+	for m in "$D/extra"/*.ko; do
+		grep -qw "$(basename "$m")" "$D/extra/order.$$" || rm -f "$m"
+	done
+	mv -f "$D/extra/order.$$" "$D/extra/order"
+	rm -rf "$R" "$DL"
+	log "$ARCH kernel $KREL: test modules ready ($(cat "$D/extra/order"))"
 }
 
 fetch() {
@@ -133,17 +198,9 @@ fetch() {
 	[ -x "$ROOT/usr/src/linux-headers-$KREL/scripts/basic/fixdep" ] ||
 		die "kbuild binaries missing: $ROOT/usr/src/linux-headers-$KREL/scripts/basic/fixdep ($kbuild)"
 	# the kernel image: linux-image-<abi>, or from 7.x linux-binary-<abi>
-	download "linux-image-$KREL:$DA=$KVER" "busybox-static:$DA"
-	img=$(deb_of "linux-image-$KREL")
-	local debs=("$img")
-	if depends_of "$img" | grep -q "^linux-binary-$KREL\$"; then
-		download "linux-binary-$KREL:$DA=$KVER"
-		debs+=("$(deb_of "linux-binary-$KREL")")
-		if [ "$ARCH" = x86_64 ]; then
-			download "linux-modules-$KREL:$DA=$KVER"
-			debs+=("$(deb_of "linux-modules-$KREL")")
-		fi
-	fi
+	download "busybox-static:$DA"
+	local debs=()
+	mapfile -t debs < <(image_debs)
 	local R=$D/root
 	mkdir -p "$R"
 	for deb in "${debs[@]}"; do
@@ -163,14 +220,9 @@ fetch() {
 		mkdir -p "$D/kvm"
 		local m
 		while IFS= read -r m; do
-			case "$m" in
-			*.ko) cp "$m" "$D/kvm/" ;;
-			*.ko.xz) xz -dc "$m" >"$D/kvm/$(basename "$m" .xz)" ;;
-			*.ko.zst) zstd -qdc "$m" >"$D/kvm/$(basename "$m" .zst)" ;;
-			*.ko.gz) gzip -dc "$m" >"$D/kvm/$(basename "$m" .gz)" ;;
-			esac
+			copy_ko "$m" "$D/kvm"
 		done < <(find "$R" -path '*/kernel/*' -name '*.ko*' ! -name 'kvm-amd.ko*')
-		kvm_order "$D/kvm" >"$D/kvm/order"
+		mod_order "$D/kvm" kvm-intel >"$D/kvm/order"
 	fi
 	# busybox-static: bin/busybox (bookworm) or usr/bin/busybox (usr-merged)
 	deb=$(deb_of busybox-static)
@@ -196,6 +248,9 @@ write_env() {
 			[ -s "$kvmdir/$f" ] || die "$kvmdir/$f missing (rm -rf $D to fetch again)"
 		done
 	fi
+	for f in $(cat "$D/extra/order"); do
+		[ -s "$D/extra/$f" ] || die "$D/extra/$f missing (rm -rf $D/extra to fetch again)"
+	done
 	for f in "$D/kimage" "$D/busybox" "$ROOT/usr/src/linux-headers-$KREL/Makefile"; do
 		[ -s "$f" ] || die "$f missing (rm -rf $D to fetch again)"
 	done
@@ -213,12 +268,15 @@ KIMAGE=$D/kimage
 KVMDIR=$kvmdir
 KVMLOAD="$kvmload"
 BUSYBOX=$D/busybox
+XMODDIR=$D/extra
+XMODLOAD="$(cat "$D/extra/order")"
 EOT
 	mv -f "$ENVF.$$" "$ENVF"
 }
 
 ready() {
-	[ -f "$D/.done" ] && [ -f "$ENVF" ] && grep -qx "KREL=$KREL" "$ENVF" &&
+	[ -f "$D/.done" ] && [ -f "$D/extra/order" ] && [ -f "$ENVF" ] &&
+		grep -qx "KREL=$KREL" "$ENVF" && grep -q "^XMODLOAD=" "$ENVF" &&
 		[ -f "$ROOT/usr/src/linux-headers-$KREL/Makefile" ]
 }
 
@@ -231,6 +289,7 @@ if ! ready; then
 	# arches share -common and kbuild there
 	with_lock "$BENV/$REL.lock" fetch
 	[ -f "$ROOT/usr/src/linux-headers-$KREL/Makefile" ] || { rm -f "$D/.done"; with_lock "$BENV/$REL.lock" fetch; }
+	with_lock "$BENV/$REL.lock" fetch_extra
 	write_env
 fi
 # build/kernels/<arch>/env: the default kernel's (tools/Makefile reads it)
