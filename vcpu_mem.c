@@ -24,6 +24,7 @@
 #define pr_fmt(fmt) "axvcpu: " fmt
 
 #include <linux/fs.h>
+#include <linux/hugetlb.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -104,71 +105,124 @@ int axvcpu_gpa_slot_flags(struct axvcpu_vm *vm, u64 gpa)
 /* ---- faults ---- */
 
 #define BLOCK_BYTES	(PAGE_SIZE << AXVCPU_BLOCK_ORDER)
+#define GIANT_BYTES	(PAGE_SIZE << AXVCPU_GIANT_ORDER)
 
-/*
- * Can a 2 MiB leaf map @gpa, as far as the slot goes?  The 2 MiB block
- * around @gpa lies inside the slot, guest and VMM addresses agree modulo
- * 2 MiB, and the slot is not logged (write protection is per 4K page).
- * Whether the VMM's memory there is one 2 MiB run of one folio is
- * block_pages()'s question.
- */
-static bool block_ok(struct axvcpu_vm *vm, u64 gpa)
+/* Does the 2^@order-page block around @gpa fit @s, and the VMM's side? */
+static bool slot_fits(const struct axvcpu_memslot *s, u64 gpa,
+		      unsigned int order)
 {
-	u64 block = gpa & ~(u64)(BLOCK_BYTES - 1);
-	const struct axvcpu_memslot *s;
-	unsigned long irq;
-	bool ok;
+	u64 bytes = PAGE_SIZE << order, block = gpa & ~(bytes - 1);
 
-	spin_lock_irqsave(&vm->slots_lock, irq);
-	s = find_slot(vm, gpa);
-	ok = s && !s->dirty_bitmap && block >= s->gpa &&
-	     block + BLOCK_BYTES <= s->gpa + s->size &&
-	     !((s->uaddr - s->gpa) & (BLOCK_BYTES - 1));
-	spin_unlock_irqrestore(&vm->slots_lock, irq);
-	return ok;
+	return block >= s->gpa && block + bytes <= s->gpa + s->size &&
+	       !((s->uaddr - s->gpa) & (bytes - 1));
 }
 
 /*
- * Is the VMM's 2 MiB at @base (2 MiB aligned, @page the page at @hva in
- * it) one physically contiguous run of one folio, a THP or a hugetlbfs
- * page?  Only a large enough folio can be, and then the user page tables
- * say: get_user_pages_fast_only() returns the 512 pages mapped there now,
+ * The largest leaf the slot allows at @gpa: AXVCPU_GIANT_ORDER or
+ * AXVCPU_BLOCK_ORDER when that block around @gpa lies inside the slot and
+ * guest and VMM addresses agree modulo its size, else 0.  Always 0 in a
+ * logged slot: write protection is per 4K page.  Whether the VMM's memory
+ * there is one page that large is giant_page()'s and block_pages()'s
+ * question.
+ */
+static unsigned int slot_order(struct axvcpu_vm *vm, u64 gpa)
+{
+	const struct axvcpu_memslot *s;
+	unsigned int order = 0;
+	unsigned long irq;
+
+	spin_lock_irqsave(&vm->slots_lock, irq);
+	s = find_slot(vm, gpa);
+	if (s && !s->dirty_bitmap) {
+		if (slot_fits(s, gpa, AXVCPU_GIANT_ORDER))
+			order = AXVCPU_GIANT_ORDER;
+		else if (slot_fits(s, gpa, AXVCPU_BLOCK_ORDER))
+			order = AXVCPU_BLOCK_ORDER;
+	}
+	spin_unlock_irqrestore(&vm->slots_lock, irq);
+	return order;
+}
+
+/* @page's index in its folio, if that is large enough for 2^@order. */
+static bool folio_spans(struct page *page, unsigned int order,
+			unsigned long in)
+{
+	struct folio *folio = page_folio(page);
+
+	return folio_nr_pages(folio) >= (1UL << order) &&
+	       (folio_page_idx(folio, page) & ((1UL << order) - 1)) == in;
+}
+
+/*
+ * Is the VMM's 1 GiB around @hva one 1 GiB hugetlbfs page (@page the page
+ * at @hva in it)?  hugetlbfs maps its pages whole, at addresses aligned to
+ * their size, so the VMA says it; 2^18 user PTEs are not walked.  A later
+ * change is an invalidation inside the block, which the fault's mmu_seq
+ * check sees.
+ *
+ * Return: the block's first page (no reference of its own: @page's keeps
+ * the folio), or NULL.
+ */
+static struct page *giant_page(struct axvcpu_vm *vm, unsigned long hva,
+			       struct page *page)
+{
+#ifdef CONFIG_HUGETLB_PAGE
+	unsigned long in = (hva & (GIANT_BYTES - 1)) >> PAGE_SHIFT;
+	struct vm_area_struct *vma;
+	bool ok;
+
+	if (!folio_spans(page, AXVCPU_GIANT_ORDER, in))
+		return NULL;
+	mmap_read_lock(vm->mm);
+	vma = vma_lookup(vm->mm, hva);
+	ok = vma && is_vm_hugetlb_page(vma) &&
+	     huge_page_size(hstate_vma(vma)) == GIANT_BYTES;
+	mmap_read_unlock(vm->mm);
+	return ok ? pfn_to_page(page_to_pfn(page) - in) : NULL;
+#else
+	return NULL;
+#endif
+}
+
+/*
+ * Is the VMM's 2 MiB around @hva (@page the page at @hva in it) one
+ * physically contiguous run of one folio, a THP or a hugetlbfs page?
+ * Only a large enough folio can be, and then the user page tables say:
+ * get_user_pages_fast_only() returns the 512 pages mapped there now,
  * without faulting (a PMD-mapped folio costs it one step), and they must
  * be the folio's pages in order.  No lock keeps that true afterwards: a
  * change to any of those user PTEs is an invalidation of a range inside
  * the block, which the fault's mmu_seq check sees before the leaf is
  * made, and which clears the whole leaf after.
  *
- * Return: the block's first page, with one reference for the caller to
- * drop with put_page() (as @page's), or NULL.
+ * Return: the block's first page (no reference of its own: @page's keeps
+ * the folio), or NULL.
  */
-static struct page *block_pages(unsigned long base, unsigned long hva,
-				struct page *page, unsigned int gup_flags)
+static struct page *block_pages(unsigned long hva, struct page *page,
+				unsigned int gup_flags)
 {
 	const int n = 1 << AXVCPU_BLOCK_ORDER;
-	struct folio *folio = page_folio(page);
-	unsigned long in = (hva - base) >> PAGE_SHIFT;
+	unsigned long in = (hva & (BLOCK_BYTES - 1)) >> PAGE_SHIFT;
 	struct page **pages, *first = NULL;
 	int got, i;
 
-	if (folio_nr_pages(folio) < n ||
-	    (folio_page_idx(folio, page) & (n - 1)) != in)
+	if (!folio_spans(page, AXVCPU_BLOCK_ORDER, in))
 		return NULL;
 	pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return NULL;
-	got = get_user_pages_fast_only(base, n, gup_flags, pages);
+	got = get_user_pages_fast_only(hva & ~(BLOCK_BYTES - 1), n, gup_flags,
+				       pages);
 	for (i = 0; i < got; i++)
 		if (page_to_pfn(pages[i]) != page_to_pfn(page) - in + i)
 			break;
-	if (i == n)
+	if (i == n) {
 		first = pages[0];
-	/* Every reference but the first page's, that kept on success. */
-	if (first)
-		folio_put_refs(folio, n - 1);
-	else
+		folio_put_refs(page_folio(page), n);
+	} else {
 		for (i = 0; i < got; i++)
 			put_page(pages[i]);
+	}
 	kfree(pages);
 	return first;
 }
@@ -212,10 +266,10 @@ static void pt_cache_free(struct axvcpu_pt_cache *c)
 int axvcpu_fault_in(struct axvcpu_vm *vm, u64 gpa, bool write)
 {
 	struct axvcpu_pt_cache cache = { };
-	unsigned long seq, hva, base;
-	struct page *page, *block;
+	struct page *page, *block, *giant;
 	bool writable, map_w = false;
-	unsigned int gup;
+	unsigned int gup, order;
+	unsigned long seq, hva;
 	u32 flags;
 	long got;
 	int r;
@@ -228,7 +282,6 @@ int axvcpu_fault_in(struct axvcpu_vm *vm, u64 gpa, bool write)
 	if (current->mm != vm->mm)
 		return -EFAULT;
 	gup = writable ? FOLL_WRITE : 0;
-	base = hva & ~(BLOCK_BYTES - 1);
 again:
 	seq = READ_ONCE(vm->mmu_seq);
 	/* mmu_seq before the page: see the ordering at the top. */
@@ -240,9 +293,15 @@ again:
 			return -EINTR;
 		return got == -ENOMEM ? -ENOMEM : -EFAULT;
 	}
-	block = NULL;
-	if (block_ok(vm, gpa))
-		block = block_pages(base, hva, page, gup);
+	/* The largest leaf both the slot and the VMM's memory allow. */
+	order = slot_order(vm, gpa);
+	giant = order == AXVCPU_GIANT_ORDER ? giant_page(vm, hva, page) : NULL;
+	if (giant)	/* one hugetlbfs page: its 2 MiB parts are too */
+		block = pfn_to_page(page_to_pfn(giant) +
+				    ((hva & (GIANT_BYTES - 1) &
+				      ~(BLOCK_BYTES - 1)) >> PAGE_SHIFT));
+	else
+		block = order ? block_pages(hva, page, gup) : NULL;
 
 	spin_lock(&vm->mmu_lock);
 	if (vm->mmu_invalidating || vm->mmu_seq != seq || vm->mmu_released) {
@@ -257,7 +316,11 @@ again:
 
 		map_w = writable && (!log || write);
 		r = -ENOSPC;
-		if (block)
+		if (giant)
+			r = axvcpu_arch_map_page(vm, gpa & ~(u64)(GIANT_BYTES - 1),
+						 giant, AXVCPU_GIANT_ORDER,
+						 map_w, &cache);
+		if (block && (r == -ENOSPC || r == -EOPNOTSUPP))
 			r = axvcpu_arch_map_page(vm, gpa & ~(u64)(BLOCK_BYTES - 1),
 						 block, AXVCPU_BLOCK_ORDER,
 						 map_w, &cache);
@@ -277,8 +340,6 @@ again:
 	 */
 	if (!r && map_w)
 		set_page_dirty_lock(page);
-	if (block)
-		put_page(block);
 	put_page(page);
 	if (r == -EAGAIN) {	/* a table is missing: allocate, retry */
 		r = pt_cache_fill(&cache);

@@ -3,8 +3,9 @@
  * axvcpu arm64 backend: stage-2 translation and VMIDs.
  *
  * 4K granule, start level and size from axv_arm_caps (up to 48-bit IPA),
- * one page per table, pages at level 3 and 2 MiB blocks at level 2 where
- * the VMM's memory is 2 MiB hugetlbfs pages.
+ * one page per table, pages at level 3, and 2 MiB / 1 GiB blocks at
+ * levels 2 / 1 where the VMM's memory is a THP or hugetlbfs page of that
+ * size.
  *
  * VMIDs.  A VMID tags the TLB entries of a guest (stage 1 and 2) on every
  * CPU, for everything that runs at EL2, KVM included (Arm ARM, DDI 0487,
@@ -308,8 +309,8 @@ static void s2_sync_page(struct page *page)
 }
 
 /*
- * vm->mmu_lock held: the entry for @ipa at level @stop (3, or 2 for a
- * 2 MiB block), with the tables on the way taken from @c;
+ * vm->mmu_lock held: the entry for @ipa at level @stop (3, or 2 or 1 for
+ * a 2 MiB or 1 GiB block), with the tables on the way taken from @c;
  * ERR_PTR(-EAGAIN) when @c ran out, ERR_PTR(-EEXIST) when a block above
  * covers @ipa.
  */
@@ -347,25 +348,30 @@ int axvcpu_arch_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
 {
 	struct axv_arm_vm *avm = vm->arch;
 	u64 pa_limit = 1ULL << min_t(u32, axv_arm_caps.ipa_bits, 48);
-	bool block = order == AXVCPU_BLOCK_ORDER;
+	/* 4K granule: a page at level 3, 2 MiB and 1 GiB blocks at 2 and 1 */
+	unsigned int level = 3 - order / 9, i;
 	phys_addr_t pa = page_to_phys(page);
+	bool block = order;
 	u64 *pte, desc;
-	unsigned int i;
 
-	/* A 2 MiB block is a level-2 descriptor (4K granule), not above. */
-	if ((order && !block) || (block && axv_arm_caps.start_level > 2))
+	/*
+	 * No block above level 1 with a 4K granule, and none above the
+	 * start level of our tables (Arm ARM D8.2, "Translation table
+	 * descriptor formats").
+	 */
+	if (order % 9 || order > 2 * 9 || level < axv_arm_caps.start_level)
 		return -EOPNOTSUPP;
 	/* A page beyond the output size cannot be described. */
 	if (pa + (PAGE_SIZE << order) > pa_limit)
 		return -EFAULT;
-	pte = s2_walk_alloc(avm, gpa, block ? 2 : 3, cache);
+	pte = s2_walk_alloc(avm, gpa, level, cache);
 	if (IS_ERR(pte))
 		return PTR_ERR(pte) == -EEXIST ? 0 : PTR_ERR(pte);
-	/* 4K entries under it already: no block over them. */
+	/* Smaller entries under it already: no block over them. */
 	if (block && (READ_ONCE(*pte) & S2_TYPE) == S2_TABLE)
 		return -ENOSPC;
 	for (i = 0; i < (1U << order); i++)
-		s2_sync_page(page + i);
+		s2_sync_page(pfn_to_page(page_to_pfn(page) + i));
 	desc = pa | s2_leaf_attrs(!writable);
 	if (block)
 		desc &= ~(u64)BIT(1);	/* a block, not a page */

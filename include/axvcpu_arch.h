@@ -50,10 +50,11 @@ long axvcpu_arch_check_extension(long cap);
  * VM: nested page tables (EPT / stage 2), filled on demand.
  *
  * axvcpu_arch_map_page() maps 2^@order pages from @page at @gpa (order 0,
- * or AXVCPU_BLOCK_ORDER for one 2 MiB leaf: -EOPNOTSUPP where the CPU has
- * none, -ENOSPC where 4K leaves are there already; the caller then maps
- * 4K).  An existing leaf covering @gpa counts as done.  Unmaps clear a
- * 2 MiB leaf whole when any part of it is in the range.
+ * AXVCPU_BLOCK_ORDER for one 2 MiB leaf, AXVCPU_GIANT_ORDER for one 1 GiB
+ * leaf: -EOPNOTSUPP where the CPU has none, -ENOSPC where smaller leaves
+ * are there already; the caller then maps smaller).  An existing leaf
+ * covering @gpa counts as done.  Unmaps clear a large leaf whole when any
+ * part of it is in the range.
  *
  * axvcpu_arch_map_page() and axvcpu_arch_unmap_range() run with
  * vm->mmu_lock held (a spinlock: they may not sleep); the tables a map
@@ -64,6 +65,7 @@ long axvcpu_arch_check_extension(long cap);
  */
 #define AXVCPU_PT_CACHE	4
 #define AXVCPU_BLOCK_ORDER	9	/* 2 MiB in 4K pages */
+#define AXVCPU_GIANT_ORDER	18	/* 1 GiB in 4K pages */
 
 /**
  * struct axvcpu_pt_cache - zeroed page-table pages for one map.

@@ -537,6 +537,63 @@ TEST(hugetlb_slot_maps_2m_blocks)
 		set_nr_hugepages(old);
 }
 
+#define HUGE_1G		(1UL << 30)
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT	26
+#endif
+
+/*
+ * A 1 GiB hugetlbfs page behind a 1 GiB slot is one leaf: the guest's
+ * stores 4 MiB, 400 MiB and 1000 MiB in take no fault after the first
+ * (2 MiB leaves would take one each).  x86's real-mode test guest reaches
+ * only the first MiB, so there the count cannot tell 2 MiB from 1 GiB.
+ * The rig reserves the page at boot (arm64: hugepagesz=1G hugepages=1).
+ */
+TEST(hugetlb_1g_slot_maps_one_leaf)
+{
+	static const unsigned long far[] = { 1000, 100000, 250000 };
+	unsigned char *huge;
+	__u64 faults, base;
+	struct test_vm t;
+	unsigned int i;
+
+	huge = mmap(NULL, HUGE_1G, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		    (30 << MAP_HUGE_SHIFT), -1, 0);
+	if (huge == MAP_FAILED)
+		SKIP(return, "no 1 GiB hugetlb page: %s", strerror(errno));
+	TEST_VM_WITH(&t, guest_store_page);
+	vm_set_region(&t.vm, 0, 0, 0, 0, NULL);
+	memcpy(huge, t.mem, GUEST_MEM_SIZE);
+	vm_set_region(&t.vm, 0, 0, GUEST_MEM_GPA, HUGE_1G, huge);
+	faults = store_200_pages(_metadata, &t, huge);
+	base = t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] - faults;
+#ifdef __aarch64__
+	for (i = 0; i < ARRAY_SIZE(far); i++) {
+		unsigned char *pg = huge + (SLOT1_GPA - GUEST_MEM_GPA) +
+				    far[i] * PAGE;
+
+		t.vcpu.run->hypercall.ret = far[i];
+		vcpu_run(&t.vcpu);
+		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+		TEST_ASSERT(*(volatile __u32 *)(pg + 8) != 0,
+			    "page %lu: the guest's store is not in the VMM's page",
+			    far[i]);
+	}
+	faults = t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] - base;
+#else
+	(void)i;
+	(void)far;
+#endif
+	TH_LOG("%llu memory faults for code + 200 pages and 1 GiB around",
+	       (unsigned long long)faults);
+	TEST_ASSERT(faults == 1,
+		    "%llu memory faults: smaller leaves, not one 1 GiB leaf",
+		    (unsigned long long)faults);
+	test_vm_destroy(&t);
+	munmap(huge, HUGE_1G);
+}
+
 /* kB of THP backing the mapping at @addr (/proc/self/smaps), or -1. */
 static long anon_huge_kb(void *addr)
 {

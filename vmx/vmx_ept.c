@@ -2,8 +2,10 @@
 /*
  * EPT: the VM's guest-physical address space, filled on demand.
  *
- * Four levels of 4K tables, 4K leaves or 2 MiB ones (PDEs) where the VMM's
- * memory is 2 MiB hugetlbfs pages, written by axvcpu_fault_in()
+ * Four levels of 4K tables, 4K leaves, or 2 MiB (PDE) and 1 GiB (PDPTE)
+ * ones where the VMM's memory is a THP or hugetlbfs page of that size and
+ * the CPU has them (IA32_VMX_EPT_VPID_CAP bits 16, 17), written by
+ * axvcpu_fault_in()
  * (vcpu_mem.c) one at a time and cleared by the MMU notifier and slot
  * deletion, always under vm->mmu_lock.  Leaves are write-back with "ignore
  * PAT" so a guest cannot make host RAM uncached.  Unlike the seeds (X86-71,
@@ -22,7 +24,7 @@
 #include "vmx.h"
 
 #define AXEPT_RWX	(AXEPT_R | AXEPT_W | AXEPT_X)
-#define AXEPT_LEAF	BIT_ULL(7)	/* a 2 MiB leaf in a PDE (SDM 29.3.2) */
+#define AXEPT_LEAF	BIT_ULL(7)	/* a leaf in a PDE or PDPTE (SDM 29.3.2) */
 
 static u64 *ept_alloc_table(struct axvmx_vm *x)
 {
@@ -36,8 +38,9 @@ static u64 *ept_alloc_table(struct axvmx_vm *x)
 
 /*
  * vm->mmu_lock held: the entry for @gpa at @stop (0: the 4K leaf, 1: the
- * PDE), with the tables on the way taken from @c; ERR_PTR(-EAGAIN) when
- * @c ran out, ERR_PTR(-EEXIST) when a 2 MiB leaf above covers @gpa.  A new
+ * PDE, 2: the PDPTE), with the tables on the way taken from @c;
+ * ERR_PTR(-EAGAIN) when @c ran out, ERR_PTR(-EEXIST) when a larger leaf
+ * above covers @gpa.  A new
  * table is zeroed before the store that links it, so the CPU's walk never
  * sees garbage.
  */
@@ -145,7 +148,7 @@ static bool ept_clear(u64 *table, int level, u64 base, u64 start, u64 end)
 			break;
 		if (!(e & AXEPT_RWX))
 			continue;
-		/* A leaf, 4K or 2 MiB: whole, even if partly in the range. */
+		/* A leaf of any size: whole, even if partly in the range. */
 		if (!level || (e & AXEPT_LEAF)) {
 			WRITE_ONCE(table[i], 0);
 			any = true;
@@ -163,21 +166,24 @@ int axvcpu_arch_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
 			 struct axvcpu_pt_cache *cache)
 {
 	u64 prot = AXEPT_R | AXEPT_X | AXEPT_MT_WB | AXEPT_IPAT;
-	bool block = order == AXVCPU_BLOCK_ORDER;
+	/* 0: a 4K PTE, 1: a 2 MiB PDE, 2: a 1 GiB PDPTE (SDM 29.3.2) */
+	int level = order / 9;
 	u64 *e;
 
-	if (order && (!block || !(axvmx_caps.ept_vpid & VMX_EPT_2MB_PAGE_BIT)))
+	if (order % 9 || level > 2 ||
+	    (level == 1 && !(axvmx_caps.ept_vpid & VMX_EPT_2MB_PAGE_BIT)) ||
+	    (level == 2 && !(axvmx_caps.ept_vpid & VMX_EPT_1GB_PAGE_BIT)))
 		return -EOPNOTSUPP;
-	e = ept_walk_alloc(vm->arch, gpa, block, cache);
+	e = ept_walk_alloc(vm->arch, gpa, level, cache);
 	if (IS_ERR(e))
 		return PTR_ERR(e) == -EEXIST ? 0 : PTR_ERR(e);
-	/* 4K leaves under this PDE already: no block over them. */
-	if (block && (READ_ONCE(*e) & AXEPT_RWX) &&
+	/* Smaller leaves under this entry already: no leaf over them. */
+	if (level && (READ_ONCE(*e) & AXEPT_RWX) &&
 	    !(READ_ONCE(*e) & AXEPT_LEAF))
 		return -ENOSPC;
 	if (writable)
 		prot |= AXEPT_W;
-	if (block)
+	if (level)
 		prot |= AXEPT_LEAF;
 	/*
 	 * Not present before (or the same page): the CPU caches nothing from
