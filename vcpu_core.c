@@ -418,7 +418,10 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 /*
  * The run page is shared with the kernel: a private (copy-on-write) map
  * would stop seeing it after the first write, and a child after fork()
- * must not reach the parent's vcpu through it.
+ * must not reach the parent's vcpu through it.  VM_DONTCOPY alone would
+ * not hold: madvise(MADV_DOFORK) clears it, except on a VM_IO mapping
+ * (madvise() refuses with -EINVAL).  VM_IO also keeps get_user_pages(),
+ * and so /proc/<pid>/mem and process_vm_readv() of others, off the page.
  */
 static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -429,7 +432,8 @@ static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vma->vm_pgoff || vma_pages(vma) != 1 ||
 	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	axvcpu_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND);
+	axvcpu_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_IO |
+			    VM_DONTDUMP);
 	return vm_insert_page(vma, vma->vm_start, virt_to_page(vcpu->run));
 }
 

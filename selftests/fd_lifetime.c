@@ -5,7 +5,9 @@
  * mid-RUN all free everything; then the module's refcount is 0 and
  * virtualization is off (enabled_cpus empty).
  */
+#include <errno.h>
 #include <pthread.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -179,6 +181,41 @@ TEST(process_killed_mid_run)
 		    "child was not killed by SIGKILL: status %#x (it left RUN?)",
 		    status);
 	assert_all_freed();
+}
+
+/*
+ * A child of the VMM never reaches a vcpu's run page: it is not inherited,
+ * and MADV_DOFORK cannot make it so.
+ */
+TEST(run_page_not_inherited_even_with_madv_dofork)
+{
+	struct test_vm t;
+	int fds[2], st;
+	pid_t pid;
+
+	TEST_VM_WITH(&t, guest_hcall_loop);
+	TEST_ASSERT(madvise(t.vcpu.run, getpagesize(), MADV_DOFORK) == -1 &&
+		    errno == EINVAL,
+		    "MADV_DOFORK on the run page: %s, expected EINVAL",
+		    strerror(errno));
+	TEST_ASSERT_SYSCALL_OK(pipe(fds));
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		/* the page is not mapped here: the kernel's read of it fails */
+		ssize_t n = write(fds[1], (void *)t.vcpu.run, 8);
+
+		_exit(n == -1 && errno == EFAULT ? 0 : 1);
+	}
+	TEST_ASSERT_SYSCALL_OK(waitpid(pid, &st, 0));
+	TEST_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		    "the child read the parent's run page (status %#x)", st);
+	/* The parent's mapping still works. */
+	vcpu_run(&t.vcpu);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	close(fds[0]);
+	close(fds[1]);
+	test_vm_destroy(&t);
 }
 
 TEST(many_vms_freed)
