@@ -639,8 +639,8 @@ void axvcpu_vm_free_slots(struct axvcpu_vm *vm)
  * @d: the argument, copied from userspace.
  *
  * The log is taken and cleared, and the pages it names write-protected
- * again, in one mmu_lock section (faults set bits under the same lock),
- * and the TLBs flushed before the call returns: a write is in this call's
+ * again, under mmu_lock (faults set bits under the same lock; one section
+ * per 32K pages), and the TLBs flushed before the call returns: a write is in this call's
  * bitmap or in a later one's, never lost, since every write after the
  * flush faults and logs again (KVM's KVM_GET_DIRTY_LOG protocol).
  *
@@ -670,18 +670,30 @@ int axvcpu_vm_get_dirty_log(struct axvcpu_vm *vm,
 		r = -ENOMEM;
 		goto out;
 	}
-	spin_lock(&vm->mmu_lock);
+	/*
+	 * In chunks of 32K pages, with a reschedule point between them: a
+	 * huge slot must not hold a spinlock (and the CPU) for seconds.  Each
+	 * chunk is atomic against faults, which is all the protocol needs.
+	 */
 	for (i = 0; i < n; i++) {
-		unsigned long bits = log[i], b;
+		unsigned long bits, b;
 
+		if (!(i % 512)) {
+			if (i) {
+				spin_unlock(&vm->mmu_lock);
+				cond_resched();
+			}
+			spin_lock(&vm->mmu_lock);
+		}
+		bits = log[i];
 		log[i] = 0;	/* every writer holds mmu_lock too */
-
 		buf[i] = bits;
 		for_each_set_bit(b, &bits, BITS_PER_LONG)
 			flush |= axvcpu_arch_wrprotect_page(vm, s->gpa +
 				((u64)(i * BITS_PER_LONG + b) << PAGE_SHIFT));
 	}
-	spin_unlock(&vm->mmu_lock);
+	if (n)
+		spin_unlock(&vm->mmu_lock);
 	/* No CPU may still write through a translation made before. */
 	if (flush)
 		axvcpu_arch_flush(vm);

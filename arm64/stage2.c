@@ -104,6 +104,7 @@ static u64 *s2_walk(struct axv_arm_vm *avm, u64 ipa)
 	return &table[s2_index(ipa, 3)];
 }
 
+/* Process context (the VM's last reference): may sleep. */
 static void s2_free_table(u64 *table, unsigned int level)
 {
 	unsigned int i;
@@ -119,6 +120,9 @@ static void s2_free_table(u64 *table, unsigned int level)
 		}
 	}
 	free_page((unsigned long)table);
+	/* A VM that mapped 64 GiB has 32K tables: let others run. */
+	if (level == 2)
+		cond_resched();
 }
 
 /**
