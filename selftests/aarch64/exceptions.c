@@ -8,7 +8,8 @@
  *  - an instruction abort (EC 0x21, FAR) and an UNDEF (EC 0);
  *  - a virtual SError with its syndrome, pending until the guest unmasks
  *    PSTATE.A, taken at VBAR_EL1 + 0x380;
- *  - bad arguments: -EINVAL.
+ *  - bad arguments: -EINVAL;
+ * and an HVC at EL0, which the guest's EL1 takes as UNDEFINED.
  */
 #include <unistd.h>
 
@@ -82,6 +83,56 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     GUEST_VECTORS(exc_wr_vectors)
     "guest_exc_wr_end:\n"
     ".popsection\n");
+
+GUEST_CODE(guest_el0_hvc);
+extern const unsigned char el0_hvc[];
+
+/* EL1 drops to EL0 (EL0t, interrupts masked), which tries HVC #0. */
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".balign 2048\n"
+    ".global guest_el0_hvc_start, guest_el0_hvc_end, el0_hvc\n"
+    "guest_el0_hvc_start:\n"
+    GUEST_SET_VBAR(el0_vectors)
+    "	adr x0, el0_hvc\n"
+    "	msr elr_el1, x0\n"
+    "	mov x0, #0x3c0\n"		/* DAIF masked, EL0t */
+    "	msr spsr_el1, x0\n"
+    "	mov x0, #0x4e4f\n"		/* what a hypercall exit would show */
+    "	eret\n"
+    "el0_hvc:\n"
+    "	hvc #0\n"
+    "	b .\n"
+    GUEST_VECTORS(el0_vectors)
+    "guest_el0_hvc_end:\n"
+    ".popsection\n");
+
+/*
+ * HVC is UNDEFINED at EL0 (Arm ARM, "HVC"; the hypervisor never sees it):
+ * the guest's own EL1 takes an Unknown-reason exception from the lower EL
+ * (VBAR_EL1 + 0x400, ESR EC 0, ELR the HVC), not the VMM a hypercall.
+ */
+TEST(hvc_from_el0_is_undefined_in_the_guest)
+{
+	struct test_vm t;
+	struct axvcpu_run *run;
+
+	test_vm_create(&t, guest_el0_hvc_start, GUEST_CODE_LEN(guest_el0_hvc));
+	vcpu_run(&t.vcpu);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	run = t.vcpu.run;
+	TEST_ASSERT(run->hypercall.nr == GH_SYNC,
+		    "HVC at EL0 reached the VMM as hypercall %#llx",
+		    (unsigned long long)run->hypercall.nr);
+	TEST_ASSERT((run->hypercall.args[0] >> 26) == 0 &&
+		    run->hypercall.args[2] == GUEST_ADDR(guest_el0_hvc_start, el0_hvc) &&
+		    run->hypercall.args[4] == 0x400,
+		    "guest took ESR_EL1 %#llx ELR_EL1 %#llx at vector %#llx; expected EC 0 at the HVC (%#llx), vector 0x400",
+		    (unsigned long long)run->hypercall.args[0],
+		    (unsigned long long)run->hypercall.args[2],
+		    (unsigned long long)run->hypercall.args[4],
+		    (unsigned long long)GUEST_ADDR(guest_el0_hvc_start, el0_hvc));
+	test_vm_destroy(&t);
+}
 
 static void inject(struct axvm_vcpu *v, __u32 type, __u64 esr, __u64 addr)
 {
