@@ -471,6 +471,18 @@ noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av)
 	write_sysreg(__axv_arm_vectors, vbar_el2);
 
 	do {
+		/*
+		 * A physical IRQ, FIQ or SError already pending here (at EL2
+		 * ISR_EL1 shows the physical ones, Arm ARM D19.2 "ISR_EL1")
+		 * is the host's: entering would let the guest's exit take an
+		 * SError that is not the guest's, and delay an interrupt.
+		 * Leave as an IRQ exit; the host takes it when DAIF is
+		 * restored (KVM's __guest_enter does the same).
+		 */
+		if (unlikely(read_sysreg(isr_el1))) {
+			code = AXV_ARM_EXIT_IRQ;
+			break;
+		}
 		code = __axv_arm_enter(&av->ctx);
 	} while (code == AXV_ARM_EXIT_SYNC && fast_exit(av, &code));
 
