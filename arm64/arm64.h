@@ -46,6 +46,8 @@ struct axv_arm_caps {
 	bool ras;		/* FEAT_RAS: esb/DISR, HCR.TEA/TERR */
 	bool spec_at;		/* errata 1165522/1530923 */
 	bool icache_pipt;	/* CTR_EL0.L1Ip: no I-cache flush on switch */
+	bool hcx;		/* FEAT_HCX: HCRX_EL2 */
+	u32 fgt;		/* ID_AA64MMFR0_EL1.FGT: 1 FEAT_FGT, 2 FGT2 */
 	u32 vmid_bits;		/* own VMIDs 1..2^bits-1; 0: all share VMID 0 */
 };
 
@@ -90,6 +92,8 @@ struct axv_arm_sysregs {
 struct axv_arm_host {
 	u64 hcr, vbar, cptr, mdcr, cnthctl, mdscr;
 	u64 tpidr_el0, tpidrro_el0;
+	u64 hcrx;		/* FEAT_HCX */
+	u64 fgt[10];		/* FEAT_FGT/FGT2 trap registers, load order */
 };
 
 /* GICv3 virtual CPU interface of the vcpu. */

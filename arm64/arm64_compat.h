@@ -23,6 +23,23 @@
 #define AXV_ICH_HCR_EN		ICH_HCR_EL2_En
 #endif
 
+/*
+ * The EL2 registers of FEAT_HCX and FEAT_FGT/FGT2 (Arm ARM, DDI 0487,
+ * "HCRX_EL2", "HFGRTR_EL2" ...), by encoding: 6.1 lacks some of the
+ * generated names.
+ */
+#define AXV_SYS_HCRX_EL2	sys_reg(3, 4, 1, 2, 2)
+#define AXV_SYS_HFGRTR_EL2	sys_reg(3, 4, 1, 1, 4)
+#define AXV_SYS_HFGWTR_EL2	sys_reg(3, 4, 1, 1, 5)
+#define AXV_SYS_HFGITR_EL2	sys_reg(3, 4, 1, 1, 6)
+#define AXV_SYS_HDFGRTR_EL2	sys_reg(3, 4, 3, 1, 4)
+#define AXV_SYS_HDFGWTR_EL2	sys_reg(3, 4, 3, 1, 5)
+#define AXV_SYS_HDFGRTR2_EL2	sys_reg(3, 4, 3, 1, 0)
+#define AXV_SYS_HDFGWTR2_EL2	sys_reg(3, 4, 3, 1, 1)
+#define AXV_SYS_HFGRTR2_EL2	sys_reg(3, 4, 3, 1, 2)
+#define AXV_SYS_HFGWTR2_EL2	sys_reg(3, 4, 3, 1, 3)
+#define AXV_SYS_HFGITR2_EL2	sys_reg(3, 4, 3, 1, 7)
+
 /**
  * axv_arm_neon_begin - take the FP/SIMD registers from the host task.
  * @buf: a buffer of the caller's that stays valid until axv_arm_neon_end().

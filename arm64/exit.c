@@ -325,6 +325,7 @@ static u64 id_reg_value(u32 crm, u32 op2)
 		v = field_set(v, 24, 0);	/* SME */
 		v = field_set(v, 28, 0);	/* RNDR_trap */
 		v = field_set(v, 36, 0);	/* NMI */
+		v = field_set(v, 44, 0);	/* GCS: HCRX_EL2.GCSEn is 0 */
 		return v;
 	case (5 << 3) | 0:
 		v = read_sanitised_ftr_reg(SYS_ID_AA64DFR0_EL1);
@@ -344,12 +345,14 @@ static u64 id_reg_value(u32 crm, u32 op2)
 		v = field_set(v, 8, 0);		/* API */
 		v = field_set(v, 24, 0);	/* GPA */
 		v = field_set(v, 28, 0);	/* GPI */
+		v = field_set(v, 60, 0);	/* LS64: HCRX_EL2.EnALS... 0 */
 		return v;
 	case (6 << 3) | 2:
 		v = read_sanitised_ftr_reg(SYS_ID_AA64ISAR2_EL1);
 		v = field_set(v, 0, 0);		/* WFxT */
 		v = field_set(v, 8, 0);		/* GPA3 */
 		v = field_set(v, 12, 0);	/* APA3 */
+		v = field_set(v, 16, 0);	/* MOPS: HCRX_EL2.MSCEn is 0 */
 		return v;
 	case (7 << 3) | 0:
 		v = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);

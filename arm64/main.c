@@ -71,12 +71,13 @@ void axv_arm_log_cpu(void)
 
 	if (atomic_xchg(&logged, 1))
 		return;
-	pr_info("arm64 VHE: PARange=%llu VMIDBits=%s list registers=%llu GICv3 sysregs=%d IPA=%u bits FWB=%d RAS=%d\n",
+	pr_info("arm64 VHE: PARange=%llu VMIDBits=%s list registers=%llu GICv3 sysregs=%d IPA=%u bits FWB=%d RAS=%d FGT=%u HCX=%d\n",
 		mmfr0 & 0xf,
 		((mmfr1 >> ID_AA64MMFR1_EL1_VMIDBits_SHIFT) & 0xf) == 2 ?
 		"16" : "8",
 		(vtr & 0xf) + 1, cpu_has_gicv3_sysregs(),
-		axv_arm_caps.ipa_bits, axv_arm_caps.fwb, axv_arm_caps.ras);
+		axv_arm_caps.ipa_bits, axv_arm_caps.fwb, axv_arm_caps.ras,
+		axv_arm_caps.fgt, axv_arm_caps.hcx);
 }
 
 int axvcpu_arch_hardware_enable(void)
@@ -157,6 +158,8 @@ static void axv_arm_probe(void)
 	c->fwb = cpus_have_final_cap(ARM64_HAS_STAGE2_FWB);
 	c->ras = cpus_have_final_cap(ARM64_HAS_RAS_EXTN);
 	c->spec_at = cpus_have_final_cap(ARM64_WORKAROUND_SPECULATIVE_AT);
+	c->fgt = (mmfr0 >> 56) & 0xf;
+	c->hcx = ((read_sanitised_ftr_reg(SYS_ID_AA64MMFR1_EL1) >> 40) & 0xf) != 0;
 }
 
 int axvcpu_arch_init(void)

@@ -43,6 +43,7 @@
 
 #include "axvcpu_arch.h"
 #include "arm64.h"
+#include "arm64_compat.h"
 
 #define CPTR_FPEN	(CPACR_EL1_FPEN_EL0EN | CPACR_EL1_FPEN_EL1EN)
 #define CPTR_ZEN	(CPACR_EL1_ZEN_EL0EN | CPACR_EL1_ZEN_EL1EN)
@@ -159,6 +160,74 @@ static void save_guest_el1(struct axv_arm_vcpu *av)
 		s->cntp_cval = read_sysreg_s(SYS_CNTP_CVAL_EL02);
 }
 
+/*
+ * Extensions newer than this backend (Armv8.7 on) add EL0/EL1 registers
+ * it neither switches nor offers (POR_EL0/EL1, PIR(E0)_EL1, TCR2_EL1,
+ * SCTLR2_EL1, FPMR, the GCS registers, BRBE...).  Their ID fields read 0
+ * for the guest (exit.c), and where the CPU has the controls they are
+ * trapped for real, so a guest that ignores the ID registers reaches
+ * none of them, nor another guest's or the VMM's values:
+ *  - HCRX_EL2 = 0: every enable of FEAT_HCX off (TCR2En, SCTLR2En, EnFPM,
+ *    GCSEn, MSCEn, EnALS...); the instructions and registers they gate
+ *    trap or UNDEF at EL1/EL0.
+ *  - the fine-grained trap registers = 0: their positive bits trap
+ *    nothing beyond the coarse HCR_EL2/MDCR_EL2 traps, and their "n"
+ *    bits (nPOR_EL1, nPIR_EL1, nTPIDR2_EL0, nGCS_EL1, nBRBDATA...), which
+ *    trap when 0, trap every register of the newer features.
+ * These act on EL0/EL1 only while HCR_EL2.TGE is clear (Arm ARM, DDI
+ * 0487, D19 "HCRX_EL2", "HFGRTR_EL2"), so they are switched at load and
+ * put like MDCR_EL2: the host's EL0 does not run in between.
+ */
+static unsigned int nr_fgt_regs(void)
+{
+	if (!axv_arm_caps.fgt)
+		return 0;
+	return axv_arm_caps.fgt >= 2 ? 10 : 5;	/* FGT2 adds five */
+}
+
+/* sys_reg() encodings are not immediates of mrs_s/msr_s: by index. */
+#define FGT_ACCESS(i, op)						\
+	switch (i) {							\
+	case 0: op(AXV_SYS_HFGRTR_EL2); break;				\
+	case 1: op(AXV_SYS_HFGWTR_EL2); break;				\
+	case 2: op(AXV_SYS_HFGITR_EL2); break;				\
+	case 3: op(AXV_SYS_HDFGRTR_EL2); break;				\
+	case 4: op(AXV_SYS_HDFGWTR_EL2); break;				\
+	case 5: op(AXV_SYS_HFGRTR2_EL2); break;				\
+	case 6: op(AXV_SYS_HFGWTR2_EL2); break;				\
+	case 7: op(AXV_SYS_HFGITR2_EL2); break;				\
+	case 8: op(AXV_SYS_HDFGRTR2_EL2); break;			\
+	case 9: op(AXV_SYS_HDFGWTR2_EL2); break;			\
+	}
+
+static void load_newer_traps(struct axv_arm_host *h)
+{
+	unsigned int i, n = nr_fgt_regs();
+
+	if (axv_arm_caps.hcx) {
+		h->hcrx = read_sysreg_s(AXV_SYS_HCRX_EL2);
+		write_sysreg_s(0, AXV_SYS_HCRX_EL2);
+	}
+	for (i = 0; i < n; i++) {
+#define SAVE_ZERO(r)	do { h->fgt[i] = read_sysreg_s(r); write_sysreg_s(0, r); } while (0)
+		FGT_ACCESS(i, SAVE_ZERO)
+#undef SAVE_ZERO
+	}
+}
+
+static void put_newer_traps(struct axv_arm_host *h)
+{
+	unsigned int i, n = nr_fgt_regs();
+
+	if (axv_arm_caps.hcx)
+		write_sysreg_s(h->hcrx, AXV_SYS_HCRX_EL2);
+	for (i = 0; i < n; i++) {
+#define RESTORE(r)	write_sysreg_s(h->fgt[i], r)
+		FGT_ACCESS(i, RESTORE)
+#undef RESTORE
+	}
+}
+
 /**
  * axv_arm_load - put the vcpu's EL1 context into this CPU.
  * @av: the vcpu, not loaded anywhere.
@@ -193,6 +262,7 @@ void axv_arm_load(struct axv_arm_vcpu *av, struct axv_arm_vm *avm)
 	 * before put; the host's HPMN partition is kept.
 	 */
 	write_sysreg(av->mdcr | (h->mdcr & MDCR_EL2_HPMN_MASK), mdcr_el2);
+	load_newer_traps(h);
 	axv_arm_vgic_load(g);
 
 	/*
@@ -257,6 +327,7 @@ void axv_arm_put(struct axv_arm_vcpu *av)
 	load_reg(h->tpidrro_el0, tpidrro_el0);
 	load_reg(h->cnthctl, cnthctl_el2);
 	write_sysreg(h->mdcr, mdcr_el2);
+	put_newer_traps(h);
 	av->loaded = false;
 }
 

@@ -9,7 +9,8 @@
  *  - a virtual SError with its syndrome, pending until the guest unmasks
  *    PSTATE.A, taken at VBAR_EL1 + 0x380;
  *  - bad arguments: -EINVAL;
- * and an HVC at EL0, which the guest's EL1 takes as UNDEFINED.
+ * an HVC at EL0, which the guest's EL1 takes as UNDEFINED; and reads of
+ * newer extensions' registers, which never reach the real ones.
  */
 #include <unistd.h>
 
@@ -131,6 +132,79 @@ TEST(hvc_from_el0_is_undefined_in_the_guest)
 		    (unsigned long long)run->hypercall.args[2],
 		    (unsigned long long)run->hypercall.args[4],
 		    (unsigned long long)GUEST_ADDR(guest_el0_hvc_start, el0_hvc));
+	test_vm_destroy(&t);
+}
+
+GUEST_CODE(guest_newer_regs);
+extern const unsigned char newer_mrs[];
+
+/*
+ * MRS of registers of extensions the backend does not offer: POR_EL1
+ * (FEAT_S1POE), PIR_EL1 (FEAT_S1PIE), TCR2_EL1 (FEAT_TCR2), FPMR
+ * (FEAT_FPMR), 4 bytes apart from newer_mrs.  x1 starts as a marker a
+ * native read would overwrite.
+ */
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".balign 2048\n"
+    ".global guest_newer_regs_start, guest_newer_regs_end, newer_mrs\n"
+    "guest_newer_regs_start:\n"
+    GUEST_SET_VBAR(newer_vectors)
+    "newer_mrs:\n"
+    "	mrs x6, s3_0_c10_c2_4\n"	/* POR_EL1 */
+    "	mrs x6, s3_0_c10_c2_3\n"	/* PIR_EL1 */
+    "	mrs x6, s3_0_c2_c0_3\n"	/* TCR2_EL1 */
+    "	mrs x6, s3_3_c4_c4_2\n"	/* FPMR */
+    MOV64("x0", __stringify(GH_DONE))
+    "	hvc #0\n"
+    "	b .\n"
+    GUEST_VECTORS(newer_vectors)
+    "guest_newer_regs_end:\n"
+    ".popsection\n");
+
+/*
+ * Newer EL1/EL0 registers never reach the guest: each MRS is UNDEFINED in
+ * the guest (a CPU without the extension, or the backend's HCRX_EL2 /
+ * fine-grained traps turned into an UNDEF) or a SYSREG_READ exit; never a
+ * read of the real register, which no one switches between guests.
+ */
+TEST(newer_sysregs_trap_or_undef)
+{
+	static const __u64 ids[] = {
+		SYSREG_ID(3, 0, 10, 2, 4), SYSREG_ID(3, 0, 10, 2, 3),
+		SYSREG_ID(3, 0, 2, 0, 3), SYSREG_ID(3, 3, 4, 4, 2),
+	};
+	struct axvcpu_run *run;
+	struct test_vm t;
+	unsigned int i;
+
+	test_vm_create(&t, guest_newer_regs_start,
+		       GUEST_CODE_LEN(guest_newer_regs));
+	run = t.vcpu.run;
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		__u64 pc = GUEST_ADDR(guest_newer_regs_start, newer_mrs) + 4 * i;
+
+		vcpu_run_timeout(&t.vcpu, 10);
+		if (run->exit_reason == AXVCPU_EXIT_SYSREG_READ) {
+			TEST_ASSERT(run->sysreg.addr == ids[i] && run->hw_rip == pc,
+				    "MRS %u: SYSREG_READ of %#llx at %#llx",
+				    i, (unsigned long long)run->sysreg.addr,
+				    (unsigned long long)run->hw_rip);
+			run->sysreg.value = 0;
+			continue;
+		}
+		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+		TEST_ASSERT(run->hypercall.nr == GH_SYNC &&
+			    (run->hypercall.args[0] >> 26) == 0 &&
+			    run->hypercall.args[2] == pc,
+			    "MRS %u (%#llx) at %#llx: not UNDEFINED (hypercall %#llx, ESR %#llx, ELR %#llx): the guest read it",
+			    i, (unsigned long long)ids[i], (unsigned long long)pc,
+			    (unsigned long long)run->hypercall.nr,
+			    (unsigned long long)run->hypercall.args[0],
+			    (unsigned long long)run->hypercall.args[2]);
+	}
+	vcpu_run_timeout(&t.vcpu, 10);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	TEST_ASSERT_EQ(run->hypercall.nr, GH_DONE);
 	test_vm_destroy(&t);
 }
 
