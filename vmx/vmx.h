@@ -103,11 +103,26 @@ extern struct axvmx_caps axvmx_caps;
  * @pml4: the EPT root table.
  * @eptp: the EPT pointer written into each VMCS.
  * @tables: every EPT table page, for freeing.
+ * @id: the VM's number, never reused (the IBPB between VMs, vmx_spec.c).
  */
 struct axvmx_vm {
 	u64 *pml4;
 	u64 eptp;
 	struct list_head tables;
+	u64 id;
+};
+
+/**
+ * struct axvmx_msr_entry - one entry of a VM-entry/VM-exit MSR-load list
+ * (SDM 25.7.2 and 25.8.2).
+ * @index: the MSR.
+ * @reserved: 0.
+ * @value: loaded into it.
+ */
+struct axvmx_msr_entry {
+	u32 index;
+	u32 reserved;
+	u64 value;
 };
 
 /* A queued event for INJECT_INTERRUPT. */
@@ -290,6 +305,11 @@ struct axvmx_mmio_insn {
  * @halted: the guest is in a HLT that only an interrupt ends (its APIC
  *	timer is armed); the next RUN waits for one before entering.
  * @apic: the emulated local APIC.
+ * @msr_autoload: a page: [0] is the VM-entry MSR-load list, [1] the
+ *	VM-exit one (host PEBS off while the guest runs, vmx_spec.c).
+ * @msr_autoload_nr: their length in the VMCS now.
+ * @user_hypercall: VMCALL at CPL > 0 exits too
+ *	(AXVCPU_X86_SET_USER_HYPERCALL); else it is a #UD in the guest.
  */
 struct axvmx_vcpu {
 	u64 regs[AXVMX_NR_REGS];
@@ -333,6 +353,9 @@ struct axvmx_vcpu {
 	u64 fault_gpa, fault_qual;
 	struct axvmx_mmio_insn mmio;
 	struct axvlapic apic;
+	struct axvmx_msr_entry *msr_autoload;
+	u32 msr_autoload_nr;
+	bool user_hypercall;
 };
 
 static inline struct axvmx_vcpu *to_vmx(struct axvcpu_vcpu *vcpu)
@@ -501,6 +524,15 @@ void axvmx_window_close(struct axvmx_window *w);
 u16 axvmx_alloc_vpid(void);
 struct axvmx_host_msrs *axvmx_host_msrs(void);
 void axvmx_free_vpid(u16 vpid);
+
+/* ---- vmx_spec.c ---- */
+
+int axvmx_spec_init(void);
+void axvmx_spec_exit(void);
+u64 axvmx_spec_new_vm_id(void);
+void axvmx_spec_window(struct axvmx_vcpu *v);
+void axvmx_spec_entry(void);
+void axvmx_spec_ctrl_restore_host(void);
 
 /* ---- vmx_ept.c ---- */
 

@@ -2,12 +2,13 @@
 # Objects of the Intel VMX backend (included by ../Kbuild).
 # In layers, each using only those above it (tools/testing/check-layers.sh):
 #   instruction failures: vmx_ops
+#   host isolation steps: vmx_spec
 #   VMX operation per CPU, EPT: vmx_percpu, vmx_ept; entry asm: vmx_entry
 #   state (VMCS, accessors), FPU, APIC, events: vmx_state, vmx_fpu, vlapic,
 #	vmx_event
 #   exit handlers: vmx_exit, vmx_cpuid, vmx_msr, vmx_mmio
 #   run loop: vmx_run; life cycle and ioctls: vmx_vcpu, vmx_regs
-axvcpu-$(CONFIG_X86_64) += vmx/vmx_ops.o vmx/vmx_percpu.o vmx/vmx_ept.o vmx/vmx_entry.o \
+axvcpu-$(CONFIG_X86_64) += vmx/vmx_ops.o vmx/vmx_spec.o vmx/vmx_percpu.o vmx/vmx_ept.o vmx/vmx_entry.o \
 			   vmx/vmx_state.o vmx/vmx_fpu.o vmx/vlapic.o \
 			   vmx/vmx_event.o \
 			   vmx/vmx_exit.o vmx/vmx_cpuid.o vmx/vmx_msr.o \

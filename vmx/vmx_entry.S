@@ -177,6 +177,15 @@ SYM_INNER_LABEL(axvmx_vmexit, SYM_L_GLOBAL)
 	/* The guest may have filled the RSB with its own targets. */
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
+
+	/*
+	 * Legacy IBRS (the kernel writes SPEC_CTRL.IBRS on every entry to
+	 * it): IBRS holds back predictions from a less privileged mode only
+	 * when written after the switch, and the guest was less privileged.
+	 * The write must come before the first unbalanced RET; the call and
+	 * its RET are balanced, and the RSB was just filled.
+	 */
+	ALTERNATIVE "", "call axvmx_spec_ctrl_restore_host", X86_FEATURE_KERNEL_IBRS
 #ifdef AX_BHB_FEATURE
 	ALTERNATIVE "", "call axvmx_clear_bhb", AX_BHB_FEATURE
 #endif

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
 #include <asm/io.h>
 
@@ -111,6 +112,7 @@ int axvcpu_arch_vm_init(struct axvcpu_vm *vm)
 		return -ENOMEM;
 	}
 	x->eptp = __pa(x->pml4) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	x->id = axvmx_spec_new_vm_id();
 	vm->arch = x;
 	return 0;
 }
@@ -124,9 +126,15 @@ void axvcpu_arch_vm_destroy(struct axvcpu_vm *vm)
 		return;
 	/* Nothing may keep translations that point at pages we unpin. */
 	axvmx_ept_flush_all(x);
+	/*
+	 * One table per 2 MiB of guest RAM the guest touched: a large VM
+	 * has hundreds of thousands, and the last fd may close in a task
+	 * that should not hold its CPU that long.
+	 */
 	list_for_each_entry_safe(p, tmp, &x->tables, lru) {
 		list_del(&p->lru);
 		__free_page(p);
+		cond_resched();
 	}
 	kfree(x);
 	vm->arch = NULL;

@@ -112,6 +112,13 @@ int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
 	if ((irq->flags & AXVCPU_IRQ_ERROR_CODE) &&
 	    !axvmx_exception_has_error_code(irq->vector))
 		return -EINVAL;
+	/*
+	 * The entry checks refuse an error code with any of bits 31:16 set
+	 * (SDM Vol. 3C 27.2.1.3), although the field is 32 bits wide: such
+	 * an event would only ever fail the entry.
+	 */
+	if ((irq->flags & AXVCPU_IRQ_ERROR_CODE) && (irq->error_code >> 16))
+		return -EINVAL;
 
 	/* An enabled local APIC takes fixed interrupts into its IRR. */
 	if (!exc && axvlapic_accept_irq(&v->apic, irq->vector)) {

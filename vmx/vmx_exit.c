@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 
@@ -107,6 +108,17 @@ static noinline int handle_vmcall(struct axvmx_vcpu *v)
 {
 	struct axvcpu_run *run = v->vcpu->run;
 
+	/*
+	 * VMCALL exits at every CPL (SDM Vol. 3C 26.1.2): the CPU leaves the
+	 * privilege check to us.  A guest kernel's user programs reach the
+	 * VMM only when it opted in (AXVCPU_X86_SET_USER_HYPERCALL); else
+	 * the guest sees what a CPU without a hypervisor does, #UD (as KVM).
+	 * The CPL is SS.DPL (SDM Vol. 3C 25.4.1).
+	 */
+	if (((vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3) && !v->user_hypercall) {
+		axvmx_queue_exception(v, X86_TRAP_UD, 0);
+		return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
+	}
 	axvmx_advance_rip(v);
 	run->hypercall.nr = v->regs[AXVMX_RAX];
 	run->hypercall.args[0] = v->regs[AXVMX_RDI];
@@ -422,7 +434,28 @@ static noinline int handle_dr(struct axvmx_vcpu *v)
 	return builtin(v, AXVCPU_BUILTIN_CR_ACCESS);
 }
 
-/* ---- exceptions and NMIs ---- */
+/* ---- exceptions, NMIs and machine checks ---- */
+
+/*
+ * A machine check that exits belongs to the host: the exit took it out of
+ * the CPU's hands before any IDT saw it, so the host's handler is called
+ * here, with IRQs still off, on a made-up frame that says "user mode, IF
+ * set" as KVM's kvm_machine_check() does: the handler may then kill the
+ * task behind the guest (its memory is the VMM's) rather than panic.
+ */
+static void host_machine_check(struct axvmx_vcpu *v)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = {
+		.cs = 3,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	do_machine_check(&regs);
+#endif
+	/* Any signal or task work it left is for the RUN thread: go there. */
+	v->end_window = true;
+}
 
 static noinline int handle_exception_nmi(struct axvmx_vcpu *v)
 {
@@ -432,6 +465,14 @@ static noinline int handle_exception_nmi(struct axvmx_vcpu *v)
 	/* Host NMI: already raised again for the host in the run loop. */
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return builtin(v, AXVCPU_BUILTIN_HOST_NMI);
+	/*
+	 * #MC is in the exception bitmap so that a host machine check never
+	 * goes through the guest's IDT; the guest's instruction runs again.
+	 */
+	if (vector == X86_TRAP_MC) {
+		host_machine_check(v);
+		return builtin(v, AXVCPU_BUILTIN_MACHINE_CHECK);
+	}
 	if (vector == X86_TRAP_DB) {
 		u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 
@@ -496,11 +537,25 @@ static noinline int handle_hlt(struct axvmx_vcpu *v)
 	return to_vmm(v, AXVCPU_EXIT_HALT);
 }
 
-/* The entry failed late: invalid guest state, MSR loading, #MC (SDM 27.8). */
+/*
+ * The entry failed late: invalid guest state, MSR loading, #MC (SDM 27.8).
+ * Such an exit writes only the exit reason and qualification (SDM Vol.
+ * 3C 27.8), so the event the entry was to inject is still in the VMCS:
+ * it is dropped here, or an event that failed the entry checks would
+ * fail every later RUN too.
+ */
 static noinline int failed_entry(struct axvmx_vcpu *v)
 {
 	struct axvcpu_run *run = v->vcpu->run;
 
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	if ((u16)v->exit_reason == EXIT_REASON_MCE_DURING_VMENTRY) {
+		/* The host's hardware failed, not the guest's state. */
+		host_machine_check(v);
+		v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_MACHINE_CHECK]++;
+		return internal_error(v, AXVCPU_INTERNAL_MACHINE_CHECK, 1,
+				      v->exit_reason, 0, 0);
+	}
 	run->fail_entry.reason = v->exit_reason;
 	run->fail_entry.qualification = axvmx_exit_qual(v);
 	return to_vmm(v, AXVCPU_EXIT_FAIL_ENTRY);
@@ -573,6 +628,17 @@ int axvmx_handle_exit(struct axvmx_vcpu *v)
 		return builtin(v, AXVCPU_BUILTIN_PREEMPT_TIMER);
 	case EXIT_REASON_XSETBV:
 		return handle_xsetbv(v);
+	case EXIT_REASON_WBINVD:
+		/*
+		 * WBINVD and WBNOINVD (one exit reason, SDM Vol. 3C 26.1.3)
+		 * write back and empty every cache of the host CPU, a
+		 * host-wide stall that a guest could repeat at will.  Guest
+		 * RAM is write-back through EPT with "ignore PAT" and no
+		 * device DMAs into it without snooping, so no cache holds
+		 * anything the guest needs written back: a no-op is exact.
+		 */
+		axvmx_advance_rip(v);
+		return builtin(v, AXVCPU_BUILTIN_WBINVD);
 	default:
 		return unknown_exit(v);
 	}
@@ -589,6 +655,8 @@ int axvmx_handle_vmfail(struct axvmx_vcpu *v)
 	struct axvcpu_run *run = v->vcpu->run;
 	u64 err = vmcs_read(VM_INSTRUCTION_ERROR);
 
+	/* As in failed_entry(): the event that failed the checks goes. */
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	run->hw_reason = 0;
 	run->hw_qualification = 0;
 	run->hw_extra = err;

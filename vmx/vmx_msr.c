@@ -384,72 +384,46 @@ long axvmx_set_io_intercept(struct axvmx_vcpu *v, void __user *argp)
 
 struct msr_range {
 	u32 first, last;
+	u32 flags;	/* AXVCPU_X86_MSR_READ / _WRITE: what may pass */
 };
 
 /*
- * MSRs that are never given to a guest: host state that is not switched
- * (syscall entry, per-CPU bases, speculation controls, PAT/MTRR memory
- * types, the PMU, debug, tracing, VMX, machine check, power and firmware
- * controls), and everything the module emulates.
+ * The MSRs a guest may be given, as an allowlist: every other MSR holds
+ * host state that is not switched (syscall entry, per-CPU bases,
+ * speculation and power controls, thermal and clock modulation, the PMU
+ * with OFFCORE_RSP and PERF_METRICS, LBRs, APERF/MPERF, FRED, PASID,
+ * tracing, VMX, machine check, firmware), or state the module emulates,
+ * or an index a newer CPU may give a meaning nobody checked here.  What
+ * is left are counters that only report: the C-state residency counters,
+ * read-only (KVM lets a VMM pass the same through).
  */
-static const struct msr_range host_msrs[] = {
-	{ 0x10, 0x10 },		/* TSC */
-	{ 0x1b, 0x1b },		/* APIC_BASE */
-	{ 0x33, 0x33 },		/* TEST_CTRL (split lock) */
-	{ 0x3a, 0x3b },		/* FEATURE_CONTROL, TSC_ADJUST */
-	{ 0x48, 0x49 },		/* SPEC_CTRL, PRED_CMD */
-	{ 0x79, 0x79 },		/* microcode update trigger */
-	{ 0x9b, 0x9b },		/* SMM monitor control */
-	{ 0xc1, 0xc8 },		/* PMCs */
-	{ 0xe1, 0xe1 },		/* UMWAIT_CONTROL */
-	{ 0xfe, 0xfe },		/* MTRRcap */
-	{ 0x10a, 0x10b },	/* ARCH_CAPABILITIES, FLUSH_CMD */
-	{ 0x122, 0x123 },	/* TSX_CTRL, MCU_OPT_CTRL */
-	{ 0x140, 0x140 },	/* MISC_FEATURES_ENABLES */
-	{ 0x174, 0x176 },	/* SYSENTER_* */
-	{ 0x179, 0x17b },	/* MCG_* */
-	{ 0x186, 0x18f },	/* PERFEVTSEL */
-	{ 0x199, 0x199 },	/* PERF_CTL */
-	{ 0x1a0, 0x1a0 },	/* MISC_ENABLE */
-	{ 0x1a2, 0x1a2 },	/* TEMPERATURE_TARGET */
-	{ 0x1b0, 0x1b0 },	/* ENERGY_PERF_BIAS */
-	{ 0x1c4, 0x1c5 },	/* XFD, XFD_ERR */
-	{ 0x1c8, 0x1c9 },	/* LBR */
-	{ 0x1d9, 0x1d9 },	/* DEBUGCTL */
-	{ 0x1fc, 0x1fc },	/* POWER_CTL */
-	{ 0x200, 0x2ff },	/* MTRRs, PAT */
-	{ 0x309, 0x30b },	/* fixed PMCs */
-	{ 0x345, 0x345 },	/* PERF_CAPABILITIES */
-	{ 0x38d, 0x391 },	/* perf global */
-	{ 0x3f1, 0x3f7 },	/* PEBS */
-	{ 0x400, 0x47f },	/* machine check banks */
-	{ 0x480, 0x493 },	/* VMX capabilities */
-	{ 0x4c1, 0x4c8 },	/* full-width PMCs */
-	{ 0x560, 0x58f },	/* Intel PT */
-	{ 0x600, 0x600 },	/* DS_AREA */
-	{ 0x610, 0x61f },	/* RAPL */
-	{ 0x680, 0x6df },	/* LBR stack, CET */
-	{ 0x6e0, 0x6e1 },	/* TSC_DEADLINE, PKRS */
-	{ 0x770, 0x777 },	/* HWP */
-	{ 0x800, 0x8ff },	/* x2APIC */
-	{ 0xd90, 0xd90 },	/* BNDCFGS */
-	{ 0xda0, 0xda0 },	/* XSS */
-	{ 0xdc0, 0xddf },	/* LBR info */
-	{ 0x1200, 0x12ff },	/* arch LBR */
-	{ 0x14ce, 0x14cf },	/* arch LBR control */
-	{ 0xc0000080, 0xc0000084 },	/* EFER, STAR, LSTAR, CSTAR, SFMASK */
-	{ 0xc0000100, 0xc0000103 },	/* FS/GS/KERNEL_GS base, TSC_AUX */
-	{ 0xc0000104, 0xc0001fff },	/* AMD and reserved */
+static const struct msr_range guest_msrs[] = {
+	{ 0x3f8, 0x3fa, AXVCPU_X86_MSR_READ },	/* PKG_C3/C6/C7_RESIDENCY */
+	{ 0x3fc, 0x3fe, AXVCPU_X86_MSR_READ },	/* CORE_C3/C6/C7_RESIDENCY */
+	{ 0x60d, 0x60d, AXVCPU_X86_MSR_READ },	/* PKG_C2_RESIDENCY */
+	{ 0x630, 0x632, AXVCPU_X86_MSR_READ },	/* PKG_C8/C9/C10_RESIDENCY */
+	{ 0x660, 0x660, AXVCPU_X86_MSR_READ },	/* CORE_C1_RES */
 };
 
-static bool host_critical(u32 first, u32 last)
+/* Is every MSR of [@first, @last] in the allowlist for @flags? */
+static bool guest_may_have(u32 first, u32 last, u32 flags)
 {
+	u32 msr = first;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(host_msrs); i++)
-		if (first <= host_msrs[i].last && last >= host_msrs[i].first)
+	while (msr <= last) {
+		for (i = 0; i < ARRAY_SIZE(guest_msrs); i++)
+			if (msr >= guest_msrs[i].first &&
+			    msr <= guest_msrs[i].last &&
+			    (guest_msrs[i].flags & flags) == flags)
+				break;
+		if (i == ARRAY_SIZE(guest_msrs))
+			return false;
+		if (guest_msrs[i].last >= last)
 			return true;
-	return false;
+		msr = guest_msrs[i].last + 1;
+	}
+	return true;
 }
 
 /* Byte offsets of the four 1 KiB quarters of the MSR bitmap (SDM 25.6.9). */
@@ -498,7 +472,7 @@ long axvmx_set_msr_intercept(struct axvmx_vcpu *v, void __user *argp)
 		return -EINVAL;
 	last = mi.first_msr + mi.nr_msrs - 1;
 	if (!mi.intercept) {
-		if (host_critical(mi.first_msr, last))
+		if (!guest_may_have(mi.first_msr, last, mi.flags))
 			return -EPERM;
 		/* A real MSR for the guest: what /dev/cpu/N/msr would need. */
 		if (!capable(CAP_SYS_RAWIO))

@@ -363,6 +363,8 @@ static const char *setup_caps(void)
 	cpuid_count(7, 0, &a, &b, &cc, &d);
 	if (b & BIT(10))
 		opt2 |= SECONDARY_EXEC_ENABLE_INVPCID;
+	/* WBINVD/WBNOINVD would flush the host's caches (vmx_exit.c). */
+	opt2 |= SECONDARY_EXEC_WBINVD_EXITING;
 
 	why = adjust_ctl("secondary processor-based", proc2, 0, proc2_req,
 			 0, opt2, &c->proc2);
@@ -651,9 +653,16 @@ int axvcpu_arch_init(void)
 		}
 		per_cpu(axvmx_cpu, cpu).vmxon_region = page_address(p);
 	}
-	err = emergency_init();
-	if (err)
+	err = axvmx_spec_init();
+	if (err) {
 		free_vmxon_regions();
+		return err;
+	}
+	err = emergency_init();
+	if (err) {
+		axvmx_spec_exit();
+		free_vmxon_regions();
+	}
 	return err;
 }
 
@@ -662,6 +671,7 @@ void axvcpu_arch_exit(void)
 	if (unsupported)
 		return;
 	emergency_exit();
+	axvmx_spec_exit();
 	free_vmxon_regions();
 	ida_destroy(&vpid_ida);
 }

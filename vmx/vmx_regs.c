@@ -215,6 +215,19 @@ static int set_sregs(struct axvmx_vcpu *v, void *arg)
 	return 0;
 }
 
+/* AXVCPU_X86_SET_USER_HYPERCALL: read by the next VMCALL exit. */
+static long set_user_hypercall(struct axvmx_vcpu *v, void __user *argp)
+{
+	u32 on;
+
+	if (get_user(on, (u32 __user *)argp))
+		return -EFAULT;
+	if (on > 1)
+		return -EINVAL;
+	WRITE_ONCE(v->user_hypercall, on);
+	return 0;
+}
+
 long axvcpu_arch_vcpu_ioctl(struct axvcpu_vcpu *vcpu, unsigned int cmd,
 			    void __user *argp)
 {
@@ -251,6 +264,8 @@ long axvcpu_arch_vcpu_ioctl(struct axvcpu_vcpu *vcpu, unsigned int cmd,
 		return axvmx_set_msr_intercept(v, argp);
 	case AXVCPU_X86_SET_CPUID:
 		return axvmx_set_cpuid(v, argp);
+	case AXVCPU_X86_SET_USER_HYPERCALL:
+		return set_user_hypercall(v, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -307,10 +307,13 @@ static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 		load_guest_debugregs(v, d);
 
 		guest_timing_enter_irqoff();
-		if (likely(again))
+		if (likely(again)) {
 			guest_state_reenter_irqoff();
-		else
+		} else {
 			guest_state_enter_irqoff();
+			/* Host code ran since the last entry: L1TF. */
+			axvmx_spec_entry();
+		}
 		again = true;
 		fail = axvmx_vmenter(v->regs, v->launched, &v->host_rsp);
 		guest_state_exit_irqoff();
@@ -379,6 +382,7 @@ static int run_window(struct axvmx_vcpu *v)
 	 */
 	rdmsrq(MSR_IA32_DEBUGCTLMSR, v->host.debugctl);
 	set_timer(v);
+	axvmx_spec_window(v);
 	v->end_window = false;
 	v->hw_valid = false;
 	axvmx_fpu_load_guest(v);

@@ -72,15 +72,21 @@ static void setup_controls(struct axvmx_vcpu *v)
 	 * the host take an interrupt (CVE-2015-5307).  #DB likewise: a
 	 * breakpoint on the guest's own #DB stack frame would loop the same
 	 * way (CVE-2015-8104); and the exit tells DR6's new bits, so the
-	 * CPU's DR6 is never the guest's.
+	 * CPU's DR6 is never the guest's.  #MC: a host machine check while
+	 * the guest runs is the host's to handle, never the guest IDT's.
 	 */
-	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB));
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB) |
+		   BIT(X86_TRAP_MC));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
 	vmcs_write(VM_EXIT_MSR_STORE_COUNT, 0);
+	/* Used only while host PEBS is on (axvmx_spec_window()). */
+	vmcs_write(VM_ENTRY_MSR_LOAD_ADDR, __pa(&v->msr_autoload[0]));
+	vmcs_write(VM_EXIT_MSR_LOAD_ADDR, __pa(&v->msr_autoload[1]));
 	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	v->msr_autoload_nr = 0;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write(IO_BITMAP_A, __pa(v->io_bitmap));
 	vmcs_write(IO_BITMAP_B, __pa(v->io_bitmap) + PAGE_SIZE);
@@ -132,9 +138,15 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 		goto out_io;
 	v->msr_bitmap = page_address(p);
 	memset(v->msr_bitmap, 0xff, PAGE_SIZE);
+	p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!p)
+		goto out_msr;
+	v->msr_autoload = page_address(p);
+	v->msr_autoload[0].index = MSR_IA32_PEBS_ENABLE;
+	v->msr_autoload[1].index = MSR_IA32_PEBS_ENABLE;
 
 	if (axvmx_fpu_init(&v->fpu))
-		goto out_msr;
+		goto out_autoload;
 	v->vpid = axvmx_alloc_vpid();
 	v->xcr0 = XFEATURE_MASK_FP;
 	v->dr6 = AXVMX_DR6_ACTIVE_LOW;
@@ -144,6 +156,8 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 	vcpu->arch = v;
 	return 0;
 
+out_autoload:
+	free_page((unsigned long)v->msr_autoload);
 out_msr:
 	free_page((unsigned long)v->msr_bitmap);
 out_io:
@@ -166,6 +180,7 @@ void axvcpu_arch_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 	kfree(v->cpuid);
 	axvmx_fpu_free(&v->fpu);
 	axvmx_free_vpid(v->vpid);
+	free_page((unsigned long)v->msr_autoload);
 	free_page((unsigned long)v->msr_bitmap);
 	free_pages((unsigned long)v->io_bitmap, 1);
 	free_page((unsigned long)v->vmcs);

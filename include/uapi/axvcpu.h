@@ -293,6 +293,11 @@ struct axvcpu_arm64_regs {
 #define AXVCPU_INTERNAL_FIQ		7
 /* x86: no VMX operation could be entered on data[0] = this CPU (rebooting) */
 #define AXVCPU_INTERNAL_VMX_UNAVAILABLE	8
+/*
+ * x86: a machine check interrupted the VM entry (exit reason 41); the
+ * host's machine-check handler has run.  data[0] = the raw exit reason.
+ */
+#define AXVCPU_INTERNAL_MACHINE_CHECK	9
 
 /* Access flags of a nested page fault (the seeds' MappingFlags). */
 #define AXVCPU_ACCESS_READ	(1U << 0)
@@ -319,6 +324,8 @@ struct axvcpu_arm64_regs {
 #define AXVCPU_BUILTIN_EXCEPTION	11
 #define AXVCPU_BUILTIN_HOST_NMI		12	/* x86: a host NMI, re-raised */
 #define AXVCPU_BUILTIN_MEMORY_FAULT	13	/* guest RAM mapped on demand */
+#define AXVCPU_BUILTIN_WBINVD		14	/* x86: WBINVD/WBNOINVD, a no-op */
+#define AXVCPU_BUILTIN_MACHINE_CHECK	15	/* x86: a host #MC, handled */
 #define AXVCPU_BUILTIN_NR		16
 
 /**
@@ -544,6 +551,10 @@ struct axvcpu_arm64_sysreg {
  * needed), or take it back.  MSRs the host depends on or that the module
  * emulates are refused with -EPERM.  AXVCPU_X86_SET_CPUID replaces the
  * vcpu's table of CPUID leaves that override the module's answers.
+ *
+ * AXVCPU_X86_SET_USER_HYPERCALL takes a pointer to a __u32: 1 lets VMCALL
+ * at guest CPL > 0 exit as AXVCPU_EXIT_HYPERCALL like VMCALL at CPL 0;
+ * 0 (the default) makes it a #UD in the guest.  Any other value: -EINVAL.
  */
 /**
  * struct axvcpu_x86_io_intercept - AXVCPU_X86_SET_IO_INTERCEPT argument.
@@ -618,5 +629,6 @@ struct axvcpu_x86_cpuid {
 #define AXVCPU_X86_SET_IO_INTERCEPT	_IOW(AXVCPUIO, 0x50, struct axvcpu_x86_io_intercept)
 #define AXVCPU_X86_SET_MSR_INTERCEPT	_IOW(AXVCPUIO, 0x51, struct axvcpu_x86_msr_intercept)
 #define AXVCPU_X86_SET_CPUID		_IOW(AXVCPUIO, 0x52, struct axvcpu_x86_cpuid)
+#define AXVCPU_X86_SET_USER_HYPERCALL	_IOW(AXVCPUIO, 0x53, __u32)
 
 #endif /* _UAPI_AXVCPU_H */

@@ -28,12 +28,15 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	hlt\n"
     "g_ports_end:\n"
 
-    /* RDMSR then WRMSR of 0x1357; a #GP is counted at 0x8100. */
+    /*
+     * RDMSR then WRMSR of 0x3fc (CORE_C3_RESIDENCY, the kind of MSR the
+     * pass-through allowlist has); a #GP is counted at 0x8100.
+     */
     ".global g_msr_pass_start, g_msr_pass_end, g_msr_pass_gp\n"
     "g_msr_pass_start:\n"
-    "	mov $0x1357, %ecx\n"
+    "	mov $0x3fc, %ecx\n"
     "	rdmsr\n"
-    "	mov $0x1357, %ecx\n"
+    "	mov $0x3fc, %ecx\n"
     "	mov $0x55, %eax\n"
     "	xor %edx, %edx\n"
     "	wrmsr\n"
@@ -195,14 +198,14 @@ TEST(msr_read_passed_write_still_exits)
 	ivt[0] = GUEST_ENTRY + (g_msr_pass_gp - g_msr_pass_start);
 	ivt[1] = 0;
 	/*
-	 * Reads of 0x1357 go to the CPU, which has no such MSR: the guest
-	 * gets the CPU's answer (#GP, or a value on an emulator that ignores
-	 * unknown MSRs), never an exit.  Writes still exit.
+	 * Reads of 0x3fc go to the CPU: the guest gets the CPU's answer (a
+	 * count, or #GP on an emulator without the MSR), never an exit.
+	 * Writes still exit.
 	 */
-	TEST_ASSERT_EQ(set_msr(&t, 0x1357, 1, AXVCPU_X86_MSR_READ, 0), 0);
+	TEST_ASSERT_EQ(set_msr(&t, 0x3fc, 1, AXVCPU_X86_MSR_READ, 0), 0);
 	vcpu_run(&t.vcpu);
 	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_WRITE);
-	TEST_ASSERT_EQ(run->sysreg.addr, 0x1357);
+	TEST_ASSERT_EQ(run->sysreg.addr, 0x3fc);
 	TEST_ASSERT_EQ(run->sysreg.value, 0x55);
 	TEST_ASSERT(*(volatile __u16 *)guest_ptr(&t, 0x8100) <= 1,
 		    "%u #GPs", *(volatile __u16 *)guest_ptr(&t, 0x8100));
@@ -211,7 +214,7 @@ TEST(msr_read_passed_write_still_exits)
 	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
 
 	/* Taken back: the read exits again. */
-	TEST_ASSERT_EQ(set_msr(&t, 0x1357, 1, AXVCPU_X86_MSR_READ, 1), 0);
+	TEST_ASSERT_EQ(set_msr(&t, 0x3fc, 1, AXVCPU_X86_MSR_READ, 1), 0);
 	{
 		struct axvcpu_x86_regs r;
 
@@ -221,7 +224,7 @@ TEST(msr_read_passed_write_still_exits)
 	}
 	vcpu_run(&t.vcpu);
 	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_READ);
-	TEST_ASSERT_EQ(run->sysreg.addr, 0x1357);
+	TEST_ASSERT_EQ(run->sysreg.addr, 0x3fc);
 	test_vm_destroy(&t);
 }
 
