@@ -584,6 +584,7 @@ TEST(hugetlb_1g_slot_maps_one_leaf)
 #else
 	(void)i;
 	(void)far;
+	(void)base;
 #endif
 	TH_LOG("%llu memory faults for code + 200 pages and 1 GiB around",
 	       (unsigned long long)faults);

@@ -316,32 +316,34 @@ static void read_mitig(struct mitig *m)
 		    "x86_mitigations: '%s'", buf);
 }
 
-static bool file_has(const char *path, const char *what)
+/* The first @size - 1 bytes of @path into @buf; false if unreadable. */
+static bool read_text(const char *path, char *buf, size_t size)
 {
-	char buf[4096];
 	FILE *f = fopen(path, "r");
 	size_t n;
 
 	if (!f)
 		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+	n = fread(buf, 1, size - 1, f);
 	fclose(f);
 	buf[n] = 0;
-	return strstr(buf, what);
+	return true;
+}
+
+static bool file_has(const char *path, const char *what)
+{
+	char buf[4096];
+
+	return read_text(path, buf, sizeof(buf)) && strstr(buf, what);
 }
 
 /* The kernel's mitigations= is the last one on its command line. */
 static bool mitigations_off(void)
 {
 	char buf[4096], *p, *last = NULL;
-	FILE *f = fopen("/proc/cmdline", "r");
-	size_t n;
 
-	if (!f)
+	if (!read_text("/proc/cmdline", buf, sizeof(buf)))
 		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
 	for (p = buf; (p = strstr(p, "mitigations=")); p++)
 		last = p;
 	return last && !strncmp(last, "mitigations=off", 15);

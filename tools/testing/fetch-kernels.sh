@@ -159,14 +159,21 @@ fetch_extra() {
 		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$R" --wildcards \
 			"./*lib/modules/$KREL/kernel/*" 2>/dev/null || true
 	done < <(image_debs)
-	while IFS= read -r m; do
-		copy_ko "$m" "$D/extra"
-	done < <(find "$R" -path '*/kernel/*' -name '*.ko*')
-	mod_order "$D/extra" $XMODS >"$D/extra/order.$$"
-	# only what the order names stays
-	for m in "$D/extra"/*.ko; do
-		grep -qw "$(basename "$m")" "$D/extra/order.$$" || rm -f "$m"
+	# decompress only what the closure needs: a module, then its depends=
+	local todo=$XMODS seen=" " path
+	while [ -n "${todo// }" ]; do
+		set -- $todo
+		m=$1
+		shift
+		todo="$*"
+		case "$seen" in *" $m "*) continue ;; esac
+		seen="$seen$m "
+		path=$(find "$R" -path '*/kernel/*' \( -name "$m.ko" -o -name "$m.ko.*" \) | head -1)
+		[ -n "$path" ] || die "module $m missing in the $KREL packages (needed by $XMODS)"
+		copy_ko "$path" "$D/extra"
+		todo="$todo $(tr '\0' '\n' <"$D/extra/$m.ko" | sed -n 's/^depends=//p' | tr ',' ' ')"
 	done
+	mod_order "$D/extra" $XMODS >"$D/extra/order.$$"
 	mv -f "$D/extra/order.$$" "$D/extra/order"
 	rm -rf "$R" "$DL"
 	log "$ARCH kernel $KREL: test modules ready ($(cat "$D/extra/order"))"
