@@ -51,7 +51,7 @@ static const char * const state_names[] = {
 	[AXVCPU_STATE_BLOCKED] = "Blocked",
 };
 
-/* A VM pins its creator's memory: no other process may drive it. */
+/* A VM maps its creator's memory: no other process may drive it. */
 static int not_owner(void)
 {
 	pr_info_ratelimited("%s[%d]: VM or vcpu fd used outside the process that created the VM\n",
