@@ -306,6 +306,12 @@ void __axv_arm_fpsimd_save(struct user_fpsimd_state *st);
 void __axv_arm_fpsimd_restore(struct user_fpsimd_state *st);
 u64 __axv_arm_enter(struct axv_arm_ctx *ctx);
 void __axv_arm_dcache_clean_inval_poc(unsigned long start, unsigned long end);
-extern char __axv_arm_vectors[];
+extern char __axv_arm_vectors[], __axv_arm_vectors_loop[];
+extern char __axv_arm_vectors_clrbhb[], __axv_arm_vectors_wa1[];
+extern char __axv_arm_vectors_wa3[];
+
+/* spectre.c: this CPU's guest-exit vectors, for VBAR_EL2 in the window. */
+DECLARE_PER_CPU(unsigned long, axv_arm_guest_vectors);
+void axv_arm_spectre_cpu_init(void);
 
 #endif /* _AXVCPU_ARM64_H */

@@ -15,6 +15,7 @@
  * never from the code after the ERET.
  */
 #include <linux/linkage.h>
+#include <linux/arm-smccc.h>
 #include <asm/assembler.h>
 #include "entry.h"
 
@@ -108,8 +109,8 @@ SYM_CODE_END(__axv_arm_exit)
  * intact: a synchronous fault happens again and the host's own handler
  * reports it with the full context.
  */
-.macro axv_current_el off
-	.org	__axv_arm_vectors + \off
+.macro axv_current_el base, off
+	.org	\base + \off
 	stp	x0, x1, [sp, #-16]!
 	adr_this_cpu x0, axv_arm_host_vbar, x1
 	ldr	x0, [x0]
@@ -120,37 +121,104 @@ SYM_CODE_END(__axv_arm_exit)
 .endm
 
 /*
+ * Branch-predictor hardening on the way out of a guest (spectre.c picks
+ * the table per CPU from the host's own mitigation state).  It runs
+ * before the first indirect branch and before any branch whose history
+ * the guest could have trained.  On entry [sp] = guest x0/x1, x0 and x1
+ * are free.
+ *
+ * LOOP: Spectre-BHB.  Enough taken branches overwrite the guest's branch
+ * history; k (axv_arm_bhb_k) is the core's history depth (Arm's
+ * "Spectre-BHB" whitepaper, also Linux's spectre_bhb_loop_affected()),
+ * then a barrier so that nothing later runs speculatively past the loop.
+ * CLRBHB: FEAT_CLRBHB's CLRBHB instruction (HINT #22), then ISB
+ * (Arm ARM C6.2 "CLRBHB").
+ * Every mitigated exit (these and WA1/WA3 below) counts itself in
+ * axv_arm_spec_runs, which the arm64_mitigations parameter shows.
+ */
+.macro axv_bhb_mitigation mitig
+	.if \mitig == AXV_SPEC_LOOP
+	adrp	x0, axv_arm_bhb_k
+	ldr	w0, [x0, :lo12:axv_arm_bhb_k]
+1:	b	. + 4
+	subs	w0, w0, #1
+	b.ne	1b
+	dsb	nsh
+	isb
+	.elseif \mitig == AXV_SPEC_CLRBHB
+	hint	#22				// clrbhb
+	isb
+	.endif
+	.if \mitig != AXV_SPEC_NONE
+	adr_this_cpu x0, axv_arm_spec_runs, x1
+	ldr	x1, [x0]
+	add	x1, x1, #1
+	str	x1, [x0]
+	.endif
+.endm
+
+/*
  * Guest exceptions.  'esb' (a NOP without RAS) makes a pending guest
  * SError visible in DISR_EL1 instead of leaking it into the host.
+ *
+ * WA1/WA3: the firmware's SMCCC_ARCH_WORKAROUND_1 (Spectre-v2) or _3
+ * (Spectre-v2 and -BHB) call, for cores that need EL3 to invalidate the
+ * branch predictor (Arm DEN0028 "SMC Calling Convention", "Arm
+ * Architecture Calls").  SMCCC v1.1 clobbers x0-x3 only: x2/x3 are kept
+ * under guest x0/x1, which end up at [sp] as the exit path expects.
  */
-.macro axv_lower_el off, code
-	.org	__axv_arm_vectors + \off
+.macro axv_lower_el base, off, code, mitig
+	.org	\base + \off
 	hint	#16				// esb
+	.if \mitig == AXV_SPEC_WA1 || \mitig == AXV_SPEC_WA3
+	sub	sp, sp, #32
+	stp	x2, x3, [sp]
+	stp	x0, x1, [sp, #16]
+	.if \mitig == AXV_SPEC_WA1
+	mov	w0, #ARM_SMCCC_ARCH_WORKAROUND_1
+	.else
+	mov	w0, #ARM_SMCCC_ARCH_WORKAROUND_3
+	.endif
+	smc	#0
+	ldp	x2, x3, [sp]
+	add	sp, sp, #16
+	.else
 	stp	x0, x1, [sp, #-16]!
+	.endif
+	axv_bhb_mitigation \mitig
 	mov	x1, #\code
 	b	__axv_arm_exit
 .endm
 
+/* One 2 KiB table (VBAR_EL2 bits [10:0] are RES0) per mitigation. */
+.macro axv_vectors name, mitig
 	.align 11
-SYM_CODE_START(__axv_arm_vectors)
-	axv_current_el 0x000
-	axv_current_el 0x080
-	axv_current_el 0x100
-	axv_current_el 0x180
-	axv_current_el 0x200
-	axv_current_el 0x280
-	axv_current_el 0x300
-	axv_current_el 0x380
-	axv_lower_el 0x400, AXV_ARM_EXIT_SYNC
-	axv_lower_el 0x480, AXV_ARM_EXIT_IRQ
-	axv_lower_el 0x500, AXV_ARM_EXIT_FIQ
-	axv_lower_el 0x580, AXV_ARM_EXIT_SERROR
-	axv_lower_el 0x600, AXV_ARM_EXIT_AARCH32
-	axv_lower_el 0x680, AXV_ARM_EXIT_AARCH32
-	axv_lower_el 0x700, AXV_ARM_EXIT_AARCH32
-	axv_lower_el 0x780, AXV_ARM_EXIT_AARCH32
-	.org	__axv_arm_vectors + 0x800
-SYM_CODE_END(__axv_arm_vectors)
+SYM_CODE_START(\name)
+	axv_current_el \name, 0x000
+	axv_current_el \name, 0x080
+	axv_current_el \name, 0x100
+	axv_current_el \name, 0x180
+	axv_current_el \name, 0x200
+	axv_current_el \name, 0x280
+	axv_current_el \name, 0x300
+	axv_current_el \name, 0x380
+	axv_lower_el \name, 0x400, AXV_ARM_EXIT_SYNC, \mitig
+	axv_lower_el \name, 0x480, AXV_ARM_EXIT_IRQ, \mitig
+	axv_lower_el \name, 0x500, AXV_ARM_EXIT_FIQ, \mitig
+	axv_lower_el \name, 0x580, AXV_ARM_EXIT_SERROR, \mitig
+	axv_lower_el \name, 0x600, AXV_ARM_EXIT_AARCH32, \mitig
+	axv_lower_el \name, 0x680, AXV_ARM_EXIT_AARCH32, \mitig
+	axv_lower_el \name, 0x700, AXV_ARM_EXIT_AARCH32, \mitig
+	axv_lower_el \name, 0x780, AXV_ARM_EXIT_AARCH32, \mitig
+	.org	\name + 0x800
+SYM_CODE_END(\name)
+.endm
+
+	axv_vectors __axv_arm_vectors, AXV_SPEC_NONE
+	axv_vectors __axv_arm_vectors_loop, AXV_SPEC_LOOP
+	axv_vectors __axv_arm_vectors_clrbhb, AXV_SPEC_CLRBHB
+	axv_vectors __axv_arm_vectors_wa1, AXV_SPEC_WA1
+	axv_vectors __axv_arm_vectors_wa3, AXV_SPEC_WA3
 
 /*
  * Guest FP/SIMD registers, x0 = struct user_fpsimd_state; called with the

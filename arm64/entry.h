@@ -18,6 +18,17 @@
 /* The world switch answered the exit itself and left the guest: re-enter. */
 #define AXV_ARM_EXIT_HANDLED	5
 
+/*
+ * Guest-exit vector tables, by the branch-predictor hardening they run
+ * (entry.S, chosen per CPU by spectre.c).
+ */
+#define AXV_SPEC_NONE		0
+#define AXV_SPEC_LOOP		1	/* Spectre-BHB: k taken branches */
+#define AXV_SPEC_CLRBHB		2	/* Spectre-BHB: CLRBHB instruction */
+#define AXV_SPEC_WA1		3	/* Spectre-v2: firmware WORKAROUND_1 */
+#define AXV_SPEC_WA3		4	/* v2 and BHB: firmware WORKAROUND_3 */
+#define AXV_SPEC_NR		5
+
 /* struct axv_arm_ctx */
 #define AXV_CTX_X(n)		((n) * 8)
 #define AXV_CTX_SP_EL0		248

@@ -95,6 +95,7 @@ int axvcpu_arch_hardware_enable(void)
 		       smp_processor_id());
 		return -ENODEV;
 	}
+	axv_arm_spectre_cpu_init();
 	axv_arm_log_cpu();
 	axv_arm_vgic_reset_cpu();
 	pc->last_vcpu_uid = 0;

@@ -185,20 +185,72 @@ static unsigned int nr_fgt_regs(void)
 	return axv_arm_caps.fgt >= 2 ? 10 : 5;	/* FGT2 adds five */
 }
 
-/* sys_reg() encodings are not immediates of mrs_s/msr_s: by index. */
-#define FGT_ACCESS(i, op)						\
-	switch (i) {							\
-	case 0: op(AXV_SYS_HFGRTR_EL2); break;				\
-	case 1: op(AXV_SYS_HFGWTR_EL2); break;				\
-	case 2: op(AXV_SYS_HFGITR_EL2); break;				\
-	case 3: op(AXV_SYS_HDFGRTR_EL2); break;				\
-	case 4: op(AXV_SYS_HDFGWTR_EL2); break;				\
-	case 5: op(AXV_SYS_HFGRTR2_EL2); break;				\
-	case 6: op(AXV_SYS_HFGWTR2_EL2); break;				\
-	case 7: op(AXV_SYS_HFGITR2_EL2); break;				\
-	case 8: op(AXV_SYS_HDFGRTR2_EL2); break;			\
-	case 9: op(AXV_SYS_HDFGWTR2_EL2); break;			\
+/*
+ * The trap registers by index, in load order: mrs_s/msr_s take the
+ * encoding as an immediate, so each one is its own instruction.
+ */
+static u64 fgt_read(unsigned int i)
+{
+	switch (i) {
+	case 0:
+		return read_sysreg_s(AXV_SYS_HFGRTR_EL2);
+	case 1:
+		return read_sysreg_s(AXV_SYS_HFGWTR_EL2);
+	case 2:
+		return read_sysreg_s(AXV_SYS_HFGITR_EL2);
+	case 3:
+		return read_sysreg_s(AXV_SYS_HDFGRTR_EL2);
+	case 4:
+		return read_sysreg_s(AXV_SYS_HDFGWTR_EL2);
+	case 5:
+		return read_sysreg_s(AXV_SYS_HFGRTR2_EL2);
+	case 6:
+		return read_sysreg_s(AXV_SYS_HFGWTR2_EL2);
+	case 7:
+		return read_sysreg_s(AXV_SYS_HFGITR2_EL2);
+	case 8:
+		return read_sysreg_s(AXV_SYS_HDFGRTR2_EL2);
+	case 9:
+		return read_sysreg_s(AXV_SYS_HDFGWTR2_EL2);
 	}
+	return 0;
+}
+
+static void fgt_write(unsigned int i, u64 v)
+{
+	switch (i) {
+	case 0:
+		write_sysreg_s(v, AXV_SYS_HFGRTR_EL2);
+		break;
+	case 1:
+		write_sysreg_s(v, AXV_SYS_HFGWTR_EL2);
+		break;
+	case 2:
+		write_sysreg_s(v, AXV_SYS_HFGITR_EL2);
+		break;
+	case 3:
+		write_sysreg_s(v, AXV_SYS_HDFGRTR_EL2);
+		break;
+	case 4:
+		write_sysreg_s(v, AXV_SYS_HDFGWTR_EL2);
+		break;
+	case 5:
+		write_sysreg_s(v, AXV_SYS_HFGRTR2_EL2);
+		break;
+	case 6:
+		write_sysreg_s(v, AXV_SYS_HFGWTR2_EL2);
+		break;
+	case 7:
+		write_sysreg_s(v, AXV_SYS_HFGITR2_EL2);
+		break;
+	case 8:
+		write_sysreg_s(v, AXV_SYS_HDFGRTR2_EL2);
+		break;
+	case 9:
+		write_sysreg_s(v, AXV_SYS_HDFGWTR2_EL2);
+		break;
+	}
+}
 
 static void load_newer_traps(struct axv_arm_host *h)
 {
@@ -209,9 +261,8 @@ static void load_newer_traps(struct axv_arm_host *h)
 		write_sysreg_s(0, AXV_SYS_HCRX_EL2);
 	}
 	for (i = 0; i < n; i++) {
-#define SAVE_ZERO(r)	do { h->fgt[i] = read_sysreg_s(r); write_sysreg_s(0, r); } while (0)
-		FGT_ACCESS(i, SAVE_ZERO)
-#undef SAVE_ZERO
+		h->fgt[i] = fgt_read(i);
+		fgt_write(i, 0);
 	}
 }
 
@@ -221,11 +272,8 @@ static void put_newer_traps(struct axv_arm_host *h)
 
 	if (axv_arm_caps.hcx)
 		write_sysreg_s(h->hcrx, AXV_SYS_HCRX_EL2);
-	for (i = 0; i < n; i++) {
-#define RESTORE(r)	write_sysreg_s(h->fgt[i], r)
-		FGT_ACCESS(i, RESTORE)
-#undef RESTORE
-	}
+	for (i = 0; i < n; i++)
+		fgt_write(i, h->fgt[i]);
 }
 
 /**
@@ -538,8 +586,9 @@ noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av)
 	 * and VBAR_EL2 are in effect for the guest and for its next exit
 	 * (Arm ARM, "Synchronization requirements for AArch64 System
 	 * registers").  KVM's __kvm_vcpu_run_vhe() relies on the same.
+	 * The table is this CPU's, hardened as the host asks (spectre.c).
 	 */
-	write_sysreg(__axv_arm_vectors, vbar_el2);
+	write_sysreg(__this_cpu_read(axv_arm_guest_vectors), vbar_el2);
 
 	do {
 		/*
