@@ -120,6 +120,7 @@ struct axv_arm_vcpu {
 	struct axvcpu_vcpu *vcpu;
 	u64 uid;
 	u64 esr, far, hpfar;		/* of the last exit */
+	u64 sea_ipa;			/* IPA of a data/insn SEA, or ~0 */
 	u64 mmio_pc;			/* PC of the last MMIO access */
 	struct {			/* the last read exit, as decoded */
 		u32 reg, width, reg_width;
@@ -212,6 +213,7 @@ void axv_arm_log_cpu(void);
 int axv_arm_vmid_init(void);
 void axv_arm_vmid_exit(void);
 void axv_arm_s2_flush_vm(struct axv_arm_vm *avm);
+bool axv_arm_s2_pfn(struct axvcpu_vm *vm, u64 ipa, unsigned long *pfn);
 
 /* switch.c */
 void axv_arm_load(struct axv_arm_vcpu *av, struct axv_arm_vm *avm);

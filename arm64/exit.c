@@ -528,6 +528,55 @@ static int fault_in(struct axvcpu_vcpu *vcpu, u64 gpa, u64 access,
 	}
 }
 
+/*
+ * DFSC/IFSC values of a synchronous external abort or parity/ECC error:
+ * on the access itself (0b010000, 0b011000) or on a table walk at level
+ * -1..3 (0b010011-0b010111, 0b011011-0b011111); Arm ARM D19.2, ISS
+ * encoding for an exception from a Data Abort.
+ */
+static bool is_sea(u64 esr)
+{
+	u64 fsc = esr & 0x3f;
+
+	return fsc == ESR_ELx_FSC_EXTABT || fsc == 0x18 ||
+	       (fsc >= 0x13 && fsc <= 0x17) || (fsc >= 0x1b && fsc <= 0x1f);
+}
+
+/*
+ * The memory system failed a guest access: an uncorrected error in the
+ * page (or its table) behind it.  A host with firmware-first RAS learns
+ * of it through APEI (GHES), which a module cannot reach: apei_claim_sea()
+ * is not exported.  So when the guest's access was to a page we map, that
+ * page goes to the kernel's memory-failure handling as GHES would send
+ * it: it is unmapped from the VMM (SIGBUS on its next touch) and, through
+ * the MMU notifier, from stage 2.  The VMM learns of the abort and
+ * decides for the guest (AXVCPU_ARM64_INJECT_EXCEPTION of an abort, as a
+ * CPU would take it, or stop).  Never in the guest's name on the host.
+ */
+static int handle_sea(struct axvcpu_vcpu *vcpu)
+{
+	struct axv_arm_vcpu *av = to_arm(vcpu);
+	struct axvcpu_run *run = vcpu->run;
+	unsigned long pfn;
+	bool queued = false;
+
+	if (av->sea_ipa != ~0ULL &&
+	    axv_arm_s2_pfn(vcpu->vm, av->sea_ipa, &pfn) && pfn_valid(pfn)) {
+		memory_failure_queue(pfn, 0);
+		queued = true;
+	}
+	pr_warn_ratelimited("guest external abort: ESR %#llx FAR %#llx IPA %#llx%s\n",
+			    av->esr, av->far, av->sea_ipa,
+			    queued ? ", page to memory-failure handling" : "");
+	run->internal.suberror = AXVCPU_INTERNAL_SEA;
+	run->internal.ndata = 4;
+	run->internal.data[0] = av->esr;
+	run->internal.data[1] = av->far;
+	run->internal.data[2] = av->sea_ipa;
+	run->internal.data[3] = queued;
+	return exit_to_vmm(vcpu, AXVCPU_EXIT_INTERNAL_ERROR);
+}
+
 static int handle_abort(struct axvcpu_vcpu *vcpu, bool iabt, bool atomic)
 {
 	struct axv_arm_vcpu *av = to_arm(vcpu);
@@ -539,6 +588,8 @@ static int handle_abort(struct axvcpu_vcpu *vcpu, bool iabt, bool atomic)
 	bool write = access == AXVCPU_ACCESS_WRITE;
 	int slot;
 
+	if (is_sea(esr))
+		return handle_sea(vcpu);
 	/* Stage-2 faults we can name: address size, translation, AF, perm. */
 	if (fsc_type != 0 && fsc_type != ESR_ELx_FSC_FAULT &&
 	    fsc_type != ESR_ELx_FSC_ACCESS && fsc_type != ESR_ELx_FSC_PERM)

@@ -445,6 +445,45 @@ bool axvcpu_arch_wrprotect_page(struct axvcpu_vm *vm, u64 gpa)
 	return true;
 }
 
+/**
+ * axv_arm_s2_pfn - the host page frame that stage 2 maps @ipa to.
+ * @vm: the VM.
+ * @ipa: a guest physical address.
+ * @pfn: set to the frame when one is mapped.
+ *
+ * Takes vm->mmu_lock: the answer may be stale once it returns, which is
+ * all a report of a memory error needs.
+ *
+ * Return: true if a page or a block maps @ipa.
+ */
+bool axv_arm_s2_pfn(struct axvcpu_vm *vm, u64 ipa, unsigned long *pfn)
+{
+	struct axv_arm_vm *avm = vm->arch;
+	unsigned int level, shift;
+	u64 *table, desc = 0;
+	bool found = false;
+
+	spin_lock(&vm->mmu_lock);
+	table = avm->pgd;
+	for (level = axv_arm_caps.start_level; level <= 3; level++) {
+		desc = READ_ONCE(table[s2_index(ipa, level)]);
+		if (!(desc & S2_VALID))
+			break;
+		if (level < 3 && (desc & S2_TYPE) == S2_TABLE) {
+			table = phys_to_virt(desc & S2_ADDR_MASK);
+			continue;
+		}
+		/* A block at level 1 or 2, or a page at level 3. */
+		shift = 12 + 9 * (3 - level);
+		*pfn = PHYS_PFN((desc & S2_ADDR_MASK & ~GENMASK_ULL(shift - 1, 0)) |
+				(ipa & GENMASK_ULL(shift - 1, 0)));
+		found = true;
+		break;
+	}
+	spin_unlock(&vm->mmu_lock);
+	return found;
+}
+
 /*
  * Break before the pages go back to the VMM: no CPU may still translate
  * to them once this returns (TLBI ... IS and DSB ISH wait for every CPU).

@@ -387,18 +387,33 @@ void axv_arm_put(struct axv_arm_vcpu *av)
  */
 static __always_inline void fix_hpfar(struct axv_arm_vcpu *av)
 {
-	u64 ec = ESR_ELx_EC(av->esr), par, tmp;
+	u64 ec = ESR_ELx_EC(av->esr), fsc = av->esr & 0x3f, par, tmp;
+	bool sea;
 
+	av->sea_ipa = ~0ULL;
 	if ((ec != ESR_ELx_EC_DABT_LOW && ec != ESR_ELx_EC_IABT_LOW) ||
-	    (av->esr & ESR_ELx_FSC_TYPE) != ESR_ELx_FSC_PERM ||
 	    (av->esr & ESR_ELx_S1PTW))
+		return;
+	/*
+	 * A synchronous external abort or ECC error on the access itself
+	 * (DFSC/IFSC 0b010000, 0b011000) leaves HPFAR_EL2 UNKNOWN; its IPA,
+	 * for the memory-error report, comes from FAR_EL2 when ESR.FnV is
+	 * clear (Arm ARM D19.2 "HPFAR_EL2", ISS encoding for a Data Abort).
+	 */
+	sea = (fsc == ESR_ELx_FSC_EXTABT || fsc == 0x18) &&
+	      !(av->esr & BIT(10));
+	if (!sea && (av->esr & ESR_ELx_FSC_TYPE) != ESR_ELx_FSC_PERM)
 		return;
 	par = read_sysreg_par();
 	asm volatile("at s1e1r, %0" : : "r" (av->far));
 	isb();
 	tmp = read_sysreg_par();
 	write_sysreg(par, par_el1);
-	if (!(tmp & SYS_PAR_EL1_F))
+	if (tmp & SYS_PAR_EL1_F)
+		return;
+	if (sea)
+		av->sea_ipa = (tmp & GENMASK_ULL(51, 12)) | (av->far & 0xfff);
+	else
 		av->hpfar = (tmp & GENMASK_ULL(51, 12)) >> 8;
 }
 

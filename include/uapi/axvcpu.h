@@ -298,6 +298,14 @@ struct axvcpu_arm64_regs {
  * host's machine-check handler has run.  data[0] = the raw exit reason.
  */
 #define AXVCPU_INTERNAL_MACHINE_CHECK	9
+/*
+ * arm64: a synchronous external abort (a memory error) on a guest load,
+ * store, fetch or table walk.  data[0] = ESR_EL2, data[1] = FAR_EL2 (the
+ * guest VA; not valid when ESR.FnV is set), data[2] = the IPA, or ~0 when
+ * unknown, data[3] = 1 when the host page behind it went to the kernel's
+ * memory-failure handling.  The guest state is intact.
+ */
+#define AXVCPU_INTERNAL_SEA		10
 
 /* Access flags of a nested page fault (the seeds' MappingFlags). */
 #define AXVCPU_ACCESS_READ	(1U << 0)
