@@ -11,6 +11,8 @@
 #   build/<arch>/<SERIES>/axvcpu.ko    (and build/<arch>/axvcpu.ko for the default)
 #   build/<arch>/<SERIES>/build.log    the kbuild output
 #   build/<arch>/<SERIES>/module       -> the object directory
+# AXVCPU_BUILD_TAG=T builds into build/<arch>/<SERIES>-T/ and a copy of its
+# own (several checkouts sharing one build/ side by side).
 # Exit status: 0 built, 1 the build failed, 2 set-up failed.
 set -euo pipefail
 RIG=build-module
@@ -24,8 +26,9 @@ read -r SERIES REL _ < <(kernel_conf "$SERIES")
 . "$KCACHE/$ARCH/$SERIES.env"
 
 MODSRC="Kbuild vcpu_core.c vcpu_mem.c vcpu_percpu.c include vmx arm64"
-OUT=$BUILD/$ARCH/$SERIES
-REL_DIR=/axvcpu/$ARCH-$KREL
+TAG=${AXVCPU_BUILD_TAG:+-$AXVCPU_BUILD_TAG}
+OUT=$BUILD/$ARCH/$SERIES$TAG
+REL_DIR=/axvcpu/$ARCH-$KREL$TAG
 MODDIR=$(benv_root "$KRELEASE")$REL_DIR
 LOGF=$OUT/build.log
 
@@ -47,7 +50,7 @@ build() {
 		return 1
 	fi
 	cp "$MODDIR/axvcpu.ko" "$OUT/axvcpu.ko"
-	[ "$SERIES" != "$(default_series)" ] || cp "$OUT/axvcpu.ko" "$BUILD/$ARCH/axvcpu.ko"
+	[ -n "$TAG" ] || [ "$SERIES" != "$(default_series)" ] || cp "$OUT/axvcpu.ko" "$BUILD/$ARCH/axvcpu.ko"
 	log "built $OUT/axvcpu.ko ($ARCH, Debian $KREL)"
 }
 # one build per (arch, kernel) at a time; the boot lock is not needed
