@@ -20,7 +20,7 @@ fi
 
 case "$(uname -m)" in
 x86_64) echo "1..6" ;;
-*) echo "1..6" ;;
+*) echo "1..8" ;;
 esac
 
 # check NAME EXPECTED_STATUS PATTERN... -- AXVM ARGS...
@@ -75,12 +75,23 @@ x86_64)
 	check "axvm: arm64 hello, PSCI CPU_ON of vcpu 1, SYSTEM_OFF" 0 \
 		"Hello from the axvm" "vcpu 1 is up" -- \
 		run --cpus 2 --kernel "$G/hello.bin"
-	# No device at 0x0a000000: the guest's own vectors take the abort.
+	# No device at 0x0b000000: the guest's own vectors take the abort.
 	check "axvm: arm64 access where no device lives: external abort through the guest's VBAR_EL1" 0 \
-		"read: vector 0x200 ESR 0x96000010 WnR 0 FAR 0xa000000 ELR at the access: external abort ok" \
-		"FAR 0xa000000 ELR at the access: external abort ok" "write: vector 0x200 ESR 0x960000" \
+		"read: vector 0x200 ESR 0x96000010 WnR 0 FAR 0xb000000 ELR at the access: external abort ok" \
+		"FAR 0xb000000 ELR at the access: external abort ok" "write: vector 0x200 ESR 0x960000" \
 		"abort guest: PASS" -- \
 		run --kernel "$G/abort.bin"
+	# What guests written for KVM / QEMU's virt expect (fidelity.c).
+	check "axvm: arm64 fidelity: CPU_ON twice answers ALREADY_ON, the EL1 physical timer counts, empty virtio-mmio transports" 0 \
+		"psci: CPU_ON(1) = 0, at once again = -4" \
+		"ptimer: CNTP_CTL_EL0.ISTATUS with CVAL in the past: ok" \
+		"ptimer: CNTP_TVAL_EL0 counts down: ok" \
+		"virtio-mmio: 32 of 32 transports empty" "fidelity guest: PASS" -- \
+		run --cpus 2 --kernel "$G/fidelity.bin"
+	check "axvm: arm64 --ptimer trap: the timer does not count, and the guest sees it" 0 \
+		"ptimer: CNTP_CTL_EL0.ISTATUS with CVAL in the past: FAILED" \
+		"fidelity guest: FAIL" -- \
+		run --cpus 2 --ptimer trap --kernel "$G/fidelity.bin"
 	# Debian's own arm64 kernel Image, 2 vcpus, a busybox initramfs whose
 	# /init reports and powers off (tools/axvm/guests/aarch64/linux-init.sh).
 	if [ -f "$G/linux/Image" ] && [ -f "$G/linux/initrd.cpio" ]; then

@@ -42,6 +42,7 @@ struct axvm_opts {
 	bool stats;
 	bool trace;
 	bool vga;
+	bool ptimer_trap;	/* arm64: CNTP_* trap instead of direct */
 };
 
 /* Power state of a vcpu, as PSCI AFFINITY_INFO reports it. */
@@ -161,6 +162,7 @@ int arch__load(struct axvm *vm, const uint8_t *kernel, size_t klen,
 uint64_t arch__cpu_id(unsigned int idx);
 void arch__vcpu_create_cfg(struct axvm *vm, unsigned int idx,
 			   struct axvcpu_vcpu_create *cfg);
+void arch__vcpu_setup_cfg(struct axvm_cpu *cpu, struct axvcpu_vcpu_setup *cfg);
 int arch__cpu_start(struct axvm_cpu *cpu, bool first);
 void arch__hypercall(struct axvm_cpu *cpu);
 void arch__cpu_on_answer(struct axvm_cpu *cpu, int64_t ret);

@@ -299,7 +299,11 @@ static int cpu__start(struct axvm_cpu *cpu)
 	int r;
 
 	if (first) {
-		r = axvm_vcpu_setup(&cpu->v, cpu->entry, NULL);
+		struct axvcpu_vcpu_setup cfg;
+
+		memset(&cfg, 0, sizeof(cfg));
+		arch__vcpu_setup_cfg(cpu, &cfg);
+		r = axvm_vcpu_setup(&cpu->v, cpu->entry, &cfg);
 		if (r < 0) {
 			vm__stop(vm, AXVM_EXIT_ERROR, "vcpu %u: AXVCPU_SETUP: %s",
 				 cpu->id, strerror(-r));

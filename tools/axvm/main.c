@@ -68,6 +68,10 @@ static void usage(FILE *f)
 "  -t, --timeout SECS  stop the guest after SECS seconds (exit status 124)\n"
 "      --vga           at the end, print the 80x25 VGA text screen at 0xb8000\n"
 "                      of guest RAM (x86_64)\n"
+"      --ptimer MODE   arm64: the guest's EL1 physical timer (CNTP_*) is\n"
+"                      'direct' (default: its own registers and PPI 30,\n"
+"                      switched by the module) or 'trap' (every access is\n"
+"                      a SYSREG exit)\n"
 "      --stats         print exit counts by reason at the end\n"
 "      --trace         print one line per exit to stderr (ports and MMIO\n"
 "                      addresses without a device are marked \"(no device)\")\n"
@@ -146,7 +150,7 @@ int axvm__read_file(const char *path, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA };
+enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA, OPT_PTIMER };
 
 static const struct option run_options[] = {
 	{ "kernel",	required_argument, NULL, 'k' },
@@ -157,6 +161,7 @@ static const struct option run_options[] = {
 	{ "params",	required_argument, NULL, 'p' },
 	{ "timeout",	required_argument, NULL, 't' },
 	{ "vga",	no_argument,	   NULL, OPT_VGA },
+	{ "ptimer",	required_argument, NULL, OPT_PTIMER },
 	{ "stats",	no_argument,	   NULL, OPT_STATS },
 	{ "trace",	no_argument,	   NULL, OPT_TRACE },
 	{ "dev",	required_argument, NULL, OPT_DEV },
@@ -217,6 +222,19 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 				return AXVM_EXIT_USAGE;
 			}
 			o->vga = true;
+			break;
+		case OPT_PTIMER:
+			if (strcmp(arch__name, "arm64")) {
+				pr_err("--ptimer: there is no EL1 physical timer on %s",
+				       arch__name);
+				return AXVM_EXIT_USAGE;
+			}
+			if (!strcmp(optarg, "trap")) {
+				o->ptimer_trap = true;
+			} else if (strcmp(optarg, "direct")) {
+				pr_err("--ptimer '%s': 'direct' or 'trap'", optarg);
+				return AXVM_EXIT_USAGE;
+			}
 			break;
 		case OPT_STATS:
 			o->stats = true;

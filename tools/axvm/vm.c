@@ -223,7 +223,12 @@ struct axvm_cpu *vm__cpu_by_arch_id(struct axvm *vm, uint64_t arch_id)
 /*
  * Power a vcpu on (PSCI CPU_ON, x86 INIT/SIPI, axvm's CPU start port).
  * Under vm->lock, so concurrent calls for one target give exactly one
- * SUCCESS; the others see ON_PENDING or ALREADY_ON.
+ * SUCCESS; the others see ALREADY_ON.  A target whose thread has not yet
+ * entered the guest is on already for its callers, as in KVM (which makes
+ * the target runnable before CPU_ON returns) and in firmware that powers
+ * the core before answering; PSCI's ON_PENDING is for implementations
+ * whose CPU_ON returns before that (DEN0022 5.6), and guests written for
+ * KVM take it as an error.
  */
 int vm__cpu_on(struct axvm *vm, uint64_t arch_id, uint64_t entry, uint64_t arg)
 {
@@ -235,10 +240,8 @@ int vm__cpu_on(struct axvm *vm, uint64_t arch_id, uint64_t entry, uint64_t arg)
 	pthread_mutex_lock(&vm->lock);
 	if (vm->stopping) {
 		ret = PSCI_RET_INVALID_PARAMS;
-	} else if (cpu->power == CPU_ON) {
+	} else if (cpu->power == CPU_ON || cpu->power == CPU_ON_PENDING) {
 		ret = PSCI_RET_ALREADY_ON;
-	} else if (cpu->power == CPU_ON_PENDING) {
-		ret = PSCI_RET_ON_PENDING;
 	} else {
 		cpu->power = CPU_ON_PENDING;
 		cpu->stuck = false;

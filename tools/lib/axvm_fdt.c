@@ -140,6 +140,29 @@ static int node_uart(void *fdt, const struct axvm_fdt_params *p, char *path,
 	return fdt_end_node(fdt);
 }
 
+/* Declared as on QEMU's virt board: one node per transport, each with its SPI. */
+static int node_virtio(void *fdt, const struct axvm_fdt_params *p)
+{
+	char name[48];
+	unsigned int i;
+
+	for (i = 0; i < p->nr_virtio; i++) {
+		uint64_t base = p->virtio_base + i * AXVM_FDT_VIRTIO_SIZE;
+		uint32_t irq[3] = { AXVM_FDT_SPI, p->virtio_irq + i,
+				    AXVM_FDT_IRQ_EDGE_RISING };
+
+		snprintf(name, sizeof(name), "virtio_mmio@%llx",
+			 (unsigned long long)base);
+		TRY(fdt_begin_node(fdt, name));
+		TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
+		TRY(prop_reg2(fdt, base, AXVM_FDT_VIRTIO_SIZE));
+		TRY(prop_cells(fdt, "interrupts", irq, 3));
+		TRY(fdt_property(fdt, "dma-coherent", NULL, 0));
+		TRY(fdt_end_node(fdt));
+	}
+	return 0;
+}
+
 int axvm_fdt_build(void *buf, size_t size, const struct axvm_fdt_params *p)
 {
 	void *fdt = buf;
@@ -181,6 +204,7 @@ int axvm_fdt_build(void *buf, size_t size, const struct axvm_fdt_params *p)
 	TRY(node_gic(fdt, p));
 	TRY(node_timer(fdt));
 	TRY(node_uart(fdt, p, uart, sizeof(uart)));
+	TRY(node_virtio(fdt, p));
 
 	TRY(fdt_end_node(fdt));
 	TRY(fdt_finish(fdt));

@@ -12,6 +12,7 @@
 /* GIC interrupt specifier flags (dt-bindings/interrupt-controller/). */
 #define AXVM_FDT_SPI		0
 #define AXVM_FDT_PPI		1
+#define AXVM_FDT_IRQ_EDGE_RISING	1
 #define AXVM_FDT_IRQ_LEVEL_HI	4
 #define AXVM_FDT_IRQ_LEVEL_LO	8
 
@@ -25,6 +26,9 @@
  * @initrd_start: guest-physical initrd start.
  * @initrd_end: its end; equal to @initrd_start: no initrd.
  * @uart_base: PL011 base; @uart_irq its SPI number.
+ * @virtio_base: the first of @nr_virtio virtio-mmio transports, 0x200
+ *	bytes apart (QEMU virt's layout); @virtio_irq the SPI of the first,
+ *	one more for each next.  @nr_virtio 0: none.
  * @gicd_base: GICv3 distributor; @gicr_base the redistributors (one
  *	128 KiB frame per cpu).
  */
@@ -37,10 +41,14 @@ struct axvm_fdt_params {
 	uint64_t uart_base;
 	uint32_t uart_irq;
 	uint64_t gicd_base, gicr_base;
+	uint64_t virtio_base;
+	unsigned int nr_virtio;
+	uint32_t virtio_irq;
 };
 
 #define AXVM_FDT_GICD_SIZE	0x10000ULL
 #define AXVM_FDT_GICR_STRIDE	0x20000ULL
+#define AXVM_FDT_VIRTIO_SIZE	0x200ULL
 
 /**
  * axvm_fdt_build - write the DTB.

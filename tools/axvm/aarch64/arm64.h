@@ -12,6 +12,10 @@
 #define ARM64_PL011_BASE	0x09000000ULL
 #define ARM64_PL011_SIZE	0x1000ULL
 #define ARM64_PL011_IRQ		1	/* SPI */
+/* QEMU virt's virtio-mmio window: 32 transports of 0x200, SPIs 16-47. */
+#define ARM64_VIRTIO_BASE	0x0a000000ULL
+#define ARM64_VIRTIO_NR		32
+#define ARM64_VIRTIO_IRQ	16
 
 #define ARM64_DTB_MAX		0x10000ULL
 #define SZ_2M			0x200000ULL

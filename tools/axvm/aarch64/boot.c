@@ -84,6 +84,9 @@ int arch__load(struct axvm *vm, const uint8_t *kernel, size_t klen,
 	fp.uart_irq = ARM64_PL011_IRQ;
 	fp.gicd_base = ARM64_GICD_BASE;
 	fp.gicr_base = ARM64_GICR_BASE;
+	fp.virtio_base = ARM64_VIRTIO_BASE;
+	fp.nr_virtio = ARM64_VIRTIO_NR;
+	fp.virtio_irq = ARM64_VIRTIO_IRQ;
 	r = axvm_fdt_build(vm__gpa_to_hva(vm, dtb_addr, ARM64_DTB_MAX),
 			   ARM64_DTB_MAX, &fp);
 	if (r < 0) {
@@ -114,6 +117,18 @@ void arch__vcpu_create_cfg(struct axvm *vm, unsigned int idx,
 {
 	cfg->arm64.mpidr = arch__cpu_id(idx);
 	cfg->arm64.dtb_addr = dtb_addr;
+}
+
+/*
+ * The EL1 physical timer is the guest's own by default: under VHE the
+ * host's kernel runs on the EL2 timers, so CNTP_* and PPI 30 are free,
+ * and the module switches them with the vcpu (as KVM's VHE "direct"
+ * timers).  Trapped, every CNTP access is a SYSREG exit that axvm does
+ * not model.
+ */
+void arch__vcpu_setup_cfg(struct axvm_cpu *cpu, struct axvcpu_vcpu_setup *cfg)
+{
+	cfg->arm64.passthrough_timer = !cpu->vm->o.ptimer_trap;
 }
 
 /*
@@ -150,7 +165,8 @@ static int64_t psci__affinity_info(struct axvm *vm, uint64_t mpidr,
 	if (level || !t)
 		return PSCI_RET_INVALID_PARAMS;
 	pthread_mutex_lock(&vm->lock);
-	ret = t->power == CPU_ON ? 0 : t->power == CPU_OFF ? 1 : 2;
+	/* ON_PENDING reads as ON: vm__cpu_on() says why. */
+	ret = t->power == CPU_OFF ? 1 : 0;
 	pthread_mutex_unlock(&vm->lock);
 	return ret;
 }

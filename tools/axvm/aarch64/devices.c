@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * axvm arm64 devices: a PL011 UART at 0x09000000 (output only), and a
+ * axvm arm64 devices: a PL011 UART at 0x09000000 (output only), 32 empty
+ * virtio-mmio transports at 0x0a000000, and a
  * GICv3 distributor and redistributors that only identify themselves
  * (registers read as zero, writes are ignored): interrupts reach the
  * guest through the module's list registers, not through them, but a
@@ -68,6 +69,44 @@ static void pl011__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 	*data = v;
 }
 
+/*
+ * ---- virtio-mmio transports without a device ----
+ *
+ * Where the board puts virtio-mmio (and the DTB says so), a guest probes
+ * every transport; one with DeviceID 0 has no device behind it and is
+ * skipped (virtio 1.2, 4.2.2 "MMIO Device Register Layout": "Device ID
+ * ... zero (0x0) is used to define a system memory map with placeholder
+ * devices at static, well known addresses").  Everything else reads as
+ * zero and writes are ignored.
+ */
+#define VIRTIO_MMIO_MAGIC_VALUE	0x000
+#define VIRTIO_MMIO_VERSION	0x004
+#define VIRTIO_MMIO_DEVICE_ID	0x008
+#define VIRTIO_MMIO_VENDOR_ID	0x00c
+#define VIRTIO_MMIO_MAGIC	0x74726976	/* "virt" */
+#define AXVM_VIRTIO_VENDOR	0x4d565841	/* "AXVM" */
+
+static void virtio_empty__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+			     unsigned int width, bool is_write, void *priv)
+{
+	if (is_write)
+		return;
+	switch (off % AXVM_FDT_VIRTIO_SIZE) {
+	case VIRTIO_MMIO_MAGIC_VALUE:
+		*data = VIRTIO_MMIO_MAGIC;
+		break;
+	case VIRTIO_MMIO_VERSION:
+		*data = 2;		/* virtio 1.x ("modern") layout */
+		break;
+	case VIRTIO_MMIO_VENDOR_ID:
+		*data = AXVM_VIRTIO_VENDOR;
+		break;
+	case VIRTIO_MMIO_DEVICE_ID:	/* 0: no device */
+	default:
+		*data = 0;
+	}
+}
+
 /* ---- GICv3 identification ---- */
 
 #define GICD_TYPER	0x0004
@@ -128,7 +167,9 @@ int arm64__devices_init(struct axvm *vm)
 	    mmio__register(ARM64_GICD_BASE, AXVM_FDT_GICD_SIZE, "gicd",
 			   gicd__io, NULL) ||
 	    mmio__register(ARM64_GICR_BASE, AXVM_FDT_GICR_STRIDE * vm->o.cpus,
-			   "gicr", gicr__io, NULL))
+			   "gicr", gicr__io, NULL) ||
+	    mmio__register(ARM64_VIRTIO_BASE, ARM64_VIRTIO_NR * AXVM_FDT_VIRTIO_SIZE,
+			   "virtio-mmio (empty)", virtio_empty__io, NULL))
 		return -1;
 	return 0;
 }

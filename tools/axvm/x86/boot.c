@@ -132,6 +132,11 @@ void arch__vcpu_create_cfg(struct axvm *vm, unsigned int idx,
 	/* x86 has no create config (the seeds' CreateConfig is ()). */
 }
 
+void arch__vcpu_setup_cfg(struct axvm_cpu *cpu, struct axvcpu_vcpu_setup *cfg)
+{
+	/* Nor a setup config (the seeds' SetupConfig is ()). */
+}
+
 static struct axvcpu_x86_segment seg32(uint16_t sel, uint32_t type)
 {
 	/* Flat 4 GiB, present, S=1, DPL 0, D/B=1, G=1. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The arm64 abort guest: installs a vector table (abort-entry.S), reads
- * and writes an address where no device lives (0x0a000000, below RAM and
- * above the PL011), and reports what its EL1 saw: the vector, ESR_EL1,
+ * and writes an address where no device lives (0x0b000000, between the
+ * virtio-mmio window and the platform bus of QEMU's virt layout, which
+ * axvm follows), and reports what its EL1 saw: the vector, ESR_EL1,
  * FAR_EL1, ELR_EL1, and whether the load's destination was left alone.
  * On real hardware (and under axvm) such an access is answered with a
  * synchronous external abort; then it powers off with PSCI SYSTEM_OFF.
@@ -16,7 +17,7 @@
 #define PL011_FR		0x18
 #define PL011_FR_TXFF		(1 << 5)
 #define PSCI_SYSTEM_OFF		0x84000008U
-#define HOLE			0x0a000000UL
+#define HOLE			0x0b000000UL
 
 struct exc_info {
 	uint64_t off, esr, far, elr, count;
