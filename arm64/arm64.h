@@ -24,6 +24,7 @@
 #include <clocksource/arm_arch_timer.h>
 #include "axvcpu_core.h"
 #include "entry.h"
+#include "debug.h"
 
 #define AXV_ARM_MAX_LR		16
 #define AXV_ARM_IRQ_QUEUE	64
@@ -87,13 +88,15 @@ struct axv_arm_sysregs {
 
 /*
  * Host registers the vcpu replaces.  hcr, vbar and cptr come back on every
- * full exit, mdscr when the host had debugging on; the rest at put.
+ * full exit, mdscr when it differs from the guest's, the breakpoints and
+ * watchpoints when the guest uses its own; the rest at put.
  */
 struct axv_arm_host {
 	u64 hcr, vbar, cptr, mdcr, cnthctl, mdscr;
 	u64 tpidr_el0, tpidrro_el0;
 	u64 hcrx;		/* FEAT_HCX */
 	u64 fgt[10];		/* FEAT_FGT/FGT2 trap registers, load order */
+	struct axv_arm_host_debug dbg;
 };
 
 /* GICv3 virtual CPU interface of the vcpu. */
@@ -130,6 +133,7 @@ struct axv_arm_vcpu {
 	u64 hcr;			/* guest HCR_EL2 */
 	u64 vsesr;			/* syndrome of an injected SError */
 	u64 mdcr;			/* guest MDCR_EL2 */
+	struct axv_arm_debug dbg;	/* its debug registers (debug.c) */
 	bool passthrough_timer;
 	bool loaded;			/* EL1 context is in this CPU (load/put) */
 	u8 need_flush;			/* AXV_ARM_FLUSH_* at the next entry */

@@ -428,6 +428,28 @@ static int handle_sysreg(struct axvcpu_vcpu *vcpu)
 		return builtin(vcpu, AXVCPU_BUILTIN_MSR);
 	}
 
+	/* Debug registers (MDCR_EL2.TDA, TDOSA, TDRA). */
+	if (op0 == 2) {
+		u64 val = read ? 0 : gpr(av, rt);
+		int r = axv_arm_debug_sysreg(av, op0, op1, crn, crm, op2, read,
+					     &val);
+
+		if (r < 0) {
+			/* UNDEF at the MRS/MSR itself, as for SVE below. */
+			av->ctx.pc -= 4;
+			preempt_disable();
+			axv_arm_put(av);
+			preempt_enable();
+			axv_arm_inject_undef(av);
+			return builtin(vcpu, AXVCPU_BUILTIN_EXCEPTION);
+		}
+		if (r) {
+			if (read)
+				set_gpr(av, rt, val);
+			return builtin(vcpu, AXVCPU_BUILTIN_MSR);
+		}
+	}
+
 	if (addr == SYSREG_ICC_SGI1R_EL1) {
 		if (read) {	/* write-only register: RAZ */
 			set_gpr(av, rt, 0);

@@ -172,6 +172,7 @@ int axvcpu_arch_init(void)
 	if (axvcpu_arch_hardware_supported(&err))
 		return 0;
 	axv_arm_probe();
+	axv_arm_debug_init();
 	err = axv_arm_vmid_init();
 	if (err)
 		return err;

@@ -54,7 +54,6 @@
 #define CNTHCTL_E2H_EL1PCEN	BIT(11)
 
 #define DISR_EL1_A		BIT(31)
-#define MDSCR_TDCC		BIT(12)
 
 /*
  * Write a register only when it differs: when the same vcpu comes back
@@ -542,17 +541,18 @@ noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av)
 	/*
 	 * MDSCR_EL1 is not redirected under E2H: it is the host's debug
 	 * control at EL2 too, and the host may change it at any time (a
-	 * breakpoint installed by IPI).  The guest runs without debug
-	 * (MDCR_EL2.TDA traps its accesses): no debug exceptions, so the
-	 * host's MDE, KDE and SS go.  TDCC, which Linux always sets, may
-	 * stay: it only sends the guest's EL0 DCC accesses to the guest's
-	 * EL1 (Arm ARM, DDI 0487, MDSCR_EL1.TDCC) instead of through TDA
-	 * to the VMM, as a Linux guest asks for itself; so a host without
-	 * debugging costs no MDSCR_EL1 write per entry and exit.
+	 * breakpoint installed by IPI), so it is switched per window, and
+	 * only when the guest's differs (a Linux guest and host both have
+	 * just TDCC).  The guest's value is its own (debug.c: its MDE, KDE,
+	 * SS and TDCC, the debug enables off while its OS lock is set), and
+	 * so are the breakpoints and watchpoints once it enabled one
+	 * (debug.h says why EL2 takes none of them here).
 	 */
 	h->mdscr = read_sysreg(mdscr_el1);
-	if (h->mdscr & ~MDSCR_TDCC)
-		write_sysreg(h->mdscr & MDSCR_TDCC, mdscr_el1);
+	if (h->mdscr != av->dbg.mdscr_run)
+		write_sysreg(av->dbg.mdscr_run, mdscr_el1);
+	if (av->dbg.in_use)
+		axv_arm_debug_to_guest(&av->dbg, &h->dbg);
 	timers_enter(av);
 	axv_arm_vgic_restore(av);
 
@@ -656,7 +656,9 @@ noinstr u64 axv_arm_world_switch(struct axv_arm_vcpu *av)
 
 	timers_exit(av);
 	axv_arm_vgic_save(av);
-	if (h->mdscr & ~MDSCR_TDCC)
+	if (av->dbg.in_use)
+		axv_arm_debug_to_host(&h->dbg);
+	if (h->mdscr != av->dbg.mdscr_run)
 		write_sysreg(h->mdscr, mdscr_el1);
 	/*
 	 * One ISB for all of the above: the host's vectors, traps and TGE

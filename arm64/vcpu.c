@@ -88,6 +88,7 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 	/* KVM's guest MDCR_EL2: PMU, SPE, trace, debug all trapped. */
 	av->mdcr = MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TPMS |
 		   MDCR_EL2_TTRF | MDCR_EL2_TDRA | MDCR_EL2_TDOSA | MDCR_EL2_TDA;
+	axv_arm_debug_reset(&av->dbg);
 	vcpu->arch = av;
 	return 0;
 }
