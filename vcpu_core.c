@@ -158,6 +158,7 @@ static bool exit_needs_completion(u32 reason)
 	case AXVCPU_EXIT_MMIO_READ:
 	case AXVCPU_EXIT_IO_READ:
 	case AXVCPU_EXIT_SYSREG_READ:
+	case AXVCPU_EXIT_SYSREG_WRITE:	/* the VMM may refuse it: sysreg.fault */
 		return true;
 	default:
 		return false;

@@ -462,6 +462,7 @@ static int handle_sysreg(struct axvcpu_vcpu *vcpu)
 	run->sysreg.reg = rt;
 	av->rd.reg = rt;
 	run->sysreg.is_write = !read;
+	run->sysreg.fault = 0;
 	if (read) {
 		run->sysreg.value = 0;
 		return exit_to_vmm(vcpu, AXVCPU_EXIT_SYSREG_READ);

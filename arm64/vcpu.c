@@ -301,7 +301,17 @@ int axvcpu_arch_vcpu_complete(struct axvcpu_vcpu *vcpu, u32 reason)
 				mmio_read_value(av, READ_ONCE(run->mmio.data));
 		return 0;
 	case AXVCPU_EXIT_SYSREG_READ:
-		if (av->rd.reg < 31)
+	case AXVCPU_EXIT_SYSREG_WRITE:
+		/*
+		 * The VMM has no such register: UNDEF at the MRS/MSR (the
+		 * exit left the PC past it; A64 instructions are 4 bytes).
+		 */
+		if (READ_ONCE(run->sysreg.fault)) {
+			av->ctx.pc -= 4;
+			axv_arm_inject_undef(av);
+			return 0;
+		}
+		if (reason == AXVCPU_EXIT_SYSREG_READ && av->rd.reg < 31)
 			av->ctx.x[av->rd.reg] = READ_ONCE(run->sysreg.value);
 		return 0;
 	case AXVCPU_EXIT_HYPERCALL:

@@ -93,6 +93,8 @@ TEST(run_struct_layout)
 	CHECK_OFF(struct axvcpu_run, mmio.is_write, 84);
 	CHECK_OFF(struct axvcpu_run, mmio.sign_ext, 85);
 	CHECK_OFF(struct axvcpu_run, mmio.data, 88);
+	CHECK_OFF(struct axvcpu_run, sysreg.is_write, 76);
+	CHECK_OFF(struct axvcpu_run, sysreg.fault, 77);
 	CHECK_OFF(struct axvcpu_run, sysreg.value, 80);
 	CHECK_OFF(struct axvcpu_run, io.port, 64);
 	CHECK_OFF(struct axvcpu_run, io.width, 66);

@@ -371,7 +371,10 @@ struct axvcpu_run_stats {
  *	value here, applied with width, sign extension and reg_width).
  * @sysreg: AXVCPU_EXIT_SYSREG_READ / _WRITE.  @sysreg.addr is the MSR index
  *	(x86) or the ESR ISS encoding (arm64), @sysreg.reg the GPR, @sysreg.value
- *	the written value or the VMM's answer to a read.
+ *	the written value or the VMM's answer to a read.  @sysreg.fault (VMM ->
+ *	module, preset to 0): non-zero makes the access fault at its
+ *	instruction as on a CPU without that register, #GP(0) (x86) or UNDEF
+ *	(arm64), instead of completing it; the next RUN delivers it.
  * @io: AXVCPU_EXIT_IO_READ / _WRITE.  @io.port, @io.width (1, 2 or 4),
  *	@io.data (write: the value; read: the VMM's answer).
  * @npf: AXVCPU_EXIT_NESTED_PAGE_FAULT.  @npf.gpa and @npf.access
@@ -419,7 +422,8 @@ struct axvcpu_run {
 			__u64 addr;
 			__u32 reg;
 			__u8 is_write;
-			__u8 pad[3];
+			__u8 fault;
+			__u8 pad[2];
 			__u64 value;
 		} sysreg;
 		struct {

@@ -322,6 +322,58 @@ TEST(injected_abort_on_store_has_wnr)
 	test_vm_destroy(&t);
 }
 
+GUEST_CODE(guest_cntp);
+extern const unsigned char cntp_msr[], cntp_mrs[];
+
+/* CNTP_CTL_EL0 traps (no passthrough_timer): one write, one read. */
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".balign 2048\n"
+    ".global guest_cntp_start, guest_cntp_end, cntp_msr, cntp_mrs\n"
+    "guest_cntp_start:\n"
+    GUEST_SET_VBAR(cntp_vectors)
+    "	mov x6, #1\n"
+    "cntp_msr:\n"
+    "	msr cntp_ctl_el0, x6\n"
+    "	mov x6, #0x5a\n"
+    "cntp_mrs:\n"
+    "	mrs x6, cntp_ctl_el0\n"
+    MOV64("x0", __stringify(GH_REPORT))
+    "	mov x1, x6\n"
+    "	hvc #0\n"
+    "	b .\n"
+    GUEST_VECTORS(cntp_vectors)
+    "guest_cntp_end:\n"
+    ".popsection\n");
+
+/*
+ * A VMM without the register sets sysreg.fault: the guest takes an UNDEF
+ * at the MSR / MRS itself, as on a CPU without it, and the read's
+ * destination keeps its value (x6 = 0x5a reported after the handler
+ * skipped the MRS).
+ */
+TEST(sysreg_fault_from_the_vmm_is_undef_at_the_instruction)
+{
+	struct axvcpu_run *run;
+	struct test_vm t;
+
+	test_vm_create(&t, guest_cntp_start, GUEST_CODE_LEN(guest_cntp));
+	run = t.vcpu.run;
+	vcpu_run_timeout(&t.vcpu, 10);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_WRITE);
+	TEST_ASSERT_EQ(run->sysreg.fault, 0);
+	run->sysreg.fault = 1;
+	expect_sync(&t.vcpu, 0, 0, GUEST_ADDR(guest_cntp_start, cntp_msr));
+	vcpu_run_timeout(&t.vcpu, 10);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_READ);
+	TEST_ASSERT_EQ(run->sysreg.fault, 0);	/* preset for each exit */
+	run->sysreg.value = 0x1234;
+	run->sysreg.fault = 1;
+	expect_sync(&t.vcpu, 0, 0, GUEST_ADDR(guest_cntp_start, cntp_mrs));
+	run = run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	TEST_ASSERT_EQ(run->hypercall.args[0], 0x5a);
+	test_vm_destroy(&t);
+}
+
 TEST(inject_exception_bad_args)
 {
 	struct axvcpu_arm64_exception e = { 0 };

@@ -132,7 +132,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	mov x7, #-1\n"
     "	mrs x7, pmcr_el0\n"		/* MDCR_EL2.TPM */
     "	mov x8, #-1\n"
-    "	mrs x8, mdscr_el1\n"		/* MDCR_EL2.TDA */
+    "	mrs x8, pmuserenr_el0\n"	/* MDCR_EL2.TPM */
     "	mrs x10, id_aa64pfr0_el1\n"	/* TID3: answered in the module */
     "	mrs x11, id_aa64isar1_el1\n"
     "	mrs x12, id_aa64pfr1_el1\n"
@@ -388,7 +388,7 @@ TEST(sysreg_traps)
 	expect_sysreg(&t, AXVCPU_EXIT_SYSREG_WRITE, SYSREG_ID(3, 3, 14, 2, 0), 31, 0);
 	expect_sysreg(&t, AXVCPU_EXIT_SYSREG_READ, SYSREG_ID(3, 3, 9, 12, 0), 7,
 		      0x4100000000000041ULL);
-	expect_sysreg(&t, AXVCPU_EXIT_SYSREG_READ, SYSREG_ID(2, 0, 0, 2, 2), 8, 0x77);
+	expect_sysreg(&t, AXVCPU_EXIT_SYSREG_READ, SYSREG_ID(3, 3, 9, 14, 0), 8, 0x77);
 	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 0x5);
 	TEST_ASSERT_EQ(run->hypercall.args[1], 0x4100000000000041ULL);

@@ -32,7 +32,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".global guest_mrs_start, guest_mrs_end\n"
     "guest_mrs_start:\n"
     MOV64("x8", "0x8888888888888888")
-    "	mrs x7, mdscr_el1\n"			/* trapped to the VMM */
+    "	mrs x7, pmccntr_el0\n"		/* MDCR_EL2.TPM: to the VMM */
     "	mov x1, x7\n"
     "	mov x2, x8\n"
     MOV64("x0", __stringify(GH_REPORT))

@@ -68,6 +68,7 @@ struct axvm;
  * @wake: signalled on CPU_ON, on an interrupt for it, and on stop.
  * @entry: where the next start enters.
  * @arg: its argument (arm64 context id in x0).
+ * @unmodelled: system register / MSR accesses no device modelled.
  */
 struct axvm_cpu {
 	struct axvm *vm;
@@ -81,6 +82,7 @@ struct axvm_cpu {
 	bool stuck;
 	pthread_cond_t wake;
 	uint64_t entry, arg;
+	uint64_t unmodelled;
 };
 
 /**
@@ -155,6 +157,9 @@ void vga__dump(struct axvm *vm);
 
 /* Architecture hooks: x86/ and aarch64/. */
 extern const char *const arch__name;
+/* "system register" / "MSR", and how hardware answers one it lacks. */
+extern const char *const arch__sysreg_kind, *const arch__sysreg_fault;
+void arch__sysreg_name(uint64_t addr, char *buf, size_t len);
 extern const uint64_t arch__ram_base;
 int arch__init(struct axvm *vm);
 int arch__load(struct axvm *vm, const uint8_t *kernel, size_t klen,

@@ -135,6 +135,27 @@ static void cpu__emulate_mmio(struct axvm_cpu *cpu, struct axvcpu_run *run)
 		cpu__trace(cpu, found ? NULL : "(no device)");
 }
 
+/*
+ * No device of axvm models a system register or MSR: the access faults
+ * as on a CPU without that register (UNDEF / #GP), and the first one of
+ * each vcpu says so on stderr (--trace: every one), --stats counts them.
+ * Answering 0 instead hid guests polling registers that never change.
+ */
+static void cpu__sysreg_unmodelled(struct axvm_cpu *cpu, struct axvcpu_run *run)
+{
+	char name[40];
+
+	run->sysreg.fault = 1;
+	if (cpu->unmodelled++ && !cpu->vm->o.trace)
+		return;
+	arch__sysreg_name(run->sysreg.addr, name, sizeof(name));
+	fprintf(stderr, "axvm: vcpu %u: %s of %s %s at pc 0x%llx: not modelled, the guest gets %s%s\n",
+		cpu->id, run->exit_reason == AXVCPU_EXIT_SYSREG_READ ? "read" : "write",
+		arch__sysreg_kind, name, (unsigned long long)run->hw_rip,
+		arch__sysreg_fault,
+		cpu->vm->o.trace ? "" : " (--trace shows every one)");
+}
+
 /* HLT / WFI: wait here until an interrupt for us, a stop, or 10 ms. */
 static void cpu__halt(struct axvm_cpu *cpu)
 {
@@ -229,9 +250,8 @@ static int cpu__run(struct axvm_cpu *cpu)
 			cpu__trace(cpu, NULL);
 		switch (run->exit_reason) {
 		case AXVCPU_EXIT_SYSREG_READ:
-			run->sysreg.value = 0;	/* unknown registers read as 0 */
-			break;
 		case AXVCPU_EXIT_SYSREG_WRITE:
+			cpu__sysreg_unmodelled(cpu, run);
 			break;
 		case AXVCPU_EXIT_HYPERCALL:
 			arch__hypercall(cpu);

@@ -363,11 +363,6 @@ int vm__run(struct axvm *vm)
 static void vm__print_stats(struct axvm *vm)
 {
 	unsigned int i, r;
-	static const char *const builtin[AXVCPU_BUILTIN_NR] = {
-		"ext_intr", "cpuid", "xsetbv", "cr_access", "intr_window",
-		"preempt_timer", "psci", "sgi_read", "wfe", "msr", "apic",
-		"exception",
-	};
 
 	for (i = 0; i < vm->ncpus; i++) {
 		struct axvcpu_run *run = vm->cpus[i].v.run;
@@ -376,6 +371,11 @@ static void vm__print_stats(struct axvm *vm)
 			continue;
 		fprintf(stderr, "axvm: vcpu %u: %llu guest entries\n", i,
 			(unsigned long long)run->stats.entries);
+		if (vm->cpus[i].unmodelled)
+			fprintf(stderr, "axvm: vcpu %u:   %s not modelled     %llu (answered %s)\n",
+				i, arch__sysreg_kind,
+				(unsigned long long)vm->cpus[i].unmodelled,
+				arch__sysreg_fault);
 		for (r = 0; r < AXVCPU_EXIT_NR; r++)
 			if (run->stats.exits[r])
 				fprintf(stderr, "axvm: vcpu %u:   exit %-20s %llu\n",
@@ -384,7 +384,7 @@ static void vm__print_stats(struct axvm *vm)
 		for (r = 0; r < AXVCPU_BUILTIN_NR; r++)
 			if (run->stats.builtin[r])
 				fprintf(stderr, "axvm: vcpu %u:   in-module %-15s %llu\n",
-					i, builtin[r] ? builtin[r] : "?",
+					i, axvm_builtin_name(r),
 					(unsigned long long)run->stats.builtin[r]);
 	}
 }

@@ -242,6 +242,32 @@ const char *axvm_exit_name(__u32 exit_reason)
 	return "UNKNOWN";
 }
 
+static const char *const builtin_names[AXVCPU_BUILTIN_NR] = {
+	[AXVCPU_BUILTIN_EXT_INTR] = "ext_intr",
+	[AXVCPU_BUILTIN_CPUID] = "cpuid",
+	[AXVCPU_BUILTIN_XSETBV] = "xsetbv",
+	[AXVCPU_BUILTIN_CR_ACCESS] = "cr_access",
+	[AXVCPU_BUILTIN_INTR_WINDOW] = "intr_window",
+	[AXVCPU_BUILTIN_PREEMPT_TIMER] = "preempt_timer",
+	[AXVCPU_BUILTIN_PSCI] = "psci",
+	[AXVCPU_BUILTIN_SGI_READ] = "sgi_read",
+	[AXVCPU_BUILTIN_WFE] = "wfe",
+	[AXVCPU_BUILTIN_MSR] = "msr",
+	[AXVCPU_BUILTIN_APIC] = "apic",
+	[AXVCPU_BUILTIN_EXCEPTION] = "exception",
+	[AXVCPU_BUILTIN_HOST_NMI] = "host_nmi",
+	[AXVCPU_BUILTIN_MEMORY_FAULT] = "memory_fault",
+	[AXVCPU_BUILTIN_WBINVD] = "wbinvd",
+	[AXVCPU_BUILTIN_MACHINE_CHECK] = "machine_check",
+};
+
+const char *axvm_builtin_name(__u32 builtin)
+{
+	if (builtin < AXVCPU_BUILTIN_NR && builtin_names[builtin])
+		return builtin_names[builtin];
+	return "UNKNOWN";
+}
+
 static const char *const state_names[] = {
 	[AXVCPU_STATE_INVALID] = "Invalid",
 	[AXVCPU_STATE_CREATED] = "Created",

@@ -75,5 +75,6 @@ int axvm_vcpu_ioctl(struct axvm_vcpu *vcpu, unsigned long cmd, void *arg);
 /* Names for printing. */
 const char *axvm_exit_name(__u32 exit_reason);
 const char *axvm_state_name(__u32 state);
+const char *axvm_builtin_name(__u32 builtin);	/* AXVCPU_BUILTIN_* */
 
 #endif /* LIBAXVM_H */

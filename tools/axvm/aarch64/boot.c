@@ -216,6 +216,19 @@ bool arch__halt_forever(struct axvm_cpu *cpu)
 
 #define SYSREG_VBAR_EL1	(3 << 20 | 0 << 17 | 0 << 14 | 12 << 10 | 0 << 1)
 
+const char *const arch__sysreg_kind = "system register";
+/* An MRS/MSR of a register that is not implemented (Arm ARM D19.1). */
+const char *const arch__sysreg_fault = "UNDEF";
+
+/* The sysreg-exit encoding as the assembler's generic name S<op0>_<op1>_C<n>_C<m>_<op2>. */
+void arch__sysreg_name(uint64_t addr, char *buf, size_t len)
+{
+	snprintf(buf, len, "S%u_%u_C%u_C%u_%u",
+		 (unsigned int)(addr >> 20) & 3, (unsigned int)(addr >> 14) & 7,
+		 (unsigned int)(addr >> 10) & 15, (unsigned int)(addr >> 1) & 15,
+		 (unsigned int)(addr >> 17) & 7);
+}
+
 /*
  * An access where no device lives: answered as real hardware does, with
  * a synchronous external abort (AXVCPU_ARM64_INJECT_EXCEPTION): a data

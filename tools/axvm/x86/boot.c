@@ -137,6 +137,15 @@ void arch__vcpu_setup_cfg(struct axvm_cpu *cpu, struct axvcpu_vcpu_setup *cfg)
 	/* Nor a setup config (the seeds' SetupConfig is ()). */
 }
 
+const char *const arch__sysreg_kind = "MSR";
+/* RDMSR/WRMSR of an MSR the CPU lacks (SDM Vol. 2B, RDMSR "Exceptions"). */
+const char *const arch__sysreg_fault = "#GP(0)";
+
+void arch__sysreg_name(uint64_t addr, char *buf, size_t len)
+{
+	snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+}
+
 static struct axvcpu_x86_segment seg32(uint16_t sel, uint32_t type)
 {
 	/* Flat 4 GiB, present, S=1, DPL 0, D/B=1, G=1. */
