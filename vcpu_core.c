@@ -340,6 +340,18 @@ static int vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, void __user *argp)
 	return r;
 }
 
+static int vcpu_get_irq_state(struct axvcpu_vcpu *vcpu, void __user *argp)
+{
+	struct axvcpu_irq_state st;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	r = axvcpu_arch_vcpu_irq_state(vcpu, &st);
+	if (!r && copy_to_user(argp, &st, sizeof(st)))
+		r = -EFAULT;
+	return r;
+}
+
 /**
  * axvcpu_vcpu_kick - make a vcpu in RUN leave the guest soon.
  * @vcpu: the vcpu.
@@ -369,12 +381,14 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	if (vcpu->vm->mm != current->mm)
 		return not_owner();
 
-	/* These two never wait for a RUN in progress. */
+	/* These never wait for a RUN in progress. */
 	switch (cmd) {
 	case AXVCPU_GET_STATE:
 		return put_user(READ_ONCE(vcpu->state), (u32 __user *)argp);
 	case AXVCPU_INJECT_INTERRUPT:
 		return vcpu_inject_interrupt(vcpu, argp);
+	case AXVCPU_GET_IRQ_STATE:
+		return vcpu_get_irq_state(vcpu, argp);
 	}
 
 	if (_IOC_TYPE(cmd) != AXVCPUIO)

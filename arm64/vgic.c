@@ -251,6 +251,37 @@ bool axv_arm_vgic_intid_busy(struct axv_arm_vcpu *av, u32 intid)
 	return busy;
 }
 
+/*
+ * The vcpu's interrupts for AXVCPU_GET_IRQ_STATE, from any thread: the
+ * queue under its lock, the list registers as the last exit saved them
+ * (the vcpu may be in the guest meanwhile: a snapshot either way).
+ */
+int axvcpu_arch_vcpu_irq_state(struct axvcpu_vcpu *vcpu,
+			       struct axvcpu_irq_state *st)
+{
+	struct axv_arm_vgic *g = &to_arm(vcpu)->vgic;
+	unsigned long flags;
+	u32 i;
+
+	raw_spin_lock_irqsave(&g->lock, flags);
+	for (i = 0; i < g->nr_queued; i++)
+		if (g->queue[i] < 1024)
+			__set_bit(g->queue[i], (unsigned long *)st->pending);
+	for (i = 0; i < axv_arm_caps.nr_lr; i++) {
+		u64 lr = READ_ONCE(g->lr[i]);
+		u32 intid = (u32)lr;
+
+		if (intid >= 1024)
+			continue;
+		if (lr & LR_STATE_PENDING)
+			__set_bit(intid, (unsigned long *)st->pending);
+		if (lr & LR_STATE_ACTIVE)
+			__set_bit(intid, (unsigned long *)st->active);
+	}
+	raw_spin_unlock_irqrestore(&g->lock, flags);
+	return 0;
+}
+
 /* Put one INTID into the shadow list registers; false if none is free. */
 static bool lr_add(struct axv_arm_vgic *g, u32 intid)
 {

@@ -153,6 +153,16 @@ int axvcpu_arch_vcpu_get_gpr(struct axvcpu_vcpu *vcpu, u32 index, u64 *val);
 void axvcpu_arch_vcpu_set_return_value(struct axvcpu_vcpu *vcpu, u64 val);
 int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
 				      const struct axvcpu_interrupt *irq);
+/**
+ * axvcpu_arch_vcpu_irq_state - the interrupts pending and active for the
+ *	vcpu, as the backend holds them.
+ * @vcpu: the vcpu; any thread, without vcpu->mutex (it may be running).
+ * @st: zeroed by the core, filled here.
+ *
+ * Return: 0, or -EOPNOTSUPP where the backend cannot tell.
+ */
+int axvcpu_arch_vcpu_irq_state(struct axvcpu_vcpu *vcpu,
+			       struct axvcpu_irq_state *st);
 
 /**
  * axvcpu_arch_vcpu_ioctl - the arch's own vcpu ioctls (registers...).

@@ -82,11 +82,14 @@ x86_64)
 		"abort guest: PASS" -- \
 		run --kernel "$G/abort.bin"
 	# What guests written for KVM / QEMU's virt expect (fidelity.c).
-	check "axvm: arm64 fidelity: CPU_ON twice answers ALREADY_ON, the EL1 physical timer counts, empty virtio-mmio transports" 0 \
+	check "axvm: arm64 fidelity: CPU_ON twice answers ALREADY_ON, the EL1 physical timer counts, empty virtio-mmio transports, GIC pending/active state" 0 \
 		"psci: CPU_ON(1) = 0, at once again = -4" \
 		"ptimer: CNTP_CTL_EL0.ISTATUS with CVAL in the past: ok" \
 		"ptimer: CNTP_TVAL_EL0 counts down: ok" \
-		"virtio-mmio: 32 of 32 transports empty" "fidelity guest: PASS" -- \
+		"virtio-mmio: 32 of 32 transports empty" \
+		"gic: a masked SGI to itself shows in GICR_ISPENDR0: ok" \
+		"gic: acknowledged, it is active and no longer pending: ok" \
+		"gic: after EOI, neither: ok" "fidelity guest: PASS" -- \
 		run --cpus 2 --kernel "$G/fidelity.bin"
 	# Trapped and not modelled by axvm: CNTP_CTL_EL0 is UNDEFINED for the
 	# guest, which has no vectors of its own: axvm says why it stops.

@@ -142,3 +142,10 @@ int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
 	wake_up_interruptible(&v->apic.halt_wq);
 	return 0;
 }
+
+/* The vLAPIC's IRR/ISR for AXVCPU_GET_IRQ_STATE: not yet. */
+int axvcpu_arch_vcpu_irq_state(struct axvcpu_vcpu *vcpu,
+			       struct axvcpu_irq_state *st)
+{
+	return -EOPNOTSUPP;
+}

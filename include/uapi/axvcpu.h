@@ -176,6 +176,22 @@ struct axvcpu_interrupt {
 	__u32 pad;
 };
 
+/**
+ * struct axvcpu_irq_state - AXVCPU_GET_IRQ_STATE result.
+ * @pending: bit n (of word n / 64) set: interrupt n is pending for the vcpu.
+ * @active: bit n set: interrupt n is active (acknowledged by the guest, not
+ *	yet deactivated).
+ *
+ * arm64: INTIDs 0..1019, as the module holds them: queued by
+ * AXVCPU_INJECT_INTERRUPT or in a list register (pending, active, or both),
+ * what a VMM's GICD/GICR I[SC]PENDR and I[SC]ACTIVER registers show.
+ * A snapshot: the guest may change it the next moment.
+ */
+struct axvcpu_irq_state {
+	__u64 pending[16];
+	__u64 active[16];
+};
+
 #define AXVCPU_IRQ_EXCEPTION	(1U << 0)	/* x86: a hardware exception */
 #define AXVCPU_IRQ_ERROR_CODE	(1U << 1)	/* x86: push error_code */
 
@@ -497,6 +513,7 @@ struct axvcpu_run {
 #define AXVCPU_GET_GPR		_IOWR(AXVCPUIO, 0x31, struct axvcpu_gpr)
 #define AXVCPU_SET_RETURN_VALUE	_IOW(AXVCPUIO, 0x32, __u64)
 #define AXVCPU_INJECT_INTERRUPT	_IOW(AXVCPUIO, 0x33, struct axvcpu_interrupt)
+#define AXVCPU_GET_IRQ_STATE	_IOR(AXVCPUIO, 0x34, struct axvcpu_irq_state)
 
 /* vcpu fd: whole register files, per architecture. */
 #define AXVCPU_GET_X86_REGS	_IOR(AXVCPUIO, 0x40, struct axvcpu_x86_regs)

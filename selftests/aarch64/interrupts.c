@@ -9,7 +9,10 @@
  *  - more interrupts than list registers, queued before RUN: all arrive;
  *  - an injection from another thread into a spinning guest (kick);
  *  - the virtual timer (CNTV_CVAL_EL0 + CNTV_CTL_EL0) firing: INTID 27
- *    through the vector, with ISTATUS set and the count past CVAL.
+ *    through the vector, with ISTATUS set and the count past CVAL;
+ *  - AXVCPU_GET_IRQ_STATE: an SPI queued is pending, acknowledged it is
+ *    active only, after EOI neither; asked from another thread while the
+ *    vcpu is in RUN it answers at once.
  */
 #include <pthread.h>
 #include <time.h>
@@ -57,6 +60,28 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "1:	b 1b\n"
     GUEST_VECTORS(vtimer_vectors)
     "guest_vtimer_end:\n"
+    ".popsection\n");
+
+GUEST_CODE(guest_ack);
+
+/* IRQs masked throughout: the guest acknowledges by hand. */
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".balign 2048\n"
+    ".global guest_ack_start, guest_ack_end\n"
+    "guest_ack_start:\n"
+    GUEST_GIC_ENABLE
+    MOV64("x0", __stringify(GH_REPORT))
+    "	hvc #0\n"				/* ready */
+    "	mrs x1, " ICC_IAR1_EL1 "\n"
+    "	mov x19, x1\n"
+    MOV64("x0", __stringify(GH_REPORT))
+    "	hvc #0\n"				/* acknowledged x1 */
+    "	msr " ICC_EOIR1_EL1 ", x19\n"
+    "	isb\n"
+    MOV64("x0", __stringify(GH_DONE))
+    "	hvc #0\n"
+    "1:	b 1b\n"
+    "guest_ack_end:\n"
     ".popsection\n");
 
 static void inject(struct axvm_vcpu *v, __u32 intid)
@@ -148,6 +173,89 @@ TEST(inject_into_running_vcpu)
 		TEST_ASSERT(iar == k.intid, "kicked INTID %u: guest acked %#llx",
 			    k.intid, (unsigned long long)iar);
 	}
+	test_vm_destroy(&t);
+}
+
+static bool irq_bit(const __u64 *w, unsigned int n)
+{
+	return (w[n / 64] >> (n % 64)) & 1;
+}
+
+static void get_irq_state(struct axvm_vcpu *v, struct axvcpu_irq_state *st)
+{
+	memset(st, 0xa5, sizeof(*st));
+	TEST_ASSERT(ioctl(v->fd, AXVCPU_GET_IRQ_STATE, st) == 0,
+		    "GET_IRQ_STATE: %s", strerror(errno));
+}
+
+struct state_thread {
+	struct axvm_vcpu *v;
+	pthread_t main, thread;
+	int r;
+	struct axvcpu_irq_state st;
+};
+
+static void usr1(int sig) { (void)sig; }
+
+static void *state_while_running(void *p)
+{
+	struct state_thread *s = p;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	s->r = ioctl(s->v->fd, AXVCPU_GET_IRQ_STATE, &s->st) ? -errno : 0;
+	s->v->run->immediate_exit = 1;
+	pthread_kill(s->main, SIGUSR1);
+	return NULL;
+}
+
+TEST(irq_state_pending_active_done)
+{
+	struct axvcpu_irq_state st;
+	struct state_thread s;
+	struct sigaction sa;
+	struct axvcpu_run *run;
+	struct test_vm t;
+	unsigned int i;
+	int r;
+
+	TEST_VM_WITH(&t, guest_ack);
+	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	get_irq_state(&t.vcpu, &st);
+	for (i = 0; i < 16; i++)
+		TEST_ASSERT(!st.pending[i] && !st.active[i], "word %u not 0", i);
+	inject(&t.vcpu, 40);
+	get_irq_state(&t.vcpu, &st);
+	TEST_ASSERT(irq_bit(st.pending, 40) && !irq_bit(st.active, 40),
+		    "queued SPI 40: pending %d active %d", irq_bit(st.pending, 40),
+		    irq_bit(st.active, 40));
+	run = run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	TEST_ASSERT_EQ(run->hypercall.args[0], 40);	/* IAR */
+	get_irq_state(&t.vcpu, &st);
+	TEST_ASSERT(!irq_bit(st.pending, 40) && irq_bit(st.active, 40),
+		    "acknowledged SPI 40: pending %d active %d",
+		    irq_bit(st.pending, 40), irq_bit(st.active, 40));
+	run_expect_hcall_to(&t.vcpu, GH_DONE, 10);
+	get_irq_state(&t.vcpu, &st);
+	TEST_ASSERT(!irq_bit(st.pending, 40) && !irq_bit(st.active, 40),
+		    "after EOI: pending %d active %d", irq_bit(st.pending, 40),
+		    irq_bit(st.active, 40));
+
+	/* From another thread, while this one is in RUN: no -EBUSY. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	inject(&t.vcpu, 41);
+	s.v = &t.vcpu;
+	s.main = pthread_self();
+	s.r = -1;
+	TEST_ASSERT(!pthread_create(&s.thread, NULL, state_while_running, &s),
+		    "pthread_create");
+	r = _vcpu_run(&t.vcpu);
+	pthread_join(s.thread, NULL);
+	TEST_ASSERT(r == -EINTR, "RUN: %d", r);
+	TEST_ASSERT(s.r == 0, "GET_IRQ_STATE while in RUN: %d", s.r);
+	TEST_ASSERT(irq_bit(s.st.pending, 41), "SPI 41 not pending");
 	test_vm_destroy(&t);
 }
 

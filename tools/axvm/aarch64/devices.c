@@ -107,17 +107,60 @@ static void virtio_empty__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 	}
 }
 
-/* ---- GICv3 identification ---- */
+/*
+ * ---- GICv3: identification, and the pending / active state ----
+ *
+ * The module delivers interrupts through its list registers and tells
+ * what it holds (AXVCPU_GET_IRQ_STATE): the set-/clear-pending and
+ * set-/clear-active registers read that, for the SGIs and PPIs in each
+ * vcpu's redistributor (SGI_base frame) and for the SPIs in the
+ * distributor (any vcpu's; Arm IHI 0069, 12.9 and 12.11).  Writes are
+ * ignored.
+ */
 
 #define GICD_TYPER	0x0004
 #define GICR_TYPER	0x0008
 #define GIC_PIDR2	0xffe8
 #define GIC_PIDR2_ARCH3	0x30
 #define GICR_LAST	(1ULL << 4)
+#define GICR_SGI_BASE	0x10000
+#define GIC_ISPENDR	0x0200	/* + 4n: INTIDs 32n..32n+31; so the others */
+#define GIC_ICPENDR	0x0280
+#define GIC_ISACTIVER	0x0300
+#define GIC_ICACTIVER	0x0380
+#define GIC_NR_INTIDS	64	/* what GICD_TYPER says */
+
+/* Word @n (INTIDs 32n..) of the pending or active bits of @cpu; 0 if unknown. */
+static uint32_t gic__state_word(struct axvm_cpu *cpu, unsigned int n, bool active)
+{
+	struct axvcpu_irq_state st;
+	const __u64 *w = active ? st.active : st.pending;
+
+	if (axvm_vcpu_ioctl(&cpu->v, AXVCPU_GET_IRQ_STATE, &st) < 0)
+		return 0;
+	return w[n / 2] >> (32 * (n % 2));
+}
+
+/* An I[SC]PENDR / I[SC]ACTIVER read at @reg: true if it was one. */
+static bool gic__state_read(struct axvm_cpu *cpu, uint64_t reg, uint64_t *data)
+{
+	unsigned int n;
+	bool active;
+
+	if (reg < GIC_ISPENDR || reg >= GIC_ICACTIVER + 0x80)
+		return false;
+	active = reg >= GIC_ISACTIVER;
+	n = (reg & 0x7f) / 4;
+	*data = n < GIC_NR_INTIDS / 32 ? gic__state_word(cpu, n, active) : 0;
+	return true;
+}
 
 static void gicd__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 		     unsigned int width, bool is_write, void *priv)
 {
+	struct axvm *vm = cpu->vm;
+	unsigned int i;
+
 	if (is_write)
 		return;
 	switch (off) {
@@ -129,6 +172,18 @@ static void gicd__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 		break;
 	default:
 		*data = 0;
+		/* Word 0 (SGIs, PPIs) is RAZ here with affinity routing. */
+		if (off >= GIC_ISPENDR + 4 && off < GIC_ICACTIVER + 0x80 &&
+		    (off & 0x7f) >= 4) {
+			uint64_t v = 0;
+
+			for (i = 0; i < vm->ncpus; i++) {
+				if (!vm->cpus[i].setup_done)
+					continue;
+				gic__state_read(&vm->cpus[i], off, &v);
+				*data |= v;
+			}
+		}
 	}
 }
 
@@ -141,6 +196,14 @@ static void gicr__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 
 	if (is_write)
 		return;
+	if (reg >= GICR_SGI_BASE) {
+		uint64_t r = reg - GICR_SGI_BASE;
+
+		/* Only word 0 (SGIs and PPIs) is the redistributor's. */
+		if ((r & 0x7f) >= 4 || !gic__state_read(&vm->cpus[n], r, data))
+			*data = 0;
+		return;
+	}
 	switch (reg) {
 	case GICR_TYPER:
 	case GICR_TYPER + 4: {

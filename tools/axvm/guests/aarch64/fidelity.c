@@ -9,7 +9,8 @@
  *   CNTP_CTL.ISTATUS, and CNTP_TVAL counts down (with axvm --ptimer trap
  *   it does not, and the guest says so);
  * - the virtio-mmio window of the board (0x0a000000, 32 transports of
- *   0x200) holds empty transports: magic "virt", version 2, DeviceID 0.
+ *   0x200) holds empty transports: magic "virt", version 2, DeviceID 0;
+ * - the redistributor shows an SGI pending, then active, then neither.
  * It prints "fidelity guest: PASS" when all hold, then SYSTEM_OFF.
  */
 #include <stdint.h>
@@ -163,12 +164,47 @@ static void virtio_window(void)
 	check("virtio-mmio: the board's window holds empty transports", good == VIRTIO_NR);
 }
 
+#define GICR_SGI_BASE		(0x080a0000UL + 0x10000)	/* vcpu 0's */
+#define GICR_ISPENDR0		(GICR_SGI_BASE + 0x200)
+#define GICR_ISACTIVER0		(GICR_SGI_BASE + 0x300)
+#define SGI			3
+
+/*
+ * An SGI to itself with interrupts masked is pending; acknowledged, it is
+ * active; after EOI, neither: as the redistributor shows it.
+ */
+static void gic_state(void)
+{
+	uint64_t v = 1;
+	uint32_t pend, act, intid;
+
+	asm volatile("msr S3_0_C12_C12_5, %0; isb" : : "r"(v));	/* ICC_SRE_EL1.SRE */
+	asm volatile("msr S3_0_C4_C6_0, %0" : : "r"(0xffUL));	/* ICC_PMR_EL1 */
+	asm volatile("msr S3_0_C12_C12_7, %0; isb" : : "r"(1UL));	/* ICC_IGRPEN1_EL1 */
+	/* ICC_SGI1R_EL1: INTID 3, target list bit 0 (Aff0 = 0, this vcpu). */
+	asm volatile("msr S3_0_C12_C11_5, %0; isb" : : "r"((uint64_t)SGI << 24 | 1));
+	pend = mmio_read32(GICR_ISPENDR0);
+	check("gic: a masked SGI to itself shows in GICR_ISPENDR0",
+	      pend & (1 << SGI));
+	asm volatile("mrs %0, S3_0_C12_C12_0" : "=r"(v));		/* ICC_IAR1_EL1 */
+	intid = v;
+	act = mmio_read32(GICR_ISACTIVER0);
+	pend = mmio_read32(GICR_ISPENDR0);
+	check("gic: acknowledged, it is active and no longer pending",
+	      intid == SGI && (act & (1 << SGI)) && !(pend & (1 << SGI)));
+	asm volatile("msr S3_0_C12_C12_1, %0; isb" : : "r"((uint64_t)intid));	/* EOIR1 */
+	act = mmio_read32(GICR_ISACTIVER0);
+	pend = mmio_read32(GICR_ISPENDR0);
+	check("gic: after EOI, neither", !(act & (1 << SGI)) && !(pend & (1 << SGI)));
+}
+
 void main_bsp(uint64_t dtb)
 {
 	puts("fidelity guest (arm64)\n");
 	cpu_on_twice();
 	ptimer();
 	virtio_window();
+	gic_state();
 	puts(failed ? "fidelity guest: FAIL\n" : "fidelity guest: PASS\n");
 	hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 }
