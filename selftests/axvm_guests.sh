@@ -95,7 +95,8 @@ x86_64)
 	# guest, which has no vectors of its own: axvm says why it stops.
 	check "axvm: arm64 --ptimer trap: CNTP_CTL_EL0 unmodelled, traced and UNDEFINED" 1 \
 		"write of system register S3_3_C14_C2_1" "not modelled, the guest gets UNDEF" \
-		"fetch from 0x200" "system register not modelled     1 (answered UNDEF)" -- \
+		"fetch from 0x200" "system register not modelled     1 (answered UNDEF)" \
+		"MMIO without a device    1" -- \
 		run --cpus 2 --ptimer trap --stats --kernel "$G/fidelity.bin"
 	# Debian's own arm64 kernel Image, 2 vcpus, a busybox initramfs whose
 	# /init reports and powers off (tools/axvm/guests/aarch64/linux-init.sh).

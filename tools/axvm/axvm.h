@@ -69,6 +69,7 @@ struct axvm;
  * @entry: where the next start enters.
  * @arg: its argument (arm64 context id in x0).
  * @unmodelled: system register / MSR accesses no device modelled.
+ * @unclaimed_io: @unclaimed_mmio: port / MMIO accesses no device claimed.
  */
 struct axvm_cpu {
 	struct axvm *vm;
@@ -82,7 +83,7 @@ struct axvm_cpu {
 	bool stuck;
 	pthread_cond_t wake;
 	uint64_t entry, arg;
-	uint64_t unmodelled;
+	uint64_t unmodelled, unclaimed_io, unclaimed_mmio;
 };
 
 /**

@@ -116,6 +116,8 @@ static void cpu__emulate_io(struct axvm_cpu *cpu, struct axvcpu_run *run)
 
 	if (!is_write)
 		run->io.data = data & width_mask(run->io.width);
+	if (!found)
+		cpu->unclaimed_io++;
 	if (cpu->vm->o.trace)
 		cpu__trace(cpu, found ? NULL : "(no device)");
 }
@@ -127,6 +129,8 @@ static void cpu__emulate_mmio(struct axvm_cpu *cpu, struct axvcpu_run *run)
 	bool found = mmio__emulate(cpu, run->mmio.addr, &data, run->mmio.width,
 				   is_write);
 
+	if (!found)
+		cpu->unclaimed_mmio++;
 	if (!found && !arch__mmio_unhandled(cpu, run->mmio.addr, is_write))
 		return;	/* the VM stops */
 	if (!is_write)
@@ -284,6 +288,7 @@ static int cpu__run(struct axvm_cpu *cpu)
 			arch__send_ipi(cpu);
 			break;
 		case AXVCPU_EXIT_NESTED_PAGE_FAULT:
+			cpu->unclaimed_mmio++;
 			if (!arch__mmio_unhandled(cpu, run->npf.gpa,
 						  run->npf.access & AXVCPU_ACCESS_WRITE))
 				return CPU_STOP;

@@ -371,6 +371,12 @@ static void vm__print_stats(struct axvm *vm)
 			continue;
 		fprintf(stderr, "axvm: vcpu %u: %llu guest entries\n", i,
 			(unsigned long long)run->stats.entries);
+		if (vm->cpus[i].unclaimed_io)
+			fprintf(stderr, "axvm: vcpu %u:   ports without a device   %llu\n",
+				i, (unsigned long long)vm->cpus[i].unclaimed_io);
+		if (vm->cpus[i].unclaimed_mmio)
+			fprintf(stderr, "axvm: vcpu %u:   MMIO without a device    %llu\n",
+				i, (unsigned long long)vm->cpus[i].unclaimed_mmio);
 		if (vm->cpus[i].unmodelled)
 			fprintf(stderr, "axvm: vcpu %u:   %s not modelled     %llu (answered %s)\n",
 				i, arch__sysreg_kind,
