@@ -15,8 +15,8 @@
  * by THP like any other memory of the VMM, and nothing is charged to
  * RLIMIT_MEMLOCK.
  *
- * Ordering: a fault reads vm->mmu_seq before it looks the page up and maps
- * it only if, under vm->mmu_lock, no invalidation is in progress and the
+ * Ordering: a fault reads vm->mmu_seq before it looks the slot and the
+ * page up, and maps it only if, under vm->mmu_lock, no invalidation is in progress and the
  * sequence is unchanged; every invalidation and slot deletion bumps it
  * under the same lock.  A fault that lost the race maps nothing and the
  * guest retries the access.
@@ -118,29 +118,42 @@ static bool slot_fits(const struct axvcpu_memslot *s, u64 gpa,
 }
 
 /*
- * The largest leaf the slot allows at @gpa: AXVCPU_GIANT_ORDER or
+ * The largest leaf @s allows at @gpa: AXVCPU_GIANT_ORDER or
  * AXVCPU_BLOCK_ORDER when that block around @gpa lies inside the slot and
  * guest and VMM addresses agree modulo its size, else 0.  Always 0 in a
  * logged slot: write protection is per 4K page.  Whether the VMM's memory
  * there is one page that large is giant_page()'s and block_pages()'s
  * question.
  */
-static unsigned int slot_order(struct axvcpu_vm *vm, u64 gpa)
+static unsigned int slot_order(const struct axvcpu_memslot *s, u64 gpa)
+{
+	if (s->dirty_bitmap)
+		return 0;
+	if (slot_fits(s, gpa, AXVCPU_GIANT_ORDER))
+		return AXVCPU_GIANT_ORDER;
+	if (slot_fits(s, gpa, AXVCPU_BLOCK_ORDER))
+		return AXVCPU_BLOCK_ORDER;
+	return 0;
+}
+
+/* gpa_to_hva() and the largest leaf, in one look at the slots. */
+static bool fault_lookup(struct axvcpu_vm *vm, u64 gpa, unsigned long *hva,
+			 u32 *flags, unsigned int *order)
 {
 	const struct axvcpu_memslot *s;
-	unsigned int order = 0;
 	unsigned long irq;
+	bool found = false;
 
 	spin_lock_irqsave(&vm->slots_lock, irq);
 	s = find_slot(vm, gpa);
-	if (s && !s->dirty_bitmap) {
-		if (slot_fits(s, gpa, AXVCPU_GIANT_ORDER))
-			order = AXVCPU_GIANT_ORDER;
-		else if (slot_fits(s, gpa, AXVCPU_BLOCK_ORDER))
-			order = AXVCPU_BLOCK_ORDER;
+	if (s) {
+		*hva = s->uaddr + (gpa - s->gpa);
+		*flags = s->flags;
+		*order = slot_order(s, gpa);
+		found = true;
 	}
 	spin_unlock_irqrestore(&vm->slots_lock, irq);
-	return order;
+	return found;
 }
 
 /* @page's index in its folio, if that is large enough for 2^@order. */
@@ -274,18 +287,26 @@ int axvcpu_fault_in(struct axvcpu_vm *vm, u64 gpa, bool write)
 	long got;
 	int r;
 
-	if (!gpa_to_hva(vm, gpa, &hva, &flags))
-		return -ENOENT;
-	writable = !(flags & AXVCPU_MEM_READONLY);
-	if (write && !writable)
-		return -EACCES;
 	if (current->mm != vm->mm)
 		return -EFAULT;
-	gup = writable ? FOLL_WRITE : 0;
 again:
 	seq = READ_ONCE(vm->mmu_seq);
-	/* mmu_seq before the page: see the ordering at the top. */
+	/*
+	 * mmu_seq before the slot and the page (the ordering at the top): a
+	 * slot deleted after this lookup bumps it, and the stale address is
+	 * then never mapped.
+	 */
 	smp_rmb();
+	if (!fault_lookup(vm, gpa, &hva, &flags, &order)) {
+		pt_cache_free(&cache);
+		return -ENOENT;
+	}
+	writable = !(flags & AXVCPU_MEM_READONLY);
+	if (write && !writable) {
+		pt_cache_free(&cache);
+		return -EACCES;
+	}
+	gup = writable ? FOLL_WRITE : 0;
 	got = get_user_pages_unlocked(hva & PAGE_MASK, 1, &page, gup);
 	if (got != 1) {
 		pt_cache_free(&cache);
@@ -294,7 +315,6 @@ again:
 		return got == -ENOMEM ? -ENOMEM : -EFAULT;
 	}
 	/* The largest leaf both the slot and the VMM's memory allow. */
-	order = slot_order(vm, gpa);
 	giant = order == AXVCPU_GIANT_ORDER ? giant_page(vm, hva, page) : NULL;
 	if (giant)	/* one hugetlbfs page: its 2 MiB parts are too */
 		block = pfn_to_page(page_to_pfn(giant) +
