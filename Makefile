@@ -37,7 +37,7 @@ endif
 KERNEL ?=
 HOST ?= trixie
 
-MODSRC := Kbuild vcpu_core.c vcpu_mem.c vcpu_percpu.c include vmx arm64
+MODSRC := Kbuild $(notdir $(wildcard $(TOP)/vcpu_*.c)) include vmx arm64
 MODDIR := $(BUILD)/$(ARCH)/module
 
 .PHONY: all module tools selftests unit check check-host run bench checkpatch clean

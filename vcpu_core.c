@@ -71,6 +71,7 @@ static void vm_put(struct axvcpu_vm *vm)
 	if (!refcount_dec_and_test(&vm->refcount))
 		return;
 	/* No vcpu and no fd is left: no guest can run any more. */
+	axvcpu_vm_eventfds_free(vm);
 	axvcpu_vm_mmu_exit(vm);
 	axvcpu_arch_vm_destroy(vm);
 	axvcpu_vm_free_slots(vm);
@@ -558,6 +559,20 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		return axvcpu_vm_get_dirty_log(vm, &d);
 	}
+	case AXVCPU_IOEVENTFD: {
+		struct axvcpu_ioeventfd e;
+
+		if (copy_from_user(&e, argp, sizeof(e)))
+			return -EFAULT;
+		return axvcpu_vm_ioeventfd(vm, &e);
+	}
+	case AXVCPU_IRQFD: {
+		struct axvcpu_irqfd f;
+
+		if (copy_from_user(&f, argp, sizeof(f)))
+			return -EFAULT;
+		return axvcpu_vm_irqfd(vm, &f);
+	}
 	default:
 		return -ENOTTY;
 	}
@@ -598,6 +613,8 @@ static int create_vm(unsigned long arg)
 	}
 	refcount_set(&vm->refcount, 1);
 	mutex_init(&vm->lock);
+	INIT_LIST_HEAD(&vm->ioeventfds);
+	INIT_LIST_HEAD(&vm->irqfds);
 	spin_lock_init(&vm->slots_lock);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);

@@ -517,6 +517,11 @@ static int mmio_exit(struct axvcpu_vcpu *vcpu, u64 gpa)
 
 		if (width < 8)
 			data &= (1ULL << (width * 8)) - 1;
+		/* A device notification the VMM waits for on an eventfd. */
+		if (axvcpu_ioeventfd_write(vcpu->vm, gpa, width, data, false)) {
+			av->mmio_exit = false;
+			return builtin(vcpu, AXVCPU_BUILTIN_IOEVENTFD);
+		}
 		run->mmio.data = data;
 		return exit_to_vmm(vcpu, AXVCPU_EXIT_MMIO_WRITE);
 	}

@@ -164,6 +164,10 @@ int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
 int axvcpu_arch_vcpu_irq_state(struct axvcpu_vcpu *vcpu,
 			       struct axvcpu_irq_state *st);
 
+/* Core services for the backends' exit paths (vcpu_eventfd.c). */
+bool axvcpu_ioeventfd_write(struct axvcpu_vm *vm, u64 addr, u32 len, u64 val,
+			    bool pio);
+
 /**
  * axvcpu_arch_vcpu_ioctl - the arch's own vcpu ioctls (registers...).
  * @vcpu: the vcpu, with vcpu->mutex held.

@@ -44,4 +44,11 @@ static inline void axvcpu_hrtimer_setup(struct hrtimer *timer,
 #endif
 }
 
+/* 6.8 dropped eventfd_signal()'s count argument (always 1 by then). */
+#ifdef AXVCPU_HAVE_EVENTFD_SIGNAL_1
+#define axvcpu_eventfd_signal(ctx)	eventfd_signal(ctx)
+#else
+#define axvcpu_eventfd_signal(ctx)	eventfd_signal((ctx), 1)
+#endif
+
 #endif /* _AXVCPU_COMPAT_H */

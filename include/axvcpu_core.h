@@ -63,6 +63,9 @@ struct axvcpu_memslot {
  * @mmu_released: @mm is gone (its release callback ran): nothing maps.
  * @slots: memory slots.
  * @vcpus: vcpus by id; an entry is cleared when its vcpu is freed.
+ * @ioeventfds: RCU list of ioeventfds (vcpu_eventfd.c), changed under
+ *	@lock; @nr_ioeventfds their number.
+ * @irqfds: irqfds, under @lock; @nr_irqfds their number.
  * @arch: the backend's per-VM state (EPT / stage-2 root...).
  */
 struct axvcpu_vm {
@@ -77,6 +80,8 @@ struct axvcpu_vm {
 	bool mmu_released;
 	struct axvcpu_memslot slots[AXVCPU_MAX_MEMSLOTS];
 	struct axvcpu_vcpu *vcpus[AXVCPU_MAX_VCPUS];
+	struct list_head ioeventfds, irqfds;
+	unsigned int nr_ioeventfds, nr_irqfds;
 	void *arch;
 };
 

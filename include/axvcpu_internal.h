@@ -12,6 +12,11 @@
 int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 				const struct axvcpu_memory_region *m);
 void axvcpu_vm_free_slots(struct axvcpu_vm *vm);
+
+/* vcpu_eventfd.c */
+int axvcpu_vm_ioeventfd(struct axvcpu_vm *vm, const struct axvcpu_ioeventfd *a);
+int axvcpu_vm_irqfd(struct axvcpu_vm *vm, const struct axvcpu_irqfd *a);
+void axvcpu_vm_eventfds_free(struct axvcpu_vm *vm);
 int axvcpu_vm_mmu_init(struct axvcpu_vm *vm);
 int axvcpu_vm_get_dirty_log(struct axvcpu_vm *vm,
 			    const struct axvcpu_dirty_log *d);

@@ -192,6 +192,59 @@ struct axvcpu_irq_state {
 	__u64 active[16];
 };
 
+/**
+ * struct axvcpu_ioeventfd - AXVCPU_IOEVENTFD argument.
+ * @addr: guest-physical MMIO address, or with AXVCPU_IOEVENTFD_PIO an x86
+ *	I/O port.
+ * @datamatch: with AXVCPU_IOEVENTFD_DATAMATCH, only a write of this value
+ *	(of @len bytes) matches.
+ * @len: the access width that matches: 1, 2, 4 or 8 (ports: up to 4);
+ *	0 any (not with DATAMATCH).
+ * @fd: the eventfd to signal.
+ * @flags: AXVCPU_IOEVENTFD_*.
+ * @pad: must be 0.
+ *
+ * A guest write that matches signals @fd and completes in the module: the
+ * VMM sees no exit for it.  Reads are not matched.
+ */
+struct axvcpu_ioeventfd {
+	__u64 addr;
+	__u64 datamatch;
+	__u32 len;
+	__s32 fd;
+	__u32 flags;
+	__u32 pad;
+};
+
+#define AXVCPU_IOEVENTFD_DATAMATCH	(1U << 0)
+#define AXVCPU_IOEVENTFD_PIO		(1U << 1)
+#define AXVCPU_IOEVENTFD_DEASSIGN	(1U << 2)
+
+/**
+ * struct axvcpu_irqfd - AXVCPU_IRQFD argument.
+ * @fd: the eventfd.
+ * @vcpu_id: the vcpu to interrupt.
+ * @vector: @irq_flags: @error_code: the interrupt, as in struct
+ *	axvcpu_interrupt (arm64: the INTID; x86: the vector).
+ * @flags: AXVCPU_IRQFD_DEASSIGN to remove the one with this @fd,
+ *	@vcpu_id and @vector.
+ * @pad: must be 0.
+ *
+ * Each signal on @fd injects the interrupt into the vcpu (and kicks it),
+ * with no VMM thread in between.
+ */
+struct axvcpu_irqfd {
+	__s32 fd;
+	__u32 vcpu_id;
+	__u32 vector;
+	__u32 irq_flags;
+	__u32 error_code;
+	__u32 flags;
+	__u64 pad[2];
+};
+
+#define AXVCPU_IRQFD_DEASSIGN		(1U << 0)
+
 #define AXVCPU_IRQ_EXCEPTION	(1U << 0)	/* x86: a hardware exception */
 #define AXVCPU_IRQ_ERROR_CODE	(1U << 1)	/* x86: push error_code */
 
@@ -350,7 +403,8 @@ struct axvcpu_arm64_regs {
 #define AXVCPU_BUILTIN_MEMORY_FAULT	13	/* guest RAM mapped on demand */
 #define AXVCPU_BUILTIN_WBINVD		14	/* x86: WBINVD/WBNOINVD, a no-op */
 #define AXVCPU_BUILTIN_MACHINE_CHECK	15	/* x86: a host #MC, handled */
-#define AXVCPU_BUILTIN_NR		16
+#define AXVCPU_BUILTIN_IOEVENTFD	16	/* a write an ioeventfd took */
+#define AXVCPU_BUILTIN_NR		17
 
 /**
  * struct axvcpu_run_stats - exit counters of one vcpu, updated by the module.
@@ -500,6 +554,8 @@ struct axvcpu_run {
 #define AXVCPU_SET_MEMORY_REGION _IOW(AXVCPUIO, 0x10, struct axvcpu_memory_region)
 #define AXVCPU_CREATE_VCPU	_IOW(AXVCPUIO, 0x11, struct axvcpu_vcpu_create)
 #define AXVCPU_GET_DIRTY_LOG	_IOW(AXVCPUIO, 0x12, struct axvcpu_dirty_log)
+#define AXVCPU_IOEVENTFD	_IOW(AXVCPUIO, 0x13, struct axvcpu_ioeventfd)
+#define AXVCPU_IRQFD		_IOW(AXVCPUIO, 0x14, struct axvcpu_irqfd)
 
 /* vcpu fd: the seeds' life cycle. */
 #define AXVCPU_SETUP		_IOW(AXVCPUIO, 0x20, struct axvcpu_vcpu_setup)

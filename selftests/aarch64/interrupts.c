@@ -12,9 +12,13 @@
  *    through the vector, with ISTATUS set and the count past CVAL;
  *  - AXVCPU_GET_IRQ_STATE: an SPI queued is pending, acknowledged it is
  *    active only, after EOI neither; asked from another thread while the
- *    vcpu is in RUN it answers at once.
+ *    vcpu is in RUN it answers at once;
+ *  - AXVCPU_IRQFD: an eventfd written from another thread interrupts the
+ *    spinning guest with its INTID, one signalled before the irqfd was
+ *    assigned too; after DEASSIGN a signal injects nothing.
  */
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -257,6 +261,74 @@ TEST(irq_state_pending_active_done)
 	TEST_ASSERT(s.r == 0, "GET_IRQ_STATE while in RUN: %d", s.r);
 	TEST_ASSERT(irq_bit(s.st.pending, 41), "SPI 41 not pending");
 	test_vm_destroy(&t);
+}
+
+static int irqfd(struct axvm_vm *vm, int fd, __u32 intid, __u32 flags)
+{
+	struct axvcpu_irqfd a = { .fd = fd, .vcpu_id = 0, .vector = intid,
+				  .flags = flags };
+
+	return ioctl(vm->fd, AXVCPU_IRQFD, &a) ? -errno : 0;
+}
+
+struct efd_writer {
+	int fd;
+	pthread_t th;
+};
+
+static void *write_later(void *p)
+{
+	struct efd_writer *w = p;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	__u64 one = 1;
+
+	nanosleep(&ts, NULL);
+	if (write(w->fd, &one, sizeof(one)) != sizeof(one))
+		return (void *)1;
+	return NULL;
+}
+
+TEST(irqfd_injects_without_the_vmm)
+{
+	struct axvcpu_irq_state st;
+	struct efd_writer w;
+	struct test_vm t;
+	__u64 one = 1;
+	int fd, fd2, i;
+
+	TEST_VM_WITH(&t, guest_irq);
+	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	fd = eventfd(0, 0);
+	fd2 = eventfd(0, 0);
+	ASSERT_GE(fd, 0);
+	ASSERT_GE(fd2, 0);
+	ASSERT_EQ(0, irqfd(&t.vm, fd, 44, 0));
+	EXPECT_EQ(-EEXIST, irqfd(&t.vm, fd, 44, 0));
+	EXPECT_EQ(-EINVAL, irqfd(&t.vm, fd, 44, 1U << 5));
+	EXPECT_EQ(-EBADF, irqfd(&t.vm, -1, 44, 0));
+	EXPECT_EQ(-EINVAL, irqfd(&t.vm, t.vm.fd, 44, 0));
+	EXPECT_EQ(-ENOENT, irqfd(&t.vm, fd2, 44, AXVCPU_IRQFD_DEASSIGN));
+	for (i = 0; i < 3; i++) {
+		w.fd = fd;
+		ASSERT_EQ(0, pthread_create(&w.th, NULL, write_later, &w));
+		TEST_ASSERT_EQ(expect_irq(&t.vcpu), 44);
+		pthread_join(w.th, NULL);
+	}
+	/* Signalled before it is assigned: injected at the assignment. */
+	ASSERT_EQ(sizeof(one), write(fd2, &one, sizeof(one)));
+	ASSERT_EQ(0, irqfd(&t.vm, fd2, 45, 0));
+	TEST_ASSERT_EQ(expect_irq(&t.vcpu), 45);
+
+	ASSERT_EQ(0, irqfd(&t.vm, fd, 44, AXVCPU_IRQFD_DEASSIGN));
+	ASSERT_EQ(sizeof(one), write(fd, &one, sizeof(one)));
+	usleep(100 * 1000);
+	memset(&st, 0, sizeof(st));
+	ASSERT_EQ(0, ioctl(t.vcpu.fd, AXVCPU_GET_IRQ_STATE, &st));
+	EXPECT_FALSE(irq_bit(st.pending, 44));
+	/* fd2's irqfd is still assigned: the VM frees it. */
+	test_vm_destroy(&t);
+	close(fd);
+	close(fd2);
 }
 
 TEST(vtimer_fires_in_guest)

@@ -259,6 +259,7 @@ static const char *const builtin_names[AXVCPU_BUILTIN_NR] = {
 	[AXVCPU_BUILTIN_MEMORY_FAULT] = "memory_fault",
 	[AXVCPU_BUILTIN_WBINVD] = "wbinvd",
 	[AXVCPU_BUILTIN_MACHINE_CHECK] = "machine_check",
+	[AXVCPU_BUILTIN_IOEVENTFD] = "ioeventfd",
 };
 
 const char *axvm_builtin_name(__u32 builtin)

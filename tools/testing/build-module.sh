@@ -25,7 +25,7 @@ read -r SERIES REL _ < <(kernel_conf "$SERIES")
 # shellcheck disable=SC1090
 . "$KCACHE/$ARCH/$SERIES.env"
 
-MODSRC="Kbuild vcpu_core.c vcpu_mem.c vcpu_percpu.c include vmx arm64"
+MODSRC="Kbuild $(cd "$TOP" && echo vcpu_*.c) include vmx arm64"
 TAG=${AXVCPU_BUILD_TAG:+-$AXVCPU_BUILD_TAG}
 OUT=$BUILD/$ARCH/$SERIES$TAG
 REL_DIR=/axvcpu/$ARCH-$KREL$TAG
