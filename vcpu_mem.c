@@ -610,9 +610,10 @@ int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 		r = delete_slot(vm, &vm->slots[m->slot]);
 		goto out;
 	}
-	r = check_vmas(m);
+	/* In the order the ABI lists the errors: the slots, then the memory. */
+	r = check_free(vm, m);
 	if (!r)
-		r = check_free(vm, m);
+		r = check_vmas(m);
 	if (r)
 		goto out;
 	new.gpa = m->guest_phys_addr;
