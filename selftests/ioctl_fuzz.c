@@ -2335,6 +2335,23 @@ static void run_guest(struct rng *r, struct fz_vm *vm, struct exit_stats *es)
 				  st == AXVCPU_STATE_READY,
 				  "RUN 0 with exit %u, state %d", run->exit_reason, st);
 			es->exits[run->exit_reason]++;
+			/*
+			 * Only the guest's own instructions led here: a VM
+			 * entry the module let fail is worth a look.
+			 */
+			if (run->exit_reason == AXVCPU_EXIT_FAIL_ENTRY &&
+			    es->exits[AXVCPU_EXIT_FAIL_ENTRY] <= 2) {
+				printf("# note: guest %lu (%s, seed %llu): FAIL_ENTRY reason %#llx qualification %#llx hw_reason %#llx hw_extra %#llx rip %#llx, after:\n",
+				       es->guests - 1, sn ? sn->name : "random code",
+				       (unsigned long long)fz_seed,
+				       (unsigned long long)run->fail_entry.reason,
+				       (unsigned long long)run->fail_entry.qualification,
+				       (unsigned long long)run->hw_reason,
+				       (unsigned long long)run->hw_extra,
+				       (unsigned long long)run->hw_rip);
+				fflush(stdout);
+				oplog_dump();
+			}
 		}
 		if (first && sn) {
 			__u32 got = ret < 0 ? EXPECT_EINTR : run->exit_reason;
