@@ -3,7 +3,8 @@
  * ioctl_fuzz - a seeded, time-bounded fuzzer over the whole axvcpu ABI.
  *
  *   ioctl_fuzz [--seed N] [--seconds S] [--trace]
- *   (or AXVCPU_FUZZ_SEED=N, AXVCPU_FUZZ_SECONDS=S, AXVCPU_FUZZ_TRACE=1)
+ *   (or AXVCPU_FUZZ_SEED=N, AXVCPU_FUZZ_SECONDS=S, AXVCPU_FUZZ_TRACE=1;
+ *   AXVCPU_FUZZ_ONLY=<phase> runs that TEST alone, to replay it)
  *
  * Every ioctl of include/uapi/axvcpu.h (both arches' numbers) on every kind
  * of fd, with random and boundary arguments, bad pointers, mutated _IOC
@@ -184,6 +185,8 @@ struct oplog {
 
 static struct oplog *logs[8];
 static atomic_int nlogs;
+/* Set by the first failure: the other threads stop logging, so the dump ends. */
+static atomic_bool failing;
 static __thread struct oplog *mylog;
 static const char *phase_name = "?";
 
@@ -205,7 +208,7 @@ static void oplog(const char *fmt, ...)
 	va_list ap;
 	char *e;
 
-	if (!l)
+	if (!l || atomic_load(&failing))
 		return;
 	e = l->ent[l->next++ % LOG_ENTRIES];
 	va_start(ap, fmt);
@@ -227,34 +230,55 @@ static void oplog_dump(void)
 		(unsigned long long)fz_seed, (unsigned long long)fz_seed);
 	for (i = 0; i < n && i < (int)ARRAY_SIZE(logs); i++) {
 		struct oplog *l = logs[i];
-		unsigned int first = l->next > LOG_ENTRIES ? l->next - LOG_ENTRIES : 0;
+		unsigned int next = l->next;
+		unsigned int first = next > LOG_ENTRIES ? next - LOG_ENTRIES : 0;
 
 		dprintf(2, "# last calls of thread %s (oldest first):\n", l->who);
-		for (k = first; k < l->next; k++)
+		for (k = first; k < next; k++)
 			dprintf(2, "#   %u: %s\n", k, l->ent[k % LOG_ENTRIES]);
 	}
 }
 
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Only the first failing thread reports; the others wait for its exit(). */
+/*
+ * test_assert_fail() with the op logs after the message.  Only the first
+ * failing thread reports; the others wait for its exit().
+ */
+static void fz_fail(const char *file, int line, const char *expr, int err,
+		    const char *fmt, ...) __attribute__((noreturn, format(printf, 5, 6)));
+static void fz_fail(const char *file, int line, const char *expr, int err,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pthread_mutex_trylock(&fail_lock))
+		for (;;)
+			pause();
+	atomic_store(&failing, true);
+	fflush(stdout);
+	fprintf(stderr, "# ==== Test Assertion Failure ====\n#   %s:%d: %s\n#   errno=%d (%s)\n#   ",
+		file, line, expr, err, errno_name(err));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	fflush(stderr);
+	oplog_dump();
+	exit(1);
+}
+
 #define FZ_ASSERT(cond, fmt, ...) do {					\
 	int __e = errno;						\
-	if (!(cond)) {							\
-		if (pthread_mutex_trylock(&fail_lock))			\
-			for (;;)					\
-				pause();				\
-		fflush(stdout);						\
-		oplog_dump();						\
-		test_assert_fail(__FILE__, __LINE__, #cond, __e,	\
-				 fmt, ##__VA_ARGS__);			\
-	}								\
+	if (!(cond))							\
+		fz_fail(__FILE__, __LINE__, #cond, __e, fmt, ##__VA_ARGS__); \
 } while (0)
 
 /* ----------------------------------------------------------- watchdog */
 
 static void watchdog_handler(int sig)
 {
+	atomic_store(&failing, true);
 	dprintf(2, "# ==== watchdog: phase %s is still running %d s after its deadline: a deadlock, or a RUN that no signal ends ====\n",
 		phase_name, WATCHDOG_MARGIN);
 	oplog_dump();
@@ -265,11 +289,17 @@ static void nop_handler(int sig)
 {
 }
 
-/* Per phase (each TEST is a process of its own): signals, watchdog. */
-static void phase_start(const char *name, double budget)
+/*
+ * Per phase (each TEST is a process of its own): signals, watchdog.  False
+ * when AXVCPU_FUZZ_ONLY names another phase (to replay one phase of a seed).
+ */
+static bool phase_start(const char *name, double budget)
 {
 	struct sigaction sa = { .sa_handler = nop_handler };
+	const char *only = getenv("AXVCPU_FUZZ_ONLY");
 
+	if (only && *only && strcmp(only, name))
+		return false;
 	phase_name = name;
 	/* No SA_RESTART: the kick must end RUN with -EINTR. */
 	sigemptyset(&sa.sa_mask);
@@ -280,6 +310,7 @@ static void phase_start(const char *name, double budget)
 	printf("# %s: seed=%llu, %.1f s\n", name, (unsigned long long)fz_seed,
 	       budget);
 	fflush(stdout);
+	return true;
 }
 
 /* ------------------------------------------------------------- kicker */
@@ -1916,7 +1947,8 @@ TEST(ioctl_single)
 	__u64 end, n = 0;
 	int i, fds[2];
 
-	phase_start("ioctl_single", budget);
+	if (!phase_start("ioctl_single", budget))
+		SKIP(return, "AXVCPU_FUZZ_ONLY=%s", getenv("AXVCPU_FUZZ_ONLY"));
 	log_attach(&log, "main");
 	w = calloc(1, sizeof(*w));
 	TEST_ASSERT(w, "calloc");
@@ -2153,7 +2185,8 @@ TEST(state_machine_walk)
 	__u64 end;
 	int sys;
 
-	phase_start("state_machine_walk", budget);
+	if (!phase_start("state_machine_walk", budget))
+		SKIP(return, "AXVCPU_FUZZ_ONLY=%s", getenv("AXVCPU_FUZZ_ONLY"));
 	log_attach(&log, "main");
 	rng_init(&r, 2);
 	arena_init(&ar, &r);
@@ -2380,7 +2413,8 @@ TEST(random_guests)
 	__u64 end;
 	int sys, i;
 
-	phase_start("random_guests", budget);
+	if (!phase_start("random_guests", budget))
+		SKIP(return, "AXVCPU_FUZZ_ONLY=%s", getenv("AXVCPU_FUZZ_ONLY"));
 	log_attach(&log, "main");
 	rng_init(&r, 3);
 	sys = open_dev();
@@ -2875,7 +2909,8 @@ TEST(concurrency)
 	struct rng r;
 	int st;
 
-	phase_start("concurrency", budget);
+	if (!phase_start("concurrency", budget))
+		SKIP(return, "AXVCPU_FUZZ_ONLY=%s", getenv("AXVCPU_FUZZ_ONLY"));
 	log_attach(&log, "main");
 	rng_init(&r, 4);
 	c = calloc(1, sizeof(*c));
@@ -3128,7 +3163,8 @@ TEST(final_checks)
 	bool ok;
 	int i;
 
-	phase_start("final_checks", budget);
+	if (!phase_start("final_checks", budget))
+		SKIP(return, "AXVCPU_FUZZ_ONLY=%s", getenv("AXVCPU_FUZZ_ONLY"));
 	log_attach(&log, "main");
 
 	/* A fresh VM and known guests still do exactly what they should. */
