@@ -2246,7 +2246,8 @@ struct exit_stats {
 	unsigned long exits[AXVCPU_EXIT_NR + 1], eintr, errors, guests, runs;
 };
 
-static void answer_exit(struct rng *r, int fd, struct axvcpu_run *run)
+/* @gprs: may write GPRs (a guest whose addresses live in them may not). */
+static void answer_exit(struct rng *r, int fd, struct axvcpu_run *run, bool gprs)
 {
 	switch (run->exit_reason) {
 	case AXVCPU_EXIT_HYPERCALL:
@@ -2263,7 +2264,7 @@ static void answer_exit(struct rng *r, int fd, struct axvcpu_run *run)
 		break;
 	}
 	/* The seeds' way of answering, or events for the next entry. */
-	if (one_in(r, 8)) {
+	if (gprs && one_in(r, 8)) {
 		struct axvcpu_gpr g = { .index = below(r, GPR_MAX + 1), .value = rv64(r) };
 
 		ioctl(fd, AXVCPU_SET_GPR, &g);
@@ -2399,7 +2400,7 @@ static void run_guest(struct rng *r, struct fz_vm *vm, struct exit_stats *es)
 				  (unsigned long long)run->internal.data[1]);
 		}
 		first = false;
-		answer_exit(r, fd, run);
+		answer_exit(r, fd, run, true);
 	}
 }
 
@@ -2493,7 +2494,7 @@ static void *conc_runner(void *arg)
 		    c->run0->hypercall.nr == HCALL_STORE_NR)
 			c->run0->hypercall.ret = below(&r, 16);	/* a page of slot 1 */
 		else
-			answer_exit(&r, c->vcpu0, c->run0);
+			answer_exit(&r, c->vcpu0, c->run0, false);
 	}
 	return NULL;
 }
@@ -2535,11 +2536,25 @@ static void *conc_poker(void *arg)
 			break;
 		case 4:
 			ret = ioctl(c->vcpu0, FZ_GET_REGS, &regs);
-			if (!ret && one_in(&r, 2))
+			if (!ret && one_in(&r, 2)) {
+				/*
+				 * The guest may have moved on since: a stale
+				 * page number must still be one of slot 1.
+				 */
+#ifdef __x86_64__
+				regs.rax = below(&r, 16);
+#else
+				regs.x[0] = below(&r, 16);
+#endif
 				ret = ioctl(c->vcpu0, FZ_SET_REGS, &regs);
+			}
 			break;
 		case 5: {
-			/* Not the registers guest_store_page keeps its base in. */
+			/*
+			 * Not the registers guest_store_page computes its
+			 * address from (x86 rax, arm64 x0, x9, x10): a store
+			 * elsewhere could land on the other vcpus' code.
+			 */
 			struct axvcpu_gpr g = { .index = 1 + below(&r, 8), .value = rnd(&r) };
 
 			ret = ioctl(c->vcpu0, AXVCPU_SET_GPR, &g);
@@ -2565,7 +2580,8 @@ static void *conc_poker(void *arg)
 			break;
 		}
 		case 7: {
-			__u64 v = rnd(&r);
+			/* guest_store_page's page number: it must stay in slot 1. */
+			__u64 v = below(&r, 16);
 
 			ret = ioctl(c->vcpu0, AXVCPU_SET_RETURN_VALUE, &v);
 			break;
