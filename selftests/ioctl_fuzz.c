@@ -2328,6 +2328,14 @@ static void run_guest(struct rng *r, struct fz_vm *vm, struct exit_stats *es)
 		&(struct axvcpu_vcpu_setup){ .entry = GUEST_ENTRY }));
 	TEST_ASSERT_SYSCALL_OK(ioctl(fd, AXVCPU_BIND, 0));
 	oplog("guest %lu: %s", es->guests, sn ? sn->name : "random code");
+	if (fz_trace && !sn) {
+		char hex[3 * 48 + 1];
+		int i;
+
+		for (i = 0; i < 48; i++)
+			sprintf(hex + 3 * i, "%02x ", code[i]);
+		oplog("  code at %#x: %s...", GUEST_ENTRY, hex);
+	}
 	es->guests++;
 
 	nruns = 1 + below(r, 16);
