@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86_fidelity - what guests not written for axvm expect of the CPU
+ * (issue 12): IA32_MISC_ENABLE takes back the value it gave and its
+ * LIMIT_CPUID and XD_DISABLE bits act; a fault injected after an
+ * intercepted instruction pushes RFLAGS.RF = 1; a single step over an
+ * instruction the module emulates raises #DB with DR6.BS, once, also in a
+ * MOV SS shadow; CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN; CR8 and the
+ * debug registers cost no exit per access.
+ *
+ * Most cases use one "command" guest in long mode: it runs the operation
+ * the host wrote into its data page (RDMSR, WRMSR, CPUID, MOV to CR4) and
+ * reports the result through VMCALL, with a #GP handler that records the
+ * fault and the RFLAGS of its frame.
+ */
+#include "kselftest_harness.h"
+#include "axvcpu_util.h"
+#include "../lib/x86_64/processor.h"
+
+#define HCALL_CMD	0xc0de
+#define HCALL_DONE	0xd0e
+#define HCALL_COST	0xc057
+
+/* The command block in the data page. */
+#define CMD_OP		0x8000	/* u32: CMD_* */
+#define CMD_ECX		0x8004
+#define CMD_EAX		0x8008
+#define CMD_EDX		0x800c
+#define CMD_FAULT	0x8010	/* u64: vector + 1 of the fault, or 0 */
+#define CMD_FRAME_FL	0x8018	/* u64: RFLAGS in the fault's frame */
+#define CMD_SKIP	0x8020	/* u64: bytes of the faulting instruction */
+
+enum { CMD_RDMSR, CMD_WRMSR, CMD_CPUID, CMD_CR4 };
+
+#define RFLAGS_TF	(1ULL << 8)
+#define RFLAGS_RF	(1ULL << 16)
+#define DR6_BS		(1ULL << 14)
+
+#define MSR_MISC_ENABLE	0x1a0
+#define MSR_APIC_BASE	0x1b
+#define MSR_EFER	0xc0000080
+
+GUEST_CODE(g_cmd);
+extern const unsigned char g_cmd_gp[], g_cmd_ud[];
+
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".code64\n"
+    ".global g_cmd_start, g_cmd_end, g_cmd_gp, g_cmd_ud\n"
+    "g_cmd_start:\n"
+    "1:	mov 0x8000, %edi\n"
+    "	mov 0x8004, %ecx\n"
+    "	mov 0x8008, %eax\n"
+    "	mov 0x800c, %edx\n"
+    "	xor %ebx, %ebx\n"
+    "	movq $0, 0x8010\n"
+    "	movq $2, 0x8020\n"
+    "	cmp $1, %edi\n"
+    "	je 3f\n"
+    "	cmp $2, %edi\n"
+    "	je 4f\n"
+    "	cmp $3, %edi\n"
+    "	je 5f\n"
+    "	rdmsr\n"
+    "	jmp 9f\n"
+    "3:	wrmsr\n"
+    "	jmp 9f\n"
+    "4:	cpuid\n"
+    "	jmp 9f\n"
+    "5:	movq $3, 0x8020\n"
+    "	shl $32, %rdx\n"
+    "	or %rdx, %rax\n"
+    "	mov %rax, %cr4\n"
+    "9:	mov %eax, %edi\n"
+    "	mov %ebx, %esi\n"
+    "	mov 0x8010, %r8\n"
+    "	mov 0x8018, %r9\n"
+    "	mov $" __stringify(HCALL_CMD) ", %eax\n"
+    "	vmcall\n"
+    "	jmp 1b\n"
+    /* #GP: error code, RIP, CS, RFLAGS: note the fault, skip the insn. */
+    "g_cmd_gp:\n"
+    "	movq $14, 0x8010\n"
+    "	add $8, %rsp\n"
+    "	push %rax\n"
+    "	mov 24(%rsp), %rax\n"
+    "	mov %rax, 0x8018\n"
+    "	mov 0x8020, %rax\n"
+    "	add %rax, 8(%rsp)\n"
+    "	pop %rax\n"
+    "	iretq\n"
+    "g_cmd_ud:\n"
+    "	movq $7, 0x8010\n"
+    "	push %rax\n"
+    "	mov 24(%rsp), %rax\n"
+    "	mov %rax, 0x8018\n"
+    "	mov 0x8020, %rax\n"
+    "	add %rax, 8(%rsp)\n"
+    "	pop %rax\n"
+    "	iretq\n"
+    "g_cmd_end:\n"
+    ".popsection\n");
+
+/* What one command gave. */
+struct cmd_res {
+	__u32 eax, ebx, ecx, edx;
+	__u64 fault;		/* vector + 1, 0 = none */
+	__u64 frame_flags;	/* RFLAGS pushed by the fault */
+};
+
+static void cmd_vm(struct test_vm *t)
+{
+	TEST_VM_WITH(t, g_cmd);
+	x86_enter_long_mode(t, GUEST_ENTRY);
+	x86_idt64_set(t, 13, GUEST_SYM_GPA(g_cmd, g_cmd_gp));
+	x86_idt64_set(t, 6, GUEST_SYM_GPA(g_cmd, g_cmd_ud));
+}
+
+static struct cmd_res cmd(struct test_vm *t, __u32 op, __u32 ecx, __u64 val)
+{
+	struct axvcpu_run *run = t->vcpu.run;
+	struct cmd_res r;
+
+	*(__u32 *)guest_ptr(t, CMD_OP) = op;
+	*(__u32 *)guest_ptr(t, CMD_ECX) = ecx;
+	*(__u32 *)guest_ptr(t, CMD_EAX) = val;
+	*(__u32 *)guest_ptr(t, CMD_EDX) = val >> 32;
+	vcpu_run(&t->vcpu);
+	TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_HYPERCALL &&
+		    run->hypercall.nr == HCALL_CMD,
+		    "command %u: exit %s (nr 0x%llx)", op,
+		    axvm_exit_name(run->exit_reason),
+		    (unsigned long long)run->hypercall.nr);
+	r.eax = run->hypercall.args[0];
+	r.ebx = run->hypercall.args[1];
+	r.edx = run->hypercall.args[2];
+	r.ecx = run->hypercall.args[3];
+	r.fault = run->hypercall.args[4];
+	r.frame_flags = run->hypercall.args[5];
+	return r;
+}
+
+static __u64 rdmsr_ok(struct test_vm *t, __u32 msr)
+{
+	struct cmd_res r = cmd(t, CMD_RDMSR, msr, 0);
+
+	TEST_ASSERT(!r.fault, "RDMSR 0x%x faulted (vector %llu)", msr,
+		    (unsigned long long)r.fault - 1);
+	return r.eax | (__u64)r.edx << 32;
+}
+
+/* 0, or the vector + 1 of the fault. */
+static __u64 wrmsr(struct test_vm *t, __u32 msr, __u64 val)
+{
+	return cmd(t, CMD_WRMSR, msr, val).fault;
+}
+
+/*
+ * A guest that reads MISC_ENABLE and writes it back (Linux's
+ * msr_clear_bit(), idt's and kvm-unit-tests' checks) must not fault, nor
+ * when it sets or clears any architectural R/W bit; reserved bits fault.
+ */
+TEST(misc_enable_write_back)
+{
+	static const __u64 rw_bits[] = {
+		1ULL << 0, 1ULL << 3, 1ULL << 16, 1ULL << 18, 1ULL << 22,
+		1ULL << 23, 1ULL << 34, 1ULL << 38,
+	};
+	struct test_vm t;
+	__u64 v, w;
+	int i;
+
+	cmd_vm(&t);
+	v = rdmsr_ok(&t, MSR_MISC_ENABLE);
+	TEST_ASSERT_EQ(wrmsr(&t, MSR_MISC_ENABLE, v), 0);
+	TEST_ASSERT_EQ(rdmsr_ok(&t, MSR_MISC_ENABLE), v);
+	for (i = 0; i < ARRAY_SIZE(rw_bits); i++) {
+		TEST_ASSERT(wrmsr(&t, MSR_MISC_ENABLE, v | rw_bits[i]) == 0,
+			    "setting MISC_ENABLE bit %d: #GP",
+			    __builtin_ctzll(rw_bits[i]));
+		w = rdmsr_ok(&t, MSR_MISC_ENABLE);
+		TEST_ASSERT(w & rw_bits[i], "MISC_ENABLE bit %d not kept",
+			    __builtin_ctzll(rw_bits[i]));
+		/* The value read goes back in, whatever it holds. */
+		TEST_ASSERT_EQ(wrmsr(&t, MSR_MISC_ENABLE, w), 0);
+		TEST_ASSERT_EQ(wrmsr(&t, MSR_MISC_ENABLE, v & ~rw_bits[i]), 0);
+		TEST_ASSERT_EQ(rdmsr_ok(&t, MSR_MISC_ENABLE) & rw_bits[i], 0);
+	}
+	/* BTS/PEBS unavailable are read-only: a write does not clear them. */
+	TEST_ASSERT_EQ(v & (3ULL << 11), 3ULL << 11);
+	TEST_ASSERT_EQ(wrmsr(&t, MSR_MISC_ENABLE, v & ~(3ULL << 11)), 0);
+	TEST_ASSERT_EQ(rdmsr_ok(&t, MSR_MISC_ENABLE), v);
+	/* Reserved bits fault, as on a CPU that does not define them. */
+	TEST_ASSERT_EQ(wrmsr(&t, MSR_MISC_ENABLE, v | (1ULL << 63)), 14);
+	TEST_ASSERT_EQ(wrmsr(&t, MSR_MISC_ENABLE, v | (1ULL << 40)), 14);
+	TEST_ASSERT_EQ(rdmsr_ok(&t, MSR_MISC_ENABLE), v);
+	test_vm_destroy(&t);
+}
+
+/* LIMIT_CPUID caps CPUID.0:EAX at 2; XD_DISABLE hides NX and refuses NXE. */
+TEST(misc_enable_bits_act)
+{
+	struct test_vm t;
+	struct cmd_res r;
+	__u32 max, a, b, c, d;
+	__u64 v, efer;
+
+	cmd_vm(&t);
+	v = rdmsr_ok(&t, MSR_MISC_ENABLE);
+	max = cmd(&t, CMD_CPUID, 0, 0).eax;
+	TEST_ASSERT(max > 2, "CPUID.0:EAX = %u", max);
+	TEST_ASSERT_EQ(wrmsr(&t, MSR_MISC_ENABLE, v | (1ULL << 22)), 0);
+	TEST_ASSERT_EQ(cmd(&t, CMD_CPUID, 0, 0).eax, 2);
+	TEST_ASSERT_EQ(wrmsr(&t, MSR_MISC_ENABLE, v), 0);
+	TEST_ASSERT_EQ(cmd(&t, CMD_CPUID, 0, 0).eax, max);
+
+	host_cpuid(0x80000001, 0, &a, &b, &c, &d);
+	efer = rdmsr_ok(&t, MSR_EFER);
+	if (d & (1U << 20)) {
+		TEST_ASSERT(cmd(&t, CMD_CPUID, 0, 0x80000001).edx & (1U << 20),
+			    "NX hidden without XD_DISABLE");
+		TEST_ASSERT_EQ(wrmsr(&t, MSR_EFER, efer | EFER_NXE), 0);
+		TEST_ASSERT_EQ(wrmsr(&t, MSR_EFER, efer), 0);
+	}
+	TEST_ASSERT_EQ(wrmsr(&t, MSR_MISC_ENABLE, v | (1ULL << 34)), 0);
+	r = cmd(&t, CMD_CPUID, 0, 0x80000001);
+	TEST_ASSERT_EQ(r.edx & (1U << 20), 0);
+	TEST_ASSERT_EQ(wrmsr(&t, MSR_EFER, efer | EFER_NXE), 14);
+	TEST_ASSERT_EQ(wrmsr(&t, MSR_MISC_ENABLE, v), 0);
+	if (d & (1U << 20))
+		TEST_ASSERT(cmd(&t, CMD_CPUID, 0, 0x80000001).edx & (1U << 20),
+			    "NX still hidden after XD_DISABLE is cleared");
+	test_vm_destroy(&t);
+}
+
+TEST_HARNESS_MAIN
