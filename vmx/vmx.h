@@ -553,6 +553,8 @@ int axvmx_with_vmcs(struct axvmx_vcpu *v,
 		    int (*fn)(struct axvmx_vcpu *v, void *arg), void *arg);
 void axvmx_set_host_state_window(struct axvmx_vcpu *v);
 void axvmx_advance_rip(struct axvmx_vcpu *v);
+void axvmx_skip_insn(struct axvmx_vcpu *v, u32 len);
+void axvmx_queue_db(struct axvmx_vcpu *v, u64 payload);
 u64 axvmx_get_reg(struct axvmx_vcpu *v, unsigned int idx);
 void axvmx_set_reg(struct axvmx_vcpu *v, unsigned int idx, u64 val);
 void axvmx_set_cr0(struct axvmx_vcpu *v, u64 val);

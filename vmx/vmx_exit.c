@@ -381,15 +381,9 @@ static noinline int handle_msr(struct axvmx_vcpu *v, bool write)
 #define DR_QUAL_FROM	BIT(4)
 #define DR6_FIXED_1	0xfffe0ff0ULL
 
-/* A #DB for the guest with @payload (DR6 bits, as in the exit qualification). */
 static int queue_db(struct axvmx_vcpu *v, u64 payload)
 {
-	v->dr6 &= ~(u64)DR_TRAP_BITS;
-	v->dr6 |= AXVMX_DR6_ACTIVE_LOW;
-	v->dr6 |= payload;
-	v->dr6 ^= payload & AXVMX_DR6_ACTIVE_LOW;
-	v->dr6 &= ~BIT_ULL(12);
-	axvmx_queue_exception(v, X86_TRAP_DB, 0);
+	axvmx_queue_db(v, payload);
 	return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
 }
 
@@ -401,10 +395,8 @@ static noinline int handle_dr(struct axvmx_vcpu *v)
 	if ((vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3)
 		return inject_gp(v);
 	/* General detect: the exit came first; the #DB is a fault. */
-	if (v->dr7 & AXVMX_DR7_GD) {
-		axvmx_set_dr7(v, v->dr7 & ~AXVMX_DR7_GD);
+	if (v->dr7 & AXVMX_DR7_GD)
 		return queue_db(v, AXVMX_DR6_BD);
-	}
 	if (dr == 4 || dr == 5) {
 		if (axvmx_get_cr4() & X86_CR4_DE) {
 			axvmx_queue_exception(v, X86_TRAP_UD, 0);
@@ -476,10 +468,14 @@ static noinline int handle_exception_nmi(struct axvmx_vcpu *v)
 	if (vector == X86_TRAP_DB) {
 		u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 
-		/* ICEBP (INT1) exits on itself: step over it, as it traps. */
+		/*
+		 * ICEBP (INT1) exits on itself: step over it, as it traps.
+		 * Its #DB is the one queued below, not a single step too.
+		 */
 		if ((info & INTR_INFO_INTR_TYPE_MASK) ==
 		    INTR_TYPE_PRIV_SW_EXCEPTION)
-			axvmx_advance_rip(v);
+			vmcs_write(GUEST_RIP, axvmx_exit_rip(v) +
+				   vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 		/*
 		 * A single step inside an STI / MOV SS shadow: the exit does
 		 * not set the pending BS the entry checks expect (as KVM).
@@ -529,10 +525,11 @@ static noinline int handle_hlt(struct axvmx_vcpu *v)
 	 * interrupt will come: the guest stays halted, and the next RUN
 	 * sleeps until the timer's vector or an injected event wakes it
 	 * (halt_wait() in vmx_run.c), instead of the HLT returning without
-	 * an interrupt.
+	 * an interrupt.  A single-step #DB queued by the HLT itself ends it
+	 * at once.
 	 */
 	if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	    axvlapic_timer_armed(&v->apic))
+	    axvlapic_timer_armed(&v->apic) && !v->reinject)
 		v->halted = true;
 	return to_vmm(v, AXVCPU_EXIT_HALT);
 }

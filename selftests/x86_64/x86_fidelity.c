@@ -107,6 +107,70 @@ struct cmd_res {
 	__u64 frame_flags;	/* RFLAGS pushed by the fault */
 };
 
+/*
+ * Single step (TF) over instructions the module emulates, among ones the
+ * CPU runs itself.  The #DB handler logs the frame's RIP and DR6 at
+ * 0x8200 + 16 * n (n at 0x8100) and clears TF at ss_16.  ss_<i> is the
+ * i-th stepped instruction: the #DB of instruction i points at ss_<i+1>.
+ */
+GUEST_CODE(g_ss);
+extern const unsigned char g_ss_db[], ss_0[], ss_1[], ss_2[], ss_3[],
+	ss_4[], ss_5[], ss_6[], ss_7[], ss_8[], ss_9[], ss_10[], ss_11[],
+	ss_12[], ss_13[], ss_14[], ss_15[], ss_16[];
+
+#define SS_LOG_N	0x8100
+#define SS_LOG		0x8200
+
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".code64\n"
+    ".global g_ss_start, g_ss_end, g_ss_db, ss_0, ss_1, ss_2, ss_3, ss_4\n"
+    ".global ss_5, ss_6, ss_7, ss_8, ss_9, ss_10, ss_11, ss_12, ss_13\n"
+    ".global ss_14, ss_15, ss_16\n"
+    "g_ss_start:\n"
+    "	xor %eax, %eax\n"
+    "	pushfq\n"
+    "	orq $0x100, (%rsp)\n"
+    "	popfq\n"
+    "ss_0:	nop\n"
+    "ss_1:	cpuid\n"
+    "ss_2:	mov $0x1a0, %ecx\n"
+    "ss_3:	rdmsr\n"
+    "ss_4:	wrmsr\n"
+    "ss_5:	out %al, $0x80\n"		/* IO_WRITE to the VMM */
+    "ss_6:	in $0x80, %al\n"		/* IO_READ */
+    "ss_7:	vmcall\n"			/* HYPERCALL */
+    "ss_8:	xor %eax, %eax\n"
+    "ss_9:	mov %rax, %cr8\n"
+    "ss_10:	mov %dr0, %rax\n"
+    "ss_11:	mov %ss, %ax\n"
+    "ss_12:	mov %ax, %ss\n"		/* shadow: no #DB here ... */
+    "ss_13:	cpuid\n"			/* ... one after this */
+    "ss_14:	hlt\n"			/* HALT */
+    "ss_15:	nop\n"
+    "ss_16:	mov $" __stringify(HCALL_DONE) ", %eax\n"
+    "	vmcall\n"
+    "g_ss_db:\n"
+    "	push %rax\n"
+    "	push %rcx\n"
+    "	mov 0x8100, %rcx\n"
+    "	shl $4, %rcx\n"
+    "	mov 16(%rsp), %rax\n"
+    "	mov %rax, 0x8200(%rcx)\n"
+    "	mov %dr6, %rax\n"
+    "	mov %rax, 0x8208(%rcx)\n"
+    "	incq 0x8100\n"
+    "	mov $0xffff0ff0, %eax\n"
+    "	mov %rax, %dr6\n"
+    "	lea ss_16(%rip), %rax\n"
+    "	cmp %rax, 16(%rsp)\n"
+    "	jne 1f\n"
+    "	andq $~0x100, 32(%rsp)\n"
+    "1:	pop %rcx\n"
+    "	pop %rax\n"
+    "	iretq\n"
+    "g_ss_end:\n"
+    ".popsection\n");
+
 static void cmd_vm(struct test_vm *t)
 {
 	TEST_VM_WITH(t, g_cmd);
@@ -229,6 +293,128 @@ TEST(misc_enable_bits_act)
 	if (d & (1U << 20))
 		TEST_ASSERT(cmd(&t, CMD_CPUID, 0, 0x80000001).edx & (1U << 20),
 			    "NX still hidden after XD_DISABLE is cleared");
+	test_vm_destroy(&t);
+}
+
+/*
+ * A fault the module injects for an instruction it intercepted pushes
+ * RF = 1, as every fault the CPU raises does (SDM Vol. 3A 18.3.1.1):
+ * WRMSR of a reserved MISC_ENABLE bit, RDMSR of a write-only MSR, MOV to
+ * CR4 of a bit the guest may not set.
+ */
+TEST(fault_frame_has_rf)
+{
+	struct test_vm t;
+	struct cmd_res r;
+	__u64 v;
+
+	cmd_vm(&t);
+	v = rdmsr_ok(&t, MSR_MISC_ENABLE);
+	r = cmd(&t, CMD_RDMSR, 0x49, 0);		/* PRED_CMD */
+	TEST_ASSERT_EQ(r.fault, 14);
+	TEST_ASSERT(r.frame_flags & RFLAGS_RF,
+		    "#GP of RDMSR: RFLAGS 0x%llx in the frame, RF clear",
+		    (unsigned long long)r.frame_flags);
+	r = cmd(&t, CMD_WRMSR, MSR_MISC_ENABLE, v | (1ULL << 63));
+	TEST_ASSERT_EQ(r.fault, 14);
+	TEST_ASSERT(r.frame_flags & RFLAGS_RF,
+		    "#GP of WRMSR: RFLAGS 0x%llx in the frame, RF clear",
+		    (unsigned long long)r.frame_flags);
+	/* CR4.VMXE (bit 13): never the guest's. */
+	r = cmd(&t, CMD_CR4, 0, X86_CR4_PAE | X86_CR4_OSFXSR |
+		X86_CR4_OSXMMEXCPT | X86_CR4_VMXE);
+	TEST_ASSERT_EQ(r.fault, 14);
+	TEST_ASSERT(r.frame_flags & RFLAGS_RF,
+		    "#GP of MOV CR4: RFLAGS 0x%llx in the frame, RF clear",
+		    (unsigned long long)r.frame_flags);
+	/* And the guest goes on normally. */
+	TEST_ASSERT_EQ(rdmsr_ok(&t, MSR_MISC_ENABLE), v);
+	test_vm_destroy(&t);
+}
+
+/* CPUID.1:EDX.APIC (bit 9) follows IA32_APIC_BASE.EN. */
+TEST(cpuid_apic_follows_apic_base)
+{
+	struct test_vm t;
+	__u64 base;
+
+	cmd_vm(&t);
+	base = rdmsr_ok(&t, MSR_APIC_BASE);
+	TEST_ASSERT(base & (1ULL << 11), "APIC_BASE 0x%llx",
+		    (unsigned long long)base);
+	TEST_ASSERT(cmd(&t, CMD_CPUID, 0, 1).edx & (1U << 9),
+		    "CPUID.1:EDX.APIC clear with the APIC enabled");
+	TEST_ASSERT_EQ(wrmsr(&t, MSR_APIC_BASE, base & ~(1ULL << 11)), 0);
+	TEST_ASSERT_EQ(cmd(&t, CMD_CPUID, 0, 1).edx & (1U << 9), 0);
+	TEST_ASSERT_EQ(wrmsr(&t, MSR_APIC_BASE, base), 0);
+	TEST_ASSERT(cmd(&t, CMD_CPUID, 0, 1).edx & (1U << 9),
+		    "CPUID.1:EDX.APIC clear after the APIC is enabled again");
+	test_vm_destroy(&t);
+}
+
+/*
+ * With RFLAGS.TF every instruction raises one single-step #DB after it,
+ * with DR6.BS, whether the CPU ran it or the module emulated it (CPUID,
+ * RDMSR, WRMSR, OUT, IN, VMCALL, MOV CR8, MOV DR, HLT); after MOV SS the
+ * step comes after the next instruction, once (SDM Vol. 3A 6.8.3).
+ */
+TEST(single_step_emulated)
+{
+	static const struct {
+		const unsigned char *rip;	/* where the #DB points */
+		const char *after;		/* the instruction stepped */
+	} want[] = {
+		{ ss_1, "nop" }, { ss_2, "cpuid" }, { ss_3, "mov ecx" },
+		{ ss_4, "rdmsr" }, { ss_5, "wrmsr" }, { ss_6, "out" },
+		{ ss_7, "in" }, { ss_8, "vmcall" }, { ss_9, "xor" },
+		{ ss_10, "mov cr8" }, { ss_11, "mov dr0" },
+		{ ss_12, "mov ax, ss" }, { ss_14, "mov ss, ax + cpuid" },
+		{ ss_15, "hlt" }, { ss_16, "nop" },
+	};
+	struct axvcpu_run *run;
+	struct test_vm t;
+	__u64 n, i, first = 0, rip, dr6;
+	int runs;
+
+	TEST_VM_WITH(&t, g_ss);
+	run = t.vcpu.run;
+	x86_enter_long_mode(&t, GUEST_ENTRY);
+	x86_idt64_set(&t, 1, GUEST_SYM_GPA(g_ss, g_ss_db));
+	for (runs = 0; runs < 20; runs++) {
+		vcpu_run(&t.vcpu);
+		if (run->exit_reason == AXVCPU_EXIT_HYPERCALL &&
+		    run->hypercall.nr == HCALL_DONE)
+			break;
+		TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_IO_WRITE ||
+			    run->exit_reason == AXVCPU_EXIT_IO_READ ||
+			    run->exit_reason == AXVCPU_EXIT_HYPERCALL ||
+			    run->exit_reason == AXVCPU_EXIT_HALT,
+			    "exit %s at 0x%llx", axvm_exit_name(run->exit_reason),
+			    (unsigned long long)run->hw_rip);
+	}
+	TEST_ASSERT(runs < 20, "the guest did not finish");
+	n = guest_rd64(&t, SS_LOG_N);
+	for (i = 0; i < n; i++)
+		TH_LOG("#DB %llu: rip 0x%llx dr6 0x%llx", (unsigned long long)i,
+		       (unsigned long long)guest_rd64(&t, SS_LOG + 16 * i),
+		       (unsigned long long)guest_rd64(&t, SS_LOG + 16 * i + 8));
+	/* A step after the POPF that set TF is the CPU's business: skip it. */
+	if (n && guest_rd64(&t, SS_LOG) == GUEST_SYM_GPA(g_ss, ss_0))
+		first = 1;
+	for (i = 0; i < ARRAY_SIZE(want) && i + first < n; i++) {
+		rip = guest_rd64(&t, SS_LOG + 16 * (i + first));
+		dr6 = guest_rd64(&t, SS_LOG + 16 * (i + first) + 8);
+		TEST_ASSERT(rip == GUEST_SYM_GPA(g_ss, want[i].rip),
+			    "#DB %llu, after %s: rip 0x%llx, want 0x%llx",
+			    (unsigned long long)i, want[i].after,
+			    (unsigned long long)rip,
+			    (unsigned long long)GUEST_SYM_GPA(g_ss, want[i].rip));
+		TEST_ASSERT(dr6 & DR6_BS, "#DB after %s: DR6 0x%llx without BS",
+			    want[i].after, (unsigned long long)dr6);
+	}
+	TEST_ASSERT(n - first == ARRAY_SIZE(want),
+		    "%llu single-step #DBs, want %zu",
+		    (unsigned long long)(n - first), ARRAY_SIZE(want));
 	test_vm_destroy(&t);
 }
 
