@@ -118,7 +118,7 @@ static void merge_pir(struct axvlapic *a)
 
 static u32 ppr(struct axvlapic *a)
 {
-	u32 tpr = a->regs[REG(APIC_TASKPRI)] & 0xff;
+	u32 tpr = READ_ONCE(*a->tpr) & 0xff;
 	int isrv = highest(a, APIC_ISR);
 	u32 isrc = isrv < 0 ? 0 : isrv & 0xf0;
 
@@ -163,6 +163,32 @@ void axvlapic_ack(struct axvlapic *a, int vector)
 	set_vec(a, APIC_ISR, vector);
 }
 
+/**
+ * axvlapic_tpr_threshold - the TPR class below which a vector becomes
+ * deliverable.
+ * @a: the APIC; the vcpu's thread.
+ *
+ * Return: the priority class of the highest requested vector when the
+ * TPR alone holds it back (lowering the TPR below it lets it through), or
+ * 0: nothing requested, deliverable already, or held by an in-service
+ * vector (whose EOI is an exit of its own).
+ */
+u32 axvlapic_tpr_threshold(struct axvlapic *a)
+{
+	int irr, isr;
+
+	if (!hw_enabled(a))
+		return 0;
+	merge_pir(a);
+	irr = highest(a, APIC_IRR);
+	if (irr < 0 || (irr & 0xf0) > (READ_ONCE(*a->tpr) & 0xf0))
+		return 0;
+	isr = highest(a, APIC_ISR);
+	if (isr >= 0 && (irr & 0xf0) <= (isr & 0xf0))
+		return 0;
+	return irr >> 4;
+}
+
 static void eoi(struct axvlapic *a)
 {
 	int vec = highest(a, APIC_ISR);
@@ -173,12 +199,12 @@ static void eoi(struct axvlapic *a)
 
 u64 axvlapic_get_cr8(struct axvlapic *a)
 {
-	return (a->regs[REG(APIC_TASKPRI)] >> 4) & 0xf;
+	return (READ_ONCE(*a->tpr) >> 4) & 0xf;
 }
 
 void axvlapic_set_cr8(struct axvlapic *a, u64 cr8)
 {
-	a->regs[REG(APIC_TASKPRI)] = (cr8 & 0xf) << 4;
+	WRITE_ONCE(*a->tpr, (cr8 & 0xf) << 4);
 }
 
 /* ---- timer ---- */
@@ -284,6 +310,7 @@ static void reset_regs(struct axvlapic *a)
 
 	timer_stop(a);
 	memset(a->regs, 0, sizeof(a->regs));
+	WRITE_ONCE(*a->tpr, 0);
 	memset(a->pir, 0, sizeof(a->pir));
 	for (i = 0; i < ARRAY_SIZE(lvt_masks); i++)
 		a->regs[REG(APIC_LVTT) + i] = APIC_LVT_MASKED;
@@ -296,6 +323,8 @@ static void reset_regs(struct axvlapic *a)
 void axvlapic_init(struct axvlapic *a, struct axvcpu_vcpu *vcpu)
 {
 	a->vcpu = vcpu;
+	if (!a->tpr)
+		a->tpr = &a->regs[REG(APIC_TASKPRI)];
 	init_waitqueue_head(&a->halt_wq);
 	axvcpu_hrtimer_setup(&a->timer, timer_fn, CLOCK_MONOTONIC,
 			     HRTIMER_MODE_ABS_HARD);
@@ -440,6 +469,8 @@ static int reg_read(struct axvlapic *a, u32 off, u64 *val)
 		*val = APIC_VERSION_VAL;
 		return 0;
 	case APIC_TASKPRI:
+		*val = READ_ONCE(*a->tpr);
+		return 0;
 	case APIC_LDR:
 	case APIC_SPIV:
 	case APIC_ESR:
@@ -513,7 +544,7 @@ static int reg_write(struct axvlapic *a, u32 off, u64 val)
 
 	switch (off) {
 	case APIC_TASKPRI:
-		a->regs[REG(off)] = v32 & 0xff;
+		WRITE_ONCE(*a->tpr, v32 & 0xff);
 		return AXVLAPIC_DONE;
 	case APIC_EOI:
 		if (x2 && val)

@@ -33,6 +33,10 @@ struct axvcpu_vcpu;
  * @base_msr: IA32_APIC_BASE.
  * @regs: the register file, one u32 per 16-byte xAPIC register (index =
  *	offset >> 4).  Touched by the vcpu's thread only.
+ * @tpr: where the TPR lives: in @regs, or, set before axvlapic_init(), in
+ *	the backend's copy that the guest's MOV CR8 reads and writes without
+ *	an exit (VMX: VTPR in the virtual-APIC page).  Every TPR access of
+ *	the APIC goes through it, so both views are one register.
  * @pir: vectors accepted from other contexts (timer, INJECT_INTERRUPT),
  *	moved into the IRR by the vcpu's thread before each entry.
  * @timer: the LVT timer (one-shot, periodic, TSC deadline).
@@ -48,6 +52,7 @@ struct axvlapic {
 	struct axvcpu_vcpu *vcpu;
 	u64 base_msr;
 	u32 regs[64];
+	u32 *tpr;
 	unsigned long pir[BITS_TO_LONGS(256)];
 	struct hrtimer timer;
 	u64 period_ns;
@@ -106,5 +111,7 @@ bool axvlapic_accept_irq(struct axvlapic *a, u8 vector);
 int axvlapic_pending_vector(struct axvlapic *a);
 /* The guest takes @vector: IRR -> ISR. */
 void axvlapic_ack(struct axvlapic *a, int vector);
+/* The TPR class under which a requested vector gets through, or 0. */
+u32 axvlapic_tpr_threshold(struct axvlapic *a);
 
 #endif /* _AXVCPU_VLAPIC_H */

@@ -58,6 +58,26 @@ static void inject_pending(struct axvmx_vcpu *v)
 			      CPU_BASED_INTR_WINDOW_EXITING);
 }
 
+/*
+ * With the TPR shadow the guest's MOV CR8 does not exit: a vector its TPR
+ * holds back must end the guest's run when the TPR drops below it.  The
+ * TPR threshold is that vector's class (SDM Vol. 3C 30.1.2: a TPR-below-
+ * threshold exit after the MOV CR8 that takes VTPR[7:4] under it), 0 when
+ * nothing waits on the TPR.  It never exceeds VTPR[7:4], as the entry
+ * checks require (SDM Vol. 3C 27.2.1.1).  Written only when it changes;
+ * a non-zero value keeps the entries on this slow path, so that it drops
+ * to 0 with the vector it waited for.
+ */
+static void set_tpr_threshold(struct axvmx_vcpu *v)
+{
+	u32 t = axvlapic_tpr_threshold(&v->apic);
+
+	if (t != v->tpr_threshold) {
+		vmcs_write(TPR_THRESHOLD, t);
+		v->tpr_threshold = t;
+	}
+}
+
 /**
  * __axvmx_inject_events - before an entry: one event into the VMCS.
  * @v: the vcpu, VMCS current, IRQs off.
@@ -71,6 +91,8 @@ void __axvmx_inject_events(struct axvmx_vcpu *v)
 {
 	if (READ_ONCE(v->nr_events) || !axvlapic_irr_empty(&v->apic))
 		inject_pending(v);
+	if (axvmx_caps.has_tpr_shadow)
+		set_tpr_threshold(v);
 	if (!v->reinject)
 		return;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, v->reinject);

@@ -374,8 +374,9 @@ static noinline int handle_msr(struct axvmx_vcpu *v, bool write)
 }
 
 /*
- * ---- MOV DR: every access exits; DR0-3 reach the CPU at the entry
- * (load_guest_debugregs()), DR7 through the VMCS ----
+ * ---- MOV DR: the first access of a window exits; DR0-3 reach the CPU at
+ * the entry (load_guest_debugregs(), or all of them with DR6 once MOV DR
+ * stops exiting), DR7 through the VMCS ----
  */
 
 #define DR_QUAL_FROM	BIT(4)
@@ -397,6 +398,17 @@ static noinline int handle_dr(struct axvmx_vcpu *v)
 	/* General detect: the exit came first; the #DB is a fault. */
 	if (v->dr7 & AXVMX_DR7_GD)
 		return queue_db(v, AXVMX_DR6_BD);
+	/*
+	 * The guest uses its debug registers: they go into the CPU at the
+	 * next entry, MOV DR stops exiting, and this MOV DR runs again there
+	 * (as KVM's KVM_DEBUGREG_WONT_EXIT).  The CPU then does all of it,
+	 * DR4/DR5 aliasing, CR4.DE and DR7.GD included; the window's end or
+	 * a #DB takes them back (axvmx_dr_sync()).
+	 */
+	if (axvmx_caps.lazy_dr) {
+		v->dr_want_lazy = true;
+		return builtin(v, AXVCPU_BUILTIN_CR_ACCESS);
+	}
 	if (dr == 4 || dr == 5) {
 		if (axvmx_get_cr4() & X86_CR4_DE) {
 			axvmx_queue_exception(v, X86_TRAP_UD, 0);
@@ -467,6 +479,10 @@ static noinline int handle_exception_nmi(struct axvmx_vcpu *v)
 	}
 	if (vector == X86_TRAP_DB) {
 		u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+
+		/* Its DR6 and DR7 change below: the module's copies first. */
+		if (v->dr_lazy)
+			axvmx_dr_sync(v);
 
 		/*
 		 * ICEBP (INT1) exits on itself: step over it, as it traps.
@@ -591,6 +607,9 @@ int axvmx_handle_exit(struct axvmx_vcpu *v)
 	case EXIT_REASON_TRIPLE_FAULT:
 		v->vcpu->run->system_down.type = AXVCPU_SYSTEM_DOWN_CRASH;
 		return to_vmm(v, AXVCPU_EXIT_SYSTEM_DOWN);
+	case EXIT_REASON_TPR_BELOW_THRESHOLD:
+		/* A vector the TPR held back: delivered at the entry. */
+		return builtin(v, AXVCPU_BUILTIN_APIC);
 	case EXIT_REASON_INTERRUPT_WINDOW:
 		vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL,
 				CPU_BASED_INTR_WINDOW_EXITING);

@@ -171,6 +171,139 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "g_ss_end:\n"
     ".popsection\n");
 
+/*
+ * Costs, in TSC ticks (Bochs: instructions), of COST_N iterations each:
+ * an empty loop, MOV to CR8, MOV from DR0 and to DR1, CPUID (always an
+ * exit: the yardstick).  Then DR0-DR3 and DR6 get values that must
+ * survive an exit to the VMM (VMCALL) and come back.
+ */
+#define COST_N		200
+#define COST_LOG	0x8400	/* u64 ticks: empty, cr8, dr, cpuid */
+#define DRV_LOG		0x8440	/* u64: DR0-DR3, DR6 read after the exit */
+
+GUEST_CODE(g_cost);
+
+#define COST_LOOP(body)							\
+	"	rdtsc\n"						\
+	"	shl $32, %rdx\n"					\
+	"	or %rax, %rdx\n"					\
+	"	mov %rdx, %r8\n"					\
+	"	mov $" __stringify(COST_N) ", %r12d\n"			\
+	"1:	" body "\n"						\
+	"	dec %r12d\n"						\
+	"	jnz 1b\n"						\
+	"	rdtsc\n"						\
+	"	shl $32, %rdx\n"					\
+	"	or %rax, %rdx\n"					\
+	"	sub %r8, %rdx\n"					\
+	"	mov %rdx, (%rdi)\n"					\
+	"	add $8, %rdi\n"
+
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".code64\n"
+    ".global g_cost_start, g_cost_end\n"
+    "g_cost_start:\n"
+    "	mov $" __stringify(COST_LOG) ", %edi\n"
+    "	xor %ebx, %ebx\n"
+    COST_LOOP("nop")
+    COST_LOOP("mov %rbx, %cr8")
+    COST_LOOP("mov %dr0, %rax; mov %rax, %dr1")
+    "	mov %rdi, %r13\n"
+    COST_LOOP("xor %eax, %eax; cpuid")
+    "	mov $0x1000, %eax\n"
+    "	mov %rax, %dr0\n"
+    "	mov $0x2000, %eax\n"
+    "	mov %rax, %dr1\n"
+    "	mov $0x3000, %eax\n"
+    "	mov %rax, %dr2\n"
+    "	mov $0x4000, %eax\n"
+    "	mov %rax, %dr3\n"
+    "	mov $0xffff4ff1, %eax\n"	/* BS and B0 set */
+    "	mov %rax, %dr6\n"
+    "	mov $" __stringify(HCALL_COST) ", %eax\n"
+    "	vmcall\n"
+    "	mov %dr0, %rax\n"
+    "	mov %rax, 0x8440\n"
+    "	mov %dr1, %rax\n"
+    "	mov %rax, 0x8448\n"
+    "	mov %dr2, %rax\n"
+    "	mov %rax, 0x8450\n"
+    "	mov %dr3, %rax\n"
+    "	mov %rax, 0x8458\n"
+    "	mov %dr6, %rax\n"
+    "	mov %rax, 0x8460\n"
+    "	mov $" __stringify(HCALL_DONE) ", %eax\n"
+    "	vmcall\n"
+    "g_cost_end:\n"
+    ".popsection\n");
+
+/*
+ * The TPR shadow: with x2APIC on and the TPR at 15 (MOV CR8, no exit),
+ * vector 0x50 injected by the host waits in the IRR with IF=1; MOV CR8 of
+ * 4 lets it through at once (the TPR-below-threshold exit), so its frame
+ * points right after that MOV.  The x2APIC TPR register, the host's
+ * GET_SREGS and MOV from CR8 all see the same TPR.
+ */
+#define TPR_VEC		0x50
+#define HCALL_TPR	0x7b2
+
+GUEST_CODE(g_tpr);
+extern const unsigned char g_tpr_h[], g_tpr_after[];
+
+asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
+    ".code64\n"
+    ".global g_tpr_start, g_tpr_end, g_tpr_h, g_tpr_after\n"
+    "g_tpr_start:\n"
+    "	mov $0x1b, %ecx\n"
+    "	rdmsr\n"
+    "	or $0x400, %eax\n"		/* x2APIC */
+    "	wrmsr\n"
+    "	mov $0x80f, %ecx\n"		/* SVR: enabled, spurious 0xff */
+    "	mov $0x1ff, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	mov $15, %eax\n"
+    "	mov %rax, %cr8\n"
+    "	mov $0x808, %ecx\n"		/* x2APIC TPR */
+    "	rdmsr\n"
+    "	mov %eax, 0x8300\n"
+    "	mov $" __stringify(HCALL_TPR) ", %eax\n"
+    "	vmcall\n"			/* the host injects TPR_VEC */
+    "	sti\n"
+    "	mov $200, %ecx\n"
+    "2:	loop 2b\n"
+    "	mov 0x8100, %eax\n"
+    "	mov %eax, 0x8304\n"		/* deliveries so far: 0 */
+    "	mov $4, %eax\n"
+    "	mov %rax, %cr8\n"
+    "g_tpr_after:\n"
+    "	nop\n"
+    "	cli\n"
+    "	mov %cr8, %rax\n"
+    "	mov %eax, 0x8308\n"
+    "	mov $0x808, %ecx\n"
+    "	rdmsr\n"
+    "	mov %eax, 0x830c\n"
+    "	mov $" __stringify(HCALL_DONE) ", %eax\n"
+    "	vmcall\n"
+    "g_tpr_h:\n"
+    "	push %rax\n"
+    "	push %rcx\n"
+    "	push %rdx\n"
+    "	mov 24(%rsp), %rax\n"
+    "	mov %rax, 0x8110\n"
+    "	incl 0x8100\n"
+    "	mov $0x80b, %ecx\n"		/* EOI */
+    "	xor %eax, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	pop %rdx\n"
+    "	pop %rcx\n"
+    "	pop %rax\n"
+    "	iretq\n"
+    "g_tpr_end:\n"
+    ".popsection\n");
+
 static void cmd_vm(struct test_vm *t)
 {
 	TEST_VM_WITH(t, g_cmd);
@@ -415,6 +548,85 @@ TEST(single_step_emulated)
 	TEST_ASSERT(n - first == ARRAY_SIZE(want),
 		    "%llu single-step #DBs, want %zu",
 		    (unsigned long long)(n - first), ARRAY_SIZE(want));
+	test_vm_destroy(&t);
+}
+
+/*
+ * MOV CR8 and MOV DR cost no exit each (TPR shadow; MOV DR exiting off
+ * after the first access): each costs well under a quarter of a CPUID,
+ * which always exits.  The numbers are printed (Bochs: instruction
+ * counts, not cycles).  The debug registers the guest wrote survive an
+ * exit to the VMM.
+ */
+TEST(cr8_dr_cost)
+{
+	struct axvcpu_run *run;
+	struct test_vm t;
+	__u64 empty, cr8, dr, cpuid;
+
+	TEST_VM_WITH(&t, g_cost);
+	run = t.vcpu.run;
+	x86_enter_long_mode(&t, GUEST_ENTRY);
+	vcpu_run(&t.vcpu);
+	TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_HYPERCALL &&
+		    run->hypercall.nr == HCALL_COST, "exit %s",
+		    axvm_exit_name(run->exit_reason));
+	empty = guest_rd64(&t, COST_LOG);
+	cr8 = guest_rd64(&t, COST_LOG + 8) - empty;
+	dr = guest_rd64(&t, COST_LOG + 16) - empty;
+	cpuid = guest_rd64(&t, COST_LOG + 24) - empty;
+	/* Two MOV DR per iteration: per access is half. */
+	TH_LOG("guest TSC ticks per access: MOV CR8 %llu, MOV DR %llu, CPUID %llu (loop %llu)",
+	       (unsigned long long)cr8 / COST_N,
+	       (unsigned long long)dr / (2 * COST_N),
+	       (unsigned long long)cpuid / COST_N,
+	       (unsigned long long)empty / COST_N);
+	vcpu_run(&t.vcpu);
+	TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_HYPERCALL &&
+		    run->hypercall.nr == HCALL_DONE, "exit %s",
+		    axvm_exit_name(run->exit_reason));
+	TEST_ASSERT_EQ(guest_rd64(&t, DRV_LOG), 0x1000);
+	TEST_ASSERT_EQ(guest_rd64(&t, DRV_LOG + 8), 0x2000);
+	TEST_ASSERT_EQ(guest_rd64(&t, DRV_LOG + 16), 0x3000);
+	TEST_ASSERT_EQ(guest_rd64(&t, DRV_LOG + 24), 0x4000);
+	TEST_ASSERT_EQ(guest_rd64(&t, DRV_LOG + 32) & 0xffffffff, 0xffff4ff1);
+	TEST_ASSERT(cr8 * 4 < cpuid, "MOV CR8 costs %llu, CPUID %llu: it exits",
+		    (unsigned long long)cr8, (unsigned long long)cpuid);
+	TEST_ASSERT(dr * 2 < cpuid, "MOV DR costs %llu per 2, CPUID %llu: it exits",
+		    (unsigned long long)dr, (unsigned long long)cpuid);
+	test_vm_destroy(&t);
+}
+
+TEST(tpr_shadow_threshold)
+{
+	struct axvcpu_interrupt irq = { .vector = TPR_VEC };
+	struct axvcpu_x86_sregs sr;
+	struct axvcpu_run *run;
+	struct test_vm t;
+
+	TEST_VM_WITH(&t, g_tpr);
+	run = t.vcpu.run;
+	x86_enter_long_mode(&t, GUEST_ENTRY);
+	x86_idt64_set(&t, TPR_VEC, GUEST_SYM_GPA(g_tpr, g_tpr_h));
+	vcpu_run(&t.vcpu);
+	TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_HYPERCALL &&
+		    run->hypercall.nr == HCALL_TPR, "exit %s",
+		    axvm_exit_name(run->exit_reason));
+	TEST_ASSERT_EQ(guest_rd32(&t, 0x8300), 0xf0);	/* x2APIC TPR */
+	x86_get_sregs(&t.vcpu, &sr);
+	TEST_ASSERT_EQ(sr.cr8, 15);
+	TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_INJECT_INTERRUPT, &irq));
+	vcpu_run(&t.vcpu);
+	TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_HYPERCALL &&
+		    run->hypercall.nr == HCALL_DONE, "exit %s",
+		    axvm_exit_name(run->exit_reason));
+	TEST_ASSERT_EQ(guest_rd32(&t, 0x8304), 0);	/* held by the TPR */
+	TEST_ASSERT_EQ(guest_rd32(&t, 0x8100), 1);
+	TEST_ASSERT_EQ(guest_rd64(&t, 0x8110), GUEST_SYM_GPA(g_tpr, g_tpr_after));
+	TEST_ASSERT_EQ(guest_rd32(&t, 0x8308), 4);	/* MOV from CR8 */
+	TEST_ASSERT_EQ(guest_rd32(&t, 0x830c), 0x40);	/* x2APIC TPR */
+	x86_get_sregs(&t.vcpu, &sr);
+	TEST_ASSERT_EQ(sr.cr8, 4);
 	test_vm_destroy(&t);
 }
 
