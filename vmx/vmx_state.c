@@ -302,6 +302,9 @@ int axvmx_load_pdptrs(struct axvmx_vcpu *v, u64 cr3)
  */
 void axvmx_queue_db(struct axvmx_vcpu *v, u64 payload)
 {
+	/* The guest's DR6 and DR7 are the CPU's and the VMCS's: take them. */
+	if (v->dr_lazy)
+		axvmx_dr_sync(v);
 	v->dr6 &= ~(u64)DR_TRAP_BITS;
 	v->dr6 |= AXVMX_DR6_ACTIVE_LOW;
 	v->dr6 |= payload;
