@@ -26,6 +26,8 @@ struct axvcpu_vcpu;
 #define AXVLAPIC_DONE	0	/* handled: continue the guest */
 #define AXVLAPIC_EXIT	1	/* run->exit_reason is filled: exit to the VMM */
 #define AXVLAPIC_GP	(-1)	/* the access faults: #GP to the guest */
+/* An IPI to other vcpus: the caller ends the window, then deliver_ipi(). */
+#define AXVLAPIC_LATER	2
 
 /**
  * struct axvlapic - one vcpu's local APIC.
@@ -47,6 +49,11 @@ struct axvcpu_vcpu;
  * @init_pending: an INIT was sent and no SIPI reported after it.
  * @halt_wq: the vcpu's thread waits here in a guest HLT; the timer and
  *	INJECT_INTERRUPT wake it.
+ * @nmi_pending: NMIs requested and not yet delivered (0-2: one may wait
+ *	while another is being handled, SDM Vol. 3A 6.7.1); any context.
+ * @ipi_pending: an ICR write for other vcpus waits for
+ *	axvlapic_deliver_ipi(), with @ipi_lo (ICR bits 31:0) and @ipi_dest
+ *	(the destination field).
  */
 struct axvlapic {
 	struct axvcpu_vcpu *vcpu;
@@ -61,6 +68,9 @@ struct axvlapic {
 	u64 init_dest;
 	bool init_pending;
 	wait_queue_head_t halt_wq;
+	atomic_t nmi_pending;
+	bool ipi_pending;
+	u32 ipi_lo, ipi_dest;
 };
 
 void axvlapic_init(struct axvlapic *a, struct axvcpu_vcpu *vcpu);
@@ -113,5 +123,12 @@ int axvlapic_pending_vector(struct axvlapic *a);
 void axvlapic_ack(struct axvlapic *a, int vector);
 /* The TPR class under which a requested vector gets through, or 0. */
 u32 axvlapic_tpr_threshold(struct axvlapic *a);
+
+/* An NMI arrives (any context); a third one while two wait is lost. */
+void axvlapic_accept_nmi(struct axvlapic *a);
+/* The IPI an ICR write left for other vcpus (sleeps: the VM's lock). */
+int axvlapic_deliver_ipi(struct axvlapic *a);
+/* The backend's: the local APIC of @vcpu. */
+struct axvlapic *axvlapic_of(struct axvcpu_vcpu *vcpu);
 
 #endif /* _AXVCPU_VLAPIC_H */

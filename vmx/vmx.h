@@ -88,6 +88,7 @@ enum axvmx_reg {
  * @has_tpr_shadow: "use TPR shadow" is on and CR8 accesses do not exit.
  * @lazy_dr: MOV-DR exiting may be turned off (the guest's debug registers
  *	then go into the CPU at its first access, vmx_run.c).
+ * @has_vnmi: virtual NMIs and NMI-window exiting: NMIs for the guest.
  */
 struct axvmx_caps {
 	u64 basic;
@@ -97,7 +98,7 @@ struct axvmx_caps {
 	bool has_vpid, has_preempt_timer, invept_single, invvpid_single;
 	u64 host_xcr0, guest_xcr0;
 	bool has_tsc_offset, switch_tsc_aux;
-	bool has_tpr_shadow, lazy_dr;
+	bool has_tpr_shadow, lazy_dr, has_vnmi;
 };
 
 extern struct axvmx_caps axvmx_caps;
@@ -620,7 +621,8 @@ void __axvmx_inject_events(struct axvmx_vcpu *v);
 static __always_inline void axvmx_inject_events(struct axvmx_vcpu *v)
 {
 	if (unlikely(v->reinject || READ_ONCE(v->nr_events) ||
-		     v->tpr_threshold || !axvlapic_irr_empty(&v->apic)))
+		     v->tpr_threshold || atomic_read(&v->apic.nmi_pending) ||
+		     !axvlapic_irr_empty(&v->apic)))
 		__axvmx_inject_events(v);
 }
 bool axvmx_events_pending(struct axvmx_vcpu *v);

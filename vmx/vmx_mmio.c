@@ -334,6 +334,9 @@ int axvmx_apic_mmio(struct axvmx_vcpu *v, u64 gpa)
 	axvmx_skip_insn(v, in.len);
 	if (r == AXVLAPIC_EXIT)
 		return AXVCPU_RUN_EXIT;
+	/* An IPI for other vcpus: delivered after this window. */
+	if (r == AXVLAPIC_LATER)
+		v->end_window = true;
 	v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_APIC]++;
 	return AXVCPU_RUN_CONTINUE;
 }

@@ -201,6 +201,9 @@ int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val)
 
 	if (axvlapic_is_msr(msr)) {
 		r = axvlapic_msr_write(&v->apic, msr, val);
+		/* An IPI for other vcpus: delivered after this window. */
+		if (r == AXVLAPIC_LATER)
+			v->end_window = true;
 		return r == AXVLAPIC_GP ? AXVMX_MSR_GP :
 		       r == AXVLAPIC_EXIT ? AXVMX_MSR_EXIT : AXVMX_MSR_DONE;
 	}

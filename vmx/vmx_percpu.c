@@ -350,6 +350,13 @@ static const char *setup_caps(void)
 		c->proc &= ~CPU_BASED_TPR_SHADOW;
 		c->has_tpr_shadow = false;
 	}
+	/*
+	 * NMIs for the guest need virtual NMIs (the CPU tracks the guest's
+	 * NMI blocking, from the injection to its IRET, SDM Vol. 3C 25.3)
+	 * and NMI-window exiting, set while one waits for that IRET.
+	 */
+	c->has_vnmi = (c->pin & PIN_BASED_VIRTUAL_NMIS) &&
+		      ((proc >> 32) & CPU_BASED_NMI_WINDOW_EXITING);
 	/* MOV DR exiting goes off while the guest owns DR0-DR7 (vmx_run.c). */
 	c->lazy_dr = (c->proc & CPU_BASED_MOV_DR_EXITING) &&
 		     !((u32)proc & CPU_BASED_MOV_DR_EXITING);

@@ -492,6 +492,10 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 
 	if (!v->vmcs_ready)
 		return -EIO;
+	/* An ICR write of the last window named other vcpus. */
+	if (unlikely(v->apic.ipi_pending) &&
+	    axvlapic_deliver_ipi(&v->apic) == AXVLAPIC_EXIT)
+		return AXVCPU_RUN_EXIT;
 	if (v->halted) {
 		halt_wait(v);
 		if (v->halted)

@@ -105,6 +105,11 @@ static void setup_controls(struct axvmx_vcpu *v)
 	v->dr_want_lazy = false;
 }
 
+struct axvlapic *axvlapic_of(struct axvcpu_vcpu *vcpu)
+{
+	return &to_vmx(vcpu)->apic;
+}
+
 /* ---- life cycle ---- */
 
 int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
