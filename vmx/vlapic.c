@@ -13,10 +13,11 @@
  *    inaccurate").  Its callback runs in hard-IRQ context: it only sets a
  *    bit in @pir and kicks the vcpu, so the vector arrives whether the
  *    vcpu is in the guest, between entries, or back in the VMM;
- *  - ICR writes: a fixed IPI to the sender itself is delivered here; other
- *    destinations become SEND_IPI exits; INIT then SIPI becomes one CPU_UP
- *    exit (the second SIPI of the usual INIT-SIPI-SIPI is dropped, as a
- *    started CPU does).
+ *  - ICR writes: fixed, lowest-priority and NMI IPIs are delivered here to
+ *    every vcpu of the VM the destination names (axvlapic_deliver_ipi());
+ *    only one no vcpu takes becomes a SEND_IPI exit; INIT then SIPI
+ *    becomes one CPU_UP exit (the VMM starts the vcpu; the second SIPI of
+ *    the usual INIT-SIPI-SIPI is dropped, as a started CPU does).
  *
  * Nothing here panics on a guest value: an access the architecture
  * faults on returns AXVLAPIC_GP, anything else is ignored.
@@ -118,7 +119,7 @@ static void merge_pir(struct axvlapic *a)
 
 static u32 ppr(struct axvlapic *a)
 {
-	u32 tpr = a->regs[REG(APIC_TASKPRI)] & 0xff;
+	u32 tpr = READ_ONCE(*a->tpr) & 0xff;
 	int isrv = highest(a, APIC_ISR);
 	u32 isrc = isrv < 0 ? 0 : isrv & 0xf0;
 
@@ -163,6 +164,32 @@ void axvlapic_ack(struct axvlapic *a, int vector)
 	set_vec(a, APIC_ISR, vector);
 }
 
+/**
+ * axvlapic_tpr_threshold - the TPR class below which a vector becomes
+ * deliverable.
+ * @a: the APIC; the vcpu's thread.
+ *
+ * Return: the priority class of the highest requested vector when the
+ * TPR alone holds it back (lowering the TPR below it lets it through), or
+ * 0: nothing requested, deliverable already, or held by an in-service
+ * vector (whose EOI is an exit of its own).
+ */
+u32 axvlapic_tpr_threshold(struct axvlapic *a)
+{
+	int irr, isr;
+
+	if (!hw_enabled(a))
+		return 0;
+	merge_pir(a);
+	irr = highest(a, APIC_IRR);
+	if (irr < 0 || (irr & 0xf0) > (READ_ONCE(*a->tpr) & 0xf0))
+		return 0;
+	isr = highest(a, APIC_ISR);
+	if (isr >= 0 && (irr & 0xf0) <= (isr & 0xf0))
+		return 0;
+	return irr >> 4;
+}
+
 static void eoi(struct axvlapic *a)
 {
 	int vec = highest(a, APIC_ISR);
@@ -173,12 +200,12 @@ static void eoi(struct axvlapic *a)
 
 u64 axvlapic_get_cr8(struct axvlapic *a)
 {
-	return (a->regs[REG(APIC_TASKPRI)] >> 4) & 0xf;
+	return (READ_ONCE(*a->tpr) >> 4) & 0xf;
 }
 
 void axvlapic_set_cr8(struct axvlapic *a, u64 cr8)
 {
-	a->regs[REG(APIC_TASKPRI)] = (cr8 & 0xf) << 4;
+	WRITE_ONCE(*a->tpr, (cr8 & 0xf) << 4);
 }
 
 /* ---- timer ---- */
@@ -284,6 +311,7 @@ static void reset_regs(struct axvlapic *a)
 
 	timer_stop(a);
 	memset(a->regs, 0, sizeof(a->regs));
+	WRITE_ONCE(*a->tpr, 0);
 	memset(a->pir, 0, sizeof(a->pir));
 	for (i = 0; i < ARRAY_SIZE(lvt_masks); i++)
 		a->regs[REG(APIC_LVTT) + i] = APIC_LVT_MASKED;
@@ -291,11 +319,14 @@ static void reset_regs(struct axvlapic *a)
 	a->regs[REG(APIC_DFR)] = 0xffffffff;
 	a->tsc_deadline = 0;
 	a->init_pending = false;
+	a->ipi_pending = false;
 }
 
 void axvlapic_init(struct axvlapic *a, struct axvcpu_vcpu *vcpu)
 {
 	a->vcpu = vcpu;
+	if (!a->tpr)
+		a->tpr = &a->regs[REG(APIC_TASKPRI)];
 	init_waitqueue_head(&a->halt_wq);
 	axvcpu_hrtimer_setup(&a->timer, timer_fn, CLOCK_MONOTONIC,
 			     HRTIMER_MODE_ABS_HARD);
@@ -362,6 +393,101 @@ static int fill_ipi(struct axvlapic *a, u64 target, u32 lo, bool all,
 	return AXVLAPIC_EXIT;
 }
 
+void axvlapic_accept_nmi(struct axvlapic *a)
+{
+	atomic_add_unless(&a->nmi_pending, 1, 2);
+}
+
+/* Does @t's APIC take an IPI for @dest (SDM Vol. 3A 11.6.2)? */
+static bool dest_match(struct axvlapic *src, struct axvlapic *t, u32 dest,
+		       bool logical)
+{
+	u32 ldr = READ_ONCE(t->regs[REG(APIC_LDR)]);
+
+	if (!hw_enabled(t))
+		return false;
+	if (!logical)
+		return dest == (x2apic_mode(src) ? 0xffffffff : 0xff) ||
+		       dest == apic_id(t);
+	if (x2apic_mode(t))	/* cluster in 31:16, a bit per member */
+		return dest == 0xffffffff ||
+		       ((dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff));
+	ldr >>= 24;
+	if ((dest & 0xff) == 0xff)
+		return true;
+	if ((READ_ONCE(t->regs[REG(APIC_DFR)]) >> 28) == 0xf)	/* flat */
+		return ldr & dest;
+	return (ldr >> 4) == ((dest >> 4) & 0xf) && (ldr & dest & 0xf);
+}
+
+static void deliver_one(struct axvlapic *a, struct axvlapic *t, u32 dm,
+			u8 vec)
+{
+	if (dm == APIC_DM_NMI)
+		axvlapic_accept_nmi(t);
+	else if (!axvlapic_accept_irq(t, vec))
+		return;
+	if (t != a) {
+		axvcpu_vcpu_kick(t->vcpu);
+		wake_up_interruptible(&t->halt_wq);
+	}
+}
+
+/**
+ * axvlapic_deliver_ipi - deliver the IPI an ICR write left pending.
+ * @a: the sender's APIC; the sender's RUN, outside any VMX window.
+ *
+ * Every vcpu of the VM is a local APIC on the same bus: fixed and NMI
+ * IPIs reach each one the destination (physical, logical flat or
+ * cluster, x2APIC cluster, broadcast, or a shorthand) names, lowest
+ * priority the one of them with the lowest TPR, as on hardware.  Only an
+ * IPI that no vcpu of the VM takes goes to the VMM (SEND_IPI), which may
+ * have CPUs of its own there.  The VM's lock keeps every vcpu found alive
+ * meanwhile (vcpu_release() clears its slot under it).
+ *
+ * Return: AXVLAPIC_DONE, or AXVLAPIC_EXIT with the SEND_IPI exit filled.
+ */
+int axvlapic_deliver_ipi(struct axvlapic *a)
+{
+	struct axvcpu_vm *vm = a->vcpu->vm;
+	u32 lo = a->ipi_lo, dest = a->ipi_dest;
+	u32 dm = lo & APIC_DM_FIXED_MASK, sh = lo & APIC_DEST_ALLBUT;
+	bool logical = lo & APIC_DEST_LOGICAL, any = false;
+	struct axvlapic *lowest = NULL;
+	int i;
+
+	a->ipi_pending = false;
+	mutex_lock(&vm->lock);
+	for (i = 0; i < AXVCPU_MAX_VCPUS; i++) {
+		struct axvcpu_vcpu *tv = vm->vcpus[i];
+		struct axvlapic *t;
+
+		if (!tv || !tv->arch)
+			continue;
+		t = axvlapic_of(tv);
+		if (sh == APIC_DEST_ALLBUT && t == a)
+			continue;
+		if (!sh && !dest_match(a, t, dest, logical))
+			continue;
+		if (sh && !hw_enabled(t))
+			continue;
+		any = true;
+		if (dm != APIC_DM_LOWEST) {
+			deliver_one(a, t, dm, lo & 0xff);
+			continue;
+		}
+		if (!lowest || (READ_ONCE(*t->tpr) & 0xf0) <
+			       (READ_ONCE(*lowest->tpr) & 0xf0))
+			lowest = t;
+	}
+	if (lowest)
+		deliver_one(a, lowest, dm, lo & 0xff);
+	mutex_unlock(&vm->lock);
+	if (any)
+		return AXVLAPIC_DONE;
+	return fill_ipi(a, sh ? U64_MAX : dest, lo, sh != 0, false);
+}
+
 static int send_ipi(struct axvlapic *a, u32 lo, u32 dest)
 {
 	u32 dm = lo & APIC_DM_FIXED_MASK, sh = lo & APIC_DEST_ALLBUT;
@@ -404,25 +530,17 @@ static int send_ipi(struct axvlapic *a, u32 lo, u32 dest)
 		a->regs[REG(APIC_ESR)] |= BIT(5);	/* send illegal vector */
 		return AXVLAPIC_DONE;
 	}
-	switch (sh) {
-	case APIC_DEST_SELF:
-		if (fixed) {
-			axvlapic_accept_irq(a, vec);
-			return AXVLAPIC_DONE;
-		}
-		return fill_ipi(a, apic_id(a), lo, false, true);
-	case APIC_DEST_ALLINC:
-		if (fixed)
-			axvlapic_accept_irq(a, vec);
-		return fill_ipi(a, U64_MAX, lo, true, true);
-	case APIC_DEST_ALLBUT:
-		return fill_ipi(a, U64_MAX, lo, true, false);
-	}
-	if (!logical && dest == apic_id(a) && fixed) {
-		axvlapic_accept_irq(a, vec);
+	/* To the sender alone: no other vcpu to look at, no exit. */
+	if (sh == APIC_DEST_SELF ||
+	    (!sh && !logical && dest == apic_id(a))) {
+		deliver_one(a, a, dm, vec);
 		return AXVLAPIC_DONE;
 	}
-	return fill_ipi(a, dest, lo, false, false);
+	/* Other vcpus are reached outside the VMX window, under a mutex. */
+	a->ipi_lo = lo;
+	a->ipi_dest = dest;
+	a->ipi_pending = true;
+	return AXVLAPIC_LATER;
 }
 
 /* ---- registers, shared by the xAPIC page and the x2APIC MSRs ---- */
@@ -440,6 +558,8 @@ static int reg_read(struct axvlapic *a, u32 off, u64 *val)
 		*val = APIC_VERSION_VAL;
 		return 0;
 	case APIC_TASKPRI:
+		*val = READ_ONCE(*a->tpr);
+		return 0;
 	case APIC_LDR:
 	case APIC_SPIV:
 	case APIC_ESR:
@@ -513,7 +633,7 @@ static int reg_write(struct axvlapic *a, u32 off, u64 val)
 
 	switch (off) {
 	case APIC_TASKPRI:
-		a->regs[REG(off)] = v32 & 0xff;
+		WRITE_ONCE(*a->tpr, v32 & 0xff);
 		return AXVLAPIC_DONE;
 	case APIC_EOI:
 		if (x2 && val)
@@ -604,14 +724,16 @@ u64 axvlapic_mmio_read(struct axvlapic *a, u32 offset, u32 width)
  * @width: access width in bytes; only aligned 32-bit writes count.
  * @val: the value.
  *
- * Return: AXVLAPIC_DONE or AXVLAPIC_EXIT.
+ * Return: AXVLAPIC_DONE, AXVLAPIC_EXIT or AXVLAPIC_LATER.
  */
 int axvlapic_mmio_write(struct axvlapic *a, u32 offset, u32 width, u64 val)
 {
+	int r;
+
 	if (width != 4 || (offset & 0xf))
 		return AXVLAPIC_DONE;
-	return reg_write(a, offset, (u32)val) == AXVLAPIC_EXIT ?
-	       AXVLAPIC_EXIT : AXVLAPIC_DONE;
+	r = reg_write(a, offset, (u32)val);
+	return r == AXVLAPIC_GP ? AXVLAPIC_DONE : r;
 }
 
 /* ---- MSRs ---- */
@@ -639,7 +761,7 @@ int axvlapic_msr_read(struct axvlapic *a, u32 msr, u64 *val)
 	return reg_read(a, (msr - APIC_BASE_MSR) << 4, val);
 }
 
-/* Return: AXVLAPIC_DONE, AXVLAPIC_EXIT or AXVLAPIC_GP. */
+/* Return: AXVLAPIC_DONE, AXVLAPIC_EXIT, AXVLAPIC_LATER or AXVLAPIC_GP. */
 int axvlapic_msr_write(struct axvlapic *a, u32 msr, u64 val)
 {
 	u32 off = (msr - APIC_BASE_MSR) << 4;

@@ -26,6 +26,8 @@ struct axvcpu_vcpu;
 #define AXVLAPIC_DONE	0	/* handled: continue the guest */
 #define AXVLAPIC_EXIT	1	/* run->exit_reason is filled: exit to the VMM */
 #define AXVLAPIC_GP	(-1)	/* the access faults: #GP to the guest */
+/* An IPI to other vcpus: the caller ends the window, then deliver_ipi(). */
+#define AXVLAPIC_LATER	2
 
 /**
  * struct axvlapic - one vcpu's local APIC.
@@ -33,6 +35,10 @@ struct axvcpu_vcpu;
  * @base_msr: IA32_APIC_BASE.
  * @regs: the register file, one u32 per 16-byte xAPIC register (index =
  *	offset >> 4).  Touched by the vcpu's thread only.
+ * @tpr: where the TPR lives: in @regs, or, set before axvlapic_init(), in
+ *	the backend's copy that the guest's MOV CR8 reads and writes without
+ *	an exit (VMX: VTPR in the virtual-APIC page).  Every TPR access of
+ *	the APIC goes through it, so both views are one register.
  * @pir: vectors accepted from other contexts (timer, INJECT_INTERRUPT),
  *	moved into the IRR by the vcpu's thread before each entry.
  * @timer: the LVT timer (one-shot, periodic, TSC deadline).
@@ -43,11 +49,17 @@ struct axvcpu_vcpu;
  * @init_pending: an INIT was sent and no SIPI reported after it.
  * @halt_wq: the vcpu's thread waits here in a guest HLT; the timer and
  *	INJECT_INTERRUPT wake it.
+ * @nmi_pending: NMIs requested and not yet delivered (0-2: one may wait
+ *	while another is being handled, SDM Vol. 3A 6.7.1); any context.
+ * @ipi_pending: an ICR write for other vcpus waits for
+ *	axvlapic_deliver_ipi(), with @ipi_lo (ICR bits 31:0) and @ipi_dest
+ *	(the destination field).
  */
 struct axvlapic {
 	struct axvcpu_vcpu *vcpu;
 	u64 base_msr;
 	u32 regs[64];
+	u32 *tpr;
 	unsigned long pir[BITS_TO_LONGS(256)];
 	struct hrtimer timer;
 	u64 period_ns;
@@ -56,6 +68,9 @@ struct axvlapic {
 	u64 init_dest;
 	bool init_pending;
 	wait_queue_head_t halt_wq;
+	atomic_t nmi_pending;
+	bool ipi_pending;
+	u32 ipi_lo, ipi_dest;
 };
 
 void axvlapic_init(struct axvlapic *a, struct axvcpu_vcpu *vcpu);
@@ -106,5 +121,14 @@ bool axvlapic_accept_irq(struct axvlapic *a, u8 vector);
 int axvlapic_pending_vector(struct axvlapic *a);
 /* The guest takes @vector: IRR -> ISR. */
 void axvlapic_ack(struct axvlapic *a, int vector);
+/* The TPR class under which a requested vector gets through, or 0. */
+u32 axvlapic_tpr_threshold(struct axvlapic *a);
+
+/* An NMI arrives (any context); a third one while two wait is lost. */
+void axvlapic_accept_nmi(struct axvlapic *a);
+/* The IPI an ICR write left for other vcpus (sleeps: the VM's lock). */
+int axvlapic_deliver_ipi(struct axvlapic *a);
+/* The backend's: the local APIC of @vcpu. */
+struct axvlapic *axvlapic_of(struct axvcpu_vcpu *vcpu);
 
 #endif /* _AXVCPU_VLAPIC_H */

@@ -85,6 +85,10 @@ enum axvmx_reg {
  *	the host's without what the guest's CPUID hides (PKRU, MPX, AMX).
  * @has_tsc_offset: "use TSC offsetting" is on (guest TSC writes work).
  * @switch_tsc_aux: the host uses IA32_TSC_AUX (RDTSCP/RDPID): switch it.
+ * @has_tpr_shadow: "use TPR shadow" is on and CR8 accesses do not exit.
+ * @lazy_dr: MOV-DR exiting may be turned off (the guest's debug registers
+ *	then go into the CPU at its first access, vmx_run.c).
+ * @has_vnmi: virtual NMIs and NMI-window exiting: NMIs for the guest.
  */
 struct axvmx_caps {
 	u64 basic;
@@ -94,6 +98,7 @@ struct axvmx_caps {
 	bool has_vpid, has_preempt_timer, invept_single, invvpid_single;
 	u64 host_xcr0, guest_xcr0;
 	bool has_tsc_offset, switch_tsc_aux;
+	bool has_tpr_shadow, lazy_dr, has_vnmi;
 };
 
 extern struct axvmx_caps axvmx_caps;
@@ -310,6 +315,12 @@ struct axvmx_mmio_insn {
  * @msr_autoload_nr: their length in the VMCS now.
  * @user_hypercall: VMCALL at CPL > 0 exits too
  *	(AXVCPU_X86_SET_USER_HYPERCALL); else it is a #UD in the guest.
+ * @vapic: the virtual-APIC page (with @has_tpr_shadow): its VTPR is the
+ *	local APIC's TPR (@apic.tpr points there).
+ * @tpr_threshold: TPR_THRESHOLD as last written.
+ * @dr_lazy: MOV DR does not exit: DR0-DR3 and DR6 in the CPU are the
+ *	guest's, and its DR7 is in the VMCS only (until axvmx_dr_sync()).
+ * @dr_want_lazy: a MOV DR exit asked for that from the next entry.
  */
 struct axvmx_vcpu {
 	u64 regs[AXVMX_NR_REGS];
@@ -356,6 +367,9 @@ struct axvmx_vcpu {
 	struct axvmx_msr_entry *msr_autoload;
 	u32 msr_autoload_nr;
 	bool user_hypercall;
+	void *vapic;
+	u32 tpr_threshold;
+	bool dr_lazy, dr_want_lazy;
 };
 
 static inline struct axvmx_vcpu *to_vmx(struct axvcpu_vcpu *vcpu)
@@ -553,6 +567,9 @@ int axvmx_with_vmcs(struct axvmx_vcpu *v,
 		    int (*fn)(struct axvmx_vcpu *v, void *arg), void *arg);
 void axvmx_set_host_state_window(struct axvmx_vcpu *v);
 void axvmx_advance_rip(struct axvmx_vcpu *v);
+void axvmx_skip_insn(struct axvmx_vcpu *v, u32 len);
+void axvmx_queue_db(struct axvmx_vcpu *v, u64 payload);
+void axvmx_dr_sync(struct axvmx_vcpu *v);
 u64 axvmx_get_reg(struct axvmx_vcpu *v, unsigned int idx);
 void axvmx_set_reg(struct axvmx_vcpu *v, unsigned int idx, u64 val);
 void axvmx_set_cr0(struct axvmx_vcpu *v, u64 val);
@@ -604,6 +621,7 @@ void __axvmx_inject_events(struct axvmx_vcpu *v);
 static __always_inline void axvmx_inject_events(struct axvmx_vcpu *v)
 {
 	if (unlikely(v->reinject || READ_ONCE(v->nr_events) ||
+		     v->tpr_threshold || atomic_read(&v->apic.nmi_pending) ||
 		     !axvlapic_irr_empty(&v->apic)))
 		__axvmx_inject_events(v);
 }

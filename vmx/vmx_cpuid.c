@@ -6,8 +6,10 @@
  * hidden (VMX, MONITOR, PMU, SGX, PT, PKU, CET, LA57, the speculation-
  * control MSRs...), what it emulates shown (x2APIC, TSC deadline, the
  * hypervisor bit, APIC IDs = vcpu id), and the seeds' hypervisor leaves.
- * A leaf in the VMM's SET_CPUID table replaces all of that, except
- * OSXSAVE, which always follows the guest's CR4 as on hardware.
+ * A leaf in the VMM's SET_CPUID table replaces all of that, except the
+ * bits that follow guest state as on hardware: OSXSAVE (CR4), APIC
+ * (IA32_APIC_BASE.EN), and what IA32_MISC_ENABLE's LIMIT_CPUID and
+ * XD_DISABLE take away.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
@@ -23,6 +25,8 @@
 
 #define CPUID1_ECX_OSXSAVE	BIT(27)
 #define CPUID_D1_EAX_XSAVEC	BIT(1)
+#define CPUID1_EDX_APIC		BIT(9)
+#define CPUID_80000001_EDX_NX	BIT(20)
 
 /*
  * ---- the host's answers, read once ----
@@ -188,7 +192,6 @@ static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 		if (!axvmx_caps.host_xcr0)
 			*c &= ~(BIT(26) | BIT(28));	/* XSAVE, AVX */
 		*b = (*b & 0x00ffffff) | (v->vcpu->id << 24);
-		*d |= BIT(9);		/* APIC */
 		break;
 	case 7:
 		if (sub == 0) {
@@ -323,6 +326,13 @@ static noinline int cpuid_miss(struct axvmx_vcpu *v, u32 leaf, u32 sub,
 	const struct axvcpu_x86_cpuid_entry *e;
 	u32 a, b, c, d;
 
+	/*
+	 * MISC_ENABLE.LIMIT_CPUID: the highest basic leaf is 2, and a leaf
+	 * above it answers as the highest one does (SDM Vol. 2A CPUID).
+	 */
+	if ((v->msrs.misc_enable & MSR_IA32_MISC_ENABLE_LIMIT_CPUID) &&
+	    leaf > 2 && leaf < 0x40000000)
+		leaf = 2;
 	e = find_entry(v, leaf, sub);
 	if (e) {
 		a = e->eax;
@@ -336,6 +346,10 @@ static noinline int cpuid_miss(struct axvmx_vcpu *v, u32 leaf, u32 sub,
 		c &= ~CPUID1_ECX_OSXSAVE;
 		if (v->osxsave)
 			c |= CPUID1_ECX_OSXSAVE;
+		/* The APIC bit follows IA32_APIC_BASE.EN (SDM Vol. 3A 11.4.3). */
+		d &= ~CPUID1_EDX_APIC;
+		if (v->apic.base_msr & MSR_IA32_APICBASE_ENABLE)
+			d |= CPUID1_EDX_APIC;
 	} else if (leaf == 0xd) {
 		/* The XSAVE sizes follow the guest's XCR0, as on hardware. */
 		if (sub == 0 && axvmx_caps.guest_xcr0)
@@ -344,6 +358,13 @@ static noinline int cpuid_miss(struct axvmx_vcpu *v, u32 leaf, u32 sub,
 			b = (a & CPUID_D1_EAX_XSAVEC) ?
 			    xstate_size(v->xcr0, true) : 0;
 	} else {
+		if (leaf == 0 &&
+		    (v->msrs.misc_enable & MSR_IA32_MISC_ENABLE_LIMIT_CPUID))
+			a = min(a, 2U);
+		/* XD_DISABLE hides NX (SDM Vol. 4 table 2-2). */
+		if (leaf == 0x80000001 &&
+		    (v->msrs.misc_enable & MSR_IA32_MISC_ENABLE_XD_DISABLE))
+			d &= ~CPUID_80000001_EDX_NX;
 		*h = (struct axvmx_cpuid_hit){ leaf, sub, a, b, c, d, true };
 	}
 	return cpuid_answer(v, a, b, c, d);

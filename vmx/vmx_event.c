@@ -14,22 +14,50 @@
 #include <linux/kernel.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <asm/irq_vectors.h>
 
 #include "vmx.h"
 
-static bool guest_can_take_irq(void)
+/*
+ * An NMI waits for the guest's IRET of the last one (virtual-NMI
+ * blocking), and for the end of a MOV SS or STI shadow, as KVM does:
+ * the entry checks refuse an NMI inside a MOV SS shadow, and some CPUs
+ * block NMIs after STI too (SDM Vol. 3C 27.2.1.5, 26.3.1.5).
+ */
+#define NMI_BLOCKING	(GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_STI | \
+			 GUEST_INTR_STATE_MOV_SS)
+
+/*
+ * The NMI of the slow path: injected when nothing blocks it; else the
+ * NMI window is asked for, and while the guest handles one NMI only one
+ * more can wait (SDM Vol. 3A 6.7.1).  Return: true when injected.
+ */
+static bool inject_nmi(struct axvmx_vcpu *v, u32 intr)
 {
-	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	       !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
-		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	atomic_t *n = &v->apic.nmi_pending;
+
+	if (!(intr & NMI_BLOCKING) && !v->reinject) {
+		atomic_dec(n);
+		v->reinject = NMI_VECTOR | INTR_TYPE_NMI_INTR |
+			      INTR_INFO_VALID_MASK;
+		v->reinject_len = 0;
+		return true;
+	}
+	if (intr & GUEST_INTR_STATE_NMI)
+		while (atomic_read(n) > 1)
+			atomic_dec(n);
+	return false;
 }
 
 /* The slow path: something is queued or pending in the APIC. */
 static void inject_pending(struct axvmx_vcpu *v)
 {
-	bool pending, can_irq = guest_can_take_irq();
+	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	bool pending, can_irq;
 	int apic_vec = axvlapic_pending_vector(&v->apic);
 
+	can_irq = (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+		  !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 	spin_lock(&v->lock);
 	if (!v->reinject && v->nr_events && v->events[v->head].exception) {
 		struct axvmx_event *e = &v->events[v->head];
@@ -37,6 +65,9 @@ static void inject_pending(struct axvmx_vcpu *v)
 		axvmx_queue_exception(v, e->vector, e->error_code);
 		v->head = (v->head + 1) % AXVMX_EVENT_QUEUE;
 		v->nr_events--;
+	} else if (atomic_read(&v->apic.nmi_pending) &&
+		   inject_nmi(v, intr)) {
+		/* NMIs come before maskable interrupts (SDM Vol. 3A 6.9). */
 	} else if (!v->reinject && can_irq && apic_vec >= 0) {
 		axvlapic_ack(&v->apic, apic_vec);
 		v->reinject = apic_vec | INTR_TYPE_EXT_INTR |
@@ -56,21 +87,48 @@ static void inject_pending(struct axvmx_vcpu *v)
 	if (pending)
 		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL,
 			      CPU_BASED_INTR_WINDOW_EXITING);
+	if (atomic_read(&v->apic.nmi_pending))
+		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL,
+			      CPU_BASED_NMI_WINDOW_EXITING);
+}
+
+/*
+ * With the TPR shadow the guest's MOV CR8 does not exit: a vector its TPR
+ * holds back must end the guest's run when the TPR drops below it.  The
+ * TPR threshold is that vector's class (SDM Vol. 3C 30.1.2: a TPR-below-
+ * threshold exit after the MOV CR8 that takes VTPR[7:4] under it), 0 when
+ * nothing waits on the TPR.  It never exceeds VTPR[7:4], as the entry
+ * checks require (SDM Vol. 3C 27.2.1.1).  Written only when it changes;
+ * a non-zero value keeps the entries on this slow path, so that it drops
+ * to 0 with the vector it waited for.
+ */
+static void set_tpr_threshold(struct axvmx_vcpu *v)
+{
+	u32 t = axvlapic_tpr_threshold(&v->apic);
+
+	if (t != v->tpr_threshold) {
+		vmcs_write(TPR_THRESHOLD, t);
+		v->tpr_threshold = t;
+	}
 }
 
 /**
  * __axvmx_inject_events - before an entry: one event into the VMCS.
  * @v: the vcpu, VMCS current, IRQs off.
  *
- * Exceptions the VMM queued come first, then the local APIC's highest
- * vector above its PPR, then the VMM's external interrupts; with more
- * left, interrupt-window exiting asks for the next chance.  Called through
+ * Exceptions the VMM queued come first, then an NMI, then the local
+ * APIC's highest vector above its PPR, then the VMM's external
+ * interrupts; with more left, interrupt-window (NMI-window) exiting asks
+ * for the next chance.  Called through
  * axvmx_inject_events(), which skips it when nothing is pending.
  */
 void __axvmx_inject_events(struct axvmx_vcpu *v)
 {
-	if (READ_ONCE(v->nr_events) || !axvlapic_irr_empty(&v->apic))
+	if (READ_ONCE(v->nr_events) || atomic_read(&v->apic.nmi_pending) ||
+	    !axvlapic_irr_empty(&v->apic))
 		inject_pending(v);
+	if (axvmx_caps.has_tpr_shadow)
+		set_tpr_threshold(v);
 	if (!v->reinject)
 		return;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, v->reinject);
@@ -89,7 +147,7 @@ void __axvmx_inject_events(struct axvmx_vcpu *v)
  */
 bool axvmx_events_pending(struct axvmx_vcpu *v)
 {
-	return READ_ONCE(v->nr_events) ||
+	return READ_ONCE(v->nr_events) || atomic_read(&v->apic.nmi_pending) ||
 	       axvlapic_pending_vector(&v->apic) >= 0;
 }
 
@@ -101,9 +159,27 @@ int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
 	struct axvmx_event *e;
 	unsigned long flags;
 
-	if (irq->flags & ~(AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE) ||
+	if (irq->flags & ~(AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE |
+			   AXVCPU_IRQ_NMI) ||
 	    irq->pad || irq->vector > 255)
 		return -EINVAL;
+	/*
+	 * An NMI: AXVCPU_IRQ_NMI, or vector 2 as an exception (which VMX can
+	 * only inject as an NMI anyway).  It waits in the APIC's NMI latch
+	 * for the guest's NMI window.
+	 */
+	if (irq->flags & AXVCPU_IRQ_NMI) {
+		if (irq->flags != AXVCPU_IRQ_NMI || irq->vector != NMI_VECTOR)
+			return -EINVAL;
+		if (!axvmx_caps.has_vnmi)
+			return -EOPNOTSUPP;
+	}
+	if (irq->vector == NMI_VECTOR && axvmx_caps.has_vnmi &&
+	    !(irq->flags & AXVCPU_IRQ_ERROR_CODE)) {
+		axvlapic_accept_nmi(&v->apic);
+		wake_up_interruptible(&v->apic.halt_wq);
+		return 0;
+	}
 	/* Vectors 0-31 are exceptions (the seeds inject them as such). */
 	if (irq->vector < 32)
 		exc = true;

@@ -24,6 +24,9 @@
 #define IO_STRING	BIT(4)
 #define IO_REP		BIT(5)
 
+/* EPT violation qualification: an IRET lifted NMI blocking (SDM 28.2.1). */
+#define EPT_QUAL_NMI_UNBLOCKED	BIT(12)
+
 /* The core counts entries and exits to the VMM; we count built-ins. */
 static int to_vmm(struct axvmx_vcpu *v, u32 reason)
 {
@@ -67,6 +70,20 @@ static int inject_gp(struct axvmx_vcpu *v)
 {
 	axvmx_queue_exception(v, X86_TRAP_GP, 0);
 	return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
+}
+
+/*
+ * A fault in the guest's IRET exited after the IRET had lifted the
+ * virtual-NMI blocking (bit 12 of the exit's interruption information or
+ * qualification): the IRET runs again, so the blocking comes back until
+ * it completes (SDM Vol. 3C 28.2.3), as KVM's vmx_recover_nmi_blocking().
+ * The bit means nothing when the exit interrupted an event delivery.
+ */
+static void recover_nmi_blocking(struct axvmx_vcpu *v, bool unblocked)
+{
+	if (unblocked && axvmx_caps.has_vnmi && !v->reinject)
+		vmcs_set_bits(GUEST_INTERRUPTIBILITY_INFO,
+			      GUEST_INTR_STATE_NMI);
 }
 
 /* ---- I/O (X86-133) ---- */
@@ -151,6 +168,8 @@ static noinline int handle_ept_violation(struct axvmx_vcpu *v)
 	u64 q = axvmx_exit_qual(v), gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	bool write = q & EPT_VIOLATION_ACC_WRITE;
 	int r, slot = axvcpu_gpa_slot_flags(vm, gpa);
+
+	recover_nmi_blocking(v, q & EPT_QUAL_NMI_UNBLOCKED);
 
 	/*
 	 * Guest RAM not mapped yet (or unmapped by the MMU notifier): map
@@ -374,22 +393,17 @@ static noinline int handle_msr(struct axvmx_vcpu *v, bool write)
 }
 
 /*
- * ---- MOV DR: every access exits; DR0-3 reach the CPU at the entry
- * (load_guest_debugregs()), DR7 through the VMCS ----
+ * ---- MOV DR: the first access of a window exits; DR0-3 reach the CPU at
+ * the entry (load_guest_debugregs(), or all of them with DR6 once MOV DR
+ * stops exiting), DR7 through the VMCS ----
  */
 
 #define DR_QUAL_FROM	BIT(4)
 #define DR6_FIXED_1	0xfffe0ff0ULL
 
-/* A #DB for the guest with @payload (DR6 bits, as in the exit qualification). */
 static int queue_db(struct axvmx_vcpu *v, u64 payload)
 {
-	v->dr6 &= ~(u64)DR_TRAP_BITS;
-	v->dr6 |= AXVMX_DR6_ACTIVE_LOW;
-	v->dr6 |= payload;
-	v->dr6 ^= payload & AXVMX_DR6_ACTIVE_LOW;
-	v->dr6 &= ~BIT_ULL(12);
-	axvmx_queue_exception(v, X86_TRAP_DB, 0);
+	axvmx_queue_db(v, payload);
 	return builtin(v, AXVCPU_BUILTIN_EXCEPTION);
 }
 
@@ -401,9 +415,18 @@ static noinline int handle_dr(struct axvmx_vcpu *v)
 	if ((vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3)
 		return inject_gp(v);
 	/* General detect: the exit came first; the #DB is a fault. */
-	if (v->dr7 & AXVMX_DR7_GD) {
-		axvmx_set_dr7(v, v->dr7 & ~AXVMX_DR7_GD);
+	if (v->dr7 & AXVMX_DR7_GD)
 		return queue_db(v, AXVMX_DR6_BD);
+	/*
+	 * The guest uses its debug registers: they go into the CPU at the
+	 * next entry, MOV DR stops exiting, and this MOV DR runs again there
+	 * (as KVM's KVM_DEBUGREG_WONT_EXIT).  The CPU then does all of it,
+	 * DR4/DR5 aliasing, CR4.DE and DR7.GD included; the window's end or
+	 * a #DB takes them back (axvmx_dr_sync()).
+	 */
+	if (axvmx_caps.lazy_dr) {
+		v->dr_want_lazy = true;
+		return builtin(v, AXVCPU_BUILTIN_CR_ACCESS);
 	}
 	if (dr == 4 || dr == 5) {
 		if (axvmx_get_cr4() & X86_CR4_DE) {
@@ -462,6 +485,10 @@ static noinline int handle_exception_nmi(struct axvmx_vcpu *v)
 	u32 info = axvmx_exit_intr_info(v);
 	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
+	if ((info & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_NMI_INTR &&
+	    vector != X86_TRAP_DF)
+		recover_nmi_blocking(v, info & INTR_INFO_UNBLOCK_NMI);
+
 	/* Host NMI: already raised again for the host in the run loop. */
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return builtin(v, AXVCPU_BUILTIN_HOST_NMI);
@@ -476,10 +503,18 @@ static noinline int handle_exception_nmi(struct axvmx_vcpu *v)
 	if (vector == X86_TRAP_DB) {
 		u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 
-		/* ICEBP (INT1) exits on itself: step over it, as it traps. */
+		/* Its DR6 and DR7 change below: the module's copies first. */
+		if (v->dr_lazy)
+			axvmx_dr_sync(v);
+
+		/*
+		 * ICEBP (INT1) exits on itself: step over it, as it traps.
+		 * Its #DB is the one queued below, not a single step too.
+		 */
 		if ((info & INTR_INFO_INTR_TYPE_MASK) ==
 		    INTR_TYPE_PRIV_SW_EXCEPTION)
-			axvmx_advance_rip(v);
+			vmcs_write(GUEST_RIP, axvmx_exit_rip(v) +
+				   vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 		/*
 		 * A single step inside an STI / MOV SS shadow: the exit does
 		 * not set the pending BS the entry checks expect (as KVM).
@@ -509,6 +544,14 @@ static noinline void save_idt_vectoring(struct axvmx_vcpu *v, u32 info)
 
 	v->reinject = info & ~INTR_INFO_RESVD_BITS_MASK;
 	v->reinject_err = vmcs_read(IDT_VECTORING_ERROR_CODE);
+	/*
+	 * An NMI whose delivery the exit interrupted is injected again; its
+	 * entry sets the virtual-NMI blocking again, and it must be clear
+	 * for that (SDM Vol. 3C 27.2.1.5), as KVM clears it.
+	 */
+	if (type == INTR_TYPE_NMI_INTR)
+		vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO,
+				GUEST_INTR_STATE_NMI);
 	v->reinject_len = 0;
 	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
@@ -520,19 +563,23 @@ static noinline void save_idt_vectoring(struct axvmx_vcpu *v, u32 info)
 static noinline int handle_hlt(struct axvmx_vcpu *v)
 {
 	axvmx_advance_rip(v);
-	/* An APIC interrupt the guest can take now ends the HLT. */
+	/* An APIC interrupt the guest can take now ends the HLT; an NMI too. */
 	if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	    axvlapic_pending_vector(&v->apic) >= 0)
+		return builtin(v, AXVCPU_BUILTIN_APIC);
+	if (atomic_read(&v->apic.nmi_pending) &&
+	    !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI))
 		return builtin(v, AXVCPU_BUILTIN_APIC);
 	/*
 	 * The VMM sees the HALT either way.  With the APIC timer armed an
 	 * interrupt will come: the guest stays halted, and the next RUN
 	 * sleeps until the timer's vector or an injected event wakes it
 	 * (halt_wait() in vmx_run.c), instead of the HLT returning without
-	 * an interrupt.
+	 * an interrupt.  A single-step #DB queued by the HLT itself ends it
+	 * at once.
 	 */
 	if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	    axvlapic_timer_armed(&v->apic))
+	    axvlapic_timer_armed(&v->apic) && !v->reinject)
 		v->halted = true;
 	return to_vmm(v, AXVCPU_EXIT_HALT);
 }
@@ -594,6 +641,14 @@ int axvmx_handle_exit(struct axvmx_vcpu *v)
 	case EXIT_REASON_TRIPLE_FAULT:
 		v->vcpu->run->system_down.type = AXVCPU_SYSTEM_DOWN_CRASH;
 		return to_vmm(v, AXVCPU_EXIT_SYSTEM_DOWN);
+	case EXIT_REASON_TPR_BELOW_THRESHOLD:
+		/* A vector the TPR held back: delivered at the entry. */
+		return builtin(v, AXVCPU_BUILTIN_APIC);
+	case EXIT_REASON_NMI_WINDOW:
+		/* The guest's IRET ended its NMI: the next one goes in. */
+		vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL,
+				CPU_BASED_NMI_WINDOW_EXITING);
+		return builtin(v, AXVCPU_BUILTIN_INTR_WINDOW);
 	case EXIT_REASON_INTERRUPT_WINDOW:
 		vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL,
 				CPU_BASED_INTR_WINDOW_EXITING);

@@ -303,7 +303,7 @@ int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
 		run->mmio.data = 0;
 		v->mmio = in;
 	}
-	vmcs_write(GUEST_RIP, axvmx_exit_rip(v) + in.len);
+	axvmx_skip_insn(v, in.len);
 	axvcpu_vcpu_set_exit(v->vcpu, in.write ? AXVCPU_EXIT_MMIO_WRITE :
 						 AXVCPU_EXIT_MMIO_READ);
 	return AXVCPU_RUN_EXIT;
@@ -331,9 +331,12 @@ int axvmx_apic_mmio(struct axvmx_vcpu *v, u64 gpa)
 	else
 		set_read_reg(v, &in, axvlapic_mmio_read(&v->apic, off,
 							in.width));
-	vmcs_write(GUEST_RIP, axvmx_exit_rip(v) + in.len);
+	axvmx_skip_insn(v, in.len);
 	if (r == AXVLAPIC_EXIT)
 		return AXVCPU_RUN_EXIT;
+	/* An IPI for other vcpus: delivered after this window. */
+	if (r == AXVLAPIC_LATER)
+		v->end_window = true;
 	v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_APIC]++;
 	return AXVCPU_RUN_CONTINUE;
 }

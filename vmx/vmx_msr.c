@@ -13,6 +13,9 @@
  *    (vmx_run.c, and below), since no host code in between reads them;
  *  - CSTAR, TSC, TSC_ADJUST, MISC_ENABLE, SPEC_CTRL, PRED_CMD, FLUSH_CMD
  *    are emulated (the TSC through the VMCS TSC offset);
+ *  - every one of them takes back the value a read gave: a guest that
+ *    reads an MSR, changes one bit and writes it back gets no #GP for the
+ *    bits it did not touch (Linux does so with MISC_ENABLE, EFER, PAT);
  *  - IA32_APIC_BASE, TSC_DEADLINE and 0x800-0x8ff are the local APIC's.
  *
  * SPEC_CTRL: the guest's CPUID has no IBRS/STIBP/SSBD, so the only value a
@@ -29,11 +32,36 @@
 
 #include "vmx.h"
 
+/*
+ * IA32_MISC_ENABLE (SDM Vol. 4, table 2-2, the architectural bits, and
+ * turbo disable, which most Core CPUs have): BTS and PEBS unavailable
+ * read as 1 and ignore writes, as "performance monitoring available" (no
+ * PMU: 0) does; every architectural R/W bit is stored, and these act:
+ *  - LIMIT_CPUID: CPUID.0:EAX reports at most 2 (vmx_cpuid.c);
+ *  - XD_DISABLE: CPUID.80000001H:EDX.NX reads 0 and EFER.NXE cannot be
+ *    set (SDM Vol. 3A 4.1.4);
+ *  - ENABLE MONITOR FSM (bit 18): stored only.  MONITOR/MWAIT stay hidden
+ *    in CPUID and run as NOPs whatever its value (as KVM's
+ *    MISC_ENABLE_NO_MWAIT quirk).
+ * Fast strings, thermal control, EIST, xTPR and turbo have nothing to
+ * act on in a guest.  The other bits are reserved or model-specific, and
+ * a CPU that does not define them faults: #GP.
+ */
+#define MISC_ENABLE_TCC			BIT_ULL(3)
+#define MISC_ENABLE_TURBO_DISABLE	BIT_ULL(38)
 #define MISC_ENABLE_RO	(MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
 			 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
-#define MISC_ENABLE_NO	(MSR_IA32_MISC_ENABLE_LIMIT_CPUID | \
+#define MISC_ENABLE_IGNORED	(MISC_ENABLE_RO | MSR_IA32_MISC_ENABLE_EMON)
+#define MISC_ENABLE_RW	(MSR_IA32_MISC_ENABLE_FAST_STRING | \
+			 MISC_ENABLE_TCC | \
+			 MSR_IA32_MISC_ENABLE_ENHANCED_SPEEDSTEP | \
+			 MSR_IA32_MISC_ENABLE_MWAIT | \
+			 MSR_IA32_MISC_ENABLE_LIMIT_CPUID | \
+			 MSR_IA32_MISC_ENABLE_XTPR_DISABLE | \
 			 MSR_IA32_MISC_ENABLE_XD_DISABLE | \
-			 MSR_IA32_MISC_ENABLE_MWAIT)
+			 MISC_ENABLE_TURBO_DISABLE)
+#define MISC_ENABLE_CPUID	(MSR_IA32_MISC_ENABLE_LIMIT_CPUID | \
+				 MSR_IA32_MISC_ENABLE_XD_DISABLE)
 
 static bool is_canonical(u64 la)
 {
@@ -173,6 +201,9 @@ int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val)
 
 	if (axvlapic_is_msr(msr)) {
 		r = axvlapic_msr_write(&v->apic, msr, val);
+		/* An IPI for other vcpus: delivered after this window. */
+		if (r == AXVLAPIC_LATER)
+			v->end_window = true;
 		return r == AXVLAPIC_GP ? AXVMX_MSR_GP :
 		       r == AXVLAPIC_EXIT ? AXVMX_MSR_EXIT : AXVMX_MSR_DONE;
 	}
@@ -180,6 +211,10 @@ int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val)
 	case MSR_EFER:
 		efer = vmcs_read(GUEST_IA32_EFER);
 		if (val & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+			return AXVMX_MSR_GP;
+		/* NX is not there while MISC_ENABLE.XD_DISABLE is set. */
+		if ((val & EFER_NX) &&
+		    (m->misc_enable & MSR_IA32_MISC_ENABLE_XD_DISABLE))
 			return AXVMX_MSR_GP;
 		/* LME cannot change while paging is on; LMA is read-only. */
 		if ((axvmx_get_cr0() & X86_CR0_PG) &&
@@ -246,9 +281,12 @@ int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val)
 		tsc_add(v, val - m->tsc_adjust);
 		break;
 	case MSR_IA32_MISC_ENABLE:
-		if (val & MISC_ENABLE_NO)
+		if (val & ~(MISC_ENABLE_RW | MISC_ENABLE_IGNORED))
 			return AXVMX_MSR_GP;
-		m->misc_enable = (val & ~MISC_ENABLE_RO) | MISC_ENABLE_RO;
+		/* CPUID leaves 0 and 0x80000001 change: forget the answers. */
+		if ((val ^ m->misc_enable) & MISC_ENABLE_CPUID)
+			memset(v->cpuid_cache, 0, sizeof(v->cpuid_cache));
+		m->misc_enable = (val & MISC_ENABLE_RW) | MISC_ENABLE_RO;
 		break;
 	case MSR_IA32_SPEC_CTRL:
 	case MSR_IA32_PRED_CMD:

@@ -324,16 +324,42 @@ static const char *setup_caps(void)
 			 CPU_BASED_INTR_WINDOW_EXITING |
 			 CPU_BASED_NMI_WINDOW_EXITING |
 			 CPU_BASED_RDTSC_EXITING | CPU_BASED_INVLPG_EXITING |
-			 CPU_BASED_TPR_SHADOW | CPU_BASED_UNCOND_IO_EXITING |
+			 CPU_BASED_UNCOND_IO_EXITING |
 			 CPU_BASED_MONITOR_TRAP_FLAG |
 			 CPU_BASED_PAUSE_EXITING |
 			 CPU_BASED_ACTIVATE_TERTIARY_CONTROLS,
 			 CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
 			 CPU_BASED_MOV_DR_EXITING | CPU_BASED_RDPMC_EXITING |
-			 CPU_BASED_USE_TSC_OFFSETTING,
+			 CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_TPR_SHADOW,
 			 &c->proc);
 	if (why)
 		return why;
+	/*
+	 * With the TPR shadow, MOV CR8 reads and writes VTPR without an
+	 * exit (SDM Vol. 3C 30.3) when the CR8 exits can be turned off;
+	 * a TPR below the threshold exits instead, where an interrupt the
+	 * old TPR held back becomes deliverable.  Else CR8 exits as before.
+	 */
+	if ((c->proc & CPU_BASED_TPR_SHADOW) &&
+	    !((u32)proc & (CPU_BASED_CR8_LOAD_EXITING |
+			   CPU_BASED_CR8_STORE_EXITING))) {
+		c->proc &= ~(CPU_BASED_CR8_LOAD_EXITING |
+			     CPU_BASED_CR8_STORE_EXITING);
+		c->has_tpr_shadow = true;
+	} else {
+		c->proc &= ~CPU_BASED_TPR_SHADOW;
+		c->has_tpr_shadow = false;
+	}
+	/*
+	 * NMIs for the guest need virtual NMIs (the CPU tracks the guest's
+	 * NMI blocking, from the injection to its IRET, SDM Vol. 3C 25.3)
+	 * and NMI-window exiting, set while one waits for that IRET.
+	 */
+	c->has_vnmi = (c->pin & PIN_BASED_VIRTUAL_NMIS) &&
+		      ((proc >> 32) & CPU_BASED_NMI_WINDOW_EXITING);
+	/* MOV DR exiting goes off while the guest owns DR0-DR7 (vmx_run.c). */
+	c->lazy_dr = (c->proc & CPU_BASED_MOV_DR_EXITING) &&
+		     !((u32)proc & CPU_BASED_MOV_DR_EXITING);
 
 	if (rd(MSR_IA32_VMX_PROCBASED_CTLS2, &proc2))
 		return "cannot read IA32_VMX_PROCBASED_CTLS2";

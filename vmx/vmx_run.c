@@ -144,11 +144,8 @@ struct axvmx_debug_save {
  * turned off first so that none of its breakpoints fires on a guest
  * address in between, and its DR0-DR3 are kept for the end of the window.
  */
-static void load_guest_debugregs(struct axvmx_vcpu *v,
-				 struct axvmx_debug_save *d)
+static void save_host_debugregs(struct axvmx_debug_save *d)
 {
-	if (!(v->dr7 & AXVMX_DR7_BP_ENABLES))
-		return;
 	if (hw_breakpoint_active() && !d->db_saved) {
 		set_debugreg(0, 7);
 		get_debugreg(d->db[0], 0);
@@ -157,10 +154,72 @@ static void load_guest_debugregs(struct axvmx_vcpu *v,
 		get_debugreg(d->db[3], 3);
 		d->db_saved = true;
 	}
+}
+
+static void load_guest_debugregs(struct axvmx_vcpu *v,
+				 struct axvmx_debug_save *d)
+{
+	if (v->dr_lazy || !(v->dr7 & AXVMX_DR7_BP_ENABLES))
+		return;
+	save_host_debugregs(d);
 	set_debugreg(v->db[0], 0);
 	set_debugreg(v->db[1], 1);
 	set_debugreg(v->db[2], 2);
 	set_debugreg(v->db[3], 3);
+}
+
+/*
+ * A MOV DR exited (handle_dr()): the guest gets its DR0-DR3 and DR6 in
+ * the CPU and MOV DR no longer exits, so a guest debugger (or a kernel
+ * switching breakpoints per task) pays one exit per window instead of one
+ * per access (as KVM's KVM_DEBUGREG_WONT_EXIT).  Nothing of the host runs
+ * on them until the window ends: every exit has set DR7 to 0x400 (SDM
+ * 28.5.1), so none of its breakpoints is armed, and no host #DB reads DR6
+ * before restore_host_debug().
+ */
+static void go_lazy_debugregs(struct axvmx_vcpu *v,
+			      struct axvmx_debug_save *d)
+{
+	v->dr_want_lazy = false;
+	save_host_debugregs(d);
+	set_debugreg(v->db[0], 0);
+	set_debugreg(v->db[1], 1);
+	set_debugreg(v->db[2], 2);
+	set_debugreg(v->db[3], 3);
+	set_debugreg(v->dr6, 6);
+	vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MOV_DR_EXITING);
+	v->dr_lazy = true;
+}
+
+/**
+ * axvmx_dr_sync - take the debug registers back from a guest that had them.
+ * @v: the vcpu, VMCS current, IRQs off, with @v->dr_lazy.
+ *
+ * DR0-DR3 and DR6 come out of the CPU, DR7 out of the VMCS (the exit
+ * saved it), and MOV DR exits again: the module's copies are the guest's
+ * from here, as the ioctls, the #DB reflection and the next window expect.
+ * DR6 goes back to its reset value, where the host's #DB handler expects
+ * it (the guest's bits would read as host breakpoint hits).
+ */
+void axvmx_dr_sync(struct axvmx_vcpu *v)
+{
+	unsigned long dr;
+
+	get_debugreg(dr, 0);
+	v->db[0] = dr;
+	get_debugreg(dr, 1);
+	v->db[1] = dr;
+	get_debugreg(dr, 2);
+	v->db[2] = dr;
+	get_debugreg(dr, 3);
+	v->db[3] = dr;
+	get_debugreg(dr, 6);
+	v->dr6 = dr;
+	if (dr != DR6_RESERVED)
+		set_debugreg(DR6_RESERVED, 6);
+	axvmx_set_dr7(v, vmcs_read(GUEST_DR7));
+	vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MOV_DR_EXITING);
+	v->dr_lazy = false;
 }
 
 /*
@@ -172,6 +231,9 @@ static void load_guest_debugregs(struct axvmx_vcpu *v,
 static void restore_host_debug(struct axvmx_vcpu *v,
 			       struct axvmx_debug_save *d)
 {
+	if (v->dr_lazy)
+		axvmx_dr_sync(v);
+	v->dr_want_lazy = false;
 	if (hw_breakpoint_active()) {
 		if (d->db_saved) {
 			set_debugreg(d->db[0], 0);
@@ -304,6 +366,8 @@ static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 		/* CR2 is not in the VMCS: the guest's lives in the register. */
 		if (native_read_cr2() != v->cr2)
 			native_write_cr2(v->cr2);
+		if (unlikely(v->dr_want_lazy))
+			go_lazy_debugregs(v, d);
 		load_guest_debugregs(v, d);
 
 		guest_timing_enter_irqoff();
@@ -428,6 +492,10 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 
 	if (!v->vmcs_ready)
 		return -EIO;
+	/* An ICR write of the last window named other vcpus. */
+	if (unlikely(v->apic.ipi_pending) &&
+	    axvlapic_deliver_ipi(&v->apic) == AXVLAPIC_EXIT)
+		return AXVCPU_RUN_EXIT;
 	if (v->halted) {
 		halt_wait(v);
 		if (v->halted)

@@ -22,6 +22,7 @@
 #include <linux/kernel.h>
 #include <linux/smp.h>
 #include <asm/cpu_entry_area.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -287,19 +288,82 @@ int axvmx_load_pdptrs(struct axvmx_vcpu *v, u64 cr3)
 }
 
 
-/*
- * The instruction is done: step over it, and end the STI / MOV SS shadow
- * it was in (it covered that instruction only).
+/**
+ * axvmx_queue_db - a #DB for the guest at the next entry.
+ * @v: the vcpu, VMCS current.
+ * @payload: the DR6 bits it reports (B0-B3, BD, BS; RTM active low), as
+ *	in a #DB exit qualification.
+ *
+ * DR6 is updated as the CPU does when it delivers a #DB (SDM Vol. 3A
+ * 18.2.3): B0-B3 of an earlier #DB are replaced, BD/BS/BT stay, so the
+ * guest's DR6 (every #DB exits: never the CPU's) is right for its handler.
+ * A #DB for general detect clears DR7.GD (SDM Vol. 3A 18.2.4), which lets
+ * the handler use the debug registers.
  */
-void axvmx_advance_rip(struct axvmx_vcpu *v)
+void axvmx_queue_db(struct axvmx_vcpu *v, u64 payload)
+{
+	/* The guest's DR6 and DR7 are the CPU's and the VMCS's: take them. */
+	if (v->dr_lazy)
+		axvmx_dr_sync(v);
+	v->dr6 &= ~(u64)DR_TRAP_BITS;
+	v->dr6 |= AXVMX_DR6_ACTIVE_LOW;
+	v->dr6 |= payload;
+	v->dr6 ^= payload & AXVMX_DR6_ACTIVE_LOW;
+	v->dr6 &= ~BIT_ULL(12);
+	if ((payload & AXVMX_DR6_BD) && (v->dr7 & AXVMX_DR7_GD))
+		axvmx_set_dr7(v, v->dr7 & ~AXVMX_DR7_GD);
+	axvmx_queue_exception(v, X86_TRAP_DB, 0);
+}
+
+/*
+ * The single-step trap of an instruction the module completed (SDM Vol.
+ * 3A 18.3.1.4): a #DB with DR6.BS after it, as the CPU raises after every
+ * instruction it executes with RFLAGS.TF set.  Debug exceptions the CPU
+ * had pending for the instruction (the step of a MOV SS whose shadow it
+ * was in, a data breakpoint) are one #DB with it, not a second one: they
+ * come out of the pending-debug-exceptions field, which would otherwise
+ * raise them again after the entry.
+ */
+static noinline void single_step(struct axvmx_vcpu *v)
+{
+	u64 pend = vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS);
+
+	if (pend)
+		vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	axvmx_queue_db(v, AXVMX_DR6_BS | (pend & DR_TRAP_BITS));
+}
+
+/**
+ * axvmx_skip_insn - the module completed the instruction of the exit.
+ * @v: the vcpu, VMCS current.
+ * @len: its length in bytes.
+ *
+ * What the CPU does at the end of an instruction: RIP moves past it, the
+ * STI / MOV SS shadow it was in ends (it covered that instruction only),
+ * RFLAGS.RF is cleared (SDM Vol. 3A 18.3.1.1: the CPU clears it after
+ * every instruction but IRET and the task switches), and with RFLAGS.TF
+ * the single-step #DB follows.
+ */
+void axvmx_skip_insn(struct axvmx_vcpu *v, u32 len)
 {
 	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	u64 rflags = vmcs_read(GUEST_RFLAGS);
 
-	vmcs_write(GUEST_RIP, axvmx_exit_rip(v) +
-		   vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+	vmcs_write(GUEST_RIP, axvmx_exit_rip(v) + len);
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr &
 			   ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	if (unlikely(rflags & (X86_EFLAGS_TF | X86_EFLAGS_RF))) {
+		vmcs_write(GUEST_RFLAGS, rflags & ~X86_EFLAGS_RF);
+		if (rflags & X86_EFLAGS_TF)
+			single_step(v);
+	}
+}
+
+/* The instruction of the exit is done (its length from the VMCS). */
+void axvmx_advance_rip(struct axvmx_vcpu *v)
+{
+	axvmx_skip_insn(v, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
 /* Needs the VMCS loaded when @idx is RSP. */
@@ -407,6 +471,19 @@ bool axvmx_exception_has_error_code(u8 vector)
 	return false;
 }
 
+/* The fault-class exceptions (SDM Vol. 3A table 6-1). */
+static bool is_fault(u8 vector)
+{
+	switch (vector) {
+	case X86_TRAP_DE: case X86_TRAP_BR: case X86_TRAP_UD: case X86_TRAP_NM:
+	case X86_TRAP_TS: case X86_TRAP_NP: case X86_TRAP_SS: case X86_TRAP_GP:
+	case X86_TRAP_PF: case X86_TRAP_MF: case X86_TRAP_AC: case X86_TRAP_XF:
+	case X86_TRAP_VE: case X86_TRAP_CP:
+		return true;
+	}
+	return false;
+}
+
 /**
  * axvmx_queue_exception - deliver a hardware exception at the next entry.
  * @v: the vcpu, VMCS loaded.
@@ -416,6 +493,18 @@ bool axvmx_exception_has_error_code(u8 vector)
 void axvmx_queue_exception(struct axvmx_vcpu *v, u8 vector, u32 err)
 {
 	u32 info = vector | INTR_INFO_VALID_MASK;
+
+	/*
+	 * A fault pushes RFLAGS with RF set, so that the IRET back to the
+	 * faulting instruction does not raise its instruction breakpoint
+	 * again (SDM Vol. 3A 18.3.1.1).  The CPU does that itself for the
+	 * faults it raises; an injected event pushes the guest-state RFLAGS
+	 * as it is (SDM Vol. 3C 27.6.1.1), so RF goes there first, as KVM
+	 * does for fault-class exceptions.  #DB is left alone (a trap, or
+	 * the instruction-breakpoint fault that must not set it).
+	 */
+	if (is_fault(vector))
+		vmcs_set_bits(GUEST_RFLAGS, X86_EFLAGS_RF);
 
 	info |= vector == X86_TRAP_NMI ? INTR_TYPE_NMI_INTR :
 				       INTR_TYPE_HARD_EXCEPTION;

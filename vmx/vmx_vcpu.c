@@ -96,6 +96,18 @@ static void setup_controls(struct axvmx_vcpu *v)
 	vmcs_write(EPT_POINTER, to_vmx_vm(v->vcpu->vm)->eptp);
 	if (v->vpid)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, v->vpid);
+	if (axvmx_caps.has_tpr_shadow) {
+		vmcs_write(VIRTUAL_APIC_PAGE_ADDR, __pa(v->vapic));
+		vmcs_write(TPR_THRESHOLD, 0);
+		v->tpr_threshold = 0;
+	}
+	v->dr_lazy = false;
+	v->dr_want_lazy = false;
+}
+
+struct axvlapic *axvlapic_of(struct axvcpu_vcpu *vcpu)
+{
+	return &to_vmx(vcpu)->apic;
 }
 
 /* ---- life cycle ---- */
@@ -145,8 +157,16 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 	v->msr_autoload[0].index = MSR_IA32_PEBS_ENABLE;
 	v->msr_autoload[1].index = MSR_IA32_PEBS_ENABLE;
 
+	/* The virtual-APIC page: its VTPR is the APIC's TPR (vlapic.h). */
+	if (axvmx_caps.has_tpr_shadow) {
+		p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!p)
+			goto out_autoload;
+		v->vapic = page_address(p);
+		v->apic.tpr = (u32 *)((u8 *)v->vapic + APIC_TASKPRI);
+	}
 	if (axvmx_fpu_init(&v->fpu))
-		goto out_autoload;
+		goto out_vapic;
 	v->vpid = axvmx_alloc_vpid();
 	v->xcr0 = XFEATURE_MASK_FP;
 	v->dr6 = AXVMX_DR6_ACTIVE_LOW;
@@ -156,6 +176,8 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 	vcpu->arch = v;
 	return 0;
 
+out_vapic:
+	free_page((unsigned long)v->vapic);
 out_autoload:
 	free_page((unsigned long)v->msr_autoload);
 out_msr:
@@ -180,6 +202,7 @@ void axvcpu_arch_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 	kfree(v->cpuid);
 	axvmx_fpu_free(&v->fpu);
 	axvmx_free_vpid(v->vpid);
+	free_page((unsigned long)v->vapic);
 	free_page((unsigned long)v->msr_autoload);
 	free_page((unsigned long)v->msr_bitmap);
 	free_pages((unsigned long)v->io_bitmap, 1);

@@ -162,7 +162,7 @@ struct axvcpu_gpr {
 /**
  * struct axvcpu_interrupt - AXVCPU_INJECT_INTERRUPT argument.
  * @vector: x86: vector 0..255; arm64: GIC INTID (SGI, PPI or SPI).
- * @flags: AXVCPU_IRQ_* flags.
+ * @flags: AXVCPU_IRQ_* flags (x86: AXVCPU_IRQ_NMI for an NMI).
  * @error_code: x86 exception error code, used with AXVCPU_IRQ_ERROR_CODE.
  * @pad: must be 0.
  *
@@ -247,6 +247,12 @@ struct axvcpu_irqfd {
 
 #define AXVCPU_IRQ_EXCEPTION	(1U << 0)	/* x86: a hardware exception */
 #define AXVCPU_IRQ_ERROR_CODE	(1U << 1)	/* x86: push error_code */
+/*
+ * x86: a non-maskable interrupt, alone, with vector 2.  Held while the
+ * guest handles an earlier NMI (until its IRET: one more waits, others
+ * are lost) or is in a MOV SS / STI shadow; IF does not hold it.
+ */
+#define AXVCPU_IRQ_NMI		(1U << 2)
 
 /**
  * struct axvcpu_x86_regs - x86-64 general registers (AXVCPU_GET/SET_REGS).

@@ -535,8 +535,11 @@ TEST(real_to_protected_to_long_mode)
 	TEST_ASSERT_EQ(guest_rd64(&t, 0x8008), 5);	/* CR8 */
 	x86_get_sregs(&t.vcpu, &s);
 	TEST_ASSERT_EQ(s.cr8, 5);
-	/* CR0.PG with LME, MOV to CR8, MOV from CR8: handled inside. */
-	TEST_ASSERT(run->stats.builtin[AXVCPU_BUILTIN_CR_ACCESS] >= 3,
+	/*
+	 * CR0.PG with LME: handled inside.  MOV to and from CR8 too, or,
+	 * with the TPR shadow, no exit at all.
+	 */
+	TEST_ASSERT(run->stats.builtin[AXVCPU_BUILTIN_CR_ACCESS] >= 1,
 		    "builtin CR_ACCESS %llu",
 		    (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_CR_ACCESS]);
 	test_vm_destroy(&t);

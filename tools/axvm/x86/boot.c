@@ -263,24 +263,70 @@ bool arch__mmio_unhandled(struct axvm_cpu *cpu, uint64_t gpa, bool is_write)
 	return true;
 }
 
+/*
+ * An NMI for @cpu: vector 2 in INJECT_INTERRUPT's exception form, which
+ * is the module's NMI (as AXVCPU_IRQ_NMI) and also what older modules
+ * take; then the CPU is woken if parked.
+ */
+static void send_nmi(struct axvm_cpu *cpu)
+{
+	axvm_vcpu_inject(&cpu->v, 2, AXVCPU_IRQ_EXCEPTION, 0);
+	pthread_mutex_lock(&cpu->vm->lock);
+	pthread_cond_broadcast(&cpu->wake);
+	pthread_mutex_unlock(&cpu->vm->lock);
+}
+
+/* Fixed and lowest priority: the vector; NMI: vector 2 as an NMI. */
+static void ipi_to(struct axvm_cpu *t, uint32_t dm, uint32_t vec)
+{
+	if (dm == 4)
+		send_nmi(t);
+	else
+		cpu__inject(t, vec);
+}
+
+/*
+ * A SEND_IPI exit: an IPI none of the module's vcpus took (it delivers
+ * those itself).  target_cpu_aux is ICR bits 31:0: delivery mode in
+ * 10:8, logical destination in bit 11.  Logical destinations name vcpus
+ * by bit, as the flat model and x2APIC cluster 0 both do for APIC IDs
+ * 0-7 / 0-15 with Linux's LDRs.  Lowest priority goes to the first
+ * vcpu named; SMI, INIT, SIPI and ExtINT are not IPIs axvm models (INIT
+ * and SIPI arrive as CPU_UP).
+ */
 void arch__send_ipi(struct axvm_cpu *cpu)
 {
 	struct axvcpu_run *run = cpu->v.run;
 	struct axvm *vm = cpu->vm;
-	uint32_t vec = run->send_ipi.vector;
+	uint32_t aux = run->send_ipi.target_cpu_aux;
+	uint32_t vec = run->send_ipi.vector, dm = (aux >> 8) & 7;
+	uint64_t dest = run->send_ipi.target_cpu;
 	unsigned int i;
 
+	if (dm != 0 && dm != 1 && dm != 4) {
+		fprintf(stderr, "axvm: cpu %u: IPI with delivery mode %u ignored\n",
+			cpu->id, dm);
+		return;
+	}
 	if (run->send_ipi.send_to_all) {
 		for (i = 0; i < vm->ncpus; i++)
-			if (i != cpu->id)
-				cpu__inject(&vm->cpus[i], vec);
+			if (i != cpu->id || run->send_ipi.send_to_self)
+				ipi_to(&vm->cpus[i], dm, vec);
 	} else if (run->send_ipi.send_to_self) {
-		cpu__inject(cpu, vec);
+		ipi_to(cpu, dm, vec);
+	} else if (aux & (1U << 11)) {
+		for (i = 0; i < vm->ncpus && i < 16; i++) {
+			if (!(dest & (1ULL << i)))
+				continue;
+			ipi_to(&vm->cpus[i], dm, vec);
+			if (dm == 1)
+				break;
+		}
 	} else {
-		struct axvm_cpu *t = vm__cpu_by_arch_id(vm, run->send_ipi.target_cpu);
+		struct axvm_cpu *t = vm__cpu_by_arch_id(vm, dest);
 
 		if (t)
-			cpu__inject(t, vec);
+			ipi_to(t, dm, vec);
 	}
 }
 
