@@ -266,6 +266,14 @@ static void set_sysreg(struct avm *a, __u64 id, __u64 val)
 	TEST_ASSERT_SYSCALL_OK(ioctl(a->vcpu.fd, AXVCPU_ARM64_SET_SYSREG, &s));
 }
 
+static __u64 get_sysreg(struct avm *a, __u64 id)
+{
+	struct axvcpu_arm64_sysreg s = { .id = id };
+
+	TEST_ASSERT_SYSCALL_OK(ioctl(a->vcpu.fd, AXVCPU_ARM64_GET_SYSREG, &s));
+	return s.value;
+}
+
 /* Copy @n words to A_CODE_GPA + @off and make them visible to instruction fetch. */
 static void put_code(struct avm *a, __u64 off, const __u32 *w, size_t n)
 {
@@ -879,6 +887,12 @@ static void expect_guest_exc(struct hgroup *g, const char *what, __u32 insn,
 	avm_create(&a);
 	put_code(&a, 0, c, code_with(c, hrng_next(&g->rng), insn));
 	avm_start(&a, 0, PSTATE_EL1H, NULL, A_RAM_GPA + 0x80000, 1);
+	/*
+	 * SCTLR_EL1.EnIA/EnIB/EnDA/EnDB: with a key disabled PACIA & co. are
+	 * NOPs that never reach HCR_EL2.API's trap (Arm ARM, AddPACIA()).
+	 */
+	set_sysreg(&a, SYSREG_ID(3, 0, 1, 0, 0), get_sysreg(&a, SYSREG_ID(3, 0, 1, 0, 0)) |
+		   1ULL << 31 | 1ULL << 30 | 1ULL << 27 | 1ULL << 13);
 	reason = run_case(g, &a, 8, &syncs, &esr);
 	if (or_internal && reason == AXVCPU_EXIT_INTERNAL_ERROR) {
 		printf("# exceptions: %s (%#x): INTERNAL_ERROR suberror %u ESR %#llx\n", what,
