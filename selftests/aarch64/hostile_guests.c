@@ -443,6 +443,7 @@ static void random_round(struct hgroup *g, __u64 *trials, __u64 budget)
 		code[i++] = I_HVC(0);
 		code[i++] = I_B_SELF;
 		put_code(&a, 0, code, i);
+		hostile_trace_code(g, t, 0, code, 4 * i);
 		for (i = 0; i < 31; i++)
 			x[i] = wild_value(&g->rng);
 		avm_start(&a, 0, modes[hrng_below(&g->rng, ARRAY_SIZE(modes))], x,
@@ -481,6 +482,7 @@ TEST(random_words_el1_el0)
 {
 	struct hgroup g;
 
+	HOSTILE_GROUP("random_words");
 	hgroup_begin(&g, "random_words");
 	GROUP_TWICE(&g, random_round, hostile_budget_ms(3000));
 	hgroup_end(&g);
@@ -669,6 +671,7 @@ TEST(sysreg_space_mrs_msr)
 {
 	struct hgroup g;
 
+	HOSTILE_GROUP("sysreg_sweep");
 	hgroup_begin(&g, "sysreg_sweep");
 	GROUP_TWICE(&g, sweep_round, hostile_budget_ms(15000));
 	hgroup_end(&g);
@@ -822,6 +825,7 @@ TEST(wild_accesses)
 {
 	struct hgroup g;
 
+	HOSTILE_GROUP("wild_accesses");
 	hgroup_begin(&g, "wild_accesses");
 	GROUP_TWICE(&g, wild_round, hostile_budget_ms(2500));
 	hgroup_end(&g);
@@ -1176,6 +1180,7 @@ TEST(exceptions_smc_hvc_vectors)
 {
 	struct hgroup g;
 
+	HOSTILE_GROUP("exceptions");
 	hgroup_begin(&g, "exceptions");
 	GROUP_TWICE(&g, exceptions_round, 0);
 	hgroup_end(&g);

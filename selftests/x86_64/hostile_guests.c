@@ -442,6 +442,7 @@ static void random_round(struct hgroup *g, __u64 *trials, __u64 budget)
 		}
 		/* The rest of the page: a HLT sled, so a fall-through ends somewhere. */
 		memset(code + RAND_BYTES, 0xf4, 64);
+		hostile_trace_code(g, t, mode, code, RAND_BYTES);
 		x86_get_regs(&x.t.vcpu, &r);
 		r.rax = hrng_next(&g->rng);
 		r.rbx = hrng_below(&g->rng, 2) ? hrng_below(&g->rng, 0x20000) : hrng_next(&g->rng);
@@ -471,6 +472,7 @@ TEST(random_bytes_real_prot_long)
 {
 	struct hgroup g;
 
+	HOSTILE_GROUP("random_bytes");
 	hgroup_begin(&g, "random_bytes");
 	GROUP_TWICE(&g, random_round, hostile_budget_ms(3000));
 	hgroup_end(&g);
@@ -580,8 +582,9 @@ TEST(io_port_space)
 {
 	struct hgroup g;
 
+	HOSTILE_GROUP("io_ports");
 	hgroup_begin(&g, "io_ports");
-	GROUP_TWICE(&g, ports_round, hostile_budget_ms(5000));
+	GROUP_TWICE(&g, ports_round, hostile_budget_ms(7000));
 	hgroup_end(&g);
 }
 
@@ -693,6 +696,7 @@ TEST(msr_ranges)
 {
 	struct hgroup g;
 
+	HOSTILE_GROUP("msrs");
 	hgroup_begin(&g, "msrs");
 	GROUP_TWICE(&g, msr_round, hostile_budget_ms(6000));
 	hgroup_end(&g);
@@ -799,6 +803,7 @@ static void crdr_round(struct hgroup *g, __u64 *trials, __u64 budget)
 		}
 		n = crdr_code(g, guest_ptr(&x.t, CODE_GPA), mode);
 		TEST_ASSERT(n < CODE_MAX, "crdr code %zu bytes", n);
+		hostile_trace_code(g, t, mode, guest_ptr(&x.t, CODE_GPA), n);
 		for (e = 0; e < 16; e++) {
 			__u32 reason = hrun(g, &x.t.vcpu, 300);
 
@@ -822,6 +827,7 @@ TEST(control_debug_registers)
 {
 	struct hgroup g;
 
+	HOSTILE_GROUP("cr_dr");
 	hgroup_begin(&g, "cr_dr");
 	GROUP_TWICE(&g, crdr_round, hostile_budget_ms(3000));
 	hgroup_end(&g);
@@ -1042,6 +1048,7 @@ TEST(exceptions_during_delivery)
 {
 	struct hgroup g;
 
+	HOSTILE_GROUP("events");
 	hgroup_begin(&g, "events");
 	GROUP_TWICE(&g, events_round, 0);
 	hgroup_end(&g);
@@ -1220,6 +1227,7 @@ TEST(wild_accesses_and_smc)
 {
 	struct hgroup g;
 
+	HOSTILE_GROUP("wild_accesses");
 	hgroup_begin(&g, "wild_accesses");
 	GROUP_TWICE(&g, wild_smc_round, hostile_budget_ms(2500));
 	hgroup_end(&g);

@@ -102,6 +102,39 @@ static inline __u64 hostile_budget_ms(__u64 ms)
 	return ms * (pct ? pct : 100) / 100;
 }
 
+/*
+ * AXVCPU_HOSTILE_TRACE=1 prints every trial's guest before it runs, 2 also
+ * every exit: the last lines before a hang name the guest that caused it.
+ */
+static inline int hostile_trace(void)
+{
+	const char *s = getenv("AXVCPU_HOSTILE_TRACE");
+
+	return s ? atoi(s) : 0;
+}
+
+/* AXVCPU_HOSTILE_ONLY=name[,name...]: run only those groups (to narrow a failure). */
+static inline bool hostile_skip(const char *group)
+{
+	const char *s = getenv("AXVCPU_HOSTILE_ONLY");
+	size_t n = strlen(group);
+
+	while (s && *s) {
+		if (!strncmp(s, group, n) && (s[n] == ',' || !s[n]))
+			return false;
+		s = strchr(s, ',');
+		if (s)
+			s++;
+	}
+	return getenv("AXVCPU_HOSTILE_ONLY") != NULL;
+}
+
+#define HOSTILE_GROUP(name)						\
+	do {								\
+		if (hostile_skip(name))					\
+			SKIP(return, "not in AXVCPU_HOSTILE_ONLY");	\
+	} while (0)
+
 /* ---- bounded RUN ---- */
 
 static struct axvcpu_run *volatile hostile_wd_run;
@@ -317,6 +350,22 @@ static inline void host_basics_check(const char *when)
 	close(fd);
 }
 
+/* Print @n bytes of a trial's guest code when tracing. */
+static inline void hostile_trace_code(struct hgroup *g, __u64 trial, int mode,
+				      const void *code, size_t n)
+{
+	const unsigned char *c = code;
+	size_t i;
+
+	if (!hostile_trace())
+		return;
+	printf("# %s: trial %llu mode %d code", g->name, (unsigned long long)trial, mode);
+	for (i = 0; i < n; i++)
+		printf(" %02x", c[i]);
+	printf("\n");
+	fflush(stdout);
+}
+
 static inline void hgroup_begin(struct hgroup *g, const char *name)
 {
 	memset(g, 0, sizeof(*g));
@@ -368,6 +417,18 @@ static inline __u32 hrun(struct hgroup *g, struct axvm_vcpu *v, unsigned int ms)
 		    (unsigned long long)run->hw_qualification,
 		    (unsigned long long)run->hw_rip);
 	g->exits[run->exit_reason]++;
+	if (hostile_trace() > 1) {
+		printf("# %s: exit %s hw_reason %#llx qual %#llx rip %#llx\n", g->name,
+		       axvm_exit_name(run->exit_reason), (unsigned long long)run->hw_reason,
+		       (unsigned long long)run->hw_qualification, (unsigned long long)run->hw_rip);
+		fflush(stdout);
+	}
+	if (run->exit_reason == AXVCPU_EXIT_FAIL_ENTRY && g->internal_printed++ < HOSTILE_NR_ERRS)
+		printf("# %s: FAIL_ENTRY reason %#llx qualification %#llx hw_reason %#llx extra %#llx rip %#llx\n",
+		       g->name, (unsigned long long)run->fail_entry.reason,
+		       (unsigned long long)run->fail_entry.qualification,
+		       (unsigned long long)run->hw_reason, (unsigned long long)run->hw_extra,
+		       (unsigned long long)run->hw_rip);
 	if (run->exit_reason == AXVCPU_EXIT_INTERNAL_ERROR) {
 		TEST_ASSERT(hostile_internal_ok(run->internal.suberror) &&
 			    run->internal.ndata <= 8,
