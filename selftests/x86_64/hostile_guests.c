@@ -888,6 +888,83 @@ static void set_rsp(struct xvm *x, __u64 rsp)
 	x86_set_regs(&x->t.vcpu, &r);
 }
 
+/*
+ * CVE-2015-8104's guest: #DB through IST1, a data breakpoint (DR0, write,
+ * 8 bytes) on the RIP slot of the frame that delivery pushes there, then
+ * ICEBP.  Every delivery of the #DB raises the next one without a guest
+ * instruction in between.  The module intercepts #DB and reflects it; RUN
+ * must still end at the watchdog (INTR) or with another documented exit,
+ * never spin in the kernel.
+ */
+static void db_ist_loop_case(struct hgroup *g)
+{
+	static const unsigned char code[] = {
+		0x48, 0xb8, 0xd8, 0x6f, 0, 0, 0, 0, 0, 0,	/* mov $0x6fd8, %rax */
+		0x0f, 0x23, 0xc0,				/* mov %rax, %dr0 */
+		0x48, 0xb8, 0x01, 0x00, 0x0d, 0, 0, 0, 0, 0,	/* mov $0xd0001, %rax */
+		0x0f, 0x23, 0xf8,				/* mov %rax, %dr7 */
+		0xf1,						/* icebp */
+		0xf4,
+	};
+	__u64 *gate, *ist1;
+	__u32 reason;
+	struct xvm x;
+	int i;
+
+	xvm_create(&x);
+	enter_mode(&x, M_LONG, CODE_GPA);
+	for (i = 0; i < 32; i++)
+		x86_idt64_set(&x.t, i, HX(h64_report));
+	gate = guest_ptr(&x.t, X86_IDT_GPA + 16 * 1);
+	gate[0] |= 1ULL << 32;				/* IST = 1 */
+	ist1 = guest_ptr(&x.t, X86_TSS_GPA + 0x24);
+	*ist1 = 0x7000;					/* frame at 0x6fd8..0x6fff */
+	memcpy(guest_ptr(&x.t, CODE_GPA), code, sizeof(code));
+	for (i = 0; i < 4; i++) {
+		reason = hrun(g, &x.t.vcpu, 300);
+		if (reason == AXVCPU_EXIT_INTR || !answer(g, &x.t.vcpu, reason))
+			break;
+	}
+	printf("# events: #DB loop on its own IST frame: ended with %s at rip %#llx, %llu #DB reflected\n",
+	       axvm_exit_name(reason), (unsigned long long)x.t.vcpu.run->hw_rip,
+	       (unsigned long long)x.t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_EXCEPTION]);
+	xvm_destroy(&x);
+	g->trials++;
+}
+
+/*
+ * MOV to CR4 with PCIDE outside IA-32e mode is #GP(0) (SDM Vol. 2, MOV -
+ * Move to/from Control Registers; Vol. 3, 4.10.1): the guest's own #GP
+ * handler runs; not a VM entry that fails on the CR4 the module let in.
+ */
+static void pcide_real_mode_case(struct hgroup *g)
+{
+	static const unsigned char code[] = {
+		0x66, 0xb8, 0x00, 0x06, 0x02, 0x00,		/* mov $0x20600, %eax */
+		0x3e, 0x0f, 0x22, 0xe0,				/* mov %eax, %cr4 */
+		0x66, 0xb8, 0x54, 0x53, 0x4f, 0x48,		/* mov $HC_DONE, %eax */
+		0x0f, 0x01, 0xc1, 0xf4,				/* vmcall; hlt */
+	};
+	struct axvcpu_run *run;
+	__u32 reason;
+	struct xvm x;
+	int i;
+
+	xvm_create(&x);
+	run = x.t.vcpu.run;
+	enter_mode(&x, M_REAL, CODE_GPA);
+	for (i = 0; i < 32; i++)
+		x86_ivt_set(&x.t, i, HX(h16_report));
+	memcpy(guest_ptr(&x.t, CODE_GPA), code, sizeof(code));
+	reason = hrun(g, &x.t.vcpu, 1000);
+	TEST_ASSERT(reason == AXVCPU_EXIT_HYPERCALL && run->hypercall.nr == HC_EXC,
+		    "real mode, MOV CR4 = 0x20600 (PCIDE): exit %s nr %#llx reason %#llx rip %#llx; expected #GP in the guest (its handler's HC_EXC)",
+		    axvm_exit_name(reason), (unsigned long long)run->hypercall.nr,
+		    (unsigned long long)run->fail_entry.reason, (unsigned long long)run->hw_rip);
+	xvm_destroy(&x);
+	g->trials++;
+}
+
 static void events_round(struct hgroup *g, __u64 *trials, __u64 budget)
 {
 	static const unsigned char ud2[] = { 0x0f, 0x0b }, int80[] = { 0xcd, 0x80 },
@@ -1041,6 +1118,9 @@ static void events_round(struct hgroup *g, __u64 *trials, __u64 budget)
 		    (unsigned long long)run->npf.access);
 	xvm_destroy(&x);
 	g->trials++;
+
+	db_ist_loop_case(g);
+	pcide_real_mode_case(g);
 	*trials = 1;
 }
 
@@ -1208,10 +1288,11 @@ static void smc_case(struct hgroup *g)
 		x86_start_regs(&t.vcpu, GUEST_ENTRY);
 		vcpu_set_gpr(&t.vcpu, RDX, val);
 		reason = hrun(g, &t.vcpu, 1000);
-		TEST_ASSERT(reason == AXVCPU_EXIT_HYPERCALL && t.vcpu.run->hypercall.args[0] == val,
+		/* ESI is hypercall.args[1] (args are RDI, RSI, RDX, ...). */
+		TEST_ASSERT(reason == AXVCPU_EXIT_HYPERCALL && t.vcpu.run->hypercall.args[1] == val,
 			    "self-modifying code %d: exit %s, got %#llx, expected %#x", k,
 			    axvm_exit_name(reason),
-			    (unsigned long long)t.vcpu.run->hypercall.args[0], val);
+			    (unsigned long long)t.vcpu.run->hypercall.args[1], val);
 	}
 	test_vm_destroy(&t);
 	g->trials++;
