@@ -266,7 +266,8 @@ int axvcpu_vm_irqfd(struct axvcpu_vm *vm, const struct axvcpu_irqfd *a)
 
 	if (a->flags & ~AXVCPU_IRQFD_DEASSIGN || a->pad[0] || a->pad[1] ||
 	    a->vcpu_id >= AXVCPU_MAX_VCPUS ||
-	    a->irq_flags & ~(AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE))
+	    a->irq_flags & ~(AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE |
+			     (IS_ENABLED(CONFIG_X86) ? AXVCPU_IRQ_NMI : 0)))
 		return -EINVAL;
 
 	if (a->flags & AXVCPU_IRQFD_DEASSIGN) {

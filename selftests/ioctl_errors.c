@@ -232,7 +232,7 @@ TEST(inject_interrupt_errors)
 
 	test_vm_create(&t, NULL, 0);
 	irq.vector = 32;
-	irq.flags = 1U << 2;	/* first unknown flag */
+	irq.flags = 1U << 3;	/* first unknown flag */
 	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);
 	irq.flags = 0x80000000;
 	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);

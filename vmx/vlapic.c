@@ -97,6 +97,27 @@ static void set_vec(struct axvlapic *a, u32 off, int vec)
 	a->regs[REG(off) + vec / 32] |= BIT(vec % 32);
 }
 
+/**
+ * axvlapic_irq_state - the 256 vectors requested and in service.
+ * @a: the vLAPIC; any thread (plain reads of its registers).
+ * @pending: set: IRR, and vectors posted but not merged into it yet.
+ * @active: set: ISR.
+ */
+void axvlapic_irq_state(struct axvlapic *a, __u64 *pending, __u64 *active)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u64 irr = READ_ONCE(a->regs[REG(APIC_IRR) + i]);
+		u64 isr = READ_ONCE(a->regs[REG(APIC_ISR) + i]);
+
+		pending[i / 2] |= irr << (32 * (i % 2));
+		active[i / 2] |= isr << (32 * (i % 2));
+	}
+	for (i = 0; i < ARRAY_SIZE(a->pir); i++)
+		pending[i] |= READ_ONCE(a->pir[i]);
+}
+
 static void clear_vec(struct axvlapic *a, u32 off, int vec)
 {
 	a->regs[REG(off) + vec / 32] &= ~BIT(vec % 32);

@@ -75,6 +75,7 @@ struct axvlapic {
 
 void axvlapic_init(struct axvlapic *a, struct axvcpu_vcpu *vcpu);
 void axvlapic_destroy(struct axvlapic *a);
+void axvlapic_irq_state(struct axvlapic *a, __u64 *pending, __u64 *active);
 
 /* The xAPIC page: base address if the APIC is on in xAPIC mode, else 0. */
 u64 axvlapic_mmio_base(struct axvlapic *a);

@@ -295,6 +295,10 @@ struct axvmx_mmio_insn {
  * @fault_pending: an EPT violation in guest RAM waits for axvmx_fault_in().
  * @fault_gpa: its guest-physical address.
  * @fault_qual: its exit qualification.
+ * @msr_rip: @msr_rflags: RIP and RFLAGS of the last RDMSR/WRMSR that went
+ *	to the VMM, before the exit completed it.
+ * @msr_fault: the VMM refused it (run->sysreg.fault): the next window
+ *	takes it back and raises #GP (axvmx_msr_refused()).
  * @end_window: an exit handler changed something only a new window picks
  *	up (the guest's XCR0): leave the window after this exit.
  * @msrs: guest MSRs kept here.
@@ -332,6 +336,8 @@ struct axvmx_vcpu {
 	int last_cpu;
 	u16 vpid;
 	u8 io_width;		/* of the last IO_READ exit */
+	u64 msr_rip, msr_rflags;
+	bool msr_fault;
 	u8 uret_mask;
 	u64 entry;
 	struct axvmx_fpu fpu;
@@ -568,6 +574,7 @@ int axvmx_with_vmcs(struct axvmx_vcpu *v,
 void axvmx_set_host_state_window(struct axvmx_vcpu *v);
 void axvmx_advance_rip(struct axvmx_vcpu *v);
 void axvmx_skip_insn(struct axvmx_vcpu *v, u32 len);
+void axvmx_msr_refused(struct axvmx_vcpu *v);
 void axvmx_queue_db(struct axvmx_vcpu *v, u64 payload);
 void axvmx_dr_sync(struct axvmx_vcpu *v);
 u64 axvmx_get_reg(struct axvmx_vcpu *v, unsigned int idx);

@@ -219,9 +219,30 @@ int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
 	return 0;
 }
 
-/* The vLAPIC's IRR/ISR for AXVCPU_GET_IRQ_STATE: not yet. */
+/*
+ * AXVCPU_GET_IRQ_STATE: the vLAPIC's requests (IRR and the posted ones not
+ * merged yet), the VMM's external interrupts still queued (a disabled
+ * APIC takes none) and a waiting NMI (vector 2) as pending, its in-service
+ * vectors (ISR) as active.  Any thread, racing with the vcpu: a snapshot.
+ */
 int axvcpu_arch_vcpu_irq_state(struct axvcpu_vcpu *vcpu,
 			       struct axvcpu_irq_state *st)
 {
-	return -EOPNOTSUPP;
+	struct axvmx_vcpu *v = to_vmx(vcpu);
+	unsigned long flags;
+	u32 i;
+
+	axvlapic_irq_state(&v->apic, st->pending, st->active);
+	if (atomic_read(&v->apic.nmi_pending))
+		st->pending[0] |= BIT_ULL(NMI_VECTOR);
+	spin_lock_irqsave(&v->lock, flags);
+	for (i = 0; i < v->nr_events; i++) {
+		const struct axvmx_event *e =
+			&v->events[(v->head + i) % AXVMX_EVENT_QUEUE];
+
+		if (!e->exception)
+			st->pending[e->vector / 64] |= BIT_ULL(e->vector % 64);
+	}
+	spin_unlock_irqrestore(&v->lock, flags);
+	return 0;
 }

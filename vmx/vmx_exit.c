@@ -116,6 +116,10 @@ static noinline int handle_io(struct axvmx_vcpu *v)
 	}
 	run->io.is_write = 1;
 	run->io.data = v->regs[AXVMX_RAX] & GENMASK_ULL(width * 8 - 1, 0);
+	/* A device notification the VMM waits for on an eventfd. */
+	if (axvcpu_ioeventfd_write(v->vcpu->vm, q >> 16, width, run->io.data,
+				   true))
+		return builtin(v, AXVCPU_BUILTIN_IOEVENTFD);
 	return to_vmm(v, AXVCPU_EXIT_IO_WRITE);
 }
 
@@ -194,8 +198,10 @@ static noinline int handle_ept_violation(struct axvmx_vcpu *v)
 			if (r != -EINVAL)
 				return r;
 		}
-		if (axvmx_mmio_exit(v, gpa) == AXVCPU_RUN_EXIT)
-			return AXVCPU_RUN_EXIT;
+		/* An MMIO exit, or a write an ioeventfd took (CONTINUE). */
+		r = axvmx_mmio_exit(v, gpa);
+		if (r != -EINVAL)
+			return r;
 	}
 	npf_access(v->vcpu->run, gpa, q);
 	return to_vmm(v, AXVCPU_EXIT_NESTED_PAGE_FAULT);
@@ -256,7 +262,8 @@ static bool guest_write_cr0(struct axvmx_vcpu *v, u64 val)
 		efer |= EFER_LMA;
 	} else if (!(val & X86_CR0_PG) && (old & X86_CR0_PG) &&
 		   (efer & EFER_LMA)) {
-		if (guest_64bit())
+		/* Not from 64-bit code, nor with PCIDs on (SDM Vol. 2B, MOV CR). */
+		if (guest_64bit() || (cr4 & X86_CR4_PCIDE))
 			return false;
 		efer &= ~EFER_LMA;
 	}
@@ -278,6 +285,14 @@ static bool guest_write_cr4(struct axvmx_vcpu *v, u64 val)
 	if (axvmx_check_cr4(val))
 		return false;
 	if ((efer & EFER_LMA) && !(val & X86_CR4_PAE))
+		return false;
+	/*
+	 * PCIDE only in IA-32e mode and with CR3[11:0] = 0 (SDM Vol. 2B, MOV
+	 * CR "Protected Mode Exceptions"); a VM entry with PCIDE outside it
+	 * fails (SDM Vol. 3C 27.3.1.1), so an unchecked write stopped the vcpu.
+	 */
+	if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!(efer & EFER_LMA) || (vmcs_read(GUEST_CR3) & 0xfff)))
 		return false;
 	if (pae_paging(cr0, val, efer) &&
 	    ((val ^ old) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE)) &&
@@ -373,6 +388,11 @@ static noinline int handle_msr(struct axvmx_vcpu *v, bool write)
 		r = axvmx_msr_read(v, msr, &val);
 	if (r == AXVMX_MSR_GP)
 		return inject_gp(v);
+	if (r == AXVMX_MSR_VMM) {
+		/* The VMM may refuse it (sysreg.fault): how to take it back. */
+		v->msr_rip = axvmx_exit_rip(v);
+		v->msr_rflags = vmcs_read(GUEST_RFLAGS);
+	}
 	axvmx_advance_rip(v);
 	if (r == AXVMX_MSR_EXIT)
 		return AXVCPU_RUN_EXIT;
@@ -387,6 +407,7 @@ static noinline int handle_msr(struct axvmx_vcpu *v, bool write)
 	run->sysreg.addr = msr;
 	run->sysreg.reg = AXVMX_RAX;
 	run->sysreg.is_write = write;
+	run->sysreg.fault = 0;
 	run->sysreg.value = write ? val : 0;
 	return to_vmm(v, write ? AXVCPU_EXIT_SYSREG_WRITE :
 				 AXVCPU_EXIT_SYSREG_READ);

@@ -275,8 +275,9 @@ static void set_read_reg(struct axvmx_vcpu *v, const struct axvmx_mmio_insn *in,
  * The decoded read is kept in @v->mmio: the completion takes the register,
  * width and sign extension from there, never from the run page.
  *
- * Return: AXVCPU_RUN_EXIT with run->mmio filled and RIP advanced, or
- * -EINVAL when the instruction is not one we decode (the caller then
+ * Return: AXVCPU_RUN_EXIT with run->mmio filled and RIP advanced,
+ * AXVCPU_RUN_CONTINUE for a write an ioeventfd took (done, RIP advanced),
+ * or -EINVAL when the instruction is not one we decode (the caller then
  * reports a NESTED_PAGE_FAULT).
  */
 int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
@@ -299,6 +300,13 @@ int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
 
 		run->mmio.data = in.width == 8 ? val :
 				 val & GENMASK_ULL(in.width * 8 - 1, 0);
+		/* A device notification the VMM waits for on an eventfd. */
+		if (axvcpu_ioeventfd_write(v->vcpu->vm, gpa, in.width,
+					   run->mmio.data, false)) {
+			axvmx_skip_insn(v, in.len);
+			run->stats.builtin[AXVCPU_BUILTIN_IOEVENTFD]++;
+			return AXVCPU_RUN_CONTINUE;
+		}
 	} else {
 		run->mmio.data = 0;
 		v->mmio = in;

@@ -171,6 +171,9 @@ static int check_sregs(const struct axvcpu_x86_sregs *s)
 		return -EINVAL;
 	if (lma && (!(s->cr0 & X86_CR0_PG) || !(s->cr4 & X86_CR4_PAE)))
 		return -EINVAL;
+	/* PCIDs exist in IA-32e mode only (SDM Vol. 3C 27.3.1.1). */
+	if (!lma && (s->cr4 & X86_CR4_PCIDE))
+		return -EINVAL;
 	if (lma && (s->cs.ar & VMX_AR_L_MASK) && (s->cs.ar & VMX_AR_DB_MASK))
 		return -EINVAL;
 	if (s->cr3 >> boot_cpu_data.x86_phys_bits)

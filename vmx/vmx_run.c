@@ -450,6 +450,8 @@ static int run_window(struct axvmx_vcpu *v)
 	v->end_window = false;
 	v->hw_valid = false;
 	axvmx_fpu_load_guest(v);
+	if (unlikely(v->msr_fault))
+		axvmx_msr_refused(v);
 
 	r = run_entries(v, &d);
 

@@ -360,6 +360,24 @@ void axvmx_skip_insn(struct axvmx_vcpu *v, u32 len)
 	}
 }
 
+/**
+ * axvmx_msr_refused - the VMM has no such MSR (run->sysreg.fault): the
+ *	RDMSR/WRMSR faults instead, #GP(0) at the instruction (SDM Vol. 2B,
+ *	RDMSR "Protected Mode Exceptions").
+ * @v: the vcpu, VMCS current, before the events of the entry.
+ *
+ * The exit had completed it (axvmx_advance_rip()); RIP and RFLAGS go back
+ * to what they were, and the #GP takes the event slot, which also drops
+ * the single-step #DB a TF would have queued.
+ */
+void axvmx_msr_refused(struct axvmx_vcpu *v)
+{
+	v->msr_fault = false;
+	vmcs_write(GUEST_RIP, v->msr_rip);
+	vmcs_write(GUEST_RFLAGS, v->msr_rflags);
+	axvmx_queue_exception(v, X86_TRAP_GP, 0);
+}
+
 /* The instruction of the exit is done (its length from the VMCS). */
 void axvmx_advance_rip(struct axvmx_vcpu *v)
 {

@@ -286,8 +286,16 @@ int axvcpu_arch_vcpu_complete(struct axvcpu_vcpu *vcpu, u32 reason)
 		*rax = run->hypercall.ret;
 		return 0;
 	case AXVCPU_EXIT_SYSREG_READ:
-		*rax = (u32)run->sysreg.value;
-		v->regs[AXVMX_RDX] = run->sysreg.value >> 32;
+	case AXVCPU_EXIT_SYSREG_WRITE:
+		/* Taken back with the VMCS loaded: axvmx_msr_refused(). */
+		if (READ_ONCE(run->sysreg.fault)) {
+			v->msr_fault = true;
+			return 0;
+		}
+		if (reason == AXVCPU_EXIT_SYSREG_READ) {
+			*rax = (u32)run->sysreg.value;
+			v->regs[AXVMX_RDX] = run->sysreg.value >> 32;
+		}
 		return 0;
 	case AXVCPU_EXIT_MMIO_READ:
 		return axvmx_complete_mmio(v);

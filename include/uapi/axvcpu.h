@@ -185,6 +185,8 @@ struct axvcpu_interrupt {
  * arm64: INTIDs 0..1019, as the module holds them: queued by
  * AXVCPU_INJECT_INTERRUPT or in a list register (pending, active, or both),
  * what a VMM's GICD/GICR I[SC]PENDR and I[SC]ACTIVER registers show.
+ * x86: vectors 0..255 of the local APIC: IRR (and vectors injected but not
+ * merged into it yet) as pending, ISR as active.
  * A snapshot: the guest may change it the next moment.
  */
 struct axvcpu_irq_state {
