@@ -422,7 +422,10 @@ void axvmx_set_cr0(struct axvmx_vcpu *v, u64 val)
  * becomes a #GP.  OSXSAVE is host-owned as well (as in KVM): the guest's
  * XCR0 is loaded for its entries only while it is set, and CPUID leaf 1
  * reports it, so the run loop keeps a copy instead of reading GUEST_CR4
- * before every entry.
+ * before every entry.  PCIDE is host-owned (as in KVM): a VM entry checks
+ * it against the guest's mode (SDM Vol. 3C 27.3.1.1), so its MOV CR4
+ * checks (guest_write_cr4()) must run; an emulator that skips them in
+ * real mode let a guest fail its own next entry.
  */
 void axvmx_set_cr4(struct axvmx_vcpu *v, u64 val)
 {
@@ -431,7 +434,7 @@ void axvmx_set_cr4(struct axvmx_vcpu *v, u64 val)
 	vmcs_write(CR4_READ_SHADOW, val);
 	vmcs_write(CR4_GUEST_HOST_MASK, axvmx_caps.cr4_fixed0 |
 		   ~axvmx_caps.cr4_fixed1 | axvmx_cr4_refused() |
-		   X86_CR4_OSXSAVE);
+		   X86_CR4_OSXSAVE | X86_CR4_PCIDE);
 	v->osxsave = val & X86_CR4_OSXSAVE;
 }
 
