@@ -422,6 +422,19 @@ static int handle_sysreg(struct axvcpu_vcpu *vcpu)
 	    (crm == 6 || crm == 10 || crm == 14))
 		return builtin(vcpu, AXVCPU_BUILTIN_MSR);
 
+	/*
+	 * REVIDR_EL1 and AIDR_EL1 (HCR_EL2.TID1, in the guest HCR of Linux
+	 * 6.14 and later): the host CPU's values, as KVM gives them.  They
+	 * went to the VMM before, which may not know them (axvm: UNDEF, and
+	 * a Linux guest dies reading REVIDR_EL1 at boot).
+	 */
+	if (read && op0 == 3 && crn == 0 && crm == 0 &&
+	    ((op1 == 0 && op2 == 6) || (op1 == 1 && op2 == 7))) {
+		set_gpr(av, rt, op1 ? read_sysreg_s(SYS_AIDR_EL1) :
+				      read_sysreg_s(SYS_REVIDR_EL1));
+		return builtin(vcpu, AXVCPU_BUILTIN_MSR);
+	}
+
 	/* ID registers (HCR_EL2.TID3). */
 	if (read && op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7) {
 		set_gpr(av, rt, id_reg_value(crm, op2));
