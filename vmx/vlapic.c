@@ -485,7 +485,7 @@ int axvlapic_deliver_ipi(struct axvlapic *a)
 
 		if (!tv || !tv->arch)
 			continue;
-		t = axvlapic_of(tv);
+		t = a->peer(tv);
 		if (sh == APIC_DEST_ALLBUT && t == a)
 			continue;
 		if (!sh && !dest_match(a, t, dest, logical))

@@ -68,6 +68,12 @@ struct axvlapic {
 	u64 init_dest;
 	bool init_pending;
 	wait_queue_head_t halt_wq;
+	/*
+	 * The local APIC of another vcpu of the VM, for IPIs: set by the
+	 * backend, which knows where each vcpu keeps its APIC (a call from
+	 * here into it would make the two files call each other).
+	 */
+	struct axvlapic *(*peer)(struct axvcpu_vcpu *vcpu);
 	atomic_t nmi_pending;
 	bool ipi_pending;
 	u32 ipi_lo, ipi_dest;
@@ -129,7 +135,5 @@ u32 axvlapic_tpr_threshold(struct axvlapic *a);
 void axvlapic_accept_nmi(struct axvlapic *a);
 /* The IPI an ICR write left for other vcpus (sleeps: the VM's lock). */
 int axvlapic_deliver_ipi(struct axvlapic *a);
-/* The backend's: the local APIC of @vcpu. */
-struct axvlapic *axvlapic_of(struct axvcpu_vcpu *vcpu);
 
 #endif /* _AXVCPU_VLAPIC_H */

@@ -378,6 +378,37 @@ void axvmx_msr_refused(struct axvmx_vcpu *v)
 	axvmx_queue_exception(v, X86_TRAP_GP, 0);
 }
 
+/**
+ * axvmx_dr_sync - take the debug registers back from a guest that had them.
+ * @v: the vcpu, VMCS current, IRQs off, with @v->dr_lazy.
+ *
+ * DR0-DR3 and DR6 come out of the CPU, DR7 out of the VMCS (the exit
+ * saved it), and MOV DR exits again: the module's copies are the guest's
+ * from here, as the ioctls, the #DB reflection and the next window expect.
+ * DR6 goes back to its reset value, where the host's #DB handler expects
+ * it (the guest's bits would read as host breakpoint hits).
+ */
+void axvmx_dr_sync(struct axvmx_vcpu *v)
+{
+	unsigned long dr;
+
+	get_debugreg(dr, 0);
+	v->db[0] = dr;
+	get_debugreg(dr, 1);
+	v->db[1] = dr;
+	get_debugreg(dr, 2);
+	v->db[2] = dr;
+	get_debugreg(dr, 3);
+	v->db[3] = dr;
+	get_debugreg(dr, 6);
+	v->dr6 = dr;
+	if (dr != DR6_RESERVED)
+		set_debugreg(DR6_RESERVED, 6);
+	axvmx_set_dr7(v, vmcs_read(GUEST_DR7));
+	vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MOV_DR_EXITING);
+	v->dr_lazy = false;
+}
+
 /* The instruction of the exit is done (its length from the VMCS). */
 void axvmx_advance_rip(struct axvmx_vcpu *v)
 {

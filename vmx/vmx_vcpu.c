@@ -105,7 +105,7 @@ static void setup_controls(struct axvmx_vcpu *v)
 	v->dr_want_lazy = false;
 }
 
-struct axvlapic *axvlapic_of(struct axvcpu_vcpu *vcpu)
+static struct axvlapic *axvlapic_of(struct axvcpu_vcpu *vcpu)
 {
 	return &to_vmx(vcpu)->apic;
 }
@@ -173,6 +173,7 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 	v->dr7 = AXVMX_DR7_FIXED_1;
 	axvmx_msrs_init(v);
 	axvlapic_init(&v->apic, vcpu);
+	v->apic.peer = axvlapic_of;
 	vcpu->arch = v;
 	return 0;
 
