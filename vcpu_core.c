@@ -331,8 +331,7 @@ static int vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&irq, argp, sizeof(irq)))
 		return -EFAULT;
-	if (irq.flags & ~(AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE |
-			  (IS_ENABLED(CONFIG_X86) ? AXVCPU_IRQ_NMI : 0)))
+	if (irq.flags & ~AXVCPU_IRQ_FLAGS)
 		return -EINVAL;
 	if (irq.pad)
 		return -EINVAL;

@@ -232,6 +232,19 @@ static void irqfd_queue_proc(struct file *file, wait_queue_head_t *wqh,
 	add_wait_queue(wqh, &f->wait);
 }
 
+/* vm->lock held: the irqfd of @ctx for this interrupt of this vcpu. */
+static struct irqfd *irqfd_find(struct axvcpu_vm *vm, struct eventfd_ctx *ctx,
+				const struct axvcpu_irqfd *a)
+{
+	struct irqfd *f;
+
+	list_for_each_entry(f, &vm->irqfds, link)
+		if (f->ctx == ctx && f->vcpu_id == a->vcpu_id &&
+		    f->irq.vector == a->vector)
+			return f;
+	return NULL;
+}
+
 /* No wake-up runs once this returns; then no injection either. */
 static void irqfd_free(struct irqfd *f)
 {
@@ -266,8 +279,7 @@ int axvcpu_vm_irqfd(struct axvcpu_vm *vm, const struct axvcpu_irqfd *a)
 
 	if (a->flags & ~AXVCPU_IRQFD_DEASSIGN || a->pad[0] || a->pad[1] ||
 	    a->vcpu_id >= AXVCPU_MAX_VCPUS ||
-	    a->irq_flags & ~(AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE |
-			     (IS_ENABLED(CONFIG_X86) ? AXVCPU_IRQ_NMI : 0)))
+	    a->irq_flags & ~AXVCPU_IRQ_FLAGS)
 		return -EINVAL;
 
 	if (a->flags & AXVCPU_IRQFD_DEASSIGN) {
@@ -275,21 +287,17 @@ int axvcpu_vm_irqfd(struct axvcpu_vm *vm, const struct axvcpu_irqfd *a)
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
 		mutex_lock(&vm->lock);
-		r = -ENOENT;
-		list_for_each_entry(old, &vm->irqfds, link) {
-			if (old->ctx == ctx && old->vcpu_id == a->vcpu_id &&
-			    old->irq.vector == a->vector) {
-				list_del(&old->link);
-				vm->nr_irqfds--;
-				r = 0;
-				break;
-			}
+		old = irqfd_find(vm, ctx, a);
+		if (old) {
+			list_del(&old->link);
+			vm->nr_irqfds--;
 		}
 		mutex_unlock(&vm->lock);
 		eventfd_ctx_put(ctx);
-		if (!r)
-			irqfd_free(old);	/* its work takes vm->lock */
-		return r;
+		if (!old)
+			return -ENOENT;
+		irqfd_free(old);	/* its work takes vm->lock */
+		return 0;
 	}
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
@@ -313,11 +321,9 @@ int axvcpu_vm_irqfd(struct axvcpu_vm *vm, const struct axvcpu_irqfd *a)
 	f->ctx = ctx;
 
 	mutex_lock(&vm->lock);
-	list_for_each_entry(old, &vm->irqfds, link)
-		if (old->ctx == ctx && old->vcpu_id == a->vcpu_id &&
-		    old->irq.vector == a->vector)
-			r = -EEXIST;
-	if (!r && vm->nr_irqfds >= MAX_IRQFDS)
+	if (irqfd_find(vm, ctx, a))
+		r = -EEXIST;
+	else if (vm->nr_irqfds >= MAX_IRQFDS)
 		r = -ENOSPC;
 	if (!r) {
 		list_add_tail(&f->link, &vm->irqfds);

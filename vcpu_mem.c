@@ -16,9 +16,9 @@
  * RLIMIT_MEMLOCK.
  *
  * Ordering: a fault reads vm->mmu_seq before it looks the slot and the
- * page up, and maps it only if, under vm->mmu_lock, no invalidation is in progress and the
- * sequence is unchanged; every invalidation and slot deletion bumps it
- * under the same lock.  A fault that lost the race maps nothing and the
+ * page up, and maps it only if, under vm->mmu_lock, no invalidation is in
+ * progress and the sequence is unchanged; every invalidation and slot
+ * deletion bumps it under the same lock.  A fault that lost the race maps nothing and the
  * guest retries the access.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
@@ -51,24 +51,6 @@ static const struct axvcpu_memslot *find_slot(struct axvcpu_vm *vm, u64 gpa)
 	return NULL;
 }
 
-/* The VMM's address and the flags of the slot covering @gpa. */
-static bool gpa_to_hva(struct axvcpu_vm *vm, u64 gpa, unsigned long *hva,
-		       u32 *flags)
-{
-	const struct axvcpu_memslot *s;
-	unsigned long irq;
-	bool found = false;
-
-	spin_lock_irqsave(&vm->slots_lock, irq);
-	s = find_slot(vm, gpa);
-	if (s) {
-		*hva = s->uaddr + (gpa - s->gpa);
-		*flags = s->flags;
-		found = true;
-	}
-	spin_unlock_irqrestore(&vm->slots_lock, irq);
-	return found;
-}
 
 /*
  * vm->mmu_lock held, mmu_seq unchanged since the slot was looked up (so it
@@ -84,28 +66,6 @@ static unsigned long *slot_log(struct axvcpu_vm *vm, u64 gpa,
 	*bit = (gpa - s->gpa) >> PAGE_SHIFT;
 	return s->dirty_bitmap;
 }
-
-/**
- * axvcpu_gpa_slot_flags - is @gpa guest RAM, and how?
- * @vm: the VM.
- * @gpa: the guest-physical address.
- *
- * Usable from any context.
- *
- * Return: the AXVCPU_MEM_* flags of the slot covering @gpa, or -ENOENT.
- */
-int axvcpu_gpa_slot_flags(struct axvcpu_vm *vm, u64 gpa)
-{
-	unsigned long hva;
-	u32 flags;
-
-	return gpa_to_hva(vm, gpa, &hva, &flags) ? flags : -ENOENT;
-}
-
-/* ---- faults ---- */
-
-#define BLOCK_BYTES	(PAGE_SIZE << AXVCPU_BLOCK_ORDER)
-#define GIANT_BYTES	(PAGE_SIZE << AXVCPU_GIANT_ORDER)
 
 /* Does the 2^@order-page block around @gpa fit @s, and the VMM's side? */
 static bool slot_fits(const struct axvcpu_memslot *s, u64 gpa,
@@ -136,9 +96,12 @@ static unsigned int slot_order(const struct axvcpu_memslot *s, u64 gpa)
 	return 0;
 }
 
-/* gpa_to_hva() and the largest leaf, in one look at the slots. */
-static bool fault_lookup(struct axvcpu_vm *vm, u64 gpa, unsigned long *hva,
-			 u32 *flags, unsigned int *order)
+/*
+ * The VMM's address and the flags of the slot covering @gpa, and with
+ * @order the largest leaf it allows there, in one look at the slots.
+ */
+static bool gpa_to_hva(struct axvcpu_vm *vm, u64 gpa, unsigned long *hva,
+		       u32 *flags, unsigned int *order)
 {
 	const struct axvcpu_memslot *s;
 	unsigned long irq;
@@ -149,12 +112,35 @@ static bool fault_lookup(struct axvcpu_vm *vm, u64 gpa, unsigned long *hva,
 	if (s) {
 		*hva = s->uaddr + (gpa - s->gpa);
 		*flags = s->flags;
-		*order = slot_order(s, gpa);
+		if (order)
+			*order = slot_order(s, gpa);
 		found = true;
 	}
 	spin_unlock_irqrestore(&vm->slots_lock, irq);
 	return found;
 }
+
+/**
+ * axvcpu_gpa_slot_flags - is @gpa guest RAM, and how?
+ * @vm: the VM.
+ * @gpa: the guest-physical address.
+ *
+ * Usable from any context.
+ *
+ * Return: the AXVCPU_MEM_* flags of the slot covering @gpa, or -ENOENT.
+ */
+int axvcpu_gpa_slot_flags(struct axvcpu_vm *vm, u64 gpa)
+{
+	unsigned long hva;
+	u32 flags;
+
+	return gpa_to_hva(vm, gpa, &hva, &flags, NULL) ? flags : -ENOENT;
+}
+
+/* ---- faults ---- */
+
+#define BLOCK_BYTES	(PAGE_SIZE << AXVCPU_BLOCK_ORDER)
+#define GIANT_BYTES	(PAGE_SIZE << AXVCPU_GIANT_ORDER)
 
 /* @page's index in its folio, if that is large enough for 2^@order. */
 static bool folio_spans(struct page *page, unsigned int order,
@@ -297,7 +283,7 @@ again:
 	 * then never mapped.
 	 */
 	smp_rmb();
-	if (!fault_lookup(vm, gpa, &hva, &flags, &order)) {
+	if (!gpa_to_hva(vm, gpa, &hva, &flags, &order)) {
 		pt_cache_free(&cache);
 		return -ENOENT;
 	}
@@ -749,7 +735,7 @@ static int guest_copy(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len,
 		long left;
 		u32 flags;
 
-		if (!gpa_to_hva(vm, gpa, &hva, &flags) ||
+		if (!gpa_to_hva(vm, gpa, &hva, &flags, NULL) ||
 		    (write && (flags & AXVCPU_MEM_READONLY)))
 			return -EFAULT;
 		u = (void __user *)hva;

@@ -13,6 +13,13 @@ int axvcpu_vm_set_memory_region(struct axvcpu_vm *vm,
 				const struct axvcpu_memory_region *m);
 void axvcpu_vm_free_slots(struct axvcpu_vm *vm);
 
+/*
+ * The AXVCPU_IRQ_* flags the ABI defines; each backend refuses the ones it
+ * has no use for (arm64: all of them).
+ */
+#define AXVCPU_IRQ_FLAGS	(AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE | \
+				 AXVCPU_IRQ_NMI)
+
 /* vcpu_eventfd.c */
 int axvcpu_vm_ioeventfd(struct axvcpu_vm *vm, const struct axvcpu_ioeventfd *a);
 int axvcpu_vm_irqfd(struct axvcpu_vm *vm, const struct axvcpu_irqfd *a);

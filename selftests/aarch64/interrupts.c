@@ -265,10 +265,7 @@ TEST(irq_state_pending_active_done)
 
 static int irqfd(struct axvm_vm *vm, int fd, __u32 intid, __u32 flags)
 {
-	struct axvcpu_irqfd a = { .fd = fd, .vcpu_id = 0, .vector = intid,
-				  .flags = flags };
-
-	return ioctl(vm->fd, AXVCPU_IRQFD, &a) ? -errno : 0;
+	return axvm_vm_irqfd(vm, fd, 0, intid, flags);
 }
 
 struct efd_writer {

@@ -40,26 +40,6 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "guest_ioev_end:\n"
     ".popsection\n");
 
-static int ioev(struct axvm_vm *vm, __u64 addr, __u32 len, int fd,
-		__u32 flags, __u64 data)
-{
-	struct axvcpu_ioeventfd a = {
-		.addr = addr, .len = len, .fd = fd, .flags = flags,
-		.datamatch = data,
-	};
-
-	return ioctl(vm->fd, AXVCPU_IOEVENTFD, &a) ? -errno : 0;
-}
-
-static __u64 efd_count(int fd)
-{
-	__u64 n = 0;
-
-	if (read(fd, &n, sizeof(n)) != sizeof(n))
-		return 0;	/* EAGAIN: nothing signalled */
-	return n;
-}
-
 /* Runs the guest to its end; returns the MMIO_WRITE exits on the way. */
 static int run_to_done(struct test_vm *t)
 {
@@ -88,9 +68,9 @@ TEST(any_width_takes_every_write)
 
 	ASSERT_GE(fd, 0);
 	TEST_VM_WITH(&t, guest_ioev);
-	ASSERT_EQ(0, ioev(&t.vm, IOEV_ADDR, 0, fd, 0, 0));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 0, fd, 0, 0));
 	EXPECT_EQ(0, run_to_done(&t));
-	EXPECT_EQ(11, efd_count(fd));
+	EXPECT_EQ(11, eventfd_take(fd));
 	EXPECT_EQ(11, t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_IOEVENTFD]);
 	EXPECT_EQ(0, t.vcpu.run->stats.exits[AXVCPU_EXIT_MMIO_WRITE]);
 	test_vm_destroy(&t);
@@ -105,18 +85,18 @@ TEST(datamatch_width_and_deassign)
 	ASSERT_GE(fd, 0);
 	ASSERT_GE(fd8, 0);
 	TEST_VM_WITH(&t, guest_ioev);
-	ASSERT_EQ(0, ioev(&t.vm, IOEV_ADDR, 4, fd, AXVCPU_IOEVENTFD_DATAMATCH, 7));
-	ASSERT_EQ(0, ioev(&t.vm, IOEV_ADDR, 8, fd8, 0, 0));	/* never 8 bytes */
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, fd, AXVCPU_IOEVENTFD_DATAMATCH, 7));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 8, fd8, 0, 0));	/* never 8 bytes */
 	EXPECT_EQ(10, run_to_done(&t));
-	EXPECT_EQ(1, efd_count(fd));
-	EXPECT_EQ(0, efd_count(fd8));
+	EXPECT_EQ(1, eventfd_take(fd));
+	EXPECT_EQ(0, eventfd_take(fd8));
 	test_vm_destroy(&t);
 
 	TEST_VM_WITH(&t, guest_ioev);
-	ASSERT_EQ(0, ioev(&t.vm, IOEV_ADDR, 0, fd, 0, 0));
-	ASSERT_EQ(0, ioev(&t.vm, IOEV_ADDR, 0, fd, AXVCPU_IOEVENTFD_DEASSIGN, 0));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 0, fd, 0, 0));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 0, fd, AXVCPU_IOEVENTFD_DEASSIGN, 0));
 	EXPECT_EQ(11, run_to_done(&t));
-	EXPECT_EQ(0, efd_count(fd));
+	EXPECT_EQ(0, eventfd_take(fd));
 	test_vm_destroy(&t);
 	close(fd);
 	close(fd8);
@@ -130,24 +110,24 @@ TEST(bad_arguments)
 
 	ASSERT_GE(fd, 0);
 	TEST_VM_WITH(&t, guest_ioev);
-	EXPECT_EQ(-EINVAL, ioev(&t.vm, IOEV_ADDR, 3, fd, 0, 0));
-	EXPECT_EQ(-EINVAL, ioev(&t.vm, IOEV_ADDR, 4, fd, 1U << 7, 0));
-	EXPECT_EQ(-EINVAL, ioev(&t.vm, IOEV_ADDR, 0, fd,
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 3, fd, 0, 0));
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, fd, 1U << 7, 0));
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 0, fd,
 				AXVCPU_IOEVENTFD_DATAMATCH, 1));
-	EXPECT_EQ(-EINVAL, ioev(&t.vm, IOEV_ADDR, 2, fd,
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 2, fd,
 				AXVCPU_IOEVENTFD_DATAMATCH, 0x10000));
-	EXPECT_EQ(-EINVAL, ioev(&t.vm, 0x10000, 1, fd, AXVCPU_IOEVENTFD_PIO, 0));
-	EXPECT_EQ(-EBADF, ioev(&t.vm, IOEV_ADDR, 4, -1, 0, 0));
-	EXPECT_EQ(-EINVAL, ioev(&t.vm, IOEV_ADDR, 4, t.vm.fd, 0, 0));
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, 0x10000, 1, fd, AXVCPU_IOEVENTFD_PIO, 0));
+	EXPECT_EQ(-EBADF, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, -1, 0, 0));
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, t.vm.fd, 0, 0));
 	a.fd = fd;
 	a.pad = 1;
 	EXPECT_EQ(-1, ioctl(t.vm.fd, AXVCPU_IOEVENTFD, &a));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0, ioev(&t.vm, IOEV_ADDR, 4, fd, 0, 0));
-	EXPECT_EQ(-EEXIST, ioev(&t.vm, IOEV_ADDR, 4, other, 0, 0));
-	EXPECT_EQ(-ENOENT, ioev(&t.vm, IOEV_ADDR, 4, other,
+	EXPECT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, fd, 0, 0));
+	EXPECT_EQ(-EEXIST, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, other, 0, 0));
+	EXPECT_EQ(-ENOENT, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, other,
 				AXVCPU_IOEVENTFD_DEASSIGN, 0));
-	EXPECT_EQ(-ENOENT, ioev(&t.vm, IOEV_ADDR, 2, fd,
+	EXPECT_EQ(-ENOENT, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 2, fd,
 				AXVCPU_IOEVENTFD_DEASSIGN, 0));
 	EXPECT_EQ(-EFAULT, ioctl(t.vm.fd, AXVCPU_IOEVENTFD, NULL) ? -errno : 0);
 	/* Closing the VM with one assigned frees it (no leak, no oops). */

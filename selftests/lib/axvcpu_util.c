@@ -273,3 +273,12 @@ bool wait_refcnt_zero(int ms, char *last, size_t len)
 		nanosleep(&ts, NULL);
 	}
 }
+
+__u64 eventfd_take(int fd)
+{
+	__u64 n = 0;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return 0;	/* EAGAIN on a non-blocking one: nothing */
+	return n;
+}

@@ -40,26 +40,6 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".code64\n"
     ".popsection\n");
 
-static int ioev(struct axvm_vm *vm, __u64 addr, __u32 len, int fd,
-		__u32 flags, __u64 data)
-{
-	struct axvcpu_ioeventfd a = {
-		.addr = addr, .len = len, .fd = fd, .flags = flags,
-		.datamatch = data,
-	};
-
-	return ioctl(vm->fd, AXVCPU_IOEVENTFD, &a) ? -errno : 0;
-}
-
-static __u64 efd_count(int fd)
-{
-	__u64 n = 0;
-
-	if (read(fd, &n, sizeof(n)) != sizeof(n))
-		return 0;
-	return n;
-}
-
 /* To the HLT; counts the MMIO_WRITE and IO_WRITE exits on the way. */
 static void run_to_hlt(struct test_vm *t, int *mmio, int *io)
 {
@@ -96,13 +76,13 @@ TEST(mmio_and_port_writes_signal_without_exits)
 	ASSERT_GE(fd, 0);
 	ASSERT_GE(pfd, 0);
 	TEST_VM_WITH(&t, g_ioev);
-	ASSERT_EQ(0, ioev(&t.vm, IOEV_ADDR, 0, fd, 0, 0));
-	ASSERT_EQ(0, ioev(&t.vm, IOEV_PORT, 1, pfd, AXVCPU_IOEVENTFD_PIO, 0));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 0, fd, 0, 0));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_PORT, 1, pfd, AXVCPU_IOEVENTFD_PIO, 0));
 	run_to_hlt(&t, &mmio, &io);
 	EXPECT_EQ(0, mmio);
 	EXPECT_EQ(0, io);
-	EXPECT_EQ(11, efd_count(fd));
-	EXPECT_EQ(1, efd_count(pfd));
+	EXPECT_EQ(11, eventfd_take(fd));
+	EXPECT_EQ(1, eventfd_take(pfd));
 	EXPECT_EQ(12, t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_IOEVENTFD]);
 	test_vm_destroy(&t);
 	close(fd);
@@ -118,18 +98,18 @@ TEST(datamatch_width_and_deassign)
 	ASSERT_GE(fd, 0);
 	ASSERT_GE(pfd, 0);
 	TEST_VM_WITH(&t, g_ioev);
-	ASSERT_EQ(0, ioev(&t.vm, IOEV_ADDR, 4, fd, AXVCPU_IOEVENTFD_DATAMATCH, 7));
-	ASSERT_EQ(0, ioev(&t.vm, IOEV_PORT, 2, pfd, AXVCPU_IOEVENTFD_PIO, 0));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, fd, AXVCPU_IOEVENTFD_DATAMATCH, 7));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_PORT, 2, pfd, AXVCPU_IOEVENTFD_PIO, 0));
 	run_to_hlt(&t, &mmio, &io);
 	EXPECT_EQ(10, mmio);
 	EXPECT_EQ(1, io);
-	EXPECT_EQ(1, efd_count(fd));
-	EXPECT_EQ(0, efd_count(pfd));
+	EXPECT_EQ(1, eventfd_take(fd));
+	EXPECT_EQ(0, eventfd_take(pfd));
 	test_vm_destroy(&t);
 
 	TEST_VM_WITH(&t, g_ioev);
-	ASSERT_EQ(0, ioev(&t.vm, IOEV_PORT, 1, pfd, AXVCPU_IOEVENTFD_PIO, 0));
-	ASSERT_EQ(0, ioev(&t.vm, IOEV_PORT, 1, pfd,
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_PORT, 1, pfd, AXVCPU_IOEVENTFD_PIO, 0));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_PORT, 1, pfd,
 			  AXVCPU_IOEVENTFD_PIO | AXVCPU_IOEVENTFD_DEASSIGN, 0));
 	run_to_hlt(&t, &mmio, &io);
 	EXPECT_EQ(11, mmio);

@@ -209,6 +209,27 @@ int axvm_vcpu_inject(struct axvm_vcpu *vcpu, __u32 vector, __u32 flags,
 	return xioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, (unsigned long)&i);
 }
 
+int axvm_vm_ioeventfd(struct axvm_vm *vm, __u64 addr, __u32 len, int fd,
+		      __u32 flags, __u64 datamatch)
+{
+	struct axvcpu_ioeventfd a = {
+		.addr = addr, .len = len, .fd = fd, .flags = flags,
+		.datamatch = datamatch,
+	};
+
+	return xioctl(vm->fd, AXVCPU_IOEVENTFD, (unsigned long)&a);
+}
+
+int axvm_vm_irqfd(struct axvm_vm *vm, int fd, __u32 vcpu_id, __u32 vector,
+		  __u32 flags)
+{
+	struct axvcpu_irqfd a = {
+		.fd = fd, .vcpu_id = vcpu_id, .vector = vector, .flags = flags,
+	};
+
+	return xioctl(vm->fd, AXVCPU_IRQFD, (unsigned long)&a);
+}
+
 int axvm_vcpu_ioctl(struct axvm_vcpu *vcpu, unsigned long cmd, void *arg)
 {
 	return xioctl(vcpu->fd, cmd, (unsigned long)arg);

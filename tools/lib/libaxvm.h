@@ -71,6 +71,11 @@ int axvm_vcpu_set_return_value(struct axvm_vcpu *vcpu, __u64 value);
 int axvm_vcpu_inject(struct axvm_vcpu *vcpu, __u32 vector, __u32 flags,
 		     __u32 error_code);
 int axvm_vcpu_ioctl(struct axvm_vcpu *vcpu, unsigned long cmd, void *arg);
+/* AXVCPU_IOEVENTFD / AXVCPU_IRQFD (vcpu 0..; flags as the uapi says). */
+int axvm_vm_ioeventfd(struct axvm_vm *vm, __u64 addr, __u32 len, int fd,
+		      __u32 flags, __u64 datamatch);
+int axvm_vm_irqfd(struct axvm_vm *vm, int fd, __u32 vcpu_id, __u32 vector,
+		  __u32 flags);
 
 /* Names for printing. */
 const char *axvm_exit_name(__u32 exit_reason);

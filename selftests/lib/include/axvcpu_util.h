@@ -86,6 +86,8 @@ int write_sysfs(const char *path, const char *val);
 int cpulist_count(const char *list);
 /* The online CPUs as a list ("0-1"). */
 void online_cpus(char *buf, size_t len);
+/* The count an eventfd holds (read, so it drops to 0); 0 if none. */
+__u64 eventfd_take(int fd);
 /* Wait up to @ms for /sys/module/axvcpu/refcnt == 0; true if it is. */
 bool wait_refcnt_zero(int ms, char *last, size_t len);
 

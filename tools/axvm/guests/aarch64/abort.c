@@ -10,12 +10,8 @@
  */
 #include <stdint.h>
 
-#include "mmio.h"
+#include "console.h"
 
-#define PL011_BASE		0x09000000UL
-#define PL011_DR		0x00
-#define PL011_FR		0x18
-#define PL011_FR_TXFF		(1 << 5)
 #define PSCI_SYSTEM_OFF		0x84000008U
 #define HOLE			0x0b000000UL
 
@@ -23,32 +19,6 @@ struct exc_info {
 	uint64_t off, esr, far, elr, count;
 };
 extern volatile struct exc_info exc_info;
-
-static void putc(char c)
-{
-	if (c == '\n')
-		putc('\r');
-	while (mmio_read32(PL011_BASE + PL011_FR) & PL011_FR_TXFF)
-		;
-	mmio_write32(PL011_BASE + PL011_DR, c);
-}
-
-static void puts(const char *s)
-{
-	while (*s)
-		putc(*s++);
-}
-
-static void putx(uint64_t v)
-{
-	int s = 60;
-
-	puts("0x");
-	while (s > 0 && !((v >> s) & 0xf))
-		s -= 4;
-	for (; s >= 0; s -= 4)
-		putc("0123456789abcdef"[(v >> s) & 0xf]);
-}
 
 static int report(const char *what, uint64_t pc, uint64_t before)
 {

@@ -15,12 +15,8 @@
  */
 #include <stdint.h>
 
-#include "mmio.h"
+#include "console.h"
 
-#define PL011_BASE		0x09000000UL
-#define PL011_DR		0x00
-#define PL011_FR		0x18
-#define PL011_FR_TXFF		(1 << 5)
 #define VIRTIO_BASE		0x0a000000UL
 #define VIRTIO_NR		32
 #define VIRTIO_SIZE		0x200
@@ -33,37 +29,6 @@ extern char secondary_entry[];
 
 static volatile uint32_t ap_up;
 static int failed;
-
-static void putc(char c)
-{
-	if (c == '\n')
-		putc('\r');
-	while (mmio_read32(PL011_BASE + PL011_FR) & PL011_FR_TXFF)
-		;
-	mmio_write32(PL011_BASE + PL011_DR, c);
-}
-
-static void puts(const char *s)
-{
-	while (*s)
-		putc(*s++);
-}
-
-static void putd(int64_t v)
-{
-	char buf[24];
-	int i = 0;
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	if (v < 0)
-		putc('-');
-	do {
-		buf[i++] = '0' + u % 10;
-		u /= 10;
-	} while (u);
-	while (i)
-		putc(buf[--i]);
-}
 
 static void check(const char *what, int ok)
 {

@@ -9,12 +9,8 @@
  */
 #include <stdint.h>
 
-#include "mmio.h"
+#include "console.h"
 
-#define PL011_BASE		0x09000000UL
-#define PL011_DR		0x00
-#define PL011_FR		0x18
-#define PL011_FR_TXFF		(1 << 5)
 
 #define PSCI_VERSION		0x84000000U
 #define PSCI_CPU_OFF		0x84000002U
@@ -28,48 +24,6 @@ extern char secondary_entry[];
 
 static volatile uint32_t ap_flag;
 static volatile uint64_t ap_ctx;
-
-static void putc(char c)
-{
-	if (c == '\n')
-		putc('\r');
-	while (mmio_read32(PL011_BASE + PL011_FR) & PL011_FR_TXFF)
-		;
-	mmio_write32(PL011_BASE + PL011_DR, c);
-}
-
-static void puts(const char *s)
-{
-	while (*s)
-		putc(*s++);
-}
-
-static void putx(uint64_t v)
-{
-	int s = 60;
-
-	puts("0x");
-	while (s > 0 && !((v >> s) & 0xf))
-		s -= 4;
-	for (; s >= 0; s -= 4)
-		putc("0123456789abcdef"[(v >> s) & 0xf]);
-}
-
-static void putd(int64_t v)
-{
-	char buf[24];
-	int i = 0;
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	if (v < 0)
-		putc('-');
-	do {
-		buf[i++] = '0' + u % 10;
-		u /= 10;
-	} while (u);
-	while (i)
-		putc(buf[--i]);
-}
 
 static int64_t hvc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {
