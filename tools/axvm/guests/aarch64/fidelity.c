@@ -4,7 +4,8 @@
  * virt board expect of the machine, each checked and reported.
  *
  * - PSCI CPU_ON of a CPU that a CPU_ON just started answers ALREADY_ON,
- *   also before that CPU runs (KVM makes it runnable before returning);
+ *   whether or not that CPU has run yet (KVM makes it runnable before
+ *   returning); the started CPU stays on until the second call is done;
  * - the EL1 physical timer counts: CNTP_CVAL in the past sets
  *   CNTP_CTL.ISTATUS, and CNTP_TVAL counts down (with axvm --ptimer trap
  *   it does not, and the guest says so);
@@ -27,7 +28,7 @@
 
 extern char secondary_entry[];
 
-static volatile uint32_t ap_up;
+static volatile uint32_t ap_up, ap_release;
 static int failed;
 
 static void check(const char *what, int ok)
@@ -62,6 +63,12 @@ void main_secondary(uint64_t ctx)
 	asm volatile("dsb sy" : : : "memory");
 	ap_up = 1;
 	asm volatile("dsb sy" : : : "memory");
+	/*
+	 * Stay on until the boot CPU has asked again: a CPU that already
+	 * went off may be started again, and the answer would be SUCCESS.
+	 */
+	while (!ap_release)
+		asm volatile("yield");
 	hvc(PSCI_CPU_OFF, 0, 0, 0);
 }
 
@@ -71,7 +78,7 @@ static void cpu_on_twice(void)
 	unsigned long n;
 
 	r1 = hvc(PSCI_CPU_ON64, 1, (uint64_t)secondary_entry, 0);
-	/* At once: vcpu 1 has not run a single instruction yet. */
+	/* At once: vcpu 1 is on, whether or not it has run yet. */
 	r2 = hvc(PSCI_CPU_ON64, 1, (uint64_t)secondary_entry, 0);
 	puts("psci: CPU_ON(1) = ");
 	putd(r1);
@@ -82,6 +89,8 @@ static void cpu_on_twice(void)
 	for (n = 0; n < 100000000UL && !ap_up; n++)
 		asm volatile("yield");
 	check("psci: vcpu 1 ran", ap_up);
+	ap_release = 1;
+	asm volatile("dsb sy" : : : "memory");
 }
 
 /* Arm ARM D11.2 "The AArch64 view of the Generic Timer". */
