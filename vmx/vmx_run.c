@@ -304,7 +304,8 @@ static void report_hw_exit(struct axvmx_vcpu *v)
  * CPU learns of a new grace period, or of a request for an urgent
  * quiescent state, only in its tick or RCU's softirq, neither of which
  * can run before the window ends.  A second note would find nothing to
- * report.  The window ends at the next host interrupt or timer slice.
+ * report.  The window ends at the next host interrupt, timer slice or
+ * AXVMX_WINDOW_ENTRIES entries.
  */
 static __always_inline void guest_state_reenter_irqoff(void)
 {
@@ -317,6 +318,18 @@ static __always_inline void guest_state_reenter_irqoff(void)
 }
 
 /*
+ * At most this many entries in one window.  A host interrupt that arrives
+ * while the guest runs ends the window with an external-interrupt exit,
+ * and the VMX-preemption timer ends a long stay in the guest; neither
+ * bounds a guest that exits again at once after every entry: the timer
+ * starts afresh at each entry, and an emulated CPU may let the guest's
+ * next exception (a code breakpoint on its own #DB handler) win over the
+ * host's pending interrupt, which the SDM ranks above it (Vol. 3A 6.9).
+ * Without a bound the host would then never take its interrupts.
+ */
+#define AXVMX_WINDOW_ENTRIES	64
+
+/*
  * The entries of one window, IRQs off, VMCS current: enter, handle the
  * exit here while it is one the module handles and nothing needs the host.
  */
@@ -324,6 +337,7 @@ static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 {
 	struct axvcpu_vcpu *vcpu = v->vcpu;
 	bool host, again = false;
+	unsigned int n = 0;
 	int fail, r;
 
 	for (;;) {
@@ -366,7 +380,8 @@ static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 			forward_nmi();
 		r = axvmx_handle_exit(v);
 		if (r != AXVCPU_RUN_CONTINUE || host || v->end_window ||
-		    v->halted || axvcpu_leave_guest_needed(vcpu))
+		    v->halted || ++n >= AXVMX_WINDOW_ENTRIES ||
+		    axvcpu_leave_guest_needed(vcpu))
 			return r;
 		/* The core counts the entry it asked for; these are extra. */
 		vcpu->run->stats.entries++;

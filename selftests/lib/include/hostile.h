@@ -22,11 +22,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -145,6 +147,9 @@ static inline bool hostile_skip(const char *group)
 
 static struct axvcpu_run *volatile hostile_wd_run;
 static volatile unsigned long hostile_wd_fired;
+/* CLOCK_MONOTONIC ms of the last watchdog signal during a RUN; 0: none. */
+static volatile __u64 hostile_wd_fired_ms;
+static volatile pid_t hostile_wd_tid;
 
 static void hostile_wd_handler(int sig)
 {
@@ -153,24 +158,143 @@ static void hostile_wd_handler(int sig)
 	(void)sig;
 	hostile_wd_fired++;
 	/* A RUN that starts after the signal was taken still returns at once. */
-	if (run)
+	if (run) {
 		run->immediate_exit = 1;
+		hostile_wd_fired_ms = now_ms();
+	}
+}
+
+/* A RUN still in the kernel this long after its watchdog fired is a bug. */
+#define HOSTILE_STUCK_MS	5000
+
+static void hostile_print_file(const char *path, const char *prefix)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		printf("%s(cannot read %s: %s)\n", prefix, path, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		printf("%s%s", prefix, line);
+	fclose(f);
+}
+
+/* The kernel log records after @since, printed as TAP comments. */
+static void hostile_print_kmsg(__u64 since)
+{
+	static char rec[8192];
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	for (;;) {
+		const char *comma, *msg;
+
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		comma = strchr(rec, ',');
+		if (!comma || strtoull(comma + 1, NULL, 10) <= since)
+			continue;
+		msg = strchr(rec, ';');
+		printf("# | %s", msg ? msg + 1 : rec);
+	}
+	close(fd);
+}
+
+static inline __u64 kmsg_last_seq(void);
+
+/*
+ * What a RUN that ignores its watchdog is doing: its thread's state, wait
+ * channel and kernel stack, every CPU's backtrace (SysRq-l), then whether
+ * a second signal ends it.  Then the test ends with exit status 1 instead
+ * of the harness's timeout, which would say nothing.
+ */
+static void hostile_report_stuck(pid_t tid, __u64 late)
+{
+	char path[64];
+	__u64 seq = kmsg_last_seq(), t;
+	int fd;
+
+	printf("# hostile: RUN of thread %d still in the kernel %llu ms after its watchdog signal\n",
+	       tid, (unsigned long long)late);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	hostile_print_file(path, "# stat: ");
+	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", tid);
+	hostile_print_file(path, "# wchan: ");
+	printf("\n");
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
+	hostile_print_file(path, "# stack: ");
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	hostile_print_file(path, "# status: ");
+	fd = open("/proc/sysrq-trigger", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "l", 1) != 1)
+			printf("# cannot write /proc/sysrq-trigger\n");
+		close(fd);
+	}
+	sleep(1);
+	hostile_print_kmsg(seq);
+	syscall(SYS_tgkill, getpid(), tid, SIGALRM);
+	for (t = 0; t < 2000 && hostile_wd_fired_ms; t += 100)
+		usleep(100 * 1000);
+	printf("# hostile: a second SIGALRM %s the RUN\n",
+	       hostile_wd_fired_ms ? "did not end" : "ended");
+	fflush(stdout);
+	_exit(1);
+}
+
+static void *hostile_monitor(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		__u64 fired = hostile_wd_fired_ms, now;
+
+		usleep(250 * 1000);
+		now = now_ms();
+		if (fired && fired == hostile_wd_fired_ms && now - fired > HOSTILE_STUCK_MS)
+			hostile_report_stuck(hostile_wd_tid, now - fired);
+	}
+	return NULL;
 }
 
 static inline void hostile_wd_install(void)
 {
+	static bool monitor_started;
 	struct sigaction sa;
+	sigset_t all, old;
+	pthread_t th;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = hostile_wd_handler;	/* no SA_RESTART: RUN gets -EINTR */
 	sigemptyset(&sa.sa_mask);
 	TEST_ASSERT_SYSCALL_OK(sigaction(SIGALRM, &sa, NULL));
+	if (monitor_started)
+		return;
+	/*
+	 * The monitor blocks every signal, so the process-directed SIGALRM
+	 * always goes to the thread in RUN.
+	 */
+	sigfillset(&all);
+	TEST_ASSERT(pthread_sigmask(SIG_BLOCK, &all, &old) == 0, "pthread_sigmask");
+	TEST_ASSERT(pthread_create(&th, NULL, hostile_monitor, NULL) == 0,
+		    "pthread_create (the stuck-RUN monitor)");
+	TEST_ASSERT(pthread_sigmask(SIG_SETMASK, &old, NULL) == 0, "pthread_sigmask");
+	monitor_started = true;
 }
 
 static inline void hostile_wd_arm(struct axvcpu_run *run, unsigned int ms)
 {
 	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
 
+	hostile_wd_tid = syscall(SYS_gettid);
+	hostile_wd_fired_ms = 0;
 	hostile_wd_run = run;
 	TEST_ASSERT_SYSCALL_OK(setitimer(ITIMER_REAL, &it, NULL));
 }
@@ -181,6 +305,7 @@ static inline void hostile_wd_disarm(struct axvcpu_run *run)
 
 	TEST_ASSERT_SYSCALL_OK(setitimer(ITIMER_REAL, &it, NULL));
 	hostile_wd_run = NULL;
+	hostile_wd_fired_ms = 0;
 	/* The signal may have come after RUN returned: never leave it set. */
 	run->immediate_exit = 0;
 }
