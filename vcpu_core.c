@@ -119,6 +119,13 @@ static bool arch_cfg_clear(const void *cfg, size_t size, size_t arm64_used)
 	return !memchr_inv(cfg + used, 0, size - used);
 }
 
+/* The AXVCPU_SETUP_* flags this host's arch takes. */
+static u32 setup_flags(void)
+{
+	return axvcpu_arch_check_extension(AXVCPU_CAP_X86_WAIT_SIPI) ?
+	       AXVCPU_SETUP_X86_WAIT_SIPI : 0;
+}
+
 static int vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
 {
 	struct axvcpu_vcpu_setup cfg;
@@ -126,7 +133,7 @@ static int vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&cfg, argp, sizeof(cfg)))
 		return -EFAULT;
-	if (cfg.flags || cfg.reserved ||
+	if ((cfg.flags & ~setup_flags()) || cfg.reserved ||
 	    !arch_cfg_clear(cfg.pad, sizeof(cfg.pad),
 			    offsetof(typeof(cfg.arm64), pad)))
 		return -EINVAL;

@@ -1805,7 +1805,7 @@ static void fuzz_one(struct world *w)
 		static const long caps[] = {
 			0, AXVCPU_MAX_VCPUS, AXVCPU_MAX_MEMSLOTS, 1,
 			IS_X86 ? AXVCPU_ARCH_X86_64 : AXVCPU_ARCH_ARM64,
-			1, 0 /* gpa_bits */, 4096,
+			1, 0 /* gpa_bits */, 4096, IS_X86,
 		};
 
 		expect = arg < ARRAY_SIZE(caps) ? caps[arg] : 0;
@@ -2071,7 +2071,8 @@ static __u32 lstep_do(struct rng *r, struct arena *a, int fd,
 		if (s->badarg == EINVAL) {
 			switch (below(r, 3)) {
 			case 0:
-				setup->flags = 1U << below(r, 32);
+				/* x86 takes AXVCPU_SETUP_X86_WAIT_SIPI (bit 0). */
+				setup->flags = 1U << (IS_X86 + below(r, 32 - IS_X86));
 				break;
 			case 1:
 				setup->reserved = rv32(r) | 1;

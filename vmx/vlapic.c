@@ -15,7 +15,9 @@
  *    vcpu is in the guest, between entries, or back in the VMM;
  *  - ICR writes: fixed, lowest-priority and NMI IPIs are delivered here to
  *    every vcpu of the VM the destination names (axvlapic_deliver_ipi());
- *    only one no vcpu takes becomes a SEND_IPI exit; INIT then SIPI
+ *    only one no vcpu takes becomes a SEND_IPI exit.  INIT and SIPI reach
+ *    the vcpus set up to wait for SIPI here (the target's thread resets
+ *    it and starts it, vmx_run.c); for any other target, INIT then SIPI
  *    becomes one CPU_UP exit (the VMM starts the vcpu; the second SIPI of
  *    the usual INIT-SIPI-SIPI is dropped, as a started CPU does).
  *
@@ -356,6 +358,18 @@ void axvlapic_init(struct axvlapic *a, struct axvcpu_vcpu *vcpu)
 		      (vcpu->id == 0 ? APIC_BASE_BSP : 0);
 }
 
+void axvlapic_init_reset(struct axvlapic *a)
+{
+	reset_regs(a);
+	atomic_set(&a->nmi_pending, 0);
+	/* The APIC ID, IA32_APIC_BASE and x2APIC's fixed LDR stay. */
+	if (x2apic_mode(a)) {
+		u32 id = apic_id(a);
+
+		a->regs[REG(APIC_LDR)] = ((id >> 4) << 16) | BIT(id & 0xf);
+	}
+}
+
 void axvlapic_destroy(struct axvlapic *a)
 {
 	hrtimer_cancel(&a->timer);
@@ -441,10 +455,39 @@ static bool dest_match(struct axvlapic *src, struct axvlapic *t, u32 dest,
 	return (ldr >> 4) == ((dest >> 4) & 0xf) && (ldr & dest & 0xf);
 }
 
+/*
+ * INIT and SIPI for a vcpu that waits for SIPI: its thread takes them
+ * (vmx_run.c).  A SIPI counts only in wait-for-SIPI or after an INIT not
+ * yet taken; a started CPU ignores it (SDM Vol. 3A 9.4.4).
+ */
+static void deliver_mp(struct axvlapic *t, u32 dm, u8 vec)
+{
+	if (dm == APIC_DM_INIT) {
+		set_bit(AXVLAPIC_MP_INIT, &t->mp_events);
+		return;
+	}
+	if (!READ_ONCE(t->wait_sipi) &&
+	    !test_bit(AXVLAPIC_MP_INIT, &t->mp_events))
+		return;
+	/*
+	 * The first SIPI starts the CPU; a second one before it has (the
+	 * INIT-SIPI-SIPI sequence) must not change where.  Senders hold the
+	 * VM's lock, and the vcpu reads the vector before it clears the bit.
+	 */
+	if (test_bit(AXVLAPIC_MP_SIPI, &t->mp_events))
+		return;
+	WRITE_ONCE(t->sipi_vector, vec);
+	/* The vector before the bit: mp_step() reads it after the bit. */
+	smp_mb__before_atomic();
+	set_bit(AXVLAPIC_MP_SIPI, &t->mp_events);
+}
+
 static void deliver_one(struct axvlapic *a, struct axvlapic *t, u32 dm,
 			u8 vec)
 {
-	if (dm == APIC_DM_NMI)
+	if (dm == APIC_DM_INIT || dm == APIC_DM_STARTUP)
+		deliver_mp(t, dm, vec);
+	else if (dm == APIC_DM_NMI)
 		axvlapic_accept_nmi(t);
 	else if (!axvlapic_accept_irq(t, vec))
 		return;
@@ -492,6 +535,10 @@ int axvlapic_deliver_ipi(struct axvlapic *a)
 			continue;
 		if (sh && !hw_enabled(t))
 			continue;
+		/* INIT/SIPI: only to vcpus that wait for SIPI; the VMM starts the rest. */
+		if ((dm == APIC_DM_INIT || dm == APIC_DM_STARTUP) &&
+		    (!t->sipi_capable || t == a))
+			continue;
 		any = true;
 		if (dm != APIC_DM_LOWEST) {
 			deliver_one(a, t, dm, lo & 0xff);
@@ -506,6 +553,23 @@ int axvlapic_deliver_ipi(struct axvlapic *a)
 	mutex_unlock(&vm->lock);
 	if (any)
 		return AXVLAPIC_DONE;
+	if (dm == APIC_DM_INIT) {
+		a->init_pending = true;
+		a->init_dest = sh ? U64_MAX : dest;
+		return AXVLAPIC_DONE;
+	}
+	if (dm == APIC_DM_STARTUP) {
+		struct axvcpu_run *run = a->vcpu->run;
+
+		if (!a->init_pending)
+			return AXVLAPIC_DONE;
+		a->init_pending = false;
+		run->cpu_up.target_cpu = sh ? U64_MAX : dest;
+		run->cpu_up.entry = (u64)(lo & 0xff) << 12;
+		run->cpu_up.arg = 0;
+		axvcpu_vcpu_set_exit(a->vcpu, AXVCPU_EXIT_CPU_UP);
+		return AXVLAPIC_EXIT;
+	}
 	return fill_ipi(a, sh ? U64_MAX : dest, lo, sh != 0, false);
 }
 
@@ -516,7 +580,6 @@ static int send_ipi(struct axvlapic *a, u32 lo, u32 dest)
 	bool logical = lo & APIC_DEST_LOGICAL;
 	bool fixed = dm == APIC_DM_FIXED || dm == APIC_DM_LOWEST;
 	u8 vec = lo & 0xff;
-	struct axvcpu_run *run;
 
 	if (!sh && !logical && dest == bcast)
 		sh = APIC_DEST_ALLINC;
@@ -525,21 +588,17 @@ static int send_ipi(struct axvlapic *a, u32 lo, u32 dest)
 		/* The level de-assert INIT of old CPUs does nothing. */
 		if ((lo & APIC_INT_LEVELTRIG) && !(lo & APIC_INT_ASSERT))
 			return AXVLAPIC_DONE;
-		if (sh == APIC_DEST_SELF)
-			return AXVLAPIC_DONE;
-		a->init_pending = true;
-		a->init_dest = sh ? U64_MAX : dest;
-		return AXVLAPIC_DONE;
+		fallthrough;
 	case APIC_DM_STARTUP:
-		if (!a->init_pending || sh == APIC_DEST_SELF)
+		/* Not to itself (SDM Vol. 3A 11.6.1, the shorthand table). */
+		if (sh == APIC_DEST_SELF ||
+		    (!sh && !logical && dest == apic_id(a)))
 			return AXVLAPIC_DONE;
-		a->init_pending = false;
-		run = a->vcpu->run;
-		run->cpu_up.target_cpu = sh ? U64_MAX : dest;
-		run->cpu_up.entry = (u64)vec << 12;
-		run->cpu_up.arg = 0;
-		axvcpu_vcpu_set_exit(a->vcpu, AXVCPU_EXIT_CPU_UP);
-		return AXVLAPIC_EXIT;
+		/* Other vcpus, or the VMM: after the window, under a mutex. */
+		a->ipi_lo = lo;
+		a->ipi_dest = dest;
+		a->ipi_pending = true;
+		return AXVLAPIC_LATER;
 	case APIC_DM_FIXED:
 	case APIC_DM_LOWEST:
 	case APIC_DM_NMI:

@@ -54,6 +54,11 @@ struct axvcpu_vcpu;
  * @ipi_pending: an ICR write for other vcpus waits for
  *	axvlapic_deliver_ipi(), with @ipi_lo (ICR bits 31:0) and @ipi_dest
  *	(the destination field).
+ * @sipi_capable: set up with AXVCPU_SETUP_X86_WAIT_SIPI: INIT and SIPI
+ *	from the VM's vcpus are delivered to this one here.
+ * @wait_sipi: the vcpu is in wait-for-SIPI (written by its thread).
+ * @mp_events: AXVLAPIC_MP_INIT / AXVLAPIC_MP_SIPI bits set by senders,
+ *	taken by the vcpu's thread; @sipi_vector goes with the SIPI bit.
  */
 struct axvlapic {
 	struct axvcpu_vcpu *vcpu;
@@ -77,7 +82,13 @@ struct axvlapic {
 	atomic_t nmi_pending;
 	bool ipi_pending;
 	u32 ipi_lo, ipi_dest;
+	bool sipi_capable, wait_sipi;
+	unsigned long mp_events;
+	u8 sipi_vector;
 };
+
+#define AXVLAPIC_MP_INIT	0
+#define AXVLAPIC_MP_SIPI	1
 
 void axvlapic_init(struct axvlapic *a, struct axvcpu_vcpu *vcpu);
 void axvlapic_destroy(struct axvlapic *a);
@@ -135,5 +146,7 @@ u32 axvlapic_tpr_threshold(struct axvlapic *a);
 void axvlapic_accept_nmi(struct axvlapic *a);
 /* The IPI an ICR write left for other vcpus (sleeps: the VM's lock). */
 int axvlapic_deliver_ipi(struct axvlapic *a);
+/* INIT reached this APIC: its reset state (SDM Vol. 3A 11.4.7.3); the vcpu's thread. */
+void axvlapic_init_reset(struct axvlapic *a);
 
 #endif /* _AXVCPU_VLAPIC_H */

@@ -158,10 +158,11 @@ struct axvmx_host_msrs {
  * @tsc_offset: guest TSC - host TSC (the VMCS TSC offset).
  * @tsc_adjust: IA32_TSC_ADJUST.
  * @misc_enable: IA32_MISC_ENABLE.
+ * @mcg_status: IA32_MCG_STATUS (no machine check is ever raised in it).
  */
 struct axvmx_guest_msrs {
 	u64 star, lstar, sfmask, tsc_aux, cstar;
-	u64 tsc_offset, tsc_adjust, misc_enable;
+	u64 tsc_offset, tsc_adjust, misc_enable, mcg_status;
 };
 
 /**
@@ -619,6 +620,11 @@ static inline u64 axvmx_exit_rip(struct axvmx_vcpu *v)
 	}
 	return v->exit_rip;
 }
+
+/* ---- vmx_vcpu.c ---- */
+
+int axvmx_init_reset(struct axvmx_vcpu *v);
+int axvmx_sipi_start(struct axvmx_vcpu *v, u8 vector);
 
 /* ---- vmx_event.c ---- */
 

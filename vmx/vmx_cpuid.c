@@ -211,6 +211,14 @@ static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 			*a = *b = *c = *d = 0;
 		}
 		break;
+	case 6:
+		/*
+		 * Thermal and power management: only ARAT (the emulated APIC
+		 * timer runs in every C-state); no HWP, no ENERGY_PERF_BIAS.
+		 */
+		*a = BIT(2);
+		*b = *c = *d = 0;
+		break;
 	case 0xa:		/* no PMU */
 		*a = *b = *c = *d = 0;
 		break;

@@ -11,8 +11,10 @@
  *    while the guest runs (SWAPGS, SYSCALL and RDTSCP read them without an
  *    exit); they hold the guest's values from vcpu load to vcpu put
  *    (vmx_run.c, and below), since no host code in between reads them;
- *  - CSTAR, TSC, TSC_ADJUST, MISC_ENABLE, SPEC_CTRL, PRED_CMD, FLUSH_CMD
- *    are emulated (the TSC through the VMCS TSC offset);
+ *  - CSTAR, TSC, TSC_ADJUST, MISC_ENABLE, SPEC_CTRL, PRED_CMD, FLUSH_CMD,
+ *    FEATURE_CONTROL, DEBUGCTL, MISC_FEATURES_ENABLES, BIOS_SIGN_ID,
+ *    MCG_CAP and MCG_STATUS are emulated (the TSC through the VMCS TSC
+ *    offset);
  *  - every one of them takes back the value a read gave: a guest that
  *    reads an MSR, changes one bit and writes it back gets no #GP for the
  *    bits it did not touch (Linux does so with MISC_ENABLE, EFER, PAT);
@@ -62,6 +64,26 @@
 			 MISC_ENABLE_TURBO_DISABLE)
 #define MISC_ENABLE_CPUID	(MSR_IA32_MISC_ENABLE_LIMIT_CPUID | \
 				 MSR_IA32_MISC_ENABLE_XD_DISABLE)
+
+/*
+ * The MSRs a guest OS reads at boot and may write back (SDM Vol. 4,
+ * table 2-2), answered as a CPU without the feature behind them would:
+ *  - IA32_FEATURE_CONTROL: locked by the "firmware" with VMX and SMX off
+ *    (CPUID hides VMX), so a write faults;
+ *  - IA32_DEBUGCTL: 0; LBR and BTF writes are taken and dropped (no LBR
+ *    stack is switched, and branch single-step needs BTF emulation around
+ *    the instructions the module steps over), the other bits fault;
+ *  - MISC_FEATURES_ENABLES: 0, and only 0 written (no CPUID faulting);
+ *  - IA32_BIOS_SIGN_ID: a fixed microcode revision 1 (KVM's default),
+ *    any write taken (the write before CPUID(1) clears the revision,
+ *    which the CPUID loads again);
+ *  - IA32_MCG_CAP: no banks, no MCG_CTL (CPUID keeps MCE/MCA, which Linux
+ *    needs for CR4.MCE); IA32_MCG_STATUS stores RIPV, EIPV and MCIP;
+ *    every MCi_* register then faults, reached by the VMM as no bank.
+ * IA32_ENERGY_PERF_BIAS and the HWP registers are hidden with CPUID.6.
+ */
+#define UCODE_REV_GUEST		(1ULL << 32)
+#define MCG_STATUS_RW		(BIT_ULL(0) | BIT_ULL(1) | BIT_ULL(2))
 
 static bool is_canonical(u64 la)
 {
@@ -178,6 +200,22 @@ int axvmx_msr_read(struct axvmx_vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_PRED_CMD:
 	case MSR_IA32_FLUSH_CMD:
 		return AXVMX_MSR_GP;		/* write-only */
+	case MSR_IA32_FEAT_CTL:
+		*val = FEAT_CTL_LOCKED;
+		break;
+	case MSR_IA32_DEBUGCTLMSR:
+		*val = vmcs_read(GUEST_IA32_DEBUGCTL);
+		break;
+	case MSR_MISC_FEATURES_ENABLES:
+	case MSR_IA32_MCG_CAP:
+		*val = 0;
+		break;
+	case MSR_IA32_UCODE_REV:
+		*val = UCODE_REV_GUEST;
+		break;
+	case MSR_IA32_MCG_STATUS:
+		*val = m->mcg_status;
+		break;
 	default:
 		return AXVMX_MSR_VMM;
 	}
@@ -302,6 +340,26 @@ int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val)
 				return AXVMX_MSR_GP;
 			wrmsrq(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 		}
+		break;
+	case MSR_IA32_FEAT_CTL:		/* locked: SDM Vol. 4, table 2-2 */
+	case MSR_IA32_MCG_CAP:		/* read-only */
+		return AXVMX_MSR_GP;
+	case MSR_IA32_DEBUGCTLMSR:
+		/* LBR and BTF are dropped, as KVM does without LBR virtualization. */
+		if (val & ~(DEBUGCTLMSR_LBR | DEBUGCTLMSR_BTF))
+			return AXVMX_MSR_GP;
+		break;
+	case MSR_MISC_FEATURES_ENABLES:	/* no CPUID faulting (PLATFORM_INFO) */
+		if (val)
+			return AXVMX_MSR_GP;
+		break;
+	case MSR_IA32_UCODE_REV:
+		/* Written 0 before CPUID(1); the read after gives the revision. */
+		break;
+	case MSR_IA32_MCG_STATUS:
+		if (val & ~MCG_STATUS_RW)
+			return AXVMX_MSR_GP;
+		m->mcg_status = val;
 		break;
 	default:
 		return AXVMX_MSR_VMM;

@@ -508,6 +508,8 @@ long axvcpu_arch_check_extension(long cap)
 	case AXVCPU_CAP_MAX_GPA_BITS:
 		/* 4-level EPT: 48 bits, no more than the host has. */
 		return min_t(long, boot_cpu_data.x86_phys_bits, 48);
+	case AXVCPU_CAP_X86_WAIT_SIPI:
+		return 1;
 	default:
 		return 0;
 	}

@@ -452,7 +452,52 @@ static int run_window(struct axvmx_vcpu *v)
 /* Something ends the guest's HLT: an event to deliver, or no timer left. */
 static bool halt_done(struct axvmx_vcpu *v)
 {
-	return axvmx_events_pending(v) || !axvlapic_timer_armed(&v->apic);
+	return axvmx_events_pending(v) || !axvlapic_timer_armed(&v->apic) ||
+	       test_bit(AXVLAPIC_MP_INIT, &v->apic.mp_events);
+}
+
+/*
+ * INIT and SIPI from another vcpu (SDM Vol. 3A 9.4.4, 11.6.1): INIT resets
+ * the vcpu into wait-for-SIPI, where nothing but INIT and SIPI is taken
+ * (interrupts and NMIs are blocked there); a SIPI in that state starts it
+ * in real mode at vector << 12; a SIPI anywhere else is ignored.
+ *
+ * Return: true when the vcpu may enter the guest; false to let the core
+ * look at signals and call again (still waiting, or woken by an event).
+ */
+static bool mp_step(struct axvmx_vcpu *v)
+{
+	struct axvlapic *a = &v->apic;
+
+	if (test_bit(AXVLAPIC_MP_INIT, &a->mp_events)) {
+		WRITE_ONCE(a->wait_sipi, true);
+		/* In wait-for-SIPI before the bit goes: a SIPI sent next counts. */
+		smp_mb__before_atomic();
+		clear_bit(AXVLAPIC_MP_INIT, &a->mp_events);
+		if (axvmx_init_reset(v))
+			return true;	/* VMX unavailable: the window says so */
+	}
+	if (!a->wait_sipi) {
+		clear_bit(AXVLAPIC_MP_SIPI, &a->mp_events);
+		return true;
+	}
+	if (test_bit(AXVLAPIC_MP_SIPI, &a->mp_events)) {
+		u8 vec;
+
+		/* The vector after the bit: deliver_mp() wrote it before. */
+		smp_rmb();
+		vec = READ_ONCE(a->sipi_vector);
+		WRITE_ONCE(a->wait_sipi, false);
+		/* Vector read and state left before a next SIPI may write. */
+		smp_mb__before_atomic();
+		clear_bit(AXVLAPIC_MP_SIPI, &a->mp_events);
+		/* A failure to load the VMCS is the window's to report. */
+		axvmx_sipi_start(v, vec);
+		return true;
+	}
+	/* A signal, or an INIT or SIPI to take: back to the core either way. */
+	wait_event_interruptible(a->halt_wq, READ_ONCE(a->mp_events));
+	return false;
 }
 
 /*
@@ -478,6 +523,9 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 
 	if (!v->vmcs_ready)
 		return -EIO;
+	if (unlikely(v->apic.wait_sipi || READ_ONCE(v->apic.mp_events)) &&
+	    !mp_step(v))
+		return AXVCPU_RUN_CONTINUE;
 	/* An ICR write of the last window named other vcpus. */
 	if (unlikely(v->apic.ipi_pending) &&
 	    axvlapic_deliver_ipi(&v->apic) == AXVLAPIC_EXIT)

@@ -220,6 +220,73 @@ static int do_setup(struct axvmx_vcpu *v, void *arg)
 }
 
 /*
+ * INIT (SDM Vol. 3A 10.1, Table 10-1): the register state of a reset, in
+ * real mode; x87/SSE state, XCR0 and the MSRs other than EFER are kept
+ * (so PAT and SYSENTER_* are put back over setup_guest_state()'s), as KVM
+ * does.  Events queued or being re-injected are dropped with the APIC's.
+ */
+static int do_init(struct axvmx_vcpu *v, void *arg)
+{
+	u64 pat = vmcs_read(GUEST_IA32_PAT);
+	u64 cs = vmcs_read(GUEST_SYSENTER_CS);
+	u64 esp = vmcs_read(GUEST_SYSENTER_ESP);
+	u64 eip = vmcs_read(GUEST_SYSENTER_EIP);
+	unsigned long flags;
+
+	memset(v->regs, 0, sizeof(v->regs));
+	v->regs[AXVMX_RDX] = 0x600;	/* family 6: the reset EDX */
+	v->cr2 = 0;
+	memset(v->db, 0, sizeof(v->db));
+	v->dr6 = AXVMX_DR6_ACTIVE_LOW;
+	setup_guest_state(v);
+	vmcs_write(GUEST_RIP, 0xfff0);
+	axvmx_write_seg(AXVMX_SEG_CS, 0xf000, 0xffff0000, 0xffff, 0x9b);
+	vmcs_write(GUEST_IA32_PAT, pat);
+	vmcs_write(GUEST_SYSENTER_CS, cs);
+	vmcs_write(GUEST_SYSENTER_ESP, esp);
+	vmcs_write(GUEST_SYSENTER_EIP, eip);
+	spin_lock_irqsave(&v->lock, flags);
+	v->nr_events = 0;
+	v->reinject = 0;
+	spin_unlock_irqrestore(&v->lock, flags);
+	axvlapic_init_reset(&v->apic);
+	return 0;
+}
+
+/**
+ * axvmx_init_reset - an INIT reached the vcpu (it then waits for SIPI).
+ * @v: the vcpu, in its RUN, outside a VMX window.
+ *
+ * Return: 0, or the error of loading the VMCS.
+ */
+int axvmx_init_reset(struct axvmx_vcpu *v)
+{
+	return axvmx_with_vmcs(v, do_init, NULL);
+}
+
+/* A SIPI in wait-for-SIPI: real mode at vector << 12 (SDM Vol. 3A 9.4.4.1). */
+static int do_sipi(struct axvmx_vcpu *v, void *arg)
+{
+	u8 vec = *(u8 *)arg;
+
+	axvmx_write_seg(AXVMX_SEG_CS, vec << 8, (u64)vec << 12, 0xffff, 0x9b);
+	vmcs_write(GUEST_RIP, 0);
+	return 0;
+}
+
+/**
+ * axvmx_sipi_start - start a vcpu in wait-for-SIPI at a SIPI's vector.
+ * @v: the vcpu, in its RUN, outside a VMX window.
+ * @vector: the SIPI's vector.
+ *
+ * Return: 0, or the error of loading the VMCS.
+ */
+int axvmx_sipi_start(struct axvmx_vcpu *v, u8 vector)
+{
+	return axvmx_with_vmcs(v, do_sipi, &vector);
+}
+
+/*
  * X86-23: the VMCS is written in one window and VMCLEARed at its end, so
  * the vcpu is "Free" (active on no CPU) afterwards.  The new region gets
  * its first VMCLEAR in that window, before VMPTRLD (SDM 25.11.3).
@@ -236,9 +303,15 @@ int axvcpu_arch_vcpu_setup(struct axvcpu_vcpu *vcpu,
 	v->entry = cfg->entry;
 	v->vmcs_ready = true;
 	r = axvmx_with_vmcs(v, do_setup, NULL);
-	if (r)
+	if (r) {
 		v->vmcs_ready = false;
-	return r;
+		return r;
+	}
+	if (cfg->flags & AXVCPU_SETUP_X86_WAIT_SIPI) {
+		v->apic.sipi_capable = true;
+		v->apic.wait_sipi = true;
+	}
+	return 0;
 }
 
 /*

@@ -57,6 +57,7 @@ enum axvcpu_state {
 #define AXVCPU_CAP_IMMEDIATE_EXIT	5	/* axvcpu_run.immediate_exit */
 #define AXVCPU_CAP_MAX_GPA_BITS		6	/* guest-physical address bits */
 #define AXVCPU_CAP_RUN_SIZE		7	/* bytes to mmap from a vcpu fd */
+#define AXVCPU_CAP_X86_WAIT_SIPI	8	/* AXVCPU_SETUP_X86_WAIT_SIPI works */
 
 #define AXVCPU_ARCH_X86_64	1
 #define AXVCPU_ARCH_ARM64	2
@@ -124,7 +125,13 @@ struct axvcpu_vcpu_create {
  * struct axvcpu_vcpu_setup - AXVCPU_SETUP argument.
  * @entry: guest-physical entry point (x86: RIP in real mode with CS base 0;
  *	arm64: PC at EL1h with the MMU off).
- * @flags: must be 0.
+ * @flags: 0, or on x86 AXVCPU_SETUP_X86_WAIT_SIPI: the vcpu starts in
+ *	wait-for-SIPI.  Its RUN sleeps (a signal ends it with
+ *	AXVCPU_EXIT_INTR) until another vcpu of the VM sends it INIT then
+ *	SIPI through its local APIC; it then starts in real mode at
+ *	CS = vector << 8, IP = 0, and @entry is not used.  INIT and SIPI
+ *	for such a vcpu never reach the VMM as AXVCPU_EXIT_CPU_UP, and a
+ *	later INIT puts it back in wait-for-SIPI (SDM Vol. 3A 9.4.4).
  * @arm64: the seeds' Aarch64VCpuSetupConfig.
  * @arm64.passthrough_interrupt: refused with -EOPNOTSUPP: a Linux host cannot
  *	hand its interrupt controller to a guest.
@@ -144,6 +151,8 @@ struct axvcpu_vcpu_setup {
 		__u64 pad[8];
 	};
 };
+
+#define AXVCPU_SETUP_X86_WAIT_SIPI	(1U << 0)
 
 /**
  * struct axvcpu_gpr - AXVCPU_SET_GPR / AXVCPU_GET_GPR argument.

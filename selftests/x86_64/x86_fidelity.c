@@ -2,7 +2,8 @@
 /*
  * x86_fidelity - what guests not written for axvm expect of the CPU
  * (issue 12): IA32_MISC_ENABLE takes back the value it gave and its
- * LIMIT_CPUID and XD_DISABLE bits act; a fault injected after an
+ * LIMIT_CPUID and XD_DISABLE bits act; the other MSRs an OS writes back
+ * at boot (DEBUGCTL, BIOS_SIGN_ID, MCG_STATUS, ...) too; a fault injected after an
  * intercepted instruction pushes RFLAGS.RF = 1; a single step over an
  * instruction the module emulates raises #DB with DR6.BS, once, also in a
  * MOV SS shadow; CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN; CR8 and the
@@ -111,12 +112,14 @@ struct cmd_res {
  * Single step (TF) over instructions the module emulates, among ones the
  * CPU runs itself.  The #DB handler logs the frame's RIP and DR6 at
  * 0x8200 + 16 * n (n at 0x8100) and clears TF at ss_16.  ss_<i> is the
- * i-th stepped instruction: the #DB of instruction i points at ss_<i+1>.
+ * i-th stepped instruction: the #DB of instruction i points at ss_<i+1>
+ * (ss_sti1, ss_sti2 and ss_hlt sit between ss_14 and ss_15).
  */
 GUEST_CODE(g_ss);
 extern const unsigned char g_ss_db[], ss_0[], ss_1[], ss_2[], ss_3[],
 	ss_4[], ss_5[], ss_6[], ss_7[], ss_8[], ss_9[], ss_10[], ss_11[],
-	ss_12[], ss_13[], ss_14[], ss_15[], ss_16[];
+	ss_12[], ss_13[], ss_14[], ss_15[], ss_16[], ss_sti1[], ss_sti2[],
+	ss_hlt[];
 
 #define SS_LOG_N	0x8100
 #define SS_LOG		0x8200
@@ -125,7 +128,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".code64\n"
     ".global g_ss_start, g_ss_end, g_ss_db, ss_0, ss_1, ss_2, ss_3, ss_4\n"
     ".global ss_5, ss_6, ss_7, ss_8, ss_9, ss_10, ss_11, ss_12, ss_13\n"
-    ".global ss_14, ss_15, ss_16\n"
+    ".global ss_14, ss_15, ss_16, ss_sti1, ss_sti2, ss_hlt\n"
     "g_ss_start:\n"
     "	xor %eax, %eax\n"
     "	pushfq\n"
@@ -145,7 +148,10 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "ss_11:	mov %ss, %ax\n"
     "ss_12:	mov %ax, %ss\n"		/* shadow: no #DB here ... */
     "ss_13:	cpuid\n"			/* ... one after this */
-    "ss_14:	hlt\n"			/* HALT */
+    "ss_14:	sti\n"			/* STI's shadow delays no step */
+    "ss_sti1: cpuid\n"
+    "ss_sti2: cli\n"
+    "ss_hlt:	hlt\n"			/* HALT */
     "ss_15:	nop\n"
     "ss_16:	mov $" __stringify(HCALL_DONE) ", %eax\n"
     "	vmcall\n"
@@ -393,6 +399,61 @@ TEST(misc_enable_write_back)
 	test_vm_destroy(&t);
 }
 
+/*
+ * The other MSRs a guest OS reads at boot and writes back (Linux: the
+ * feature-control check, microcode revision, MCE init, DEBUGCTL for
+ * block-step, CPUID faulting), answered in the module as a CPU without
+ * the feature would, and CPUID.6 hiding the power MSRs it does not model.
+ */
+TEST(boot_msrs_written_back)
+{
+	static const __u32 back[] = {
+		0x1d9,		/* DEBUGCTL */
+		0x140,		/* MISC_FEATURES_ENABLES */
+		0x8b,		/* BIOS_SIGN_ID */
+		0x17a,		/* MCG_STATUS */
+	};
+	struct test_vm t;
+	struct cmd_res r;
+	__u64 v;
+	int i;
+
+	cmd_vm(&t);
+	for (i = 0; i < ARRAY_SIZE(back); i++) {
+		v = rdmsr_ok(&t, back[i]);
+		TEST_ASSERT(wrmsr(&t, back[i], v) == 0, "MSR %#x: writing back %#llx: #GP",
+			    back[i], (unsigned long long)v);
+		TEST_ASSERT_EQ(rdmsr_ok(&t, back[i]), v);
+	}
+	/* Locked, VMX and SMX off: a write faults, as after firmware's lock. */
+	TEST_ASSERT_EQ(rdmsr_ok(&t, 0x3a), 1);
+	TEST_ASSERT_EQ(wrmsr(&t, 0x3a, 1), 14);
+	TEST_ASSERT_EQ(wrmsr(&t, 0x3a, 5), 14);
+	/* Microcode: 0 written before CPUID(1), then the revision is read. */
+	TEST_ASSERT_EQ(wrmsr(&t, 0x8b, 0), 0);
+	cmd(&t, CMD_CPUID, 0, 1);
+	TEST_ASSERT_EQ(rdmsr_ok(&t, 0x8b), 1ULL << 32);
+	/* DEBUGCTL: LBR and BTF taken and dropped; reserved bits fault. */
+	TEST_ASSERT_EQ(rdmsr_ok(&t, 0x1d9), 0);
+	TEST_ASSERT_EQ(wrmsr(&t, 0x1d9, 3), 0);
+	TEST_ASSERT_EQ(rdmsr_ok(&t, 0x1d9), 0);
+	TEST_ASSERT_EQ(wrmsr(&t, 0x1d9, 1ULL << 63), 14);
+	/* No CPUID faulting to enable. */
+	TEST_ASSERT_EQ(wrmsr(&t, 0x140, 1), 14);
+	/* No machine-check banks: MC0_CTL is not there. */
+	TEST_ASSERT_EQ(rdmsr_ok(&t, 0x179), 0);
+	TEST_ASSERT_EQ(wrmsr(&t, 0x179, 0), 14);
+	TEST_ASSERT_EQ(wrmsr(&t, 0x17a, 1), 0);
+	TEST_ASSERT_EQ(rdmsr_ok(&t, 0x17a), 1);
+	TEST_ASSERT_EQ(wrmsr(&t, 0x17a, 1ULL << 8), 14);
+	TEST_ASSERT_EQ(wrmsr(&t, 0x17a, 0), 0);
+	/* CPUID.6: ARAT only; so no ENERGY_PERF_BIAS (ECX bit 3), no HWP. */
+	r = cmd(&t, CMD_CPUID, 0, 6);
+	TEST_ASSERT_EQ(r.eax, 4);
+	TEST_ASSERT_EQ(r.ecx, 0);
+	test_vm_destroy(&t);
+}
+
 /* LIMIT_CPUID caps CPUID.0:EAX at 2; XD_DISABLE hides NX and refuses NXE. */
 TEST(misc_enable_bits_act)
 {
@@ -489,7 +550,10 @@ TEST(cpuid_apic_follows_apic_base)
  * With RFLAGS.TF every instruction raises one single-step #DB after it,
  * with DR6.BS, whether the CPU ran it or the module emulated it (CPUID,
  * RDMSR, WRMSR, OUT, IN, VMCALL, MOV CR8, MOV DR, HLT); after MOV SS the
- * step comes after the next instruction, once (SDM Vol. 3A 6.8.3).
+ * step comes after the next instruction, once (SDM Vol. 3A 6.8.3); STI's
+ * shadow blocks interrupts only, so its step comes at once, and the
+ * intercepted #DB taken in that shadow is reflected without a failed
+ * entry (BS in the pending debug exceptions, Vol. 3C 26.3.1.5).
  */
 TEST(single_step_emulated)
 {
@@ -502,7 +566,8 @@ TEST(single_step_emulated)
 		{ ss_7, "in" }, { ss_8, "vmcall" }, { ss_9, "xor" },
 		{ ss_10, "mov cr8" }, { ss_11, "mov dr0" },
 		{ ss_12, "mov ax, ss" }, { ss_14, "mov ss, ax + cpuid" },
-		{ ss_15, "hlt" }, { ss_16, "nop" },
+		{ ss_sti1, "sti" }, { ss_sti2, "cpuid after sti" },
+		{ ss_hlt, "cli" }, { ss_15, "hlt" }, { ss_16, "nop" },
 	};
 	struct axvcpu_run *run;
 	struct test_vm t;

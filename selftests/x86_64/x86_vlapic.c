@@ -11,7 +11,9 @@
  * The guests run in real mode with FS based at the APIC page (set through
  * AXVCPU_SET_X86_SREGS), so "mov %fs:0x20, %eax" reads the APIC ID.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -30,6 +32,10 @@ GUEST_CODE(g_x2apic);
 GUEST_CODE(g_bsp);
 GUEST_CODE(g_ap);
 GUEST_CODE(g_hltwait);
+GUEST_CODE(g_wsbsp);
+GUEST_CODE(g_wsap1);
+GUEST_CODE(g_wsap2);
+GUEST_CODE(g_wsap5);
 extern const unsigned char g_isr[], g_x2isr[], g_gp[], g_ap_isr[];
 extern const unsigned char g_hltwait_isr[], g_hltwait_last[];
 
@@ -242,6 +248,56 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	movl $0, %fs:0xb0\n"
     "	iret\n"
     "g_hltwait_end:\n"
+
+    /*
+     * BSP for an AP set up to wait for SIPI: INIT, SIPI 4, SIPI 5 (must be
+     * ignored), wait for the AP's mark at 0x8200; HLT.  Then INIT to the
+     * running AP and SIPI 6, wait for its mark at 0x8202; HLT.  Then INIT
+     * alone; HLT.
+     */
+    ".global g_wsbsp_start, g_wsbsp_end\n"
+    "g_wsbsp_start:\n"
+    "	movl $0x1ff, %fs:0xf0\n"
+    "	movl $0x01000000, %fs:0x310\n"
+    "	movl $0x4500, %fs:0x300\n"
+    "	movl $0x4604, %fs:0x300\n"
+    "	movl $0x4605, %fs:0x300\n"
+    "1:	cmpw $0, 0x8200\n"
+    "	je 1b\n"
+    "	hlt\n"
+    "	movl $0x4500, %fs:0x300\n"
+    "	movl $0x4606, %fs:0x300\n"
+    "2:	cmpw $0, 0x8202\n"
+    "	je 2b\n"
+    "	hlt\n"
+    "	movl $0x4500, %fs:0x300\n"
+    "	hlt\n"
+    "g_wsbsp_end:\n"
+
+    /* The AP at 0x4000, 0x6000 and (never) 0x5000: CS, EDX, a mark. */
+    ".global g_wsap1_start, g_wsap1_end\n"
+    "g_wsap1_start:\n"
+    "	mov %cs, %ax\n"
+    "	mov %ax, 0x8204\n"
+    "	mov %edx, 0x8208\n"
+    "	movw $1, 0x8200\n"
+    "1:	hlt\n"
+    "	jmp 1b\n"
+    "g_wsap1_end:\n"
+    ".global g_wsap2_start, g_wsap2_end\n"
+    "g_wsap2_start:\n"
+    "	mov %cs, %ax\n"
+    "	mov %ax, 0x8206\n"
+    "	movw $2, 0x8202\n"
+    "1:	hlt\n"
+    "	jmp 1b\n"
+    "g_wsap2_end:\n"
+    ".global g_wsap5_start, g_wsap5_end\n"
+    "g_wsap5_start:\n"
+    "	movw $5, 0x8200\n"
+    "1:	hlt\n"
+    "	jmp 1b\n"
+    "g_wsap5_end:\n"
     ".code64\n"
     ".popsection\n");
 
@@ -483,6 +539,140 @@ TEST(init_sipi_and_ipi_between_vcpus)
 	TEST_ASSERT_EQ(arg.exit, AXVCPU_EXIT_HALT);
 	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8202), 1);
 	TEST_ASSERT_EQ(rd32(&t, 0x8204), 1 << 24);	/* the AP's APIC ID */
+	axvm_vcpu_close(&ap);
+	test_vm_destroy(&t);
+}
+
+struct ws_ap {
+	struct test_vm *t;
+	struct axvm_vcpu *ap;
+	__u32 exit1, exit2, exit3;
+	int r3, loops2;
+	volatile int go2, go3;
+	struct axvcpu_x86_sregs s3;
+};
+
+static void *ws_ap_thread(void *p)
+{
+	struct ws_ap *a = p;
+	int i;
+
+	vcpu_bind(a->ap);
+	/* Waits for INIT and SIPI inside the RUN; the SIPI starts it. */
+	vcpu_run(a->ap);
+	a->exit1 = a->ap->run->exit_reason;
+	while (!a->go2)
+		usleep(1000);
+	/* HLT exits until the INIT (then the SIPI) of the BSP arrive. */
+	for (i = 0; i < 20000; i++) {
+		vcpu_run(a->ap);
+		if (*(volatile __u16 *)guest_ptr(a->t, 0x8202))
+			break;
+		usleep(1000);
+	}
+	a->loops2 = i;
+	a->exit2 = a->ap->run->exit_reason;
+	while (!a->go3)
+		usleep(1000);
+	/* INIT alone: the RUN waits for a SIPI until the signal. */
+	a->r3 = __vcpu_run(a->ap) ? errno : 0;
+	a->exit3 = a->ap->run->exit_reason;
+	TEST_ASSERT_SYSCALL_OK(ioctl(a->ap->fd, AXVCPU_GET_X86_SREGS, &a->s3));
+	return NULL;
+}
+
+static void ws_nop(int sig)
+{
+}
+
+/*
+ * AXVCPU_SETUP_X86_WAIT_SIPI: the module itself delivers INIT and SIPI
+ * from the BSP to the AP (SDM Vol. 3A 9.4.4): the AP's RUN sleeps in
+ * wait-for-SIPI, the first SIPI starts it in real mode at vector << 12
+ * with the reset EDX, the second SIPI of INIT-SIPI-SIPI changes nothing,
+ * an INIT to the running AP puts it back in wait-for-SIPI, and a signal
+ * ends a waiting RUN with INTR.  No CPU_UP or SEND_IPI exit reaches the
+ * VMM.  (Without the flag, init_sipi_and_ipi_between_vcpus: CPU_UP.)
+ */
+TEST(wait_sipi_ap_is_started_by_the_module)
+{
+	struct sigaction sa = { .sa_handler = ws_nop };
+	struct axvcpu_vcpu_setup cfg = { .flags = AXVCPU_SETUP_X86_WAIT_SIPI };
+	struct axvcpu_run *run;
+	struct axvm_vcpu ap;
+	struct test_vm t;
+	struct ws_ap a;
+	pthread_t th;
+	int i;
+
+	TEST_VM_WITH(&t, g_wsbsp);
+	TEST_ASSERT_EQ(axvm_check_extension(t.sys_fd, AXVCPU_CAP_X86_WAIT_SIPI), 1);
+	run = t.vcpu.run;
+	fs_at_apic(&t.vcpu);
+	memcpy(guest_ptr(&t, 0x4000), g_wsap1_start, GUEST_CODE_LEN(g_wsap1));
+	memcpy(guest_ptr(&t, 0x5000), g_wsap5_start, GUEST_CODE_LEN(g_wsap5));
+	memcpy(guest_ptr(&t, 0x6000), g_wsap2_start, GUEST_CODE_LEN(g_wsap2));
+	vcpu_create(&t.vm, &ap, 1);
+	/* The entry is not used: the SIPI says where. */
+	TEST_ASSERT_EQ(axvm_vcpu_setup(&ap, 0x5000, &cfg), 0);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	a = (struct ws_ap){ .t = &t, .ap = &ap };
+	alarm(120);
+	TEST_ASSERT_EQ(pthread_create(&th, NULL, ws_ap_thread, &a), 0);
+
+	vcpu_run(&t.vcpu);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8200), 1);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8204), 0x400);
+	/* EDX after INIT: family 6 in bits 11:8 (SDM Vol. 3A 10.1.4). */
+	TEST_ASSERT_EQ((rd32(&t, 0x8208) >> 8) & 0xf, 6);
+
+	a.go2 = 1;
+	vcpu_run(&t.vcpu);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8202), 2);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8206), 0x600);
+	/* The first start's mark: the SIPI to 0x5000 never ran. */
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8200), 1);
+
+	vcpu_run(&t.vcpu);
+	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	a.go3 = 1;
+	for (i = 0; i < 500 && vcpu_get_state(&ap) != AXVCPU_STATE_RUNNING; i++)
+		usleep(10000);
+	usleep(200000);
+	/* Still in its RUN: INIT without SIPI starts nothing. */
+	vcpu_assert_state(&ap, AXVCPU_STATE_RUNNING);
+	pthread_kill(th, SIGUSR1);
+	TEST_ASSERT_EQ(pthread_join(th, NULL), 0);
+	alarm(0);
+	TEST_ASSERT_EQ(a.exit1, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(a.exit2, AXVCPU_EXIT_HALT);
+	TEST_ASSERT(a.loops2 < 20000, "the AP never took the second INIT+SIPI");
+	TEST_ASSERT_EQ(a.r3, EINTR);
+	TEST_ASSERT_EQ(a.exit3, AXVCPU_EXIT_INTR);
+	/* INIT's reset state: CS F000, base FFFF0000 (SDM Vol. 3A Table 10-1). */
+	TEST_ASSERT_EQ(a.s3.cs.selector, 0xf000);
+	TEST_ASSERT_EQ(a.s3.cs.base, 0xffff0000);
+	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_CPU_UP], 0);
+	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_SEND_IPI], 0);
+	TEST_ASSERT_EQ(ap.run->stats.exits[AXVCPU_EXIT_CPU_UP], 0);
+	axvm_vcpu_close(&ap);
+	test_vm_destroy(&t);
+}
+
+/* Only flag 0 (WAIT_SIPI) exists: others are -EINVAL, the vcpu unchanged. */
+TEST(wait_sipi_unknown_setup_flag_is_einval)
+{
+	struct axvcpu_vcpu_setup cfg = { .flags = 2 };
+	struct axvm_vcpu ap;
+	struct test_vm t;
+
+	TEST_VM_WITH(&t, g_wsbsp);
+	vcpu_create(&t.vm, &ap, 1);
+	TEST_ASSERT_EQ(axvm_vcpu_setup(&ap, 0x4000, &cfg), -EINVAL);
+	vcpu_assert_state(&ap, AXVCPU_STATE_CREATED);
 	axvm_vcpu_close(&ap);
 	test_vm_destroy(&t);
 }
