@@ -20,10 +20,10 @@ fi
 
 case "$(uname -m)" in
 x86_64) echo "1..6" ;;
-*) echo "1..8" ;;
+*) echo "1..13" ;;
 esac
 
-# check NAME EXPECTED_STATUS PATTERN... -- AXVM ARGS...
+# check NAME EXPECTED_STATUS PATTERN... -- AXVM ARGS...  (and $CHECK_POST)
 check() {
 	name=$1 want=$2
 	shift 2
@@ -43,6 +43,10 @@ $1"
 		[ -z "$p" ] && continue
 		grep -qF -- "$p" "$OUT" || { echo "# $name: missing '$p'"; exit 1; }
 	done || ok=0
+	# CHECK_POST: a command that must succeed after the run as well
+	if [ -n "${CHECK_POST:-}" ] && ! eval "$CHECK_POST"; then
+		ok=0
+	fi
 	if [ $ok = 1 ]; then
 		echo "ok $n $name"
 	else
@@ -110,6 +114,67 @@ x86_64)
 		n=$((n + 1))
 		echo "ok $n axvm: third-party arm64 Image # SKIP $G/linux/ missing (build/kernels/arm64/env not there at make tools)"
 	fi
+	disk_written() {
+		got=$(dd if="$img" bs=512 skip=8 count=1 2>/dev/null | head -c 26)
+		[ "$got" = "AXVM-DISK-WRITTEN-BY-GUEST" ] && return 0
+		echo "# the image's sector 8 after the run: '$got'"
+		return 1
+	}
+	# The same kernel with a virtio-blk disk (--disk): the guest's own
+	# virtio_mmio and virtio_blk drivers read sector 0, write sector 8
+	# with a flush, and count the device's interrupts; the image has the
+	# guest's write afterwards.
+	if [ -f "$G/linux/Image" ] && [ -s "$G/linux/initrd.cpio" ] &&
+	   grep -q 'mods/virtio_blk.ko' "$G/linux/initrd.cpio"; then
+		img=/tmp/axvm_disk.$$
+		dd if=/dev/zero of="$img" bs=1024 count=1024 2>/dev/null
+		printf 'AXVM-DISK-TEST-1' | dd of="$img" conv=notrunc 2>/dev/null
+		CHECK_POST=disk_written
+		check "axvm: arm64 Linux with a virtio-blk disk (--disk): reads, writes with a flush, interrupts" 0 \
+			"AXVM-DISK: vda 2048 sectors, serial 'axvm-virtio-blk'" \
+			"AXVM-DISK: sector 0 reads 'AXVM-DISK-TEST-1'" \
+			"AXVM-DISK: sector 8 written and flushed" \
+			"AXVM-DISK: irq" "reboot: Power down" -- \
+			run --cpus 2 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyAMA0 quiet" --kernel "$G/linux/Image"
+		CHECK_POST=
+		rm -f "$img"
+	else
+		n=$((n + 1))
+		echo "ok $n axvm: arm64 Linux with a virtio-blk disk # SKIP no virtio modules in $G/linux/initrd.cpio (fetch-kernels.sh GMODS)"
+	fi
+	# The root disk make run boots (ext4 on virtio-blk, busybox init, root
+	# logged in, a session that writes a note and syncs), booted twice on
+	# 1 and on 2 vcpus: the second boot, a new axvm on the same image,
+	# reads what the first wrote.
+	if [ -s "$G/linux/rootfs.ext4" ] && grep -q 'mods/ext4.ko' "$G/linux/initrd.cpio"; then
+		img=/tmp/axvm_root.$$
+		cp "$G/linux/rootfs.ext4" "$img"
+		check "axvm: arm64 Linux from an ext4 root on virtio-blk, 1 vcpu, first boot" 0 \
+			"AXVM-ROOT: / is /dev/vda (ext4)" "axvm-guest# uname -a" \
+			"(no note yet: first boot of this disk)" "written at boot 1 of this disk" \
+			"262144" "AXVM-SESSION: boot 1 of this disk done" "reboot: Power down" -- \
+			run --cpus 1 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyAMA0 axvm.root=/dev/vda" --kernel "$G/linux/Image"
+		check "axvm: the same ext4 root again on 2 vcpus: the first boot's file is there" 0 \
+			"AXVM-ROOT: / is /dev/vda (ext4)" "processor	: 1" \
+			"written at boot 1 of this disk" "written at boot 2 of this disk" \
+			"AXVM-SESSION: boot 2 of this disk done" "reboot: Power down" -- \
+			run --cpus 2 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyAMA0 axvm.root=/dev/vda" --kernel "$G/linux/Image"
+		rm -f "$img"
+	else
+		n=$((n + 2))
+		echo "ok $((n - 1)) axvm: arm64 Linux from an ext4 root # SKIP no $G/linux/rootfs.ext4 or no ext4 module in the initrd"
+		echo "ok $n axvm: the same ext4 root again # SKIP as above"
+	fi
+	# A disk axvm cannot use is an axvm error before the guest runs.
+	check "axvm: --disk with a missing image: a clear error, status 1" 1 \
+		"--disk /nonexistent.img: No such file or directory" -- \
+		run --disk /nonexistent.img --kernel "$G/hello.bin"
+	check "axvm: --disk with a directory: a clear error, status 1" 1 \
+		"--disk /tmp: Is a directory" -- \
+		run --disk /tmp --kernel "$G/hello.bin"
 	;;
 esac
 

@@ -36,6 +36,7 @@ struct axvm_opts {
 	const char *initrd;
 	const char *cmdline;
 	const char *dev;
+	const char *disk;	/* raw image for virtio-blk, or NULL */
 	uint64_t mem;
 	unsigned int cpus;
 	double timeout;		/* seconds; 0: none */
@@ -152,6 +153,8 @@ bool ioport__emulate(struct axvm_cpu *cpu, uint16_t port, uint64_t *data,
 		     unsigned int width, bool is_write);
 bool mmio__emulate(struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
 		   unsigned int width, bool is_write);
+/* A device raises @irq at @target: at once, or after the access it emulates. */
+void io__raise(struct axvm_cpu *target, uint32_t irq);
 void term__putc(struct axvm *vm, char c);
 void term__flush(void);
 void vga__dump(struct axvm *vm);

@@ -3,7 +3,8 @@
 #
 # The axvm demo that 'make run' (tools/testing/run.sh) runs in the emulated
 # machine after 'insmod /axvcpu.ko', with build/<arch>/tools/ at /tools/:
-# the bundled guest(s) on two vcpus, their output and exit status.
+# the bundled guest(s) on two vcpus, their output and exit status; on
+# arm64 also Linux booted from an ext4 root disk to a logged-in session.
 # Exit status: 0 when every guest ran and powered off cleanly.
 AXVM=/tools/axvm
 G=/tools/guests
@@ -25,6 +26,16 @@ x86_64)
 	;;
 *)
 	run --cpus 2 --stats --kernel $G/hello.bin
+	# Debian's own kernel from an ext4 root disk on virtio-blk: root is
+	# logged in on the console and runs a short session, then powers off.
+	if [ -s $G/linux/rootfs.ext4 ]; then
+		cp $G/linux/rootfs.ext4 /tmp/rootfs.ext4
+		run --cpus 2 --mem 256M --disk /tmp/rootfs.ext4 \
+			--initrd $G/linux/initrd.cpio --kernel $G/linux/Image \
+			--cmdline "console=ttyAMA0 quiet axvm.root=/dev/vda"
+	else
+		echo "demo: no $G/linux/rootfs.ext4 (make tools before the rig fetched the kernel?)"
+	fi
 	;;
 esac
 exit $rc

@@ -63,17 +63,56 @@ int mmio__register(uint64_t base, uint64_t len, const char *name,
 	return range__add(mmio, &nmmio, base, len, name, fn, priv);
 }
 
+/*
+ * Interrupts a device raised while this thread emulated an access: they
+ * are injected after io_lock is dropped, because cpu__inject() takes
+ * vm->lock and vm__stop() takes io_lock under vm->lock.
+ */
+#define MAX_RAISED	8
+
+struct raised_irq {
+	struct axvm_cpu *cpu;
+	uint32_t irq;
+};
+
+static __thread struct {
+	bool in_io;
+	unsigned int n;
+	struct raised_irq irq[MAX_RAISED];
+} raised;
+
+void io__raise(struct axvm_cpu *target, uint32_t irq)
+{
+	unsigned int i;
+
+	if (!raised.in_io) {
+		cpu__inject(target, irq);
+		return;
+	}
+	for (i = 0; i < raised.n; i++)
+		if (raised.irq[i].cpu == target && raised.irq[i].irq == irq)
+			return;		/* one is as good as two: edge */
+	if (raised.n < MAX_RAISED)
+		raised.irq[raised.n++] = (struct raised_irq){ target, irq };
+}
+
 static bool range__emulate(struct io_range *tab, unsigned int n,
 			   struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
 			   unsigned int width, bool is_write)
 {
 	struct io_range *r = range__find(tab, n, addr);
+	unsigned int i;
 
 	if (!r)
 		return false;
 	pthread_mutex_lock(&cpu->vm->io_lock);
+	raised.in_io = true;
 	r->fn(cpu, addr - r->base, data, width, is_write, r->priv);
+	raised.in_io = false;
 	pthread_mutex_unlock(&cpu->vm->io_lock);
+	for (i = 0; i < raised.n; i++)
+		cpu__inject(raised.irq[i].cpu, raised.irq[i].irq);
+	raised.n = 0;
 	return true;
 }
 

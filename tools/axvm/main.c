@@ -72,6 +72,8 @@ static void usage(FILE *f)
 "                      'direct' (default: its own registers and PPI 30,\n"
 "                      switched by the module) or 'trap' (every access is\n"
 "                      a SYSREG exit)\n"
+"      --disk FILE     arm64: a raw disk image as a virtio-blk device on the\n"
+"                      first virtio-mmio transport (read-only if FILE is)\n"
 "      --stats         print exit counts by reason at the end\n"
 "      --trace         print one line per exit to stderr (ports and MMIO\n"
 "                      addresses without a device are marked \"(no device)\")\n"
@@ -150,7 +152,8 @@ int axvm__read_file(const char *path, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA, OPT_PTIMER };
+enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA, OPT_PTIMER,
+       OPT_DISK };
 
 static const struct option run_options[] = {
 	{ "kernel",	required_argument, NULL, 'k' },
@@ -162,6 +165,7 @@ static const struct option run_options[] = {
 	{ "timeout",	required_argument, NULL, 't' },
 	{ "vga",	no_argument,	   NULL, OPT_VGA },
 	{ "ptimer",	required_argument, NULL, OPT_PTIMER },
+	{ "disk",	required_argument, NULL, OPT_DISK },
 	{ "stats",	no_argument,	   NULL, OPT_STATS },
 	{ "trace",	no_argument,	   NULL, OPT_TRACE },
 	{ "dev",	required_argument, NULL, OPT_DEV },
@@ -235,6 +239,17 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 				pr_err("--ptimer '%s': 'direct' or 'trap'", optarg);
 				return AXVM_EXIT_USAGE;
 			}
+			break;
+		case OPT_DISK:
+			if (strcmp(arch__name, "arm64")) {
+				pr_err("--disk: virtio-mmio devices exist on arm64 only so far");
+				return AXVM_EXIT_USAGE;
+			}
+			if (o->disk) {
+				pr_err("--disk: one disk only");
+				return AXVM_EXIT_USAGE;
+			}
+			o->disk = optarg;
 			break;
 		case OPT_STATS:
 			o->stats = true;

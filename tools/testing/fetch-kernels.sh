@@ -18,14 +18,16 @@
 # Writes build/kernels/<arch>/<series>.env, for the default series also
 # build/kernels/<arch>/env (sourceable):
 #   KARCH KSERIES KRELEASE KREL KVER KDIR KDIR_BENV KIMAGE KVMDIR KVMLOAD BUSYBOX
-#   XMODDIR XMODLOAD
+#   XMODDIR XMODLOAD GMODDIR GMODLOAD
 # KDIR is the headers as seen from this machine, KDIR_BENV inside the build
 # environment.  KIMAGE: x86_64 a bzImage, arm64 an uncompressed Image.
 # KVMDIR: x86_64 KVM's modules (KVMLOAD: their insmod order); empty on arm64
 # (KVM is built in).  XMODDIR: the modules some tests load (zram, for a
 # swap device in RAM) and those they depend on, XMODLOAD their insmod order
 # (fetched into build/kernels/<arch>/<KREL>/extra/ by a cache of an older
-# rig too).  Any file missing is an error, never an empty folder.
+# rig too).  GMODDIR (arm64; empty on x86_64): the modules the guest
+# kernel's initramfs under axvm loads for its virtio-mmio disk, GMODLOAD
+# their order.  Any file missing is an error, never an empty folder.
 #
 # --kdir: print only KDIR on stdout; all else goes to stderr.  A warm run
 # takes well under a second.
@@ -146,37 +148,71 @@ image_debs() {
 }
 
 # The modules the tests load themselves (XMODS and what they depend on)
-# into $D/extra, with $D/extra/order.  Separate from fetch(): a kernel
-# fetched by an older rig gets them without being fetched again.
+# into $D/extra, with $D/extra/order; on arm64 also the modules the guest
+# kernel's initramfs loads for axvm's virtio devices (GMODS) into
+# $D/guestmods.  Separate from fetch(): a kernel fetched by an older rig
+# gets them without being fetched again.
 XMODS="zram"
-fetch_extra() {
-	[ -f "$D/extra/order" ] && return 0
-	local R=$D/xroot deb m
-	rm -rf "$R" "$D/extra" "$DL"
-	mkdir -p "$R" "$D/extra" "$DL"
-	while IFS= read -r deb; do
-		[ -f "$deb" ] || die "download of a kernel package failed (log: $D.log)"
-		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$R" --wildcards \
-			"./*lib/modules/$KREL/kernel/*" 2>/dev/null || true
-	done < <(image_debs)
-	# decompress only what the closure needs: a module, then its depends=
-	local todo=$XMODS seen=" " path
+GMODS=""
+# ext4 asks the crypto API for crc32c at mount time: crc32c_generic up to
+# 6.13, crc32c-cryptoapi after (7.x's ext4 uses the library, built in)
+[ "$ARCH" = arm64 ] && GMODS="virtio_mmio virtio_blk crc32c_generic% crc32c-cryptoapi% ext4"
+
+# closure ROOT DIR MOD...: the modules and their depends= from the
+# extracted packages at ROOT into DIR, decompressed; MOD% is optional (a
+# module that some kernels of the matrix have and others build in)
+closure() {
+	local R=$1 dir=$2 m todo seen=" " path
+	shift 2
+	mkdir -p "$dir"
+	todo=$*
 	while [ -n "${todo// }" ]; do
 		set -- $todo
 		m=$1
 		shift
 		todo="$*"
+		local opt=
+		case "$m" in *%) m=${m%\%} opt=1 ;; esac
 		case "$seen" in *" $m "*) continue ;; esac
 		seen="$seen$m "
 		path=$(find "$R" -path '*/kernel/*' \( -name "$m.ko" -o -name "$m.ko.*" \) | head -1)
-		[ -n "$path" ] || die "module $m missing in the $KREL packages (needed by $XMODS)"
-		copy_ko "$path" "$D/extra"
-		todo="$todo $(tr '\0' '\n' <"$D/extra/$m.ko" | sed -n 's/^depends=//p' | tr ',' ' ')"
+		[ -n "$path" ] || [ -n "$opt" ] || die "module $m missing in the $KREL packages"
+		[ -n "$path" ] || continue
+		copy_ko "$path" "$dir"
+		todo="$todo $(tr '\0' '\n' <"$dir/$m.ko" | sed -n 's/^depends=//p' | tr ',' ' ')"
 	done
+}
+
+# ready when the guest modules are those GMODS asks for now (guestmods/roots)
+extra_ready() {
+	[ -f "$D/extra/order" ] && { [ -z "$GMODS" ] ||
+		{ [ -f "$D/guestmods/order" ] && [ "$(cat "$D/guestmods/roots" 2>/dev/null)" = "$GMODS" ]; }; }
+}
+
+fetch_extra() {
+	extra_ready && return 0
+	local R=$D/xroot deb
+	rm -rf "$R" "$D/extra" "$D/guestmods" "$DL"
+	mkdir -p "$R" "$DL"
+	while IFS= read -r deb; do
+		[ -f "$deb" ] || die "download of a kernel package failed (log: $D.log)"
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$R" --wildcards \
+			"./*lib/modules/$KREL/kernel/*" 2>/dev/null || true
+	done < <(image_debs)
+	# decompress only what the closures need: a module, then its depends=
+	closure "$R" "$D/extra" $XMODS
 	mod_order "$D/extra" $XMODS >"$D/extra/order.$$"
+	if [ -n "$GMODS" ]; then
+		closure "$R" "$D/guestmods" $GMODS
+		mod_order "$D/guestmods" $(for m in $GMODS; do
+			m=${m%\%}
+			[ -f "$D/guestmods/$m.ko" ] && echo "$m"
+		done) >"$D/guestmods/order"
+		echo "$GMODS" >"$D/guestmods/roots"
+	fi
 	mv -f "$D/extra/order.$$" "$D/extra/order"
 	rm -rf "$R" "$DL"
-	log "$ARCH kernel $KREL: test modules ready ($(cat "$D/extra/order"))"
+	log "$ARCH kernel $KREL: test modules ready ($(cat "$D/extra/order"))${GMODS:+; guest modules ($(cat "$D/guestmods/order"))}"
 }
 
 fetch() {
@@ -277,13 +313,15 @@ KVMLOAD="$kvmload"
 BUSYBOX=$D/busybox
 XMODDIR=$D/extra
 XMODLOAD="$(cat "$D/extra/order")"
+GMODDIR=${GMODS:+$D/guestmods}
+GMODLOAD="$([ -z "$GMODS" ] || cat "$D/guestmods/order")"
 EOT
 	mv -f "$ENVF.$$" "$ENVF"
 }
 
 ready() {
-	[ -f "$D/.done" ] && [ -f "$D/extra/order" ] && [ -f "$ENVF" ] &&
-		grep -qx "KREL=$KREL" "$ENVF" && grep -q "^XMODLOAD=" "$ENVF" &&
+	[ -f "$D/.done" ] && extra_ready && [ -f "$ENVF" ] &&
+		grep -qx "KREL=$KREL" "$ENVF" && grep -q "^GMODLOAD=" "$ENVF" &&
 		[ -f "$ROOT/usr/src/linux-headers-$KREL/Makefile" ]
 }
 

@@ -29,7 +29,7 @@ esac
 
 # The same names on bookworm and trixie.
 PKGS="make gcc libc6-dev binutils cpio gzip xz-utils zstd python3 file
-      debootstrap util-linux
+      debootstrap util-linux e2fsprogs
       bochs bochs-term bochsbios vgabios
       qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       device-tree-compiler libfdt-dev"

@@ -33,4 +33,12 @@
 
 int arm64__devices_init(struct axvm *vm);
 
+/* gic.c: the GICv3 distributor and redistributors (axvm_io_fn each). */
+void gicd__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+	      unsigned int width, bool is_write, void *priv);
+void gicr__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+	      unsigned int width, bool is_write, void *priv);
+/* A device raises SPI @intid; under vm->io_lock. */
+void gic__raise_spi(struct axvm *vm, unsigned int intid);
+
 #endif /* AXVM_ARM64_H */

@@ -12,6 +12,7 @@
 #include "axvm.h"
 #include "axvm_fdt.h"
 #include "arm64.h"
+#include "virtio.h"
 
 /* ---- PL011 (ARM DDI 0183) ---- */
 
@@ -70,169 +71,39 @@ static void pl011__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 }
 
 /*
- * ---- virtio-mmio transports without a device ----
- *
- * Where the board puts virtio-mmio (and the DTB says so), a guest probes
- * every transport; one with DeviceID 0 has no device behind it and is
- * skipped (virtio 1.2, 4.2.2 "MMIO Device Register Layout": "Device ID
- * ... zero (0x0) is used to define a system memory map with placeholder
- * devices at static, well known addresses").  Everything else reads as
- * zero and writes are ignored.
+ * A virtio device's interrupt: its transport's SPI (edge, as the DTB
+ * says), through the distributor model (gic.c).
  */
-#define VIRTIO_MMIO_MAGIC_VALUE	0x000
-#define VIRTIO_MMIO_VERSION	0x004
-#define VIRTIO_MMIO_DEVICE_ID	0x008
-#define VIRTIO_MMIO_VENDOR_ID	0x00c
-#define VIRTIO_MMIO_MAGIC	0x74726976	/* "virt" */
-#define AXVM_VIRTIO_VENDOR	0x4d565841	/* "AXVM" */
-
-static void virtio_empty__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
-			     unsigned int width, bool is_write, void *priv)
+static void virtio__raise_spi(struct virtio_dev *d)
 {
-	if (is_write)
-		return;
-	switch (off % AXVM_FDT_VIRTIO_SIZE) {
-	case VIRTIO_MMIO_MAGIC_VALUE:
-		*data = VIRTIO_MMIO_MAGIC;
-		break;
-	case VIRTIO_MMIO_VERSION:
-		*data = 2;		/* virtio 1.x ("modern") layout */
-		break;
-	case VIRTIO_MMIO_VENDOR_ID:
-		*data = AXVM_VIRTIO_VENDOR;
-		break;
-	case VIRTIO_MMIO_DEVICE_ID:	/* 0: no device */
-	default:
-		*data = 0;
-	}
-}
-
-/*
- * ---- GICv3: identification, and the pending / active state ----
- *
- * The module delivers interrupts through its list registers and tells
- * what it holds (AXVCPU_GET_IRQ_STATE): the set-/clear-pending and
- * set-/clear-active registers read that, for the SGIs and PPIs in each
- * vcpu's redistributor (SGI_base frame) and for the SPIs in the
- * distributor (any vcpu's; Arm IHI 0069, 12.9 and 12.11).  Writes are
- * ignored.
- */
-
-#define GICD_TYPER	0x0004
-#define GICR_TYPER	0x0008
-#define GIC_PIDR2	0xffe8
-#define GIC_PIDR2_ARCH3	0x30
-#define GICR_LAST	(1ULL << 4)
-#define GICR_SGI_BASE	0x10000
-#define GIC_ISPENDR	0x0200	/* + 4n: INTIDs 32n..32n+31; so the others */
-#define GIC_ICPENDR	0x0280
-#define GIC_ISACTIVER	0x0300
-#define GIC_ICACTIVER	0x0380
-#define GIC_NR_INTIDS	64	/* what GICD_TYPER says */
-
-/* Word @n (INTIDs 32n..) of the pending or active bits of @cpu; 0 if unknown. */
-static uint32_t gic__state_word(struct axvm_cpu *cpu, unsigned int n, bool active)
-{
-	struct axvcpu_irq_state st;
-	const __u64 *w = active ? st.active : st.pending;
-
-	if (axvm_vcpu_ioctl(&cpu->v, AXVCPU_GET_IRQ_STATE, &st) < 0)
-		return 0;
-	return w[n / 2] >> (32 * (n % 2));
-}
-
-/* An I[SC]PENDR / I[SC]ACTIVER read at @reg: true if it was one. */
-static bool gic__state_read(struct axvm_cpu *cpu, uint64_t reg, uint64_t *data)
-{
-	unsigned int n;
-	bool active;
-
-	if (reg < GIC_ISPENDR || reg >= GIC_ICACTIVER + 0x80)
-		return false;
-	active = reg >= GIC_ISACTIVER;
-	n = (reg & 0x7f) / 4;
-	*data = n < GIC_NR_INTIDS / 32 ? gic__state_word(cpu, n, active) : 0;
-	return true;
-}
-
-static void gicd__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
-		     unsigned int width, bool is_write, void *priv)
-{
-	struct axvm *vm = cpu->vm;
-	unsigned int i;
-
-	if (is_write)
-		return;
-	switch (off) {
-	case GICD_TYPER:
-		*data = 9 << 19 | 1;	/* 10 ID bits, 64 INTIDs */
-		break;
-	case GIC_PIDR2:
-		*data = GIC_PIDR2_ARCH3;
-		break;
-	default:
-		*data = 0;
-		/* Word 0 (SGIs, PPIs) is RAZ here with affinity routing. */
-		if (off >= GIC_ISPENDR + 4 && off < GIC_ICACTIVER + 0x80 &&
-		    (off & 0x7f) >= 4) {
-			uint64_t v = 0;
-
-			for (i = 0; i < vm->ncpus; i++) {
-				if (!vm->cpus[i].setup_done)
-					continue;
-				gic__state_read(&vm->cpus[i], off, &v);
-				*data |= v;
-			}
-		}
-	}
-}
-
-static void gicr__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
-		     unsigned int width, bool is_write, void *priv)
-{
-	struct axvm *vm = cpu->vm;
-	unsigned int n = off / AXVM_FDT_GICR_STRIDE;
-	uint64_t reg = off % AXVM_FDT_GICR_STRIDE;
-
-	if (is_write)
-		return;
-	if (reg >= GICR_SGI_BASE) {
-		uint64_t r = reg - GICR_SGI_BASE;
-
-		/* Only word 0 (SGIs and PPIs) is the redistributor's. */
-		if ((r & 0x7f) >= 4 || !gic__state_read(&vm->cpus[n], r, data))
-			*data = 0;
-		return;
-	}
-	switch (reg) {
-	case GICR_TYPER:
-	case GICR_TYPER + 4: {
-		uint64_t typer = vm->cpus[n].arch_id << 32 | (uint64_t)n << 8 |
-				 (n == vm->ncpus - 1 ? GICR_LAST : 0);
-
-		*data = reg == GICR_TYPER ? typer : typer >> 32;
-		break;
-	}
-	case GIC_PIDR2:
-		*data = GIC_PIDR2_ARCH3;
-		break;
-	default:
-		*data = 0;
-	}
+	gic__raise_spi(d->vm, d->irq);
 }
 
 int arm64__devices_init(struct axvm *vm)
 {
 	static struct pl011 uart;
+	struct virtio_dev *blk = NULL;
+	unsigned int first_empty = 0;
 
+	if (vm->o.disk) {
+		blk = virtio_blk__create(vm, vm->o.disk);
+		if (!blk)
+			return -1;
+		blk->irq = 32 + ARM64_VIRTIO_IRQ;	/* transport 0's SPI */
+		blk->raise = virtio__raise_spi;
+		first_empty = 1;
+	}
 	if (mmio__register(ARM64_PL011_BASE, ARM64_PL011_SIZE, "pl011",
 			   pl011__io, &uart) ||
 	    mmio__register(ARM64_GICD_BASE, AXVM_FDT_GICD_SIZE, "gicd",
 			   gicd__io, NULL) ||
 	    mmio__register(ARM64_GICR_BASE, AXVM_FDT_GICR_STRIDE * vm->o.cpus,
 			   "gicr", gicr__io, NULL) ||
-	    mmio__register(ARM64_VIRTIO_BASE, ARM64_VIRTIO_NR * AXVM_FDT_VIRTIO_SIZE,
-			   "virtio-mmio (empty)", virtio_empty__io, NULL))
+	    (blk && mmio__register(ARM64_VIRTIO_BASE, AXVM_FDT_VIRTIO_SIZE,
+				   "virtio-blk", virtio_mmio__io, blk)) ||
+	    mmio__register(ARM64_VIRTIO_BASE + first_empty * AXVM_FDT_VIRTIO_SIZE,
+			   (ARM64_VIRTIO_NR - first_empty) * AXVM_FDT_VIRTIO_SIZE,
+			   "virtio-mmio (empty)", virtio_mmio_empty__io, NULL))
 		return -1;
 	return 0;
 }

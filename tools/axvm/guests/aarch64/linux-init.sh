@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /init of the tiny initramfs that axvm_guests.sh boots Debian's arm64
-# kernel with: print what the kernel brought up, then power off.  The
-# initramfs has no /dev/console node (it is built without root), so the
-# console is opened from devtmpfs.
+# kernel with: print what the kernel brought up; with a virtio disk
+# (axvm --disk), read its first sector, write one and flush it, and show
+# the device's interrupts; then power off.  With axvm.root=/dev/vda on the
+# command line the disk is an ext4 root instead, and its /sbin/init runs.  The initramfs has no
+# /dev/console node (it is built without root), so the console is opened
+# from devtmpfs.
 /bin/busybox mkdir -p /dev /proc /sys /tmp
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
@@ -16,4 +19,35 @@ echo "AXVM-LINUX-INIT: userspace reached, kernel $(uname -r), $(nproc) cpus onli
 dmesg >/tmp/dmesg
 echo "dmesg: $(wc -l </tmp/dmesg) lines"
 grep -E "smp: Brought up|psci: PSCIv|SMP: Total" /tmp/dmesg
+# the kernel's own virtio modules, when the initramfs has them
+for m in $(cat /mods/order 2>/dev/null); do
+	insmod "/mods/$m" || echo "AXVM-LINUX-INIT: insmod $m failed"
+done
+i=0
+while [ ! -b /dev/vda ] && [ -e /sys/bus/virtio/devices/virtio0 ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+# axvm.root=/dev/vda (make run): that disk's ext4 is the root; its init
+# takes over
+case " $(cat /proc/cmdline) " in
+*" axvm.root=/dev/vda "*)
+	mkdir -p /newroot
+	if [ -b /dev/vda ] && mount -t ext4 /dev/vda /newroot; then
+		echo "AXVM-LINUX-INIT: root disk /dev/vda mounted, switching to its /sbin/init"
+		mount --move /dev /newroot/dev
+		umount /proc /sys
+		exec switch_root /newroot /sbin/init
+	fi
+	echo "AXVM-LINUX-INIT: cannot mount /dev/vda as ext4: no root disk"
+	poweroff -f
+	;;
+esac
+if [ -b /dev/vda ]; then
+	echo "AXVM-DISK: vda $(cat /sys/block/vda/size) sectors, serial '$(cat /sys/block/vda/serial 2>/dev/null)'"
+	echo "AXVM-DISK: sector 0 reads '$(head -c 16 /dev/vda)'"
+	printf 'AXVM-DISK-WRITTEN-BY-GUEST' | dd of=/dev/vda bs=512 seek=8 conv=fsync 2>/dev/null &&
+		echo "AXVM-DISK: sector 8 written and flushed"
+	grep virtio /proc/interrupts | sed 's/  */ /g; s/^/AXVM-DISK: irq/'
+fi
 poweroff -f

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio 1.x devices over the MMIO transport (virtio 1.2, 4.2 "Virtio Over
+ * MMIO", 2.7 "Split Virtqueues"): the transport and its queues here
+ * (virtio.c), each device type in a file of its own (virtio_blk.c).
+ */
+#ifndef AXVM_VIRTIO_H
+#define AXVM_VIRTIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "axvm.h"
+
+/* One transport's register window (the DTB's reg size). */
+#define VIRTIO_MMIO_SIZE	0x200
+
+#define VIRTIO_ID_BLOCK		2
+
+#define VIRTIO_F_VERSION_1	32
+
+/* Most queues of a device, most entries of a queue, most buffers of a chain. */
+#define VIRTIO_MAX_QUEUES	2
+#define VIRTIO_QUEUE_MAX	256
+#define VIRTIO_MAX_IOV		(VIRTIO_QUEUE_MAX + 2)
+
+struct virtio_dev;
+
+/**
+ * struct virtio_queue - one split virtqueue as the driver set it up.
+ * @num: entries (a power of 2 up to %VIRTIO_QUEUE_MAX).
+ * @ready: QueueReady.
+ * @desc: @avail: @used: guest-physical addresses of the three areas.
+ * @last_avail: the next available-ring entry the device takes.
+ * @used_idx: the used ring's next index.
+ */
+struct virtio_queue {
+	uint32_t num;
+	bool ready;
+	uint64_t desc, avail, used;
+	uint16_t last_avail, used_idx;
+};
+
+/**
+ * struct virtio_chain - the buffers of one request, in order.
+ * @in: @nin: buffers the device reads (driver to device).
+ * @out: @nout: buffers the device writes.
+ * @head: the chain's first descriptor (the used ring's id).
+ */
+struct virtio_chain {
+	struct iovec in[VIRTIO_MAX_IOV], out[VIRTIO_MAX_IOV];
+	unsigned int nin, nout;
+	uint16_t head;
+};
+
+/**
+ * struct virtio_ops - one device type.
+ * @name: for messages.
+ * @device_id: DeviceID.
+ * @features: device feature bits besides %VIRTIO_F_VERSION_1.
+ * @nqueues: queues it has.
+ * @config_read: read @width bytes at @off of its configuration space.
+ * @request: one chain of queue @q: do it, return the bytes written into
+ *	the chain's device-writable buffers.
+ * @reset: the driver reset the device.
+ */
+struct virtio_ops {
+	const char *name;
+	uint32_t device_id;
+	uint64_t features;
+	unsigned int nqueues;
+	uint64_t (*config_read)(struct virtio_dev *d, uint64_t off,
+				unsigned int width);
+	uint32_t (*request)(struct virtio_dev *d, unsigned int q,
+			    struct virtio_chain *c);
+	void (*reset)(struct virtio_dev *d);
+};
+
+/**
+ * struct virtio_dev - one device on one virtio-mmio transport.
+ * @vm: the VM.
+ * @ops: its type.
+ * @priv: the type's state.
+ * @irq: the interrupt it raises (arm64: the SPI's INTID).
+ * @raise: how it raises @irq.
+ * @status: device status (4.2.2: Status).
+ * @driver_features: what the driver accepted.
+ * @dev_sel: @drv_sel: DeviceFeaturesSel, DriverFeaturesSel.
+ * @queue_sel: QueueSel.
+ * @isr: InterruptStatus.
+ * @q: the queues.
+ * @broken: the driver gave a malformed ring: nothing more is done until
+ *	it resets the device.
+ */
+struct virtio_dev {
+	struct axvm *vm;
+	const struct virtio_ops *ops;
+	void *priv;
+	uint32_t irq;
+	void (*raise)(struct virtio_dev *d);
+	uint32_t status;
+	uint64_t driver_features;
+	uint32_t dev_sel, drv_sel, queue_sel;
+	uint32_t isr;
+	struct virtio_queue q[VIRTIO_MAX_QUEUES];
+	bool broken;
+};
+
+/* The transport's registers: an axvm_io_fn over VIRTIO_MMIO_SIZE bytes. */
+void virtio_mmio__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+		     unsigned int width, bool is_write, void *priv);
+
+/* A window of transports with no device behind them (DeviceID 0). */
+void virtio_mmio_empty__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+			   unsigned int width, bool is_write, void *priv);
+
+/* Copy between a chain's buffers and a flat buffer, from byte @skip on. */
+size_t virtio_iov_read(const struct iovec *iov, unsigned int n, size_t skip,
+		       void *dst, size_t len);
+size_t virtio_iov_write(const struct iovec *iov, unsigned int n, size_t skip,
+			const void *src, size_t len);
+size_t virtio_iov_len(const struct iovec *iov, unsigned int n);
+
+/* virtio_blk.c: a raw disk image file; NULL with a message on failure. */
+struct virtio_dev *virtio_blk__create(struct axvm *vm, const char *path);
+
+#endif /* AXVM_VIRTIO_H */
