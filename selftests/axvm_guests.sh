@@ -20,10 +20,11 @@ fi
 
 case "$(uname -m)" in
 x86_64) echo "1..6" ;;
-*) echo "1..13" ;;
+*) echo "1..14" ;;
 esac
 
-# check NAME EXPECTED_STATUS PATTERN... -- AXVM ARGS...  (and $CHECK_POST)
+# check NAME EXPECTED_STATUS PATTERN... -- AXVM ARGS...  (and $CHECK_POST;
+# stdin is $CHECK_INPUT, default /dev/null)
 check() {
 	name=$1 want=$2
 	shift 2
@@ -35,7 +36,7 @@ $1"
 	done
 	shift
 	n=$((n + 1))
-	"$AXVM" "$@" >"$OUT" 2>&1
+	"$AXVM" "$@" >"$OUT" 2>&1 <"${CHECK_INPUT:-/dev/null}"
 	rc=$?
 	ok=1
 	[ "$rc" = "$want" ] || { ok=0; echo "# $name: exit status $rc, expected $want"; }
@@ -162,9 +163,33 @@ x86_64)
 			"AXVM-SESSION: boot 2 of this disk done" "reboot: Power down" -- \
 			run --cpus 2 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 axvm.root=/dev/vda" --kernel "$G/linux/Image"
-		rm -f "$img"
+		# Typed input: the console (PL011 receive FIFO and its interrupt)
+		# takes a line once the shell prompts, and the shell runs it.
+		fifo=/tmp/axvm_in.$$
+		mkfifo "$fifo"
+		(
+			i=0
+			while ! grep -q "the shell is yours" "$OUT" 2>/dev/null && [ $i -lt 1200 ]; do
+				sleep 0.1
+				i=$((i + 1))
+			done
+			sleep 0.5
+			printf 'echo TYPED-$((6 * 7)); cat /root/disk-note; poweroff\n'
+		) >"$fifo" &
+		: >"$OUT"
+		CHECK_INPUT=$fifo
+		check "axvm: arm64 console input: a command typed on the PL011 runs, its output comes back" 0 \
+			"AXVM-SESSION: the shell is yours" "TYPED-42" \
+			"written at boot 3 of this disk" "reboot: Power down" -- \
+			run --cpus 2 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyAMA0 axvm.root=/dev/vda axvm.interactive" \
+			--kernel "$G/linux/Image"
+		CHECK_INPUT=
+		wait
+		rm -f "$img" "$fifo"
 	else
-		n=$((n + 2))
+		n=$((n + 3))
+		echo "ok $((n - 2)) axvm: arm64 console input # SKIP no root disk"
 		echo "ok $((n - 1)) axvm: arm64 Linux from an ext4 root # SKIP no $G/linux/rootfs.ext4 or no ext4 module in the initrd"
 		echo "ok $n axvm: the same ext4 root again # SKIP as above"
 	fi

@@ -153,10 +153,19 @@ bool ioport__emulate(struct axvm_cpu *cpu, uint16_t port, uint64_t *data,
 		     unsigned int width, bool is_write);
 bool mmio__emulate(struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
 		   unsigned int width, bool is_write);
-/* A device raises @irq at @target: at once, or after the access it emulates. */
+/*
+ * The device lock (vm->io_lock) for a thread of a device's own (a UART's
+ * input); a device raises @irq at @target with io__raise(): at once, or
+ * when the thread drops the device lock.
+ */
+void io__lock(struct axvm *vm);
+void io__unlock(struct axvm *vm);
 void io__raise(struct axvm_cpu *target, uint32_t irq);
 void term__putc(struct axvm *vm, char c);
 void term__flush(void);
+/* Console input from stdin into a UART: @push takes what fits, under the device lock. */
+int term__input(struct axvm *vm, size_t (*push)(void *priv, const uint8_t *buf,
+						size_t len), void *priv);
 void vga__dump(struct axvm *vm);
 
 /* Architecture hooks: x86/ and aarch64/. */

@@ -7,8 +7,11 @@
  * a few registers each and no exit stays long in them.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "axvm.h"
@@ -96,23 +99,35 @@ void io__raise(struct axvm_cpu *target, uint32_t irq)
 		raised.irq[raised.n++] = (struct raised_irq){ target, irq };
 }
 
+/* Take the device lock; what devices raise meanwhile waits for io__unlock(). */
+void io__lock(struct axvm *vm)
+{
+	pthread_mutex_lock(&vm->io_lock);
+	raised.in_io = true;
+}
+
+void io__unlock(struct axvm *vm)
+{
+	unsigned int i;
+
+	raised.in_io = false;
+	pthread_mutex_unlock(&vm->io_lock);
+	for (i = 0; i < raised.n; i++)
+		cpu__inject(raised.irq[i].cpu, raised.irq[i].irq);
+	raised.n = 0;
+}
+
 static bool range__emulate(struct io_range *tab, unsigned int n,
 			   struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
 			   unsigned int width, bool is_write)
 {
 	struct io_range *r = range__find(tab, n, addr);
-	unsigned int i;
 
 	if (!r)
 		return false;
-	pthread_mutex_lock(&cpu->vm->io_lock);
-	raised.in_io = true;
+	io__lock(cpu->vm);
 	r->fn(cpu, addr - r->base, data, width, is_write, r->priv);
-	raised.in_io = false;
-	pthread_mutex_unlock(&cpu->vm->io_lock);
-	for (i = 0; i < raised.n; i++)
-		cpu__inject(raised.irq[i].cpu, raised.irq[i].irq);
-	raised.n = 0;
+	io__unlock(cpu->vm);
 	return true;
 }
 
@@ -156,6 +171,85 @@ void term__putc(struct axvm *vm, char c)
 	term_buf[term_len++] = c;
 	if (c == '\n' || term_len == sizeof(term_buf))
 		term__flush();
+}
+
+/*
+ * The guest's console input: stdin, read by a thread of its own and
+ * handed to a UART's receive FIFO (@push, under the device lock; it takes
+ * what fits).  A terminal is switched to character at a time without
+ * echo (the guest echoes, as a serial line does); signals stay on, so
+ * Ctrl-C still ends axvm.  While nothing is typed, output that does not
+ * end in a newline yet (a shell prompt) is written out after 50 ms.
+ */
+struct term_input {
+	struct axvm *vm;
+	size_t (*push)(void *priv, const uint8_t *buf, size_t len);
+	void *priv;
+};
+
+static struct termios term_saved;
+static bool term_raw;
+
+static void term__restore(void)
+{
+	if (term_raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &term_saved);
+}
+
+static void *term__input_thread(void *arg)
+{
+	struct term_input *in = arg;
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	uint8_t buf[64];
+	size_t done, k;
+	ssize_t n;
+
+	for (;;) {
+		if (poll(&pfd, 1, 50) == 0) {
+			io__lock(in->vm);
+			term__flush();
+			io__unlock(in->vm);
+			continue;
+		}
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return NULL;		/* end of input */
+		for (done = 0; done < (size_t)n && !in->vm->stopping; done += k) {
+			io__lock(in->vm);
+			k = in->push(in->priv, buf + done, n - done);
+			io__unlock(in->vm);
+			if (!k)
+				usleep(1000);	/* the FIFO is full: the guest reads on */
+		}
+	}
+}
+
+int term__input(struct axvm *vm, size_t (*push)(void *priv, const uint8_t *buf,
+						size_t len), void *priv)
+{
+	static struct term_input in;
+	struct termios t;
+	pthread_t thread;
+
+	in = (struct term_input){ vm, push, priv };
+	if (isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &term_saved)) {
+		t = term_saved;
+		t.c_lflag &= ~(ICANON | ECHO);
+		t.c_cc[VMIN] = 1;
+		t.c_cc[VTIME] = 0;
+		if (!tcsetattr(STDIN_FILENO, TCSANOW, &t)) {
+			term_raw = true;
+			atexit(term__restore);
+		}
+	}
+	if (pthread_create(&thread, NULL, term__input_thread, &in)) {
+		pr_err("cannot start the console input thread");
+		return -1;
+	}
+	pthread_detach(thread);
+	return 0;
 }
 
 /*

@@ -28,21 +28,73 @@
 #define UARTMIS		0x040
 #define UARTICR		0x044
 #define UARTFR_RXFE	(1 << 4)
+#define UARTFR_RXFF	(1 << 6)
 #define UARTFR_TXFE	(1 << 7)
+/* RIS / MIS / IMSC bits: receive and receive timeout. */
+#define UART_RXI	(1 << 4)
+#define UART_RTI	(1 << 6)
+#define PL011_FIFO	16
 
+/*
+ * Transmit: each byte goes to the terminal at once, so the transmit FIFO
+ * is always empty and never interrupts.  Receive: a 16-byte FIFO filled
+ * from stdin (term__input); its interrupt (RXRIS and RTRIS) is up while
+ * the FIFO holds data, and the SPI is raised when it comes up: data into
+ * an empty FIFO, or the guest unmasking it while data waits.  A driver
+ * reads until RXFE, so after that new data raises it again.
+ */
 struct pl011 {
+	struct axvm *vm;
 	uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc;
+	uint8_t rx[PL011_FIFO];
+	unsigned int rx_head, rx_len;
 };
 
 /* PeriphID 0x00041011, PrimeCell ID 0xb105f00d, byte per word from 0xfe0. */
 static const uint8_t pl011_id[8] = { 0x11, 0x10, 0x14, 0x00,
 				     0x0d, 0xf0, 0x05, 0xb1 };
 
+static uint32_t pl011__ris(struct pl011 *u)
+{
+	return u->rx_len ? UART_RXI | UART_RTI : 0;
+}
+
+static void pl011__raise(struct pl011 *u)
+{
+	gic__raise_spi(u->vm, 32 + ARM64_PL011_IRQ);
+}
+
+/* term__input's @push: bytes typed, under the device lock. */
+static size_t pl011__rx(void *priv, const uint8_t *buf, size_t len)
+{
+	struct pl011 *u = priv;
+	bool was_up = pl011__ris(u) & u->imsc;
+	size_t i;
+
+	for (i = 0; i < len && u->rx_len < PL011_FIFO; i++, u->rx_len++)
+		u->rx[(u->rx_head + u->rx_len) % PL011_FIFO] = buf[i];
+	if (!was_up && (pl011__ris(u) & u->imsc))
+		pl011__raise(u);
+	return i;
+}
+
+static uint32_t pl011__read_dr(struct pl011 *u)
+{
+	uint32_t c;
+
+	if (!u->rx_len)
+		return 0;
+	c = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % PL011_FIFO;
+	u->rx_len--;
+	return c;
+}
+
 static void pl011__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 		      unsigned int width, bool is_write, void *priv)
 {
 	struct pl011 *u = priv;
-	uint32_t v = *data;
+	uint32_t v = *data, old;
 
 	if (is_write) {
 		switch (off) {
@@ -52,18 +104,30 @@ static void pl011__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 		case UARTLCR_H: u->lcr_h = v & 0xff; break;
 		case UARTCR: u->cr = v & 0xffff; break;
 		case UARTIFLS: u->ifls = v & 0x3f; break;
-		case UARTIMSC: u->imsc = v & 0x7ff; break;
+		case UARTIMSC:
+			old = pl011__ris(u) & u->imsc;
+			u->imsc = v & 0x7ff;
+			if (!old && (pl011__ris(u) & u->imsc))
+				pl011__raise(u);
+			break;
+		/* UARTICR: the receive interrupts clear by reading the FIFO. */
 		}
 		return;
 	}
 	switch (off) {
-	case UARTFR: v = UARTFR_TXFE | UARTFR_RXFE; break;
+	case UARTDR: v = pl011__read_dr(u); break;
+	case UARTFR:
+		v = UARTFR_TXFE | (u->rx_len ? 0 : UARTFR_RXFE) |
+		    (u->rx_len == PL011_FIFO ? UARTFR_RXFF : 0);
+		break;
 	case UARTIBRD: v = u->ibrd; break;
 	case UARTFBRD: v = u->fbrd; break;
 	case UARTLCR_H: v = u->lcr_h; break;
 	case UARTCR: v = u->cr; break;
 	case UARTIFLS: v = u->ifls; break;
 	case UARTIMSC: v = u->imsc; break;
+	case UARTRIS: v = pl011__ris(u); break;
+	case UARTMIS: v = pl011__ris(u) & u->imsc; break;
 	default:
 		v = off >= 0xfe0 ? pl011_id[(off - 0xfe0) / 4] : 0;
 	}
@@ -93,6 +157,7 @@ int arm64__devices_init(struct axvm *vm)
 		blk->raise = virtio__raise_spi;
 		first_empty = 1;
 	}
+	uart.vm = vm;
 	if (mmio__register(ARM64_PL011_BASE, ARM64_PL011_SIZE, "pl011",
 			   pl011__io, &uart) ||
 	    mmio__register(ARM64_GICD_BASE, AXVM_FDT_GICD_SIZE, "gicd",
@@ -105,5 +170,5 @@ int arm64__devices_init(struct axvm *vm)
 			   (ARM64_VIRTIO_NR - first_empty) * AXVM_FDT_VIRTIO_SIZE,
 			   "virtio-mmio (empty)", virtio_mmio_empty__io, NULL))
 		return -1;
-	return 0;
+	return term__input(vm, pl011__rx, &uart);
 }
