@@ -121,22 +121,30 @@ x86_64)
 		echo "# the image's sector 8 after the run: '$got'"
 		return 1
 	}
+	rng_random() {
+		got=$(sed -n 's/^AXVM-RNG: 64 bytes: \([0-9a-f]*\).*/\1/p' "$OUT")
+		[ ${#got} = 128 ] && [ "$got" != "$(printf '0%.0s' $(seq 128))" ] && return 0
+		echo "# virtio-rng gave '$got', not 64 random bytes"
+		return 1
+	}
 	# The same kernel with a virtio-blk disk (--disk): the guest's own
 	# virtio_mmio and virtio_blk drivers read sector 0, write sector 8
 	# with a flush, and count the device's interrupts; the image has the
-	# guest's write afterwards.
+	# guest's write afterwards.  With --rng the kernel's hwrng picks the
+	# virtio-rng and 64 bytes read from /dev/hwrng are not all zero.
 	if [ -f "$G/linux/Image" ] && [ -s "$G/linux/initrd.cpio" ] &&
 	   grep -q 'mods/virtio_blk.ko' "$G/linux/initrd.cpio"; then
 		img=/tmp/axvm_disk.$$
 		dd if=/dev/zero of="$img" bs=1024 count=1024 2>/dev/null
 		printf 'AXVM-DISK-TEST-1' | dd of="$img" conv=notrunc 2>/dev/null
-		CHECK_POST=disk_written
-		check "axvm: arm64 Linux with a virtio-blk disk (--disk): reads, writes with a flush, interrupts" 0 \
+		CHECK_POST="disk_written && rng_random"
+		check "axvm: arm64 Linux with a virtio-blk disk (--disk) and a virtio-rng (--rng): reads, writes with a flush, interrupts, entropy" 0 \
+			"AXVM-RNG: rng_current virtio_rng.0" \
 			"AXVM-DISK: vda 2048 sectors, serial 'axvm-virtio-blk'" \
 			"AXVM-DISK: sector 0 reads 'AXVM-DISK-TEST-1'" \
 			"AXVM-DISK: sector 8 written and flushed" \
 			"AXVM-DISK: irq" "reboot: Power down" -- \
-			run --cpus 2 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			run --cpus 2 --mem 256M --disk "$img" --rng --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 quiet" --kernel "$G/linux/Image"
 		CHECK_POST=
 		rm -f "$img"

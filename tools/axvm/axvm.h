@@ -37,6 +37,7 @@ struct axvm_opts {
 	const char *cmdline;
 	const char *dev;
 	const char *disk;	/* raw image for virtio-blk, or NULL */
+	bool rng;		/* a virtio-rng device */
 	uint64_t mem;
 	unsigned int cpus;
 	double timeout;		/* seconds; 0: none */

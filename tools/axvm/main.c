@@ -74,6 +74,8 @@ static void usage(FILE *f)
 "                      a SYSREG exit)\n"
 "      --disk FILE     arm64: a raw disk image as a virtio-blk device on the\n"
 "                      first virtio-mmio transport (read-only if FILE is)\n"
+"      --rng           arm64: a virtio-rng device (the host's getrandom) on\n"
+"                      the second virtio-mmio transport\n"
 "      --stats         print exit counts by reason at the end\n"
 "      --trace         print one line per exit to stderr (ports and MMIO\n"
 "                      addresses without a device are marked \"(no device)\")\n"
@@ -153,7 +155,7 @@ int axvm__read_file(const char *path, uint8_t **buf, size_t *len)
 }
 
 enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA, OPT_PTIMER,
-       OPT_DISK };
+       OPT_DISK, OPT_RNG };
 
 static const struct option run_options[] = {
 	{ "kernel",	required_argument, NULL, 'k' },
@@ -166,6 +168,7 @@ static const struct option run_options[] = {
 	{ "vga",	no_argument,	   NULL, OPT_VGA },
 	{ "ptimer",	required_argument, NULL, OPT_PTIMER },
 	{ "disk",	required_argument, NULL, OPT_DISK },
+	{ "rng",	no_argument,	   NULL, OPT_RNG },
 	{ "stats",	no_argument,	   NULL, OPT_STATS },
 	{ "trace",	no_argument,	   NULL, OPT_TRACE },
 	{ "dev",	required_argument, NULL, OPT_DEV },
@@ -250,6 +253,13 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 				return AXVM_EXIT_USAGE;
 			}
 			o->disk = optarg;
+			break;
+		case OPT_RNG:
+			if (strcmp(arch__name, "arm64")) {
+				pr_err("--rng: virtio-mmio devices exist on arm64 only so far");
+				return AXVM_EXIT_USAGE;
+			}
+			o->rng = true;
 			break;
 		case OPT_STATS:
 			o->stats = true;

@@ -2,7 +2,8 @@
 /*
  * virtio 1.x devices over the MMIO transport (virtio 1.2, 4.2 "Virtio Over
  * MMIO", 2.7 "Split Virtqueues"): the transport and its queues here
- * (virtio.c), each device type in a file of its own (virtio_blk.c).
+ * (virtio.c), each device type in a file of its own (virtio_blk.c,
+ * virtio_rng.c).
  */
 #ifndef AXVM_VIRTIO_H
 #define AXVM_VIRTIO_H
@@ -17,6 +18,7 @@
 #define VIRTIO_MMIO_SIZE	0x200
 
 #define VIRTIO_ID_BLOCK		2
+#define VIRTIO_ID_RNG		4
 
 #define VIRTIO_F_VERSION_1	32
 
@@ -124,5 +126,7 @@ size_t virtio_iov_len(const struct iovec *iov, unsigned int n);
 
 /* virtio_blk.c: a raw disk image file; NULL with a message on failure. */
 struct virtio_dev *virtio_blk__create(struct axvm *vm, const char *path);
+/* virtio_rng.c: entropy from the host's getrandom(2). */
+struct virtio_dev *virtio_rng__create(struct axvm *vm);
 
 #endif /* AXVM_VIRTIO_H */

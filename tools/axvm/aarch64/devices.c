@@ -143,20 +143,45 @@ static void virtio__raise_spi(struct virtio_dev *d)
 	gic__raise_spi(d->vm, d->irq);
 }
 
+/*
+ * The virtio-mmio window: transport 0 is the --disk virtio-blk, 1 the
+ * --rng virtio-rng, each when asked for; every other transport is empty.
+ */
+static int arm64__virtio_init(struct axvm *vm)
+{
+	struct virtio_dev *dev[2] = { NULL, NULL };
+	unsigned int i;
+
+	if (vm->o.disk && !(dev[0] = virtio_blk__create(vm, vm->o.disk)))
+		return -1;
+	if (vm->o.rng && !(dev[1] = virtio_rng__create(vm)))
+		return -1;
+	for (i = 0; i < 2; i++) {
+		uint64_t base = ARM64_VIRTIO_BASE + i * AXVM_FDT_VIRTIO_SIZE;
+		int r;
+
+		if (dev[i]) {
+			dev[i]->irq = 32 + ARM64_VIRTIO_IRQ + i;
+			dev[i]->raise = virtio__raise_spi;
+			r = mmio__register(base, AXVM_FDT_VIRTIO_SIZE,
+					   i ? "virtio-rng" : "virtio-blk",
+					   virtio_mmio__io, dev[i]);
+		} else {
+			r = mmio__register(base, AXVM_FDT_VIRTIO_SIZE, "virtio-mmio (empty)",
+					   virtio_mmio_empty__io, NULL);
+		}
+		if (r)
+			return -1;
+	}
+	return mmio__register(ARM64_VIRTIO_BASE + 2 * AXVM_FDT_VIRTIO_SIZE,
+			      (ARM64_VIRTIO_NR - 2) * AXVM_FDT_VIRTIO_SIZE,
+			      "virtio-mmio (empty)", virtio_mmio_empty__io, NULL);
+}
+
 int arm64__devices_init(struct axvm *vm)
 {
 	static struct pl011 uart;
-	struct virtio_dev *blk = NULL;
-	unsigned int first_empty = 0;
 
-	if (vm->o.disk) {
-		blk = virtio_blk__create(vm, vm->o.disk);
-		if (!blk)
-			return -1;
-		blk->irq = 32 + ARM64_VIRTIO_IRQ;	/* transport 0's SPI */
-		blk->raise = virtio__raise_spi;
-		first_empty = 1;
-	}
 	uart.vm = vm;
 	if (mmio__register(ARM64_PL011_BASE, ARM64_PL011_SIZE, "pl011",
 			   pl011__io, &uart) ||
@@ -164,11 +189,7 @@ int arm64__devices_init(struct axvm *vm)
 			   gicd__io, NULL) ||
 	    mmio__register(ARM64_GICR_BASE, AXVM_FDT_GICR_STRIDE * vm->o.cpus,
 			   "gicr", gicr__io, NULL) ||
-	    (blk && mmio__register(ARM64_VIRTIO_BASE, AXVM_FDT_VIRTIO_SIZE,
-				   "virtio-blk", virtio_mmio__io, blk)) ||
-	    mmio__register(ARM64_VIRTIO_BASE + first_empty * AXVM_FDT_VIRTIO_SIZE,
-			   (ARM64_VIRTIO_NR - first_empty) * AXVM_FDT_VIRTIO_SIZE,
-			   "virtio-mmio (empty)", virtio_mmio_empty__io, NULL))
+	    arm64__virtio_init(vm))
 		return -1;
 	return term__input(vm, pl011__rx, &uart);
 }

@@ -4,7 +4,8 @@
 # /init of the tiny initramfs that axvm_guests.sh boots Debian's arm64
 # kernel with: print what the kernel brought up; with a virtio disk
 # (axvm --disk), read its first sector, write one and flush it, and show
-# the device's interrupts; then power off.  With axvm.root=/dev/vda on the
+# the device's interrupts; with a virtio-rng (axvm --rng), read it; then
+# power off.  With axvm.root=/dev/vda on the
 # command line the disk is an ext4 root instead, and its /sbin/init runs.  The initramfs has no
 # /dev/console node (it is built without root), so the console is opened
 # from devtmpfs.
@@ -49,5 +50,10 @@ if [ -b /dev/vda ]; then
 	printf 'AXVM-DISK-WRITTEN-BY-GUEST' | dd of=/dev/vda bs=512 seek=8 conv=fsync 2>/dev/null &&
 		echo "AXVM-DISK: sector 8 written and flushed"
 	grep virtio /proc/interrupts | sed 's/  */ /g; s/^/AXVM-DISK: irq/'
+fi
+# a virtio-rng (axvm --rng): the kernel's hwrng takes it; 64 bytes of it
+if grep -qx 0x0004 /sys/bus/virtio/devices/*/device 2>/dev/null; then
+	echo "AXVM-RNG: rng_current $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
+	echo "AXVM-RNG: 64 bytes: $(head -c 64 /dev/hwrng | od -An -tx1 | tr -d ' \n')"
 fi
 poweroff -f
