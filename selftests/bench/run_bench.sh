@@ -47,3 +47,30 @@ x86_64)
 	;;
 esac
 ./axbench report $R
+
+# arm64: Debian's kernel booted under axvm (build/arm64/tools at /tools),
+# time to userspace by the guest kernel's own clock ("Run /init"), beside
+# this emulated host's own kernel booting on the emulated CPU, by its own
+# clock.  No KVM VMM (kvmtool, QEMU) is packed into the emulated host, so
+# the host kernel's own boot is the reference.
+boot_ts() {
+	sed -n 's/^\[ *\([0-9.]*\)\] Run \/init as init process.*/\1/p' | head -1
+}
+L=/tools/guests/linux
+if [ "$(uname -m)" = aarch64 ] && [ -x /tools/axvm ] && [ -f $L/Image ] && [ -f $L/initrd.cpio ]; then
+	# the rig's /init saved the boot's log before clearing the ring
+	host=$(cat /tmp/dmesg.boot 2>/dev/null | boot_ts)
+	ts=
+	for i in 1 2 3; do
+		/tools/axvm run --cpus 1 --mem 256M --initrd $L/initrd.cpio \
+			--cmdline "console=ttyAMA0 quiet" --kernel $L/Image </dev/null >/tmp/lb.out 2>&1
+		t=$(boot_ts </tmp/lb.out)
+		[ -n "$t" ] && ts="$ts $t"
+	done
+	gk=$(sed -n 's/.*userspace reached, kernel \([^,]*\),.*/\1/p' /tmp/lb.out)
+	echo "# bench: linux_boot_to_init_s: Debian's ${gk:-?} Image under axvm on 1 vcpu (3 runs:$ts s by the guest's clock) vs this emulated host's own $(uname -r) to /init ($host s by its clock); no KVM VMM is packed, so the reference is the host kernel's own boot"
+	if [ -n "$ts" ] && [ -n "$host" ]; then
+		med=$(printf '%s\n' $ts | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		awk -v a="$med" -v h="$host" 'BEGIN { printf "bench: arm64 linux_boot_to_init_s axvcpu=%.2f host=%.2f ratio=%.2f\n", a, h, a / h }'
+	fi
+fi

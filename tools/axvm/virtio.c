@@ -82,46 +82,44 @@ size_t virtio_iov_len(const struct iovec *iov, unsigned int n)
 	return len;
 }
 
-size_t virtio_iov_read(const struct iovec *iov, unsigned int n, size_t skip,
-		       void *dst, size_t len)
+/* Copy @len bytes between @buf and the buffers, from byte @skip of them on. */
+static size_t iov__copy(const struct iovec *iov, unsigned int n, size_t skip,
+			uint8_t *buf, size_t len, bool to_iov)
 {
 	size_t done = 0, k;
 	unsigned int i;
 
 	for (i = 0; i < n && done < len; i++) {
+		uint8_t *p;
+
 		if (skip >= iov[i].iov_len) {
 			skip -= iov[i].iov_len;
 			continue;
 		}
+		p = (uint8_t *)iov[i].iov_base + skip;
 		k = iov[i].iov_len - skip;
 		if (k > len - done)
 			k = len - done;
-		memcpy((uint8_t *)dst + done, (uint8_t *)iov[i].iov_base + skip, k);
+		if (to_iov)
+			memcpy(p, buf + done, k);
+		else
+			memcpy(buf + done, p, k);
 		done += k;
 		skip = 0;
 	}
 	return done;
 }
 
+size_t virtio_iov_read(const struct iovec *iov, unsigned int n, size_t skip,
+		       void *dst, size_t len)
+{
+	return iov__copy(iov, n, skip, dst, len, false);
+}
+
 size_t virtio_iov_write(const struct iovec *iov, unsigned int n, size_t skip,
 			const void *src, size_t len)
 {
-	size_t done = 0, k;
-	unsigned int i;
-
-	for (i = 0; i < n && done < len; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - skip;
-		if (k > len - done)
-			k = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + skip, (const uint8_t *)src + done, k);
-		done += k;
-		skip = 0;
-	}
-	return done;
+	return iov__copy(iov, n, skip, (uint8_t *)src, len, true);
 }
 
 static void virtio__broken(struct virtio_dev *d, const char *why)

@@ -63,6 +63,11 @@ for a in "${ARCHES[@]}"; do
 		log "$a: no build/$a/selftests/run_bench.sh yet: nothing to benchmark"
 		continue
 	fi
+	# arm64: axvm and its Linux guest too (run_bench.sh's boot-time line)
+	add=()
+	if [ "$a" = arm64 ] && make -s -C "$TOP" tools ARCH="$a" >&2 && [ -d "$BUILD/$a/tools" ]; then
+		add=(--add "$BUILD/$a/tools:/tools")
+	fi
 	info=$B/$a-$k.info
 	logf=$B/$a-$k.log
 	{
@@ -87,7 +92,7 @@ for a in "${ARCHES[@]}"; do
 	fi
 	brc=0
 	PATH=$path "$TESTING/boot.sh" "$a" --kernel "$k" --no-build --with-kvm --cpus $cpus "${ko[@]}" \
-		--timeout $timeout --add "$info:/bench-info" --cmd "$cmd" | tee "$logf" || brc=$?
+		--timeout $timeout --add "$info:/bench-info" "${add[@]}" --cmd "$cmd" | tee "$logf" || brc=$?
 	[ $brc = 0 ] || rc=$brc
 	if [ "$a" = x86_64 ] && [ "$TRACE_N" != 0 ]; then
 		if [ -s "$AXVCPU_BENCH_COUNTS" ]; then

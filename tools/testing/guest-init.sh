@@ -26,7 +26,8 @@ if grep -qw initshell /proc/cmdline; then
 	setsid cttyhack sh -l
 	poweroff -f
 fi
-dmesg -c >/dev/null		# from here on, the ring holds what the command caused
+dmesg -c >/tmp/dmesg.boot	# the boot's log (bench.sh's boot-time line); from
+				# here on, the ring holds what the command caused
 cd /
 sh /cmd.sh
 rc=$?

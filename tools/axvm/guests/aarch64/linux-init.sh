@@ -19,7 +19,7 @@ mount -t sysfs sysfs /sys
 echo "AXVM-LINUX-INIT: userspace reached, kernel $(uname -r), $(nproc) cpus online ($(cat /sys/devices/system/cpu/online))"
 dmesg >/tmp/dmesg
 echo "dmesg: $(wc -l </tmp/dmesg) lines"
-grep -E "smp: Brought up|psci: PSCIv|SMP: Total" /tmp/dmesg
+grep -E "smp: Brought up|psci: PSCIv|SMP: Total|Run /init as init process" /tmp/dmesg
 # the kernel's own virtio modules, when the initramfs has them
 for m in $(cat /mods/order 2>/dev/null); do
 	insmod "/mods/$m" || echo "AXVM-LINUX-INIT: insmod $m failed"
