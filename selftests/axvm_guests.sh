@@ -20,7 +20,7 @@ fi
 
 case "$(uname -m)" in
 x86_64) echo "1..6" ;;
-*) echo "1..14" ;;
+*) echo "1..15" ;;
 esac
 
 # check NAME EXPECTED_STATUS PATTERN... -- AXVM ARGS...  (and $CHECK_POST;
@@ -131,7 +131,8 @@ x86_64)
 	# virtio_mmio and virtio_blk drivers read sector 0, write sector 8
 	# with a flush, and count the device's interrupts; the image has the
 	# guest's write afterwards.  With --rng the kernel's hwrng picks the
-	# virtio-rng and 64 bytes read from /dev/hwrng are not all zero.
+	# virtio-rng and 64 bytes read from /dev/hwrng are not all zero.  The
+	# notifications take the module's ioeventfd (its counter in --stats).
 	if [ -f "$G/linux/Image" ] && [ -s "$G/linux/initrd.cpio" ] &&
 	   grep -q 'mods/virtio_blk.ko' "$G/linux/initrd.cpio"; then
 		img=/tmp/axvm_disk.$$
@@ -143,8 +144,8 @@ x86_64)
 			"AXVM-DISK: vda 2048 sectors, serial 'axvm-virtio-blk'" \
 			"AXVM-DISK: sector 0 reads 'AXVM-DISK-TEST-1'" \
 			"AXVM-DISK: sector 8 written and flushed" \
-			"AXVM-DISK: irq" "reboot: Power down" -- \
-			run --cpus 2 --mem 256M --disk "$img" --rng --initrd "$G/linux/initrd.cpio" \
+			"AXVM-DISK: irq" "reboot: Power down" "in-module ioeventfd" -- \
+			run --cpus 2 --mem 256M --stats --disk "$img" --rng --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 quiet" --kernel "$G/linux/Image"
 		CHECK_POST=
 		rm -f "$img"
@@ -159,45 +160,69 @@ x86_64)
 	if [ -s "$G/linux/rootfs.ext4" ] && grep -q 'mods/ext4.ko' "$G/linux/initrd.cpio"; then
 		img=/tmp/axvm_root.$$
 		cp "$G/linux/rootfs.ext4" "$img"
-		check "axvm: arm64 Linux from an ext4 root on virtio-blk, 1 vcpu, first boot" 0 \
+		no_fastpath() {
+			! grep -q 'in-module ioeventfd' "$OUT" && return 0
+			echo "# --no-ioeventfd: the module still took virtio notifications"
+			return 1
+		}
+		CHECK_POST=no_fastpath
+		check "axvm: arm64 Linux from an ext4 root on virtio-blk (--no-ioeventfd: notifications exit), 1 vcpu, first boot" 0 \
 			"AXVM-ROOT: / is /dev/vda (ext4)" "axvm-guest# uname -a" \
 			"(no note yet: first boot of this disk)" "written at boot 1 of this disk" \
-			"262144" "AXVM-SESSION: boot 1 of this disk done" "reboot: Power down" -- \
-			run --cpus 1 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			"262144" "AXVM-SESSION: boot 1 of this disk done" "reboot: Power down" \
+			"exit MMIO_WRITE" -- \
+			run --cpus 1 --mem 256M --stats --no-ioeventfd --disk "$img" --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 axvm.root=/dev/vda" --kernel "$G/linux/Image"
+		CHECK_POST=
 		check "axvm: the same ext4 root again on 2 vcpus: the first boot's file is there" 0 \
 			"AXVM-ROOT: / is /dev/vda (ext4)" "processor	: 1" \
 			"written at boot 1 of this disk" "written at boot 2 of this disk" \
 			"AXVM-SESSION: boot 2 of this disk done" "reboot: Power down" -- \
 			run --cpus 2 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 axvm.root=/dev/vda" --kernel "$G/linux/Image"
-		# Typed input: the console (PL011 receive FIFO and its interrupt)
-		# takes a line once the shell prompts, and the shell runs it.
+		# Typed input: once the shell prompts, a line goes into axvm's
+		# stdin (type_later, through a FIFO) and the shell runs it.
 		fifo=/tmp/axvm_in.$$
-		mkfifo "$fifo"
-		(
-			i=0
-			while ! grep -q "the shell is yours" "$OUT" 2>/dev/null && [ $i -lt 1200 ]; do
-				sleep 0.1
-				i=$((i + 1))
-			done
-			sleep 0.5
-			printf 'echo TYPED-$((6 * 7)); cat /root/disk-note; poweroff\n'
-		) >"$fifo" &
-		: >"$OUT"
-		CHECK_INPUT=$fifo
+		type_later() {
+			rm -f "$fifo"
+			mkfifo "$fifo"
+			(
+				i=0
+				while ! grep -q "the shell is yours" "$OUT" 2>/dev/null && [ $i -lt 1200 ]; do
+					sleep 0.1
+					i=$((i + 1))
+				done
+				sleep 0.5
+				printf '%s\n' "$1"
+			) >"$fifo" &
+			: >"$OUT"
+			CHECK_INPUT=$fifo
+		}
+		type_later 'echo TYPED-$((6 * 7)); cat /root/disk-note; poweroff'
 		check "axvm: arm64 console input: a command typed on the PL011 runs, its output comes back" 0 \
 			"AXVM-SESSION: the shell is yours" "TYPED-42" \
 			"written at boot 3 of this disk" "reboot: Power down" -- \
 			run --cpus 2 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 axvm.root=/dev/vda axvm.interactive" \
 			--kernel "$G/linux/Image"
-		CHECK_INPUT=
 		wait
+		# The same on the virtio console: root logged in on hvc0, the
+		# session's output through its transmit queue, the typed line
+		# through its receive queue.
+		type_later 'echo HVC-$((6 * 7)) on $(tty); poweroff'
+		check "axvm: arm64 virtio console (--console virtio): the session on hvc0, a typed command runs" 0 \
+			"AXVM-SESSION: the shell is yours" "HVC-42 on /dev/hvc0" \
+			"written at boot 4 of this disk" "reboot: Power down" -- \
+			run --cpus 1 --mem 256M --disk "$img" --console virtio --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyAMA0 axvm.root=/dev/vda axvm.interactive axvm.hvc" \
+			--kernel "$G/linux/Image"
+		wait
+		CHECK_INPUT=
 		rm -f "$img" "$fifo"
 	else
-		n=$((n + 3))
-		echo "ok $((n - 2)) axvm: arm64 console input # SKIP no root disk"
+		n=$((n + 4))
+		echo "ok $((n - 3)) axvm: arm64 console input # SKIP no root disk"
+		echo "ok $((n - 2)) axvm: arm64 virtio console # SKIP no root disk"
 		echo "ok $((n - 1)) axvm: arm64 Linux from an ext4 root # SKIP no $G/linux/rootfs.ext4 or no ext4 module in the initrd"
 		echo "ok $n axvm: the same ext4 root again # SKIP as above"
 	fi

@@ -38,6 +38,8 @@ struct axvm_opts {
 	const char *dev;
 	const char *disk;	/* raw image for virtio-blk, or NULL */
 	bool rng;		/* a virtio-rng device */
+	bool no_ioeventfd;	/* virtio notifications exit to axvm */
+	bool virtio_console;	/* --console virtio: input to hvc0 */
 	uint64_t mem;
 	unsigned int cpus;
 	double timeout;		/* seconds; 0: none */

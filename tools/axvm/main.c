@@ -76,6 +76,12 @@ static void usage(FILE *f)
 "                      first virtio-mmio transport (read-only if FILE is)\n"
 "      --rng           arm64: a virtio-rng device (the host's getrandom) on\n"
 "                      the second virtio-mmio transport\n"
+"      --console TYPE  arm64: where typed input goes: 'serial' (default, the\n"
+"                      PL011) or 'virtio' (a virtio console, Linux's hvc0,\n"
+"                      on the third virtio-mmio transport)\n"
+"      --no-ioeventfd  virtio notifications exit to axvm (default: the\n"
+"                      module takes them, AXVCPU_IOEVENTFD, and a device\n"
+"                      thread does the work)\n"
 "      --stats         print exit counts by reason at the end\n"
 "      --trace         print one line per exit to stderr (ports and MMIO\n"
 "                      addresses without a device are marked \"(no device)\")\n"
@@ -154,8 +160,17 @@ int axvm__read_file(const char *path, uint8_t **buf, size_t *len)
 	return 0;
 }
 
+/* The virtio-mmio devices' options: arm64 only so far. */
+static bool virtio_here(const char *opt)
+{
+	if (!strcmp(arch__name, "arm64"))
+		return true;
+	pr_err("--%s: virtio-mmio devices exist on arm64 only so far", opt);
+	return false;
+}
+
 enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA, OPT_PTIMER,
-       OPT_DISK, OPT_RNG };
+       OPT_DISK, OPT_RNG, OPT_NO_IOEVENTFD, OPT_CONSOLE };
 
 static const struct option run_options[] = {
 	{ "kernel",	required_argument, NULL, 'k' },
@@ -169,6 +184,8 @@ static const struct option run_options[] = {
 	{ "ptimer",	required_argument, NULL, OPT_PTIMER },
 	{ "disk",	required_argument, NULL, OPT_DISK },
 	{ "rng",	no_argument,	   NULL, OPT_RNG },
+	{ "no-ioeventfd", no_argument,	   NULL, OPT_NO_IOEVENTFD },
+	{ "console",	required_argument, NULL, OPT_CONSOLE },
 	{ "stats",	no_argument,	   NULL, OPT_STATS },
 	{ "trace",	no_argument,	   NULL, OPT_TRACE },
 	{ "dev",	required_argument, NULL, OPT_DEV },
@@ -244,10 +261,8 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 			}
 			break;
 		case OPT_DISK:
-			if (strcmp(arch__name, "arm64")) {
-				pr_err("--disk: virtio-mmio devices exist on arm64 only so far");
+			if (!virtio_here("disk"))
 				return AXVM_EXIT_USAGE;
-			}
 			if (o->disk) {
 				pr_err("--disk: one disk only");
 				return AXVM_EXIT_USAGE;
@@ -255,11 +270,22 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 			o->disk = optarg;
 			break;
 		case OPT_RNG:
-			if (strcmp(arch__name, "arm64")) {
-				pr_err("--rng: virtio-mmio devices exist on arm64 only so far");
+			if (!virtio_here("rng"))
+				return AXVM_EXIT_USAGE;
+			o->rng = true;
+			break;
+		case OPT_NO_IOEVENTFD:
+			o->no_ioeventfd = true;
+			break;
+		case OPT_CONSOLE:
+			if (!virtio_here("console"))
+				return AXVM_EXIT_USAGE;
+			if (!strcmp(optarg, "virtio")) {
+				o->virtio_console = true;
+			} else if (strcmp(optarg, "serial")) {
+				pr_err("--console: '%s' is neither 'serial' nor 'virtio'", optarg);
 				return AXVM_EXIT_USAGE;
 			}
-			o->rng = true;
 			break;
 		case OPT_STATS:
 			o->stats = true;

@@ -3,17 +3,26 @@
  * The virtio-mmio transport (virtio 1.2, 4.2.2 "MMIO Device Register
  * Layout", version 2 only) and split virtqueues (2.7).
  *
- * A QueueNotify write is handled at once, in the vcpu thread that wrote
- * it and under the device lock (vm->io_lock): every available chain is
- * taken, handed to the device type, and put in the used ring; then the
- * device interrupts, unless the driver asked for no interrupt
- * (VIRTQ_AVAIL_F_NO_INTERRUPT: VIRTIO_F_EVENT_IDX is not offered).
+ * A QueueNotify write is handled under the device lock (vm->io_lock):
+ * every available chain is taken, handed to the device type, and put in
+ * the used ring; then the device interrupts, unless the driver asked for
+ * no interrupt (VIRTQ_AVAIL_F_NO_INTERRUPT: VIRTIO_F_EVENT_IDX is not
+ * offered).  With the fast path (virtio_dev__ioeventfd) the module takes
+ * the write itself and signals an eventfd per queue (AXVCPU_IOEVENTFD):
+ * the vcpu goes on at once and a thread of the device's does the work;
+ * otherwise the write exits to axvm and the vcpu thread does it.
  * Everything the guest wrote into its rings is checked before use: an
  * address outside RAM, a chain longer than the queue or a loop makes the
  * device "need reset" (2.1.2) and a message, never a crash of axvm.
  */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "virtio.h"
 
@@ -192,53 +201,99 @@ static bool chain__get(struct virtio_dev *d, struct virtio_queue *q,
 	}
 }
 
-static void queue__notify(struct virtio_dev *d, unsigned int qi)
+/* The next available chain of a ready queue: 1, 0 for none, -1 broken. */
+static int queue__pop(struct virtio_dev *d, unsigned int qi,
+		      struct virtio_chain *c)
 {
 	struct virtio_queue *q = &d->q[qi];
-	struct virtio_chain c;
-	uint16_t *avail, *used_idx, avail_idx, head;
-	struct virtq_used_elem *used;
-	bool any = false;
-	uint32_t len;
+	uint16_t *avail, avail_idx;
 
 	if (d->broken || qi >= d->ops->nqueues || !q->ready)
-		return;
+		return 0;
 	if (!queue__valid(d, q)) {
 		virtio__broken(d, "queue outside guest RAM");
-		return;
+		return -1;
 	}
 	avail = vm__gpa_to_hva(d->vm, q->avail, 6 + 2ULL * q->num);
-	used_idx = vm__gpa_to_hva(d->vm, q->used + 2, 2);
-	used = vm__gpa_to_hva(d->vm, q->used + 4, 8ULL * q->num);
-	for (;;) {
-		/* The ring entries after the index that shows them (2.7.13). */
-		avail_idx = __atomic_load_n(&avail[1], __ATOMIC_ACQUIRE);
-		if (avail_idx == q->last_avail)
-			break;
-		if ((uint16_t)(avail_idx - q->last_avail) > q->num) {
-			virtio__broken(d, "available index beyond the queue size");
-			return;
-		}
-		head = avail[2 + q->last_avail % q->num];
-		if (!chain__get(d, q, head, &c)) {
-			virtio__broken(d, "malformed descriptor chain");
-			return;
-		}
-		len = d->ops->request(d, qi, &c);
-		used[q->used_idx % q->num] = (struct virtq_used_elem){ head, len };
-		q->used_idx++;
-		q->last_avail++;
-		/* The entry before the index that publishes it (2.7.8). */
-		__atomic_store_n(used_idx, q->used_idx, __ATOMIC_RELEASE);
-		any = true;
+	/* The ring entries after the index that shows them (2.7.13). */
+	avail_idx = __atomic_load_n(&avail[1], __ATOMIC_ACQUIRE);
+	if (avail_idx == q->last_avail)
+		return 0;
+	if ((uint16_t)(avail_idx - q->last_avail) > q->num) {
+		virtio__broken(d, "available index beyond the queue size");
+		return -1;
 	}
+	if (!chain__get(d, q, avail[2 + q->last_avail % q->num], c)) {
+		virtio__broken(d, "malformed descriptor chain");
+		return -1;
+	}
+	q->last_avail++;
+	return 1;
+}
+
+/* Give chain @head back with @len bytes written into it. */
+static void queue__push(struct virtio_dev *d, unsigned int qi, uint16_t head,
+			uint32_t len)
+{
+	struct virtio_queue *q = &d->q[qi];
+	struct virtq_used_elem *used = vm__gpa_to_hva(d->vm, q->used + 4, 8ULL * q->num);
+	uint16_t *used_idx = vm__gpa_to_hva(d->vm, q->used + 2, 2);
+
+	used[q->used_idx % q->num] = (struct virtq_used_elem){ head, len };
+	q->used_idx++;
+	/* The entry before the index that publishes it (2.7.8). */
+	__atomic_store_n(used_idx, q->used_idx, __ATOMIC_RELEASE);
+}
+
+/* Chains were returned to queue @qi: interrupt unless the driver said not to. */
+static void queue__interrupt(struct virtio_dev *d, unsigned int qi)
+{
+	struct virtio_queue *q = &d->q[qi];
+	uint16_t *flags = vm__gpa_to_hva(d->vm, q->avail, 2);
+
 	/* The used index before the flags that say whether to interrupt. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (any && !(__atomic_load_n(&avail[0], __ATOMIC_RELAXED) &
-		     VIRTQ_AVAIL_F_NO_INTERRUPT)) {
+	if (!(__atomic_load_n(flags, __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT)) {
 		d->isr |= VIRTIO_ISR_USED;
 		d->raise(d);
 	}
+}
+
+static void queue__notify(struct virtio_dev *d, unsigned int qi)
+{
+	struct virtio_chain c;
+	bool any = false;
+
+	/* A receive queue's buffers wait for data (virtio_queue_fill). */
+	if (qi < d->ops->nqueues && (d->ops->rx_queues & (1U << qi))) {
+		if (d->ops->rx_ready)
+			d->ops->rx_ready(d);
+		return;
+	}
+	while (queue__pop(d, qi, &c) > 0) {
+		queue__push(d, qi, c.head, d->ops->request(d, qi, &c));
+		any = true;
+	}
+	if (any)
+		queue__interrupt(d, qi);
+}
+
+size_t virtio_queue_fill(struct virtio_dev *d, unsigned int qi,
+			 const uint8_t *buf, size_t len)
+{
+	struct virtio_chain c;
+	size_t done = 0, k;
+
+	while (done < len && queue__pop(d, qi, &c) > 0) {
+		k = virtio_iov_write(c.out, c.nout, 0, buf + done, len - done);
+		queue__push(d, qi, c.head, k);
+		done += k;
+		if (!k)
+			break;		/* a chain with no room: the driver's bug */
+	}
+	if (done)
+		queue__interrupt(d, qi);
+	return done;
 }
 
 static uint32_t reg__read(struct virtio_dev *d, uint64_t off)
@@ -394,6 +449,102 @@ void virtio_mmio__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 		reg__write(d, off, (uint32_t)*data);
 	else
 		*data = reg__read(d, off);
+}
+
+struct virtio_dev *virtio_dev__new(struct axvm *vm, const struct virtio_ops *ops)
+{
+	struct virtio_dev *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		pr_err("virtio-%s: out of memory", ops->name);
+		return NULL;
+	}
+	d->vm = vm;
+	d->ops = ops;
+	return d;
+}
+
+struct virtio_notify {
+	struct virtio_dev *d;
+	struct pollfd pfd[VIRTIO_MAX_QUEUES];
+};
+
+static void *virtio__notify_thread(void *arg)
+{
+	struct virtio_notify *n = arg;
+	struct virtio_dev *d = n->d;
+	unsigned int q;
+	uint64_t cnt;
+
+	for (;;) {
+		if (poll(n->pfd, d->ops->nqueues, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("virtio-%s: poll: %s", d->ops->name, strerror(errno));
+			return NULL;
+		}
+		for (q = 0; q < d->ops->nqueues; q++) {
+			if (!(n->pfd[q].revents & POLLIN) ||
+			    read(n->pfd[q].fd, &cnt, sizeof(cnt)) != sizeof(cnt))
+				continue;
+			io__lock(d->vm);
+			queue__notify(d, q);
+			io__unlock(d->vm);
+		}
+	}
+}
+
+int virtio_dev__ioeventfd(struct virtio_dev *d, uint64_t base)
+{
+	struct virtio_notify *n = calloc(1, sizeof(*n));
+	unsigned int q;
+	pthread_t t;
+	int r = 0;
+
+	if (!n)
+		return -ENOMEM;
+	n->d = d;
+	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		n->pfd[q].fd = -1;
+	for (q = 0; q < d->ops->nqueues; q++) {
+		n->pfd[q].fd = eventfd(0, EFD_CLOEXEC);
+		n->pfd[q].events = POLLIN;
+		if (n->pfd[q].fd < 0) {
+			r = -errno;
+			goto fail;
+		}
+		/* Linux's virtio_mmio writes the queue's index, 32 bits wide. */
+		r = axvm_vm_ioeventfd(&d->vm->vm, base + VIRTIO_MMIO_QUEUE_NOTIFY,
+				      4, n->pfd[q].fd, AXVCPU_IOEVENTFD_DATAMATCH, q);
+		if (r < 0) {
+			pr_info("virtio-%s: no ioeventfd (%s): its notifications exit to axvm",
+				d->ops->name, strerror(-r));
+			r = 0;
+			goto fail;
+		}
+	}
+	r = pthread_create(&t, NULL, virtio__notify_thread, n);
+	if (!r) {
+		pthread_detach(t);
+		return 0;
+	}
+	pr_err("virtio-%s: cannot start its thread: %s", d->ops->name, strerror(r));
+	r = -r;
+fail:
+	/*
+	 * Undo what was assigned: the module would otherwise go on taking
+	 * those writes for an eventfd nobody reads.
+	 */
+	while (q--) {
+		axvm_vm_ioeventfd(&d->vm->vm, base + VIRTIO_MMIO_QUEUE_NOTIFY, 4,
+				  n->pfd[q].fd, AXVCPU_IOEVENTFD_DATAMATCH |
+				  AXVCPU_IOEVENTFD_DEASSIGN, q);
+	}
+	for (q = 0; q < d->ops->nqueues; q++)
+		if (n->pfd[q].fd >= 0)
+			close(n->pfd[q].fd);
+	free(n);
+	return r;
 }
 
 /*

@@ -3,7 +3,7 @@
  * virtio 1.x devices over the MMIO transport (virtio 1.2, 4.2 "Virtio Over
  * MMIO", 2.7 "Split Virtqueues"): the transport and its queues here
  * (virtio.c), each device type in a file of its own (virtio_blk.c,
- * virtio_rng.c).
+ * virtio_rng.c, virtio_console.c).
  */
 #ifndef AXVM_VIRTIO_H
 #define AXVM_VIRTIO_H
@@ -18,6 +18,7 @@
 #define VIRTIO_MMIO_SIZE	0x200
 
 #define VIRTIO_ID_BLOCK		2
+#define VIRTIO_ID_CONSOLE	3
 #define VIRTIO_ID_RNG		4
 
 #define VIRTIO_F_VERSION_1	32
@@ -66,6 +67,9 @@ struct virtio_chain {
  * @request: one chain of queue @q: do it, return the bytes written into
  *	the chain's device-writable buffers.
  * @reset: the driver reset the device.
+ * @rx_queues: a bit per receive queue: its buffers wait for data
+ *	(virtio_queue_fill()) instead of going to @request.
+ * @rx_ready: the driver added receive buffers.
  */
 struct virtio_ops {
 	const char *name;
@@ -77,6 +81,8 @@ struct virtio_ops {
 	uint32_t (*request)(struct virtio_dev *d, unsigned int q,
 			    struct virtio_chain *c);
 	void (*reset)(struct virtio_dev *d);
+	uint32_t rx_queues;
+	void (*rx_ready)(struct virtio_dev *d);
 };
 
 /**
@@ -109,9 +115,19 @@ struct virtio_dev {
 	bool broken;
 };
 
+/* A device of type @ops, reset; NULL with a message when out of memory. */
+struct virtio_dev *virtio_dev__new(struct axvm *vm, const struct virtio_ops *ops);
+
 /* The transport's registers: an axvm_io_fn over VIRTIO_MMIO_SIZE bytes. */
 void virtio_mmio__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 		     unsigned int width, bool is_write, void *priv);
+
+/*
+ * The fast path: the module takes QueueNotify writes of the transport at
+ * @base and a thread of the device's handles them (AXVCPU_IOEVENTFD).
+ * 0 also when the module has no ioeventfd (the writes then exit).
+ */
+int virtio_dev__ioeventfd(struct virtio_dev *d, uint64_t base);
 
 /* A window of transports with no device behind them (DeviceID 0). */
 void virtio_mmio_empty__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
@@ -124,9 +140,19 @@ size_t virtio_iov_write(const struct iovec *iov, unsigned int n, size_t skip,
 			const void *src, size_t len);
 size_t virtio_iov_len(const struct iovec *iov, unsigned int n);
 
+/*
+ * Data for the driver: into the buffers of receive queue @qi, as many
+ * bytes of @buf as they hold; returns how many.  Under the device lock.
+ */
+size_t virtio_queue_fill(struct virtio_dev *d, unsigned int qi,
+			 const uint8_t *buf, size_t len);
+
 /* virtio_blk.c: a raw disk image file; NULL with a message on failure. */
 struct virtio_dev *virtio_blk__create(struct axvm *vm, const char *path);
 /* virtio_rng.c: entropy from the host's getrandom(2). */
 struct virtio_dev *virtio_rng__create(struct axvm *vm);
+/* virtio_console.c: the terminal as one console port (hvc0). */
+struct virtio_dev *virtio_console__create(struct axvm *vm);
+size_t virtio_console__input(void *priv, const uint8_t *buf, size_t len);
 
 #endif /* AXVM_VIRTIO_H */

@@ -5,7 +5,6 @@
  * features, no configuration space.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <sys/random.h>
 
 #include "virtio.h"
@@ -51,13 +50,5 @@ static const struct virtio_ops virtio_rng_ops = {
 
 struct virtio_dev *virtio_rng__create(struct axvm *vm)
 {
-	struct virtio_dev *d = calloc(1, sizeof(*d));
-
-	if (!d) {
-		pr_err("--rng: out of memory");
-		return NULL;
-	}
-	d->vm = vm;
-	d->ops = &virtio_rng_ops;
-	return d;
+	return virtio_dev__new(vm, &virtio_rng_ops);
 }

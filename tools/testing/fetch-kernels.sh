@@ -156,7 +156,7 @@ XMODS="zram"
 GMODS=""
 # ext4 asks the crypto API for crc32c at mount time: crc32c_generic up to
 # 6.13, crc32c-cryptoapi after (7.x's ext4 uses the library, built in)
-[ "$ARCH" = arm64 ] && GMODS="virtio_mmio virtio_blk virtio-rng crc32c_generic% crc32c-cryptoapi% ext4"
+[ "$ARCH" = arm64 ] && GMODS="virtio_mmio virtio_blk virtio-rng virtio_console% crc32c_generic% crc32c-cryptoapi% ext4"
 
 # closure ROOT DIR MOD...: the modules and their depends= from the
 # extracted packages at ROOT into DIR, decompressed; MOD% is optional (a

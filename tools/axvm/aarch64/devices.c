@@ -145,27 +145,38 @@ static void virtio__raise_spi(struct virtio_dev *d)
 
 /*
  * The virtio-mmio window: transport 0 is the --disk virtio-blk, 1 the
- * --rng virtio-rng, each when asked for; every other transport is empty.
+ * --rng virtio-rng, 2 the --console virtio console, each when asked
+ * for; every other transport is empty.
  */
-static int arm64__virtio_init(struct axvm *vm)
+#define ARM64_VIRTIO_USED	3
+
+static const char *const virtio_names[ARM64_VIRTIO_USED] = {
+	"virtio-blk", "virtio-rng", "virtio-console"
+};
+
+static int arm64__virtio_init(struct axvm *vm, struct virtio_dev **console)
 {
-	struct virtio_dev *dev[2] = { NULL, NULL };
+	struct virtio_dev *dev[ARM64_VIRTIO_USED] = { NULL };
 	unsigned int i;
 
 	if (vm->o.disk && !(dev[0] = virtio_blk__create(vm, vm->o.disk)))
 		return -1;
 	if (vm->o.rng && !(dev[1] = virtio_rng__create(vm)))
 		return -1;
-	for (i = 0; i < 2; i++) {
+	if (vm->o.virtio_console && !(dev[2] = virtio_console__create(vm)))
+		return -1;
+	*console = dev[2];
+	for (i = 0; i < ARM64_VIRTIO_USED; i++) {
 		uint64_t base = ARM64_VIRTIO_BASE + i * AXVM_FDT_VIRTIO_SIZE;
 		int r;
 
 		if (dev[i]) {
 			dev[i]->irq = 32 + ARM64_VIRTIO_IRQ + i;
 			dev[i]->raise = virtio__raise_spi;
-			r = mmio__register(base, AXVM_FDT_VIRTIO_SIZE,
-					   i ? "virtio-rng" : "virtio-blk",
+			r = mmio__register(base, AXVM_FDT_VIRTIO_SIZE, virtio_names[i],
 					   virtio_mmio__io, dev[i]);
+			if (!r && !vm->o.no_ioeventfd)
+				r = virtio_dev__ioeventfd(dev[i], base);
 		} else {
 			r = mmio__register(base, AXVM_FDT_VIRTIO_SIZE, "virtio-mmio (empty)",
 					   virtio_mmio_empty__io, NULL);
@@ -173,14 +184,15 @@ static int arm64__virtio_init(struct axvm *vm)
 		if (r)
 			return -1;
 	}
-	return mmio__register(ARM64_VIRTIO_BASE + 2 * AXVM_FDT_VIRTIO_SIZE,
-			      (ARM64_VIRTIO_NR - 2) * AXVM_FDT_VIRTIO_SIZE,
+	return mmio__register(ARM64_VIRTIO_BASE + ARM64_VIRTIO_USED * AXVM_FDT_VIRTIO_SIZE,
+			      (ARM64_VIRTIO_NR - ARM64_VIRTIO_USED) * AXVM_FDT_VIRTIO_SIZE,
 			      "virtio-mmio (empty)", virtio_mmio_empty__io, NULL);
 }
 
 int arm64__devices_init(struct axvm *vm)
 {
 	static struct pl011 uart;
+	struct virtio_dev *console = NULL;
 
 	uart.vm = vm;
 	if (mmio__register(ARM64_PL011_BASE, ARM64_PL011_SIZE, "pl011",
@@ -189,7 +201,10 @@ int arm64__devices_init(struct axvm *vm)
 			   gicd__io, NULL) ||
 	    mmio__register(ARM64_GICR_BASE, AXVM_FDT_GICR_STRIDE * vm->o.cpus,
 			   "gicr", gicr__io, NULL) ||
-	    arm64__virtio_init(vm))
+	    arm64__virtio_init(vm, &console))
 		return -1;
+	/* What is typed goes to the virtio console when there is one. */
+	if (console)
+		return term__input(vm, virtio_console__input, console);
 	return term__input(vm, pl011__rx, &uart);
 }

@@ -29,6 +29,22 @@ while [ ! -b /dev/vda ] && [ -e /sys/bus/virtio/devices/virtio0 ] && [ $i -lt 50
 	sleep 0.1
 	i=$((i + 1))
 done
+# axvm.blkbench=N (make bench): N synchronous 4 KiB reads of the disk,
+# readahead off, cold cache, timed by /proc/uptime
+case " $(cat /proc/cmdline) " in
+*" axvm.blkbench="*)
+	n=$(sed 's/.*axvm\.blkbench=\([0-9]*\).*/\1/' /proc/cmdline)
+	if [ -b /dev/vda ]; then
+		echo 0 >/sys/block/vda/queue/read_ahead_kb
+		echo 3 >/proc/sys/vm/drop_caches
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		dd if=/dev/vda of=/dev/null bs=4096 count="$n" 2>/dev/null
+		t1=$(cut -d' ' -f1 /proc/uptime)
+		echo "AXVM-BLKBENCH: $n reads of 4 KiB in $(awk "BEGIN { print $t1 - $t0 }") s"
+	fi
+	poweroff -f
+	;;
+esac
 # axvm.root=/dev/vda (make run): that disk's ext4 is the root; its init
 # takes over
 case " $(cat /proc/cmdline) " in
