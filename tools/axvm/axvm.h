@@ -59,6 +59,17 @@ enum cpu_power {
 struct axvm;
 
 /**
+ * struct term_line - what one writer (a vcpu's UART writes, a virtio
+ * console) has put out since its last newline; written out whole.
+ * @buf: the characters.  @len: how many.  @listed: known to term__flush.
+ */
+struct term_line {
+	char buf[512];
+	size_t len;
+	bool listed;
+};
+
+/**
  * struct axvm_cpu - one vcpu and its thread.
  * @vm: the VM.
  * @v: the library's vcpu (fd, run struct).
@@ -74,6 +85,7 @@ struct axvm;
  * @arg: its argument (arm64 context id in x0).
  * @unmodelled: system register / MSR accesses no device modelled.
  * @unclaimed_io: @unclaimed_mmio: port / MMIO accesses no device claimed.
+ * @line: its console output since its last newline (term__putc).
  */
 struct axvm_cpu {
 	struct axvm *vm;
@@ -88,6 +100,7 @@ struct axvm_cpu {
 	pthread_cond_t wake;
 	uint64_t entry, arg;
 	uint64_t unmodelled, unclaimed_io, unclaimed_mmio;
+	struct term_line line;
 };
 
 /**
@@ -164,7 +177,8 @@ bool mmio__emulate(struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
 void io__lock(struct axvm *vm);
 void io__unlock(struct axvm *vm);
 void io__raise(struct axvm_cpu *target, uint32_t irq);
-void term__putc(struct axvm *vm, char c);
+/* A character for the terminal from @line's writer; under the device lock. */
+void term__putc(struct term_line *line, char c);
 void term__flush(void);
 /* Console input from stdin into a UART: @push takes what fits, under the device lock. */
 int term__input(struct axvm *vm, size_t (*push)(void *priv, const uint8_t *buf,

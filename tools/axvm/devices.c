@@ -145,32 +145,50 @@ bool mmio__emulate(struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
 }
 
 /*
- * The guest's console: stdout, flushed at each newline so that output
- * interleaves sensibly with axvm's own messages on stderr.
+ * The guest's console: stdout, a line at a time per writer (each vcpu's
+ * UART writes, a virtio console), so that lines of vcpus that print at
+ * once never mix and interleave sensibly with axvm's messages on stderr.
+ * term__flush() writes out what every writer has so far (a prompt; the
+ * end of the run).  Under the device lock.
  */
-static char term_buf[4096];
-static size_t term_len;
+#define TERM_WRITERS	(AXVCPU_MAX_VCPUS + 4)
 
-void term__flush(void)
+static struct term_line *term_lines[TERM_WRITERS];
+static unsigned int term_nlines;
+
+static void term__write(struct term_line *l)
 {
 	size_t off = 0;
 
-	while (off < term_len) {
-		ssize_t r = write(STDOUT_FILENO, term_buf + off, term_len - off);
+	while (off < l->len) {
+		ssize_t r = write(STDOUT_FILENO, l->buf + off, l->len - off);
 
 		if (r <= 0)
 			break;
 		off += r;
 	}
-	term_len = 0;
+	l->len = 0;
 }
 
-/* Called with vm->io_lock held (from a UART). */
-void term__putc(struct axvm *vm, char c)
+void term__flush(void)
 {
-	term_buf[term_len++] = c;
-	if (c == '\n' || term_len == sizeof(term_buf))
-		term__flush();
+	unsigned int i;
+
+	for (i = 0; i < term_nlines; i++)
+		if (term_lines[i]->len)
+			term__write(term_lines[i]);
+}
+
+void term__putc(struct term_line *l, char c)
+{
+	if (!l->listed && term_nlines < TERM_WRITERS) {
+		term_lines[term_nlines++] = l;
+		l->listed = true;
+	}
+	l->buf[l->len++] = c;
+	/* Not listed (too many writers): unbuffered rather than lost. */
+	if (c == '\n' || l->len == sizeof(l->buf) || !l->listed)
+		term__write(l);
 }
 
 /*

@@ -18,6 +18,9 @@ static uint64_t console__config_read(struct virtio_dev *d, uint64_t off,
 	return 0;	/* cols, rows, max_nr_ports: meaningless without features */
 }
 
+/* One console: its output as one writer of the terminal. */
+static struct term_line console_line;
+
 static uint32_t console__request(struct virtio_dev *d, unsigned int qi,
 				 struct virtio_chain *c)
 {
@@ -28,7 +31,7 @@ static uint32_t console__request(struct virtio_dev *d, unsigned int qi,
 		return 0;
 	for (i = 0; i < c->nin; i++)
 		for (k = 0; k < c->in[i].iov_len; k++)
-			term__putc(d->vm, ((const char *)c->in[i].iov_base)[k]);
+			term__putc(&console_line, ((const char *)c->in[i].iov_base)[k]);
 	return 0;
 }
 

@@ -98,7 +98,7 @@ static void pl011__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 
 	if (is_write) {
 		switch (off) {
-		case UARTDR: term__putc(cpu->vm, v & 0xff); break;
+		case UARTDR: term__putc(&cpu->line, v & 0xff); break;
 		case UARTIBRD: u->ibrd = v & 0xffff; break;
 		case UARTFBRD: u->fbrd = v & 0x3f; break;
 		case UARTLCR_H: u->lcr_h = v & 0xff; break;

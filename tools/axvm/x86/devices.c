@@ -43,7 +43,7 @@ static void uart__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 			if (dlab)
 				u->dll = v;
 			else if (!(u->mcr & UART_MCR_LOOP))
-				term__putc(cpu->vm, v);
+				term__putc(&cpu->line, v);
 			break;
 		case 1:
 			if (dlab)

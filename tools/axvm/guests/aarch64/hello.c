@@ -3,7 +3,8 @@
  * The bundled arm64 guest: prints through the PL011, checks the DTB it was
  * given, starts vcpu 1 with PSCI CPU_ON (a second CPU_ON must answer
  * ALREADY_ON), waits for it to check in and to CPU_OFF (AFFINITY_INFO),
- * checks that an unknown hypercall answers NOT_SUPPORTED, and powers off
+ * has both vcpus print lines at once (chorus), checks that an unknown
+ * hypercall answers NOT_SUPPORTED, and powers off
  * with PSCI SYSTEM_OFF.  Runs under QEMU's -M virt,virtualization=off
  * -kernel as well.
  */
@@ -36,6 +37,23 @@ static int64_t hvc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 	return (int64_t)x0;
 }
 
+/*
+ * Both vcpus print at once, a character per UART write: each line must
+ * come out whole (axvm buffers a line per vcpu).
+ */
+static void chorus(int vcpu)
+{
+	int k;
+
+	for (k = 0; k < 16; k++) {
+		puts("chorus: vcpu ");
+		putd(vcpu);
+		puts(" line ");
+		putd(k);
+		puts("\n");
+	}
+}
+
 static int wait_flag(uint32_t want)
 {
 	unsigned long n;
@@ -62,6 +80,7 @@ void main_secondary(uint64_t ctx)
 	asm volatile("dsb sy" : : : "memory");
 	ap_flag = 1;
 	asm volatile("dsb sy" : : : "memory");
+	chorus(1);
 	/* Stay on until vcpu 0 has seen CPU_ON answer ALREADY_ON. */
 	wait_flag(2);
 	hvc(PSCI_CPU_OFF, 0, 0, 0);
@@ -96,6 +115,7 @@ void main_bsp(uint64_t dtb)
 			puts("vcpu 0: vcpu 1 is up: 2 vcpus");
 			puts(ap_ctx == CTX_ID ? ", context id ok\n" :
 			     ", WRONG context id\n");
+			chorus(0);
 		}
 		r = hvc(PSCI_CPU_ON64, 1, (uint64_t)secondary_entry, CTX_ID);
 		puts("psci: CPU_ON(1) again = ");
