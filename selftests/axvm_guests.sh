@@ -20,7 +20,7 @@ fi
 
 case "$(uname -m)" in
 x86_64) echo "1..6" ;;
-*) echo "1..15" ;;
+*) echo "1..17" ;;
 esac
 
 # check NAME EXPECTED_STATUS PATTERN... -- AXVM ARGS...  (and $CHECK_POST;
@@ -236,7 +236,33 @@ x86_64)
 		echo "ok $((n - 1)) axvm: arm64 Linux from an ext4 root # SKIP no $G/linux/rootfs.ext4 or no ext4 module in the initrd"
 		echo "ok $n axvm: the same ext4 root again # SKIP as above"
 	fi
+	# A root disk that holds no file system: the guest's /init says so
+	# and powers off; the guest kernel does not panic.
+	if [ -f "$G/linux/Image" ] && grep -q 'mods/ext4.ko' "$G/linux/initrd.cpio"; then
+		img=/tmp/axvm_bad.$$
+		dd if=/dev/zero of="$img" bs=1M count=4 2>/dev/null
+		no_panic() {
+			! grep -q 'Kernel panic' "$OUT" && return 0
+			echo "# the guest kernel panicked"
+			return 1
+		}
+		CHECK_POST=no_panic
+		check "axvm: arm64 root disk with no file system: a clear message, poweroff, no panic" 0 \
+			"AXVM-LINUX-INIT: cannot mount /dev/vda as ext4: no root disk" "reboot: Power down" -- \
+			run --cpus 1 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyAMA0 axvm.root=/dev/vda" --kernel "$G/linux/Image"
+		CHECK_POST=
+		rm -f "$img"
+	else
+		n=$((n + 1))
+		echo "ok $n axvm: arm64 root disk with no file system # SKIP no Linux guest with ext4"
+	fi
 	# A disk axvm cannot use is an axvm error before the guest runs.
+	printf 'short' >/tmp/axvm_tiny.$$
+	check "axvm: --disk with an image under 512 bytes: a clear error, status 1" 1 \
+		"not a regular file of at least 512 bytes" -- \
+		run --disk /tmp/axvm_tiny.$$ --kernel "$G/hello.bin"
+	rm -f /tmp/axvm_tiny.$$
 	check "axvm: --disk with a missing image: a clear error, status 1" 1 \
 		"--disk /nonexistent.img: No such file or directory" -- \
 		run --disk /nonexistent.img --kernel "$G/hello.bin"
