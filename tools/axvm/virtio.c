@@ -265,11 +265,8 @@ static void queue__notify(struct virtio_dev *d, unsigned int qi)
 	bool any = false;
 
 	/* A receive queue's buffers wait for data (virtio_queue_fill). */
-	if (qi < d->ops->nqueues && (d->ops->rx_queues & (1U << qi))) {
-		if (d->ops->rx_ready)
-			d->ops->rx_ready(d);
+	if (qi < d->ops->nqueues && (d->ops->rx_queues & (1U << qi)))
 		return;
-	}
 	while (queue__pop(d, qi, &c) > 0) {
 		queue__push(d, qi, c.head, d->ops->request(d, qi, &c));
 		any = true;
@@ -296,9 +293,15 @@ size_t virtio_queue_fill(struct virtio_dev *d, unsigned int qi,
 	return done;
 }
 
+/* What the device offers: its type's features, its own, VERSION_1. */
+static uint64_t dev__features(struct virtio_dev *d)
+{
+	return d->ops->features | d->features | (1ULL << VIRTIO_F_VERSION_1);
+}
+
 static uint32_t reg__read(struct virtio_dev *d, uint64_t off)
 {
-	uint64_t feat = d->ops->features | (1ULL << VIRTIO_F_VERSION_1);
+	uint64_t feat = dev__features(d);
 	bool has_q = d->queue_sel < d->ops->nqueues;
 	struct virtio_queue *q = has_q ? &d->q[d->queue_sel] : NULL;
 
@@ -345,7 +348,7 @@ static void queue__set_addr(struct virtio_queue *q, uint64_t *a, bool high,
 
 static void status__write(struct virtio_dev *d, uint32_t v)
 {
-	uint64_t offered = d->ops->features | (1ULL << VIRTIO_F_VERSION_1);
+	uint64_t offered = dev__features(d);
 
 	if (!v) {
 		virtio__reset(d);

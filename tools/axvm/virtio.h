@@ -69,7 +69,6 @@ struct virtio_chain {
  * @reset: the driver reset the device.
  * @rx_queues: a bit per receive queue: its buffers wait for data
  *	(virtio_queue_fill()) instead of going to @request.
- * @rx_ready: the driver added receive buffers.
  */
 struct virtio_ops {
 	const char *name;
@@ -82,7 +81,6 @@ struct virtio_ops {
 			    struct virtio_chain *c);
 	void (*reset)(struct virtio_dev *d);
 	uint32_t rx_queues;
-	void (*rx_ready)(struct virtio_dev *d);
 };
 
 /**
@@ -90,6 +88,8 @@ struct virtio_ops {
  * @vm: the VM.
  * @ops: its type.
  * @priv: the type's state.
+ * @features: feature bits this device offers beyond its type's (a
+ *	read-only disk's VIRTIO_BLK_F_RO).
  * @irq: the interrupt it raises (arm64: the SPI's INTID).
  * @raise: how it raises @irq.
  * @status: device status (4.2.2: Status).
@@ -105,6 +105,7 @@ struct virtio_dev {
 	struct axvm *vm;
 	const struct virtio_ops *ops;
 	void *priv;
+	uint64_t features;
 	uint32_t irq;
 	void (*raise)(struct virtio_dev *d);
 	uint32_t status;

@@ -43,7 +43,6 @@ struct virtio_blk {
 	int fd;
 	bool ro;
 	uint64_t capacity;		/* sectors */
-	const char *path;
 };
 
 static uint64_t blk__config_read(struct virtio_dev *d, uint64_t off,
@@ -166,26 +165,16 @@ static const struct virtio_ops virtio_blk_ops = {
 	.request = blk__request,
 };
 
-static const struct virtio_ops virtio_blk_ro_ops = {
-	.name = "blk",
-	.device_id = VIRTIO_ID_BLOCK,
-	.features = (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_RO),
-	.nqueues = 1,
-	.config_read = blk__config_read,
-	.request = blk__request,
-};
-
 struct virtio_dev *virtio_blk__create(struct axvm *vm, const char *path)
 {
-	struct virtio_dev *d = calloc(1, sizeof(*d));
 	struct virtio_blk *b = calloc(1, sizeof(*b));
+	struct virtio_dev *d;
 	struct stat st;
 
-	if (!d || !b) {
+	if (!b) {
 		pr_err("--disk: out of memory");
-		goto fail;
+		return NULL;
 	}
-	b->path = path;
 	b->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (b->fd < 0 && (errno == EACCES || errno == EROFS)) {
 		b->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -198,18 +187,21 @@ struct virtio_dev *virtio_blk__create(struct axvm *vm, const char *path)
 	if (fstat(b->fd, &st) || !S_ISREG(st.st_mode) || st.st_size < SECTOR_SIZE) {
 		pr_err("--disk %s: not a regular file of at least %d bytes",
 		       path, SECTOR_SIZE);
-		close(b->fd);
-		goto fail;
+		goto fail_close;
 	}
 	b->capacity = st.st_size / SECTOR_SIZE;
-	if (b->ro)
+	d = virtio_dev__new(vm, &virtio_blk_ops);
+	if (!d)
+		goto fail_close;
+	if (b->ro) {
 		pr_info("--disk %s: read-only (no write permission)", path);
-	d->vm = vm;
-	d->ops = b->ro ? &virtio_blk_ro_ops : &virtio_blk_ops;
+		d->features = 1ULL << VIRTIO_BLK_F_RO;
+	}
 	d->priv = b;
 	return d;
+fail_close:
+	close(b->fd);
 fail:
 	free(b);
-	free(d);
 	return NULL;
 }
