@@ -19,7 +19,7 @@ if [ ! -x "$AXVM" ]; then
 fi
 
 case "$(uname -m)" in
-x86_64) echo "1..6" ;;
+x86_64) echo "1..9" ;;
 *) echo "1..17" ;;
 esac
 
@@ -62,6 +62,38 @@ $1"
 	fi
 }
 
+# The disk image $img after a run: the guest wrote sector 8.
+disk_written() {
+	got=$(dd if="$img" bs=512 skip=8 count=1 2>/dev/null | head -c 26)
+	[ "$got" = "AXVM-DISK-WRITTEN-BY-GUEST" ] && return 0
+	echo "# the image's sector 8 after the run: '$got'"
+	return 1
+}
+rng_random() {
+	got=$(sed -n 's/^AXVM-RNG: 64 bytes: \([0-9a-f]*\).*/\1/p' "$OUT")
+	[ ${#got} = 128 ] && [ "$got" != "$(printf '0%.0s' $(seq 128))" ] && return 0
+	echo "# virtio-rng gave '$got', not 64 random bytes"
+	return 1
+}
+# Typed input: once the shell prompts, a line goes into axvm's stdin
+# (type_later, through a FIFO, into $fifo) and the shell runs it.
+fifo=/tmp/axvm_in.$$
+type_later() {
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	(
+		i=0
+		while ! grep -q "the shell is yours" "$OUT" 2>/dev/null && [ $i -lt 1200 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		sleep 0.5
+		printf '%s\n' "$1"
+	) >"$fifo" &
+	: >"$OUT"
+	CHECK_INPUT=$fifo
+}
+
 case "$(uname -m)" in
 x86_64)
 	# vcpu 1 is started by the xAPIC INIT/SIPI/SIPI sequence: one CPU_UP.
@@ -80,6 +112,65 @@ x86_64)
 		"VGA text screen (80x25 at 0xb8000)" "-*-" "/ \\" \
 		"stopped the guest after 5 s" -- \
 		run --timeout 5 --vga --kernel "$G/invaders.exec"
+	# Debian's own amd64 kernel (the host's), its vmlinux entered through
+	# the PVH note: ACPI (MADT, hardware-reduced FADT), the I/O APIC, the
+	# 16550's interrupt, SMP by INIT/SIPI, the TSC and the local APIC
+	# timer, virtio-mmio devices named on the command line.
+	if [ -s "$G/linux/vmlinux" ] && grep -q 'mods/virtio_blk.ko' "$G/linux/initrd.cpio"; then
+		img=/tmp/axvm_disk.$$
+		dd if=/dev/zero of="$img" bs=1024 count=1024 2>/dev/null
+		printf 'AXVM-DISK-TEST-1' | dd of="$img" conv=notrunc 2>/dev/null
+		CHECK_POST="disk_written && rng_random"
+		check "axvm: x86 Linux (vmlinux, PVH entry) on 2 vcpus: SMP by INIT/SIPI, virtio-blk and virtio-rng through the I/O APIC, ACPI power off" 0 \
+			"AXVM-LINUX-INIT: userspace reached" "2 cpus online (0-1)" \
+			"smp: Brought up 1 node, 2 CPUs" "TSC deadline timer available" \
+			"AXVM-RNG: rng_current virtio_rng.0" \
+			"AXVM-DISK: vda 2048 sectors, serial 'axvm-virtio-blk'" \
+			"AXVM-DISK: sector 0 reads 'AXVM-DISK-TEST-1'" \
+			"AXVM-DISK: sector 8 written and flushed" \
+			"IO-APIC 5-edge virtio0" "reboot: Power down" "in-module ioeventfd" -- \
+			run --cpus 2 --mem 192M --stats --disk "$img" --rng --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyS0 quiet" --kernel "$G/linux/vmlinux"
+		CHECK_POST=
+		rm -f "$img"
+	else
+		n=$((n + 1))
+		echo "ok $n axvm: x86 Linux # SKIP no vmlinux or no virtio modules in $G/linux (fetch-kernels.sh GMODS)"
+	fi
+	# The root disk make run boots, twice: the second axvm on the same
+	# image finds the first boot's note; a line typed on the 16550 runs
+	# (its receive interrupt), and the guest's reboot (ACPI's reset
+	# register) ends axvm with status 0.
+	if [ -s "$G/linux/vmlinux" ] && [ -s "$G/linux/rootfs.ext4" ] &&
+	   grep -q 'mods/ext4.ko' "$G/linux/initrd.cpio"; then
+		img=/tmp/axvm_root.$$
+		cp "$G/linux/rootfs.ext4" "$img"
+		CHECK_ABSENT="in-module ioeventfd"
+		check "axvm: x86 Linux from an ext4 root on virtio-blk (--no-ioeventfd: notifications exit), 1 vcpu, first boot" 0 \
+			"AXVM-ROOT: / is /dev/vda (ext4)" "axvm-guest# uname -a" \
+			"(no note yet: first boot of this disk)" "written at boot 1 of this disk" \
+			"262144" "AXVM-SESSION: boot 1 of this disk done" "reboot: Power down" \
+			"exit MMIO_WRITE" -- \
+			run --cpus 1 --mem 192M --stats --no-ioeventfd --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyS0 axvm.root=/dev/vda" --kernel "$G/linux/vmlinux"
+		CHECK_ABSENT=
+		type_later 'echo TYPED-$((6 * 7)); cat /root/disk-note; reboot'
+		check "axvm: x86 the same root on 2 vcpus: the first boot's file is there, a command typed on the 16550 runs, reboot ends axvm" 0 \
+			"AXVM-ROOT: / is /dev/vda (ext4)" "processor	: 1" \
+			"written at boot 1 of this disk" "written at boot 2 of this disk" \
+			"AXVM-SESSION: the shell is yours" "TYPED-42" \
+			"the guest asked for a reset" -- \
+			run --cpus 2 --mem 192M --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyS0 axvm.root=/dev/vda axvm.interactive" \
+			--kernel "$G/linux/vmlinux"
+		wait
+		CHECK_INPUT=
+		rm -f "$img" "$fifo"
+	else
+		n=$((n + 2))
+		echo "ok $((n - 1)) axvm: x86 Linux from an ext4 root # SKIP no $G/linux/rootfs.ext4 or no ext4 module in the initrd"
+		echo "ok $n axvm: x86 the same root on 2 vcpus # SKIP as above"
+	fi
 	;;
 *)
 	# Both vcpus print 16 lines at once, a UART write per character:
@@ -130,18 +221,6 @@ x86_64)
 		n=$((n + 1))
 		echo "ok $n axvm: third-party arm64 Image # SKIP $G/linux/ missing (build/kernels/arm64/env not there at make tools)"
 	fi
-	disk_written() {
-		got=$(dd if="$img" bs=512 skip=8 count=1 2>/dev/null | head -c 26)
-		[ "$got" = "AXVM-DISK-WRITTEN-BY-GUEST" ] && return 0
-		echo "# the image's sector 8 after the run: '$got'"
-		return 1
-	}
-	rng_random() {
-		got=$(sed -n 's/^AXVM-RNG: 64 bytes: \([0-9a-f]*\).*/\1/p' "$OUT")
-		[ ${#got} = 128 ] && [ "$got" != "$(printf '0%.0s' $(seq 128))" ] && return 0
-		echo "# virtio-rng gave '$got', not 64 random bytes"
-		return 1
-	}
 	# The same kernel with a virtio-blk disk (--disk): the guest's own
 	# virtio_mmio and virtio_blk drivers read sector 0, write sector 8
 	# with a flush, and count the device's interrupts; the image has the
@@ -190,24 +269,6 @@ x86_64)
 			"AXVM-SESSION: boot 2 of this disk done" "reboot: Power down" -- \
 			run --cpus 2 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 axvm.root=/dev/vda" --kernel "$G/linux/Image"
-		# Typed input: once the shell prompts, a line goes into axvm's
-		# stdin (type_later, through a FIFO) and the shell runs it.
-		fifo=/tmp/axvm_in.$$
-		type_later() {
-			rm -f "$fifo"
-			mkfifo "$fifo"
-			(
-				i=0
-				while ! grep -q "the shell is yours" "$OUT" 2>/dev/null && [ $i -lt 1200 ]; do
-					sleep 0.1
-					i=$((i + 1))
-				done
-				sleep 0.5
-				printf '%s\n' "$1"
-			) >"$fifo" &
-			: >"$OUT"
-			CHECK_INPUT=$fifo
-		}
 		type_later 'echo TYPED-$((6 * 7)); cat /root/disk-note; poweroff'
 		check "axvm: arm64 console input: a command typed on the PL011 runs, its output comes back" 0 \
 			"AXVM-SESSION: the shell is yours" "TYPED-42" \

@@ -159,10 +159,11 @@ struct axvmx_host_msrs {
  * @tsc_adjust: IA32_TSC_ADJUST.
  * @misc_enable: IA32_MISC_ENABLE.
  * @mcg_status: IA32_MCG_STATUS (no machine check is ever raised in it).
+ * @mtrr_def_type: IA32_MTRR_DEF_TYPE.
  */
 struct axvmx_guest_msrs {
 	u64 star, lstar, sfmask, tsc_aux, cstar;
-	u64 tsc_offset, tsc_adjust, misc_enable, mcg_status;
+	u64 tsc_offset, tsc_adjust, misc_enable, mcg_status, mtrr_def_type;
 };
 
 /**

@@ -14,12 +14,14 @@
 #define pr_fmt(fmt) "axvcpu: " fmt
 
 #include <linux/bsearch.h>
+#include <linux/gcd.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "vmx.h"
 
@@ -173,6 +175,35 @@ u64 axvmx_xcr0_allowed(struct axvmx_vcpu *v)
 	return allowed;
 }
 
+/*
+ * Leaf 0x15, TSC/crystal ratio (SDM Vol. 2A, CPUID): the guest's TSC is the
+ * host's (offset only), and the emulated local APIC timer counts at 1 GHz
+ * (vlapic.c), so the "core crystal clock" is 1 GHz and the ratio is
+ * tsc_khz / 10^6, reduced.  With these a guest knows both frequencies
+ * without calibrating against a PIT or HPET (Linux: native_calibrate_tsc()
+ * takes lapic_timer_period from ECX).  Linux multiplies crystal kHz by the
+ * numerator in 32 bits, so the numerator stays below 2^32 / 10^6: the
+ * ratio is rounded to 1 MHz when the exact one does not fit.
+ */
+static void tsc_leaf(u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	u32 num = tsc_khz, den = 1000000, g;
+
+	*a = *b = *c = *d = 0;
+	if (!tsc_khz)
+		return;
+	g = gcd(num, den);
+	num /= g;
+	den /= g;
+	if (num > U32_MAX / 1000000) {
+		num = DIV_ROUND_CLOSEST(tsc_khz, 1000);
+		den = 1000;
+	}
+	*a = den;
+	*b = num;
+	*c = 1000000000;
+}
+
 static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 			 u32 *b, u32 *c, u32 *d)
 {
@@ -185,7 +216,17 @@ static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 	case 1:
 		*c &= ~(BIT(5) |	/* VMX: no nesting */
 			BIT(3) |	/* MONITOR: MWAIT is a NOP here */
-			BIT(15));	/* PDCM: no PERF_CAPABILITIES */
+			BIT(15) |	/* PDCM: no PERF_CAPABILITIES */
+			BIT(2) |	/* DTES64, DS-CPL: no debug store */
+			BIT(4) |
+			BIT(7) |	/* EST: no IA32_PERF_CTL */
+			BIT(8) |	/* TM2 */
+			BIT(14));	/* xTPR update control */
+		/*
+		 * DS, ACPI (thermal control MSRs), TM, PBE: hardware whose
+		 * MSRs (IA32_DS_AREA, IA32_THERM_*) are not the guest's.
+		 */
+		*d &= ~(BIT(21) | BIT(22) | BIT(29) | BIT(31));
 		*c |= BIT(31) |		/* hypervisor present */
 		      BIT(21) |		/* x2APIC: emulated */
 		      BIT(24);		/* TSC deadline: emulated */
@@ -246,8 +287,14 @@ static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 			*a = *b = *c = *d = 0;
 		}
 		break;
+	case 0x15:
+		tsc_leaf(a, b, c, d);
+		break;
 	case 0x16:
-		if (!*a)
+		/* Base frequency in MHz: the TSC's, as leaf 0x15 says. */
+		if (tsc_khz >= 1000)
+			*a = tsc_khz / 1000;
+		else if (!*a)
 			*a = 3000;
 		break;
 	case 0x40000000:

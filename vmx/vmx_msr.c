@@ -79,11 +79,16 @@
  *    which the CPUID loads again);
  *  - IA32_MCG_CAP: no banks, no MCG_CTL (CPUID keeps MCE/MCA, which Linux
  *    needs for CR4.MCE); IA32_MCG_STATUS stores RIPV, EIPV and MCIP;
- *    every MCi_* register then faults, reached by the VMM as no bank.
+ *    every MCi_* register then faults, reached by the VMM as no bank;
+ *  - IA32_MTRRCAP: no variable ranges, no fixed ranges, no WC (CPUID keeps
+ *    MTRR, which Linux needs for its PAT set-up); IA32_MTRR_DEF_TYPE is
+ *    kept (a valid type, FE, E; SDM Vol. 3A, 12.11.2.1), and under EPT it
+ *    changes nothing (the memory type comes from the EPT entries and PAT).
  * IA32_ENERGY_PERF_BIAS and the HWP registers are hidden with CPUID.6.
  */
 #define UCODE_REV_GUEST		(1ULL << 32)
 #define MCG_STATUS_RW		(BIT_ULL(0) | BIT_ULL(1) | BIT_ULL(2))
+#define MTRR_DEF_TYPE_RW	(0xffULL | BIT_ULL(10) | BIT_ULL(11))
 
 static bool is_canonical(u64 la)
 {
@@ -216,6 +221,12 @@ int axvmx_msr_read(struct axvmx_vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_MCG_STATUS:
 		*val = m->mcg_status;
 		break;
+	case MSR_MTRRcap:
+		*val = 0;
+		break;
+	case MSR_MTRRdefType:
+		*val = m->mtrr_def_type;
+		break;
 	default:
 		return AXVMX_MSR_VMM;
 	}
@@ -343,7 +354,15 @@ int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val)
 		break;
 	case MSR_IA32_FEAT_CTL:		/* locked: SDM Vol. 4, table 2-2 */
 	case MSR_IA32_MCG_CAP:		/* read-only */
+	case MSR_MTRRcap:
 		return AXVMX_MSR_GP;
+	case MSR_MTRRdefType:
+		/* Types UC, WC, WT, WP, WB (SDM Vol. 3A, table 12-8). */
+		if ((val & ~MTRR_DEF_TYPE_RW) || (val & 0xff) == 2 ||
+		    (val & 0xff) == 3 || (val & 0xff) > 6)
+			return AXVMX_MSR_GP;
+		m->mtrr_def_type = val;
+		break;
 	case MSR_IA32_DEBUGCTLMSR:
 		/* LBR and BTF are dropped, as KVM does without LBR virtualization. */
 		if (val & ~(DEBUGCTLMSR_LBR | DEBUGCTLMSR_BTF))

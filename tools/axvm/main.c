@@ -55,16 +55,19 @@ static void usage(FILE *f)
 "Run a guest on hardware virtual CPUs from /dev/axvcpu (%s).\n"
 "\n"
 "  -k, --kernel FILE   the guest image:\n"
-"                        x86_64: a Multiboot (v1) ELF, or a flat real-mode\n"
+"                        x86_64: a Linux vmlinux (PVH entry) or bzImage,\n"
+"                                a Multiboot (v1) ELF, or a flat real-mode\n"
 "                                binary loaded and entered at 0x8000\n"
 "                        arm64:  a Linux arm64 Image, or a flat binary,\n"
 "                                at 0x40000000 + text_offset (0x80000)\n"
-"  -i, --initrd FILE   initrd: the Multiboot module (x86_64) or\n"
-"                      linux,initrd-start/end in the DTB (arm64)\n"
+"  -i, --initrd FILE   initrd: Linux's initrd, the Multiboot module (x86_64)\n"
+"                      or linux,initrd-start/end in the DTB (arm64)\n"
 "  -m, --mem SIZE      guest RAM, e.g. 64M, 1G (default 128M; suffixes K M G)\n"
 "  -c, --cpus N        number of vcpus (default 1); vcpu 0 starts, the others\n"
 "                      on CPU_ON (PSCI, INIT/SIPI or axvm's CPU start port)\n"
-"  -p, --cmdline STR   kernel command line (Multiboot cmdline / DTB bootargs)\n"
+"  -p, --cmdline STR   kernel command line (Linux, Multiboot cmdline / DTB\n"
+"                      bootargs); x86_64 Linux: axvm appends the\n"
+"                      virtio_mmio.device= words of its virtio devices\n"
 "  -t, --timeout SECS  stop the guest after SECS seconds (exit status 124)\n"
 "      --vga           at the end, print the 80x25 VGA text screen at 0xb8000\n"
 "                      of guest RAM (x86_64)\n"
@@ -72,13 +75,13 @@ static void usage(FILE *f)
 "                      'direct' (default: its own registers and PPI 30,\n"
 "                      switched by the module) or 'trap' (every access is\n"
 "                      a SYSREG exit)\n"
-"      --disk FILE     arm64: a raw disk image as a virtio-blk device on the\n"
-"                      first virtio-mmio transport (read-only if FILE is)\n"
-"      --rng           arm64: a virtio-rng device (the host's getrandom) on\n"
-"                      the second virtio-mmio transport\n"
-"      --console TYPE  arm64: where typed input goes: 'serial' (default, the\n"
-"                      PL011) or 'virtio' (a virtio console, Linux's hvc0,\n"
-"                      on the third virtio-mmio transport)\n"
+"      --disk FILE     a raw disk image as a virtio-blk device on the first\n"
+"                      virtio-mmio transport (read-only if FILE is)\n"
+"      --rng           a virtio-rng device (the host's getrandom) on the\n"
+"                      second virtio-mmio transport\n"
+"      --console TYPE  where typed input goes: 'serial' (default: the PL011\n"
+"                      on arm64, the 16550 on x86_64) or 'virtio' (a virtio\n"
+"                      console, Linux's hvc0, on the third transport)\n"
 "      --no-ioeventfd  virtio notifications exit to axvm (default: the\n"
 "                      module takes them, AXVCPU_IOEVENTFD, and a device\n"
 "                      thread does the work)\n"
@@ -158,15 +161,6 @@ int axvm__read_file(const char *path, uint8_t **buf, size_t *len)
 		return -ENOEXEC;
 	}
 	return 0;
-}
-
-/* The virtio-mmio devices' options: arm64 only so far. */
-static bool virtio_here(const char *opt)
-{
-	if (!strcmp(arch__name, "arm64"))
-		return true;
-	pr_err("--%s: virtio-mmio devices exist on arm64 only so far", opt);
-	return false;
 }
 
 enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA, OPT_PTIMER,
@@ -261,8 +255,6 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 			}
 			break;
 		case OPT_DISK:
-			if (!virtio_here("disk"))
-				return AXVM_EXIT_USAGE;
 			if (o->disk) {
 				pr_err("--disk: one disk only");
 				return AXVM_EXIT_USAGE;
@@ -270,16 +262,12 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 			o->disk = optarg;
 			break;
 		case OPT_RNG:
-			if (!virtio_here("rng"))
-				return AXVM_EXIT_USAGE;
 			o->rng = true;
 			break;
 		case OPT_NO_IOEVENTFD:
 			o->no_ioeventfd = true;
 			break;
 		case OPT_CONSOLE:
-			if (!virtio_here("console"))
-				return AXVM_EXIT_USAGE;
 			if (!strcmp(optarg, "virtio")) {
 				o->virtio_console = true;
 			} else if (strcmp(optarg, "serial")) {

@@ -136,6 +136,65 @@ static int add_segment(struct axvm_x86_image *img, uint64_t paddr,
 	return 0;
 }
 
+/*
+ * The PVH entry: an ELF note named "Xen" of type XEN_ELFNOTE_PHYS32_ENTRY
+ * whose descriptor is the 32-bit physical entry point (Xen's
+ * include/public/elfnote.h; Linux's arch/x86/platform/pvh/head.S).
+ */
+static void find_pvh_note(const uint8_t *n, uint64_t len,
+			  struct axvm_x86_image *img)
+{
+	uint64_t o = 0;
+
+	while (o + 12 <= len) {
+		uint32_t namesz = get32(n + o), descsz = get32(n + o + 4);
+		uint32_t type = get32(n + o + 8);
+		uint64_t name = o + 12, desc = name + ((namesz + 3ULL) & ~3ULL);
+
+		if (desc > len || descsz > len - desc)
+			return;
+		if (type == X86_PVH_NOTE && namesz == 4 &&
+		    !memcmp(n + name, "Xen", 4) && (descsz == 4 || descsz == 8)) {
+			img->pvh = 1;
+			img->entry = get32(n + desc);
+			return;
+		}
+		o = desc + ((descsz + 3ULL) & ~3ULL);
+	}
+}
+
+/*
+ * A bzImage: the setup header (boot.rst, "The real-mode kernel header")
+ * says how big the real-mode part is and how much memory the kernel needs
+ * from where it is loaded while it decompresses itself (init_size).
+ */
+static int parse_bzimage(const uint8_t *b, size_t len,
+			 struct axvm_x86_image *img, char *err, size_t errlen)
+{
+	uint32_t sects = b[0x1f1] ? b[0x1f1] : 4, init_size, pm;
+
+	img->setup_version = b[0x206] | b[0x207] << 8;
+	if (img->setup_version < X86_SETUP_MIN_VERSION)
+		return fail(err, errlen, -ENOEXEC,
+			    "bzImage: boot protocol %u.%02u, axvm needs 2.10 or later",
+			    img->setup_version >> 8, img->setup_version & 0xff);
+	if (!(b[0x211] & 1))
+		return fail(err, errlen, -ENOEXEC,
+			    "bzImage: not a high-loaded kernel (zImage)");
+	img->setup_size = (sects + 1) * 512;
+	img->hdr_end = 0x202 + b[0x201];
+	if (img->setup_size >= len || img->hdr_end > img->setup_size)
+		return fail(err, errlen, -ENOEXEC, "bzImage: truncated");
+	pm = len - img->setup_size;
+	init_size = get32(b + 0x260);
+	img->initrd_max = get32(b + 0x22c);
+	img->cmdline_max = get32(b + 0x238);
+	img->bzimage = 1;
+	img->entry = X86_BZ_LOAD;
+	return add_segment(img, X86_BZ_LOAD, img->setup_size, pm,
+			   init_size > pm ? init_size : pm, len, err, errlen);
+}
+
 static int parse_elf(const uint8_t *buf, size_t len, struct axvm_x86_image *img,
 		     char *err, size_t errlen)
 {
@@ -187,23 +246,27 @@ static int parse_elf(const uint8_t *buf, size_t len, struct axvm_x86_image *img,
 		const uint8_t *p = buf + phoff + i * phentsize;
 		uint64_t paddr, off, filesz, memsz;
 
+		uint32_t ptype;
+
 		if (is64) {
 			Elf64_Phdr ph;
 
 			memcpy(&ph, p, sizeof(ph));
-			if (ph.p_type != PT_LOAD)
-				continue;
+			ptype = ph.p_type;
 			paddr = ph.p_paddr, off = ph.p_offset;
 			filesz = ph.p_filesz, memsz = ph.p_memsz;
 		} else {
 			Elf32_Phdr ph;
 
 			memcpy(&ph, p, sizeof(ph));
-			if (ph.p_type != PT_LOAD)
-				continue;
+			ptype = ph.p_type;
 			paddr = ph.p_paddr, off = ph.p_offset;
 			filesz = ph.p_filesz, memsz = ph.p_memsz;
 		}
+		if (ptype == PT_NOTE && !img->multiboot && off <= len && filesz <= len - off)
+			find_pvh_note(buf + off, filesz, img);
+		if (ptype != PT_LOAD)
+			continue;
 		ret = add_segment(img, paddr, off, filesz, memsz, len, err, errlen);
 		if (ret)
 			return ret;
@@ -251,6 +314,10 @@ int axvm_x86_image_parse(const void *buf, size_t len, uint64_t flat_entry,
 	memset(img, 0, sizeof(*img));
 	if (!len)
 		return fail(err, errlen, -ENOEXEC, "empty file");
+	if (len > 0x264 && get32(b + 0x202) == X86_SETUP_MAGIC) {
+		ret = parse_bzimage(b, len, img, err, errlen);
+		return ret ? ret : check_segments(img, ram_size, err, errlen);
+	}
 	if (hdr < 0 && mb_bad_checksum(b, len))
 		return fail(err, errlen, -ENOEXEC,
 			    "Multiboot header with a bad checksum");
@@ -275,8 +342,12 @@ int axvm_x86_image_parse(const void *buf, size_t len, uint64_t flat_entry,
 				    "Multiboot: entry 0x%llx above 4 GiB",
 				    (unsigned long long)img->entry);
 	} else if (is_elf) {
-		return fail(err, errlen, -ENOEXEC,
-			    "ELF without a Multiboot header in its first 8 KiB: not bootable by axvm");
+		ret = parse_elf(b, len, img, err, errlen);
+		if (ret)
+			return ret;
+		if (!img->pvh)
+			return fail(err, errlen, -ENOEXEC,
+				    "ELF without a Multiboot header in its first 8 KiB or a PVH entry note: not bootable by axvm");
 	} else {
 		img->entry = flat_entry;
 		ret = add_segment(img, flat_entry, 0, len, len, len, err, errlen);
@@ -286,7 +357,7 @@ int axvm_x86_image_parse(const void *buf, size_t len, uint64_t flat_entry,
 	ret = check_segments(img, ram_size, err, errlen);
 	if (ret)
 		return ret;
-	if (img->multiboot) {
+	if (img->multiboot || img->pvh) {
 		unsigned int i;
 
 		for (i = 0; i < img->nseg; i++)

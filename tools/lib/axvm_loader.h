@@ -47,9 +47,25 @@ struct axvm_segment {
 #define MBI_FLAG_MMAP		(1U << 6)
 #define MBI_FLAG_LOADER_NAME	(1U << 9)
 
+/* Linux x86 boot protocol (Documentation/arch/x86/boot.rst). */
+#define X86_SETUP_MAGIC		0x53726448U	/* "HdrS" at 0x202 */
+#define X86_SETUP_HDR		0x1f1		/* setup header in the file */
+#define X86_SETUP_MIN_VERSION	0x020a		/* 2.10: init_size, pref_address */
+#define X86_BZ_LOAD		0x100000ULL	/* protected-mode code, 32-bit entry */
+#define X86_PVH_NOTE		18		/* XEN_ELFNOTE_PHYS32_ENTRY */
+
 /**
  * struct axvm_x86_image - what axvm_x86_image_parse() found.
  * @multiboot: 1 for a Multiboot image, 0 for a flat real-mode binary.
+ * @pvh: 1 for an ELF kernel with a PVH entry note (a Linux vmlinux): entered
+ *	in 32-bit protected mode, paging off, EBX = struct hvm_start_info.
+ * @bzimage: 1 for a Linux bzImage: its protected-mode code at 1 MiB,
+ *	entered through the 32-bit boot protocol (ESI = boot_params).
+ * @setup_size: bzImage: bytes of the real-mode part (boot sector + setup).
+ * @setup_version: bzImage: boot protocol version.
+ * @hdr_end: bzImage: end offset of the setup header in the file.
+ * @initrd_max: bzImage: highest address an initrd may end at.
+ * @cmdline_max: bzImage: longest command line (without the NUL).
  * @entry: guest-physical entry point.
  * @mb_flags: flags word of the Multiboot header.
  * @nseg: number of @seg entries.
@@ -58,6 +74,13 @@ struct axvm_segment {
  */
 struct axvm_x86_image {
 	int multiboot;
+	int pvh;
+	int bzimage;
+	uint32_t setup_size;
+	uint16_t setup_version;
+	uint32_t hdr_end;
+	uint64_t initrd_max;
+	uint32_t cmdline_max;
 	uint64_t entry;
 	uint32_t mb_flags;
 	unsigned int nseg;
@@ -75,8 +98,11 @@ struct axvm_x86_image {
  * @err: message buffer.
  * @errlen: its size.
  *
- * An ELF file must carry a Multiboot header (else -ENOEXEC): it is laid
- * out by its program headers (PT_LOAD, physical addresses), unless the
+ * A Linux bzImage (setup header magic "HdrS", protocol 2.10 or later, a
+ * kernel that can be loaded high) has its protected-mode part laid out at
+ * 1 MiB with room for its init_size.  An ELF file must carry a Multiboot
+ * header or a PVH entry note (else -ENOEXEC): it is laid out by its
+ * program headers (PT_LOAD, physical addresses), unless a Multiboot
  * header asks for the a.out kludge.  A file that is not ELF but has a
  * Multiboot header with the a.out kludge is laid out by its address
  * fields.  Anything else is a flat binary copied to @flat_entry.

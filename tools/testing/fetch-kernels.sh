@@ -25,7 +25,7 @@
 # (KVM is built in).  XMODDIR: the modules some tests load (zram, for a
 # swap device in RAM) and those they depend on, XMODLOAD their insmod order
 # (fetched into build/kernels/<arch>/<KREL>/extra/ by a cache of an older
-# rig too).  GMODDIR (arm64; empty on x86_64): the modules the guest
+# rig too).  GMODDIR: the modules the guest
 # kernel's initramfs under axvm loads for its virtio-mmio disk, GMODLOAD
 # their order.  Any file missing is an error, never an empty folder.
 #
@@ -156,7 +156,8 @@ XMODS="zram"
 GMODS=""
 # ext4 asks the crypto API for crc32c at mount time: crc32c_generic up to
 # 6.13, crc32c-cryptoapi after (7.x's ext4 uses the library, built in)
-[ "$ARCH" = arm64 ] && GMODS="virtio_mmio virtio_blk virtio-rng virtio_console% crc32c_generic% crc32c-cryptoapi% ext4"
+# (both arches: Debian builds virtio-mmio and the devices as modules)
+GMODS="virtio_mmio virtio_blk virtio-rng virtio_console% crc32c_generic% crc32c-cryptoapi% ext4"
 
 # closure ROOT DIR MOD...: the modules and their depends= from the
 # extracted packages at ROOT into DIR, decompressed; MOD% is optional (a

@@ -171,4 +171,5 @@ def main():
     print(f"# guest RAM needed: > {need} MiB; PVH entry 0x{meta['entry']:x}", file=sys.stderr)
 
 
-main()
+if __name__ == '__main__':
+    main()

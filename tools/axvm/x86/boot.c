@@ -7,7 +7,8 @@
  *    of axvisor's x86 guests; AXVCPU_SETUP starts real mode with CS = 0);
  *  - a Multiboot (v1) image (ELF or a.out kludge), loaded at its physical
  *    addresses and entered in flat 32-bit protected mode, paging off,
- *    EAX = 0x2BADB002, EBX = the Multiboot information block.
+ *    EAX = 0x2BADB002, EBX = the Multiboot information block;
+ *  - a Linux kernel, vmlinux with a PVH note or bzImage (linux.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +27,9 @@ const uint64_t arch__ram_base = 0;
 
 static struct {
 	bool multiboot;
+	bool is_linux;
 	uint32_t mbi;
+	struct x86_linux_entry lx;
 } boot;
 
 static uint64_t page_up(uint64_t x)
@@ -105,6 +108,9 @@ int arch__load(struct axvm *vm, const uint8_t *kernel, size_t klen,
 	}
 	vm->entry = img.entry;
 	boot.multiboot = img.multiboot;
+	boot.is_linux = img.pvh || img.bzimage;
+	if (boot.is_linux)
+		return x86__linux_load(vm, &img, kernel, initrd, ilen, &boot.lx);
 	if (img.multiboot)
 		return x86__load_multiboot(vm, &img, initrd, ilen);
 	if (initrd)
@@ -159,10 +165,14 @@ static struct axvcpu_x86_segment seg32(uint16_t sel, uint32_t type)
  * Multiboot's machine state (spec 3.2): CS a flat 32-bit code segment,
  * the data segments flat, CR0.PE = 1, paging off, EFLAGS.IF = 0.  The
  * GDTR is undefined: the kernel loads its own before touching a selector.
+ * Linux's 32-bit entries (boot.rst) want the same with CS = __BOOT_CS
+ * (0x10), the data segments __BOOT_DS (0x18) and a GDT holding them, and
+ * the boot data in EBX (PVH) or ESI (boot_params), EBP and EDI zero.
  * The CR0 fixed bits of VMX stay as AXVCPU_SETUP left them.
  */
 static int x86__enter_protected_mode(struct axvm_cpu *cpu)
 {
+	uint16_t cs = boot.is_linux ? 0x10 : 0x08, ds = cs + 8;
 	struct axvcpu_x86_sregs s;
 	struct axvcpu_x86_regs r;
 	int ret;
@@ -170,9 +180,13 @@ static int x86__enter_protected_mode(struct axvm_cpu *cpu)
 	ret = axvm_vcpu_ioctl(&cpu->v, AXVCPU_GET_X86_SREGS, &s);
 	if (ret < 0)
 		return ret;
-	s.cs = seg32(0x08, 0xb);	/* execute/read, accessed */
-	s.ds = s.es = s.fs = s.gs = s.ss = seg32(0x10, 0x3);
-	s.tr.selector = 0x18;
+	s.cs = seg32(cs, 0xb);		/* execute/read, accessed */
+	s.ds = s.es = s.fs = s.gs = s.ss = seg32(ds, 0x3);
+	if (boot.is_linux) {
+		s.gdt.base = boot.lx.gdt;
+		s.gdt.limit = boot.lx.gdt_limit;
+	}
+	s.tr.selector = boot.is_linux ? 0x20 : 0x18;
 	s.tr.base = 0;
 	s.tr.limit = 0x67;
 	s.tr.ar = 0xb | 1 << 7;		/* busy 32-bit TSS, present */
@@ -187,8 +201,15 @@ static int x86__enter_protected_mode(struct axvm_cpu *cpu)
 	ret = axvm_vcpu_ioctl(&cpu->v, AXVCPU_GET_X86_REGS, &r);
 	if (ret < 0)
 		return ret;
-	r.rax = MB_BOOTLOADER_MAGIC;
-	r.rbx = boot.mbi;
+	if (boot.is_linux) {
+		r.rax = 0;
+		r.rbx = boot.lx.ebx;
+		r.rsi = boot.lx.esi;
+		r.rbp = r.rdi = 0;
+	} else {
+		r.rax = MB_BOOTLOADER_MAGIC;
+		r.rbx = boot.mbi;
+	}
 	r.rip = cpu->entry;
 	r.rflags = 0x2;
 	return axvm_vcpu_ioctl(&cpu->v, AXVCPU_SET_X86_REGS, &r);
@@ -220,7 +241,7 @@ static int x86__enter_real_mode(struct axvm_cpu *cpu)
 
 int arch__cpu_start(struct axvm_cpu *cpu, bool first)
 {
-	if (cpu->id == 0 && boot.multiboot)
+	if (cpu->id == 0 && (boot.multiboot || boot.is_linux))
 		return x86__enter_protected_mode(cpu);
 	/* AXVCPU_SETUP already starts real mode at entry with CS = 0. */
 	if (first && cpu->entry <= 0xffff)
@@ -277,22 +298,60 @@ static void send_nmi(struct axvm_cpu *cpu)
 }
 
 /* Fixed and lowest priority: the vector; NMI: vector 2 as an NMI. */
-static void ipi_to(struct axvm_cpu *t, uint32_t dm, uint32_t vec)
+static void ipi_to(struct axvm_cpu *t, uint32_t dm, uint32_t vec, bool in_io)
 {
-	if (dm == 4)
+	if (in_io)
+		io__raise(t, vec);
+	else if (dm == 4)
 		send_nmi(t);
 	else
 		cpu__inject(t, vec);
 }
 
+/**
+ * x86__deliver - an interrupt message from axvm (an IPI the module left
+ * to it, an I/O APIC redirection entry).
+ * @vm: the VM.
+ * @dest: destination field: an APIC ID, or with @logical a set of vcpus.
+ * @logical: logical destination mode.  Logical destinations name vcpus by
+ *	bit, as the flat model and x2APIC cluster 0 both do for APIC IDs 0-7
+ *	/ 0-15 with Linux's LDRs.
+ * @dm: delivery mode: 0 fixed, 1 lowest priority (the first vcpu named
+ *	takes it), 4 NMI; SMI, INIT, SIPI and ExtINT are not modelled.
+ * @vector: the vector.
+ * @in_io: called by a device under the device lock: the interrupt goes
+ *	through io__raise() (after the lock is dropped), and NMIs, which
+ *	would take vm->lock here, are not delivered.
+ */
+void x86__deliver(struct axvm *vm, uint32_t dest, bool logical, uint32_t dm,
+		  uint32_t vector, bool in_io)
+{
+	unsigned int i;
+
+	if (dm != 0 && dm != 1 && !(dm == 4 && !in_io)) {
+		fprintf(stderr, "axvm: interrupt with delivery mode %u ignored\n", dm);
+		return;
+	}
+	if (!logical) {
+		struct axvm_cpu *t = vm__cpu_by_arch_id(vm, dest);
+
+		if (t)
+			ipi_to(t, dm, vector, in_io);
+		return;
+	}
+	for (i = 0; i < vm->ncpus && i < 16; i++) {
+		if (!(dest & (1U << i)))
+			continue;
+		ipi_to(&vm->cpus[i], dm, vector, in_io);
+		if (dm == 1)
+			break;
+	}
+}
+
 /*
  * A SEND_IPI exit: an IPI none of the module's vcpus took (it delivers
  * those itself).  target_cpu_aux is ICR bits 31:0: delivery mode in
- * 10:8, logical destination in bit 11.  Logical destinations name vcpus
- * by bit, as the flat model and x2APIC cluster 0 both do for APIC IDs
- * 0-7 / 0-15 with Linux's LDRs.  Lowest priority goes to the first
- * vcpu named; SMI, INIT, SIPI and ExtINT are not IPIs axvm models (INIT
- * and SIPI arrive as CPU_UP).
+ * 10:8, logical destination in bit 11.  INIT and SIPI arrive as CPU_UP.
  */
 void arch__send_ipi(struct axvm_cpu *cpu)
 {
@@ -300,33 +359,17 @@ void arch__send_ipi(struct axvm_cpu *cpu)
 	struct axvm *vm = cpu->vm;
 	uint32_t aux = run->send_ipi.target_cpu_aux;
 	uint32_t vec = run->send_ipi.vector, dm = (aux >> 8) & 7;
-	uint64_t dest = run->send_ipi.target_cpu;
 	unsigned int i;
 
-	if (dm != 0 && dm != 1 && dm != 4) {
-		fprintf(stderr, "axvm: cpu %u: IPI with delivery mode %u ignored\n",
-			cpu->id, dm);
-		return;
-	}
 	if (run->send_ipi.send_to_all) {
 		for (i = 0; i < vm->ncpus; i++)
 			if (i != cpu->id || run->send_ipi.send_to_self)
-				ipi_to(&vm->cpus[i], dm, vec);
+				x86__deliver(vm, vm->cpus[i].arch_id, false, dm, vec, false);
 	} else if (run->send_ipi.send_to_self) {
-		ipi_to(cpu, dm, vec);
-	} else if (aux & (1U << 11)) {
-		for (i = 0; i < vm->ncpus && i < 16; i++) {
-			if (!(dest & (1ULL << i)))
-				continue;
-			ipi_to(&vm->cpus[i], dm, vec);
-			if (dm == 1)
-				break;
-		}
+		x86__deliver(vm, cpu->arch_id, false, dm, vec, false);
 	} else {
-		struct axvm_cpu *t = vm__cpu_by_arch_id(vm, dest);
-
-		if (t)
-			ipi_to(t, dm, vec);
+		x86__deliver(vm, run->send_ipi.target_cpu, aux & (1U << 11),
+			     dm, vec, false);
 	}
 }
 

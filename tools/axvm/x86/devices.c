@@ -1,25 +1,90 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * axvm x86_64 devices: a 16550 UART at 0x3f8, QEMU's debug-exit port 0xf4
- * and power-off port 0x604, fw_cfg at 0x510, the CPU start port, and the
- * PIC and PCI configuration ports answering "nothing here".
+ * axvm x86_64 devices: a 16550 UART at 0x3f8 (IRQ 4), QEMU's debug-exit
+ * port 0xf4 and power-off port 0x604 (ACPI PM1a control), ACPI's PM1a
+ * event block and reset register,
+ * fw_cfg at 0x510, the CPU start port, the I/O APIC (ioapic.c), virtio-mmio
+ * transports, and the PCI configuration ports answering "nothing here".
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "axvm.h"
+#include "virtio.h"
 #include "x86.h"
 
 /* ---- 16550 ---- */
 
+/*
+ * COM1 with its interrupt on ISA IRQ 4 (through the I/O APIC) and a
+ * receive FIFO fed from stdin (term__input).  Characters are sent the
+ * moment they are written, so the transmitter is always empty: THRE
+ * interrupts come when IER.ETBEI is turned on and after each write of the
+ * holding register, as a real 16550 raises one when its FIFO drains; they
+ * end when IIR reports them or the holding register is written
+ * (PC16550D datasheet, "Interrupt Identification Register").
+ */
 #define UART_LCR_DLAB	0x80
 #define UART_MCR_LOOP	0x10
+#define UART_MCR_OUT2	0x08	/* on a PC: gates the interrupt line */
+#define UART_LSR_DR	0x01
 #define UART_LSR_THRE	0x20
 #define UART_LSR_TEMT	0x40
 #define UART_IIR_NO_INT	0x01
+#define UART_IIR_THRI	0x02
+#define UART_IIR_RDI	0x04
+#define UART_IER_RDI	0x01
+#define UART_IER_THRI	0x02
+#define UART_FIFO	16
 
 struct uart16550 {
+	struct axvm *vm;
 	uint8_t dll, dlm, ier, fcr, lcr, mcr, scr;
+	bool thri;		/* a THRE interrupt is pending */
+	uint8_t rx[UART_FIFO];
+	unsigned int rx_head, rx_len;
 };
+
+static uint8_t uart__iir(const struct uart16550 *u)
+{
+	if ((u->ier & UART_IER_RDI) && u->rx_len)
+		return UART_IIR_RDI;
+	if ((u->ier & UART_IER_THRI) && u->thri)
+		return UART_IIR_THRI;
+	return UART_IIR_NO_INT;
+}
+
+/* An edge on IRQ 4 when an interrupt is now pending and OUT2 passes it. */
+static void uart__update(struct uart16550 *u)
+{
+	if (uart__iir(u) != UART_IIR_NO_INT && (u->mcr & UART_MCR_OUT2))
+		x86__ioapic_raise(u->vm, X86_COM1_IRQ);
+}
+
+/* term__input's @push: bytes typed, under the device lock. */
+static size_t uart__rx(void *priv, const uint8_t *buf, size_t len)
+{
+	struct uart16550 *u = priv;
+	size_t i;
+
+	for (i = 0; i < len && u->rx_len < UART_FIFO; i++, u->rx_len++)
+		u->rx[(u->rx_head + u->rx_len) % UART_FIFO] = buf[i];
+	if (i)
+		uart__update(u);
+	return i;
+}
+
+static uint8_t uart__rx_pop(struct uart16550 *u)
+{
+	uint8_t c;
+
+	if (!u->rx_len)
+		return 0;
+	c = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % UART_FIFO;
+	u->rx_len--;
+	return c;
+}
 
 static uint8_t uart__msr(const struct uart16550 *u)
 {
@@ -35,36 +100,58 @@ static void uart__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 {
 	struct uart16550 *u = priv;
 	bool dlab = u->lcr & UART_LCR_DLAB;
-	uint8_t v = *data;
+	uint8_t v = *data, iir;
 
 	if (is_write) {
 		switch (off) {
 		case 0:
-			if (dlab)
+			if (dlab) {
 				u->dll = v;
-			else if (!(u->mcr & UART_MCR_LOOP))
+				break;
+			}
+			if (!(u->mcr & UART_MCR_LOOP))
 				term__putc(&cpu->line, v);
+			u->thri = true;		/* sent: empty again */
+			uart__update(u);
 			break;
 		case 1:
-			if (dlab)
+			if (dlab) {
 				u->dlm = v;
-			else
-				u->ier = v & 0x0f;
+				break;
+			}
+			if ((v & UART_IER_THRI) && !(u->ier & UART_IER_THRI))
+				u->thri = true;
+			u->ier = v & 0x0f;
+			uart__update(u);
 			break;
-		case 2: u->fcr = v; break;
+		case 2:
+			u->fcr = v;
+			if (v & 0x02)		/* clear the receive FIFO */
+				u->rx_len = 0;
+			break;
 		case 3: u->lcr = v; break;
-		case 4: u->mcr = v & 0x1f; break;
+		case 4:
+			u->mcr = v & 0x1f;
+			uart__update(u);
+			break;
 		case 7: u->scr = v; break;
 		}
 		return;
 	}
 	switch (off) {
-	case 0: v = dlab ? u->dll : 0; break;	/* no input */
+	case 0: v = dlab ? u->dll : uart__rx_pop(u); break;
 	case 1: v = dlab ? u->dlm : u->ier; break;
-	case 2: v = UART_IIR_NO_INT | ((u->fcr & 1) ? 0xc0 : 0); break;
+	case 2:
+		iir = uart__iir(u);
+		if (iir == UART_IIR_THRI)
+			u->thri = false;	/* reading IIR ends THRE */
+		v = iir | ((u->fcr & 1) ? 0xc0 : 0);
+		break;
 	case 3: v = u->lcr; break;
 	case 4: v = u->mcr; break;
-	case 5: v = UART_LSR_THRE | UART_LSR_TEMT; break;
+	case 5:
+		v = UART_LSR_THRE | UART_LSR_TEMT | (u->rx_len ? UART_LSR_DR : 0);
+		break;
 	case 6: v = uart__msr(u); break;
 	default: v = u->scr; break;
 	}
@@ -84,15 +171,50 @@ static void debug_exit__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 	vm__stop(cpu->vm, (int)(((*data << 1) | 1) & 0xff), NULL);
 }
 
+/*
+ * QEMU's power-off port, which is also ACPI's PM1a control register: it
+ * reads SCI_EN (ACPI mode), and SLP_EN (bit 13) powers off (ACPI 6.4,
+ * 4.8.3.2.1; \_S5 is the only sleep state axvm's DSDT has).
+ */
 static void shutdown__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 			 unsigned int width, bool is_write, void *priv)
 {
 	if (!is_write) {
-		*data = 0;
+		*data = off == 0 ? 1 : 0;
 		return;
 	}
 	if (off == 0 && (*data & X86_SHUTDOWN_VALUE))
 		vm__stop(cpu->vm, 0, NULL);
+}
+
+/*
+ * ACPI's PM1a event block (status and enable: no event is ever raised)
+ * and reset register (the FADT of linux.c names them; ACPI 6.4, 4.8.3.1
+ * and 4.8.3.6): the reset value ends the run as a reset.
+ */
+static void acpi_evt__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+			 unsigned int width, bool is_write, void *priv)
+{
+	uint16_t *enable = priv;
+
+	if (off < 2) {			/* PM1a_STS: write 1 to clear, none set */
+		if (!is_write)
+			*data = 0;
+	} else if (is_write) {
+		*enable = *data;
+	} else {
+		*data = *enable;
+	}
+}
+
+static void acpi_reset__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+			   unsigned int width, bool is_write, void *priv)
+{
+	if (!is_write)
+		*data = 0;
+	else if ((uint8_t)*data == X86_ACPI_RESET_VALUE)
+		vm__stop(cpu->vm, 0, "vcpu %u: the guest asked for a reset; axvm does not reboot, stopping",
+			 cpu->id);
 }
 
 /* ---- fw_cfg (QEMU docs/specs/fw_cfg.rst, the I/O interface) ---- */
@@ -191,11 +313,89 @@ static void cpu_start__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 	}
 }
 
+/* ---- virtio-mmio for Linux guests (x86.h) ---- */
+
+#define X86_VIRTIO_NR	3
+
+static const char *const virtio_names[X86_VIRTIO_NR] = {
+	"virtio-blk", "virtio-rng", "virtio-console"
+};
+static struct virtio_dev *virtio[X86_VIRTIO_NR];
+
+/* A virtio device's interrupt: its ISA IRQ, an edge through the I/O APIC. */
+static void virtio__raise_isa(struct virtio_dev *d)
+{
+	x86__ioapic_raise(d->vm, d->irq);
+}
+
+/*
+ * Transport i at X86_VIRTIO_BASE + i * 0x200 with IRQ X86_VIRTIO_IRQ + i,
+ * for the devices asked for: 0 the --disk virtio-blk, 1 the --rng
+ * virtio-rng, 2 the --console virtio console.  x86 has no device tree:
+ * the kernel learns of them from x86__virtio_cmdline().
+ */
+static int x86__virtio_init(struct axvm *vm)
+{
+	unsigned int i;
+
+	if (vm->o.disk && !(virtio[0] = virtio_blk__create(vm, vm->o.disk)))
+		return -1;
+	if (vm->o.rng && !(virtio[1] = virtio_rng__create(vm)))
+		return -1;
+	if (vm->o.virtio_console && !(virtio[2] = virtio_console__create(vm)))
+		return -1;
+	for (i = 0; i < X86_VIRTIO_NR; i++) {
+		uint64_t base = X86_VIRTIO_BASE + i * VIRTIO_MMIO_SIZE;
+
+		if (!virtio[i])
+			continue;
+		virtio[i]->irq = X86_VIRTIO_IRQ + i;
+		virtio[i]->raise = virtio__raise_isa;
+		if (mmio__register(base, VIRTIO_MMIO_SIZE, virtio_names[i],
+				   virtio_mmio__io, virtio[i]))
+			return -1;
+		if (!vm->o.no_ioeventfd && virtio_dev__ioeventfd(virtio[i], base))
+			return -1;
+	}
+	return 0;
+}
+
+/**
+ * x86__virtio_cmdline - the kernel command-line words that announce the
+ * virtio-mmio transports (Linux's virtio_mmio.device=<size>@<base>:<irq>).
+ * @vm: the VM.
+ * @buf: where they go (after the user's command line).
+ * @len: room at @buf.
+ *
+ * Return: the length they need, as snprintf().
+ */
+size_t x86__virtio_cmdline(struct axvm *vm, char *buf, size_t len)
+{
+	bool want[X86_VIRTIO_NR] = {
+		vm->o.disk, vm->o.rng, vm->o.virtio_console
+	};
+	size_t n = 0;
+	unsigned int i;
+
+	/* Called by arch__load(), before the devices exist: the options say. */
+	for (i = 0; i < X86_VIRTIO_NR; i++) {
+		if (!want[i])
+			continue;
+		n += snprintf(buf + (n < len ? n : len), n < len ? len - n : 0,
+			      " virtio_mmio.device=0x%x@0x%llx:%u",
+			      VIRTIO_MMIO_SIZE,
+			      (unsigned long long)(X86_VIRTIO_BASE + i * VIRTIO_MMIO_SIZE),
+			      X86_VIRTIO_IRQ + i);
+	}
+	return n;
+}
+
 int x86__devices_init(struct axvm *vm)
 {
 	static struct cpu_start cpu_start;
 
 	static struct uart16550 com1;
+	static uint16_t pm1a_enable;
 	static struct fw_cfg fw;
 	int r = 0;
 
@@ -223,9 +423,17 @@ int x86__devices_init(struct axvm *vm)
 	r |= ioport__register(X86_FW_CFG, 2, "fw_cfg", fw_cfg__io, &fw);
 	r |= ioport__register(X86_CPU_START, 8, "cpu-start", cpu_start__io,
 			      &cpu_start);
-	r |= ioport__register(0x20, 2, "pic1", absent__io, NULL);
-	r |= ioport__register(0xa0, 2, "pic2", absent__io, NULL);
 	r |= ioport__register(0xcf8, 8, "pci-config", absent__io, NULL);
+	r |= ioport__register(X86_ACPI_PM1A_EVT, 4, "acpi-pm1a-evt", acpi_evt__io,
+			      &pm1a_enable);
+	r |= ioport__register(X86_ACPI_RESET, 1, "acpi-reset", acpi_reset__io, NULL);
+	r |= x86__ioapic_init(vm);
 	r |= x86__legacy_init(vm);
-	return r;
+	com1.vm = vm;
+	if (r || x86__virtio_init(vm))
+		return -1;
+	/* What is typed goes to the virtio console when there is one. */
+	if (virtio[2])
+		return term__input(vm, virtio_console__input, virtio[2]);
+	return term__input(vm, uart__rx, &com1);
 }

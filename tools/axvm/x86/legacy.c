@@ -4,9 +4,11 @@
  * (0x40-0x43) counting in real time, port 0x61 (speaker gate, OUT2, the
  * refresh toggle), the 8042 keyboard controller (0x60, 0x64: no keys, its
  * reset line ends the run) and the VGA registers (0x3c0-0x3df: kept, and
- * a status register whose retrace bits toggle so that wait loops end).
+ * a status register whose retrace bits toggle so that wait loops end) and
+ * the CMOS real-time clock (0x70, 0x71) with the host's time, and the two
+ * 8259A PICs, masked.
  *
- * None of them raises an interrupt: axvm has no PIC model.  Polling
+ * None of them raises an interrupt: the PICs pass none.  Polling
  * guests (timing loops on the PIT counter, keyboard polling) run as on a
  * PC; the text screen itself is guest RAM at 0xb8000 (see --vga).
  */
@@ -377,8 +379,121 @@ static void vga__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 	*data = v;
 }
 
+/* ---- the two 8259A PICs (0x20, 0xa0), masked ---- */
+
+/*
+ * Kept so that a PC operating system finds them (Linux probes the mask
+ * register by writing and reading it back, and only with a PIC does it
+ * give ISA IRQs 0-15 their fixed I/O APIC pins): the initialization words
+ * (ICW1-4) and the mask (OCW1) are taken, IRR and ISR read 0, and no
+ * interrupt ever comes through them: every device of axvm interrupts
+ * through the I/O APIC (8259A datasheet, "Programming the 8259A").
+ */
+struct pic8259 {
+	uint8_t imr;
+	uint8_t icw;		/* next initialization word: 2..4, 0 none */
+	bool icw4;		/* ICW1 asked for ICW4 */
+	bool single;		/* ICW1: no cascade, so no ICW3 */
+};
+
+static void pic__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+		    unsigned int width, bool is_write, void *priv)
+{
+	struct pic8259 *p = priv;
+	uint8_t v = *data;
+
+	if (!is_write) {
+		*data = off ? p->imr : 0;	/* IRR / ISR: nothing pending */
+		return;
+	}
+	if (off == 0) {
+		if (v & 0x10) {			/* ICW1 */
+			p->imr = 0;
+			p->icw = 2;
+			p->icw4 = v & 0x01;
+			p->single = v & 0x02;
+		}
+		return;				/* OCW2 (EOI) / OCW3 */
+	}
+	switch (p->icw) {
+	case 2:
+		p->icw = p->single ? (p->icw4 ? 4 : 0) : 3;
+		break;
+	case 3:
+		p->icw = p->icw4 ? 4 : 0;
+		break;
+	case 4:
+		p->icw = 0;
+		break;
+	default:
+		p->imr = v;			/* OCW1 */
+	}
+}
+
+/* ---- MC146818 CMOS clock (0x70 index, 0x71 data) ---- */
+
+/*
+ * The real-time clock reads the host's UTC time, in BCD with the 24-hour
+ * clock (register B = 0x02), never "update in progress", its battery good
+ * (register D bit 7); no alarm, no periodic interrupt.  The other 114
+ * bytes of CMOS RAM are kept as written.
+ */
+struct cmos {
+	uint8_t index;
+	uint8_t ram[128];
+};
+
+static uint8_t bcd(int v)
+{
+	return (v / 10) << 4 | v % 10;
+}
+
+static uint8_t cmos__clock(const struct cmos *c, uint8_t reg)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	switch (reg) {
+	case 0x00: return bcd(tm.tm_sec);
+	case 0x02: return bcd(tm.tm_min);
+	case 0x04: return bcd(tm.tm_hour);
+	case 0x06: return bcd(tm.tm_wday + 1);
+	case 0x07: return bcd(tm.tm_mday);
+	case 0x08: return bcd(tm.tm_mon + 1);
+	case 0x09: return bcd(tm.tm_year % 100);
+	case 0x0a: return 0x26;		/* 32.768 kHz base, UIP clear */
+	case 0x0b: return 0x02;		/* 24 hour, BCD, no interrupts */
+	case 0x0c: return 0x00;
+	case 0x0d: return 0x80;		/* valid RAM and time */
+	case 0x32: return bcd(19 + tm.tm_year / 100);	/* century */
+	}
+	return c->ram[reg];
+}
+
+static void cmos__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
+		     unsigned int width, bool is_write, void *priv)
+{
+	struct cmos *c = priv;
+	uint8_t reg = c->index & 0x7f;
+
+	if (off == 0) {		/* bit 7 masks NMIs: nothing to mask here */
+		if (is_write)
+			c->index = *data;
+		else
+			*data = 0xff;
+		return;
+	}
+	if (!is_write)
+		*data = cmos__clock(c, reg);
+	else if (reg > 0x0d && reg != 0x32)
+		c->ram[reg] = *data;
+}
+
 int x86__legacy_init(struct axvm *vm)
 {
+	static struct cmos cmos;
+	static struct pic8259 pic[2] = { { .imr = 0xff }, { .imr = 0xff } };
 	static struct pit pit;
 	static struct kbc kbc;
 	static struct vga vga = {
@@ -394,5 +509,8 @@ int x86__legacy_init(struct axvm *vm)
 	r |= ioport__register(0x60, 1, "i8042", kbc_data__io, &kbc);
 	r |= ioport__register(0x64, 1, "i8042", kbc_cmd__io, &kbc);
 	r |= ioport__register(0x3c0, 0x20, "vga", vga__io, &vga);
+	r |= ioport__register(0x70, 2, "cmos", cmos__io, &cmos);
+	r |= ioport__register(0x20, 2, "pic1", pic__io, &pic[0]);
+	r |= ioport__register(0xa0, 2, "pic2", pic__io, &pic[1]);
 	return r;
 }

@@ -5,6 +5,10 @@
 #ifndef AXVM_X86_H
 #define AXVM_X86_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 /* Flat binaries are loaded and entered here (axvisor's x86 entry). */
 #define X86_FLAT_ENTRY		0x8000ULL
 
@@ -28,6 +32,55 @@
 #define X86_CPU_START		0xac0
 #define X86_CPU_START_TARGET	0
 #define X86_CPU_START_ENTRY	4
+
+/*
+ * Linux guests (linux.c): ACPI's fixed hardware, at QEMU's PIIX4 ports:
+ * the PM1a event block (status, enable), PM1a control (X86_SHUTDOWN: a
+ * write of SLP_EN, bit 13, powers off), and a reset register.
+ */
+#define X86_ACPI_PM1A_EVT	0x600	/* 4 bytes */
+#define X86_ACPI_PM1A_CNT	X86_SHUTDOWN
+#define X86_ACPI_RESET		0x60a
+#define X86_ACPI_RESET_VALUE	0x01
+#define X86_ACPI_S5_TYPE	5	/* \_S5's SLP_TYP */
+#define X86_ACPI_SCI_IRQ	9	/* never raised: no ACPI event */
+
+#define X86_LAPIC_BASE		0xfee00000ULL
+#define X86_IOAPIC_BASE		0xfec00000ULL
+#define X86_IOAPIC_PINS		24
+#define X86_COM1_IRQ		4
+
+/*
+ * virtio-mmio transports for Linux guests, announced on the kernel command
+ * line (virtio_mmio.device=<size>@<base>:<irq>): ISA IRQs 5, 6 and 7 that
+ * no PC device of axvm uses, edge triggered through the I/O APIC.
+ */
+#define X86_VIRTIO_BASE		0xd0000000ULL
+#define X86_VIRTIO_IRQ		5
+
+/**
+ * struct x86_linux_entry - the register state a Linux entry wants.
+ * @ebx: PVH: struct hvm_start_info.  @esi: bzImage: boot_params.
+ * @gdt: @gdt_limit: the GDT with __BOOT_CS (0x10) and __BOOT_DS (0x18).
+ */
+struct x86_linux_entry {
+	uint32_t ebx, esi;
+	uint64_t gdt;
+	uint16_t gdt_limit;
+};
+
+struct axvm_x86_image;
+int x86__linux_load(struct axvm *vm, const struct axvm_x86_image *img,
+		    const uint8_t *kernel, const uint8_t *initrd, size_t ilen,
+		    struct x86_linux_entry *entry);
+size_t x86__virtio_cmdline(struct axvm *vm, char *buf, size_t len);
+
+/* The I/O APIC (ioapic.c): an edge on @pin, under the device lock. */
+int x86__ioapic_init(struct axvm *vm);
+void x86__ioapic_raise(struct axvm *vm, unsigned int pin);
+/* The vcpu(s) a fixed/lowest-priority/NMI interrupt to @dest names. */
+void x86__deliver(struct axvm *vm, uint32_t dest, bool logical, uint32_t dm,
+		  uint32_t vector, bool in_io);
 
 int x86__devices_init(struct axvm *vm);
 int x86__legacy_init(struct axvm *vm);
