@@ -1,8 +1,8 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# /init of the tiny initramfs that axvm_guests.sh boots Debian's arm64
-# kernel with: print what the kernel brought up; with a virtio disk
+# /init of the tiny initramfs that axvm_guests.sh boots Debian's kernel
+# with (arm64 and x86_64): print what the kernel brought up; with a virtio disk
 # (axvm --disk), read its first sector, write one and flush it, and show
 # the device's interrupts; with a virtio-rng (axvm --rng), read it; then
 # power off.  With axvm.root=/dev/vda on the
@@ -19,10 +19,13 @@ mount -t sysfs sysfs /sys
 echo "AXVM-LINUX-INIT: userspace reached, kernel $(uname -r), $(nproc) cpus online ($(cat /sys/devices/system/cpu/online))"
 dmesg >/tmp/dmesg
 echo "dmesg: $(wc -l </tmp/dmesg) lines"
-grep -E "smp: Brought up|psci: PSCIv|SMP: Total|Run /init as init process" /tmp/dmesg
-# the kernel's own virtio modules, when the initramfs has them
+grep -E "smp: Brought up|psci: PSCIv|SMP: Total|Run /init as init process|TSC deadline timer available|Switched to clocksource" /tmp/dmesg
+# the kernel's own virtio modules, when the initramfs has them, with their
+# parameters from the kernel command line (module.param=value: what modprobe
+# would pass; axvm names x86's virtio-mmio devices so)
 for m in $(cat /mods/order 2>/dev/null); do
-	insmod "/mods/$m" || echo "AXVM-LINUX-INIT: insmod $m failed"
+	p=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^$(basename "$m" .ko | tr - _)\.//p")
+	insmod "/mods/$m" $p || echo "AXVM-LINUX-INIT: insmod $m failed"
 done
 i=0
 while [ ! -b /dev/vda ] && [ -e /sys/bus/virtio/devices/virtio0 ] && [ $i -lt 50 ]; do
