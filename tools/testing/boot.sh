@@ -253,6 +253,10 @@ EOT
 		# qemu-kvm: -cpu host passes the host's CPUID through, VMX
 		# included when kvm_intel runs with nested=1 (x86_emulator
 		# checked), so the guest kernel sees KVM's nested VMX.
+		# IA32_FEATURE_CONTROL gets locked with VMX on, as by a real
+		# firmware: by SeaBIOS from QEMU's fw_cfg
+		# etc/msr_feature_control, else by the guest kernel's own
+		# init_ia32_feat_ctl() (Debian builds kvm_intel).
 		# qemu-tcg: TCG implements no VMX; vmx=off says so whatever
 		# the QEMU version.
 		local accel=(-accel kvm -cpu host)
