@@ -44,6 +44,8 @@
 # Narrowing (rig work): AXVCPU_CHECK_ARCHES="arm64", AXVCPU_CHECK_KERNELS="6.12 7.3",
 # AXVCPU_CHECK_SELFTESTS=0 (module load/unload only), AXVCPU_CHECK_UNIT=0;
 # AXVCPU_CHECK_TIMEOUT=S per boot (default x86_64 1200, arm64 400).
+# AXVCPU_BUILD_TAG=T (build-module.sh): build, check and boot the modules of
+# build/<arch>/<k>-T (a checkout that shares the build environments).
 set -euo pipefail
 RIG=check
 . "$(dirname "$0")/lib.sh"
