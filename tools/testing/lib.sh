@@ -95,18 +95,21 @@ version_lt() { dpkg --compare-versions "$1" lt "$2"; }
 # where /dev/kvm opens and kvm_intel runs with nested=Y (or 1), else bochs;
 # AXVCPU_X86_EMULATOR=bochs|qemu-kvm|qemu-tcg forces one.  Returns 1, with
 # the error in X86_EMU_WHY, for a forced emulator that cannot run here.
+# AXVCPU_KVM_DEV and AXVCPU_KVM_NESTED stand for /dev/kvm and the nested
+# flag's file: rig tests only.
 x86_emulator() {
-	local nested=/sys/module/kvm_intel/parameters/nested kvm= n qemu=qemu-system-x86_64
+	local dev=${AXVCPU_KVM_DEV:-/dev/kvm} nested=${AXVCPU_KVM_NESTED:-/sys/module/kvm_intel/parameters/nested}
+	local kvm= n qemu=qemu-system-x86_64
 	local nokvm="AXVCPU_X86_EMULATOR=qemu-kvm cannot run here:"
 	local fix="QEMU+KVM gives a guest VMX only with /dev/kvm and kvm_intel loaded with nested=1 (modprobe kvm_intel nested=1); unset AXVCPU_X86_EMULATOR for Bochs"
 	X86_EMU= X86_EMU_WHY=
-	if [ ! -e /dev/kvm ]; then
-		kvm="no /dev/kvm"
-	elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-		kvm="/dev/kvm is not readable and writable by $(id -un)"
+	if [ ! -e "$dev" ]; then
+		kvm="no $dev"
+	elif [ ! -r "$dev" ] || [ ! -w "$dev" ]; then
+		kvm="$dev is not readable and writable by $(id -un)"
 	elif [ ! -f "$nested" ]; then
 		# e.g. kvm_amd (SVM, no VMX for the guest), or PVM
-		kvm="/dev/kvm exists, kvm_intel is not loaded ($nested missing; KVM modules: $(cd /sys/module && ls -d kvm* 2>/dev/null | tr '\n' ' ' | sed 's/ $//'))"
+		kvm="$dev exists, kvm_intel is not loaded ($nested missing; KVM modules: $(cd /sys/module && ls -d kvm* 2>/dev/null | tr '\n' ' ' | sed 's/ $//'))"
 	else
 		n=$(cat "$nested" 2>/dev/null || echo '?')
 		case "$n" in
@@ -117,7 +120,7 @@ x86_emulator() {
 	case "${AXVCPU_X86_EMULATOR:-}" in
 	"")
 		if [ -z "$kvm" ] && command -v $qemu >/dev/null; then
-			X86_EMU=qemu-kvm X86_EMU_WHY="QEMU+KVM with nested VMX (-accel kvm -cpu host): /dev/kvm and kvm_intel nested=$n"
+			X86_EMU=qemu-kvm X86_EMU_WHY="QEMU+KVM with nested VMX (-accel kvm -cpu host): $dev and kvm_intel nested=$n"
 		elif [ -z "$kvm" ]; then
 			X86_EMU=bochs X86_EMU_WHY="Bochs (emulated VMX): the host has nested VMX, but $qemu is missing (tools/testing/setup-host.sh installs qemu-system-x86)"
 		else
