@@ -15,7 +15,9 @@
 #           marks windows of N (AXVCPU_BENCH_TRACE, default 100) and 2N exits
 #           with magic breakpoints, Bochs' debugger traces every instruction
 #           in them, and bench-trace-report.awk prints the count per exit of
-#           each instruction class and a weighted cycle cost.
+#           each instruction class and a weighted cycle cost.  Where boot.sh
+#           picks QEMU+KVM (nested VMX, lib.sh x86_emulator) the times are
+#           wall-clock nanoseconds of that VMX, and there is no trace.
 #
 # AXVCPU_BENCH_KO=PATH benchmarks that module instead of building one (only
 # for a single arch; the header says so).
@@ -82,7 +84,11 @@ for a in "${ARCHES[@]}"; do
 	cpus=1 timeout=900 path=$PATH
 	if [ "$a" = x86_64 ]; then
 		cpus=1 timeout=1800
-		if [ "$TRACE_N" != 0 ]; then
+		x86_emulator || die "$X86_EMU_WHY"
+		echo "# bench: x86_64 emulator: $X86_EMU_WHY" >>"$info"
+		if [ "$X86_EMU" != bochs ]; then
+			[ "$TRACE_N" = 0 ] || echo "# bench: no instruction trace: it needs Bochs (AXVCPU_X86_EMULATOR=bochs)" >>"$info"
+		elif [ "$TRACE_N" != 0 ]; then
 			cmd="AXVCPU_BENCH_TRACE=$TRACE_N $cmd"
 			path=$B/bin:$PATH
 			export AXVCPU_BENCH_COUNTS=$B/$a-$k.counts
@@ -94,7 +100,7 @@ for a in "${ARCHES[@]}"; do
 	PATH=$path "$TESTING/boot.sh" "$a" --kernel "$k" --no-build --with-kvm --cpus $cpus "${ko[@]}" \
 		--timeout $timeout --add "$info:/bench-info" "${add[@]}" --cmd "$cmd" | tee "$logf" || brc=$?
 	[ $brc = 0 ] || rc=$brc
-	if [ "$a" = x86_64 ] && [ "$TRACE_N" != 0 ]; then
+	if [ "$a" = x86_64 ] && [ "$TRACE_N" != 0 ] && [ "$X86_EMU" = bochs ]; then
 		if [ -s "$AXVCPU_BENCH_COUNTS" ]; then
 			awk -f "$TESTING/bench-trace-report.awk" "$logf" "$AXVCPU_BENCH_COUNTS" | tee -a "$logf" || true
 		else

@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # boot.sh <x86_64|arm64> [options] - build axvcpu.ko, boot Debian's kernel in
-# the emulator (x86_64: Bochs with emulated VMX; arm64: QEMU TCG at EL2/VHE),
-# load nothing by itself, run a shell command as root in the guest, power off.
+# the emulator, load nothing by itself, run a shell command as root in the
+# guest, power off.  arm64: QEMU TCG at EL2/VHE.  x86_64: QEMU with
+# '-accel kvm -cpu host' where /dev/kvm exists and kvm_intel has nested=Y
+# (the guest gets KVM's nested VMX), else Bochs with emulated VMX;
+# AXVCPU_X86_EMULATOR=bochs|qemu-kvm|qemu-tcg forces one (qemu-tcg: no VMX).
 #
 #   --kernel SERIES   guest kernel of tools/testing/kernels.conf (6.1, 6.12, 7.3;
 #                     default: its first line); the module is built for it
@@ -17,7 +20,7 @@
 #   --ko PATH|none    use this module instead of building build/<arch>/<SERIES>/axvcpu.ko
 #   --no-build        do not run 'make module' (use build/<arch>/<SERIES>/axvcpu.ko as it is)
 #   --selftests       also 'make selftests ARCH=<arch>' first
-#   --shell           arm64 only: interactive guest shell on this terminal
+#   --shell           QEMU only: interactive guest shell on this terminal
 #   -q, --quiet       do not copy the console to stdout (it is still in console.log)
 #
 # Guest layout: /axvcpu.ko, /selftests/ (copy of build/<arch>/selftests/ if it
@@ -38,7 +41,7 @@ set -euo pipefail
 RIG=boot
 . "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '4,38p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,41p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 case "$1" in -h | --help) usage ;; esac
 ARCH=$(norm_arch "$1")
@@ -67,7 +70,17 @@ while [ $# -gt 0 ]; do
 done
 [[ "$CPUS" =~ ^[1-8]$ ]] || die "--cpus must be 1..8"
 : "${TIMEOUT:=${AXVCPU_TIMEOUT:-$([ "$ARCH" = x86_64 ] && echo 600 || echo 300)}}"
-[ $SHELL_MODE = 1 ] && [ "$ARCH" != arm64 ] && die "--shell is arm64 only (use --cmd on x86_64)"
+# The emulator: arm64 QEMU TCG; x86_64 per x86_emulator (lib.sh): QEMU+KVM
+# where the host has nested VMX, Bochs otherwise, or AXVCPU_X86_EMULATOR.
+if [ "$ARCH" = x86_64 ]; then
+	x86_emulator || { log "ERROR: $X86_EMU_WHY"; exit 2; }
+	EMU=$X86_EMU EMU_WHY=$X86_EMU_WHY
+else
+	EMU=qemu-tcg EMU_WHY="QEMU TCG at EL2 with VHE (-M virt,virtualization=on)"
+fi
+[ $SHELL_MODE = 1 ] && [ "$EMU" = bochs ] && die "--shell needs QEMU (arm64, or x86_64 with AXVCPU_X86_EMULATOR=qemu-kvm|qemu-tcg; use --cmd under Bochs)"
+# The x86_64 kernel command line of every emulator; Bochs adds its clock.
+X86_CMDLINE="console=ttyS0,115200 quiet panic=-1 mitigations=off cryptomgr.notests rodata=off idle=halt init_on_alloc=0 audit=0 lsm=lockdown,yama nowatchdog nosoftlockup tsc=reliable no_timer_check page_alloc.shuffle=0"
 
 read -r SERIES _ < <(kernel_conf "$SERIES")
 OUT=$BUILD/$ARCH
@@ -167,13 +180,33 @@ cleanup() {
 	for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done
 }
 
+# qemu_boot CMDLINE QEMU-BINARY MACHINE-ARGS...: boot $KIMAGE with the
+# initramfs in QEMU (both arches; x86_64 with KVM or TCG).  The console goes
+# to $CONSOLE and QEMU runs in the background as $epid (run_emulator's); with
+# --shell, on this terminal until it ends.  -no-reboot: the guest's reboot
+# or power-off ends QEMU with status 0.
+qemu_boot() {
+	local cmdline=$1
+	shift
+	local common=(-smp "$CPUS" -nographic -no-reboot -nic none
+		-kernel "$KIMAGE" -initrd "$W/initramfs.cpio")
+	if [ $SHELL_MODE = 1 ]; then
+		timeout -k 5 "$TIMEOUT" "$@" "${common[@]}" -append "$cmdline initshell" || true
+		return 0
+	fi
+	timeout -k 5 "$TIMEOUT" "$@" "${common[@]}" -append "$cmdline" \
+		-serial "file:$CONSOLE" -monitor none >"$W/emulator.log" 2>&1 </dev/null &
+	epid=$!
+}
+
 run_emulator() {
 	local t0 epid tpid=0 rc=0 panic_at= t_init= t_done= quiet_args
 	rm -f "$CONSOLE"
 	: >"$CONSOLE"
 	ln -sfn "$SERIES/console.log" "$OUT/console.log"
 	t0=$(now)
-	if [ "$ARCH" = x86_64 ]; then
+	log "$ARCH $SERIES: $EMU_WHY"
+	if [ "$EMU" = bochs ]; then
 		# ips=100M: guest time ~ wall time; tsc_early_khz must equal ips/1000
 		# (the skylake_x model advertises a 3.5 GHz TSC in CPUID 0x15/0x16).
 		# clearcpuid=xsavec,xsaves: Bochs 2.7 reports the standard-format
@@ -184,7 +217,7 @@ run_emulator() {
 		# Bochs 3.0 (trixie) gets the size right: no work-around there.
 		local wa=
 		version_lt "$(emu_version bochs)" 3.0 && wa=" clearcpuid=xsavec,xsaves"
-		local cmdline="console=ttyS0,115200 quiet panic=-1 mitigations=off cryptomgr.notests rodata=off idle=halt init_on_alloc=0 audit=0 lsm=lockdown,yama nowatchdog nosoftlockup tsc=reliable no_timer_check page_alloc.shuffle=0 tsc_early_khz=100000$wa$APPEND"
+		local cmdline="$X86_CMDLINE tsc_early_khz=100000$wa$APPEND"
 		python3 "$TESTING/mkpvh.py" "$KIMAGE" "$W/initramfs.cpio" "$cmdline" "$W/disk.img" \
 			--cache "$KCACHE/x86_64/$KREL/pvh" >"$W/disk.inc" ||
 			{ log "mkpvh.py failed"; return 2; }
@@ -212,6 +245,24 @@ EOT
 		timeout -k 5 "$TIMEOUT" unshare -n bochs-bin -q -unlock -f "$W/bochsrc" -rc "$W/bochs.rc" \
 			>"$W/emulator.log" 2>&1 </dev/null &
 		epid=$!
+	elif [ "$ARCH" = x86_64 ]; then
+		# QEMU loads the bzImage itself (its Linux boot protocol), so
+		# no PVH disk.  The machine is Bochs' in size (512 MiB, i440fx)
+		# and the command line Bochs' less its clock settings
+		# (tsc_early_khz matches Bochs' ips) and work-arounds.
+		# qemu-kvm: -cpu host passes the host's CPUID through, VMX
+		# included when kvm_intel runs with nested=1 (x86_emulator
+		# checked), so the guest kernel sees KVM's nested VMX.
+		# IA32_FEATURE_CONTROL gets locked with VMX on, as by a real
+		# firmware: by SeaBIOS from QEMU's fw_cfg
+		# etc/msr_feature_control, else by the guest kernel's own
+		# init_ia32_feat_ctl() (Debian builds kvm_intel).
+		# qemu-tcg: TCG implements no VMX; vmx=off says so whatever
+		# the QEMU version.
+		local accel=(-accel kvm -cpu host)
+		[ "$EMU" = qemu-tcg ] && accel=(-accel tcg -cpu max,vmx=off)
+		qemu_boot "$X86_CMDLINE$APPEND" qemu-system-x86_64 -M pc "${accel[@]}" -m 512M || return $?
+		[ $SHELL_MODE = 0 ] || return 0
 	else
 		# 3G, one 1 GiB hugetlbfs page of it reserved at boot (it
 		# cannot be found contiguous later) for guest_memory's 1 GiB
@@ -225,17 +276,9 @@ EOT
 		# versions in between are untested and keep the work-around.
 		local cpu=max,pauth-impdef=on
 		version_lt "$(emu_version qemu)" 1:10 && cpu=$cpu,sve=off
-		if [ $SHELL_MODE = 1 ]; then
-			timeout -k 5 "$TIMEOUT" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
-				-cpu "$cpu" -smp "$CPUS" -m 3G -nographic -no-reboot -nic none \
-				-kernel "$KIMAGE" -initrd "$W/initramfs.cpio" -append "$cmdline initshell" || true
-			return 0
-		fi
-		timeout -k 5 "$TIMEOUT" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
-			-cpu "$cpu" -smp "$CPUS" -m 3G -nographic -no-reboot -nic none \
-			-kernel "$KIMAGE" -initrd "$W/initramfs.cpio" -append "$cmdline" \
-			-serial "file:$CONSOLE" -monitor none >"$W/emulator.log" 2>&1 </dev/null &
-		epid=$!
+		qemu_boot "$cmdline" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
+			-cpu "$cpu" -m 3G || return $?
+		[ $SHELL_MODE = 0 ] || return 0
 	fi
 	PIDS+=("$epid")
 	if [ $QUIET = 0 ]; then
@@ -272,7 +315,7 @@ EOT
 		return 125
 	fi
 	local clean=0
-	if [ "$ARCH" = x86_64 ]; then
+	if [ "$EMU" = bochs ]; then
 		# Bochs reports the guest's ACPI S5 as a "panic" and exits 1
 		[ "$rc" = 1 ] && grep -qa 'ACPI control: soft power off' "$W/emulator.log" && clean=1
 	else

@@ -15,7 +15,9 @@
 # The emulator boot locks are shared with this checkout (AXVCPU_LOCKDIR), so
 # the fresh host's Bochs never runs beside another Bochs of this machine.
 # AXVCPU_CHECK_SERIAL=1 (one emulator at a time), AXVCPU_CHECK_ARCHES and
-# AXVCPU_CHECK_KERNELS (narrowing, see check.sh) are passed on.  Needs root.
+# AXVCPU_CHECK_KERNELS (narrowing, see check.sh) and AXVCPU_X86_EMULATOR
+# (boot.sh) are passed on; /dev and /sys are this machine's, so the fresh
+# host sees its /dev/kvm and kvm_intel's nested flag too.  Needs root.
 set -euo pipefail
 RIG=check-host
 . "$(dirname "$0")/lib.sh"
@@ -72,6 +74,7 @@ in_host() {
 			AXVCPU_CHECK_SERIAL=${AXVCPU_CHECK_SERIAL:-0} \
 			${AXVCPU_CHECK_ARCHES:+AXVCPU_CHECK_ARCHES='$AXVCPU_CHECK_ARCHES'} \
 			${AXVCPU_CHECK_KERNELS:+AXVCPU_CHECK_KERNELS='$AXVCPU_CHECK_KERNELS'} \
+			${AXVCPU_X86_EMULATOR:+AXVCPU_X86_EMULATOR='$AXVCPU_X86_EMULATOR'} \
 			sh -c 'cd /root/axvcpu && $1'" </dev/null
 }
 

@@ -7,7 +7,8 @@
 # e.g. EXPORT_SYMBOL_FOR_KVM: importing the namespace is refused at load
 # time)?  It reads the undefined symbols of the linked object axvcpu.o
 # (there even when modpost fails) against the kernel's Module.symvers.
-# Symbols the kernel does not export at all are listed too.
+# Symbols the kernel does not export at all are listed too.  With
+# AXVCPU_BUILD_TAG, the object of that tag's build (build-module.sh).
 #   ok N axvcpu: imports on <KREL>: no module: namespace (K symbols)
 #   not ok N axvcpu: imports on <KREL>: ... refused at load: SYM (module:NS), ...
 # Exit status 0 on ok, 1 on not ok, 2 when there is nothing to check.
@@ -20,7 +21,7 @@ SERIES=${2:?usage: check-imports.sh <arch> <series> [N]}
 N=${3:-1}
 # shellcheck disable=SC1090
 . "$KCACHE/$ARCH/$SERIES.env"
-OBJ=/axvcpu/$ARCH-$KREL/axvcpu.o
+OBJ=/axvcpu/$ARCH-$KREL${AXVCPU_BUILD_TAG:+-$AXVCPU_BUILD_TAG}/axvcpu.o
 SYMVERS=$KDIR/Module.symvers
 NAME="axvcpu: imports on $KREL"
 [ -f "$SYMVERS" ] || { echo "not ok $N $NAME: $SYMVERS missing"; exit 2; }

@@ -18,6 +18,9 @@
 #          rmmod axvcpu              -> "ok N axvcpu: rmmod"
 #       reboot-check.sh: a second boot that reboots the host under running
 #          vcpus (selftests/reboot/reboot_while_running), 3 TAP results
+#       x86_64, once per run (the first kernel whose module builds; 6.1 in
+#          a full run): novmx-check.sh, a boot in QEMU TCG, which has no
+#          VMX: insmod must fail with the module's message, 3 TAP results
 #                                                                  -> [<arch> <k>]
 #  4. count TAP lines in the console (tapcount.awk): "ok" (incl. "# SKIP")
 #     passes, "not ok" fails.  A boot that times out, crashes, panics or
@@ -34,9 +37,15 @@
 # build/<arch>/<k>/build.log (kbuild), build/<arch>/check.log (selftests and
 # tools build), build/unit/unit.log, build/check-results/<pid>/ (per line,
 # and the consoles the counts were read from).
+# The emulators: arm64 QEMU TCG; x86_64 QEMU+KVM with nested VMX where the
+# host has it (/dev/kvm, kvm_intel nested=Y), else Bochs, or what
+# AXVCPU_X86_EMULATOR=bochs|qemu-kvm|qemu-tcg forces (lib.sh, x86_emulator);
+# the log says which and why, at the start and before the summary.
 # Narrowing (rig work): AXVCPU_CHECK_ARCHES="arm64", AXVCPU_CHECK_KERNELS="6.12 7.3",
 # AXVCPU_CHECK_SELFTESTS=0 (module load/unload only), AXVCPU_CHECK_UNIT=0;
 # AXVCPU_CHECK_TIMEOUT=S per boot (default x86_64 1200, arm64 400).
+# AXVCPU_BUILD_TAG=T (build-module.sh): build, check and boot the modules of
+# build/<arch>/<k>-T (a checkout that shares the build environments).
 set -euo pipefail
 RIG=check
 . "$(dirname "$0")/lib.sh"
@@ -45,6 +54,20 @@ T0=$(now)
 ARCHES=${AXVCPU_CHECK_ARCHES:-x86_64 arm64}
 KERNELS=${AXVCPU_CHECK_KERNELS:-$(kernel_series | tr '\n' ' ')}
 for k in $KERNELS; do kernel_conf "$k" >/dev/null; done
+# Which emulator runs each arch, and why (boot.sh decides the same way for
+# each boot).  A forced x86 emulator that cannot run here stops make check.
+EMU_LINES=()
+for a in $ARCHES; do
+	case $(norm_arch "$a") in
+	x86_64)
+		x86_emulator || die "$X86_EMU_WHY"
+		EMU_LINES+=("[x86_64] $X86_EMU_WHY")
+		EMU_LINES+=("[x86_64] once, novmx-check.sh: QEMU TCG, which has no VMX: the module must refuse to load")
+		;;
+	arm64) EMU_LINES+=("[aarch64] QEMU TCG at EL2 with VHE (-M virt,virtualization=on), the only arm64 emulator") ;;
+	esac
+done
+for l in "${EMU_LINES[@]+"${EMU_LINES[@]}"}"; do log "emulator $l"; done
 # results of this run; those of finished runs are dropped, a concurrent
 # make check keeps its own
 mkdir -p "$BUILD/check-results"
@@ -147,10 +170,14 @@ userspace() {
 	return 0
 }
 
+NOVMX_DONE=0	# per arch job (a subshell): the QEMU TCG refusal boot, once
 kernel_check() {	# kernel_check ARCH SERIES FIRST(1|0)
 	local arch=$1 k=$2 first=$3 t tb out rf blog p=0 f=0 details=
+	# AXVCPU_BUILD_TAG (build-module.sh): the module of build/<arch>/<k>-TAG
+	local tag=${AXVCPU_BUILD_TAG:+-$AXVCPU_BUILD_TAG} ko
 	t=$(now)
 	out=$BUILD/$arch/$k
+	ko=$BUILD/$arch/$k$tag/axvcpu.ko
 	rf=$(rfile "$arch" "$k")
 	blog=$out/check.log
 	mkdir -p "$out"
@@ -177,7 +204,7 @@ kernel_check() {	# kernel_check ARCH SERIES FIRST(1|0)
 	# x86: the backend's files in layers, no call or data cycle between them
 	if [ $brc = 0 ] && [ "$arch" = x86_64 ]; then
 		local lout lrc=0
-		lout=$("$TESTING/check-layers.sh" "$(benv_root "$KRELEASE")/axvcpu/$arch-$KREL/vmx" 2>&1) || lrc=$?
+		lout=$("$TESTING/check-layers.sh" "$(benv_root "$KRELEASE")/axvcpu/$arch-$KREL$tag/vmx" 2>&1) || lrc=$?
 		echo "$lout" >>"$blog"
 		if [ $lrc = 0 ]; then
 			p=$((p + 1))
@@ -187,9 +214,9 @@ kernel_check() {	# kernel_check ARCH SERIES FIRST(1|0)
 	fi
 	if [ $brc != 0 ]; then
 		f=$((f + 1))
-		details="${details:+$details$'\n'}FAIL: make module ARCH=$arch KERNEL=$k failed ($KREL), not booted; log: $out/build.log"$'\n'"$(errlines "$out/build.log")"
+		details="${details:+$details$'\n'}FAIL: make module ARCH=$arch KERNEL=$k failed ($KREL), not booted; log: $out$tag/build.log"$'\n'"$(errlines "$out$tag/build.log")"
 		record "$(basename "$rf")" "$p" "$f" <<<"$details"
-		log "[$(rname "$arch" "$k")] module build FAILED ($out/build.log)"
+		log "[$(rname "$arch" "$k")] module build FAILED ($out$tag/build.log)"
 		return 0
 	fi
 	log "[$(rname "$arch" "$k")] built in $(since "$t") s; booting $KREL"
@@ -203,7 +230,7 @@ if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmm
 	# run's boot cannot replace it before it is read.
 	local to=${AXVCPU_CHECK_TIMEOUT:-$([ "$arch" = x86_64 ] && echo 1200 || echo 400)}
 	boot_copy() {
-		"$TESTING/boot.sh" "$arch" --kernel "$k" --no-build --ko "$out/axvcpu.ko" -q \
+		"$TESTING/boot.sh" "$arch" --kernel "$k" --no-build --ko "$ko" -q \
 			--timeout "$to" --cpus "${AXVCPU_CHECK_CPUS:-2}" "${ADDS[@]+"${ADDS[@]}"}" --cmd "$cmd" >>"$blog" 2>&1 || bootrc=$?
 		cp "$out/console.log" "$con" 2>/dev/null || : >"$con"
 	}
@@ -230,7 +257,7 @@ if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmm
 	# The host reboots under running vcpus: a boot of its own (3 tests).
 	local rb= rbp=0 rbf=0
 	if [ $HAVE_ST = 1 ] && [ -x "$BUILD/$arch/selftests/reboot_while_running" ]; then
-		reboot_run() { rb=$("$TESTING/reboot-check.sh" "$arch" "$k" "$out/axvcpu.ko" 2>>"$blog") || true; }
+		reboot_run() { rb=$("$TESTING/reboot-check.sh" "$arch" "$k" "$ko" 2>>"$blog") || true; }
 		with_lock "${AXVCPU_LOCKDIR:-$BUILD}/$arch/.boot.lock" reboot_run
 		echo "$rb" >>"$blog"
 		rbp=$(grep -c '^ok ' <<<"$rb" || true)
@@ -240,6 +267,22 @@ if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmm
 		fi
 		p=$((p + rbp)) f=$((f + rbf))
 		[ "$rbf" = 0 ] || details="${details:+$details$'\n'}$(grep '^not ok' <<<"$rb" | sed 's/^not ok [0-9]* /FAIL: /') (console: $out/reboot-console.log)"
+	fi
+	# x86_64, once: QEMU TCG has no VMX, and the module must say so and
+	# refuse to load (3 tests).  Under the boot lock: the same console.
+	local nv= nvp=0 nvf=0
+	if [ "$arch" = x86_64 ] && [ $NOVMX_DONE = 0 ]; then
+		NOVMX_DONE=1
+		novmx_run() { nv=$("$TESTING/novmx-check.sh" "$k" "$ko" 2>>"$blog") || true; }
+		with_lock "${AXVCPU_LOCKDIR:-$BUILD}/$arch/.boot.lock" novmx_run
+		echo "$nv" >>"$blog"
+		nvp=$(grep -c '^ok ' <<<"$nv" || true)
+		nvf=$(grep -c '^not ok ' <<<"$nv" || true)
+		if [ $((nvp + nvf)) = 0 ]; then
+			nvf=1 nv="not ok 1 novmx: novmx-check.sh printed no result"
+		fi
+		p=$((p + nvp)) f=$((f + nvf))
+		[ "$nvf" = 0 ] || details="${details:+$details$'\n'}$(grep '^not ok' <<<"$nv" | sed 's/^not ok [0-9]* /FAIL: /') (console: $out/novmx-console.log)"
 	fi
 	{
 		[ -z "$details" ] || echo "$details"
@@ -301,6 +344,7 @@ done
 for n in "${names[@]}"; do
 	[ -f "$RES/$n.time" ] && read -r all bt <"$RES/$n.time" && log "time [${n/-/ }]: ${all} s (boot ${bt} s)"
 done
+for l in "${EMU_LINES[@]+"${EMU_LINES[@]}"}"; do log "emulator $l"; done
 log "total $(since "$T0") s"
 printf '%s\n' "${lines[@]}"
 echo "$TP passed, $TF failed"

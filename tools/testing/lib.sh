@@ -4,7 +4,7 @@
 #
 # Defines TOP, BUILD, KCACHE, BENV and: log, die, norm_arch, deb_arch,
 # tap_name, now, since, kernel_conf, kernel_series, benv_root, benv_run,
-# benv_apt, emu_version, with_lock.  Everything a rig prints for humans goes to stderr
+# benv_apt, emu_version, x86_emulator, with_lock.  Everything a rig prints for humans goes to stderr
 # unless the rig's contract says otherwise (fetch-kernels.sh --kdir).
 
 TESTING=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -79,11 +79,78 @@ benv_apt() {
 emu_version() {
 	case "$1" in
 	qemu) dpkg-query -W -f='${Version}' qemu-system-arm 2>/dev/null || echo 0 ;;
+	qemu-x86) dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || echo 0 ;;
 	bochs) dpkg-query -W -f='${Version}' bochs 2>/dev/null || echo 0 ;;
 	esac
 }
 # version_lt A B: Debian version A < B
 version_lt() { dpkg --compare-versions "$1" lt "$2"; }
+
+# x86_emulator: the emulator of an x86_64 boot.  Sets X86_EMU to
+#   qemu-kvm   QEMU -accel kvm -cpu host: the host's KVM gives the guest VMX
+#              (nested VMX), so the module runs on a real VMX implementation
+#   bochs      Bochs, whose corei7_skylake_x model emulates VMX
+#   qemu-tcg   QEMU TCG: no VMX at all (the module must refuse to load)
+# and X86_EMU_WHY to a line saying which and why.  The default is qemu-kvm
+# where /dev/kvm opens and kvm_intel runs with nested=Y (or 1), else bochs;
+# AXVCPU_X86_EMULATOR=bochs|qemu-kvm|qemu-tcg forces one.  Returns 1, with
+# the error in X86_EMU_WHY, for a forced emulator that cannot run here.
+# AXVCPU_KVM_DEV and AXVCPU_KVM_NESTED stand for /dev/kvm and the nested
+# flag's file: rig tests only.
+x86_emulator() {
+	local dev=${AXVCPU_KVM_DEV:-/dev/kvm} nested=${AXVCPU_KVM_NESTED:-/sys/module/kvm_intel/parameters/nested}
+	local kvm= n qemu=qemu-system-x86_64
+	local nokvm="AXVCPU_X86_EMULATOR=qemu-kvm cannot run here:"
+	local fix="QEMU+KVM gives a guest VMX only with /dev/kvm and kvm_intel loaded with nested=1 (modprobe kvm_intel nested=1); unset AXVCPU_X86_EMULATOR for Bochs"
+	X86_EMU= X86_EMU_WHY=
+	if [ ! -e "$dev" ]; then
+		kvm="no $dev"
+	elif [ ! -r "$dev" ] || [ ! -w "$dev" ]; then
+		kvm="$dev is not readable and writable by $(id -un)"
+	elif [ ! -f "$nested" ]; then
+		# e.g. kvm_amd (SVM, no VMX for the guest), or PVM
+		kvm="$dev exists, kvm_intel is not loaded ($nested missing; KVM modules: $(cd /sys/module && ls -d kvm* 2>/dev/null | tr '\n' ' ' | sed 's/ $//'))"
+	else
+		n=$(cat "$nested" 2>/dev/null || echo '?')
+		case "$n" in
+		Y | y | 1) ;;
+		*) kvm="kvm_intel without nested VMX ($nested is $n)" ;;
+		esac
+	fi
+	case "${AXVCPU_X86_EMULATOR:-}" in
+	"")
+		if [ -z "$kvm" ] && command -v $qemu >/dev/null; then
+			X86_EMU=qemu-kvm X86_EMU_WHY="QEMU+KVM with nested VMX (-accel kvm -cpu host): $dev and kvm_intel nested=$n"
+		elif [ -z "$kvm" ]; then
+			X86_EMU=bochs X86_EMU_WHY="Bochs (emulated VMX): the host has nested VMX, but $qemu is missing (tools/testing/setup-host.sh installs qemu-system-x86)"
+		else
+			X86_EMU=bochs X86_EMU_WHY="Bochs (emulated VMX), no nested VMX for QEMU+KVM here: $kvm"
+		fi
+		;;
+	bochs) X86_EMU=bochs X86_EMU_WHY="Bochs (emulated VMX): AXVCPU_X86_EMULATOR=bochs" ;;
+	qemu-kvm)
+		if [ -n "$kvm" ]; then
+			X86_EMU_WHY="$nokvm $kvm. $fix"
+			return 1
+		fi
+		X86_EMU=qemu-kvm X86_EMU_WHY="QEMU+KVM with nested VMX (-accel kvm -cpu host): AXVCPU_X86_EMULATOR=qemu-kvm, kvm_intel nested=$n"
+		;;
+	qemu-tcg) X86_EMU=qemu-tcg X86_EMU_WHY="QEMU TCG, no VMX in the guest: AXVCPU_X86_EMULATOR=qemu-tcg" ;;
+	*)
+		X86_EMU_WHY="AXVCPU_X86_EMULATOR='$AXVCPU_X86_EMULATOR': must be bochs, qemu-kvm or qemu-tcg"
+		return 1
+		;;
+	esac
+	case "$X86_EMU" in
+	qemu-*)
+		command -v $qemu >/dev/null || {
+			X86_EMU_WHY="$X86_EMU_WHY; but $qemu is missing (tools/testing/setup-host.sh installs qemu-system-x86)"
+			X86_EMU=
+			return 1
+		} ;;
+	esac
+	return 0
+}
 
 # with_lock FILE CMD...: run CMD (a command or function, in this shell, so
 # its traps work) holding an exclusive flock on FILE.  A rig that already

@@ -3,7 +3,8 @@
 #
 # run.sh [x86_64|arm64] [--kernel SERIES] [boot.sh options] (= make run
 # [ARCH=...] [KERNEL=...]): set up everything, boot the emulator (default
-# arm64 = QEMU TCG, fast; x86_64 = Bochs, ~20 s) with Debian's kernel SERIES
+# arm64 = QEMU TCG, fast; x86_64 = QEMU+KVM where the host has nested VMX,
+# seconds, else Bochs, ~20 s; see boot.sh) with Debian's kernel SERIES
 # (kernels.conf; default its first line), load axvcpu.ko and run a guest
 # under the VMM.  The console is shown here and kept in
 # build/<arch>/<SERIES>/console.log.
@@ -71,7 +72,17 @@ ADD=(--add "$DEMO:/demo.sh")
 	echo 'exit $rc'
 } >"$DEMO"
 chmod +x "$DEMO"
-log "booting $ARCH ($( [ "$ARCH" = x86_64 ] && echo 'Bochs, ~20-30 s' || echo 'QEMU TCG, ~5 s'))"
+if [ "$ARCH" = x86_64 ]; then
+	x86_emulator || die "$X86_EMU_WHY"
+	case $X86_EMU in
+	bochs) emu='Bochs, ~20-30 s' ;;
+	qemu-kvm) emu='QEMU+KVM with nested VMX, seconds' ;;
+	*) emu='QEMU TCG without VMX: the module will refuse to load' ;;
+	esac
+else
+	emu='QEMU TCG, ~5 s'
+fi
+log "booting $ARCH ($emu)"
 rc=0
 "$TESTING/boot.sh" "$ARCH" --kernel "$SERIES" --no-build --ko "$KO" "${ADD[@]}" --cmd 'sh /demo.sh' "$@" || rc=$?
 if [ $rc = 0 ]; then

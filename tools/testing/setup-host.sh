@@ -31,7 +31,7 @@ esac
 PKGS="make gcc libc6-dev binutils cpio gzip xz-utils zstd python3 file
       debootstrap util-linux e2fsprogs
       bochs bochs-term bochsbios vgabios
-      qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+      qemu-system-arm qemu-system-x86 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       device-tree-compiler libfdt-dev"
 
 need_update=0
@@ -54,3 +54,4 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 log "host packages ready ($CODENAME; Bochs $(emu_version bochs), QEMU $(emu_version qemu))"
+x86_emulator && log "x86_64 emulator: $X86_EMU_WHY" || log "x86_64 emulator: $X86_EMU_WHY"
