@@ -6,7 +6,8 @@
 # (axvm --disk), read its first sector, write one and flush it, and show
 # the device's interrupts; with a virtio-rng (axvm --rng), read it; with
 # axvm.net=ADDR:PEER on the command line and a virtio-net (axvm --net),
-# give eth0 ADDR/24 and ping PEER; then power off.  With axvm.root=/dev/vda on the
+# give eth0 ADDR/24 and ping PEER (then, with axvm.netlinger=S, answer
+# pings S seconds more); then power off.  With axvm.root=/dev/vda on the
 # command line the disk is an ext4 root instead, and its /sbin/init runs.  The initramfs has no
 # /dev/console node (it is built without root), so the console is opened
 # from devtmpfs.
@@ -83,6 +84,10 @@ case " $(cat /proc/cmdline) " in
 		ping -c 3 -W 5 "${net#*:}" | sed 's/^/AXVM-NET: /'
 		echo "AXVM-NET: eth0 rx_packets $(cat /sys/class/net/eth0/statistics/rx_packets) tx_packets $(cat /sys/class/net/eth0/statistics/tx_packets)"
 		grep virtio /proc/interrupts | sed 's/  */ /g; s/^/AXVM-NET: irq/'
+		# axvm.netlinger=S: stay up S seconds more, answering a peer's pings
+		case " $(cat /proc/cmdline) " in
+		*" axvm.netlinger="*) sleep "$(sed 's/.*axvm\.netlinger=\([0-9]*\).*/\1/' /proc/cmdline)" ;;
+		esac
 	else
 		echo "AXVM-NET: no eth0"
 	fi
