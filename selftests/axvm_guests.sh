@@ -20,7 +20,7 @@ fi
 
 case "$(uname -m)" in
 x86_64) echo "1..9" ;;
-*) echo "1..17" ;;
+*) echo "1..22" ;;
 esac
 
 # check NAME EXPECTED_STATUS PATTERN... -- AXVM ARGS...  (and $CHECK_POST;
@@ -312,6 +312,88 @@ x86_64)
 	else
 		n=$((n + 1))
 		echo "ok $n axvm: arm64 root disk with no file system # SKIP no Linux guest with ext4"
+	fi
+	# virtio-net over a tap (--net tap=): with no tun driver (unloaded
+	# if an earlier test's /extra/load.sh loaded it), a clear error; then
+	# the host's tap axtap0 (tun.ko from /extra, busybox tunctl and
+	# ifconfig) is 10.0.2.1/24 and the guest's eth0, 10.0.2.15, pings it:
+	# three replies, and the tap saw the guest's frames (its rx_packets)
+	# and sent the host's answers (tx_packets).
+	grep -q '^tun ' /proc/modules && rmmod tun
+	if [ -e /dev/net/tun ]; then
+		n=$((n + 1))
+		echo "ok $n axvm: --net tap with no tun driver # SKIP /dev/net/tun exists already"
+	else
+		check "axvm: --net tap with no tun driver: a clear error, status 1" 1 \
+			"--net tap=axtap0: /dev/net/tun: No such file or directory" -- \
+			run --net tap=axtap0 --kernel "$G/hello.bin"
+	fi
+	tap=/sys/class/net/axtap0/statistics
+	if grep -q 'mods/virtio_net.ko' "$G/linux/initrd.cpio" 2>/dev/null &&
+	   { [ -e /dev/net/tun ] || /extra/load.sh >/dev/null 2>&1; } &&
+	   tunctl -t axtap0 >/dev/null && ifconfig axtap0 10.0.2.1 netmask 255.255.255.0 up; then
+		rx0=$(cat $tap/rx_packets) tx0=$(cat $tap/tx_packets)
+		tap_counted() {
+			rx=$(($(cat $tap/rx_packets) - rx0)) tx=$(($(cat $tap/tx_packets) - tx0))
+			[ $rx -ge 3 ] && [ $tx -ge 3 ] && return 0
+			echo "# axtap0: $rx frames from the guest, $tx to it (3 each at least)"
+			return 1
+		}
+		CHECK_POST=tap_counted
+		check "axvm: arm64 virtio-net (--net tap=): the guest pings the host's tap, the replies come back" 0 \
+			"AXVM-NET: eth0 52:54:00:12:34:56, driver virtio_net" \
+			"3 packets transmitted, 3 packets received" "reboot: Power down" -- \
+			run --cpus 2 --mem 256M --net tap=axtap0 --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyAMA0 quiet axvm.net=10.0.2.15:10.0.2.1" --kernel "$G/linux/Image"
+		CHECK_POST=
+		tunctl -d axtap0 >/dev/null
+	else
+		n=$((n + 1))
+		echo "ok $n axvm: arm64 virtio-net # SKIP no virtio_net in the initrd or no tap (tun.ko, tunctl, ifconfig)"
+	fi
+	# Two guests on one wire, no root needed: --net udp= of each names
+	# the other's port on 127.0.0.1 (the emulated host's lo brought up);
+	# 10.0.2.15 and 10.0.2.16 ping each other, each staying up 4 s more
+	# to answer the other.  Guest A runs beside the check of guest B.
+	if grep -q 'mods/virtio_net.ko' "$G/linux/initrd.cpio" 2>/dev/null &&
+	   ifconfig lo 127.0.0.1 up; then
+		peer_out=/tmp/axvm_peer.$$
+		"$AXVM" run --cpus 1 --mem 256M --net udp=5555:127.0.0.1:5556 \
+			--initrd "$G/linux/initrd.cpio" --kernel "$G/linux/Image" \
+			--cmdline "console=ttyAMA0 quiet axvm.net=10.0.2.15:10.0.2.16 axvm.netlinger=4" \
+			>"$peer_out" 2>&1 </dev/null &
+		peer_pid=$!
+		peer_answered() {
+			wait $peer_pid
+			prc=$?
+			[ $prc = 0 ] && grep -q "AXVM-NET: 64 bytes from 10.0.2.16" "$peer_out" && return 0
+			echo "# guest A (status $prc) had no reply from 10.0.2.16:"
+			grep -v '^\[' "$peer_out" | sed 's/^/# A| /' | tail -15
+			return 1
+		}
+		CHECK_POST=peer_answered
+		check "axvm: arm64 virtio-net (--net udp=): two guests on one wire ping each other" 0 \
+			"AXVM-NET: eth0 52:54:00:12:34:57, driver virtio_net" \
+			"AXVM-NET: 64 bytes from 10.0.2.15" "reboot: Power down" -- \
+			run --cpus 1 --mem 256M --net udp=5556:127.0.0.1:5555,mac=52:54:00:12:34:57 \
+			--initrd "$G/linux/initrd.cpio" --kernel "$G/linux/Image" \
+			--cmdline "console=ttyAMA0 quiet axvm.net=10.0.2.16:10.0.2.15 axvm.netlinger=4"
+		CHECK_POST=
+		rm -f "$peer_out"
+	else
+		n=$((n + 1))
+		echo "ok $n axvm: arm64 virtio-net (--net udp=) # SKIP no virtio_net in the initrd or no lo"
+	fi
+	check "axvm: --net tap= without a name: a clear error, status 1" 1 \
+		"--net tap=: no interface name" -- \
+		run --net tap= --kernel "$G/hello.bin"
+	if [ -e /dev/net/tun ]; then
+		check "axvm: --net tap=lo (an interface that is no tap): a clear error, status 1" 1 \
+			"--net tap=lo: TUNSETIFF: Invalid argument" -- \
+			run --net tap=lo --kernel "$G/hello.bin"
+	else
+		n=$((n + 1))
+		echo "ok $n axvm: --net tap=lo # SKIP no /dev/net/tun"
 	fi
 	# A disk axvm cannot use is an axvm error before the guest runs.
 	printf 'short' >/tmp/axvm_tiny.$$

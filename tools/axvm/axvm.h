@@ -40,6 +40,7 @@ struct axvm_opts {
 	bool rng;		/* a virtio-rng device */
 	bool no_ioeventfd;	/* virtio notifications exit to axvm */
 	bool virtio_console;	/* --console virtio: input to hvc0 */
+	const char *net;	/* --net backend for virtio-net, or NULL */
 	uint64_t mem;
 	unsigned int cpus;
 	double timeout;		/* seconds; 0: none */

@@ -82,6 +82,12 @@ static void usage(FILE *f)
 "      --console TYPE  where typed input goes: 'serial' (default: the PL011\n"
 "                      on arm64, the 16550 on x86_64) or 'virtio' (a virtio\n"
 "                      console, Linux's hvc0, on the third transport)\n"
+"      --net SPEC      a virtio-net device on the fourth virtio-mmio\n"
+"                      transport, its frames through SPEC: 'tap=NAME' (a tap\n"
+"                      device, /dev/net/tun) or 'udp=LPORT:ADDR:PORT' (one\n"
+"                      UDP datagram per frame, to and from a peer such as\n"
+"                      another axvm); ',mac=MAC' sets the guest's MAC address\n"
+"                      (default 52:54:00:12:34:56)\n"
 "      --no-ioeventfd  virtio notifications exit to axvm (default: the\n"
 "                      module takes them, AXVCPU_IOEVENTFD, and a device\n"
 "                      thread does the work)\n"
@@ -164,7 +170,7 @@ int axvm__read_file(const char *path, uint8_t **buf, size_t *len)
 }
 
 enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA, OPT_PTIMER,
-       OPT_DISK, OPT_RNG, OPT_NO_IOEVENTFD, OPT_CONSOLE };
+       OPT_DISK, OPT_RNG, OPT_NO_IOEVENTFD, OPT_CONSOLE, OPT_NET };
 
 static const struct option run_options[] = {
 	{ "kernel",	required_argument, NULL, 'k' },
@@ -180,6 +186,7 @@ static const struct option run_options[] = {
 	{ "rng",	no_argument,	   NULL, OPT_RNG },
 	{ "no-ioeventfd", no_argument,	   NULL, OPT_NO_IOEVENTFD },
 	{ "console",	required_argument, NULL, OPT_CONSOLE },
+	{ "net",	required_argument, NULL, OPT_NET },
 	{ "stats",	no_argument,	   NULL, OPT_STATS },
 	{ "trace",	no_argument,	   NULL, OPT_TRACE },
 	{ "dev",	required_argument, NULL, OPT_DEV },
@@ -274,6 +281,14 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 				pr_err("--console: '%s' is neither 'serial' nor 'virtio'", optarg);
 				return AXVM_EXIT_USAGE;
 			}
+			break;
+		case OPT_NET:
+			if (o->net) {
+				pr_err("--net: one network device only");
+				return AXVM_EXIT_USAGE;
+			}
+			/* Checked where the backend opens (virtio_net.c). */
+			o->net = optarg;
 			break;
 		case OPT_STATS:
 			o->stats = true;

@@ -265,8 +265,11 @@ static void queue__notify(struct virtio_dev *d, unsigned int qi)
 	bool any = false;
 
 	/* A receive queue's buffers wait for data (virtio_queue_fill). */
-	if (qi < d->ops->nqueues && (d->ops->rx_queues & (1U << qi)))
+	if (qi < d->ops->nqueues && (d->ops->rx_queues & (1U << qi))) {
+		if (d->ops->rx_notify)
+			d->ops->rx_notify(d, qi);
 		return;
+	}
 	while (queue__pop(d, qi, &c) > 0) {
 		queue__push(d, qi, c.head, d->ops->request(d, qi, &c));
 		any = true;
@@ -290,6 +293,25 @@ size_t virtio_queue_fill(struct virtio_dev *d, unsigned int qi,
 	}
 	if (done)
 		queue__interrupt(d, qi);
+	return done;
+}
+
+int virtio_queue_put(struct virtio_dev *d, unsigned int qi,
+		     const struct iovec *src, unsigned int n)
+{
+	size_t len = virtio_iov_len(src, n), done = 0;
+	struct virtio_chain c;
+	unsigned int i;
+
+	if (queue__pop(d, qi, &c) <= 0)
+		return -1;
+	/* All of it or nothing: a truncated packet is no packet. */
+	if (len <= virtio_iov_len(c.out, c.nout))
+		for (i = 0; i < n; i++)
+			done += virtio_iov_write(c.out, c.nout, done,
+						 src[i].iov_base, src[i].iov_len);
+	queue__push(d, qi, c.head, done);
+	queue__interrupt(d, qi);
 	return done;
 }
 

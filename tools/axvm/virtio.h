@@ -3,7 +3,7 @@
  * virtio 1.x devices over the MMIO transport (virtio 1.2, 4.2 "Virtio Over
  * MMIO", 2.7 "Split Virtqueues"): the transport and its queues here
  * (virtio.c), each device type in a file of its own (virtio_blk.c,
- * virtio_rng.c, virtio_console.c).
+ * virtio_rng.c, virtio_console.c, virtio_net.c).
  */
 #ifndef AXVM_VIRTIO_H
 #define AXVM_VIRTIO_H
@@ -17,6 +17,7 @@
 /* One transport's register window (the DTB's reg size). */
 #define VIRTIO_MMIO_SIZE	0x200
 
+#define VIRTIO_ID_NET		1
 #define VIRTIO_ID_BLOCK		2
 #define VIRTIO_ID_CONSOLE	3
 #define VIRTIO_ID_RNG		4
@@ -68,7 +69,9 @@ struct virtio_chain {
  *	the chain's device-writable buffers.
  * @reset: the driver reset the device.
  * @rx_queues: a bit per receive queue: its buffers wait for data
- *	(virtio_queue_fill()) instead of going to @request.
+ *	(virtio_queue_fill(), virtio_queue_put()) instead of going to @request.
+ * @rx_notify: optional: the driver notified receive queue @q (it gave
+ *	buffers); under the device lock.
  */
 struct virtio_ops {
 	const char *name;
@@ -81,6 +84,7 @@ struct virtio_ops {
 			    struct virtio_chain *c);
 	void (*reset)(struct virtio_dev *d);
 	uint32_t rx_queues;
+	void (*rx_notify)(struct virtio_dev *d, unsigned int q);
 };
 
 /**
@@ -148,6 +152,15 @@ size_t virtio_iov_len(const struct iovec *iov, unsigned int n);
 size_t virtio_queue_fill(struct virtio_dev *d, unsigned int qi,
 			 const uint8_t *buf, size_t len);
 
+/*
+ * One packet for the driver: the bytes of @src, in order, into the next
+ * buffer chain of receive queue @qi, all or none.  The number of bytes
+ * put; 0 when the chain was too small (it goes back empty); -1 when the
+ * driver has no buffer there now.  Under the device lock.
+ */
+int virtio_queue_put(struct virtio_dev *d, unsigned int qi,
+		     const struct iovec *src, unsigned int n);
+
 /* virtio_blk.c: a raw disk image file; NULL with a message on failure. */
 struct virtio_dev *virtio_blk__create(struct axvm *vm, const char *path);
 /* virtio_rng.c: entropy from the host's getrandom(2). */
@@ -155,5 +168,12 @@ struct virtio_dev *virtio_rng__create(struct axvm *vm);
 /* virtio_console.c: the terminal as one console port (hvc0). */
 struct virtio_dev *virtio_console__create(struct axvm *vm);
 size_t virtio_console__input(void *priv, const uint8_t *buf, size_t len);
+/*
+ * virtio_net.c: --net SPEC (tap=NAME or udp=LPORT:ADDR:PORT, then
+ * optionally ,mac=MAC); NULL with a message on failure.  Its receive
+ * thread starts with virtio_net__start(), once the device is wired.
+ */
+struct virtio_dev *virtio_net__create(struct axvm *vm, const char *spec);
+int virtio_net__start(struct virtio_dev *d);
 
 #endif /* AXVM_VIRTIO_H */

@@ -23,10 +23,11 @@
 # environment.  KIMAGE: x86_64 a bzImage, arm64 an uncompressed Image.
 # KVMDIR: x86_64 KVM's modules (KVMLOAD: their insmod order); empty on arm64
 # (KVM is built in).  XMODDIR: the modules some tests load (zram, for a
-# swap device in RAM) and those they depend on, XMODLOAD their insmod order
+# swap device in RAM; tun, for a tap device) and those they depend on,
+# XMODLOAD their insmod order
 # (fetched into build/kernels/<arch>/<KREL>/extra/ by a cache of an older
 # rig too).  GMODDIR: the modules the guest
-# kernel's initramfs under axvm loads for its virtio-mmio disk, GMODLOAD
+# kernel's initramfs under axvm loads for its virtio-mmio devices, GMODLOAD
 # their order.  Any file missing is an error, never an empty folder.
 #
 # --kdir: print only KDIR on stdout; all else goes to stderr.  A warm run
@@ -152,12 +153,12 @@ image_debs() {
 # kernel's initramfs loads for axvm's virtio devices (GMODS) into
 # $D/guestmods.  Separate from fetch(): a kernel fetched by an older rig
 # gets them without being fetched again.
-XMODS="zram"
+XMODS="zram tun"
 GMODS=""
 # ext4 asks the crypto API for crc32c at mount time: crc32c_generic up to
 # 6.13, crc32c-cryptoapi after (7.x's ext4 uses the library, built in)
 # (both arches: Debian builds virtio-mmio and the devices as modules)
-GMODS="virtio_mmio virtio_blk virtio-rng virtio_console% crc32c_generic% crc32c-cryptoapi% ext4"
+GMODS="virtio_mmio virtio_blk virtio-rng virtio_console% virtio_net crc32c_generic% crc32c-cryptoapi% ext4"
 
 # closure ROOT DIR MOD...: the modules and their depends= from the
 # extracted packages at ROOT into DIR, decompressed; MOD% is optional (a
@@ -184,9 +185,11 @@ closure() {
 	done
 }
 
-# ready when the guest modules are those GMODS asks for now (guestmods/roots)
+# ready when the modules are those XMODS and GMODS ask for now (extra/roots,
+# guestmods/roots)
 extra_ready() {
-	[ -f "$D/extra/order" ] && { [ -z "$GMODS" ] ||
+	[ -f "$D/extra/order" ] && [ "$(cat "$D/extra/roots" 2>/dev/null)" = "$XMODS" ] &&
+		{ [ -z "$GMODS" ] ||
 		{ [ -f "$D/guestmods/order" ] && [ "$(cat "$D/guestmods/roots" 2>/dev/null)" = "$GMODS" ]; }; }
 }
 
@@ -211,6 +214,7 @@ fetch_extra() {
 		done) >"$D/guestmods/order"
 		echo "$GMODS" >"$D/guestmods/roots"
 	fi
+	echo "$XMODS" >"$D/extra/roots"
 	mv -f "$D/extra/order.$$" "$D/extra/order"
 	rm -rf "$R" "$DL"
 	log "$ARCH kernel $KREL: test modules ready ($(cat "$D/extra/order"))${GMODS:+; guest modules ($(cat "$D/guestmods/order"))}"

@@ -145,13 +145,13 @@ static void virtio__raise_spi(struct virtio_dev *d)
 
 /*
  * The virtio-mmio window: transport 0 is the --disk virtio-blk, 1 the
- * --rng virtio-rng, 2 the --console virtio console, each when asked
- * for; every other transport is empty.
+ * --rng virtio-rng, 2 the --console virtio console, 3 the --net
+ * virtio-net, each when asked for; every other transport is empty.
  */
-#define ARM64_VIRTIO_USED	3
+#define ARM64_VIRTIO_USED	4
 
 static const char *const virtio_names[ARM64_VIRTIO_USED] = {
-	"virtio-blk", "virtio-rng", "virtio-console"
+	"virtio-blk", "virtio-rng", "virtio-console", "virtio-net"
 };
 
 static int arm64__virtio_init(struct axvm *vm, struct virtio_dev **console)
@@ -164,6 +164,8 @@ static int arm64__virtio_init(struct axvm *vm, struct virtio_dev **console)
 	if (vm->o.rng && !(dev[1] = virtio_rng__create(vm)))
 		return -1;
 	if (vm->o.virtio_console && !(dev[2] = virtio_console__create(vm)))
+		return -1;
+	if (vm->o.net && !(dev[3] = virtio_net__create(vm, vm->o.net)))
 		return -1;
 	*console = dev[2];
 	for (i = 0; i < ARM64_VIRTIO_USED; i++) {
@@ -184,6 +186,9 @@ static int arm64__virtio_init(struct axvm *vm, struct virtio_dev **console)
 		if (r)
 			return -1;
 	}
+	/* Frames to the guest once its transport is there. */
+	if (dev[3] && virtio_net__start(dev[3]))
+		return -1;
 	return mmio__register(ARM64_VIRTIO_BASE + ARM64_VIRTIO_USED * AXVM_FDT_VIRTIO_SIZE,
 			      (ARM64_VIRTIO_NR - ARM64_VIRTIO_USED) * AXVM_FDT_VIRTIO_SIZE,
 			      "virtio-mmio (empty)", virtio_mmio_empty__io, NULL);

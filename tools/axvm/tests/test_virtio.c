@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit test of axvm's virtio-mmio transport and split virtqueues
- * (virtio.c) with the virtio-blk (over a temporary file) and virtio-console
- * device types: a driver written here programs the registers and the
+ * (virtio.c) with the virtio-blk (over a temporary file), virtio-console
+ * and virtio-net (over its UDP backend on 127.0.0.1) device types: a driver written here programs the registers and the
  * rings in a fake guest RAM, as Linux's virtio_mmio does, and checks what
  * the device returns -- including the malformed rings that must make the
  * device "need reset" and nothing else.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "virtio.h"
@@ -47,12 +53,17 @@ void pr_info(const char *fmt, ...)
 {
 }
 
+/* The device lock: virtio-net's receive thread runs beside the driver. */
+static pthread_mutex_t io_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void io__lock(struct axvm *vm)
 {
+	pthread_mutex_lock(&io_lock);
 }
 
 void io__unlock(struct axvm *vm)
 {
+	pthread_mutex_unlock(&io_lock);
 }
 
 void term__putc(struct term_line *line, char c)
@@ -104,18 +115,23 @@ struct desc {
 
 static struct virtio_dev *dev;
 
+/* Register accesses under the device lock, as axvm's vcpu threads make them. */
 static void wr(uint64_t off, uint32_t v)
 {
 	uint64_t d = v;
 
+	io__lock(NULL);
 	virtio_mmio__io(NULL, off, &d, 4, true, dev);
+	io__unlock(NULL);
 }
 
 static uint32_t rd(uint64_t off)
 {
 	uint64_t d = 0;
 
+	io__lock(NULL);
 	virtio_mmio__io(NULL, off, &d, 4, false, dev);
+	io__unlock(NULL);
 	return d;
 }
 
@@ -163,7 +179,7 @@ static uint16_t *avail(unsigned int q)
 
 static uint16_t used_idx(unsigned int q)
 {
-	return ((uint16_t *)at(QAREA(q) + 0x2000))[1];
+	return __atomic_load_n(&((uint16_t *)at(QAREA(q) + 0x2000))[1], __ATOMIC_ACQUIRE);
 }
 
 static uint32_t used_len(unsigned int q, unsigned int i)
@@ -177,7 +193,7 @@ static void post(unsigned int q, uint16_t head)
 	uint16_t *a = avail(q);
 
 	a[2 + a[1] % QSIZE] = head;
-	a[1]++;
+	__atomic_store_n(&a[1], a[1] + 1, __ATOMIC_RELEASE);
 	wr(REG_QUEUE_NOTIFY, q);
 }
 
@@ -336,6 +352,131 @@ static void test_console(void)
 	free(dev);
 }
 
+/*
+ * Wait up to 2 s for queue @q's used index to reach @want; read under the
+ * device lock, so what the receive thread did before is seen after.
+ */
+static bool used_wait(unsigned int q, uint16_t want)
+{
+	bool got = false;
+	int i;
+
+	for (i = 0; i < 200 && !got; i++) {
+		io__lock(NULL);
+		got = used_idx(q) == want;
+		io__unlock(NULL);
+		if (!got)
+			usleep(10000);
+	}
+	return got;
+}
+
+/* A UDP socket on 127.0.0.1 and the port it got. */
+static int udp_socket(unsigned int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(fd, (struct sockaddr *)&a, &len))
+		return -1;
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+#define NET_HDR		12	/* struct virtio_net_hdr_v1 */
+
+static void test_net(void)
+{
+	static const char frame[] = "an Ethernet frame from the guest";
+	unsigned int peer_port, dev_port, i;
+	int peer = udp_socket(&peer_port), tmp = udp_socket(&dev_port);
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	char spec[64], got[256];
+	uint8_t mac[6], *rx;
+	struct pollfd p;
+	struct desc *d;
+	ssize_t r;
+
+	ok(!virtio_net__create(NULL, "tap=") && strstr(last_msg, "no interface name"),
+	   "--net tap=: an error naming what is missing (%s)", last_msg);
+	ok(!virtio_net__create(NULL, "udp=1:2") && strstr(last_msg, "not LPORT:ADDR:PORT"),
+	   "--net udp=1:2: malformed");
+	ok(!virtio_net__create(NULL, "udp=1:127.0.0.1:2,mac=01:02:03:04:05:06") &&
+	   strstr(last_msg, "not a unicast MAC"), "a multicast mac= is refused");
+	ok(!virtio_net__create(NULL, "vde=x") && strstr(last_msg, "neither tap=NAME"),
+	   "an unknown backend is refused");
+	/* The device's port: one that was free a moment ago. */
+	close(tmp);
+	snprintf(spec, sizeof(spec), "udp=%u:127.0.0.1:%u,mac=52:54:00:aa:bb:cc",
+		 dev_port, peer_port);
+	dev = peer >= 0 && tmp >= 0 ? virtio_net__create(NULL, spec) : NULL;
+	ok(dev && rd(REG_DEVICE_ID) == 1, "virtio-net over UDP: DeviceID 1 (%s)",
+	   dev ? spec : last_msg);
+	if (!dev)
+		return;
+	dev->raise = raise_count;
+	ok(rd(0x010) & (1U << 5), "VIRTIO_NET_F_MAC offered");
+	for (i = 0; i < 6; i++) {
+		uint64_t v = 0;
+
+		virtio_mmio__io(NULL, 0x100 + i, &v, 1, false, dev);
+		mac[i] = v;
+	}
+	ok(!memcmp(mac, "\x52\x54\x00\xaa\xbb\xcc", 6), "config: mac= as given");
+	negotiate(true);
+	queue_setup(0);
+	queue_setup(1);
+	wr(REG_STATUS, ST_DRIVER_OK_ETC | ST_FEATURES_OK);
+	ok(virtio_net__start(dev) == 0, "receive thread started");
+
+	/* Transmit: header and frame in one buffer, the frame alone goes out. */
+	d = descs(1);
+	memset(at(BUF), 0, NET_HDR);
+	memcpy(at(BUF + NET_HDR), frame, sizeof(frame));
+	d[0] = (struct desc){ BUF, NET_HDR + sizeof(frame), 0, 0 };
+	post(1, 0);
+	p = (struct pollfd){ .fd = peer, .events = POLLIN };
+	r = poll(&p, 1, 2000) == 1 ? recv(peer, got, sizeof(got), 0) : -1;
+	ok(r == sizeof(frame) && !memcmp(got, frame, r) && used_idx(1) == 1,
+	   "transmit: one datagram, the frame without its header");
+	/* A chain shorter than the header sends nothing. */
+	d[0] = (struct desc){ BUF, 6, 0, 0 };
+	post(1, 0);
+	ok(used_idx(1) == 2 && poll(&p, 1, 200) == 0, "a chain shorter than the header: nothing sent");
+
+	/* Receive: the frame waits for a buffer, then fills exactly one. */
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(dev_port);
+	raised = 0;
+	ok(sendto(peer, "first frame", 11, 0, (struct sockaddr *)&to, sizeof(to)) == 11 &&
+	   sendto(peer, "second", 6, 0, (struct sockaddr *)&to, sizeof(to)) == 6,
+	   "the peer sends two frames");
+	usleep(100000);
+	ok(used_idx(0) == 0 && raised == 0, "no receive buffer: the frame waits");
+	d = descs(0);
+	rx = at(BUF + 0x1000);
+	memset(rx, 0xee, 0x1000);
+	d[0] = (struct desc){ BUF + 0x1000, 1526, 2, 0 };
+	post(0, 0);
+	ok(used_wait(0, 1) && used_len(0, 0) == NET_HDR + 11 && rx[10] == 1 && rx[11] == 0 &&
+	   !rx[0] && !memcmp(rx + NET_HDR, "first frame", 11) && rx[NET_HDR + 11] == 0xee &&
+	   raised == 1, "a buffer given: header (num_buffers 1) and frame in it, one interrupt");
+	/* A buffer too small for the next frame goes back empty. */
+	d[1] = (struct desc){ BUF + 0x2000, NET_HDR + 3, 2, 0 };
+	post(0, 1);
+	ok(used_wait(0, 2) && used_len(0, 1) == 0, "a buffer too small: back empty, the frame dropped");
+	d[0] = (struct desc){ BUF + 0x1000, 1526, 2, 0 };
+	post(0, 0);
+	ok(sendto(peer, "third", 5, 0, (struct sockaddr *)&to, sizeof(to)) == 5 &&
+	   used_wait(0, 3) && used_len(0, 2) == NET_HDR + 5 && !memcmp(rx + NET_HDR, "third", 5),
+	   "the next frame into the next buffer");
+	close(peer);
+	/* The device and its thread live on until the test exits. */
+}
+
 int main(void)
 {
 	ram = calloc(1, RAM_SIZE);
@@ -343,6 +484,7 @@ int main(void)
 		return 1;
 	test_blk();
 	test_console();
+	test_net();
 	free(ram);
 	return tap_done("test_virtio");
 }

@@ -315,11 +315,13 @@ static void cpu_start__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 
 /* ---- virtio-mmio for Linux guests (x86.h) ---- */
 
-#define X86_VIRTIO_NR	3
+#define X86_VIRTIO_NR	4
 
 static const char *const virtio_names[X86_VIRTIO_NR] = {
-	"virtio-blk", "virtio-rng", "virtio-console"
+	"virtio-blk", "virtio-rng", "virtio-console", "virtio-net"
 };
+/* Their ISA IRQs: 5, 6, 7, then 10 (8 is the CMOS clock's, 9 the SCI). */
+static const unsigned int virtio_irqs[X86_VIRTIO_NR] = { 5, 6, 7, 10 };
 static struct virtio_dev *virtio[X86_VIRTIO_NR];
 
 /* A virtio device's interrupt: its ISA IRQ, an edge through the I/O APIC. */
@@ -329,9 +331,9 @@ static void virtio__raise_isa(struct virtio_dev *d)
 }
 
 /*
- * Transport i at X86_VIRTIO_BASE + i * 0x200 with IRQ X86_VIRTIO_IRQ + i,
+ * Transport i at X86_VIRTIO_BASE + i * 0x200 with IRQ virtio_irqs[i],
  * for the devices asked for: 0 the --disk virtio-blk, 1 the --rng
- * virtio-rng, 2 the --console virtio console.  x86 has no device tree:
+ * virtio-rng, 2 the --console virtio console, 3 the --net virtio-net.  x86 has no device tree:
  * the kernel learns of them from x86__virtio_cmdline().
  */
 static int x86__virtio_init(struct axvm *vm)
@@ -344,12 +346,14 @@ static int x86__virtio_init(struct axvm *vm)
 		return -1;
 	if (vm->o.virtio_console && !(virtio[2] = virtio_console__create(vm)))
 		return -1;
+	if (vm->o.net && !(virtio[3] = virtio_net__create(vm, vm->o.net)))
+		return -1;
 	for (i = 0; i < X86_VIRTIO_NR; i++) {
 		uint64_t base = X86_VIRTIO_BASE + i * VIRTIO_MMIO_SIZE;
 
 		if (!virtio[i])
 			continue;
-		virtio[i]->irq = X86_VIRTIO_IRQ + i;
+		virtio[i]->irq = virtio_irqs[i];
 		virtio[i]->raise = virtio__raise_isa;
 		if (mmio__register(base, VIRTIO_MMIO_SIZE, virtio_names[i],
 				   virtio_mmio__io, virtio[i]))
@@ -357,7 +361,7 @@ static int x86__virtio_init(struct axvm *vm)
 		if (!vm->o.no_ioeventfd && virtio_dev__ioeventfd(virtio[i], base))
 			return -1;
 	}
-	return 0;
+	return virtio[3] ? virtio_net__start(virtio[3]) : 0;
 }
 
 /**
@@ -372,7 +376,7 @@ static int x86__virtio_init(struct axvm *vm)
 size_t x86__virtio_cmdline(struct axvm *vm, char *buf, size_t len)
 {
 	bool want[X86_VIRTIO_NR] = {
-		vm->o.disk, vm->o.rng, vm->o.virtio_console
+		vm->o.disk, vm->o.rng, vm->o.virtio_console, vm->o.net
 	};
 	size_t n = 0;
 	unsigned int i;
@@ -385,7 +389,7 @@ size_t x86__virtio_cmdline(struct axvm *vm, char *buf, size_t len)
 			      " virtio_mmio.device=0x%x@0x%llx:%u",
 			      VIRTIO_MMIO_SIZE,
 			      (unsigned long long)(X86_VIRTIO_BASE + i * VIRTIO_MMIO_SIZE),
-			      X86_VIRTIO_IRQ + i);
+			      virtio_irqs[i]);
 	}
 	return n;
 }

@@ -52,11 +52,10 @@
 
 /*
  * virtio-mmio transports for Linux guests, announced on the kernel command
- * line (virtio_mmio.device=<size>@<base>:<irq>): ISA IRQs 5, 6 and 7 that
- * no PC device of axvm uses, edge triggered through the I/O APIC.
+ * line (virtio_mmio.device=<size>@<base>:<irq>), on ISA IRQs no PC device
+ * of axvm uses (devices.c), edge triggered through the I/O APIC.
  */
 #define X86_VIRTIO_BASE		0xd0000000ULL
-#define X86_VIRTIO_IRQ		5
 
 /**
  * struct x86_linux_entry - the register state a Linux entry wants.

@@ -4,8 +4,10 @@
 # /init of the tiny initramfs that axvm_guests.sh boots Debian's kernel
 # with (arm64 and x86_64): print what the kernel brought up; with a virtio disk
 # (axvm --disk), read its first sector, write one and flush it, and show
-# the device's interrupts; with a virtio-rng (axvm --rng), read it; then
-# power off.  With axvm.root=/dev/vda on the
+# the device's interrupts; with a virtio-rng (axvm --rng), read it; with
+# axvm.net=ADDR:PEER on the command line and a virtio-net (axvm --net),
+# give eth0 ADDR/24 and ping PEER (then, with axvm.netlinger=S, answer
+# pings S seconds more); then power off.  With axvm.root=/dev/vda on the
 # command line the disk is an ext4 root instead, and its /sbin/init runs.  The initramfs has no
 # /dev/console node (it is built without root), so the console is opened
 # from devtmpfs.
@@ -28,7 +30,7 @@ for m in $(cat /mods/order 2>/dev/null); do
 	insmod "/mods/$m" $p || echo "AXVM-LINUX-INIT: insmod $m failed"
 done
 i=0
-while [ ! -b /dev/vda ] && [ -e /sys/bus/virtio/devices/virtio0 ] && [ $i -lt 50 ]; do
+while [ ! -b /dev/vda ] && grep -qx 0x0002 /sys/bus/virtio/devices/*/device 2>/dev/null && [ $i -lt 50 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -75,4 +77,23 @@ if grep -qx 0x0004 /sys/bus/virtio/devices/*/device 2>/dev/null; then
 	echo "AXVM-RNG: rng_current $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 	echo "AXVM-RNG: 64 bytes: $(head -c 64 /dev/hwrng | od -An -tx1 | tr -d ' \n')"
 fi
+# axvm.net=ADDR:PEER: eth0 (the virtio-net) gets ADDR/24 and pings PEER
+case " $(cat /proc/cmdline) " in
+*" axvm.net="*)
+	net=$(sed 's/.*axvm\.net=\([0-9.:]*\).*/\1/' /proc/cmdline)
+	if [ -e /sys/class/net/eth0 ]; then
+		echo "AXVM-NET: eth0 $(cat /sys/class/net/eth0/address), driver $(basename "$(readlink /sys/class/net/eth0/device/driver)")"
+		ifconfig eth0 "${net%%:*}" netmask 255.255.255.0 up
+		ping -c 3 -W 5 "${net#*:}" | sed 's/^/AXVM-NET: /'
+		echo "AXVM-NET: eth0 rx_packets $(cat /sys/class/net/eth0/statistics/rx_packets) tx_packets $(cat /sys/class/net/eth0/statistics/tx_packets)"
+		grep virtio /proc/interrupts | sed 's/  */ /g; s/^/AXVM-NET: irq/'
+		# axvm.netlinger=S: stay up S seconds more, answering a peer's pings
+		case " $(cat /proc/cmdline) " in
+		*" axvm.netlinger="*) sleep "$(sed 's/.*axvm\.netlinger=\([0-9]*\).*/\1/' /proc/cmdline)" ;;
+		esac
+	else
+		echo "AXVM-NET: no eth0"
+	fi
+	;;
+esac
 poweroff -f
