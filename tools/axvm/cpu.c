@@ -29,14 +29,20 @@ void cpu__kick(struct axvm_cpu *cpu)
 	pthread_kill(cpu->thread, SIGUSR1);
 }
 
+/* Wake @cpu if its thread waits in cpu__halt(): an interrupt is queued. */
+void cpu__wake(struct axvm_cpu *cpu)
+{
+	pthread_mutex_lock(&cpu->vm->lock);
+	pthread_cond_broadcast(&cpu->wake);
+	pthread_mutex_unlock(&cpu->vm->lock);
+}
+
 /* Queue an interrupt for @cpu, from any thread, and wake it if halted here. */
 int cpu__inject(struct axvm_cpu *cpu, uint32_t vector)
 {
 	int r = axvm_vcpu_inject(&cpu->v, vector, 0, 0);
 
-	pthread_mutex_lock(&cpu->vm->lock);
-	pthread_cond_broadcast(&cpu->wake);
-	pthread_mutex_unlock(&cpu->vm->lock);
+	cpu__wake(cpu);
 	return r;
 }
 
