@@ -82,6 +82,8 @@ struct term_line {
  * @power: enum cpu_power, under vm->lock.
  * @stuck: halted with no way to wake (x86 HLT with IF=0), under vm->lock.
  * @wake: signalled on CPU_ON, on an interrupt for it, and on stop.
+ * @wakes: interrupts queued for it (cpu__wake()), under vm->lock.
+ * @wakes_at_run: @wakes when its thread last went into AXVCPU_RUN.
  * @entry: where the next start enters.
  * @arg: its argument (arm64 context id in x0).
  * @unmodelled: system register / MSR accesses no device modelled.
@@ -99,6 +101,7 @@ struct axvm_cpu {
 	enum cpu_power power;
 	bool stuck;
 	pthread_cond_t wake;
+	unsigned int wakes, wakes_at_run;
 	uint64_t entry, arg;
 	uint64_t unmodelled, unclaimed_io, unclaimed_mmio;
 	struct term_line line;
