@@ -152,6 +152,13 @@ x86_64)
 		echo "# virtio-blk interrupts by irqfd, by ioctl: '${2:-?} ${3:-?}' (wanted all by $1); the guest counted $guest"
 		return 1
 	}
+	# after the guest routed it to cpu 1, the virtio-blk SPI reached it
+	irq_on_cpu1() {
+		c1=$(awk '/^AXVM-DISK: irq.*GICv3 +48 / { sub(/^.*[0-9]+: */, ""); print $2 }' "$OUT")
+		[ "${c1:-0}" -gt 0 ] && return 0
+		echo "# the guest's cpu 1 counted '$c1' virtio-blk interrupts after the route"
+		return 1
+	}
 	rng_random() {
 		got=$(sed -n 's/^AXVM-RNG: 64 bytes: \([0-9a-f]*\).*/\1/p' "$OUT")
 		[ ${#got} = 128 ] && [ "$got" != "$(printf '0%.0s' $(seq 128))" ] && return 0
@@ -163,23 +170,27 @@ x86_64)
 	# with a flush, and count the device's interrupts; the image has the
 	# guest's write afterwards.  With --rng the kernel's hwrng picks the
 	# virtio-rng and 64 bytes read from /dev/hwrng are not all zero.  The
-	# notifications take the module's ioeventfd (its counter in --stats).
+	# notifications take the module's ioeventfd (its counter in --stats),
+	# the interrupts its irqfd, also after the guest routes the SPI to
+	# cpu 1 (axvm moves the irqfd; cpu 1 counts them).
 	if [ -f "$G/linux/Image" ] && [ -s "$G/linux/initrd.cpio" ] &&
 	   grep -q 'mods/virtio_blk.ko' "$G/linux/initrd.cpio"; then
 		img=/tmp/axvm_disk.$$
 		dd if=/dev/zero of="$img" bs=1024 count=1024 2>/dev/null
 		printf 'AXVM-DISK-TEST-1' | dd of="$img" conv=notrunc 2>/dev/null
-		CHECK_POST="disk_written && rng_random && irq_path irqfd"
-		check "axvm: arm64 Linux with a virtio-blk disk (--disk) and a virtio-rng (--rng): reads, writes with a flush, interrupts (by irqfd), entropy" 0 \
+		CHECK_POST="disk_written && rng_random && irq_path irqfd && irq_on_cpu1"
+		CHECK_ABSENT="cannot move its irqfd"
+		check "axvm: arm64 Linux with a virtio-blk disk (--disk) and a virtio-rng (--rng): reads, writes with a flush, interrupts (by irqfd, routed to cpu 1 too), entropy" 0 \
 			"AXVM-RNG: rng_current virtio_rng.0" \
 			"AXVM-DISK: vda 2048 sectors, serial 'axvm-virtio-blk'" \
 			"AXVM-DISK: sector 0 reads 'AXVM-DISK-TEST-1'" \
 			"AXVM-DISK: sector 8 written and flushed" \
+			"AXVM-DISK: irq routed to cpu 1, sector 9 written and flushed" \
 			"AXVM-DISK: irq" "reboot: Power down" "in-module ioeventfd" \
 			"in-module irqfd" -- \
 			run --cpus 2 --mem 256M --stats --disk "$img" --rng --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 quiet" --kernel "$G/linux/Image"
-		CHECK_POST=
+		CHECK_POST= CHECK_ABSENT=
 		rm -f "$img"
 	else
 		n=$((n + 1))
