@@ -466,8 +466,10 @@ static int vcpu_release(struct inode *inode, struct file *file)
 	struct axvcpu_vm *vm = vcpu->vm;
 
 	mutex_lock(&vm->lock);
-	vm->vcpus[vcpu->id] = NULL;
+	WRITE_ONCE(vm->vcpus[vcpu->id], NULL);
 	mutex_unlock(&vm->lock);
+	/* An irqfd's wake-up may still be injecting into it (under RCU). */
+	synchronize_rcu();
 
 	axvcpu_arch_vcpu_destroy(vcpu);
 	free_page((unsigned long)vcpu->run);
@@ -525,7 +527,8 @@ static int vm_create_vcpu(struct axvcpu_vm *vm, void __user *argp)
 			     O_RDWR | O_CLOEXEC);
 	if (r < 0)
 		goto out_destroy;
-	vm->vcpus[vcpu->id] = vcpu;
+	/* Set up before an irqfd's lockless lookup can find it. */
+	smp_store_release(&vm->vcpus[vcpu->id], vcpu);
 	mutex_unlock(&vm->lock);
 	return r;
 
@@ -622,6 +625,7 @@ static int create_vm(unsigned long arg)
 	mutex_init(&vm->lock);
 	INIT_LIST_HEAD(&vm->ioeventfds);
 	INIT_LIST_HEAD(&vm->irqfds);
+	spin_lock_init(&vm->irqfd_stats_lock);
 	spin_lock_init(&vm->slots_lock);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);

@@ -14,9 +14,12 @@
  * An irqfd names an eventfd, a vcpu and an interrupt: a signal on the
  * eventfd injects the interrupt as AXVCPU_INJECT_INTERRUPT would (a
  * device thread completes a request by writing the eventfd).  The wake-up
- * runs in the signaller's context with the eventfd's wait-queue lock held,
- * so it only queues a work item; the work finds the vcpu under vm->lock,
- * which keeps it from being freed meanwhile, and injects.
+ * runs in the signaller's context with the eventfd's wait-queue lock held
+ * (interrupts off) and injects there: the backends' queues take only a
+ * spinlock and the kick is any-context, and the vcpu is found under RCU
+ * (vcpu_release() waits for a grace period before it frees one).  So when
+ * the signaller's write() returns the interrupt is queued: a VMM that then
+ * wakes a vcpu thread it parked on a halt knows the next entry has it.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
@@ -26,7 +29,7 @@
 #include <linux/poll.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
+#include <linux/spinlock.h>
 
 #include "axvcpu_arch.h"
 #include "axvcpu_compat.h"
@@ -55,7 +58,6 @@ struct irqfd {
 	struct eventfd_ctx *ctx;
 	wait_queue_entry_t wait;
 	poll_table pt;
-	struct work_struct inject;
 };
 
 /* ---- ioeventfd ---- */
@@ -191,20 +193,29 @@ int axvcpu_vm_ioeventfd(struct axvcpu_vm *vm, const struct axvcpu_ioeventfd *a)
 
 /* ---- irqfd ---- */
 
-static void irqfd_inject(struct work_struct *work)
+/*
+ * Any context.  A vcpu that is closed meanwhile is not interrupted; one
+ * its backend refuses (out of range, a full queue) is dropped.
+ */
+static void irqfd_inject(struct irqfd *f)
 {
-	struct irqfd *f = container_of(work, struct irqfd, inject);
 	struct axvcpu_vm *vm = f->vm;
 	struct axvcpu_vcpu *vcpu;
+	unsigned long flags;
 
-	mutex_lock(&vm->lock);
-	vcpu = vm->vcpus[f->vcpu_id];
-	if (vcpu && !axvcpu_arch_vcpu_inject_interrupt(vcpu, &f->irq))
+	rcu_read_lock();
+	vcpu = READ_ONCE(vm->vcpus[f->vcpu_id]);
+	if (vcpu && !axvcpu_arch_vcpu_inject_interrupt(vcpu, &f->irq)) {
+		/* Irqfds of one vcpu may be signalled on several CPUs at once. */
+		spin_lock_irqsave(&vm->irqfd_stats_lock, flags);
+		vcpu->run->stats.builtin[AXVCPU_BUILTIN_IRQFD]++;
+		spin_unlock_irqrestore(&vm->irqfd_stats_lock, flags);
 		axvcpu_vcpu_kick(vcpu);
-	mutex_unlock(&vm->lock);
+	}
+	rcu_read_unlock();
 }
 
-/* The eventfd's wait-queue lock is held: take the count, defer the rest. */
+/* The eventfd's wait-queue lock is held: take the count and inject. */
 static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
 			void *key)
 {
@@ -214,7 +225,7 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
 
 	if (flags & EPOLLIN) {
 		eventfd_ctx_do_read(f->ctx, &cnt);
-		schedule_work(&f->inject);
+		irqfd_inject(f);
 	}
 	/*
 	 * EPOLLHUP (the eventfd's file closed) is not acted on: the irqfd
@@ -245,13 +256,12 @@ static struct irqfd *irqfd_find(struct axvcpu_vm *vm, struct eventfd_ctx *ctx,
 	return NULL;
 }
 
-/* No wake-up runs once this returns; then no injection either. */
+/* No wake-up, so no injection, runs once this returns. */
 static void irqfd_free(struct irqfd *f)
 {
 	u64 cnt;
 
 	eventfd_ctx_remove_wait_queue(f->ctx, &f->wait, &cnt);
-	cancel_work_sync(&f->inject);
 	eventfd_ctx_put(f->ctx);
 	kfree(f);
 }
@@ -296,7 +306,7 @@ int axvcpu_vm_irqfd(struct axvcpu_vm *vm, const struct axvcpu_irqfd *a)
 		eventfd_ctx_put(ctx);
 		if (!old)
 			return -ENOENT;
-		irqfd_free(old);	/* its work takes vm->lock */
+		irqfd_free(old);
 		return 0;
 	}
 
@@ -308,7 +318,6 @@ int axvcpu_vm_irqfd(struct axvcpu_vm *vm, const struct axvcpu_irqfd *a)
 	f->irq.vector = a->vector;
 	f->irq.flags = a->irq_flags;
 	f->irq.error_code = a->error_code;
-	INIT_WORK(&f->inject, irqfd_inject);
 	init_waitqueue_func_entry(&f->wait, irqfd_wakeup);
 	init_poll_funcptr(&f->pt, irqfd_queue_proc);
 
@@ -331,7 +340,7 @@ int axvcpu_vm_irqfd(struct axvcpu_vm *vm, const struct axvcpu_irqfd *a)
 		/* Signals from now on wake us; one already there counts. */
 		events = vfs_poll(file, &f->pt);
 		if (events & EPOLLIN)
-			schedule_work(&f->inject);
+			irqfd_inject(f);
 	}
 	mutex_unlock(&vm->lock);
 	fput(file);

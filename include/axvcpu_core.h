@@ -62,10 +62,13 @@ struct axvcpu_memslot {
  *	start and end callbacks); no fault maps anything meanwhile.
  * @mmu_released: @mm is gone (its release callback ran): nothing maps.
  * @slots: memory slots.
- * @vcpus: vcpus by id; an entry is cleared when its vcpu is freed.
+ * @vcpus: vcpus by id, set and cleared under @lock; an entry is cleared
+ *	when its vcpu is freed, and the vcpu freed an RCU grace period later
+ *	(irqfds look it up under RCU).
  * @ioeventfds: RCU list of ioeventfds (vcpu_eventfd.c), changed under
  *	@lock; @nr_ioeventfds their number.
  * @irqfds: irqfds, under @lock; @nr_irqfds their number.
+ * @irqfd_stats_lock: serializes the irqfds' AXVCPU_BUILTIN_IRQFD counts.
  * @arch: the backend's per-VM state (EPT / stage-2 root...).
  */
 struct axvcpu_vm {
@@ -82,6 +85,7 @@ struct axvcpu_vm {
 	struct axvcpu_vcpu *vcpus[AXVCPU_MAX_VCPUS];
 	struct list_head ioeventfds, irqfds;
 	unsigned int nr_ioeventfds, nr_irqfds;
+	spinlock_t irqfd_stats_lock;
 	void *arch;
 };
 

@@ -221,27 +221,55 @@ x86_64)
 		n=$((n + 1))
 		echo "ok $n axvm: third-party arm64 Image # SKIP $G/linux/ missing (build/kernels/arm64/env not there at make tools)"
 	fi
+	# irq_path irqfd|ioctl: the virtio-blk's interrupts in --stats all
+	# took that path (more than none, none the other way), and the
+	# guest's /proc/interrupts counted its SPI (INTID 48) too.
+	irq_path() {
+		st=$(sed -n 's/^axvm: virtio-blk: .*interrupts \([0-9]*\) by irqfd, \([0-9]*\) by ioctl$/\1 \2/p' "$OUT")
+		guest=$(awk '/GICv3 +48 / { sub(/^.*[0-9]+: */, ""); sub(/GICv3.*/, "")
+			n = split($0, c, " "); for (i = 1; i <= n; i++) s += c[i] }
+			END { print s + 0 }' "$OUT")
+		set -- "$1" $st
+		case $1 in
+		irqfd) [ "${2:-0}" -gt 0 ] && [ "${3:-x}" = 0 ] ;;
+		*) [ "${3:-0}" -gt 0 ] && [ "${2:-x}" = 0 ] ;;
+		esac && [ "$guest" -gt 0 ] && return 0
+		echo "# virtio-blk interrupts by irqfd, by ioctl: '${2:-?} ${3:-?}' (wanted all by $1); the guest counted $guest"
+		return 1
+	}
+	# after the guest routed it to cpu 1, the virtio-blk SPI reached it
+	irq_on_cpu1() {
+		c1=$(awk '/^AXVM-DISK: irq.*GICv3 +48 / { sub(/^.*[0-9]+: */, ""); print $2 }' "$OUT")
+		[ "${c1:-0}" -gt 0 ] && return 0
+		echo "# the guest's cpu 1 counted '$c1' virtio-blk interrupts after the route"
+		return 1
+	}
 	# The same kernel with a virtio-blk disk (--disk): the guest's own
 	# virtio_mmio and virtio_blk drivers read sector 0, write sector 8
 	# with a flush, and count the device's interrupts; the image has the
 	# guest's write afterwards.  With --rng the kernel's hwrng picks the
 	# virtio-rng and 64 bytes read from /dev/hwrng are not all zero.  The
-	# notifications take the module's ioeventfd (its counter in --stats).
+	# notifications take the module's ioeventfd (its counter in --stats),
+	# the interrupts its irqfd, also after the guest routes the SPI to
+	# cpu 1 (axvm moves the irqfd; cpu 1 counts them).
 	if [ -f "$G/linux/Image" ] && [ -s "$G/linux/initrd.cpio" ] &&
 	   grep -q 'mods/virtio_blk.ko' "$G/linux/initrd.cpio"; then
 		img=/tmp/axvm_disk.$$
 		dd if=/dev/zero of="$img" bs=1024 count=1024 2>/dev/null
 		printf 'AXVM-DISK-TEST-1' | dd of="$img" conv=notrunc 2>/dev/null
-		CHECK_POST="disk_written && rng_random"
-		check "axvm: arm64 Linux with a virtio-blk disk (--disk) and a virtio-rng (--rng): reads, writes with a flush, interrupts, entropy" 0 \
+		CHECK_POST="disk_written && rng_random && irq_path irqfd && irq_on_cpu1"
+		CHECK_ABSENT="cannot move its irqfd"
+		check "axvm: arm64 Linux with a virtio-blk disk (--disk) and a virtio-rng (--rng): reads, writes with a flush, interrupts (by irqfd, routed to cpu 1 too), entropy" 0 \
 			"AXVM-RNG: rng_current virtio_rng.0" \
 			"AXVM-DISK: vda 2048 sectors, serial 'axvm-virtio-blk'" \
 			"AXVM-DISK: sector 0 reads 'AXVM-DISK-TEST-1'" \
 			"AXVM-DISK: sector 8 written and flushed" \
-			"AXVM-DISK: irq" "reboot: Power down" "in-module ioeventfd" -- \
+			"AXVM-DISK: irq routed to cpu 1, sector 9 written and flushed" \
+			"AXVM-DISK: irq" "reboot: Power down" "in-module ioeventfd" \
+			"in-module irqfd" -- \
 			run --cpus 2 --mem 256M --stats --disk "$img" --rng --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 quiet" --kernel "$G/linux/Image"
-		CHECK_POST=
+		CHECK_POST= CHECK_ABSENT=
 		rm -f "$img"
 	else
 		n=$((n + 1))
@@ -263,12 +291,15 @@ x86_64)
 			run --cpus 1 --mem 256M --stats --no-ioeventfd --disk "$img" --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 axvm.root=/dev/vda" --kernel "$G/linux/Image"
 		CHECK_ABSENT=
-		check "axvm: the same ext4 root again on 2 vcpus: the first boot's file is there" 0 \
+		CHECK_POST="irq_path ioctl" CHECK_ABSENT="in-module irqfd"
+		check "axvm: the same ext4 root again on 2 vcpus (--no-irqfd: interrupts by ioctl): the first boot's file is there" 0 \
 			"AXVM-ROOT: / is /dev/vda (ext4)" "processor	: 1" \
 			"written at boot 1 of this disk" "written at boot 2 of this disk" \
-			"AXVM-SESSION: boot 2 of this disk done" "reboot: Power down" -- \
-			run --cpus 2 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			"AXVM-SESSION: boot 2 of this disk done" "reboot: Power down" \
+			"in-module ioeventfd" -- \
+			run --cpus 2 --mem 256M --stats --no-irqfd --disk "$img" --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 axvm.root=/dev/vda" --kernel "$G/linux/Image"
+		CHECK_POST= CHECK_ABSENT=
 		type_later 'echo TYPED-$((6 * 7)); cat /root/disk-note; poweroff'
 		check "axvm: arm64 console input: a command typed on the PL011 runs, its output comes back" 0 \
 			"AXVM-SESSION: the shell is yours" "TYPED-42" \

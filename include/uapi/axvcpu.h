@@ -421,7 +421,9 @@ struct axvcpu_arm64_regs {
 #define AXVCPU_BUILTIN_WBINVD		14	/* x86: WBINVD/WBNOINVD, a no-op */
 #define AXVCPU_BUILTIN_MACHINE_CHECK	15	/* x86: a host #MC, handled */
 #define AXVCPU_BUILTIN_IOEVENTFD	16	/* a write an ioeventfd took */
-#define AXVCPU_BUILTIN_NR		17
+/* Not an exit: an interrupt an irqfd's signal injected into this vcpu. */
+#define AXVCPU_BUILTIN_IRQFD		17
+#define AXVCPU_BUILTIN_NR		18
 
 /**
  * struct axvcpu_run_stats - exit counters of one vcpu, updated by the module.

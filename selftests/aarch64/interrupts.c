@@ -15,7 +15,8 @@
  *    vcpu is in RUN it answers at once;
  *  - AXVCPU_IRQFD: an eventfd written from another thread interrupts the
  *    spinning guest with its INTID, one signalled before the irqfd was
- *    assigned too; after DEASSIGN a signal injects nothing.
+ *    assigned too; after DEASSIGN a signal injects nothing; each injection
+ *    counts in stats.builtin[AXVCPU_BUILTIN_IRQFD].
  */
 #include <pthread.h>
 #include <sys/eventfd.h>
@@ -311,9 +312,12 @@ TEST(irqfd_injects_without_the_vmm)
 		TEST_ASSERT_EQ(expect_irq(&t.vcpu), 44);
 		pthread_join(w.th, NULL);
 	}
+	/* Each signal's injection counts, in the writer's context. */
+	EXPECT_EQ(3, t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_IRQFD]);
 	/* Signalled before it is assigned: injected at the assignment. */
 	ASSERT_EQ(sizeof(one), write(fd2, &one, sizeof(one)));
 	ASSERT_EQ(0, irqfd(&t.vm, fd2, 45, 0));
+	EXPECT_EQ(4, t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_IRQFD]);
 	TEST_ASSERT_EQ(expect_irq(&t.vcpu), 45);
 
 	ASSERT_EQ(0, irqfd(&t.vm, fd, 44, AXVCPU_IRQFD_DEASSIGN));
@@ -322,6 +326,7 @@ TEST(irqfd_injects_without_the_vmm)
 	memset(&st, 0, sizeof(st));
 	ASSERT_EQ(0, ioctl(t.vcpu.fd, AXVCPU_GET_IRQ_STATE, &st));
 	EXPECT_FALSE(irq_bit(st.pending, 44));
+	EXPECT_EQ(4, t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_IRQFD]);
 	/* fd2's irqfd is still assigned: the VM frees it. */
 	test_vm_destroy(&t);
 	close(fd);

@@ -14,14 +14,18 @@
 #           windows for the rig's Bochs debugger, see bench-bochs.sh).
 #
 # /bench-info (packed by bench.sh) holds "# bench: commit ..." lines.
+#
+# run_bench.sh virtio_blk_4k_read_per_s: that arm64 row alone (a boot of
+# its own, e.g. boot.sh --cmd, when only the virtio paths changed).
 cd "$(dirname "$0")" || exit 1
+ONLY=${1:-}
 KO=${AXVCPU_KO:-/axvcpu.ko}
 R=/tmp/bench.results
 rm -f $R
 [ -f /bench-info ] && cat /bench-info
 echo "# bench: guest kernel $(uname -r), $(uname -m), cpus $(cat /sys/devices/system/cpu/online)"
 [ -e /dev/axvcpu ] || insmod "$KO" || echo "# bench: insmod $KO failed"
-case $(uname -m) in
+[ -z "$ONLY" ] && case $(uname -m) in
 x86_64)
 	echo "# bench: x86_64 runs in Bochs on 1 CPU with clock sync=none, ips=100M: time is the emulated instruction count (10 ns per instruction), deterministic, so one run of each side is enough"
 	./axbench run axvcpu 1 $R
@@ -46,7 +50,7 @@ x86_64)
 	fi
 	;;
 esac
-./axbench report $R
+[ -z "$ONLY" ] && ./axbench report $R
 
 # arm64: Debian's kernel booted under axvm (build/arm64/tools at /tools),
 # time to userspace by the guest kernel's own clock ("Run /init"), beside
@@ -57,7 +61,7 @@ boot_ts() {
 	sed -n 's/^\[ *\([0-9.]*\)\] Run \/init as init process.*/\1/p' | head -1
 }
 L=/tools/guests/linux
-if [ "$(uname -m)" = aarch64 ] && [ -x /tools/axvm ] && [ -f $L/Image ] && [ -f $L/initrd.cpio ]; then
+if [ -z "$ONLY" ] && [ "$(uname -m)" = aarch64 ] && [ -x /tools/axvm ] && [ -f $L/Image ] && [ -f $L/initrd.cpio ]; then
 	# the rig's /init saved the boot's log before clearing the ring
 	host=$(cat /tmp/dmesg.boot 2>/dev/null | boot_ts)
 	ts=
@@ -77,9 +81,12 @@ fi
 
 # arm64: virtio-blk, 2048 synchronous 4 KiB reads in the guest (readahead
 # off, cold cache; the image is in this host's RAM, so where the reads
-# fall does not matter), with the module's ioeventfd (the default) and
-# with every notification exiting to axvm (--no-ioeventfd); 3 runs each,
-# interleaved; reads per second by the guest's clock, medians.
+# fall does not matter): with the module's ioeventfd and irqfd (the
+# default: no exit per notification, no ioctl per interrupt), with the
+# ioeventfd alone (--no-irqfd), and with neither (--no-ioeventfd: every
+# notification exits to axvm, every interrupt is an ioctl); 3 runs each,
+# interleaved; reads per second by the guest's clock, medians.  The row
+# compares the issue's pair, both fast paths against neither.
 blk_rate() {
 	/tools/axvm run --cpus 1 --mem 256M --disk /tmp/bench.img "$@" --initrd $L/initrd.cpio \
 		--cmdline "console=ttyAMA0 quiet axvm.blkbench=2048" --kernel $L/Image </dev/null 2>&1 |
@@ -89,17 +96,19 @@ blk_rate() {
 median() {
 	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
-if [ "$(uname -m)" = aarch64 ] && [ -x /tools/axvm ] && [ -f $L/Image ] &&
+if [ "${ONLY:-virtio_blk_4k_read_per_s}" = virtio_blk_4k_read_per_s ] &&
+   [ "$(uname -m)" = aarch64 ] && [ -x /tools/axvm ] && [ -f $L/Image ] &&
    grep -q 'mods/virtio_blk.ko' $L/initrd.cpio; then
 	dd if=/dev/zero of=/tmp/bench.img bs=1M count=16 2>/dev/null
-	fast= slow=
+	fast= half= slow=
 	for i in 1 2 3; do
 		fast="$fast $(blk_rate)"
+		half="$half $(blk_rate --no-irqfd)"
 		slow="$slow $(blk_rate --no-ioeventfd)"
 	done
-	echo "# bench: virtio_blk_4k_read_per_s: 2048 synchronous 4 KiB reads (readahead off, cold cache) from a RAM-backed image, 1 vcpu; ioeventfd runs:$fast, exit runs:$slow"
+	echo "# bench: virtio_blk_4k_read_per_s: 2048 synchronous 4 KiB reads (readahead off, cold cache) from a RAM-backed image, 1 vcpu; ioeventfd+irqfd runs:$fast, ioeventfd only (--no-irqfd):$half, neither (--no-ioeventfd):$slow"
 	f=$(median $fast) e=$(median $slow)
 	[ -n "$f" ] && [ -n "$e" ] &&
-		awk -v f="$f" -v e="$e" 'BEGIN { printf "bench: arm64 virtio_blk_4k_read_per_s ioeventfd=%d exit=%d ratio=%.2f\n", f, e, f / e }'
+		awk -v f="$f" -v e="$e" 'BEGIN { printf "bench: arm64 virtio_blk_4k_read_per_s fast=%d exit=%d ratio=%.2f\n", f, e, f / e }'
 	rm -f /tmp/bench.img
 fi

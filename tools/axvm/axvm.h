@@ -39,6 +39,7 @@ struct axvm_opts {
 	const char *disk;	/* raw image for virtio-blk, or NULL */
 	bool rng;		/* a virtio-rng device */
 	bool no_ioeventfd;	/* virtio notifications exit to axvm */
+	bool no_irqfd;		/* virtio interrupts by AXVCPU_INJECT_INTERRUPT */
 	bool virtio_console;	/* --console virtio: input to hvc0 */
 	const char *net;	/* --net backend for virtio-net, or NULL */
 	uint64_t mem;
@@ -82,6 +83,8 @@ struct term_line {
  * @power: enum cpu_power, under vm->lock.
  * @stuck: halted with no way to wake (x86 HLT with IF=0), under vm->lock.
  * @wake: signalled on CPU_ON, on an interrupt for it, and on stop.
+ * @wakes: interrupts queued for it (cpu__wake()), under vm->lock.
+ * @wakes_at_run: @wakes when its thread last went into AXVCPU_RUN.
  * @entry: where the next start enters.
  * @arg: its argument (arm64 context id in x0).
  * @unmodelled: system register / MSR accesses no device modelled.
@@ -99,6 +102,7 @@ struct axvm_cpu {
 	enum cpu_power power;
 	bool stuck;
 	pthread_cond_t wake;
+	unsigned int wakes, wakes_at_run;
 	uint64_t entry, arg;
 	uint64_t unmodelled, unclaimed_io, unclaimed_mmio;
 	struct term_line line;
@@ -157,6 +161,7 @@ void vm__check_alive(struct axvm *vm);
 /* cpu.c */
 void *cpu__thread(void *arg);
 void cpu__kick(struct axvm_cpu *cpu);
+void cpu__wake(struct axvm_cpu *cpu);
 int cpu__inject(struct axvm_cpu *cpu, uint32_t vector);
 
 /* devices.c */
@@ -178,6 +183,15 @@ bool mmio__emulate(struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
 void io__lock(struct axvm *vm);
 void io__unlock(struct axvm *vm);
 void io__raise(struct axvm_cpu *target, uint32_t irq);
+/*
+ * The same through an irqfd: @fd, an eventfd the module injects @irq into
+ * @target for (AXVCPU_IRQFD), is written at once and @target woken when
+ * the thread drops the device lock.  Falls back to io__raise() if the
+ * write fails.
+ */
+void io__raise_irqfd(struct axvm_cpu *target, uint32_t irq, int fd);
+/* How many times @irq was raised by irqfd and by ioctl, over all vcpus. */
+void io__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl);
 /* A character for the terminal from @line's writer; under the device lock. */
 void term__putc(struct term_line *line, char c);
 void term__flush(void);

@@ -29,14 +29,21 @@ void cpu__kick(struct axvm_cpu *cpu)
 	pthread_kill(cpu->thread, SIGUSR1);
 }
 
+/* Wake @cpu if its thread waits in cpu__halt(): an interrupt is queued. */
+void cpu__wake(struct axvm_cpu *cpu)
+{
+	pthread_mutex_lock(&cpu->vm->lock);
+	__atomic_fetch_add(&cpu->wakes, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&cpu->wake);
+	pthread_mutex_unlock(&cpu->vm->lock);
+}
+
 /* Queue an interrupt for @cpu, from any thread, and wake it if halted here. */
 int cpu__inject(struct axvm_cpu *cpu, uint32_t vector)
 {
 	int r = axvm_vcpu_inject(&cpu->v, vector, 0, 0);
 
-	pthread_mutex_lock(&cpu->vm->lock);
-	pthread_cond_broadcast(&cpu->wake);
-	pthread_mutex_unlock(&cpu->vm->lock);
+	cpu__wake(cpu);
 	return r;
 }
 
@@ -160,7 +167,12 @@ static void cpu__sysreg_unmodelled(struct axvm_cpu *cpu, struct axvcpu_run *run)
 		cpu->vm->o.trace ? "" : " (--trace shows every one)");
 }
 
-/* HLT / WFI: wait here until an interrupt for us, a stop, or 10 ms. */
+/*
+ * HLT / WFI: wait here until an interrupt for us, a stop, or 10 ms.  An
+ * interrupt queued while the vcpu was in RUN (a device thread's, on
+ * another CPU) did not reach the guest before its WFI: its wake came
+ * before this wait, so that wait is skipped (@wakes moved since the RUN).
+ */
 static void cpu__halt(struct axvm_cpu *cpu)
 {
 	struct axvm *vm = cpu->vm;
@@ -182,7 +194,7 @@ static void cpu__halt(struct axvm_cpu *cpu)
 		ts.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&vm->lock);
-	if (!vm->stopping)
+	if (!vm->stopping && cpu->wakes == cpu->wakes_at_run)
 		pthread_cond_timedwait(&cpu->wake, &vm->lock, &ts);
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -220,6 +232,8 @@ static int cpu__run(struct axvm_cpu *cpu)
 	for (;;) {
 		if (vm->stopping)
 			return CPU_STOP;
+		/* What cpu__halt() compares with (a wake before it: delivered). */
+		cpu->wakes_at_run = __atomic_load_n(&cpu->wakes, __ATOMIC_ACQUIRE);
 		r = axvm_vcpu_run(&cpu->v);
 		if (r == -EINTR) {
 			if (vm->stopping)

@@ -69,13 +69,15 @@ int mmio__register(uint64_t base, uint64_t len, const char *name,
 /*
  * Interrupts a device raised while this thread emulated an access: they
  * are injected after io_lock is dropped, because cpu__inject() takes
- * vm->lock and vm__stop() takes io_lock under vm->lock.
+ * vm->lock and vm__stop() takes io_lock under vm->lock.  One that went
+ * through an irqfd is injected already; its vcpu is only woken then.
  */
 #define MAX_RAISED	8
 
 struct raised_irq {
 	struct axvm_cpu *cpu;
 	uint32_t irq;
+	bool wake_only;
 };
 
 static __thread struct {
@@ -84,19 +86,63 @@ static __thread struct {
 	struct raised_irq irq[MAX_RAISED];
 } raised;
 
-void io__raise(struct axvm_cpu *target, uint32_t irq)
+/* --stats: interrupts raised, by INTID / vector, per path (any thread). */
+#define IRQ_COUNTED	1024
+
+static uint64_t irq_by_irqfd[IRQ_COUNTED], irq_by_ioctl[IRQ_COUNTED];
+
+static void irq__count(uint64_t *tab, uint32_t irq)
+{
+	if (irq < IRQ_COUNTED)
+		__atomic_fetch_add(&tab[irq], 1, __ATOMIC_RELAXED);
+}
+
+void io__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl)
+{
+	*by_irqfd = irq < IRQ_COUNTED ? __atomic_load_n(&irq_by_irqfd[irq], __ATOMIC_RELAXED) : 0;
+	*by_ioctl = irq < IRQ_COUNTED ? __atomic_load_n(&irq_by_ioctl[irq], __ATOMIC_RELAXED) : 0;
+}
+
+static void raised__add(struct axvm_cpu *target, uint32_t irq, bool wake_only)
 {
 	unsigned int i;
 
+	for (i = 0; i < raised.n; i++)
+		if (raised.irq[i].cpu == target && raised.irq[i].irq == irq &&
+		    raised.irq[i].wake_only == wake_only)
+			return;		/* one is as good as two: edge */
+	if (raised.n < MAX_RAISED)
+		raised.irq[raised.n++] = (struct raised_irq){ target, irq, wake_only };
+}
+
+void io__raise(struct axvm_cpu *target, uint32_t irq)
+{
+	irq__count(irq_by_ioctl, irq);
 	if (!raised.in_io) {
 		cpu__inject(target, irq);
 		return;
 	}
-	for (i = 0; i < raised.n; i++)
-		if (raised.irq[i].cpu == target && raised.irq[i].irq == irq)
-			return;		/* one is as good as two: edge */
-	if (raised.n < MAX_RAISED)
-		raised.irq[raised.n++] = (struct raised_irq){ target, irq };
+	raised__add(target, irq, false);
+}
+
+void io__raise_irqfd(struct axvm_cpu *target, uint32_t irq, int fd)
+{
+	uint64_t one = 1;
+
+	/*
+	 * The module injects in this write (vcpu_eventfd.c), so when it
+	 * returns the interrupt is queued and the wake below cannot come
+	 * before it.
+	 */
+	if (write(fd, &one, sizeof(one)) != sizeof(one)) {
+		io__raise(target, irq);
+		return;
+	}
+	irq__count(irq_by_irqfd, irq);
+	if (!raised.in_io)
+		cpu__wake(target);
+	else
+		raised__add(target, irq, true);
 }
 
 /* Take the device lock; what devices raise meanwhile waits for io__unlock(). */
@@ -112,8 +158,12 @@ void io__unlock(struct axvm *vm)
 
 	raised.in_io = false;
 	pthread_mutex_unlock(&vm->io_lock);
-	for (i = 0; i < raised.n; i++)
-		cpu__inject(raised.irq[i].cpu, raised.irq[i].irq);
+	for (i = 0; i < raised.n; i++) {
+		if (raised.irq[i].wake_only)
+			cpu__wake(raised.irq[i].cpu);
+		else
+			cpu__inject(raised.irq[i].cpu, raised.irq[i].irq);
+	}
 	raised.n = 0;
 }
 

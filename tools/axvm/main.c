@@ -90,8 +90,14 @@ static void usage(FILE *f)
 "                      (default 52:54:00:12:34:56)\n"
 "      --no-ioeventfd  virtio notifications exit to axvm (default: the\n"
 "                      module takes them, AXVCPU_IOEVENTFD, and a device\n"
-"                      thread does the work)\n"
-"      --stats         print exit counts by reason at the end\n"
+"                      thread does the work); their interrupts then by ioctl\n"
+"      --no-irqfd      with the ioeventfd, virtio interrupts still by ioctl\n"
+"                      (AXVCPU_INJECT_INTERRUPT; default: the device thread\n"
+"                      writes an eventfd the module injects from,\n"
+"                      AXVCPU_IRQFD)\n"
+"      --stats         print exit counts by reason at the end, and per\n"
+"                      virtio device its notifications (by ioeventfd / by\n"
+"                      exit) and interrupts (by irqfd / by ioctl)\n"
 "      --trace         print one line per exit to stderr (ports and MMIO\n"
 "                      addresses without a device are marked \"(no device)\")\n"
 "      --dev PATH      the axvcpu device (default " AXVM_DEV_PATH ")\n"
@@ -170,7 +176,7 @@ int axvm__read_file(const char *path, uint8_t **buf, size_t *len)
 }
 
 enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA, OPT_PTIMER,
-       OPT_DISK, OPT_RNG, OPT_NO_IOEVENTFD, OPT_CONSOLE, OPT_NET };
+       OPT_DISK, OPT_RNG, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_CONSOLE, OPT_NET };
 
 static const struct option run_options[] = {
 	{ "kernel",	required_argument, NULL, 'k' },
@@ -185,6 +191,7 @@ static const struct option run_options[] = {
 	{ "disk",	required_argument, NULL, OPT_DISK },
 	{ "rng",	no_argument,	   NULL, OPT_RNG },
 	{ "no-ioeventfd", no_argument,	   NULL, OPT_NO_IOEVENTFD },
+	{ "no-irqfd",	no_argument,	   NULL, OPT_NO_IRQFD },
 	{ "console",	required_argument, NULL, OPT_CONSOLE },
 	{ "net",	required_argument, NULL, OPT_NET },
 	{ "stats",	no_argument,	   NULL, OPT_STATS },
@@ -273,6 +280,9 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 			break;
 		case OPT_NO_IOEVENTFD:
 			o->no_ioeventfd = true;
+			break;
+		case OPT_NO_IRQFD:
+			o->no_irqfd = true;
 			break;
 		case OPT_CONSOLE:
 			if (!strcmp(optarg, "virtio")) {

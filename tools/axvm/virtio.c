@@ -425,6 +425,7 @@ static void reg__write(struct virtio_dev *d, uint64_t off, uint32_t v)
 		q->ready = v & 1;
 		break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
+		d->notify_exit++;
 		queue__notify(d, v);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
@@ -476,6 +477,12 @@ void virtio_mmio__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 		*data = reg__read(d, off);
 }
 
+/* The devices made, for --stats. */
+#define VIRTIO_MAX_DEVS	8
+
+static struct virtio_dev *virtio_devs[VIRTIO_MAX_DEVS];
+static unsigned int virtio_ndevs;
+
 struct virtio_dev *virtio_dev__new(struct axvm *vm, const struct virtio_ops *ops)
 {
 	struct virtio_dev *d = calloc(1, sizeof(*d));
@@ -486,7 +493,25 @@ struct virtio_dev *virtio_dev__new(struct axvm *vm, const struct virtio_ops *ops
 	}
 	d->vm = vm;
 	d->ops = ops;
+	if (virtio_ndevs < VIRTIO_MAX_DEVS)
+		virtio_devs[virtio_ndevs++] = d;
 	return d;
+}
+
+void virtio__print_stats(void)
+{
+	uint64_t by_irqfd, by_ioctl;
+	unsigned int i;
+
+	for (i = 0; i < virtio_ndevs; i++) {
+		struct virtio_dev *d = virtio_devs[i];
+
+		io__irq_counts(d->irq, &by_irqfd, &by_ioctl);
+		fprintf(stderr, "axvm: virtio-%s: notifications %llu by ioeventfd, %llu by exit; interrupts %llu by irqfd, %llu by ioctl\n",
+			d->ops->name, (unsigned long long)d->notify_ioeventfd,
+			(unsigned long long)d->notify_exit,
+			(unsigned long long)by_irqfd, (unsigned long long)by_ioctl);
+	}
 }
 
 struct virtio_notify {
@@ -513,6 +538,8 @@ static void *virtio__notify_thread(void *arg)
 			    read(n->pfd[q].fd, &cnt, sizeof(cnt)) != sizeof(cnt))
 				continue;
 			io__lock(d->vm);
+			/* Writes that came while this thread was busy add up. */
+			d->notify_ioeventfd += cnt;
 			queue__notify(d, q);
 			io__unlock(d->vm);
 		}
@@ -551,6 +578,7 @@ int virtio_dev__ioeventfd(struct virtio_dev *d, uint64_t base)
 	r = pthread_create(&t, NULL, virtio__notify_thread, n);
 	if (!r) {
 		pthread_detach(t);
+		d->ioeventfd = true;
 		return 0;
 	}
 	pr_err("virtio-%s: cannot start its thread: %s", d->ops->name, strerror(r));

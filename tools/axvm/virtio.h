@@ -104,6 +104,10 @@ struct virtio_ops {
  * @q: the queues.
  * @broken: the driver gave a malformed ring: nothing more is done until
  *	it resets the device.
+ * @ioeventfd: its QueueNotify writes go to the module's ioeventfds.
+ * @notify_ioeventfd: @notify_exit: --stats: queue notifications the
+ *	device thread took from an ioeventfd, and QueueNotify writes that
+ *	exited to axvm (under the device lock).
  */
 struct virtio_dev {
 	struct axvm *vm;
@@ -118,6 +122,8 @@ struct virtio_dev {
 	uint32_t isr;
 	struct virtio_queue q[VIRTIO_MAX_QUEUES];
 	bool broken;
+	bool ioeventfd;
+	uint64_t notify_ioeventfd, notify_exit;
 };
 
 /* A device of type @ops, reset; NULL with a message when out of memory. */
@@ -133,6 +139,12 @@ void virtio_mmio__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
  * 0 also when the module has no ioeventfd (the writes then exit).
  */
 int virtio_dev__ioeventfd(struct virtio_dev *d, uint64_t base);
+
+/*
+ * --stats: per device, notifications by ioeventfd and by exit, and its
+ * interrupts by irqfd and by ioctl (io__irq_counts()).
+ */
+void virtio__print_stats(void);
 
 /* A window of transports with no device behind them (DeviceID 0). */
 void virtio_mmio_empty__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "axvm.h"
+#include "virtio.h"
 
 static struct axvm *the_vm;	/* for the signal handler */
 
@@ -393,6 +394,7 @@ static void vm__print_stats(struct axvm *vm)
 					i, axvm_builtin_name(r),
 					(unsigned long long)run->stats.builtin[r]);
 	}
+	virtio__print_stats();
 }
 
 /* Join the threads (they were kicked by vm__stop) and free everything. */

@@ -281,6 +281,7 @@ static const char *const builtin_names[AXVCPU_BUILTIN_NR] = {
 	[AXVCPU_BUILTIN_WBINVD] = "wbinvd",
 	[AXVCPU_BUILTIN_MACHINE_CHECK] = "machine_check",
 	[AXVCPU_BUILTIN_IOEVENTFD] = "ioeventfd",
+	[AXVCPU_BUILTIN_IRQFD] = "irqfd",
 };
 
 const char *axvm_builtin_name(__u32 builtin)

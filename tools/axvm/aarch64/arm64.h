@@ -40,5 +40,10 @@ void gicr__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 	      unsigned int width, bool is_write, void *priv);
 /* A device raises SPI @intid; under vm->io_lock. */
 void gic__raise_spi(struct axvm *vm, unsigned int intid);
+/*
+ * Inject SPI @intid through the eventfd @fd (AXVCPU_IRQFD) when the
+ * distributor delivers it; 0, or the module's error (then by ioctl).
+ */
+int gic__spi_irqfd(struct axvm *vm, unsigned int intid, int fd);
 
 #endif /* AXVM_ARM64_H */

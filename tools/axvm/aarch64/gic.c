@@ -19,8 +19,19 @@
  * the module holds it.  The module handles the PPIs it owns (the timers)
  * and SGIs (ICC_SGI1R_EL1) itself, so their enables are not modelled.
  *
+ * An SPI a device raises from a thread of its own (virtio with the
+ * module's ioeventfd) can have an irqfd (gic__spi_irqfd()): the decision
+ * stays here, under the same rules, and only the injection of one that
+ * is delivered goes through the eventfd instead of the ioctl.  The irqfd
+ * is assigned for the vcpu the SPI goes to; when that changes (the guest
+ * rewrote GICD_IROUTER, or its vcpu came up) the next delivery moves it
+ * (deassign, assign: the module injects in the signaller's write, so no
+ * signal is in flight then).  A disabled SPI is latched here as ever,
+ * and its delivery on the enable takes the irqfd too.
+ *
  * Everything here runs under vm->io_lock (devices.c).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "axvm.h"
@@ -100,12 +111,74 @@ static bool gic__deliverable(unsigned int intid)
 	       (gicd.enable[intid / 32] & bit) && (gicd.group[intid / 32] & bit);
 }
 
+/* SPIs with an irqfd: the eventfd and the vcpu it is assigned for. */
+struct gic_irqfd {
+	bool on;
+	int fd;
+	unsigned int vcpu;
+};
+
+static struct gic_irqfd gic_irqfd[GIC_NR_INTIDS];
+
+int gic__spi_irqfd(struct axvm *vm, unsigned int intid, int fd)
+{
+	int r;
+
+	if (intid < 32 || intid >= GIC_NR_INTIDS)
+		return -EINVAL;
+	/* Vcpu 0 first: where an SPI goes until the guest routes it. */
+	r = axvm_vm_irqfd(&vm->vm, fd, 0, intid, 0);
+	if (r < 0)
+		return r;
+	gic_irqfd[intid].on = true;
+	gic_irqfd[intid].fd = fd;
+	gic_irqfd[intid].vcpu = 0;
+	return 0;
+}
+
+/* The irqfd of @intid assigned for @cpu: false if it has none (any more). */
+static bool gic__irqfd_for(struct axvm *vm, unsigned int intid,
+			   struct axvm_cpu *cpu)
+{
+	struct gic_irqfd *f = &gic_irqfd[intid];
+	int r;
+
+	if (!f->on)
+		return false;
+	if (f->vcpu == cpu->id)
+		return true;
+	r = axvm_vm_irqfd(&vm->vm, f->fd, f->vcpu, intid, AXVCPU_IRQFD_DEASSIGN);
+	if (!r)
+		r = axvm_vm_irqfd(&vm->vm, f->fd, cpu->id, intid, 0);
+	if (r < 0) {
+		/* Whichever failed, none is left assigned for the SPI. */
+		pr_err("SPI %u: cannot move its irqfd to vcpu %u (%s): by ioctl from now on",
+		       intid, cpu->id, strerror(-r));
+		axvm_vm_irqfd(&vm->vm, f->fd, f->vcpu, intid, AXVCPU_IRQFD_DEASSIGN);
+		f->on = false;
+		return false;
+	}
+	f->vcpu = cpu->id;
+	return true;
+}
+
+/* Inject @intid, deliverable now, into the vcpu it is routed to. */
+static void gic__deliver(struct axvm *vm, unsigned int intid)
+{
+	struct axvm_cpu *cpu = gic__target(vm, intid);
+
+	if (gic__irqfd_for(vm, intid, cpu))
+		io__raise_irqfd(cpu, intid, gic_irqfd[intid].fd);
+	else
+		io__raise(cpu, intid);
+}
+
 void gic__raise_spi(struct axvm *vm, unsigned int intid)
 {
 	if (intid < 32 || intid >= GIC_NR_INTIDS)
 		return;
 	if (gic__deliverable(intid))
-		io__raise(gic__target(vm, intid), intid);
+		gic__deliver(vm, intid);
 	else
 		gicd.latched[intid / 32] |= 1U << (intid % 32);
 }
@@ -122,7 +195,7 @@ static void gic__flush_latched(struct axvm *vm)
 			if (!(gicd.latched[w] & (1U << b)) || !gic__deliverable(intid))
 				continue;
 			gicd.latched[w] &= ~(1U << b);
-			io__raise(gic__target(vm, intid), intid);
+			gic__deliver(vm, intid);
 		}
 	}
 }

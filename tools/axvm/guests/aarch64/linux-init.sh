@@ -3,8 +3,9 @@
 #
 # /init of the tiny initramfs that axvm_guests.sh boots Debian's kernel
 # with (arm64 and x86_64): print what the kernel brought up; with a virtio disk
-# (axvm --disk), read its first sector, write one and flush it, and show
-# the device's interrupts; with a virtio-rng (axvm --rng), read it; with
+# (axvm --disk), read its first sector, write one and flush it (arm64 on 2+
+# cpus once more with its interrupt routed to cpu 1), and show the
+# device's interrupts; with a virtio-rng (axvm --rng), read it; with
 # axvm.net=ADDR:PEER on the command line and a virtio-net (axvm --net),
 # give eth0 ADDR/24 and ping PEER (then, with axvm.netlinger=S, answer
 # pings S seconds more); then power off.  With axvm.root=/dev/vda on the
@@ -70,6 +71,13 @@ if [ -b /dev/vda ]; then
 	echo "AXVM-DISK: sector 0 reads '$(head -c 16 /dev/vda)'"
 	printf 'AXVM-DISK-WRITTEN-BY-GUEST' | dd of=/dev/vda bs=512 seek=8 conv=fsync 2>/dev/null &&
 		echo "AXVM-DISK: sector 8 written and flushed"
+	# on 2+ cpus: the device's interrupt routed to cpu 1 (GICD_IROUTER,
+	# with a disable/enable around it), then one more write and flush
+	irq=$(sed -n 's/^ *\([0-9]*\):.* virtio0$/\1/p' /proc/interrupts)
+	if [ "$(nproc)" -ge 2 ] && [ -n "$irq" ] && echo 2 >/proc/irq/$irq/smp_affinity; then
+		printf 'AXVM-DISK-AFTER-ROUTE' | dd of=/dev/vda bs=512 seek=9 conv=fsync 2>/dev/null &&
+			echo "AXVM-DISK: irq routed to cpu 1, sector 9 written and flushed"
+	fi
 	grep virtio /proc/interrupts | sed 's/  */ /g; s/^/AXVM-DISK: irq/'
 fi
 # a virtio-rng (axvm --rng): the kernel's hwrng takes it; 64 bytes of it
