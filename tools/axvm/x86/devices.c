@@ -315,7 +315,7 @@ static void cpu_start__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 
 /* ---- virtio-mmio for Linux guests (x86.h) ---- */
 
-#define X86_VIRTIO_NR	4
+#define X86_VIRTIO_NR	X86_VIRTIO_MAX
 
 static const char *const virtio_names[X86_VIRTIO_NR] = {
 	"virtio-blk", "virtio-rng", "virtio-console", "virtio-net"
@@ -333,8 +333,9 @@ static void virtio__raise_isa(struct virtio_dev *d)
 /*
  * Transport i at X86_VIRTIO_BASE + i * 0x200 with IRQ virtio_irqs[i],
  * for the devices asked for: 0 the --disk virtio-blk, 1 the --rng
- * virtio-rng, 2 the --console virtio console, 3 the --net virtio-net.  x86 has no device tree:
- * the kernel learns of them from x86__virtio_cmdline().
+ * virtio-rng, 2 the --console virtio console, 3 the --net virtio-net.
+ * x86 has no device tree: the kernel learns of them from the DSDT
+ * (linux.c, x86__virtio_list()).
  */
 static int x86__virtio_init(struct axvm *vm)
 {
@@ -365,31 +366,28 @@ static int x86__virtio_init(struct axvm *vm)
 }
 
 /**
- * x86__virtio_cmdline - the kernel command-line words that announce the
- * virtio-mmio transports (Linux's virtio_mmio.device=<size>@<base>:<irq>).
+ * x86__virtio_list - the virtio-mmio transports the options ask for.
  * @vm: the VM.
- * @buf: where they go (after the user's command line).
- * @len: room at @buf.
+ * @base: their MMIO bases (X86_VIRTIO_MAX entries).
+ * @irq: their ISA IRQs.
  *
- * Return: the length they need, as snprintf().
+ * Called by arch__load() for the ACPI tables, before the devices exist:
+ * the options say.
+ *
+ * Return: how many.
  */
-size_t x86__virtio_cmdline(struct axvm *vm, char *buf, size_t len)
+unsigned int x86__virtio_list(struct axvm *vm, uint64_t *base, unsigned int *irq)
 {
 	bool want[X86_VIRTIO_NR] = {
 		vm->o.disk, vm->o.rng, vm->o.virtio_console, vm->o.net
 	};
-	size_t n = 0;
-	unsigned int i;
+	unsigned int i, n = 0;
 
-	/* Called by arch__load(), before the devices exist: the options say. */
 	for (i = 0; i < X86_VIRTIO_NR; i++) {
 		if (!want[i])
 			continue;
-		n += snprintf(buf + (n < len ? n : len), n < len ? len - n : 0,
-			      " virtio_mmio.device=0x%x@0x%llx:%u",
-			      VIRTIO_MMIO_SIZE,
-			      (unsigned long long)(X86_VIRTIO_BASE + i * VIRTIO_MMIO_SIZE),
-			      virtio_irqs[i]);
+		base[n] = X86_VIRTIO_BASE + i * VIRTIO_MMIO_SIZE;
+		irq[n++] = virtio_irqs[i];
 	}
 	return n;
 }

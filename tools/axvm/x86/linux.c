@@ -15,7 +15,7 @@
  * Both find the same machine: RAM from 0 (the legacy hole 640 KiB-1 MiB
  * and the MMIO hole above 3 GiB reserved), ACPI tables in the BIOS area
  * (RSDP, XSDT, a FADT with the PM1a blocks and a reset register, a DSDT
- * with only \_S5, a MADT with one local APIC per vcpu, one I/O APIC and
+ * with \_S5 and the virtio-mmio devices, a MADT with one local APIC per vcpu, one I/O APIC and
  * the PC's 8259s), so that Linux starts the other vcpus by INIT/SIPI,
  * routes ISA interrupts through the I/O APIC (ioapic.c) and powers off or
  * resets through axvm's ports (devices.c).
@@ -23,7 +23,7 @@
  * Not the hardware-reduced ACPI profile: with it Linux takes no 8259 and
  * so gives ISA IRQs no fixed I/O APIC pins, and every device (the 16550,
  * the virtio-mmio transports) would have to be an AML device with its
- * resources; with the PC profile the command line can name them.
+ * resources.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +31,7 @@
 
 #include "axvm.h"
 #include "axvm_loader.h"
+#include "virtio.h"
 #include "x86.h"
 
 /* Low memory: page 0 (real-mode IVT/BDA) is left alone. */
@@ -111,14 +112,83 @@ static void gas_io8(uint8_t *g, uint16_t port)
 }
 
 /*
- * DSDT: \_S5 = Package {5, 0, 0, 0}, the SLP_TYP that PM1a control takes
- * for "soft off" (7.4.2); AML by hand:
- * NameOp "_S5_" PackageOp PkgLength NumElements BytePrefix 5 Zero Zero Zero.
+ * The DSDT's AML, by hand (ACPI 6.4, chapter 20): \_S5 = Package {5, 0,
+ * 0, 0}, the SLP_TYP PM1a control takes for "soft off" (7.4.2), and in
+ * \_SB one device per virtio-mmio transport: _HID "LNRO0005" (the ID
+ * Linux's virtio_mmio driver matches), _UID, and _CRS with the transport's
+ * Memory32Fixed window and its edge, active-high Extended Interrupt.
  */
-static const uint8_t dsdt_aml[] = {
-	0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x04, 0x0a, X86_ACPI_S5_TYPE,
-	0x00, 0x00, 0x00,
+static const uint8_t aml_s5[] = {
+	0x08, '_', 'S', '5', '_',		/* NameOp "_S5_" */
+	0x12, 0x07, 0x04,			/* PackageOp, PkgLength 7, 4 elements */
+	0x0a, X86_ACPI_S5_TYPE, 0x00, 0x00, 0x00,
 };
+
+#define AML_VIRTIO_DEV	61	/* bytes of one device, below */
+
+static uint8_t *aml_virtio_dev(uint8_t *p, unsigned int i, uint32_t base,
+			       uint32_t irq)
+{
+	static const uint8_t hid[] = {
+		0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00,
+	};
+
+	*p++ = 0x5b;				/* DeviceOp */
+	*p++ = 0x82;
+	*p++ = AML_VIRTIO_DEV - 2;		/* PkgLength */
+	*p++ = 'V';
+	*p++ = 'R';
+	*p++ = '0';
+	*p++ = '0' + i;
+	memcpy(p, hid, sizeof(hid));
+	p += sizeof(hid);
+	memcpy(p, "\x08_UID\x0a", 6);		/* Name (_UID, i) */
+	p += 6;
+	*p++ = i;
+	memcpy(p, "\x08_CRS\x11\x1a\x0a\x17", 9);	/* Name (_CRS, Buffer (23)) */
+	p += 9;
+	*p++ = 0x86;				/* Memory32Fixed, read/write */
+	*p++ = 0x09;
+	*p++ = 0x00;
+	*p++ = 0x01;
+	put(p, base, 4);
+	put(p + 4, VIRTIO_MMIO_SIZE, 4);
+	p += 8;
+	*p++ = 0x89;				/* Extended Interrupt, one */
+	*p++ = 0x06;
+	*p++ = 0x00;
+	*p++ = 0x03;				/* consumer, edge, high, exclusive */
+	*p++ = 0x01;
+	put(p, irq, 4);
+	p += 4;
+	*p++ = 0x79;				/* End Tag */
+	*p++ = 0x00;
+	return p;
+}
+
+/* The DSDT at @d; returns its length. */
+static unsigned int x86__dsdt(struct axvm *vm, uint8_t *d)
+{
+	uint64_t base[X86_VIRTIO_MAX];
+	unsigned int irq[X86_VIRTIO_MAX], i, n = x86__virtio_list(vm, base, irq);
+	uint8_t *p = d + ACPI_HDR;
+
+	memcpy(p, aml_s5, sizeof(aml_s5));
+	p += sizeof(aml_s5);
+	if (n) {
+		/* ScopeOp, a 2-byte PkgLength (bits 7:6 = 1), "_SB_" */
+		unsigned int len = 2 + 4 + n * AML_VIRTIO_DEV;
+
+		*p++ = 0x10;
+		*p++ = 0x40 | (len & 0xf);
+		*p++ = len >> 4;
+		memcpy(p, "_SB_", 4);
+		p += 4;
+		for (i = 0; i < n; i++)
+			p = aml_virtio_dev(p, i, base[i], irq[i]);
+	}
+	return p - d;
+}
 
 #define FADT_LEN	276
 /* FADT flags (5.2.9, Table 5.10). */
@@ -135,7 +205,7 @@ static const uint8_t dsdt_aml[] = {
 static int x86__acpi(struct axvm *vm, uint64_t *rsdp_pa)
 {
 	uint64_t rsdp = ACPI_BASE, xsdt = rsdp + 64, fadt = xsdt + 64;
-	uint64_t dsdt = fadt + 512, madt = dsdt + 128;
+	uint64_t dsdt = fadt + 512, madt = dsdt + 512;
 	uint8_t *r = vm->ram + rsdp, *x = vm->ram + xsdt, *f = vm->ram + fadt;
 	uint8_t *d = vm->ram + dsdt, *m = vm->ram + madt, *e;
 	unsigned int i, mlen;
@@ -175,8 +245,7 @@ static int x86__acpi(struct axvm *vm, uint64_t *rsdp_pa)
 	acpi_hdr(m, "APIC", mlen, 5);
 	acpi_done(m);
 
-	acpi_hdr(d, "DSDT", ACPI_HDR + sizeof(dsdt_aml), 2);
-	memcpy(d + ACPI_HDR, dsdt_aml, sizeof(dsdt_aml));
+	acpi_hdr(d, "DSDT", x86__dsdt(vm, d), 2);
 	acpi_done(d);
 
 	/*
@@ -241,13 +310,12 @@ static int x86__place_initrd(struct axvm *vm, const uint8_t *initrd,
 	return 0;
 }
 
-/* The user's command line, then the virtio-mmio devices (x86.h). */
+/* The user's command line. */
 static int x86__cmdline(struct axvm *vm, uint64_t max)
 {
 	char *c = (char *)vm->ram + BOOT_CMDLINE;
 	size_t n = snprintf(c, max, "%s", vm->o.cmdline ? vm->o.cmdline : "");
 
-	n += x86__virtio_cmdline(vm, c + n, n < max ? max - n : 0);
 	if (n >= max) {
 		pr_err("--cmdline: %zu bytes, the kernel takes at most %llu",
 		       n, (unsigned long long)max - 1);

@@ -51,11 +51,12 @@
 #define X86_COM1_IRQ		4
 
 /*
- * virtio-mmio transports for Linux guests, announced on the kernel command
- * line (virtio_mmio.device=<size>@<base>:<irq>), on ISA IRQs no PC device
+ * virtio-mmio transports for Linux guests, ACPI devices of the DSDT
+ * (LNRO0005, the ID Linux's virtio_mmio matches), on ISA IRQs no PC device
  * of axvm uses (devices.c), edge triggered through the I/O APIC.
  */
 #define X86_VIRTIO_BASE		0xd0000000ULL
+#define X86_VIRTIO_MAX		4
 
 /**
  * struct x86_linux_entry - the register state a Linux entry wants.
@@ -72,7 +73,7 @@ struct axvm_x86_image;
 int x86__linux_load(struct axvm *vm, const struct axvm_x86_image *img,
 		    const uint8_t *kernel, const uint8_t *initrd, size_t ilen,
 		    struct x86_linux_entry *entry);
-size_t x86__virtio_cmdline(struct axvm *vm, char *buf, size_t len);
+unsigned int x86__virtio_list(struct axvm *vm, uint64_t *base, unsigned int *irq);
 
 /* The I/O APIC (ioapic.c): an edge on @pin, under the device lock. */
 int x86__ioapic_init(struct axvm *vm);
