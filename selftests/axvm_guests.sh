@@ -19,7 +19,7 @@ if [ ! -x "$AXVM" ]; then
 fi
 
 case "$(uname -m)" in
-x86_64) echo "1..9" ;;
+x86_64) echo "1..15" ;;
 *) echo "1..22" ;;
 esac
 
@@ -75,6 +75,48 @@ rng_random() {
 	echo "# virtio-rng gave '$got', not 64 random bytes"
 	return 1
 }
+# irq_path irqfd|ioctl: the virtio-blk's interrupts in --stats all took
+# that path (more than none, none the other way), and the guest's
+# /proc/interrupts counted them too (arm64: its SPI, INTID 48; x86: I/O
+# APIC pin 5).
+case "$(uname -m)" in
+x86_64) blk_irq='IO-APIC +5-edge' ;;
+*) blk_irq='GICv3 +48 ' ;;
+esac
+irq_path() {
+	st=$(sed -n 's/^axvm: virtio-blk: .*interrupts \([0-9]*\) by irqfd, \([0-9]*\) by ioctl$/\1 \2/p' "$OUT")
+	guest=$(awk -v pat="$blk_irq" '$0 ~ pat { sub(/^.*[0-9]+: */, ""); sub(/(GICv3|IO-APIC).*/, "")
+		n = split($0, c, " "); for (i = 1; i <= n; i++) s += c[i] }
+		END { print s + 0 }' "$OUT")
+	set -- "$1" $st
+	case $1 in
+	irqfd) [ "${2:-0}" -gt 0 ] && [ "${3:-x}" = 0 ] ;;
+	*) [ "${3:-0}" -gt 0 ] && [ "${2:-x}" = 0 ] ;;
+	esac && [ "$guest" -gt 0 ] && return 0
+	echo "# virtio-blk interrupts by irqfd, by ioctl: '${2:-?} ${3:-?}' (wanted all by $1); the guest counted $guest"
+	return 1
+}
+# The host's tap axtap0 for --net tap=: tun.ko (from /extra if an earlier
+# test unloaded it), busybox tunctl and ifconfig, 10.0.2.1/24; tap_counted
+# after a run: it saw the guest's frames (rx_packets) and sent the host's
+# answers (tx_packets).
+tap=/sys/class/net/axtap0/statistics
+tap_up() {
+	{ [ -e /dev/net/tun ] || /extra/load.sh >/dev/null 2>&1; } &&
+		tunctl -t axtap0 >/dev/null &&
+		ifconfig axtap0 10.0.2.1 netmask 255.255.255.0 up || return 1
+	rx0=$(cat $tap/rx_packets) tx0=$(cat $tap/tx_packets)
+}
+tap_counted() {
+	rx=$(($(cat $tap/rx_packets 2>/dev/null || echo 0) - ${rx0:-0}))
+	tx=$(($(cat $tap/tx_packets 2>/dev/null || echo 0) - ${tx0:-0}))
+	[ $rx -ge 3 ] && [ $tx -ge 3 ] && return 0
+	echo "# axtap0: $rx frames from the guest, $tx to it (3 each at least)"
+	return 1
+}
+tap_down() {
+	tunctl -d axtap0 >/dev/null 2>&1
+}
 # Typed input: once the shell prompts, a line goes into axvm's stdin
 # (type_later, through a FIFO, into $fifo) and the shell runs it.
 fifo=/tmp/axvm_in.$$
@@ -83,7 +125,7 @@ type_later() {
 	mkfifo "$fifo"
 	(
 		i=0
-		while ! grep -q "the shell is yours" "$OUT" 2>/dev/null && [ $i -lt 1200 ]; do
+		while ! grep -q "the shell is yours" "$OUT" 2>/dev/null && [ $i -lt 6000 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
@@ -112,39 +154,54 @@ x86_64)
 		"VGA text screen (80x25 at 0xb8000)" "-*-" "/ \\" \
 		"stopped the guest after 5 s" -- \
 		run --timeout 5 --vga --kernel "$G/invaders.exec"
-	# Debian's own amd64 kernel (the host's), its vmlinux entered through
-	# the PVH note: ACPI (MADT, hardware-reduced FADT), the I/O APIC, the
-	# 16550's interrupt, SMP by INIT/SIPI, the TSC and the local APIC
-	# timer, virtio-mmio devices named on the command line.
-	if [ -s "$G/linux/vmlinux" ] && grep -q 'mods/virtio_blk.ko' "$G/linux/initrd.cpio"; then
+	# Debian's own amd64 kernel (the host's), as its bzImage (the 32-bit
+	# boot protocol: its decompressor runs in the guest): ACPI (MADT,
+	# hardware-reduced FADT, the DSDT's virtio-mmio devices), the I/O
+	# APIC, the 16550's interrupt, SMP by INIT/SIPI, the TSC and the
+	# local APIC timer; virtio-blk, virtio-rng and virtio-net, their
+	# notifications by the module's ioeventfd and their interrupts by
+	# its irqfd (the I/O APIC model writes the eventfd of the pin); the
+	# guest pings the host's tap axtap0 (see the arm64 case below).
+	if [ -s "$G/linux/bzImage" ] && grep -q 'mods/virtio_net.ko' "$G/linux/initrd.cpio"; then
 		img=/tmp/axvm_disk.$$
 		dd if=/dev/zero of="$img" bs=1024 count=1024 2>/dev/null
 		printf 'AXVM-DISK-TEST-1' | dd of="$img" conv=notrunc 2>/dev/null
-		CHECK_POST="disk_written && rng_random"
-		check "axvm: x86 Linux (vmlinux, PVH entry) on 2 vcpus: SMP by INIT/SIPI, virtio-blk and virtio-rng through the I/O APIC, ACPI power off" 0 \
+		tap_up || echo "# no tap axtap0 (tun.ko from /extra, tunctl, ifconfig): the ping will fail"
+		CHECK_POST="disk_written && rng_random && tap_counted && irq_path irqfd"
+		check "axvm: x86 Linux (bzImage) on 2 vcpus: SMP by INIT/SIPI, virtio-blk, -rng and -net (ping of the host's tap) by ioeventfd and irqfd through the I/O APIC, ACPI power off" 0 \
 			"AXVM-LINUX-INIT: userspace reached" "2 cpus online (0-1)" \
 			"smp: Brought up 1 node, 2 CPUs" "TSC deadline timer available" \
 			"AXVM-RNG: rng_current virtio_rng.0" \
 			"AXVM-DISK: vda 2048 sectors, serial 'axvm-virtio-blk'" \
 			"AXVM-DISK: sector 0 reads 'AXVM-DISK-TEST-1'" \
 			"AXVM-DISK: sector 8 written and flushed" \
-			"IO-APIC 5-edge virtio0" "reboot: Power down" "in-module ioeventfd" -- \
-			run --cpus 2 --mem 192M --timeout 600 --stats --disk "$img" --rng --initrd "$G/linux/initrd.cpio" \
-			--cmdline "console=ttyS0 quiet" --kernel "$G/linux/vmlinux"
+			"AXVM-NET: eth0 52:54:00:12:34:56, driver virtio_net" \
+			"3 packets transmitted, 3 packets received" \
+			"IO-APIC 5-edge virtio0" "reboot: Power down" "in-module ioeventfd" \
+			"in-module irqfd" -- \
+			run --cpus 2 --mem 192M --timeout 600 --stats --disk "$img" --rng \
+			--net tap=axtap0 --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyS0 quiet axvm.net=10.0.2.15:10.0.2.1" \
+			--kernel "$G/linux/bzImage"
 		CHECK_POST=
+		tap_down
 		rm -f "$img"
 	else
 		n=$((n + 1))
-		echo "ok $n axvm: x86 Linux # SKIP no vmlinux or no virtio modules in $G/linux (fetch-kernels.sh GMODS)"
+		echo "ok $n axvm: x86 Linux (bzImage) # SKIP no bzImage or no virtio modules in $G/linux (fetch-kernels.sh GMODS)"
 	fi
-	# The root disk make run boots, twice: the second axvm on the same
-	# image finds the first boot's note.
+	# The root disk make run boots, twice, from the vmlinux through its
+	# PVH note: the second axvm on the same image finds the first boot's
+	# note; in the second, a line typed on the 16550 (its receive
+	# interrupt) runs in root's shell, and its reboot ends axvm with the
+	# reset status.
 	if [ -s "$G/linux/vmlinux" ] && [ -s "$G/linux/rootfs.ext4" ] &&
 	   grep -q 'mods/ext4.ko' "$G/linux/initrd.cpio"; then
 		img=/tmp/axvm_root.$$
 		cp "$G/linux/rootfs.ext4" "$img"
 		CHECK_ABSENT="in-module ioeventfd"
-		check "axvm: x86 Linux from an ext4 root on virtio-blk (--no-ioeventfd: notifications exit), 1 vcpu, first boot" 0 \
+		CHECK_POST="irq_path ioctl"
+		check "axvm: x86 Linux (vmlinux, PVH entry) from an ext4 root on virtio-blk (--no-ioeventfd: notifications exit, interrupts by ioctl), 1 vcpu, first boot" 0 \
 			"AXVM-ROOT: / is /dev/vda (ext4)" "axvm-guest# uname -a" \
 			"(no note yet: first boot of this disk)" "written at boot 1 of this disk" \
 			"262144" "AXVM-SESSION: boot 1 of this disk done" "reboot: Power down" \
@@ -152,14 +209,17 @@ x86_64)
 			run --cpus 1 --mem 192M --timeout 600 --stats --no-ioeventfd --disk "$img" --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyS0 axvm.root=/dev/vda" --kernel "$G/linux/vmlinux"
 		CHECK_ABSENT=
-		# (typed input on the 16550 and the ACPI reset were tried here,
-		# interactive, and hung in Bochs: not yet in the suite)
-		check "axvm: x86 the same ext4 root again on 2 vcpus: the first boot's file is there" 0 \
+		CHECK_POST="irq_path irqfd"
+		type_later 'echo TYPED-$((6 * 7)); reboot'
+		check "axvm: x86 the same ext4 root again on 2 vcpus: the first boot's file is there, a command typed on the 16550 runs, reboot ends axvm with status 32" 32 \
 			"AXVM-ROOT: / is /dev/vda (ext4)" "processor	: 1" \
 			"written at boot 1 of this disk" "written at boot 2 of this disk" \
-			"AXVM-SESSION: boot 2 of this disk done" "reboot: Power down" -- \
-			run --cpus 2 --mem 192M --timeout 600 --disk "$img" --initrd "$G/linux/initrd.cpio" \
-			--cmdline "console=ttyS0 axvm.root=/dev/vda" --kernel "$G/linux/vmlinux"
+			"AXVM-SESSION: boot 2 of this disk done" "AXVM-SESSION: the shell is yours" \
+			"TYPED-42" "reboot: Restarting system" "the guest asked for a reset" -- \
+			run --cpus 2 --mem 192M --timeout 600 --stats --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyS0 axvm.root=/dev/vda axvm.interactive" --kernel "$G/linux/vmlinux"
+		wait
+		CHECK_INPUT= CHECK_POST=
 		rm -f "$img" "$fifo"
 	else
 		n=$((n + 2))
@@ -216,27 +276,12 @@ x86_64)
 		n=$((n + 1))
 		echo "ok $n axvm: third-party arm64 Image # SKIP $G/linux/ missing (build/kernels/arm64/env not there at make tools)"
 	fi
-	# irq_path irqfd|ioctl: the virtio-blk's interrupts in --stats all
-	# took that path (more than none, none the other way), and the
-	# guest's /proc/interrupts counted its SPI (INTID 48) too.
-	irq_path() {
-		st=$(sed -n 's/^axvm: virtio-blk: .*interrupts \([0-9]*\) by irqfd, \([0-9]*\) by ioctl$/\1 \2/p' "$OUT")
-		guest=$(awk '/GICv3 +48 / { sub(/^.*[0-9]+: */, ""); sub(/GICv3.*/, "")
-			n = split($0, c, " "); for (i = 1; i <= n; i++) s += c[i] }
-			END { print s + 0 }' "$OUT")
-		set -- "$1" $st
-		case $1 in
-		irqfd) [ "${2:-0}" -gt 0 ] && [ "${3:-x}" = 0 ] ;;
-		*) [ "${3:-0}" -gt 0 ] && [ "${2:-x}" = 0 ] ;;
-		esac && [ "$guest" -gt 0 ] && return 0
-		echo "# virtio-blk interrupts by irqfd, by ioctl: '${2:-?} ${3:-?}' (wanted all by $1); the guest counted $guest"
-		return 1
-	}
 	# after the guest routed it to cpu 1, the virtio-blk SPI reached it
 	irq_on_cpu1() {
-		c1=$(awk '/^AXVM-DISK: irq.*GICv3 +48 / { sub(/^.*[0-9]+: */, ""); print $2 }' "$OUT")
-		[ "${c1:-0}" -gt 0 ] && return 0
-		echo "# the guest's cpu 1 counted '$c1' virtio-blk interrupts after the route"
+		c1=$(tr -d '\r' <"$OUT" | awk '/AXVM-DISK: irq.*GICv3 +48 / { sub(/^.*[0-9]+: */, ""); c = $2 } END { print c }')
+		[ "${c1:-0}" -gt 0 ] 2>/dev/null && return 0
+		echo "# the guest's cpu 1 counted '$c1' virtio-blk interrupts after the route; its lines:"
+		grep -a 'AXVM-DISK\|virtio0' "$OUT" | sed 's/^/# > /'
 		return 1
 	}
 	# The same kernel with a virtio-blk disk (--disk): the guest's own
@@ -295,10 +340,11 @@ x86_64)
 			run --cpus 2 --mem 256M --stats --no-irqfd --disk "$img" --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 axvm.root=/dev/vda" --kernel "$G/linux/Image"
 		CHECK_POST= CHECK_ABSENT=
-		type_later 'echo TYPED-$((6 * 7)); cat /root/disk-note; poweroff'
-		check "axvm: arm64 console input: a command typed on the PL011 runs, its output comes back" 0 \
+		type_later 'echo TYPED-$((6 * 7)); cat /root/disk-note; reboot'
+		check "axvm: arm64 console input: a command typed on the PL011 runs, its output comes back; reboot (PSCI SYSTEM_RESET) ends axvm with status 32" 32 \
 			"AXVM-SESSION: the shell is yours" "TYPED-42" \
-			"written at boot 3 of this disk" "reboot: Power down" -- \
+			"written at boot 3 of this disk" "reboot: Restarting system" \
+			"the guest asked for a reset" -- \
 			run --cpus 2 --mem 256M --disk "$img" --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 axvm.root=/dev/vda axvm.interactive" \
 			--kernel "$G/linux/Image"
@@ -339,32 +385,10 @@ x86_64)
 		n=$((n + 1))
 		echo "ok $n axvm: arm64 root disk with no file system # SKIP no Linux guest with ext4"
 	fi
-	# virtio-net over a tap (--net tap=): with no tun driver (unloaded
-	# if an earlier test's /extra/load.sh loaded it), a clear error; then
-	# the host's tap axtap0 (tun.ko from /extra, busybox tunctl and
-	# ifconfig) is 10.0.2.1/24 and the guest's eth0, 10.0.2.15, pings it:
-	# three replies, and the tap saw the guest's frames (its rx_packets)
-	# and sent the host's answers (tx_packets).
-	grep -q '^tun ' /proc/modules && rmmod tun
-	if [ -e /dev/net/tun ]; then
-		n=$((n + 1))
-		echo "ok $n axvm: --net tap with no tun driver # SKIP /dev/net/tun exists already"
-	else
-		check "axvm: --net tap with no tun driver: a clear error, status 1" 1 \
-			"--net tap=axtap0: /dev/net/tun: No such file or directory" -- \
-			run --net tap=axtap0 --kernel "$G/hello.bin"
-	fi
-	tap=/sys/class/net/axtap0/statistics
-	if grep -q 'mods/virtio_net.ko' "$G/linux/initrd.cpio" 2>/dev/null &&
-	   { [ -e /dev/net/tun ] || /extra/load.sh >/dev/null 2>&1; } &&
-	   tunctl -t axtap0 >/dev/null && ifconfig axtap0 10.0.2.1 netmask 255.255.255.0 up; then
-		rx0=$(cat $tap/rx_packets) tx0=$(cat $tap/tx_packets)
-		tap_counted() {
-			rx=$(($(cat $tap/rx_packets) - rx0)) tx=$(($(cat $tap/tx_packets) - tx0))
-			[ $rx -ge 3 ] && [ $tx -ge 3 ] && return 0
-			echo "# axtap0: $rx frames from the guest, $tx to it (3 each at least)"
-			return 1
-		}
+	# virtio-net over a tap (--net tap=): the host's tap axtap0 (tap_up)
+	# is 10.0.2.1/24 and the guest's eth0, 10.0.2.15, pings it: three
+	# replies, and the tap counted the frames both ways.
+	if grep -q 'mods/virtio_net.ko' "$G/linux/initrd.cpio" 2>/dev/null && tap_up; then
 		CHECK_POST=tap_counted
 		check "axvm: arm64 virtio-net (--net tap=): the guest pings the host's tap, the replies come back" 0 \
 			"AXVM-NET: eth0 52:54:00:12:34:56, driver virtio_net" \
@@ -372,7 +396,7 @@ x86_64)
 			run --cpus 2 --mem 256M --net tap=axtap0 --initrd "$G/linux/initrd.cpio" \
 			--cmdline "console=ttyAMA0 quiet axvm.net=10.0.2.15:10.0.2.1" --kernel "$G/linux/Image"
 		CHECK_POST=
-		tunctl -d axtap0 >/dev/null
+		tap_down
 	else
 		n=$((n + 1))
 		echo "ok $n axvm: arm64 virtio-net # SKIP no virtio_net in the initrd or no tap (tun.ko, tunctl, ifconfig)"
@@ -410,32 +434,45 @@ x86_64)
 		n=$((n + 1))
 		echo "ok $n axvm: arm64 virtio-net (--net udp=) # SKIP no virtio_net in the initrd or no lo"
 	fi
-	check "axvm: --net tap= without a name: a clear error, status 1" 1 \
-		"--net tap=: no interface name" -- \
-		run --net tap= --kernel "$G/hello.bin"
-	if [ -e /dev/net/tun ]; then
-		check "axvm: --net tap=lo (an interface that is no tap): a clear error, status 1" 1 \
-			"--net tap=lo: TUNSETIFF: Invalid argument" -- \
-			run --net tap=lo --kernel "$G/hello.bin"
-	else
-		n=$((n + 1))
-		echo "ok $n axvm: --net tap=lo # SKIP no /dev/net/tun"
-	fi
-	# A disk axvm cannot use is an axvm error before the guest runs.
-	printf 'short' >/tmp/axvm_tiny.$$
-	check "axvm: --disk with an image under 512 bytes: a clear error, status 1" 1 \
-		"not a regular file of at least 512 bytes" -- \
-		run --disk /tmp/axvm_tiny.$$ --kernel "$G/hello.bin"
-	rm -f /tmp/axvm_tiny.$$
-	check "axvm: --disk with a missing image: a clear error, status 1" 1 \
-		"--disk /nonexistent.img: No such file or directory" -- \
-		run --disk /nonexistent.img --kernel "$G/hello.bin"
-	check "axvm: --disk with a directory: a clear error, status 1" 1 \
-		"--disk /tmp: Is a directory" -- \
-		run --disk /tmp --kernel "$G/hello.bin"
 	;;
 esac
 
+# Options axvm refuses before any guest runs, on both arches: --net tap
+# with no tun driver (unloaded if a test above loaded it), or with no or
+# a wrong interface; a disk image it cannot use.
+grep -q '^tun ' /proc/modules && rmmod tun
+if [ -e /dev/net/tun ]; then
+	n=$((n + 1))
+	echo "ok $n axvm: --net tap with no tun driver # SKIP /dev/net/tun exists already"
+else
+	check "axvm: --net tap with no tun driver: a clear error, status 1" 1 \
+		"--net tap=axtap0: /dev/net/tun: No such file or directory" -- \
+		run --net tap=axtap0 --kernel "$G/hello.bin"
+fi
+check "axvm: --net tap= without a name: a clear error, status 1" 1 \
+	"--net tap=: no interface name" -- \
+	run --net tap= --kernel "$G/hello.bin"
+[ -e /dev/net/tun ] || /extra/load.sh >/dev/null 2>&1
+if [ -e /dev/net/tun ]; then
+	check "axvm: --net tap=lo (an interface that is no tap): a clear error, status 1" 1 \
+		"--net tap=lo: TUNSETIFF: Invalid argument" -- \
+		run --net tap=lo --kernel "$G/hello.bin"
+else
+	n=$((n + 1))
+	echo "ok $n axvm: --net tap=lo # SKIP no /dev/net/tun"
+fi
+# A disk axvm cannot use is an axvm error before the guest runs.
+printf 'short' >/tmp/axvm_tiny.$$
+check "axvm: --disk with an image under 512 bytes: a clear error, status 1" 1 \
+	"not a regular file of at least 512 bytes" -- \
+	run --disk /tmp/axvm_tiny.$$ --kernel "$G/hello.bin"
+rm -f /tmp/axvm_tiny.$$
+check "axvm: --disk with a missing image: a clear error, status 1" 1 \
+	"--disk /nonexistent.img: No such file or directory" -- \
+	run --disk /nonexistent.img --kernel "$G/hello.bin"
+check "axvm: --disk with a directory: a clear error, status 1" 1 \
+	"--disk /tmp: Is a directory" -- \
+	run --disk /tmp --kernel "$G/hello.bin"
 check "axvm: --stats prints exit counts" 0 "guest entries" -- \
 	run --cpus 1 --stats --kernel "$G/hello.bin"
 case "$(uname -m)" in

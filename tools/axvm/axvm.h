@@ -21,6 +21,11 @@
 /* Exit status when axvm itself, or the guest, fails. */
 #define AXVM_EXIT_ERROR		1
 #define AXVM_EXIT_USAGE		2
+/*
+ * The guest asked for a reset: axvm does not reboot it, a wrapper that
+ * wants a reboot starts axvm again (crosvm's status for a reset too).
+ */
+#define AXVM_EXIT_RESET		32
 /* --timeout ran out (as timeout(1); debug-exit statuses are odd). */
 #define AXVM_EXIT_TIMEOUT	124
 
@@ -192,6 +197,12 @@ void io__raise(struct axvm_cpu *target, uint32_t irq);
 void io__raise_irqfd(struct axvm_cpu *target, uint32_t irq, int fd);
 /* How many times @irq was raised by irqfd and by ioctl, over all vcpus. */
 void io__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl);
+/*
+ * The same for a device's interrupt as the arch names it (virtio_dev.irq:
+ * arm64 the SPI's INTID, x86 the I/O APIC pin, whose vector the guest
+ * picks).
+ */
+void arch__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl);
 /* A character for the terminal from @line's writer; under the device lock. */
 void term__putc(struct term_line *line, char c);
 void term__flush(void);

@@ -206,7 +206,7 @@ static int cpu__system_down(struct axvm_cpu *cpu, uint64_t type)
 		vm__stop(cpu->vm, 0, NULL);
 		break;
 	case AXVCPU_SYSTEM_DOWN_RESET:
-		vm__stop(cpu->vm, 0, "vcpu %u: the guest asked for a reset; axvm does not reboot, stopping",
+		vm__stop(cpu->vm, AXVM_EXIT_RESET, "vcpu %u: the guest asked for a reset (axvm does not reboot: status 32)",
 			 cpu->id);
 		break;
 	case AXVCPU_SYSTEM_DOWN_CRASH:

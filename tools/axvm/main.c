@@ -5,8 +5,9 @@
  * Multiboot ELF; arm64: flat binaries and Linux Image files) with a UART,
  * power-off, and (arm64) PSCI.  See Documentation/axvm.rst.
  *
- * Exit status: 0 after a clean power-off; (value << 1) | 1 after a write
- * of value to the x86 debug-exit port 0xf4; 1 on any error (with one line
+ * Exit status: 0 after a clean power-off; 32 after a reset the guest
+ * asked for; (value << 1) | 1 after a write of value to the x86
+ * debug-exit port 0xf4; 1 on any error (with one line
  * on stderr saying what), 2 on a usage error, 124 when --timeout ran out,
  * 128 + n after signal n.
  */
@@ -102,9 +103,10 @@ static void usage(FILE *f)
 "      --dev PATH      the axvcpu device (default " AXVM_DEV_PATH ")\n"
 "  -h, --help          this text\n"
 "\n"
-"Exit status: 0 after a clean power-off (or reset); (v << 1) | 1 after the\n"
-"guest wrote v to the debug-exit port 0xf4 (x86_64); 1 on any error; 2 on a\n"
-"usage error; 124 when --timeout ran out; 128+N after signal N.\n", arch__name);
+"Exit status: 0 after a clean power-off; 32 after the guest asked for a\n"
+"reset (axvm does not reboot); (v << 1) | 1 after the guest wrote v to the\n"
+"debug-exit port 0xf4 (x86_64); 1 on any error; 2 on a usage error; 124\n"
+"when --timeout ran out; 128+N after signal N.\n", arch__name);
 }
 
 /* "128M" -> bytes; 0 on a malformed size. */

@@ -506,7 +506,7 @@ void virtio__print_stats(void)
 	for (i = 0; i < virtio_ndevs; i++) {
 		struct virtio_dev *d = virtio_devs[i];
 
-		io__irq_counts(d->irq, &by_irqfd, &by_ioctl);
+		arch__irq_counts(d->irq, &by_irqfd, &by_ioctl);
 		fprintf(stderr, "axvm: virtio-%s: notifications %llu by ioeventfd, %llu by exit; interrupts %llu by irqfd, %llu by ioctl\n",
 			d->ops->name, (unsigned long long)d->notify_ioeventfd,
 			(unsigned long long)d->notify_exit,

@@ -142,7 +142,7 @@ int virtio_dev__ioeventfd(struct virtio_dev *d, uint64_t base);
 
 /*
  * --stats: per device, notifications by ioeventfd and by exit, and its
- * interrupts by irqfd and by ioctl (io__irq_counts()).
+ * interrupts by irqfd and by ioctl (arch__irq_counts()).
  */
 void virtio__print_stats(void);
 

@@ -200,7 +200,8 @@ void vm__stop(struct axvm *vm, int status, const char *fmt, ...)
 			pthread_mutex_lock(&vm->io_lock);
 			term__flush();
 			pthread_mutex_unlock(&vm->io_lock);
-			if (status && status != AXVM_EXIT_TIMEOUT)
+			if (status && status != AXVM_EXIT_TIMEOUT &&
+			    status != AXVM_EXIT_RESET)
 				pr_err("%s", msg);
 			else
 				pr_info("%s", msg);

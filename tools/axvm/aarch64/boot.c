@@ -201,7 +201,7 @@ void arch__hypercall(struct axvm_cpu *cpu)
 		vm__stop(vm, 0, NULL);
 		break;
 	case PSCI_SYSTEM_RESET:
-		vm__stop(vm, 0, "vcpu %u: the guest asked for a reset; axvm does not reboot, stopping",
+		vm__stop(vm, AXVM_EXIT_RESET, "vcpu %u: the guest asked for a reset (axvm does not reboot: status 32)",
 			 cpu->id);
 		break;
 	default:

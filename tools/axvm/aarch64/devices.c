@@ -146,6 +146,12 @@ static void virtio__raise_spi(struct virtio_dev *d)
 	gic__raise_spi(d->vm, d->irq);
 }
 
+/* An SPI is raised by its INTID: the counts of devices.c are its own. */
+void arch__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl)
+{
+	io__irq_counts(irq, by_irqfd, by_ioctl);
+}
+
 /*
  * With the ioeventfd fast path, the interrupt too: one eventfd per device
  * that the module injects its SPI from (AXVCPU_IRQFD), written by the

@@ -78,7 +78,7 @@ int axvm_vm_ioeventfd(struct axvm_vm *vm, __u64 addr, __u32 len, int fd,
 	return -ENOTTY;
 }
 
-void io__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl)
+void arch__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl)
 {
 	*by_irqfd = *by_ioctl = 0;
 }

@@ -15,7 +15,21 @@
  * that, and the 16550's line may rise while Linux has the pin masked).
  * Level-triggered entries get the same treatment, with Remote IRR never
  * set: axvm's devices do not hold a line at a level.
+ *
+ * A pin whose device raises it from a thread of its own (virtio with the
+ * module's ioeventfd) can have an irqfd (x86__ioapic_irqfd()): the
+ * decision stays here, and a message for one vcpu (fixed, or lowest
+ * priority, to one APIC) is injected by writing the eventfd the module
+ * injects its vector from, instead of by the ioctl.  The irqfd is
+ * assigned for the vector and vcpu of the entry; when the guest rewrites
+ * either (Linux moves an IRQ by rewriting its entry) the next message
+ * moves it: deassign, assign.  The module injects in the signaller's
+ * write, so no signal is in flight then.  Anything else (an NMI, several
+ * destinations) goes through x86__deliver() as before.
+ *
+ * Everything here runs under the device lock (devices.c).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "axvm.h"
@@ -28,21 +42,120 @@
 #define RTE_MASKED	(1ULL << 16)
 #define RTE_LOGICAL	(1ULL << 11)
 
+/* A pin's irqfd: the eventfd, and the vcpu and vector it is assigned for. */
+struct ioapic_irqfd {
+	bool on, assigned;
+	int fd;
+	unsigned int vcpu;
+	uint32_t vector;
+};
+
 struct ioapic {
 	struct axvm *vm;
 	uint32_t sel, id;
 	uint64_t rte[X86_IOAPIC_PINS];
 	bool latched[X86_IOAPIC_PINS];
+	struct ioapic_irqfd irqfd[X86_IOAPIC_PINS];
+	/* --stats: messages sent per pin, by irqfd and by ioctl */
+	uint64_t by_irqfd[X86_IOAPIC_PINS], by_ioctl[X86_IOAPIC_PINS];
 };
 
 static struct ioapic ioapic;
 
+/*
+ * The one vcpu a fixed or lowest-priority message of entry @e goes to;
+ * NULL for an NMI, several vcpus or none (the rules of x86__deliver()).
+ */
+static struct axvm_cpu *ioapic__one_target(struct axvm *vm, uint64_t e)
+{
+	uint32_t dest = e >> 56, dm = (e >> 8) & 7, bits;
+
+	if (dm != 0 && dm != 1)
+		return NULL;
+	if (!(e & RTE_LOGICAL))
+		return vm__cpu_by_arch_id(vm, dest);
+	bits = dest & ((1U << (vm->ncpus < 16 ? vm->ncpus : 16)) - 1);
+	if (!bits || (dm == 0 && (bits & (bits - 1))))
+		return NULL;
+	return &vm->cpus[__builtin_ctz(bits)];
+}
+
+/* @pin's irqfd assigned for @cpu and @vector: false if it has none. */
+static bool ioapic__irqfd_for(struct ioapic *a, unsigned int pin,
+			      struct axvm_cpu *cpu, uint32_t vector)
+{
+	struct ioapic_irqfd *f = &a->irqfd[pin];
+	struct axvm_vm *v = &a->vm->vm;
+	int r = 0;
+
+	if (!f->on)
+		return false;
+	if (f->assigned && f->vcpu == cpu->id && f->vector == vector)
+		return true;
+	if (f->assigned)
+		r = axvm_vm_irqfd(v, f->fd, f->vcpu, f->vector,
+				  AXVCPU_IRQFD_DEASSIGN);
+	if (!r)
+		r = axvm_vm_irqfd(v, f->fd, cpu->id, vector, 0);
+	if (r < 0) {
+		/* Whichever failed, none is left assigned for the pin. */
+		pr_err("I/O APIC pin %u: cannot move its irqfd to vcpu %u vector %u (%s): by ioctl from now on",
+		       pin, cpu->id, vector, strerror(-r));
+		if (f->assigned)
+			axvm_vm_irqfd(v, f->fd, f->vcpu, f->vector,
+				      AXVCPU_IRQFD_DEASSIGN);
+		f->on = f->assigned = false;
+		return false;
+	}
+	f->assigned = true;
+	f->vcpu = cpu->id;
+	f->vector = vector;
+	return true;
+}
+
 static void ioapic__send(struct ioapic *a, unsigned int pin)
 {
 	uint64_t e = a->rte[pin];
+	struct axvm_cpu *cpu = ioapic__one_target(a->vm, e);
+	uint32_t vector = e & 0xff;
 
-	x86__deliver(a->vm, e >> 56, e & RTE_LOGICAL, (e >> 8) & 7, e & 0xff,
+	if (cpu && ioapic__irqfd_for(a, pin, cpu, vector)) {
+		a->by_irqfd[pin]++;
+		io__raise_irqfd(cpu, vector, a->irqfd[pin].fd);
+		return;
+	}
+	a->by_ioctl[pin]++;
+	x86__deliver(a->vm, e >> 56, e & RTE_LOGICAL, (e >> 8) & 7, vector,
 		     true);
+}
+
+/**
+ * x86__ioapic_irqfd - send @pin's messages through an irqfd.
+ * @vm: the VM.
+ * @pin: the pin.
+ * @fd: an eventfd; assigned (AXVCPU_IRQFD) for a vcpu and vector when the
+ *	first message goes out, so that the module checks it then.
+ *
+ * Return: 0, or -EINVAL for a pin out of range.
+ */
+int x86__ioapic_irqfd(struct axvm *vm, unsigned int pin, int fd)
+{
+	if (pin >= X86_IOAPIC_PINS)
+		return -EINVAL;
+	ioapic.irqfd[pin] = (struct ioapic_irqfd){ .on = true, .fd = fd };
+	return 0;
+}
+
+/**
+ * arch__irq_counts - a device interrupt's messages so far, per path.
+ * @irq: the device's interrupt: its I/O APIC pin.
+ * @by_irqfd: set to the count sent through the pin's irqfd.
+ * @by_ioctl: set to the count sent by AXVCPU_INJECT_INTERRUPT.
+ */
+void arch__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl)
+{
+	*by_irqfd = irq < X86_IOAPIC_PINS ? ioapic.by_irqfd[irq] : 0;
+	*by_ioctl = irq < X86_IOAPIC_PINS ? ioapic.by_ioctl[irq] : 0;
 }
 
 /* An edge on @pin: called with the device lock held. */

@@ -271,7 +271,7 @@ static void kbc__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 		case 0xaa: kbc__push(k, 0x55); break;		/* self test passed */
 		case 0xab: kbc__push(k, 0x00); break;		/* interface test */
 		case 0xfe:					/* pulse the reset line */
-			vm__stop(cpu->vm, 0, "vcpu %u: the guest reset the machine through the keyboard controller; axvm does not reboot, stopping",
+			vm__stop(cpu->vm, AXVM_EXIT_RESET, "vcpu %u: the guest reset the machine through the keyboard controller (axvm does not reboot: status 32)",
 				 cpu->id);
 			break;
 		}
@@ -282,7 +282,7 @@ static void kbc__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 		k->cmdbyte = v;
 	} else if (k->pending == 0xd1) {
 		if (!(v & 1))	/* output port: bit 0 low is the reset line */
-			vm__stop(cpu->vm, 0, "vcpu %u: the guest reset the machine through the keyboard controller; axvm does not reboot, stopping",
+			vm__stop(cpu->vm, AXVM_EXIT_RESET, "vcpu %u: the guest reset the machine through the keyboard controller (axvm does not reboot: status 32)",
 				 cpu->id);
 	} else {
 		/* A keyboard command: acknowledged; a reset passes its test. */

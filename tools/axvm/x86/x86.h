@@ -78,6 +78,8 @@ unsigned int x86__virtio_list(struct axvm *vm, uint64_t *base, unsigned int *irq
 /* The I/O APIC (ioapic.c): an edge on @pin, under the device lock. */
 int x86__ioapic_init(struct axvm *vm);
 void x86__ioapic_raise(struct axvm *vm, unsigned int pin);
+/* Messages of @pin through the eventfd @fd (AXVCPU_IRQFD) from now on. */
+int x86__ioapic_irqfd(struct axvm *vm, unsigned int pin, int fd);
 /* The vcpu(s) a fixed/lowest-priority/NMI interrupt to @dest names. */
 void x86__deliver(struct axvm *vm, uint32_t dest, bool logical, uint32_t dm,
 		  uint32_t vector, bool in_io);
