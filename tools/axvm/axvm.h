@@ -195,6 +195,11 @@ void io__raise(struct axvm_cpu *target, uint32_t irq);
  * write fails.
  */
 void io__raise_irqfd(struct axvm_cpu *target, uint32_t irq, int fd);
+/*
+ * Under the device lock: keep vm__stop(@status, @msg) for io__unlock()
+ * and return true; false when this thread does not hold it.
+ */
+bool io__defer_stop(int status, const char *msg);
 /* How many times @irq was raised by irqfd and by ioctl, over all vcpus. */
 void io__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl);
 /*

@@ -70,7 +70,8 @@ int mmio__register(uint64_t base, uint64_t len, const char *name,
  * Interrupts a device raised while this thread emulated an access: they
  * are injected after io_lock is dropped, because cpu__inject() takes
  * vm->lock and vm__stop() takes io_lock under vm->lock.  One that went
- * through an irqfd is injected already; its vcpu is only woken then.
+ * through an irqfd is injected already; its vcpu is only woken then.  A
+ * vm__stop() a device calls waits for the unlock too (io__defer_stop()).
  */
 #define MAX_RAISED	8
 
@@ -84,7 +85,28 @@ static __thread struct {
 	bool in_io;
 	unsigned int n;
 	struct raised_irq irq[MAX_RAISED];
+	/* a vm__stop() a device asked for, done after io_lock is dropped */
+	bool stop;
+	int stop_status;
+	char stop_msg[256];
 } raised;
+
+/*
+ * vm__stop() from a device's handler (a power-off or reset register):
+ * vm__stop() takes vm->lock and then io_lock, which this thread holds, so
+ * the stop waits for io__unlock().  True when it was deferred so.
+ */
+bool io__defer_stop(int status, const char *msg)
+{
+	if (!raised.in_io)
+		return false;
+	if (!raised.stop) {
+		raised.stop = true;
+		raised.stop_status = status;
+		snprintf(raised.stop_msg, sizeof(raised.stop_msg), "%s", msg);
+	}
+	return true;
+}
 
 /* --stats: interrupts raised, by INTID / vector, per path (any thread). */
 #define IRQ_COUNTED	1024
@@ -165,6 +187,11 @@ void io__unlock(struct axvm *vm)
 			cpu__inject(raised.irq[i].cpu, raised.irq[i].irq);
 	}
 	raised.n = 0;
+	if (raised.stop) {
+		raised.stop = false;
+		vm__stop(vm, raised.stop_status, raised.stop_msg[0] ? "%s" : NULL,
+			 raised.stop_msg);
+	}
 }
 
 static bool range__emulate(struct io_range *tab, unsigned int n,

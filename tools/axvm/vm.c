@@ -192,6 +192,9 @@ void vm__stop(struct axvm *vm, int status, const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
+	/* From a device's handler: after its io_lock is dropped (devices.c). */
+	if (io__defer_stop(status, msg))
+		return;
 	pthread_mutex_lock(&vm->lock);
 	if (!vm->stopping) {
 		vm->stopping = true;
