@@ -35,7 +35,8 @@
 # points at the latest).  Exit status: the guest
 # command's rc after a clean power-off; 124 on timeout; 125 when the guest
 # did not finish cleanly (panic, no AXVCPU-INIT-DONE, emulator error); 2 when
-# the build or set-up failed.  Boots of the same arch are serialised, across
+# the build or set-up failed.  Boots of the same arch and kernel are serialised
+# (boot_lock in lib.sh), across
 # checkouts too when AXVCPU_LOCKDIR names a shared directory (default build/).
 set -euo pipefail
 RIG=boot
@@ -86,7 +87,7 @@ read -r SERIES _ < <(kernel_conf "$SERIES")
 OUT=$BUILD/$ARCH
 W=$OUT/$SERIES/boot
 CONSOLE=$OUT/$SERIES/console.log
-LOCK=${AXVCPU_LOCKDIR:-$BUILD}/$ARCH/.boot.lock
+LOCK=$(boot_lock "$ARCH" "$SERIES")
 
 prepare() {
 	"$TESTING/fetch-kernels.sh" "$ARCH" --kernel "$SERIES" >/dev/null 2>&1 ||

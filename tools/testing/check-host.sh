@@ -13,7 +13,9 @@
 # build/hosts/<release>.{debootstrap,run,check}.log.
 #
 # The emulator boot locks are shared with this checkout (AXVCPU_LOCKDIR), so
-# the fresh host's Bochs never runs beside another Bochs of this machine.
+# the fresh host never boots a kernel that a boot of this checkout boots at
+# the same time (use AXVCPU_CHECK_JOBS=1 or AXVCPU_CHECK_SERIAL=1 to keep
+# the CPUs for one emulator).
 # AXVCPU_CHECK_SERIAL=1 (one emulator at a time), AXVCPU_CHECK_ARCHES and
 # AXVCPU_CHECK_KERNELS (narrowing, see check.sh) and AXVCPU_X86_EMULATOR
 # (boot.sh) are passed on; /dev and /sys are this machine's, so the fresh
@@ -58,12 +60,14 @@ clone() {
 # host, with /proc, /sys, /dev and the boot-lock files mounted in a private
 # mount namespace (all gone when CMD ends).
 in_host() {
-	local a locks=
+	local a k locks=
 	mkdir -p "$H/run/axvcpu-locks"
 	for a in x86_64 arm64; do
-		mkdir -p "$BUILD/$a" "$H/run/axvcpu-locks/$a"
-		touch "$BUILD/$a/.boot.lock" "$H/run/axvcpu-locks/$a/.boot.lock"
-		locks="$locks mount --bind '$BUILD/$a/.boot.lock' '$H/run/axvcpu-locks/$a/.boot.lock' &&"
+		for k in $(kernel_series); do
+			mkdir -p "$BUILD/$a/$k" "$H/run/axvcpu-locks/$a/$k"
+			touch "$(boot_lock "$a" "$k")" "$H/run/axvcpu-locks/$a/$k/.boot.lock"
+			locks="$locks mount --bind '$(boot_lock "$a" "$k")' '$H/run/axvcpu-locks/$a/$k/.boot.lock' &&"
+		done
 	done
 	# $H bound onto itself: its / is a mount point, as on a real host
 	unshare --mount --propagation private sh -c "

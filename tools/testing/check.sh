@@ -6,9 +6,12 @@
 #
 #  1. setup-host.sh; fetch-kernels.sh for every (arch, kernel); fetch-ksrc.sh
 #  2. host unit tests (make unit)                                  -> [unit]
-#  3. per arch, the two arches in parallel (AXVCPU_CHECK_SERIAL=1: one after
-#     the other): make selftests and tools once, then for each kernel in
-#     turn, so that one kernel's failure or crash never stops the next:
+#  3. per arch, make selftests and tools once; then every (arch, kernel) is
+#     a job, taken from one queue by AXVCPU_CHECK_JOBS workers (default 2:
+#     one emulator per CPU of a 2-CPU machine; 1 runs them one after the
+#     other), the x86_64 ones (Bochs, the long ones) first, so that one
+#     kernel's failure or crash never stops the next and no CPU idles
+#     while another works through a lane:
 #       make module ARCH=<arch> KERNEL=<k>   (build-module.sh; a failure is 1 test)
 #       check-imports.sh                     1 test: no import in a module: namespace
 #       check-layers.sh (x86_64)             1 test: no cycle between vmx/ files
@@ -18,8 +21,8 @@
 #          rmmod axvcpu              -> "ok N axvcpu: rmmod"
 #       reboot-check.sh: a second boot that reboots the host under running
 #          vcpus (selftests/reboot/reboot_while_running), 3 TAP results
-#       x86_64, once per run (the first kernel whose module builds; 6.1 in
-#          a full run): novmx-check.sh, a boot in QEMU TCG, which has no
+#       x86_64, once per run (the first kernel whose module builds, of the
+#          jobs that get that far first): novmx-check.sh, a boot in QEMU TCG, which has no
 #          VMX: insmod must fail with the module's message, 3 TAP results
 #                                                                  -> [<arch> <k>]
 #  4. count TAP lines in the console (tapcount.awk): "ok" (incl. "# SKIP")
@@ -43,7 +46,8 @@
 # the log says which and why, at the start and before the summary.
 # Narrowing (rig work): AXVCPU_CHECK_ARCHES="arm64", AXVCPU_CHECK_KERNELS="6.12 7.3",
 # AXVCPU_CHECK_SELFTESTS=0 (module load/unload only), AXVCPU_CHECK_UNIT=0;
-# AXVCPU_CHECK_TIMEOUT=S per boot (default x86_64 1200, arm64 400).
+# AXVCPU_CHECK_TIMEOUT=S per boot (default x86_64 2400, arm64 900: a hang
+# ends there; two emulators share the CPUs).
 # AXVCPU_BUILD_TAG=T (build-module.sh): build, check and boot the modules of
 # build/<arch>/<k>-T (a checkout that shares the build environments).
 set -euo pipefail
@@ -170,7 +174,6 @@ userspace() {
 	return 0
 }
 
-NOVMX_DONE=0	# per arch job (a subshell): the QEMU TCG refusal boot, once
 kernel_check() {	# kernel_check ARCH SERIES FIRST(1|0)
 	local arch=$1 k=$2 first=$3 t tb out rf blog p=0 f=0 details=
 	# AXVCPU_BUILD_TAG (build-module.sh): the module of build/<arch>/<k>-TAG
@@ -225,16 +228,17 @@ $ST_CMD
 if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmmod'; fi"
 	local bootrc=0 con=$RES/$(basename "$rf").console
 	tb=$(now)
-	# the whole x86 suite takes about 7-8 min of Bochs.  The boot lock is
-	# held over the boot and the copy of its console, so that another
-	# run's boot cannot replace it before it is read.
-	local to=${AXVCPU_CHECK_TIMEOUT:-$([ "$arch" = x86_64 ] && echo 1200 || echo 400)}
+	# the whole x86 suite takes about 14 min of Bochs, arm64 4-5 min of
+	# QEMU.  The boot lock of (arch, kernel) is held over the boot and the
+	# copy of its console, so that another run's boot cannot replace it
+	# before it is read.
+	local to=${AXVCPU_CHECK_TIMEOUT:-$([ "$arch" = x86_64 ] && echo 2400 || echo 900)}
 	boot_copy() {
 		"$TESTING/boot.sh" "$arch" --kernel "$k" --no-build --ko "$ko" -q \
 			--timeout "$to" --cpus "${AXVCPU_CHECK_CPUS:-2}" "${ADDS[@]+"${ADDS[@]}"}" --cmd "$cmd" >>"$blog" 2>&1 || bootrc=$?
 		cp "$out/console.log" "$con" 2>/dev/null || : >"$con"
 	}
-	with_lock "${AXVCPU_LOCKDIR:-$BUILD}/$arch/.boot.lock" boot_copy
+	with_lock "$(boot_lock "$arch" "$k")" boot_copy
 	local bt r bp bf kern extra=
 	bt=$(since "$tb")
 	r=$(awk -v start=AXVCPU-INIT-START -f "$TESTING/tapcount.awk" "$con" 2>/dev/null || echo "0 0 0 0")
@@ -258,7 +262,7 @@ if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmm
 	local rb= rbp=0 rbf=0
 	if [ $HAVE_ST = 1 ] && [ -x "$BUILD/$arch/selftests/reboot_while_running" ]; then
 		reboot_run() { rb=$("$TESTING/reboot-check.sh" "$arch" "$k" "$ko" 2>>"$blog") || true; }
-		with_lock "${AXVCPU_LOCKDIR:-$BUILD}/$arch/.boot.lock" reboot_run
+		with_lock "$(boot_lock "$arch" "$k")" reboot_run
 		echo "$rb" >>"$blog"
 		rbp=$(grep -c '^ok ' <<<"$rb" || true)
 		rbf=$(grep -c '^not ok ' <<<"$rb" || true)
@@ -271,10 +275,9 @@ if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmm
 	# x86_64, once: QEMU TCG has no VMX, and the module must say so and
 	# refuse to load (3 tests).  Under the boot lock: the same console.
 	local nv= nvp=0 nvf=0
-	if [ "$arch" = x86_64 ] && [ $NOVMX_DONE = 0 ]; then
-		NOVMX_DONE=1
+	if [ "$arch" = x86_64 ] && mkdir "$RES/novmx.claimed" 2>/dev/null; then
 		novmx_run() { nv=$("$TESTING/novmx-check.sh" "$k" "$ko" 2>>"$blog") || true; }
-		with_lock "${AXVCPU_LOCKDIR:-$BUILD}/$arch/.boot.lock" novmx_run
+		with_lock "$(boot_lock "$arch" "$k")" novmx_run
 		echo "$nv" >>"$blog"
 		nvp=$(grep -c '^ok ' <<<"$nv" || true)
 		nvf=$(grep -c '^not ok ' <<<"$nv" || true)
@@ -294,26 +297,54 @@ if rmmod axvcpu; then echo 'ok 1 axvcpu: rmmod'; else echo 'not ok 1 axvcpu: rmm
 	log "[$(rname "$arch" "$k")] boot ${bt} s, all $(since "$t") s: $p passed, $f failed"
 }
 
-arch_job() {
-	local a=$1 k first=1
-	userspace "$a"
-	for k in $KERNELS; do
+# The queue: one "arch kernel" line per job, taken under a lock.
+QUEUE=$RES/queue
+next_job() {
+	local fd line
+	exec {fd}>>"$QUEUE.lock"
+	flock "$fd"
+	line=$(head -1 "$QUEUE" 2>/dev/null || true)
+	[ -z "$line" ] || sed -i 1d "$QUEUE"
+	exec {fd}>&-
+	echo "$line"
+}
+
+# A worker: jobs until the queue is empty, each with its arch's userspace
+# (ST_CMD, ADDS, USER_FAIL as userspace() left them; USER_FAIL is counted
+# with the arch's first kernel only).
+worker() {
+	local j a k first
+	while j=$(next_job) && [ -n "$j" ]; do
+		read -r a k <<<"$j"
+		# shellcheck disable=SC1090
+		. "$RES/userspace.$a"
+		first=0
+		[ "$k" != "${KERNELS%% *}" ] || first=1
 		kernel_check "$a" "$k" "$first" ||
 			echo "FAIL: internal: kernel_check $a $k failed" | record "$(basename "$(rfile "$a" "$k")")" 0 1
-		first=0
 	done
 }
 
 unit_tests
+for a in $ARCHES; do
+	userspace "$a"
+	declare -p ST_CMD ADDS USER_FAIL >"$RES/userspace.$a"
+done
+: >"$QUEUE"
+for pass in x86 other; do
+	for a in $ARCHES; do
+		[ "$(norm_arch "$a")" = x86_64 ] && [ $pass = x86 ] ||
+			{ [ "$(norm_arch "$a")" != x86_64 ] && [ $pass = other ]; } || continue
+		for k in $KERNELS; do echo "$a $k" >>"$QUEUE"; done
+	done
+done
 PIDS=()
 trap 'for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done' EXIT
-for a in $ARCHES; do
-	if [ "${AXVCPU_CHECK_SERIAL:-0}" = 1 ]; then
-		arch_job "$a"
-	else
-		arch_job "$a" &
-		PIDS+=($!)
-	fi
+jobs_n=${AXVCPU_CHECK_JOBS:-2}
+[ "${AXVCPU_CHECK_SERIAL:-0}" != 1 ] || jobs_n=1
+for ((i = 0; i < jobs_n; i++)); do
+	worker &
+	PIDS+=($!)
 done
 for p in "${PIDS[@]+"${PIDS[@]}"}"; do wait "$p" || true; done
 PIDS=()

@@ -152,6 +152,14 @@ x86_emulator() {
 	return 0
 }
 
+# boot_lock ARCH SERIES: the lock file of boots of that kernel (its build
+# directory, console and emulator files are the kernel's own, so boots of
+# other kernels, of either arch, may run beside it; make check bounds how
+# many, AXVCPU_CHECK_JOBS).  AXVCPU_LOCKDIR=DIR: under DIR instead of build/.
+boot_lock() {
+	echo "${AXVCPU_LOCKDIR:-$BUILD}/$1/$2/.boot.lock"
+}
+
 # with_lock FILE CMD...: run CMD (a command or function, in this shell, so
 # its traps work) holding an exclusive flock on FILE.  A rig that already
 # holds it (inherited through AXVCPU_LOCKS) does not wait.  The lock goes
