@@ -278,7 +278,7 @@ x86_64)
 	fi
 	# after the guest routed it to cpu 1, the virtio-blk SPI reached it
 	irq_on_cpu1() {
-		c1=$(tr -d '\r' <"$OUT" | awk '/AXVM-DISK: irq.*GICv3 +48 / { sub(/^.*[0-9]+: */, ""); c = $2 } END { print c }')
+		c1=$(tr -d '\r' <"$OUT" | sed -n 's/^AXVM-DISK: cpu1 \([0-9]*\)$/\1/p')
 		[ "${c1:-0}" -gt 0 ] 2>/dev/null && return 0
 		echo "# the guest's cpu 1 counted '$c1' virtio-blk interrupts after the route; its lines:"
 		grep -a 'AXVM-DISK\|virtio0' "$OUT" | sed 's/^/# > /'

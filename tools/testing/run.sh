@@ -3,10 +3,10 @@
 #
 # run.sh [x86_64|arm64] [--kernel SERIES] [boot.sh options] (= make run
 # [ARCH=...] [KERNEL=...]): set up everything, boot the emulator (default
-# arm64 = QEMU TCG, fast; x86_64 = QEMU+KVM where the host has nested VMX,
-# seconds, else Bochs, ~20 s; see boot.sh) with Debian's kernel SERIES
-# (kernels.conf; default its first line), load axvcpu.ko and run a guest
-# under the VMM.  The console is shown here and kept in
+# arm64 = QEMU TCG, about 1 min; x86_64 = QEMU+KVM where the host has
+# nested VMX, else Bochs, about 3 min with the Linux session; see boot.sh)
+# with Debian's kernel SERIES (kernels.conf; default its first line), load
+# axvcpu.ko and run the guests under the VMM.  The console is shown here and kept in
 # build/<arch>/<SERIES>/console.log.
 #
 # Inside the guest /demo.sh runs, generated here from the first of:
@@ -74,8 +74,10 @@ ADD=(--add "$DEMO:/demo.sh")
 chmod +x "$DEMO"
 if [ "$ARCH" = x86_64 ]; then
 	x86_emulator || die "$X86_EMU_WHY"
+	# the Linux session takes minutes in Bochs: unless the caller says
+	[[ " $* " == *" --timeout "* ]] || set -- --timeout 2400 "$@"
 	case $X86_EMU in
-	bochs) emu='Bochs, ~20-30 s' ;;
+	bochs) emu='Bochs: the hello guests in seconds, Debian'"'"'s Linux session in about 3 min' ;;
 	qemu-kvm) emu='QEMU+KVM with nested VMX, seconds' ;;
 	*) emu='QEMU TCG without VMX: the module will refuse to load' ;;
 	esac
