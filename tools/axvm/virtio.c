@@ -546,6 +546,20 @@ static void *virtio__notify_thread(void *arg)
 	}
 }
 
+void virtio_dev__irqfd(struct virtio_dev *d,
+		       int (*assign)(struct axvm *vm, unsigned int irq, int fd))
+{
+	int fd = eventfd(0, EFD_CLOEXEC), r;
+
+	r = fd < 0 ? -errno : assign(d->vm, d->irq, fd);
+	if (r < 0) {
+		pr_info("virtio-%s: no irqfd (%s): its interrupts by ioctl",
+			d->ops->name, strerror(-r));
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 int virtio_dev__ioeventfd(struct virtio_dev *d, uint64_t base)
 {
 	struct virtio_notify *n = calloc(1, sizeof(*n));

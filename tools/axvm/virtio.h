@@ -139,6 +139,14 @@ void virtio_mmio__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
  * 0 also when the module has no ioeventfd (the writes then exit).
  */
 int virtio_dev__ioeventfd(struct virtio_dev *d, uint64_t base);
+/*
+ * With the ioeventfd, the interrupt through an irqfd too: an eventfd the
+ * arch's interrupt model (@assign: the GIC distributor, the I/O APIC)
+ * writes when it delivers @d's interrupt, the module injecting from it
+ * (AXVCPU_IRQFD).  Without one (a message says why), by ioctl.
+ */
+void virtio_dev__irqfd(struct virtio_dev *d,
+		       int (*assign)(struct axvm *vm, unsigned int irq, int fd));
 
 /*
  * --stats: per device, notifications by ioeventfd and by exit, and its

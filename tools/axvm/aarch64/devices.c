@@ -153,25 +153,6 @@ void arch__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl)
 }
 
 /*
- * With the ioeventfd fast path, the interrupt too: one eventfd per device
- * that the module injects its SPI from (AXVCPU_IRQFD), written by the
- * distributor model when it delivers the SPI (gic.c), so that the device
- * thread completes a request with no ioctl.  Without it, the ioctl.
- */
-static void virtio__irqfd(struct virtio_dev *d)
-{
-	int fd = eventfd(0, EFD_CLOEXEC), r;
-
-	r = fd < 0 ? -errno : gic__spi_irqfd(d->vm, d->irq, fd);
-	if (r < 0) {
-		pr_info("virtio-%s: no irqfd (%s): its interrupts by ioctl",
-			d->ops->name, strerror(-r));
-		if (fd >= 0)
-			close(fd);
-	}
-}
-
-/*
  * The virtio-mmio window: transport 0 is the --disk virtio-blk, 1 the
  * --rng virtio-rng, 2 the --console virtio console, 3 the --net
  * virtio-net, each when asked for; every other transport is empty.
@@ -208,7 +189,7 @@ static int arm64__virtio_init(struct axvm *vm, struct virtio_dev **console)
 			if (!r && !vm->o.no_ioeventfd)
 				r = virtio_dev__ioeventfd(dev[i], base);
 			if (!r && dev[i]->ioeventfd && !vm->o.no_irqfd)
-				virtio__irqfd(dev[i]);
+				virtio_dev__irqfd(dev[i], gic__spi_irqfd);
 		} else {
 			r = mmio__register(base, AXVM_FDT_VIRTIO_SIZE, "virtio-mmio (empty)",
 					   virtio_mmio_empty__io, NULL);

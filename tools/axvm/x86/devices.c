@@ -6,11 +6,8 @@
  * fw_cfg at 0x510, the CPU start port, the I/O APIC (ioapic.c), virtio-mmio
  * transports, and the PCI configuration ports answering "nothing here".
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "axvm.h"
 #include "virtio.h"
@@ -334,26 +331,6 @@ static void virtio__raise_isa(struct virtio_dev *d)
 }
 
 /*
- * With the ioeventfd fast path, the interrupt too: one eventfd per device
- * that the module injects the vector of its I/O APIC entry from
- * (AXVCPU_IRQFD), written by the I/O APIC model when it sends the message
- * (ioapic.c), so that the device thread completes a request with no
- * ioctl.  Without it, the ioctl.
- */
-static void virtio__irqfd(struct virtio_dev *d)
-{
-	int fd = eventfd(0, EFD_CLOEXEC), r;
-
-	r = fd < 0 ? -errno : x86__ioapic_irqfd(d->vm, d->irq, fd);
-	if (r < 0) {
-		pr_info("virtio-%s: no irqfd (%s): its interrupts by ioctl",
-			d->ops->name, strerror(-r));
-		if (fd >= 0)
-			close(fd);
-	}
-}
-
-/*
  * Transport i at X86_VIRTIO_BASE + i * 0x200 with IRQ virtio_irqs[i],
  * for the devices asked for: 0 the --disk virtio-blk, 1 the --rng
  * virtio-rng, 2 the --console virtio console, 3 the --net virtio-net.
@@ -385,7 +362,7 @@ static int x86__virtio_init(struct axvm *vm)
 		if (!vm->o.no_ioeventfd && virtio_dev__ioeventfd(virtio[i], base))
 			return -1;
 		if (virtio[i]->ioeventfd && !vm->o.no_irqfd)
-			virtio__irqfd(virtio[i]);
+			virtio_dev__irqfd(virtio[i], x86__ioapic_irqfd);
 	}
 	return virtio[3] ? virtio_net__start(virtio[3]) : 0;
 }
