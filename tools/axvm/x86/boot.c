@@ -309,13 +309,34 @@ static void ipi_to(struct axvm_cpu *t, uint32_t dm, uint32_t vec, bool in_io)
 }
 
 /**
- * x86__deliver - an interrupt message from axvm (an IPI the module left
- * to it, an I/O APIC redirection entry).
+ * x86__dest_one - the one vcpu an interrupt message goes to.
  * @vm: the VM.
  * @dest: destination field: an APIC ID, or with @logical a set of vcpus.
  * @logical: logical destination mode.  Logical destinations name vcpus by
  *	bit, as the flat model and x2APIC cluster 0 both do for APIC IDs 0-7
  *	/ 0-15 with Linux's LDRs.
+ * @dm: delivery mode; lowest priority (1) takes the first vcpu named.
+ *
+ * Return: the vcpu, or NULL when the message names none or several.
+ */
+struct axvm_cpu *x86__dest_one(struct axvm *vm, uint32_t dest, bool logical,
+			       uint32_t dm)
+{
+	uint32_t bits;
+
+	if (!logical)
+		return vm__cpu_by_arch_id(vm, dest);
+	bits = dest & ((1U << (vm->ncpus < 16 ? vm->ncpus : 16)) - 1);
+	if (!bits || (dm != 1 && (bits & (bits - 1))))
+		return NULL;
+	return &vm->cpus[__builtin_ctz(bits)];
+}
+
+/**
+ * x86__deliver - an interrupt message from axvm (an IPI the module left
+ * to it, an I/O APIC redirection entry).
+ * @vm: the VM.
+ * @dest: @logical: as for x86__dest_one().
  * @dm: delivery mode: 0 fixed, 1 lowest priority (the first vcpu named
  *	takes it), 4 NMI; SMI, INIT, SIPI and ExtINT are not modelled.
  * @vector: the vector.
@@ -326,26 +347,22 @@ static void ipi_to(struct axvm_cpu *t, uint32_t dm, uint32_t vec, bool in_io)
 void x86__deliver(struct axvm *vm, uint32_t dest, bool logical, uint32_t dm,
 		  uint32_t vector, bool in_io)
 {
+	struct axvm_cpu *t;
 	unsigned int i;
 
 	if (dm != 0 && dm != 1 && !(dm == 4 && !in_io)) {
 		fprintf(stderr, "axvm: interrupt with delivery mode %u ignored\n", dm);
 		return;
 	}
-	if (!logical) {
-		struct axvm_cpu *t = vm__cpu_by_arch_id(vm, dest);
-
-		if (t)
-			ipi_to(t, dm, vector, in_io);
+	t = x86__dest_one(vm, dest, logical, dm);
+	if (t) {
+		ipi_to(t, dm, vector, in_io);
 		return;
 	}
-	for (i = 0; i < vm->ncpus && i < 16; i++) {
-		if (!(dest & (1U << i)))
-			continue;
-		ipi_to(&vm->cpus[i], dm, vector, in_io);
-		if (dm == 1)
-			break;
-	}
+	/* A fixed or NMI message to several vcpus by logical destination. */
+	for (i = 0; logical && i < vm->ncpus && i < 16; i++)
+		if (dest & (1U << i))
+			ipi_to(&vm->cpus[i], dm, vector, in_io);
 }
 
 /*

@@ -62,24 +62,6 @@ struct ioapic {
 
 static struct ioapic ioapic;
 
-/*
- * The one vcpu a fixed or lowest-priority message of entry @e goes to;
- * NULL for an NMI, several vcpus or none (the rules of x86__deliver()).
- */
-static struct axvm_cpu *ioapic__one_target(struct axvm *vm, uint64_t e)
-{
-	uint32_t dest = e >> 56, dm = (e >> 8) & 7, bits;
-
-	if (dm != 0 && dm != 1)
-		return NULL;
-	if (!(e & RTE_LOGICAL))
-		return vm__cpu_by_arch_id(vm, dest);
-	bits = dest & ((1U << (vm->ncpus < 16 ? vm->ncpus : 16)) - 1);
-	if (!bits || (dm == 0 && (bits & (bits - 1))))
-		return NULL;
-	return &vm->cpus[__builtin_ctz(bits)];
-}
-
 /* @pin's irqfd assigned for @cpu and @vector: false if it has none. */
 static bool ioapic__irqfd_for(struct ioapic *a, unsigned int pin,
 			      struct axvm_cpu *cpu, uint32_t vector)
@@ -116,8 +98,10 @@ static bool ioapic__irqfd_for(struct ioapic *a, unsigned int pin,
 static void ioapic__send(struct ioapic *a, unsigned int pin)
 {
 	uint64_t e = a->rte[pin];
-	struct axvm_cpu *cpu = ioapic__one_target(a->vm, e);
-	uint32_t vector = e & 0xff;
+	uint32_t vector = e & 0xff, dm = (e >> 8) & 7;
+	/* Fixed or lowest priority to one vcpu: through the irqfd if any. */
+	struct axvm_cpu *cpu = dm > 1 ? NULL :
+		x86__dest_one(a->vm, e >> 56, e & RTE_LOGICAL, dm);
 
 	if (cpu && ioapic__irqfd_for(a, pin, cpu, vector)) {
 		a->by_irqfd[pin]++;
@@ -125,8 +109,7 @@ static void ioapic__send(struct ioapic *a, unsigned int pin)
 		return;
 	}
 	a->by_ioctl[pin]++;
-	x86__deliver(a->vm, e >> 56, e & RTE_LOGICAL, (e >> 8) & 7, vector,
-		     true);
+	x86__deliver(a->vm, e >> 56, e & RTE_LOGICAL, dm, vector, true);
 }
 
 /**

@@ -81,6 +81,8 @@ void x86__ioapic_raise(struct axvm *vm, unsigned int pin);
 /* Messages of @pin through the eventfd @fd (AXVCPU_IRQFD) from now on. */
 int x86__ioapic_irqfd(struct axvm *vm, unsigned int pin, int fd);
 /* The vcpu(s) a fixed/lowest-priority/NMI interrupt to @dest names. */
+struct axvm_cpu *x86__dest_one(struct axvm *vm, uint32_t dest, bool logical,
+			       uint32_t dm);
 void x86__deliver(struct axvm *vm, uint32_t dest, bool logical, uint32_t dm,
 		  uint32_t vector, bool in_io);
 
