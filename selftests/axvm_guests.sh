@@ -228,8 +228,8 @@ x86_64)
 	fi
 	;;
 *)
-	# Both vcpus print 16 lines at once, a UART write per character:
-	# every line comes out whole.
+	# Both vcpus print 16 lines at once, a UART write per character,
+	# each line under the guest's lock: every line comes out whole.
 	chorus_whole() {
 		whole=$(tr -d '\r' <"$OUT" | grep -cE '^chorus: vcpu [01] line [0-9]+$')
 		[ "$whole" = 32 ] && [ "$(grep -c 'chorus' "$OUT")" = 32 ] && return 0

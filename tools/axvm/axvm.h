@@ -66,8 +66,8 @@ enum cpu_power {
 struct axvm;
 
 /**
- * struct term_line - what one writer (a vcpu's UART writes, a virtio
- * console) has put out since its last newline; written out whole.
+ * struct term_line - what one writer (a UART, a virtio console) has put
+ * out since its last newline; written out whole.
  * @buf: the characters.  @len: how many.  @listed: known to term__flush.
  */
 struct term_line {
@@ -94,7 +94,6 @@ struct term_line {
  * @arg: its argument (arm64 context id in x0).
  * @unmodelled: system register / MSR accesses no device modelled.
  * @unclaimed_io: @unclaimed_mmio: port / MMIO accesses no device claimed.
- * @line: its console output since its last newline (term__putc).
  */
 struct axvm_cpu {
 	struct axvm *vm;
@@ -110,7 +109,6 @@ struct axvm_cpu {
 	unsigned int wakes, wakes_at_run;
 	uint64_t entry, arg;
 	uint64_t unmodelled, unclaimed_io, unclaimed_mmio;
-	struct term_line line;
 };
 
 /**

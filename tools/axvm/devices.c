@@ -222,13 +222,16 @@ bool mmio__emulate(struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
 }
 
 /*
- * The guest's console: stdout, a line at a time per writer (each vcpu's
- * UART writes, a virtio console), so that lines of vcpus that print at
- * once never mix and interleave sensibly with axvm's messages on stderr.
- * term__flush() writes out what every writer has so far (a prompt; the
- * end of the run).  Under the device lock.
+ * The guest's console: stdout, a line at a time per writer (a UART, a
+ * virtio console), so that the guest's lines interleave sensibly with
+ * axvm's messages on stderr and with another device's lines.  A UART is
+ * one byte stream whichever vcpu writes it (Linux finishes a line from
+ * the UART's interrupt, on any CPU): a guest whose vcpus print at once
+ * serializes its lines itself, as on hardware.  term__flush() writes out
+ * what every writer has so far (a prompt; the end of the run).  Under
+ * the device lock.
  */
-#define TERM_WRITERS	(AXVCPU_MAX_VCPUS + 4)
+#define TERM_WRITERS	8
 
 static struct term_line *term_lines[TERM_WRITERS];
 static unsigned int term_nlines;

@@ -51,6 +51,7 @@ struct pl011 {
 	uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc;
 	uint8_t rx[PL011_FIFO];
 	unsigned int rx_head, rx_len;
+	struct term_line line;	/* its output, a line at a time */
 };
 
 /* PeriphID 0x00041011, PrimeCell ID 0xb105f00d, byte per word from 0xfe0. */
@@ -101,7 +102,7 @@ static void pl011__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 
 	if (is_write) {
 		switch (off) {
-		case UARTDR: term__putc(&cpu->line, v & 0xff); break;
+		case UARTDR: term__putc(&u->line, v & 0xff); break;
 		case UARTIBRD: u->ibrd = v & 0xffff; break;
 		case UARTFBRD: u->fbrd = v & 0x3f; break;
 		case UARTLCR_H: u->lcr_h = v & 0xff; break;

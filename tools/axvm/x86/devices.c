@@ -43,6 +43,7 @@ struct uart16550 {
 	bool thri;		/* a THRE interrupt is pending */
 	uint8_t rx[UART_FIFO];
 	unsigned int rx_head, rx_len;
+	struct term_line line;	/* its output, a line at a time */
 };
 
 static uint8_t uart__iir(const struct uart16550 *u)
@@ -110,7 +111,7 @@ static void uart__io(struct axvm_cpu *cpu, uint64_t off, uint64_t *data,
 				break;
 			}
 			if (!(u->mcr & UART_MCR_LOOP))
-				term__putc(&cpu->line, v);
+				term__putc(&u->line, v);
 			u->thri = true;		/* sent: empty again */
 			uart__update(u);
 			break;

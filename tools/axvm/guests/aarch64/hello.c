@@ -38,19 +38,48 @@ static int64_t hvc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 }
 
 /*
- * Both vcpus print at once, a character per UART write: each line must
- * come out whole (axvm buffers a line per vcpu).
+ * The UART is one stream for both vcpus: a line is printed under a lock
+ * (Peterson's, for two: plain loads and stores, which also order on the
+ * Device memory an MMU-off guest sees; DMBs for the rest), as an OS
+ * serializes its console.
+ */
+static volatile uint32_t line_want[2], line_turn;
+
+static void line_lock(int me)
+{
+	int other = 1 - me;
+
+	line_want[me] = 1;
+	asm volatile("dmb sy" : : : "memory");
+	line_turn = other;
+	asm volatile("dmb sy" : : : "memory");
+	while (line_want[other] && line_turn == other)
+		asm volatile("yield");
+	asm volatile("dmb sy" : : : "memory");
+}
+
+static void line_unlock(int me)
+{
+	asm volatile("dmb sy" : : : "memory");
+	line_want[me] = 0;
+}
+
+/*
+ * Both vcpus print at once, a character per UART write, each line under
+ * the lock: every line comes out whole.
  */
 static void chorus(int vcpu)
 {
 	int k;
 
 	for (k = 0; k < 16; k++) {
+		line_lock(vcpu);
 		puts("chorus: vcpu ");
 		putd(vcpu);
 		puts(" line ");
 		putd(k);
 		puts("\n");
+		line_unlock(vcpu);
 	}
 }
 
@@ -72,11 +101,13 @@ void main_secondary(uint64_t ctx)
 
 	asm volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
 	ap_ctx = ctx;
+	line_lock(1);
 	puts("Hello from vcpu 1 (MPIDR ");
 	putx(mpidr & 0xffffff);
 	puts(", context id ");
 	putx(ctx);
 	puts(")\n");
+	line_unlock(1);
 	asm volatile("dsb sy" : : : "memory");
 	ap_flag = 1;
 	asm volatile("dsb sy" : : : "memory");
@@ -84,7 +115,9 @@ void main_secondary(uint64_t ctx)
 	/* Stay on until vcpu 0 has seen CPU_ON answer ALREADY_ON. */
 	wait_flag(2);
 	hvc(PSCI_CPU_OFF, 0, 0, 0);
+	line_lock(1);
 	puts("vcpu 1: CPU_OFF returned!\n");
+	line_unlock(1);
 }
 
 void main_bsp(uint64_t dtb)
@@ -105,22 +138,31 @@ void main_bsp(uint64_t dtb)
 	puts("\n");
 
 	r = hvc(PSCI_CPU_ON64, 1, (uint64_t)secondary_entry, CTX_ID);
+	line_lock(0);
 	puts("psci: CPU_ON(1) = ");
 	putd(r);
 	puts("\n");
+	line_unlock(0);
 	if (r == 0) {
-		if (!wait_flag(1)) {
+		int up = wait_flag(1);
+
+		line_lock(0);
+		if (!up) {
 			puts("vcpu 0: vcpu 1 did not check in\n");
 		} else {
 			puts("vcpu 0: vcpu 1 is up: 2 vcpus");
 			puts(ap_ctx == CTX_ID ? ", context id ok\n" :
 			     ", WRONG context id\n");
-			chorus(0);
 		}
+		line_unlock(0);
+		if (up)
+			chorus(0);
 		r = hvc(PSCI_CPU_ON64, 1, (uint64_t)secondary_entry, CTX_ID);
+		line_lock(0);
 		puts("psci: CPU_ON(1) again = ");
 		putd(r);
 		puts(r == -4 || r == -5 ? " (already on)\n" : " (UNEXPECTED)\n");
+		line_unlock(0);
 		asm volatile("dsb sy" : : : "memory");
 		ap_flag = 2;
 		asm volatile("dsb sy" : : : "memory");

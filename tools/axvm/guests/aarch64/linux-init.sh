@@ -77,9 +77,7 @@ if [ -b /dev/vda ]; then
 	if [ "$(nproc)" -ge 2 ] && [ -n "$irq" ] && echo 2 >/proc/irq/$irq/smp_affinity; then
 		printf 'AXVM-DISK-AFTER-ROUTE' | dd of=/dev/vda bs=512 seek=9 conv=fsync 2>/dev/null &&
 			echo "AXVM-DISK: irq routed to cpu 1, sector 9 written and flushed"
-		# cpu 1's count on a line of its own, short: a longer line may
-		# be finished by the UART's interrupt on another vcpu, and axvm
-		# writes each vcpu's part as a line of its own
+		# cpu 1's count on a line of its own
 		echo "AXVM-DISK: cpu1 $(awk '/ virtio0$/ { print $3 }' /proc/interrupts)"
 	fi
 	grep virtio /proc/interrupts | sed 's/  */ /g; s/^/AXVM-DISK: irq/'
