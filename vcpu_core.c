@@ -18,6 +18,7 @@
 #include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -122,8 +123,9 @@ static bool arch_cfg_clear(const void *cfg, size_t size, size_t arm64_used)
 /* The AXVCPU_SETUP_* flags this host's arch takes. */
 static u32 setup_flags(void)
 {
-	return axvcpu_arch_check_extension(AXVCPU_CAP_X86_WAIT_SIPI) ?
-	       AXVCPU_SETUP_X86_WAIT_SIPI : 0;
+	return AXVCPU_SETUP_HALT_IN_KERNEL |
+	       (axvcpu_arch_check_extension(AXVCPU_CAP_X86_WAIT_SIPI) ?
+		AXVCPU_SETUP_X86_WAIT_SIPI : 0);
 }
 
 static int vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
@@ -141,6 +143,8 @@ static int vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
 	if (r)
 		return r;
 	r = axvcpu_arch_vcpu_setup(vcpu, &cfg);
+	if (!r)
+		vcpu->halt_in_kernel = cfg.flags & AXVCPU_SETUP_HALT_IN_KERNEL;
 	vcpu_finish(vcpu, r, AXVCPU_STATE_FREE);
 	return r;
 }
@@ -378,6 +382,32 @@ void axvcpu_vcpu_kick(struct axvcpu_vcpu *vcpu)
 	if (task && task != current)
 		kick_process(task);
 	rcu_read_unlock();
+	/* A RUN asleep in axvcpu_vcpu_block(): its condition may hold now. */
+	if (wq_has_sleeper(&vcpu->wq))
+		wake_up_interruptible(&vcpu->wq);
+}
+
+/**
+ * axvcpu_vcpu_block - a halted guest's RUN sleeps until it has work.
+ * @vcpu: the vcpu, inside RUN, preemptible (its state stays loaded: the
+ *	preempt notifier puts it while the thread sleeps).
+ * @wake: true when an interrupt the guest would take is pending.  Every
+ *	change that can make it true is followed by axvcpu_vcpu_kick().
+ * @ns: nanoseconds until the vcpu's own timer fires, or U64_MAX for none.
+ *
+ * Returns when @wake holds, @ns have passed, or RUN must go back to
+ * userspace (axvcpu_return_needed(): the core's loop sees it next).  A
+ * wake-up the guest did not need costs it only a spurious end of its
+ * WFI/HLT, which the architectures allow.
+ */
+void axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu,
+		       bool (*wake)(struct axvcpu_vcpu *vcpu), u64 ns)
+{
+	ktime_t t = ns > (u64)KTIME_MAX ? KTIME_MAX : ns_to_ktime(ns);
+
+	wait_event_interruptible_hrtimeout(vcpu->wq,
+					   wake(vcpu) || axvcpu_return_needed(vcpu),
+					   t);
 }
 
 static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -511,6 +541,7 @@ static int vm_create_vcpu(struct axvcpu_vm *vm, void __user *argp)
 	vcpu->id = cfg.vcpu_id;
 	vcpu->state = AXVCPU_STATE_CREATED;
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 
 	mutex_lock(&vm->lock);
@@ -663,6 +694,7 @@ static long check_extension(unsigned long cap)
 		return AXVCPU_MAX_MEMSLOTS;
 	case AXVCPU_CAP_READONLY_MEM:
 	case AXVCPU_CAP_IMMEDIATE_EXIT:
+	case AXVCPU_CAP_HALT_IN_KERNEL:
 		return 1;
 	case AXVCPU_CAP_RUN_SIZE:
 		return PAGE_SIZE;

@@ -103,6 +103,7 @@ struct axv_arm_host {
 struct axv_arm_vgic {
 	u64 lr[AXV_ARM_MAX_LR];
 	u64 vmcr;
+	u64 wfi_vmcr;		/* VMCR of a WFI the run sleeps on */
 	u32 ap0r[4];
 	u32 ap1r[4];
 	u32 used_lrs;		/* LRs written at the last entry */
@@ -240,12 +241,15 @@ void axv_arm_vgic_put(struct axv_arm_vgic *g);
 void axv_arm_vgic_restore(struct axv_arm_vcpu *av);
 void axv_arm_vgic_save(struct axv_arm_vcpu *av);
 bool axv_arm_vgic_intid_busy(struct axv_arm_vcpu *av, u32 intid);
+void axv_arm_vgic_wfi_prepare(struct axv_arm_vcpu *av);
+bool axv_arm_vgic_wfi_wake(struct axv_arm_vcpu *av);
 
 /* timer.c */
 void axv_arm_timer_init(struct axv_arm_vcpu *av);
 void axv_arm_timer_destroy(struct axv_arm_vcpu *av);
 void __axv_arm_timer_before_entry(struct axv_arm_vcpu *av);
 void __axv_arm_timer_after_exit(struct axv_arm_vcpu *av);
+u64 axv_arm_timer_wake_ns(struct axv_arm_vcpu *av);
 
 /*
  * The per-entry calls of the run loop, inline for what they do on most

@@ -662,14 +662,46 @@ static int handle_abort(struct axvcpu_vcpu *vcpu, bool iabt, bool atomic)
 
 /* ---- WFx ---- */
 
-static int handle_wfx(struct axvcpu_vcpu *vcpu)
+/* ESR_ELx ISS of a trapped WF* instruction, TI[1]: WFIT/WFET (FEAT_WFxT). */
+#define WFX_ISS_WFXT	BIT(1)
+
+static bool wfi_wake(struct axvcpu_vcpu *vcpu)
+{
+	return axv_arm_vgic_wfi_wake(to_arm(vcpu));
+}
+
+/*
+ * WFI: an exit to the VMM, or with AXVCPU_SETUP_HALT_IN_KERNEL a sleep
+ * here until the guest has an interrupt to take or its timer fires.  A
+ * WFI may complete at any time (Arm ARM, "Wait For Interrupt"), so a
+ * WFIT, whose timeout this sleep does not know, completes at once, and so
+ * does a WFI that a pending interrupt or a fired timer would end.
+ */
+static int handle_wfx(struct axvcpu_vcpu *vcpu, bool atomic)
 {
 	struct axv_arm_vcpu *av = to_arm(vcpu);
+	u64 ns;
 
-	skip_insn(av);
-	if (av->esr & ESR_ELx_WFx_ISS_WFE)	/* WFE, WFET */
+	if (av->esr & ESR_ELx_WFx_ISS_WFE) {	/* WFE, WFET */
+		skip_insn(av);
 		return builtin(vcpu, AXVCPU_BUILTIN_WFE);
-	return exit_to_vmm(vcpu, AXVCPU_EXIT_HALT);
+	}
+	if (!vcpu->halt_in_kernel) {
+		skip_insn(av);
+		return exit_to_vmm(vcpu, AXVCPU_EXIT_HALT);
+	}
+	axv_arm_vgic_wfi_prepare(av);
+	ns = axv_arm_timer_wake_ns(av);
+	if (ns && !(av->esr & WFX_ISS_WFXT) && !axv_arm_vgic_wfi_wake(av)) {
+		if (atomic)
+			return AXV_ARM_RUN_SLEEP;
+		skip_insn(av);
+		vcpu->run->stats.builtin[AXVCPU_BUILTIN_HALT]++;
+		axvcpu_vcpu_block(vcpu, wfi_wake, ns);
+		return AXVCPU_RUN_CONTINUE;
+	}
+	skip_insn(av);
+	return builtin(vcpu, AXVCPU_BUILTIN_HALT);
 }
 
 static int handle_sync(struct axvcpu_vcpu *vcpu, bool atomic)
@@ -688,7 +720,7 @@ static int handle_sync(struct axvcpu_vcpu *vcpu, bool atomic)
 	case ESR_ELx_EC_SYS64:
 		return handle_sysreg(vcpu);
 	case ESR_ELx_EC_WFx:
-		return handle_wfx(vcpu);
+		return handle_wfx(vcpu, atomic);
 	case ESR_ELx_EC_FP_ASIMD:
 		/* vcpu.c's run loop hands the FP registers over; enter again. */
 		return builtin(vcpu, AXVCPU_BUILTIN_EXCEPTION);

@@ -57,24 +57,41 @@ void axv_arm_timer_destroy(struct axv_arm_vcpu *av)
  * One timer: raise its INTID if it fired, else return the nanoseconds
  * to its deadline (U64_MAX when it is off or already raised).
  */
-static u64 timer_check(struct axv_arm_vcpu *av, int t, u64 ctl, u64 cval,
-		       u64 count)
+static u32 timer_intid(int t)
 {
-	u32 intid = t == AXV_ARM_VTIMER ? AXV_ARM_VTIMER_INTID :
-					  AXV_ARM_PTIMER_INTID;
+	return t == AXV_ARM_VTIMER ? AXV_ARM_VTIMER_INTID : AXV_ARM_PTIMER_INTID;
+}
 
-	if (av->timer_pending[t] && !axv_arm_vgic_intid_busy(av, intid))
+/*
+ * One timer: 0 if it has fired and its INTID is not raised yet, else the
+ * nanoseconds to its deadline (U64_MAX when it is off or already raised).
+ */
+static u64 timer_ns(struct axv_arm_vcpu *av, int t, u64 ctl, u64 cval,
+		    u64 count)
+{
+	if (av->timer_pending[t] &&
+	    !axv_arm_vgic_intid_busy(av, timer_intid(t)))
 		av->timer_pending[t] = false;	/* the guest has EOIed it */
 	if (!(ctl & ARCH_TIMER_CTRL_ENABLE) || (ctl & ARCH_TIMER_CTRL_IT_MASK) ||
 	    av->timer_pending[t])
 		return U64_MAX;
-	if ((s64)(cval - count) <= 0) {
-		if (!axv_arm_vgic_queue(av, intid))
-			av->timer_pending[t] = true;
-		return U64_MAX;
-	}
+	if ((s64)(cval - count) <= 0)
+		return 0;
 	return mul_u64_u32_div(cval - count, NSEC_PER_SEC,
-			       arch_timer_get_cntfrq());
+			       arch_timer_get_cntfrq()) ?: 1;
+}
+
+/* timer_ns(), raising the INTID of a timer that has fired. */
+static u64 timer_check(struct axv_arm_vcpu *av, int t, u64 ctl, u64 cval,
+		       u64 count)
+{
+	u64 ns = timer_ns(av, t, ctl, cval, count);
+
+	if (ns)
+		return ns;
+	if (!axv_arm_vgic_queue(av, timer_intid(t)))
+		av->timer_pending[t] = true;
+	return U64_MAX;
 }
 
 /**
@@ -101,6 +118,28 @@ void __axv_arm_timer_before_entry(struct axv_arm_vcpu *av)
 	}
 	av->timer_masked[AXV_ARM_VTIMER] = av->timer_pending[AXV_ARM_VTIMER];
 	av->timer_masked[AXV_ARM_PTIMER] = av->timer_pending[AXV_ARM_PTIMER];
+}
+
+/**
+ * axv_arm_timer_wake_ns - how long a WFI may sleep for the EL1 timers.
+ * @av: the vcpu, between two entries (its timer registers saved).
+ *
+ * Return: 0 when a timer has fired and the next entry raises it, the
+ * nanoseconds to the earliest deadline, or U64_MAX with no timer live.
+ */
+u64 axv_arm_timer_wake_ns(struct axv_arm_vcpu *av)
+{
+	struct axv_arm_sysregs *s = &av->sys;
+	u64 now = __arch_counter_get_cntpct(), ns = U64_MAX;
+
+	if (axv_arm_timer_live(av, AXV_ARM_VTIMER, s->cntv_ctl))
+		ns = timer_ns(av, AXV_ARM_VTIMER, s->cntv_ctl, s->cntv_cval,
+			      now - s->cntvoff);
+	if (av->passthrough_timer &&
+	    axv_arm_timer_live(av, AXV_ARM_PTIMER, s->cntp_ctl))
+		ns = min(ns, timer_ns(av, AXV_ARM_PTIMER, s->cntp_ctl,
+				      s->cntp_cval, now));
+	return ns;
 }
 
 /**

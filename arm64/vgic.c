@@ -25,6 +25,7 @@
  * ICH register access also takes the emulator's global lock.
  */
 #include <linux/kernel.h>
+#include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <asm/sysreg.h>
 #include <asm/barrier.h>
@@ -249,6 +250,60 @@ bool axv_arm_vgic_intid_busy(struct axv_arm_vcpu *av, u32 intid)
 			busy = true;
 	raw_spin_unlock_irqrestore(&g->lock, flags);
 	return busy;
+}
+
+/*
+ * ICH_VMCR_EL2 (Arm GIC architecture, IHI 0069, 12.5.27): VPMR, the
+ * virtual priority mask, in [31:24]; VENG1, virtual Group 1 enabled, bit 1.
+ */
+#define VMCR_VPMR_SHIFT		24
+#define VMCR_VENG1		BIT(1)
+
+/* Would the CPU interface signal an interrupt of @prio to the guest? */
+static bool prio_signalled(u64 vmcr, u64 prio)
+{
+	return (vmcr & VMCR_VENG1) && prio < ((vmcr >> VMCR_VPMR_SHIFT) & 0xff);
+}
+
+/**
+ * axv_arm_vgic_wfi_prepare - note the VMCR a WFI is judged by.
+ * @av: the vcpu, between two entries: the guest cannot change its VMCR
+ *	before the next one.
+ */
+void axv_arm_vgic_wfi_prepare(struct axv_arm_vcpu *av)
+{
+	struct axv_arm_vgic *g = &av->vgic;
+
+	/* Loaded (load to put), the CPU holds it; put saved it otherwise. */
+	preempt_disable();
+	g->wfi_vmcr = av->loaded ? read_sysreg_s(SYS_ICH_VMCR_EL2) : g->vmcr;
+	preempt_enable();
+}
+
+/**
+ * axv_arm_vgic_wfi_wake - does an interrupt for the guest end its WFI?
+ * @av: the vcpu, between two entries, with av->vgic.wfi_vmcr its VMCR.
+ *
+ * A WFI completes when a virtual interrupt is pending that the CPU
+ * interface would signal, whatever PSTATE.I (Arm ARM, "Wait For
+ * Interrupt"): a pending list register above the priority mask, or a
+ * queued INTID (Group 1, LR_PRIORITY).  Any thread: the list registers do
+ * not change while the vcpu does not run, the queue is read once.
+ */
+bool axv_arm_vgic_wfi_wake(struct axv_arm_vcpu *av)
+{
+	struct axv_arm_vgic *g = &av->vgic;
+	u64 vmcr = g->wfi_vmcr;
+	u32 i;
+
+	if (READ_ONCE(g->nr_queued) && prio_signalled(vmcr, LR_PRIORITY))
+		return true;
+	for (i = 0; i < axv_arm_caps.nr_lr; i++)
+		if ((g->lr[i] & LR_STATE_PENDING) &&
+		    prio_signalled(vmcr, (g->lr[i] >> ICH_LR_PRIORITY_SHIFT) &
+					 0xff))
+			return true;
+	return false;
 }
 
 /*

@@ -17,6 +17,7 @@
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/wait.h>
 #include "uapi/axvcpu.h"
 
 struct page;
@@ -116,6 +117,8 @@ struct axvcpu_vcpu {
 	u32 pending_exit;
 	struct task_struct __rcu *task;
 	struct preempt_notifier preempt_notifier;
+	wait_queue_head_t wq;		/* a halted RUN sleeps here */
+	bool halt_in_kernel;		/* AXVCPU_SETUP_HALT_IN_KERNEL */
 	void *arch;
 };
 
@@ -185,5 +188,7 @@ static inline bool axvcpu_leave_guest_needed(struct axvcpu_vcpu *vcpu)
 
 /* Make a vcpu that is inside RUN leave the guest and look at its queues. */
 void axvcpu_vcpu_kick(struct axvcpu_vcpu *vcpu);
+void axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu,
+		       bool (*wake)(struct axvcpu_vcpu *vcpu), u64 ns);
 
 #endif /* _AXVCPU_CORE_H */

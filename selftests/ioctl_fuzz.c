@@ -2070,10 +2070,19 @@ static __u32 lstep_do(struct rng *r, struct arena *a, int fd,
 		setup->entry = GUEST_ENTRY + (s->spin ? 0x100 : 0);
 		if (s->badarg == EINVAL) {
 			switch (below(r, 3)) {
-			case 0:
-				/* x86 takes AXVCPU_SETUP_X86_WAIT_SIPI (bit 0). */
-				setup->flags = 1U << (IS_X86 + below(r, 32 - IS_X86));
+			case 0: {
+				unsigned int b;
+
+				/*
+				 * Bit 1 is AXVCPU_SETUP_HALT_IN_KERNEL; x86
+				 * takes AXVCPU_SETUP_X86_WAIT_SIPI (bit 0).
+				 */
+				do
+					b = below(r, 32);
+				while (b == 1 || (IS_X86 && b == 0));
+				setup->flags = 1U << b;
 				break;
+			}
 			case 1:
 				setup->reserved = rv32(r) | 1;
 				break;

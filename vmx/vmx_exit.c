@@ -592,16 +592,22 @@ static noinline int handle_hlt(struct axvmx_vcpu *v)
 	    !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI))
 		return builtin(v, AXVCPU_BUILTIN_APIC);
 	/*
-	 * The VMM sees the HALT either way.  With the APIC timer armed an
-	 * interrupt will come: the guest stays halted, and the next RUN
-	 * sleeps until the timer's vector or an injected event wakes it
-	 * (halt_wait() in vmx_run.c), instead of the HLT returning without
-	 * an interrupt.  A single-step #DB queued by the HLT itself ends it
-	 * at once.
+	 * With AXVCPU_SETUP_HALT_IN_KERNEL and IF set, the guest stays
+	 * halted and the RUN sleeps here until an event wakes it (halt_wait()
+	 * in vmx_run.c).  Otherwise the VMM sees the HALT; with the APIC
+	 * timer armed an interrupt will come, so the guest stays halted and
+	 * the next RUN sleeps until the timer's vector or an injected event,
+	 * instead of the HLT returning without an interrupt.  A single-step
+	 * #DB queued by the HLT itself ends it at once.
 	 */
-	if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	    axvlapic_timer_armed(&v->apic) && !v->reinject)
-		v->halted = true;
+	if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) && !v->reinject) {
+		if (v->vcpu->halt_in_kernel) {
+			v->halted = true;
+			return builtin(v, AXVCPU_BUILTIN_HALT);
+		}
+		if (axvlapic_timer_armed(&v->apic))
+			v->halted = true;
+	}
 	return to_vmm(v, AXVCPU_EXIT_HALT);
 }
 

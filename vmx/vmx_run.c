@@ -449,11 +449,15 @@ static int run_window(struct axvmx_vcpu *v)
 	return r;
 }
 
-/* Something ends the guest's HLT: an event to deliver, or no timer left. */
+/*
+ * Something ends the guest's HLT: an event to deliver, an INIT, or (after
+ * a HALT exit, where the VMM decides what comes next) no timer left.
+ */
 static bool halt_done(struct axvmx_vcpu *v)
 {
-	return axvmx_events_pending(v) || !axvlapic_timer_armed(&v->apic) ||
-	       test_bit(AXVLAPIC_MP_INIT, &v->apic.mp_events);
+	return axvmx_events_pending(v) ||
+	       test_bit(AXVLAPIC_MP_INIT, &v->apic.mp_events) ||
+	       (!v->vcpu->halt_in_kernel && !axvlapic_timer_armed(&v->apic));
 }
 
 /*
@@ -501,9 +505,10 @@ static bool mp_step(struct axvmx_vcpu *v)
 }
 
 /*
- * A RUN after a HALT exit whose guest waits for its APIC timer (IF set,
- * so any vector above the PPR ends the HLT): sleep until then.  A signal
- * ends the wait; the guest then stays halted for the next RUN.
+ * A guest in HLT with IF set (any vector above the PPR ends it), after a
+ * HALT exit with its APIC timer armed or with AXVCPU_SETUP_HALT_IN_KERNEL:
+ * sleep until halt_done().  A signal ends the wait; the guest then stays
+ * halted for the next RUN.
  */
 static void halt_wait(struct axvmx_vcpu *v)
 {

@@ -58,6 +58,7 @@ enum axvcpu_state {
 #define AXVCPU_CAP_MAX_GPA_BITS		6	/* guest-physical address bits */
 #define AXVCPU_CAP_RUN_SIZE		7	/* bytes to mmap from a vcpu fd */
 #define AXVCPU_CAP_X86_WAIT_SIPI	8	/* AXVCPU_SETUP_X86_WAIT_SIPI works */
+#define AXVCPU_CAP_HALT_IN_KERNEL	9	/* AXVCPU_SETUP_HALT_IN_KERNEL works */
 
 #define AXVCPU_ARCH_X86_64	1
 #define AXVCPU_ARCH_ARM64	2
@@ -132,6 +133,16 @@ struct axvcpu_vcpu_create {
  *	CS = vector << 8, IP = 0, and @entry is not used.  INIT and SIPI
  *	for such a vcpu never reach the VMM as AXVCPU_EXIT_CPU_UP, and a
  *	later INIT puts it back in wait-for-SIPI (SDM Vol. 3A 9.4.4).
+ *	AXVCPU_SETUP_HALT_IN_KERNEL (AXVCPU_CAP_HALT_IN_KERNEL), both arches:
+ *	a WFI, or an x86 HLT with RFLAGS.IF set, does not exit to the VMM
+ *	as AXVCPU_EXIT_HALT: RUN sleeps in the module until an interrupt
+ *	for the vcpu is pending (AXVCPU_INJECT_INTERRUPT, an irqfd, the
+ *	vcpu's own timer, an IPI of another vcpu) and then enters the guest
+ *	again; each such wait counts in stats.builtin[AXVCPU_BUILTIN_HALT].
+ *	A signal or immediate_exit ends RUN with AXVCPU_EXIT_INTR as
+ *	always; the guest stays halted and the next RUN waits on.  An x86
+ *	HLT with IF clear still exits (only an NMI or INIT ends it, and the
+ *	VMM decides whether one can come).
  * @arm64: the seeds' Aarch64VCpuSetupConfig.
  * @arm64.passthrough_interrupt: refused with -EOPNOTSUPP: a Linux host cannot
  *	hand its interrupt controller to a guest.
@@ -153,6 +164,7 @@ struct axvcpu_vcpu_setup {
 };
 
 #define AXVCPU_SETUP_X86_WAIT_SIPI	(1U << 0)
+#define AXVCPU_SETUP_HALT_IN_KERNEL	(1U << 1)
 
 /**
  * struct axvcpu_gpr - AXVCPU_SET_GPR / AXVCPU_GET_GPR argument.
@@ -423,7 +435,8 @@ struct axvcpu_arm64_regs {
 #define AXVCPU_BUILTIN_IOEVENTFD	16	/* a write an ioeventfd took */
 /* Not an exit: an interrupt an irqfd's signal injected into this vcpu. */
 #define AXVCPU_BUILTIN_IRQFD		17
-#define AXVCPU_BUILTIN_NR		18
+#define AXVCPU_BUILTIN_HALT		18	/* AXVCPU_SETUP_HALT_IN_KERNEL */
+#define AXVCPU_BUILTIN_NR		19
 
 /**
  * struct axvcpu_run_stats - exit counters of one vcpu, updated by the module.

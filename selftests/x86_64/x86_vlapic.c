@@ -662,10 +662,13 @@ TEST(wait_sipi_ap_is_started_by_the_module)
 	test_vm_destroy(&t);
 }
 
-/* Only flag 0 (WAIT_SIPI) exists: others are -EINVAL, the vcpu unchanged. */
+/*
+ * Only WAIT_SIPI and HALT_IN_KERNEL exist: the next bit is -EINVAL, the
+ * vcpu unchanged.
+ */
 TEST(wait_sipi_unknown_setup_flag_is_einval)
 {
-	struct axvcpu_vcpu_setup cfg = { .flags = 2 };
+	struct axvcpu_vcpu_setup cfg = { .flags = AXVCPU_SETUP_HALT_IN_KERNEL << 1 };
 	struct axvm_vcpu ap;
 	struct test_vm t;
 

@@ -45,6 +45,7 @@ struct axvm_opts {
 	bool rng;		/* a virtio-rng device */
 	bool no_ioeventfd;	/* virtio notifications exit to axvm */
 	bool no_irqfd;		/* virtio interrupts by AXVCPU_INJECT_INTERRUPT */
+	bool halt_exits;	/* WFI/HLT exit to axvm, not slept in the module */
 	bool virtio_console;	/* --console virtio: input to hvc0 */
 	const char *net;	/* --net backend for virtio-net, or NULL */
 	uint64_t mem;
@@ -135,6 +136,7 @@ struct axvm {
 	unsigned int ncpus;
 	struct axvm_cpu *cpus;
 	uint64_t entry;
+	bool halt_in_kernel;	/* AXVCPU_SETUP_HALT_IN_KERNEL for every vcpu */
 	pthread_mutex_t lock;
 	pthread_cond_t done;
 	volatile bool stopping;

@@ -342,6 +342,8 @@ static int cpu__start(struct axvm_cpu *cpu)
 
 		memset(&cfg, 0, sizeof(cfg));
 		arch__vcpu_setup_cfg(cpu, &cfg);
+		if (vm->halt_in_kernel)
+			cfg.flags |= AXVCPU_SETUP_HALT_IN_KERNEL;
 		r = axvm_vcpu_setup(&cpu->v, cpu->entry, &cfg);
 		if (r < 0) {
 			vm__stop(vm, AXVM_EXIT_ERROR, "vcpu %u: AXVCPU_SETUP: %s",

@@ -95,6 +95,9 @@ static void usage(FILE *f)
 "                      (AXVCPU_INJECT_INTERRUPT; default: the device thread\n"
 "                      writes an eventfd the module injects from,\n"
 "                      AXVCPU_IRQFD)\n"
+"      --halt-exits    a vcpu's WFI / HLT exits to axvm, which waits for its\n"
+"                      next interrupt (default: it sleeps in the module,\n"
+"                      AXVCPU_SETUP_HALT_IN_KERNEL, where the module has it)\n"
 "      --stats         print exit counts by reason at the end, and per\n"
 "                      virtio device its notifications (by ioeventfd / by\n"
 "                      exit) and interrupts (by irqfd / by ioctl)\n"
@@ -177,7 +180,8 @@ int axvm__read_file(const char *path, uint8_t **buf, size_t *len)
 }
 
 enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA, OPT_PTIMER,
-       OPT_DISK, OPT_RNG, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_CONSOLE, OPT_NET };
+       OPT_DISK, OPT_RNG, OPT_NO_IOEVENTFD, OPT_NO_IRQFD, OPT_CONSOLE, OPT_NET,
+       OPT_HALT_EXITS };
 
 static const struct option run_options[] = {
 	{ "kernel",	required_argument, NULL, 'k' },
@@ -193,6 +197,7 @@ static const struct option run_options[] = {
 	{ "rng",	no_argument,	   NULL, OPT_RNG },
 	{ "no-ioeventfd", no_argument,	   NULL, OPT_NO_IOEVENTFD },
 	{ "no-irqfd",	no_argument,	   NULL, OPT_NO_IRQFD },
+	{ "halt-exits",	no_argument,	   NULL, OPT_HALT_EXITS },
 	{ "console",	required_argument, NULL, OPT_CONSOLE },
 	{ "net",	required_argument, NULL, OPT_NET },
 	{ "stats",	no_argument,	   NULL, OPT_STATS },
@@ -284,6 +289,9 @@ static int parse_run_options(int argc, char **argv, struct axvm_opts *o)
 			break;
 		case OPT_NO_IRQFD:
 			o->no_irqfd = true;
+			break;
+		case OPT_HALT_EXITS:
+			o->halt_exits = true;
 			break;
 		case OPT_CONSOLE:
 			if (!strcmp(optarg, "virtio")) {

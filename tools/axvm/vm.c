@@ -60,6 +60,13 @@ static int vm__open_device(struct axvm *vm)
 		       axvm_check_extension(fd, AXVCPU_CAP_NR_VCPUS));
 		return -EINVAL;
 	}
+	/*
+	 * A halted vcpu sleeps in the module, which every interrupt source
+	 * wakes (irqfd, ioctl, timer, IPI); an older module exits to axvm,
+	 * whose cpu__halt() waits.
+	 */
+	vm->halt_in_kernel = !vm->o.halt_exits &&
+			     axvm_check_extension(fd, AXVCPU_CAP_HALT_IN_KERNEL) > 0;
 	return 0;
 }
 

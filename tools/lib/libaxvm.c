@@ -282,6 +282,7 @@ static const char *const builtin_names[AXVCPU_BUILTIN_NR] = {
 	[AXVCPU_BUILTIN_MACHINE_CHECK] = "machine_check",
 	[AXVCPU_BUILTIN_IOEVENTFD] = "ioeventfd",
 	[AXVCPU_BUILTIN_IRQFD] = "irqfd",
+	[AXVCPU_BUILTIN_HALT] = "halt",
 };
 
 const char *axvm_builtin_name(__u32 builtin)
