@@ -388,26 +388,30 @@ void axvcpu_vcpu_kick(struct axvcpu_vcpu *vcpu)
 }
 
 /**
- * axvcpu_vcpu_block - a halted guest's RUN sleeps until it has work.
+ * axvcpu_vcpu_block - a halted guest's RUN waits until it has work.
  * @vcpu: the vcpu, inside RUN, preemptible (its state stays loaded: the
  *	preempt notifier puts it while the thread sleeps).
- * @wake: true when an interrupt the guest would take is pending.  Every
- *	change that can make it true is followed by axvcpu_vcpu_kick().
+ * @wq: the wait queue that every change of @wake is followed by a wake-up
+ *	of (vcpu->wq: axvcpu_vcpu_kick() wakes it).
+ * @wake: true when an interrupt the guest would take is pending.
  * @ns: nanoseconds until the vcpu's own timer fires, or U64_MAX for none.
  *
  * Returns when @wake holds, @ns have passed, or RUN must go back to
  * userspace (axvcpu_return_needed(): the core's loop sees it next).  A
  * wake-up the guest did not need costs it only a spurious end of its
  * WFI/HLT, which the architectures allow.
+ *
+ * Return: @wake held at the end.
  */
-void axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu,
+bool axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu, wait_queue_head_t *wq,
 		       bool (*wake)(struct axvcpu_vcpu *vcpu), u64 ns)
 {
 	ktime_t t = ns > (u64)KTIME_MAX ? KTIME_MAX : ns_to_ktime(ns);
 
-	wait_event_interruptible_hrtimeout(vcpu->wq,
+	wait_event_interruptible_hrtimeout(*wq,
 					   wake(vcpu) || axvcpu_return_needed(vcpu),
 					   t);
+	return wake(vcpu);
 }
 
 static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

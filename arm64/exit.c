@@ -697,7 +697,7 @@ static int handle_wfx(struct axvcpu_vcpu *vcpu, bool atomic)
 			return AXV_ARM_RUN_SLEEP;
 		skip_insn(av);
 		vcpu->run->stats.builtin[AXVCPU_BUILTIN_HALT]++;
-		axvcpu_vcpu_block(vcpu, wfi_wake, ns);
+		axvcpu_vcpu_block(vcpu, &vcpu->wq, wfi_wake, ns);
 		return AXVCPU_RUN_CONTINUE;
 	}
 	skip_insn(av);

@@ -188,7 +188,7 @@ static inline bool axvcpu_leave_guest_needed(struct axvcpu_vcpu *vcpu)
 
 /* Make a vcpu that is inside RUN leave the guest and look at its queues. */
 void axvcpu_vcpu_kick(struct axvcpu_vcpu *vcpu);
-void axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu,
+bool axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu, wait_queue_head_t *wq,
 		       bool (*wake)(struct axvcpu_vcpu *vcpu), u64 ns);
 
 #endif /* _AXVCPU_CORE_H */

@@ -19,7 +19,7 @@ if [ ! -x "$AXVM" ]; then
 fi
 
 case "$(uname -m)" in
-x86_64) echo "1..15" ;;
+x86_64) echo "1..16" ;;
 *) echo "1..22" ;;
 esac
 
@@ -225,6 +225,22 @@ x86_64)
 		n=$((n + 2))
 		echo "ok $((n - 1)) axvm: x86 Linux from an ext4 root # SKIP no $G/linux/rootfs.ext4 or no ext4 module in the initrd"
 		echo "ok $n axvm: x86 the same ext4 root again # SKIP as above"
+	fi
+	# A root disk that holds no file system: the guest's /init says so
+	# and powers off; the guest kernel does not panic.
+	if [ -s "$G/linux/vmlinux" ] && grep -q 'mods/ext4.ko' "$G/linux/initrd.cpio"; then
+		img=/tmp/axvm_bad.$$
+		dd if=/dev/zero of="$img" bs=1M count=4 2>/dev/null
+		CHECK_ABSENT="Kernel panic"
+		check "axvm: x86 root disk with no file system: a clear message, poweroff, no panic" 0 \
+			"AXVM-LINUX-INIT: cannot mount /dev/vda as ext4: no root disk" "reboot: Power down" -- \
+			run --cpus 1 --mem 192M --timeout 600 --disk "$img" --initrd "$G/linux/initrd.cpio" \
+			--cmdline "console=ttyS0 quiet axvm.root=/dev/vda" --kernel "$G/linux/vmlinux"
+		CHECK_ABSENT=
+		rm -f "$img"
+	else
+		n=$((n + 1))
+		echo "ok $n axvm: x86 root disk with no file system # SKIP no Linux guest with ext4"
 	fi
 	;;
 *)

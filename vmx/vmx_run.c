@@ -510,11 +510,16 @@ static bool mp_step(struct axvmx_vcpu *v)
  * sleep until halt_done().  A signal ends the wait; the guest then stays
  * halted for the next RUN.
  */
+static bool halt_wake(struct axvcpu_vcpu *vcpu)
+{
+	return halt_done(to_vmx(vcpu));
+}
+
 static void halt_wait(struct axvmx_vcpu *v)
 {
-	if (wait_event_interruptible(v->apic.halt_wq, halt_done(v)))
-		return;
-	v->halted = false;
+	/* The APIC's timer, its IPIs and every injection wake halt_wq. */
+	if (axvcpu_vcpu_block(v->vcpu, &v->apic.halt_wq, halt_wake, U64_MAX))
+		v->halted = false;
 }
 
 /*

@@ -48,15 +48,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "guest_vtimer_start:\n"
     GUEST_SET_VBAR(vtimer_vectors)
     GUEST_GIC_ENABLE
-    "	mrs x1, cntfrq_el0\n"
-    "	lsr x1, x1, #6\n"			/* about 16 ms */
-    "	isb\n"
-    "	mrs x2, cntvct_el0\n"
-    "	add x19, x2, x1\n"
-    "	msr cntv_cval_el0, x19\n"
-    "	mov x0, #1\n"				/* ENABLE, not masked */
-    "	msr cntv_ctl_el0, x0\n"
-    "	isb\n"
+    GUEST_VTIMER_ARM_16MS
     MOV64("x0", __stringify(GH_REPORT))
     "	mov x1, x19\n"
     "	mrs x2, cntfrq_el0\n"

@@ -65,9 +65,9 @@ for a in "${ARCHES[@]}"; do
 		log "$a: no build/$a/selftests/run_bench.sh yet: nothing to benchmark"
 		continue
 	fi
-	# arm64: axvm and its Linux guest too (run_bench.sh's boot-time line)
+	# axvm and its Linux guest too (run_bench.sh's boot-time lines)
 	add=()
-	if [ "$a" = arm64 ] && make -s -C "$TOP" tools ARCH="$a" >&2 && [ -d "$BUILD/$a/tools" ]; then
+	if make -s -C "$TOP" tools ARCH="$a" >&2 && [ -d "$BUILD/$a/tools" ]; then
 		add=(--add "$BUILD/$a/tools:/tools")
 	fi
 	info=$B/$a-$k.info

@@ -72,6 +72,21 @@
 	"	msr " ICC_IGRPEN1_EL1 ", x0\n"				\
 	"	isb\n"
 
+/*
+ * Arm the EL1 virtual timer about 16 ms (CNTFRQ / 64) ahead, enabled and
+ * unmasked; x19 = its CVAL.  Clobbers x0..x2.
+ */
+#define GUEST_VTIMER_ARM_16MS						\
+	"	mrs x1, cntfrq_el0\n"					\
+	"	lsr x1, x1, #6\n"					\
+	"	isb\n"							\
+	"	mrs x2, cntvct_el0\n"					\
+	"	add x19, x2, x1\n"					\
+	"	msr cntv_cval_el0, x19\n"				\
+	"	mov x0, #1\n"						\
+	"	msr cntv_ctl_el0, x0\n"					\
+	"	isb\n"
+
 /* Enable FP/SIMD at EL1 and EL0 (CPACR_EL1.FPEN = 0b11).  Clobbers x0. */
 #define GUEST_FP_ENABLE							\
 	"	mrs x0, cpacr_el1\n"					\
