@@ -1806,6 +1806,7 @@ static void fuzz_one(struct world *w)
 			0, AXVCPU_MAX_VCPUS, AXVCPU_MAX_MEMSLOTS, 1,
 			IS_X86 ? AXVCPU_ARCH_X86_64 : AXVCPU_ARCH_ARM64,
 			1, 0 /* gpa_bits */, 4096, IS_X86,
+			1 /* HALT_IN_KERNEL */,
 		};
 
 		expect = arg < ARRAY_SIZE(caps) ? caps[arg] : 0;

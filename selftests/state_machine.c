@@ -105,8 +105,11 @@ TEST(setup_flags_no_state_change)
 	struct test_vm t;
 
 	test_vm_create_created(&t, NULL, 0);
-	/* Bit 0 is AXVCPU_SETUP_X86_WAIT_SIPI on x86; bit 1 is no flag. */
-	s.flags = 2;
+	/*
+	 * Bit 0 is AXVCPU_SETUP_X86_WAIT_SIPI on x86, bit 1
+	 * AXVCPU_SETUP_HALT_IN_KERNEL; bit 2 is no flag.
+	 */
+	s.flags = 4;
 	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_SETUP, &s), EINVAL);
 	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_CREATED);
 	s.flags = 0x80000000;
@@ -120,7 +123,7 @@ TEST(setup_flags_no_state_change)
 	TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_SETUP, &s));
 	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_FREE);
 	/* The same bad flags on a Free vcpu: still -EINVAL before the state check. */
-	s.flags = 2;
+	s.flags = 4;
 	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_SETUP, &s), EINVAL);
 	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_FREE);
 	test_vm_destroy(&t);
