@@ -680,6 +680,7 @@ static bool wfi_wake(struct axvcpu_vcpu *vcpu)
 static int handle_wfx(struct axvcpu_vcpu *vcpu, bool atomic)
 {
 	struct axv_arm_vcpu *av = to_arm(vcpu);
+	bool sleep;
 	u64 ns;
 
 	if (av->esr & ESR_ELx_WFx_ISS_WFE) {	/* WFE, WFET */
@@ -692,15 +693,12 @@ static int handle_wfx(struct axvcpu_vcpu *vcpu, bool atomic)
 	}
 	axv_arm_vgic_wfi_prepare(av);
 	ns = axv_arm_timer_wake_ns(av);
-	if (ns && !(av->esr & WFX_ISS_WFXT) && !axv_arm_vgic_wfi_wake(av)) {
-		if (atomic)
-			return AXV_ARM_RUN_SLEEP;
-		skip_insn(av);
-		vcpu->run->stats.builtin[AXVCPU_BUILTIN_HALT]++;
-		axvcpu_vcpu_block(vcpu, &vcpu->wq, wfi_wake, ns);
-		return AXVCPU_RUN_CONTINUE;
-	}
+	sleep = ns && !(av->esr & WFX_ISS_WFXT) && !axv_arm_vgic_wfi_wake(av);
+	if (sleep && atomic)
+		return AXV_ARM_RUN_SLEEP;	/* nothing done yet */
 	skip_insn(av);
+	if (sleep)
+		axvcpu_vcpu_block(vcpu, &vcpu->wq, wfi_wake, ns);
 	return builtin(vcpu, AXVCPU_BUILTIN_HALT);
 }
 

@@ -253,7 +253,7 @@ bool axv_arm_vgic_intid_busy(struct axv_arm_vcpu *av, u32 intid)
 }
 
 /*
- * ICH_VMCR_EL2 (Arm GIC architecture, IHI 0069, 12.5.27): VPMR, the
+ * ICH_VMCR_EL2 (Arm GIC architecture specification, IHI 0069): VPMR, the
  * virtual priority mask, in [31:24]; VENG1, virtual Group 1 enabled, bit 1.
  */
 #define VMCR_VPMR_SHIFT		24
