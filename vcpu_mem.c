@@ -657,7 +657,7 @@ void axvcpu_vm_free_slots(struct axvcpu_vm *vm)
 int axvcpu_vm_get_dirty_log(struct axvcpu_vm *vm,
 			    const struct axvcpu_dirty_log *d)
 {
-	unsigned long *buf, i, n, *log;
+	unsigned long *buf, c, i, n, *log;
 	struct axvcpu_memslot *s;
 	bool flush = false;
 	int r = 0;
@@ -682,25 +682,21 @@ int axvcpu_vm_get_dirty_log(struct axvcpu_vm *vm,
 	 * huge slot must not hold a spinlock (and the CPU) for seconds.  Each
 	 * chunk is atomic against faults, which is all the protocol needs.
 	 */
-	for (i = 0; i < n; i++) {
-		unsigned long bits, b;
+	for (c = 0; c < n; c += 512) {
+		if (c)
+			cond_resched();
+		spin_lock(&vm->mmu_lock);
+		for (i = c; i < min(n, c + 512); i++) {
+			unsigned long bits = log[i], b;
 
-		if (!(i % 512)) {
-			if (i) {
-				spin_unlock(&vm->mmu_lock);
-				cond_resched();
-			}
-			spin_lock(&vm->mmu_lock);
+			log[i] = 0;	/* every writer holds mmu_lock too */
+			buf[i] = bits;
+			for_each_set_bit(b, &bits, BITS_PER_LONG)
+				flush |= axvcpu_arch_wrprotect_page(vm, s->gpa +
+					((u64)(i * BITS_PER_LONG + b) << PAGE_SHIFT));
 		}
-		bits = log[i];
-		log[i] = 0;	/* every writer holds mmu_lock too */
-		buf[i] = bits;
-		for_each_set_bit(b, &bits, BITS_PER_LONG)
-			flush |= axvcpu_arch_wrprotect_page(vm, s->gpa +
-				((u64)(i * BITS_PER_LONG + b) << PAGE_SHIFT));
-	}
-	if (n)
 		spin_unlock(&vm->mmu_lock);
+	}
 	/* No CPU may still write through a translation made before. */
 	if (flush)
 		axvcpu_arch_flush(vm);

@@ -322,6 +322,9 @@ extern char __axv_arm_vectors_wa3[];
 
 /* spectre.c: this CPU's guest-exit vectors, for VBAR_EL2 in the window. */
 DECLARE_PER_CPU(unsigned long, axv_arm_guest_vectors);
+/* spectre.c, read and counted by entry.S: the loop count, the runs. */
+extern u32 axv_arm_bhb_k;
+DECLARE_PER_CPU(u64, axv_arm_spec_runs);
 void axv_arm_spectre_cpu_init(void);
 
 #endif /* _AXVCPU_ARM64_H */

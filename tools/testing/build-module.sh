@@ -13,6 +13,10 @@
 #   build/<arch>/<SERIES>/module       -> the object directory
 # AXVCPU_BUILD_TAG=T builds into build/<arch>/<SERIES>-T/ and a copy of its
 # own (several checkouts sharing one build/ side by side).
+# AXVCPU_KBUILD_ARGS="C=2 [CHECK=... CF=...]" adds kbuild variables to the
+# make command line: C=2 runs sparse (installed by buildenv.sh) over every
+# source, also those whose objects are up to date (check-static.sh); its
+# warnings are in build.log and do not fail the build.
 # Exit status: 0 built, 1 the build failed, 2 set-up failed.
 set -euo pipefail
 RIG=build-module
@@ -33,8 +37,9 @@ MODDIR=$(benv_root "$KRELEASE")$REL_DIR
 LOGF=$OUT/build.log
 
 build() {
-	local karch=() rc=0
+	local karch=() kargs=() rc=0
 	[ "$ARCH" = arm64 ] && karch=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	read -r -a kargs <<<"${AXVCPU_KBUILD_ARGS:-}"
 	mkdir -p "$OUT" "$MODDIR"
 	# drop sources that are gone from the tree, keep objects of the rest
 	find "$MODDIR" -type f \( -name '*.[chS]' -o -name '*.mk' -o -name Kbuild \) -printf '%P\n' |
@@ -42,7 +47,8 @@ build() {
 	(cd "$TOP" && cp -a --parents $MODSRC "$MODDIR/")
 	ln -sfn "$MODDIR" "$OUT/module"
 	rm -f "$OUT/axvcpu.ko" "$MODDIR/axvcpu.ko"
-	benv_run "$KRELEASE" make -C "$KDIR_BENV" M="$REL_DIR" "${karch[@]+"${karch[@]}"}" modules \
+	benv_run "$KRELEASE" make -C "$KDIR_BENV" M="$REL_DIR" "${karch[@]+"${karch[@]}"}" \
+		"${kargs[@]+"${kargs[@]}"}" modules \
 		>"$LOGF" 2>&1 || rc=$?
 	if [ $rc != 0 ] || [ ! -f "$MODDIR/axvcpu.ko" ]; then
 		grep -E 'error|ERROR|warning|\*\*\*' "$LOGF" | head -40 >&2 || true

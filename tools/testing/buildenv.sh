@@ -3,10 +3,12 @@
 #
 # buildenv.sh <release> [--update] - make (once) and refresh the build
 # environment build/buildenv/<release>/: a minbase debootstrap of that Debian
-# release with its gcc, the arm64 cross compiler and what the kernel's kbuild
-# binaries need.  The kernel headers and kbuild are not installed here:
-# fetch-kernels.sh extracts them into it (dpkg-deb -x), several versions side
-# by side.  The apt sources are the release, -updates, -security and (trixie
+# release with its gcc, the arm64 cross compiler, what the kernel's kbuild
+# binaries need, sparse (make C=2, check-static.sh) and what make deb needs
+# (build-essential, dpkg-dev, debhelper, dh-dkms: build-deb.sh).  The kernel headers
+# and kbuild are not installed here: fetch-kernels.sh extracts them into it
+# (dpkg-deb -x), several versions side by side.  Packages added to the list
+# below later are installed into an existing environment on the next run.  The apt sources are the release, -updates, -security and (trixie
 # on) -backports, with arm64 as a foreign architecture for apt-get download.
 #
 # The package lists are refreshed when older than AXVCPU_APT_MAX_AGE seconds
@@ -25,8 +27,8 @@ SECMIRROR=${AXVCPU_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 
 packages() {
 	case "$REL" in
-	bookworm) echo gcc,make,libc6-dev,kmod,pahole,libelf1,libssl3,bc,gcc-aarch64-linux-gnu,libc6-dev-arm64-cross,xz-utils,zstd,python3,cpio ;;
-	*) echo gcc,make,libc6-dev,kmod,pahole,libelf1t64,libssl3t64,bc,gcc-aarch64-linux-gnu,libc6-dev-arm64-cross,xz-utils,zstd,python3,cpio ;;
+	bookworm) echo gcc,make,libc6-dev,kmod,pahole,libelf1,libssl3,bc,gcc-aarch64-linux-gnu,libc6-dev-arm64-cross,xz-utils,zstd,python3,cpio,sparse,build-essential,dpkg-dev,debhelper,dh-dkms ;;
+	*) echo gcc,make,libc6-dev,kmod,pahole,libelf1t64,libssl3t64,bc,gcc-aarch64-linux-gnu,libc6-dev-arm64-cross,xz-utils,zstd,python3,cpio,sparse,build-essential,dpkg-dev,debhelper,dh-dkms ;;
 	esac
 }
 
@@ -70,6 +72,19 @@ deb $MIRROR $REL-backports main"
 		benv_apt "$REL" apt-get update -qq >"$BENV/$REL.apt-update.log" 2>&1 ||
 			die "apt-get update in $ROOT failed; see $BENV/$REL.apt-update.log"
 		touch "$stamp"
+	fi
+	# packages added to packages() after the environment was made
+	local p have missing=()
+	have=$(benv_run "$REL" dpkg-query -W -f='${Package} ${Status}\n' 2>/dev/null |
+		awk '/ ok installed$/ { print $1 }')
+	for p in $(packages | tr , ' '); do
+		grep -qx "$p" <<<"$have" || missing+=("$p")
+	done
+	if [ ${#missing[@]} != 0 ]; then
+		log "$REL: installing ${missing[*]}"
+		benv_apt "$REL" apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+			>"$BENV/$REL.apt-install.log" 2>&1 ||
+			die "apt-get install ${missing[*]} in $ROOT failed; see $BENV/$REL.apt-install.log"
 	fi
 }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # fetch-ksrc.sh DIR - extract the few files axvcpu takes from Debian's
-# linux-source-6.1 (kselftest harness, checkpatch) into DIR, once.  The
+# linux-source-6.1 (kselftest harness, checkpatch, kernel-doc) into DIR,
+# once (again when the list below grows).  The
 # package is downloaded through the bookworm build environment's apt
 # (buildenv.sh), so any host release works; nothing is installed.
 set -euo pipefail
@@ -11,16 +12,22 @@ RIG=fetch-ksrc
 
 DIR=${1:?usage: fetch-ksrc.sh DIR}
 STAMP=$DIR/.done
-[ -f "$STAMP" ] && exit 0
 FILES=(tools/testing/selftests/kselftest_harness.h tools/testing/selftests/kselftest.h
-	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch)
+	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
+	scripts/kernel-doc)
+complete() {
+	local f
+	[ -f "$STAMP" ] || return 1
+	for f in "${FILES[@]}"; do [ -f "$DIR/$f" ] || return 1; done
+}
+complete && exit 0
 
 extract() {	# the kernel source tarball on stdin
 	tar -xJ -C "$DIR" --strip-components=1 "${FILES[@]/#/linux-source-6.1/}"
 }
 
 fetch() {
-	[ -f "$STAMP" ] && return 0
+	complete && return 0
 	local t0 root dl deb
 	t0=$(now)
 	mkdir -p "$DIR"
