@@ -16,6 +16,10 @@
 #   make check-host HOST=trixie|bookworm  make run + make check in a fresh debootstrap
 #   make unit                             host-side unit tests of pure logic
 #   make checkpatch                       kernel style check of the module
+#   make deb [DEB_RELEASE=bookworm|trixie]
+#                                         Debian packages axvcpu-dkms and axvm
+#                                         (debian/), built in that release's build
+#                                         environment, into build/deb/
 #   make bench                            benchmarks, axvcpu beside KVM
 #
 # The kernel build itself is driven by ./Kbuild (which dkms.conf also uses).
@@ -36,11 +40,12 @@ KARCH :=
 endif
 KERNEL ?=
 HOST ?= trixie
+DEB_RELEASE ?= bookworm
 
 MODSRC := Kbuild $(notdir $(wildcard $(TOP)/vcpu_*.c)) include vmx arm64
 MODDIR := $(BUILD)/$(ARCH)/module
 
-.PHONY: all module tools selftests unit check check-host run bench checkpatch clean
+.PHONY: all module tools selftests unit check check-host run bench checkpatch deb clean
 
 all: module
 
@@ -85,6 +90,9 @@ checkpatch:
 	@cd $(TOP) && perl $(BUILD)/ksrc/scripts/checkpatch.pl --no-tree -q --terse \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
 		-f vcpu_*.c include/*.h include/uapi/*.h $$(find vmx arm64 -name '*.[chS]')
+
+deb:
+	$(TOP)/tools/testing/build-deb.sh $(DEB_RELEASE)
 
 clean:
 	rm -rf $(BUILD)
