@@ -88,7 +88,11 @@ void axv_arm_debug_reset(struct axv_arm_debug *d)
  * axv_arm_debug_sysreg - a trapped access to a debug register.
  * @av: the vcpu (the copy changes; a change of the switched registers
  *	takes effect at the next entry).
- * @op0: @op1: @crn: @crm: @op2: the register's encoding.
+ * @op0: the register's encoding: op0,
+ * @op1: op1,
+ * @crn: CRn,
+ * @crm: CRm,
+ * @op2: and op2.
  * @read: MRS (true) or MSR.
  * @val: the value written, or set to the value read.
  *

@@ -31,10 +31,12 @@ void axvcpu_arch_exit(void);
 
 /**
  * axvcpu_arch_hardware_supported - can this machine run guests at all?
+ * @errno_out: where the errno for the module's init to return is stored
+ *	when the machine cannot.
  *
  * Return: NULL when it can, else a static string that names the missing
  * requirement ("CPU does not support VMX", "kernel not running at EL2 with
- * VHE (booted in nVHE mode)"...).  @errno gets the errno to return.
+ * VHE (booted in nVHE mode)"...).
  */
 const char *axvcpu_arch_hardware_supported(int *errno_out);
 

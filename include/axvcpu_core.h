@@ -67,8 +67,10 @@ struct axvcpu_memslot {
  *	when its vcpu is freed, and the vcpu freed an RCU grace period later
  *	(irqfds look it up under RCU).
  * @ioeventfds: RCU list of ioeventfds (vcpu_eventfd.c), changed under
- *	@lock; @nr_ioeventfds their number.
- * @irqfds: irqfds, under @lock; @nr_irqfds their number.
+ *	@lock.
+ * @irqfds: irqfds, under @lock.
+ * @nr_ioeventfds: the number of @ioeventfds.
+ * @nr_irqfds: the number of @irqfds.
  * @irqfd_stats_lock: serializes the irqfds' AXVCPU_BUILTIN_IRQFD counts.
  * @arch: the backend's per-VM state (EPT / stage-2 root...).
  */
@@ -105,6 +107,8 @@ struct axvcpu_vm {
  * @task: the thread inside RUN, or NULL; used to kick it.
  * @preempt_notifier: registered for @task during RUN: the scheduler tells
  *	the backend when the thread leaves its CPU and comes back.
+ * @wq: a halted RUN sleeps here (axvcpu_vcpu_block()).
+ * @halt_in_kernel: AXVCPU_SETUP_HALT_IN_KERNEL was set at SETUP.
  * @arch: the backend's per-vcpu state.
  */
 struct axvcpu_vcpu {
@@ -117,8 +121,8 @@ struct axvcpu_vcpu {
 	u32 pending_exit;
 	struct task_struct __rcu *task;
 	struct preempt_notifier preempt_notifier;
-	wait_queue_head_t wq;		/* a halted RUN sleeps here */
-	bool halt_in_kernel;		/* AXVCPU_SETUP_HALT_IN_KERNEL */
+	wait_queue_head_t wq;
+	bool halt_in_kernel;
 	void *arch;
 };
 

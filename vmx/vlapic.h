@@ -49,16 +49,21 @@ struct axvcpu_vcpu;
  * @init_pending: an INIT was sent and no SIPI reported after it.
  * @halt_wq: the vcpu's thread waits here in a guest HLT; the timer and
  *	INJECT_INTERRUPT wake it.
+ * @peer: the local APIC of another vcpu of the VM, for IPIs: set by the
+ *	backend, which knows where each vcpu keeps its APIC (a call from
+ *	here into it would make the two files call each other).
  * @nmi_pending: NMIs requested and not yet delivered (0-2: one may wait
  *	while another is being handled, SDM Vol. 3A 6.7.1); any context.
  * @ipi_pending: an ICR write for other vcpus waits for
- *	axvlapic_deliver_ipi(), with @ipi_lo (ICR bits 31:0) and @ipi_dest
- *	(the destination field).
+ *	axvlapic_deliver_ipi(), with @ipi_lo and @ipi_dest.
+ * @ipi_lo: that ICR write's bits 31:0.
+ * @ipi_dest: that ICR write's destination field.
  * @sipi_capable: set up with AXVCPU_SETUP_X86_WAIT_SIPI: INIT and SIPI
  *	from the VM's vcpus are delivered to this one here.
  * @wait_sipi: the vcpu is in wait-for-SIPI (written by its thread).
  * @mp_events: AXVLAPIC_MP_INIT / AXVLAPIC_MP_SIPI bits set by senders,
- *	taken by the vcpu's thread; @sipi_vector goes with the SIPI bit.
+ *	taken by the vcpu's thread.
+ * @sipi_vector: the vector of the SIPI that AXVLAPIC_MP_SIPI announces.
  */
 struct axvlapic {
 	struct axvcpu_vcpu *vcpu;
@@ -73,11 +78,6 @@ struct axvlapic {
 	u64 init_dest;
 	bool init_pending;
 	wait_queue_head_t halt_wq;
-	/*
-	 * The local APIC of another vcpu of the VM, for IPIs: set by the
-	 * backend, which knows where each vcpu keeps its APIC (a call from
-	 * here into it would make the two files call each other).
-	 */
 	struct axvlapic *(*peer)(struct axvcpu_vcpu *vcpu);
 	atomic_t nmi_pending;
 	bool ipi_pending;

@@ -142,7 +142,10 @@ struct axvmx_event {
 
 /**
  * struct axvmx_host_msrs - this CPU's values of the MSRs a guest switches.
- * @star: MSR_STAR.  @lstar, @sfmask, @tsc_aux likewise.
+ * @star: MSR_STAR.
+ * @lstar: MSR_LSTAR.
+ * @sfmask: MSR_SYSCALL_MASK.
+ * @tsc_aux: MSR_TSC_AUX.
  *
  * Linux writes them once per CPU at boot; read when VMX goes on here.
  */
@@ -152,8 +155,10 @@ struct axvmx_host_msrs {
 
 /**
  * struct axvmx_guest_msrs - guest MSRs kept in the module (not in the VMCS).
- * @star: MSR_STAR, in the real MSR while the guest runs.  @lstar, @sfmask
- *	and @tsc_aux likewise.
+ * @star: MSR_STAR, in the real MSR while the guest runs.
+ * @lstar: MSR_LSTAR, in the real MSR while the guest runs.
+ * @sfmask: MSR_SYSCALL_MASK, in the real MSR while the guest runs.
+ * @tsc_aux: MSR_TSC_AUX, in the real MSR while the guest runs.
  * @cstar: MSR_CSTAR (no effect on Intel CPUs: only stored).
  * @tsc_offset: guest TSC - host TSC (the VMCS TSC offset).
  * @tsc_adjust: IA32_TSC_ADJUST.
@@ -190,7 +195,11 @@ struct axvmx_window {
 
 /**
  * struct axvmx_host_state - host state kept from vcpu load to put.
- * @ds: DS selector.  @es, @fs, @gs, @ldt likewise.
+ * @ds: DS selector.
+ * @es: ES selector.
+ * @fs: FS selector.
+ * @gs: GS selector.
+ * @ldt: LDTR selector.
  * @fs_base: FS base (the RUN thread's TLS base; HOST_FS_BASE).
  * @kgs: the host's IA32_KERNEL_GS_BASE (the RUN thread's user GS base).
  * @debugctl: IA32_DEBUGCTL (every exit clears it), read per window.
@@ -208,8 +217,12 @@ struct axvmx_host_state {
 
 /**
  * struct axvmx_cpuid_hit - one remembered CPUID answer (vmx_cpuid.c).
- * @leaf: EAX of the question.  @sub: ECX.
- * @a: EAX of the answer.  @b, @c, @d: EBX, ECX, EDX.
+ * @leaf: EAX of the question.
+ * @sub: ECX of the question.
+ * @a: EAX of the answer.
+ * @b: EBX of the answer.
+ * @c: ECX of the answer.
+ * @d: EDX of the answer.
  * @valid: the entry holds an answer.
  */
 struct axvmx_cpuid_hit {
@@ -297,8 +310,10 @@ struct axvmx_mmio_insn {
  * @fault_pending: an EPT violation in guest RAM waits for axvmx_fault_in().
  * @fault_gpa: its guest-physical address.
  * @fault_qual: its exit qualification.
- * @msr_rip: @msr_rflags: RIP and RFLAGS of the last RDMSR/WRMSR that went
- *	to the VMM, before the exit completed it.
+ * @io_width: the access width of the last AXVCPU_EXIT_IO_READ.
+ * @msr_rip: RIP of the last RDMSR/WRMSR that went to the VMM, before the
+ *	exit completed it.
+ * @msr_rflags: RFLAGS of that RDMSR/WRMSR, before the exit completed it.
  * @msr_fault: the VMM refused it (run->sysreg.fault): the next window
  *	takes it back and raises #GP (axvmx_msr_refused()).
  * @end_window: an exit handler changed something only a new window picks
@@ -337,7 +352,7 @@ struct axvmx_vcpu {
 	void *msr_bitmap;
 	int last_cpu;
 	u16 vpid;
-	u8 io_width;		/* of the last IO_READ exit */
+	u8 io_width;
 	u64 msr_rip, msr_rflags;
 	bool msr_fault;
 	u8 uret_mask;

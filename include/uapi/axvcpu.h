@@ -146,6 +146,7 @@ struct axvcpu_vcpu_create {
  * @arm64: the seeds' Aarch64VCpuSetupConfig.
  * @arm64.passthrough_interrupt: refused with -EOPNOTSUPP: a Linux host cannot
  *	hand its interrupt controller to a guest.
+ * @reserved: must be 0.
  * @arm64.passthrough_timer: give the guest direct EL1 physical timer access.
  * @pad: reserved, must be 0.
  */
@@ -247,8 +248,10 @@ struct axvcpu_ioeventfd {
  * struct axvcpu_irqfd - AXVCPU_IRQFD argument.
  * @fd: the eventfd.
  * @vcpu_id: the vcpu to interrupt.
- * @vector: @irq_flags: @error_code: the interrupt, as in struct
- *	axvcpu_interrupt (arm64: the INTID; x86: the vector).
+ * @vector: the interrupt, as in struct axvcpu_interrupt (arm64: the
+ *	INTID; x86: the vector).
+ * @irq_flags: AXVCPU_IRQ_* flags, as in struct axvcpu_interrupt.
+ * @error_code: x86: the error code pushed with AXVCPU_IRQ_ERROR_CODE.
  * @flags: AXVCPU_IRQFD_DEASSIGN to remove the one with this @fd,
  *	@vcpu_id and @vector.
  * @pad: must be 0.
@@ -279,7 +282,24 @@ struct axvcpu_irqfd {
 
 /**
  * struct axvcpu_x86_regs - x86-64 general registers (AXVCPU_GET/SET_REGS).
- * @rax: RAX.  The other fields are the registers of the same name.
+ * @rax: RAX.
+ * @rbx: RBX.
+ * @rcx: RCX.
+ * @rdx: RDX.
+ * @rsi: RSI.
+ * @rdi: RDI.
+ * @rsp: RSP.
+ * @rbp: RBP.
+ * @r8: R8.
+ * @r9: R9.
+ * @r10: R10.
+ * @r11: R11.
+ * @r12: R12.
+ * @r13: R13.
+ * @r14: R14.
+ * @r15: R15.
+ * @rip: RIP.
+ * @rflags: RFLAGS.
  */
 struct axvcpu_x86_regs {
 	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
@@ -295,6 +315,7 @@ struct axvcpu_x86_regs {
  * @ar: VMX access-rights format (type, S, DPL, P, AVL, L, D/B, G;
  *	bit 16 = unusable).
  * @pad: must be 0.
+ * @pad2: must be 0.
  */
 struct axvcpu_x86_segment {
 	__u64 base;
@@ -319,9 +340,21 @@ struct axvcpu_x86_dtable {
 
 /**
  * struct axvcpu_x86_sregs - x86 system registers (AXVCPU_GET/SET_SREGS).
- * @cs: CS.  @ds, @es, @fs, @gs, @ss, @tr, @ldt likewise.
- * @gdt: GDTR.  @idt: IDTR.
- * @cr0: CR0.  @cr2, @cr3, @cr4, @cr8 likewise.
+ * @cs: CS.
+ * @ds: DS.
+ * @es: ES.
+ * @fs: FS.
+ * @gs: GS.
+ * @ss: SS.
+ * @tr: TR.
+ * @ldt: LDTR.
+ * @gdt: GDTR.
+ * @idt: IDTR.
+ * @cr0: CR0.
+ * @cr2: CR2.
+ * @cr3: CR3.
+ * @cr4: CR4.
+ * @cr8: CR8 (the TPR's bits 7:4).
  * @efer: IA32_EFER.
  * @dr7: DR7.
  * @reserved: must be 0.
@@ -716,7 +749,10 @@ struct axvcpu_x86_msr_intercept {
  * @index: the subleaf (ECX at CPUID), with AXVCPU_X86_CPUID_INDEXED.
  * @flags: AXVCPU_X86_CPUID_INDEXED: the entry is for @index only; without
  *	it the entry answers every subleaf of @function.
- * @eax: EAX the guest gets.  @ebx, @ecx, @edx likewise.
+ * @eax: EAX the guest gets.
+ * @ebx: EBX the guest gets.
+ * @ecx: ECX the guest gets.
+ * @edx: EDX the guest gets.
  * @pad: must be 0.
  */
 struct axvcpu_x86_cpuid_entry {
