@@ -3,9 +3,9 @@
  * The arch-independent heart of axvcpu.
  *
  * The misc device /dev/axvcpu, the VM and vcpu objects and their file
- * descriptors, the seeds' vcpu state machine, ioctl dispatch and the run
- * loop.  Everything that touches the hardware is behind axvcpu_arch_*()
- * (include/axvcpu_arch.h), implemented by vmx/ or arm64/.
+ * descriptors, the vcpu state machine (enum axvcpu_state), ioctl dispatch
+ * and the run loop.  Everything that touches the hardware is behind
+ * axvcpu_arch_*() (include/axvcpu_arch.h), implemented by vmx/ or arm64/.
  *
  * Object lifetimes: the VM fd and every vcpu fd hold a reference on the VM;
  * a vcpu lives as long as its fd (an mmap of the run page holds the fd).
@@ -84,8 +84,10 @@ static void vm_put(struct axvcpu_vm *vm)
 /* ---------------------------------------------------------------- vcpu */
 
 /*
- * The seeds' with_state_transition() (AX-29): from the wrong state the
- * vcpu becomes Invalid; a failed step leaves it Invalid too.
+ * A life-cycle ioctl in the wrong state makes the vcpu Invalid, and a
+ * failed step leaves it Invalid too: a VMM that lost track of the vcpu
+ * cannot go on with a half-set-up one (the arch state may be partly
+ * loaded on some CPU), and Invalid is terminal.
  */
 static int vcpu_check_state(struct axvcpu_vcpu *vcpu, u32 from,
 			    const char *op)
@@ -149,7 +151,7 @@ static int vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
 	return r;
 }
 
-/* The seeds' manipulate_arch_vcpu(): @from, then @step, then @to or Invalid. */
+/* One life-cycle step: check @from, do @step, then @to (or Invalid). */
 static int vcpu_transition(struct axvcpu_vcpu *vcpu, u32 from, u32 to,
 			   const char *op, int (*step)(struct axvcpu_vcpu *))
 {
@@ -302,7 +304,10 @@ static int vcpu_set_gpr(struct axvcpu_vcpu *vcpu, void __user *argp)
 	if (gpr.pad)
 		return -EINVAL;
 	r = axvcpu_arch_vcpu_set_gpr(vcpu, gpr.index, gpr.value);
-	/* The VMM answered a read the seeds' way: nothing left to complete. */
+	/*
+	 * The VMM answered a read by writing the destination register
+	 * itself: nothing is left for the next RUN to complete.
+	 */
 	if (!r && vcpu->pending_exit != AXVCPU_EXIT_HYPERCALL)
 		vcpu->pending_exit = AXVCPU_EXIT_NOTHING;
 	return r;

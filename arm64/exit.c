@@ -2,11 +2,12 @@
 /*
  * axvcpu arm64 backend: what a guest exit means.
  *
- * Decodes ESR_EL2 after a synchronous exit into the seeds' exit reasons
- * (AxVCpuExitReason) or handles it here: PSCI calls that need no VMM,
- * ID-register reads (HCR_EL2.TID3), WFE, ICC_SGI1R_EL1 reads.  The
- * seeds' panics (instruction aborts, unknown classes, SErrors, FIQs) are
- * exits with AXVCPU_EXIT_INTERNAL_ERROR and the raw syndrome.
+ * Decodes ESR_EL2 (its exception class, EC, and syndrome, ISS) after a
+ * synchronous exit into an AXVCPU_EXIT_* for the VMM or handles it here:
+ * PSCI calls that need no VMM, ID-register reads (HCR_EL2.TID3), WFE,
+ * ICC_SGI1R_EL1 reads.  What no handler takes (unknown classes, SErrors,
+ * FIQs) exits with AXVCPU_EXIT_INTERNAL_ERROR and the raw syndrome:
+ * nothing is fatal to the host.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
@@ -25,7 +26,12 @@
 #include "axvcpu_arch.h"
 #include "arm64.h"
 
-/* The seeds' sysreg address: ISS with Rt and the direction masked off. */
+/*
+ * A trapped MSR/MRS (EC 0x18): ESR_EL2.ISS holds Op0, Op2, Op1, CRn (bits
+ * 21:10), Rt (9:5), CRm (4:1) and the direction (0).  With Rt and the
+ * direction masked off, it names the register: the AXVCPU_EXIT_SYSREG_*
+ * address.
+ */
 #define SYSREG_ADDR_MASK	((0xfffULL << 10) | (0xfULL << 1))
 #define SYSREG_ICC_SGI1R_EL1	0x3a3016ULL
 
@@ -391,8 +397,10 @@ static int send_ipi_exit(struct axvcpu_vcpu *vcpu, u64 val)
 		run->send_ipi.target_cpu_aux = 0;
 	} else {
 		/*
-		 * Aff3.Aff2.Aff1 as the seeds encode it; the low byte is
-		 * the first Aff0 of the target list (range selector * 16).
+		 * ICC_SGI1R_EL1's Aff3 (bits 55:48), Aff2 (39:32) and Aff1
+		 * (23:16) as an MPIDR-like Aff3.Aff2.Aff1 in bits 31:8; the
+		 * low byte is the first Aff0 of the target list (the range
+		 * selector RS, bits 47:44, times 16).
 		 */
 		run->send_ipi.send_to_all = 0;
 		run->send_ipi.target_cpu = (((val >> 48) & 0xff) << 24) |

@@ -16,7 +16,7 @@
  *    run in time: its interrupt is a host IRQ, hence an exit.
  * switch.c switches the hardware timers off on every exit.  Without
  * passthrough_timer, CNTP_* accesses trap (CNTHCTL_EL2.EL1PCEN = 0) and
- * become SYSREG exits for the VMM, as in the seeds.
+ * become SYSREG exits for the VMM, which emulates the EL1 physical timer.
  */
 #include <linux/kernel.h>
 #include <linux/hrtimer.h>

@@ -31,7 +31,10 @@ static_assert(sizeof(struct axv_arm_ctx) == AXV_CTX_SIZE);
 static_assert(offsetof(struct user_fpsimd_state, fpsr) == AXV_FP_FPSR);
 static_assert(offsetof(struct user_fpsimd_state, fpcr) == AXV_FP_FPCR);
 
-/* Guest PSTATE at reset: EL1h, DAIF masked (the seeds' 0x3c5). */
+/*
+ * Guest PSTATE at reset: EL1h with D, A, I and F masked (0x3c5), as the
+ * arm64 Linux boot protocol wants a kernel entered.
+ */
 #define GUEST_PSTATE_RESET \
 	(PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
 
@@ -79,7 +82,10 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 	raw_spin_lock_init(&av->vgic.lock);
 	axv_arm_timer_init(av);
 
-	/* The seeds' Aarch64VCpuCreateConfig: MPIDR (bit 31 is RES1), x0. */
+	/*
+	 * VMPIDR_EL2 is what the guest reads as MPIDR_EL1 (bit 31 is RES1
+	 * there); x0 is the DTB address, as the arm64 boot protocol has it.
+	 */
 	av->sys.vmpidr = cfg->arm64.mpidr | BIT(31);
 	av->ctx.x[0] = cfg->arm64.dtb_addr;
 	av->ctx.pstate = GUEST_PSTATE_RESET;

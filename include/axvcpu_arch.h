@@ -2,8 +2,8 @@
 /*
  * The arch interface: what vmx/ and arm64/ implement for vcpu_core.c.
  *
- * It is the C form of the seeds' AxArchPerCpu and AxArchVCpu traits.  One
- * backend is linked into the module (chosen by Kbuild from the target
+ * Per-CPU hardware enable and the vcpu life cycle (Documentation/design.rst
+ * maps them to the original crates' traits).  One backend is linked into the module (chosen by Kbuild from the target
  * architecture), so these are plain functions, as in KVM.
  *
  * Context rules:
@@ -88,7 +88,7 @@ bool axvcpu_arch_unmap_range(struct axvcpu_vm *vm, u64 gpa, u64 size);
 bool axvcpu_arch_wrprotect_page(struct axvcpu_vm *vm, u64 gpa);
 void axvcpu_arch_flush(struct axvcpu_vm *vm);
 
-/* vcpu life cycle (AX-03..AX-12). */
+/* vcpu life cycle: CREATE_VCPU, SETUP, BIND/UNBIND, RUN (vcpu_core.c). */
 int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 			    const struct axvcpu_vcpu_create *cfg);
 void axvcpu_arch_vcpu_destroy(struct axvcpu_vcpu *vcpu);

@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The emulated local APIC (X86-105, X86-140..145, done completely).
+ * The emulated local APIC: xAPIC MMIO page and x2APIC MSRs 0x800-0x8ff
+ * (SDM Vol. 3A, "Advanced Programmable Interrupt Controller (APIC)").
  *
- * What the seeds leave unimplemented and this file does:
+ * In detail:
  *  - IA32_APIC_BASE is a real register: global enable, x2APIC switch (with
  *    the SDM's invalid transitions refused by #GP);
  *  - IRR/ISR/PPR work: a vector is delivered only above the processor
  *    priority, EOI retires the highest in-service vector;
  *  - the timer runs on a host hrtimer in one-shot, periodic (re-armed) and
  *    TSC-deadline mode, and a masked LVT delivers nothing.  The timer
- *    counts at 1 GHz divided by TDCR (the seeds use host ticks, "x86 timer
- *    inaccurate").  Its callback runs in hard-IRQ context: it only sets a
- *    bit in @pir and kicks the vcpu, so the vector arrives whether the
- *    vcpu is in the guest, between entries, or back in the VMM;
+ *    counts at 1 GHz divided by TDCR: one count per nanosecond of the
+ *    host's hrtimer clock.  Its callback runs in hard-IRQ context: it
+ *    only sets a bit in @pir and kicks the vcpu, so the vector arrives
+ *    whether the vcpu is in the guest, between entries, or back in the
+ *    VMM;
  *  - ICR writes: fixed, lowest-priority and NMI IPIs are delivered here to
  *    every vcpu of the VM the destination names (axvlapic_deliver_ipi());
  *    only one no vcpu takes becomes a SEND_IPI exit.  INIT and SIPI reach

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The emulated local APIC of an x86 vcpu (the seeds' x86_vlapic, done
- * completely): xAPIC page and x2APIC MSRs, IRR/ISR/TPR/PPR, the LVT timer
+ * The emulated local APIC of an x86 vcpu (SDM Vol. 3A, "Advanced
+ * Programmable Interrupt Controller (APIC)"): xAPIC page and x2APIC MSRs, IRR/ISR/TPR/PPR, the LVT timer
  * on a host hrtimer, and the ICR turned into SEND_IPI / CPU_UP exits.
  *
  * It knows nothing of VMX: the backend hands it decoded register accesses

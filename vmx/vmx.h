@@ -53,7 +53,10 @@
 #define AXVMX_DR7_BP_ENABLES	0xffULL		/* L0-G3 */
 #define AXVMX_DR7_GD		BIT_ULL(13)
 
-/* The guest-register array, in the seeds' index order (X86-11). */
+/*
+ * The guest-register array, in the order of the registers' numbers in the
+ * instruction encoding and the VM-exit qualifications (RAX 0, RCX 1...).
+ */
 enum axvmx_reg {
 	AXVMX_RAX, AXVMX_RCX, AXVMX_RDX, AXVMX_RBX,
 	AXVMX_RSP, AXVMX_RBP, AXVMX_RSI, AXVMX_RDI,
@@ -252,7 +255,7 @@ struct axvmx_mmio_insn {
 
 /**
  * struct axvmx_vcpu - per-vcpu state.
- * @regs: guest GPRs in the seeds' order; [AXVMX_RSP] is unused (the VMCS
+ * @regs: guest GPRs by register number; [AXVMX_RSP] is unused (the VMCS
  *	holds RSP).  Offsets are used by vmx_entry.S.
  * @vcpu: the generic vcpu.
  * @vmcs: the VMCS region.

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CPUID (X86-110..116 with the seeds' bugs fixed) and AXVCPU_X86_SET_CPUID.
+ * CPUID (an unconditional VM exit, SDM Vol. 3C "Instructions That Cause VM
+ * Exits Unconditionally") and AXVCPU_X86_SET_CPUID.
  *
  * The guest gets the host's answer with what the module does not give it
  * hidden (VMX, MONITOR, PMU, SGX, PT, PKU, CET, LA57, the speculation-
  * control MSRs...), what it emulates shown (x2APIC, TSC deadline, the
- * hypervisor bit, APIC IDs = vcpu id), and the seeds' hypervisor leaves.
+ * hypervisor bit, APIC IDs = vcpu id), and hypervisor leaves at
+ * 0x40000000.
  * A leaf in the VMM's SET_CPUID table replaces all of that, except the
  * bits that follow guest state as on hardware: OSXSAVE (CR4), APIC
  * (IA32_APIC_BASE.EN), and what IA32_MISC_ENABLE's LIMIT_CPUID and
@@ -268,7 +270,10 @@ static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 		*d = v->vcpu->id;	/* x2APIC ID */
 		break;
 	case 0xd:
-		/* X86-112: what XSETBV accepts, sized for the guest's XCR0. */
+		/*
+		 * What XSETBV accepts (leaf 0xD sub-leaf 0: the XCR0 bits
+		 * that may be set), sized for the guest's XCR0.
+		 */
 		if (!axvmx_caps.guest_xcr0) {
 			*a = *b = *c = *d = 0;
 		} else if (sub == 0) {
@@ -299,7 +304,10 @@ static void builtin_leaf(struct axvmx_vcpu *v, u32 leaf, u32 sub, u32 *a,
 		break;
 	case 0x40000000:
 		*a = 0x40000001;
-		/* "RVMRVMRVMRVM", as in X86-114. */
+		/*
+		 * The vendor signature of the ArceOS hypervisor, whose
+		 * guests look for it: "RVMRVMRVMRVM".
+		 */
 		memcpy(b, "RVMR", 4);
 		memcpy(c, "VMRV", 4);
 		memcpy(d, "MRVM", 4);

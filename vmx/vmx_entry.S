@@ -10,8 +10,9 @@
  * VMLAUNCH/VMRESUME and restored at the label (the shape of KVM's
  * vmenter.S).
  *
- * The guest registers live in an array in the seeds' order (X86-11):
- * rax, rcx, rdx, rbx, (rsp), rbp, rsi, rdi, r8..r15.  RSP is in the VMCS.
+ * The guest registers live in an array in the order of their numbers in
+ * the instruction encoding and the VM-exit qualifications: rax, rcx, rdx,
+ * rbx, (rsp), rbp, rsi, rdi, r8..r15.  RSP is in the VMCS.
  */
 #include <linux/linkage.h>
 #include <linux/objtool.h>

@@ -5,11 +5,12 @@
  * Four levels of 4K tables, 4K leaves, or 2 MiB (PDE) and 1 GiB (PDPTE)
  * ones where the VMM's memory is a THP or hugetlbfs page of that size and
  * the CPU has them (IA32_VMX_EPT_VPID_CAP bits 16, 17), written by
- * axvcpu_fault_in()
- * (vcpu_mem.c) one at a time and cleared by the MMU notifier and slot
- * deletion, always under vm->mmu_lock.  Leaves are write-back with "ignore
- * PAT" so a guest cannot make host RAM uncached.  Unlike the seeds (X86-71,
- * X86-Q9) every removal is followed by an INVEPT on every CPU, and the
+ * axvcpu_fault_in() (vcpu_mem.c) one at a time and cleared by the MMU
+ * notifier and slot deletion, always under vm->mmu_lock.  Leaves are
+ * write-back with "ignore PAT" so a guest cannot make host RAM uncached.
+ * Every removal is followed by an INVEPT on every CPU: a CPU may cache
+ * EPT translations (and combined ones) across VM exits and entries until
+ * INVEPT (SDM Vol. 3C, "Invalidation of Cached Information"), and the
  * capability MSR is checked at load.  Tables stay until the VM goes.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The guest's event queue: what INJECT_INTERRUPT queues from any context,
- * and what the run loop delivers at the next entry (X86-127).
+ * and what the run loop delivers at the next entry (through the VM-entry
+ * interruption-information field, SDM Vol. 3C "Event Injection").
  *
  * Lock-free on the common path: an entry with nothing to deliver costs a
  * few loads.  That is safe because an injector queues first and kicks the
@@ -180,7 +181,11 @@ int axvcpu_arch_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu,
 		wake_up_interruptible(&v->apic.halt_wq);
 		return 0;
 	}
-	/* Vectors 0-31 are exceptions (the seeds inject them as such). */
+	/*
+	 * Vectors 0-31 are the architecture's exceptions (SDM Vol. 3A,
+	 * "Exception and Interrupt Vectors"): injected as hardware
+	 * exceptions, not as external interrupts.
+	 */
 	if (irq->vector < 32)
 		exc = true;
 	if (exc && irq->vector >= 32)

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VM exits: the built-in handlers (X86-100..120) and the translation of
- * everything else into a struct axvcpu_run exit for the VMM (X86-130..138).
+ * VM exits (basic exit reasons: SDM Vol. 3D, "VMX Basic Exit Reasons"):
+ * the built-in handlers and the translation of everything else into a
+ * struct axvcpu_run exit for the VMM.
  *
- * Where the seeds panic or return Halt (X86-Q12, Q15, Q16), this file
- * returns a defined exit with the raw hardware reason.
+ * An exit this file cannot handle (an unknown reason, a failed VM entry)
+ * becomes a defined exit with the raw hardware reason for the VMM, never
+ * a host panic or a silent halt of the guest.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
@@ -86,7 +88,7 @@ static void recover_nmi_blocking(struct axvmx_vcpu *v, bool unblocked)
 			      GUEST_INTR_STATE_NMI);
 }
 
-/* ---- I/O (X86-133) ---- */
+/* ---- I/O (SDM Vol. 3C, "Exit Qualification for I/O Instructions") ---- */
 
 static noinline int handle_io(struct axvmx_vcpu *v)
 {
@@ -108,7 +110,11 @@ static noinline int handle_io(struct axvmx_vcpu *v)
 		run->io.data = 0;
 		return to_vmm(v, AXVCPU_EXIT_IO_READ);
 	}
-	/* The seeds' power-off: OUT 0x604 of the word 0x2000 (X86-133). */
+	/*
+	 * ACPI S5 as QEMU's q35 machine lays it out: PM1a_CNT at port
+	 * 0x604, SLP_EN (bit 13) with SLP_TYP 0.  Guests written for the
+	 * ArceOS hypervisor power off this way.
+	 */
 	if ((q >> 16) == 0x604 && width == 2 &&
 	    (u16)v->regs[AXVMX_RAX] == 0x2000) {
 		run->system_down.type = AXVCPU_SYSTEM_DOWN_OFF;
@@ -123,7 +129,7 @@ static noinline int handle_io(struct axvmx_vcpu *v)
 	return to_vmm(v, AXVCPU_EXIT_IO_WRITE);
 }
 
-/* ---- VMCALL (X86-132) ---- */
+/* ---- VMCALL ---- */
 
 static noinline int handle_vmcall(struct axvmx_vcpu *v)
 {
@@ -238,7 +244,7 @@ int axvmx_fault_in(struct axvmx_vcpu *v)
 	}
 }
 
-/* ---- control registers (X86-64, done for every form) ---- */
+/* ---- control registers: MOV to/from CR, CLTS, LMSW (every form) ---- */
 
 static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
 {
@@ -256,7 +262,7 @@ static bool guest_write_cr0(struct axvmx_vcpu *v, u64 val)
 	if (axvmx_check_cr0(val))
 		return false;
 	if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME)) {
-		/* Long-mode activation (X86-65, only when LME is set). */
+		/* Long-mode activation: CR0.PG set with EFER.LME. */
 		if (!(cr4 & X86_CR4_PAE))
 			return false;
 		efer |= EFER_LMA;
@@ -343,8 +349,13 @@ static noinline int handle_cr(struct axvmx_vcpu *v)
 	return builtin(v, AXVCPU_BUILTIN_CR_ACCESS);
 }
 
-/* ---- XSETBV (X86-120, with the X86-Q3 condition fixed) ---- */
+/* ---- XSETBV ---- */
 
+/*
+ * #GP for what the instruction refuses: ECX naming another XCR than XCR0,
+ * CPL > 0, an XCR0 bit not supported, x87 clear, AVX without SSE, one of
+ * BNDREGS/BNDCSR alone, AVX-512 state partly set or without AVX.
+ */
 static noinline int handle_xsetbv(struct axvmx_vcpu *v)
 {
 	u64 val = (u32)v->regs[AXVMX_RAX] |
@@ -374,7 +385,10 @@ static noinline int handle_xsetbv(struct axvmx_vcpu *v)
 
 /* ---- MSRs ---- */
 
-/* X86-135/136 with X86-Q5 fixed: RIP advanced, result into EDX:EAX. */
+/*
+ * RDMSR/WRMSR the module does not handle go to the VMM; completing one
+ * advances RIP and puts a read's result into EDX:EAX, as the instruction.
+ */
 static noinline int handle_msr(struct axvmx_vcpu *v, bool write)
 {
 	struct axvcpu_run *run = v->vcpu->run;

@@ -188,7 +188,10 @@ void axvmx_window_close(struct axvmx_window *w)
 
 static bool cr_fixed_ok(u64 v, u64 fixed0, u64 fixed1)
 {
-	/* X86-05 done right: every must-be-1 bit set, no must-be-0 bit set. */
+	/*
+	 * IA32_VMX_CR0/CR4_FIXED0 name the bits that must be 1 in VMX
+	 * operation, FIXED1 the bits that may be 1: VMXON fails otherwise.
+	 */
 	return (v & fixed0) == fixed0 && (v & ~fixed1) == 0;
 }
 
@@ -198,7 +201,9 @@ struct ctl_bit {
 };
 
 /*
- * The SDM's control adjustment (X86-50): allowed-0 bits are forced on,
+ * The SDM's control adjustment (Vol. 3D, VMX capability reporting,
+ * "Reserved Controls and Default Settings", with the IA32_VMX_TRUE_*_CTLS
+ * MSRs where IA32_VMX_BASIC bit 55 says so): allowed-0 bits are forced on,
  * required bits must be allowed-1, bits we clear must not be allowed-0,
  * flexible bits keep their default (the non-TRUE MSR's allowed-0 bits).
  * Optional bits are taken when allowed.
@@ -382,7 +387,11 @@ static const char *setup_caps(void)
 		opt2 |= SECONDARY_EXEC_ENABLE_VPID;
 	c->invvpid_single = (c->ept_vpid >> 32) &
 			    VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT;
-	/* RDTSCP / INVPCID only when the host CPU has them (X86-53). */
+	/*
+	 * RDTSCP / INVPCID only when the host CPU has them (CPUID
+	 * 0x80000001 EDX bit 27, leaf 7 EBX bit 10): with the control clear
+	 * the instruction is a #UD in the guest, as on a CPU without it.
+	 */
 	cpuid(0x80000001, &a, &b, &cc, &d);
 	if (d & BIT(27))
 		opt2 |= SECONDARY_EXEC_ENABLE_RDTSCP;

@@ -3,7 +3,7 @@
  * The x86 register ioctls: AXVCPU_GET/SET_X86_REGS and _SREGS.
  *
  * They let a VMM start a guest in protected or long mode instead of the
- * seeds' real-mode start.  Values are checked against what a VM entry
+ * real-mode start of AXVCPU_SETUP.  Values are checked against what a VM entry
  * accepts (fixed CR bits, EFER/CR0/CR4 consistency) so that a bad value is
  * -EINVAL here rather than a FAIL_ENTRY later.  The VMCS is made current
  * on this CPU, with preemption off, for every access.

@@ -432,10 +432,12 @@ void axvmx_set_reg(struct axvmx_vcpu *v, unsigned int idx, u64 val)
 }
 
 /*
- * CR0 as the seeds set it (X86-60): the guest sees @val through the read
- * shadow; the real CR0 keeps the VMX fixed bits (PE/PG may be clear under
- * unrestricted guest) and never has NW/CD.  PG is host-owned too, so a
- * guest turning paging on exits and long mode can be entered (X86-65).
+ * CR0 under VMX: the guest sees @val through the read shadow; the real
+ * CR0 keeps the VMX fixed bits (PE/PG may be clear under unrestricted
+ * guest) and never has NW/CD.  PG is host-owned too, so a guest turning
+ * paging on exits, and with EFER.LME set the exit handler activates long
+ * mode (EFER.LMA and the "IA-32e mode guest" VM-entry control), as the
+ * CPU itself does when CR0.PG is set with EFER.LME.
  */
 void axvmx_set_cr0(struct axvmx_vcpu *v, u64 val)
 {
@@ -448,7 +450,8 @@ void axvmx_set_cr0(struct axvmx_vcpu *v, u64 val)
 }
 
 /*
- * CR4 (X86-62), with VMXE hidden from the guest.  The bits a guest may not
+ * CR4, with VMXE hidden from the guest (VMX operation needs it in the
+ * real CR4; the read shadow shows the guest its own value).  The bits a guest may not
  * set (axvmx_cr4_refused()) are host-owned too, so setting one exits and
  * becomes a #GP.  OSXSAVE is host-owned as well (as in KVM): the guest's
  * XCR0 is loaded for its entries only while it is set, and CPUID leaf 1

@@ -3,9 +3,9 @@
  * VMX vcpu life cycle: create, SETUP (the VMCS's first contents), BIND,
  * destroy, and the answers the VMM writes back (complete, GPRs).
  *
- * The seeds' VmxVcpu (X86-11..39) on a Linux host.  The run loop is in
- * vmx_run.c, the VMCS and guest-state accessors in vmx_state.c, the
- * event queue in vmx_event.c, the exit handlers in vmx_exit.c.
+ * The run loop is in vmx_run.c, the VMCS and guest-state accessors in
+ * vmx_state.c, the event queue in vmx_event.c, the exit handlers in
+ * vmx_exit.c.
  */
 #define pr_fmt(fmt) "axvcpu: " fmt
 
@@ -21,7 +21,12 @@
 
 #define AXVMX_GUEST_PAT	0x0007040600070406ULL	/* the reset value */
 
-/* The seeds' real-mode start (X86-30..39). */
+/*
+ * The first guest state: real mode as after RESET or INIT (64K segment
+ * limits, CR0 = NW | CD | ET, CR4 = 0; SDM Vol. 3A, "Processor State
+ * After Reset"), but with CS base 0 and RIP = the VMM's entry point.
+ * "Unrestricted guest" lets VMX enter it with CR0.PE and PG clear.
+ */
 static void setup_guest_state(struct axvmx_vcpu *v)
 {
 	int s;
@@ -119,7 +124,7 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 	struct page *p;
 	int i;
 
-	/* x86 has no create config (the seeds' CreateConfig is ()). */
+	/* x86 has no create parameters: the union must be zero. */
 	for (i = 0; i < ARRAY_SIZE(cfg->pad); i++)
 		if (cfg->pad[i])
 			return -EINVAL;
@@ -287,7 +292,7 @@ int axvmx_sipi_start(struct axvmx_vcpu *v, u8 vector)
 }
 
 /*
- * X86-23: the VMCS is written in one window and VMCLEARed at its end, so
+ * The VMCS is written in one window and VMCLEARed at its end, so
  * the vcpu is "Free" (active on no CPU) afterwards.  The new region gets
  * its first VMCLEAR in that window, before VMPTRLD (SDM 25.11.3).
  */

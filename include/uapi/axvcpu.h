@@ -29,16 +29,17 @@
 #define AXVCPU_MAX_MEMSLOTS	32
 
 /**
- * enum axvcpu_state - life-cycle state of a vcpu (the seeds' VCpuState).
+ * enum axvcpu_state - life-cycle state of a vcpu (AXVCPU_GET_STATE).
  * @AXVCPU_STATE_INVALID: a wrong-state call or a failed arch step happened;
  *	terminal, every life-cycle ioctl now fails with -EBADFD.
  * @AXVCPU_STATE_CREATED: after AXVCPU_CREATE_VCPU.
  * @AXVCPU_STATE_FREE: after AXVCPU_SETUP or AXVCPU_UNBIND.
  * @AXVCPU_STATE_READY: after AXVCPU_BIND, and after each AXVCPU_RUN.
  * @AXVCPU_STATE_RUNNING: while AXVCPU_RUN is inside the module.
- * @AXVCPU_STATE_BLOCKED: reserved (no ioctl enters it, as in the seeds).
+ * @AXVCPU_STATE_BLOCKED: reserved: no ioctl enters it (a halted guest's
+ *	vcpu stays RUNNING inside RUN, or READY between RUNs).
  *
- * The values are the seeds' discriminants.
+ * The values are ABI (AXVCPU_GET_STATE returns them) and never change.
  */
 enum axvcpu_state {
 	AXVCPU_STATE_INVALID = 0,
@@ -102,13 +103,13 @@ struct axvcpu_dirty_log {
  * struct axvcpu_vcpu_create - AXVCPU_CREATE_VCPU argument.
  * @vcpu_id: index of the vcpu in its VM, below AXVCPU_MAX_VCPUS.
  * @flags: must be 0.
- * @arm64: the seeds' Aarch64VCpuCreateConfig.
+ * @arm64: the arm64 create parameters.
  * @arm64.mpidr: value for VMPIDR_EL2 (the guest's MPIDR_EL1).
  * @arm64.dtb_addr: guest-physical address put into x0 at setup.
  * @pad: reserved, must be 0.
  *
- * x86 has no create config (the seeds' CreateConfig is ()): the union must
- * be zero there.
+ * x86 has no create parameters (its vcpus get their APIC ID from
+ * @vcpu_id): the union must be zero there.
  */
 struct axvcpu_vcpu_create {
 	__u32 vcpu_id;
@@ -143,7 +144,7 @@ struct axvcpu_vcpu_create {
  *	always; the guest stays halted and the next RUN waits on.  An x86
  *	HLT with IF clear still exits (only an NMI or INIT ends it, and the
  *	VMM decides whether one can come).
- * @arm64: the seeds' Aarch64VCpuSetupConfig.
+ * @arm64: the arm64 setup parameters.
  * @arm64.passthrough_interrupt: refused with -EOPNOTSUPP: a Linux host cannot
  *	hand its interrupt controller to a guest.
  * @reserved: must be 0.
@@ -169,8 +170,10 @@ struct axvcpu_vcpu_setup {
 
 /**
  * struct axvcpu_gpr - AXVCPU_SET_GPR / AXVCPU_GET_GPR argument.
- * @index: register number in the seeds' numbering.  x86: 0 rax, 1 rcx,
- *	2 rdx, 3 rbx, 4 rsp, 5 rbp, 6 rsi, 7 rdi, 8..15 r8..r15.  arm64:
+ * @index: register number.  x86: the number of the instruction
+ *	encoding's register fields (ModR/M reg with REX.R), which VM-exit
+ *	qualifications use too: 0 rax, 1 rcx, 2 rdx, 3 rbx, 4 rsp, 5 rbp,
+ *	6 rsi, 7 rdi, 8..15 r8..r15.  arm64:
  *	0..30 x0..x30; 31 is XZR (writes ignored, reads 0).
  * @pad: must be 0.
  * @value: the value.
@@ -385,8 +388,9 @@ struct axvcpu_arm64_regs {
 };
 
 /*
- * Exit reasons (struct axvcpu_run.exit_reason), the seeds' AxVCpuExitReason
- * plus the two a Linux host needs (INTR, INTERNAL_ERROR).
+ * Exit reasons (struct axvcpu_run.exit_reason): what the guest did that
+ * the VMM handles, plus the two a Linux host needs (INTR: a signal or
+ * immediate_exit; INTERNAL_ERROR: an exit the module cannot handle).
  */
 #define AXVCPU_EXIT_NOTHING		0
 #define AXVCPU_EXIT_HYPERCALL		1
@@ -438,7 +442,11 @@ struct axvcpu_arm64_regs {
  */
 #define AXVCPU_INTERNAL_SEA		10
 
-/* Access flags of a nested page fault (the seeds' MappingFlags). */
+/*
+ * Access flags of a nested page fault: the access that faulted (x86: bits
+ * 2:0 of the EPT-violation exit qualification; arm64: ESR_EL2.WnR of a
+ * data abort, or an instruction abort).
+ */
 #define AXVCPU_ACCESS_READ	(1U << 0)
 #define AXVCPU_ACCESS_WRITE	(1U << 1)
 #define AXVCPU_ACCESS_EXECUTE	(1U << 2)
@@ -519,7 +527,11 @@ struct axvcpu_run_stats {
  * @cpu_down: AXVCPU_EXIT_CPU_DOWN.  @cpu_down.state.
  * @system_down: AXVCPU_EXIT_SYSTEM_DOWN.  @system_down.type
  *	(AXVCPU_SYSTEM_DOWN_*).
- * @send_ipi: AXVCPU_EXIT_SEND_IPI, fields as the seeds' SendIPI.
+ * @send_ipi: AXVCPU_EXIT_SEND_IPI: an IPI the module does not deliver
+ *	itself.  @send_ipi.target_cpu and @send_ipi.target_cpu_aux name the
+ *	destination, @send_ipi.send_to_all and @send_ipi.send_to_self the
+ *	shorthand, @send_ipi.vector the vector or INTID (each arch's encoding
+ *	is in Documentation/axvcpu.rst).
  * @fail_entry: AXVCPU_EXIT_FAIL_ENTRY.  @fail_entry.reason is the hardware
  *	entry-failure reason, @fail_entry.qualification its qualification.
  * @internal: AXVCPU_EXIT_INTERNAL_ERROR.  @internal.suberror is an
@@ -622,7 +634,7 @@ struct axvcpu_run {
 #define AXVCPU_IOEVENTFD	_IOW(AXVCPUIO, 0x13, struct axvcpu_ioeventfd)
 #define AXVCPU_IRQFD		_IOW(AXVCPUIO, 0x14, struct axvcpu_irqfd)
 
-/* vcpu fd: the seeds' life cycle. */
+/* vcpu fd: the life cycle (enum axvcpu_state). */
 #define AXVCPU_SETUP		_IOW(AXVCPUIO, 0x20, struct axvcpu_vcpu_setup)
 #define AXVCPU_BIND		_IO(AXVCPUIO, 0x21)
 #define AXVCPU_UNBIND		_IO(AXVCPUIO, 0x22)
