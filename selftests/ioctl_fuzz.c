@@ -467,7 +467,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "1:	jmp 1b\n"
     "fz_crash_end:\n"
 
-    /* The seeds' power-off: OUT of 0x2000 to port 0x604. */
+    /* ACPI S5 at QEMU q35's PM1a_CNT: OUT of 0x2000 to port 0x604. */
     ".global fz_off_start, fz_off_end\n"
     "fz_off_start:\n"
     "	mov $0x2000, %ax\n"
@@ -2282,7 +2282,7 @@ static void answer_exit(struct rng *r, int fd, struct axvcpu_run *run, bool gprs
 		run->sysreg.value = rv64(r);
 		break;
 	}
-	/* The seeds' way of answering, or events for the next entry. */
+	/* A read answered through SET_GPR, or events for the next entry. */
 	if (gprs && one_in(r, 8)) {
 		struct axvcpu_gpr g = { .index = below(r, GPR_MAX + 1), .value = rv64(r) };
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * state_machine - the seeds' vcpu life cycle (AX-21..32): every legal
+ * state_machine - the vcpu life cycle (enum axvcpu_state): every legal
  * transition, every illegal one (-EBADFD, then the vcpu reads Invalid and
  * stays there), and argument errors that must not change the state.
  */

@@ -7,7 +7,7 @@
  *  - nested page faults: LDP/STP and writeback forms (ISV = 0), an
  *    instruction fetch from an unmapped IPA, a write to a read-only slot;
  *    the VMM adding the missing slot lets the guest go on;
- *  - MSR/MRS traps -> SYSREG_READ/WRITE in the seeds' encoding, read
+ *  - MSR/MRS traps -> SYSREG_READ/WRITE (the ESR_EL2 ISS encoding), read
  *    completion; ID registers answered in the module with SVE/SME/PAuth/
  *    EL2 hidden;
  *  - ICC_SGI1R_EL1 writes -> SEND_IPI (affinity, target list, range

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vcpu_config (aarch64) - the seeds' create and setup configs, and guest
+ * vcpu_config (aarch64) - the arm64 create and setup parameters, and guest
  * system registers from the VMM:
  *  - create config: mpidr is what the guest reads from MPIDR_EL1, dtb_addr
  *    is in x0 at the guest's first instruction;

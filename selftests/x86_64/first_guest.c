@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * first_guest (x86_64) - real guests at the seeds' default start (real mode,
+ * first_guest (x86_64) - real guests at AXVCPU_SETUP's start (real mode,
  * CS base 0, entry 0x1000 in a slot at gpa 0): VMCALL -> HYPERCALL with
  * nr = RAX and args = RDI, RSI, RDX, RCX, R8, R9, ret completed into RAX;
  * HLT -> HALT; OUT/IN -> IO_WRITE/IO_READ with the IN completed into

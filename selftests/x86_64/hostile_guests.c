@@ -538,7 +538,7 @@ static __u32 ports_phase(struct hgroup *g, const struct port_phase *p, __u64 dea
 				    (unsigned long long)(last_in & mask));
 		} else {
 			last_in = hrng_next(&g->rng);
-			/* OUT of the word 0x2000 to 0x604 is the seeds' power-off: not here. */
+			/* OUT of the word 0x2000 to 0x604 is the power-off: not here. */
 			if (port == 0x604 && (last_in & 0xffff) == 0x2000)
 				last_in ^= 1;
 			run->io.data = last_in;

@@ -325,7 +325,7 @@ static void run_cpuid_guest(struct axvm_vcpu *v, struct test_vm *t,
 	TEST_ASSERT_EQ(guest_rd32(t, 0x8008), c);
 	TEST_ASSERT_EQ(guest_rd32(t, 0x800c), d);
 	host_cpuid(1, 0, &a, &b, &c, &d);
-	/* Family/model/stepping untouched (X86-Q4 fixed). */
+	/* Leaf 1 EAX: family/model/stepping are the host's, untouched. */
 	TEST_ASSERT_EQ(guest_rd32(t, 0x8010), a);
 	/* Leaf 1 ECX: hypervisor bit 31 set, VMX bit 5 clear. */
 	c = guest_rd32(t, 0x8018);
@@ -341,7 +341,7 @@ static void run_cpuid_guest(struct axvm_vcpu *v, struct test_vm *t,
 	sig[12] = 0;
 	TEST_ASSERT(!strcmp(sig, "RVMRVMRVMRVM"),
 		    "hypervisor signature '%s', expected RVMRVMRVMRVM", sig);
-	TEST_ASSERT_EQ(guest_rd32(t, 0x8030), 0);	/* X86-115 */
+	TEST_ASSERT_EQ(guest_rd32(t, 0x8030), 0);	/* leaf 0x40000001 */
 	TEST_ASSERT_EQ(v->run->stats.builtin[AXVCPU_BUILTIN_CPUID], 4);
 	TEST_ASSERT_EQ(v->run->stats.exits[AXVCPU_EXIT_HALT], 1);
 }
@@ -409,7 +409,7 @@ TEST(xsetbv_good_and_bad)
 }
 
 /*
- * X86-112: leaf 0xD tells what XSETBV accepts, and its sizes follow the
+ * Leaf 0xD tells what XSETBV accepts, and its sizes follow the
  * guest's XCR0 (576 bytes for x87 and SSE), not the host's.
  */
 TEST(cpuid_xsave_leaf_follows_guest_xcr0)

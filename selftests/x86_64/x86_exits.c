@@ -248,7 +248,7 @@ TEST(msr_exits_to_vmm)
 
 /*
  * RDMSR completion with immediate_exit: EDX:EAX written, nothing else.
- * (A SET_GPR after the exit would cancel it: the seeds' way.)
+ * (A SET_GPR after the exit would cancel it: the VMM answered itself.)
  */
 TEST(rdmsr_completion_with_immediate_exit)
 {

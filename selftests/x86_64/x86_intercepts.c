@@ -320,7 +320,7 @@ TEST(cpuid_override)
 	TEST_ASSERT(rd32(&t, 0x8018) & (1U << 21), "x2APIC bit clear");
 	TEST_ASSERT(rd32(&t, 0x8018) & (1U << 24), "TSC-deadline bit clear");
 
-	/* nent = 0 drops the table: the seeds' signature is back. */
+	/* nent = 0 drops the table: the module's own signature is back. */
 	c->nent = 0;
 	TEST_ASSERT_EQ(set_cpuid(&t, c), 0);
 	{

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86_misc_exits - issue 3, item 4 leftovers: the seeds' power-off (OUT
+ * x86_misc_exits - issue 3, item 4 leftovers: the ACPI power-off (OUT
  * 0x604 of the word 0x2000 -> SYSTEM_DOWN, any other value an IO_WRITE),
  * MOV to/from DR0-DR7 emulated (no INTERNAL_ERROR; DR7 seen by SREGS),
  * RDPMC -> #GP in the guest; and the guest FPU state: the host's SSE

@@ -26,7 +26,7 @@
 	"	movk " reg ", #(((" imm ") >> 32) & 0xffff), lsl #32\n"	\
 	"	movk " reg ", #(((" imm ") >> 48) & 0xffff), lsl #48\n"
 
-/* The sysreg-exit encoding (the seeds' SysRegAddr): ESR ISS, Rt and Dir off. */
+/* The sysreg-exit encoding: ESR_EL2 ISS of EC 0x18, Rt and Dir off. */
 #define SYSREG_ID(op0, op1, crn, crm, op2)				\
 	((__u64)(((op0) << 20) | ((op2) << 17) | ((op1) << 14) |	\
 		 ((crn) << 10) | ((crm) << 1)))

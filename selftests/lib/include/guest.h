@@ -6,7 +6,7 @@
  * arm64 code reaches extern arrays through the GOT, and the linker gives
  * local labels of one section a single GOT entry (start == end).
  *
- * x86_64: the seeds' default start is real mode, CS base 0, unrestricted
+ * x86_64: AXVCPU_SETUP's start is real mode, CS base 0, unrestricted
  * guest: code at 0x1000 in a slot at gpa 0, data addressed with DS = 0.
  * arm64: EL1h, MMU off, code at the start of a slot at IPA 0x40000000.
  */

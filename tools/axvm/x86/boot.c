@@ -135,12 +135,12 @@ uint64_t arch__cpu_id(unsigned int idx)
 void arch__vcpu_create_cfg(struct axvm *vm, unsigned int idx,
 			   struct axvcpu_vcpu_create *cfg)
 {
-	/* x86 has no create config (the seeds' CreateConfig is ()). */
+	/* x86 has no create parameters: the union stays zero. */
 }
 
 void arch__vcpu_setup_cfg(struct axvm_cpu *cpu, struct axvcpu_vcpu_setup *cfg)
 {
-	/* Nor a setup config (the seeds' SetupConfig is ()). */
+	/* Nor setup parameters. */
 }
 
 const char *const arch__sysreg_kind = "MSR";

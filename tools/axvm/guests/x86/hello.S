@@ -6,7 +6,7 @@
  * (xAPIC at 0xfee00000, reached through an "unreal mode" FS), or through
  * axvm's CPU start port (x86.h) when the module emulates no local APIC
  * (its version register reads as all ones), waits for vcpu 1's line, and
- * powers off through port 0x604 (0x2000, QEMU's and the seeds' power-off).
+ * powers off through port 0x604 (0x2000: ACPI S5 at QEMU q35's PM1a_CNT).
  */
 	.code16
 	.text
