@@ -459,7 +459,7 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case AXVCPU_GET_IRQ_STATE:
 		return vcpu_get_irq_state(vcpu, argp);
 	case AXVCPU_GET_STATS_FD:
-		return axvcpu_stats_fd(file, vcpu->vm, vcpu);
+		return arg ? -EINVAL : axvcpu_stats_fd(file, vcpu->vm, vcpu);
 	}
 
 	if (_IOC_TYPE(cmd) != AXVCPUIO)
@@ -648,7 +648,7 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return axvcpu_vm_irqfd(vm, &f);
 	}
 	case AXVCPU_GET_STATS_FD:
-		return axvcpu_stats_fd(file, vm, NULL);
+		return arg ? -EINVAL : axvcpu_stats_fd(file, vm, NULL);
 	default:
 		return -ENOTTY;
 	}
