@@ -230,7 +230,7 @@ TEST(tracepoints_show_exits)
 	}
 	tr = tf_read(dir, "trace");
 	ASSERT_EQ(1, sscanf(id, "axvcpu-vm-%u", &vm_no));
-	snprintf(want, sizeof(want), "vm %u vcpu 0 exit HYPERCALL ret 0", vm_no);
+	snprintf(want, sizeof(want), "axvcpu_userspace_exit: vm %u vcpu 0 HYPERCALL ret 0", vm_no);
 	EXPECT_EQ(5, count(tr, want)) {
 		TH_LOG("'%s' %d times in the trace, not 5", want, count(tr, want));
 	}

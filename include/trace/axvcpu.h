@@ -26,27 +26,7 @@
 #define AXVCPU_TRACE_INJECT_IOCTL	0
 #define AXVCPU_TRACE_INJECT_IRQFD	1
 
-#define axvcpu_trace_exit_reasons				\
-	{ AXVCPU_EXIT_NOTHING,		"NOTHING" },		\
-	{ AXVCPU_EXIT_HYPERCALL,	"HYPERCALL" },		\
-	{ AXVCPU_EXIT_MMIO_READ,	"MMIO_READ" },		\
-	{ AXVCPU_EXIT_MMIO_WRITE,	"MMIO_WRITE" },		\
-	{ AXVCPU_EXIT_SYSREG_READ,	"SYSREG_READ" },	\
-	{ AXVCPU_EXIT_SYSREG_WRITE,	"SYSREG_WRITE" },	\
-	{ AXVCPU_EXIT_IO_READ,		"IO_READ" },		\
-	{ AXVCPU_EXIT_IO_WRITE,		"IO_WRITE" },		\
-	{ AXVCPU_EXIT_EXTERNAL_INTERRUPT, "EXTERNAL_INTERRUPT" }, \
-	{ AXVCPU_EXIT_NESTED_PAGE_FAULT, "NESTED_PAGE_FAULT" },	\
-	{ AXVCPU_EXIT_HALT,		"HALT" },		\
-	{ AXVCPU_EXIT_CPU_UP,		"CPU_UP" },		\
-	{ AXVCPU_EXIT_CPU_DOWN,		"CPU_DOWN" },		\
-	{ AXVCPU_EXIT_SYSTEM_DOWN,	"SYSTEM_DOWN" },	\
-	{ AXVCPU_EXIT_SEND_IPI,		"SEND_IPI" },		\
-	{ AXVCPU_EXIT_FAIL_ENTRY,	"FAIL_ENTRY" },		\
-	{ AXVCPU_EXIT_INTR,		"INTR" },		\
-	{ AXVCPU_EXIT_INTERNAL_ERROR,	"INTERNAL_ERROR" }
-
-/**
+/*
  * axvcpu_entry - the vcpu enters the guest (VMLAUNCH/VMRESUME, ERET).
  * @vcpu: the vcpu.
  */
@@ -64,7 +44,7 @@ TRACE_EVENT(axvcpu_entry,
 	TP_printk("vm %u vcpu %u", __entry->vm, __entry->vcpu)
 );
 
-/**
+/*
  * axvcpu_exit - the guest exited to the module, before any handling.
  * @vcpu: the vcpu.
  * @reason: x86: the VMX exit reason (SDM Vol. 3C 28.2.1, with its flag
@@ -98,39 +78,13 @@ TRACE_EVENT(axvcpu_exit,
 		  __entry->info2, __entry->pc)
 );
 
-/**
- * axvcpu_userspace_exit - AXVCPU_RUN returns to the VMM.
- * @vcpu: the vcpu.
- * @reason: the AXVCPU_EXIT_* in the run page.
- * @ret: RUN's return value (0, or a negative errno: -EINTR for INTR).
+/*
+ * An exit reason and a result: axvcpu_userspace_exit (AXVCPU_RUN returns
+ * to the VMM; @ret is RUN's return value, -EINTR with INTR) and
+ * axvcpu_complete (the next RUN writes the VMM's answer to that exit back
+ * into the guest; @ret is 0 or the errno that made the vcpu Invalid).
  */
-TRACE_EVENT(axvcpu_userspace_exit,
-	TP_PROTO(struct axvcpu_vcpu *vcpu, u32 reason, int ret),
-	TP_ARGS(vcpu, reason, ret),
-	TP_STRUCT__entry(
-		__field(u32, vm)
-		__field(u32, vcpu)
-		__field(u32, reason)
-		__field(int, ret)
-	),
-	TP_fast_assign(
-		__entry->vm = vcpu->vm->id;
-		__entry->vcpu = vcpu->id;
-		__entry->reason = reason;
-		__entry->ret = ret;
-	),
-	TP_printk("vm %u vcpu %u exit %s ret %d", __entry->vm, __entry->vcpu,
-		  __print_symbolic(__entry->reason, axvcpu_trace_exit_reasons),
-		  __entry->ret)
-);
-
-/**
- * axvcpu_complete - the next RUN writes the VMM's answer to an exit back.
- * @vcpu: the vcpu.
- * @reason: the AXVCPU_EXIT_* completed.
- * @ret: 0, or the negative errno that made the vcpu Invalid.
- */
-TRACE_EVENT(axvcpu_complete,
+DECLARE_EVENT_CLASS(axvcpu_exit_result,
 	TP_PROTO(struct axvcpu_vcpu *vcpu, u32 reason, int ret),
 	TP_ARGS(vcpu, reason, ret),
 	TP_STRUCT__entry(
@@ -146,11 +100,39 @@ TRACE_EVENT(axvcpu_complete,
 		__entry->ret = ret;
 	),
 	TP_printk("vm %u vcpu %u %s ret %d", __entry->vm, __entry->vcpu,
-		  __print_symbolic(__entry->reason, axvcpu_trace_exit_reasons),
+		  __print_symbolic(__entry->reason,
+			{ AXVCPU_EXIT_NOTHING,		"NOTHING" },
+			{ AXVCPU_EXIT_HYPERCALL,	"HYPERCALL" },
+			{ AXVCPU_EXIT_MMIO_READ,	"MMIO_READ" },
+			{ AXVCPU_EXIT_MMIO_WRITE,	"MMIO_WRITE" },
+			{ AXVCPU_EXIT_SYSREG_READ,	"SYSREG_READ" },
+			{ AXVCPU_EXIT_SYSREG_WRITE,	"SYSREG_WRITE" },
+			{ AXVCPU_EXIT_IO_READ,		"IO_READ" },
+			{ AXVCPU_EXIT_IO_WRITE,		"IO_WRITE" },
+			{ AXVCPU_EXIT_EXTERNAL_INTERRUPT, "EXTERNAL_INTERRUPT" },
+			{ AXVCPU_EXIT_NESTED_PAGE_FAULT, "NESTED_PAGE_FAULT" },
+			{ AXVCPU_EXIT_HALT,		"HALT" },
+			{ AXVCPU_EXIT_CPU_UP,		"CPU_UP" },
+			{ AXVCPU_EXIT_CPU_DOWN,		"CPU_DOWN" },
+			{ AXVCPU_EXIT_SYSTEM_DOWN,	"SYSTEM_DOWN" },
+			{ AXVCPU_EXIT_SEND_IPI,		"SEND_IPI" },
+			{ AXVCPU_EXIT_FAIL_ENTRY,	"FAIL_ENTRY" },
+			{ AXVCPU_EXIT_INTR,		"INTR" },
+			{ AXVCPU_EXIT_INTERNAL_ERROR,	"INTERNAL_ERROR" }),
 		  __entry->ret)
 );
 
-/**
+DEFINE_EVENT(axvcpu_exit_result, axvcpu_userspace_exit,
+	TP_PROTO(struct axvcpu_vcpu *vcpu, u32 reason, int ret),
+	TP_ARGS(vcpu, reason, ret)
+);
+
+DEFINE_EVENT(axvcpu_exit_result, axvcpu_complete,
+	TP_PROTO(struct axvcpu_vcpu *vcpu, u32 reason, int ret),
+	TP_ARGS(vcpu, reason, ret)
+);
+
+/*
  * axvcpu_inject - an interrupt is queued for a vcpu.
  * @vcpu: the vcpu.
  * @vector: the x86 vector or arm64 INTID.
@@ -182,7 +164,7 @@ TRACE_EVENT(axvcpu_inject,
 		  __entry->ret)
 );
 
-/**
+/*
  * axvcpu_mem_fault - a guest access to RAM not mapped yet (an EPT
  *	violation / stage-2 translation or permission fault) mapped it.
  * @vm: the VM.
@@ -215,7 +197,7 @@ TRACE_EVENT(axvcpu_mem_fault,
 		  __entry->order, __entry->ret)
 );
 
-/**
+/*
  * axvcpu_flush - cached guest translations invalidated.
  * @vm: the VM.
  * @vcpu: the vcpu entering on this CPU, or -1 for a VM-wide flush.
@@ -241,7 +223,7 @@ TRACE_EVENT(axvcpu_flush,
 				   { AXVCPU_TRACE_FLUSH_CPU_S1, "stage1-this-cpu" }))
 );
 
-/**
+/*
  * axvcpu_ioeventfd - a guest write signalled an ioeventfd, no exit.
  * @vm: the VM.
  * @addr: the MMIO address or I/O port written.
@@ -267,7 +249,7 @@ TRACE_EVENT(axvcpu_ioeventfd,
 		  __entry->pio ? "port" : "mmio", __entry->addr, __entry->len)
 );
 
-/**
+/*
  * axvcpu_halt - a halted vcpu slept in the module (AXVCPU_SETUP_HALT_IN_KERNEL).
  * @vcpu: the vcpu.
  * @ns: nanoseconds it slept.
