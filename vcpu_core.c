@@ -32,6 +32,7 @@
 #include "axvcpu_arch.h"
 #include "axvcpu_compat.h"
 #include "axvcpu_internal.h"
+#include "trace/axvcpu.h"
 
 /* vcpu_load()/vcpu_put() follow the RUN thread with a preempt notifier. */
 #ifndef CONFIG_PREEMPT_NOTIFIERS
@@ -227,7 +228,6 @@ static void vcpu_put(struct axvcpu_vcpu *vcpu)
 
 static int vcpu_run_loop(struct axvcpu_vcpu *vcpu)
 {
-	struct axvcpu_run *run = vcpu->run;
 	int r;
 
 	for (;;) {
@@ -241,16 +241,26 @@ static int vcpu_run_loop(struct axvcpu_vcpu *vcpu)
 			return -EINTR;
 		}
 		cond_resched();
-		run->stats.entries++;
+		vcpu->stat.counts.entries++;
 		r = axvcpu_arch_vcpu_run(vcpu);
 		if (r != AXVCPU_RUN_CONTINUE)
 			return r;
 	}
 }
 
+/* The run page's counters: the module's, up to this return of RUN. */
+static void copy_stats(struct axvcpu_vcpu *vcpu)
+{
+	unsigned long flags;
+
+	/* An irqfd counts into both copies (vcpu_eventfd.c) meanwhile. */
+	spin_lock_irqsave(&vcpu->vm->irqfd_stats_lock, flags);
+	vcpu->run->stats = vcpu->stat.counts;
+	spin_unlock_irqrestore(&vcpu->vm->irqfd_stats_lock, flags);
+}
+
 static int vcpu_run(struct axvcpu_vcpu *vcpu)
 {
-	struct axvcpu_run *run = vcpu->run;
 	u32 pending, reason;
 	int r;
 
@@ -263,6 +273,7 @@ static int vcpu_run(struct axvcpu_vcpu *vcpu)
 	vcpu->pending_exit = AXVCPU_EXIT_NOTHING;
 	if (pending != AXVCPU_EXIT_NOTHING) {
 		r = axvcpu_arch_vcpu_complete(vcpu, pending);
+		trace_axvcpu_complete(vcpu, pending, r);
 		if (r)
 			goto out;
 	}
@@ -279,15 +290,17 @@ static int vcpu_run(struct axvcpu_vcpu *vcpu)
 	vcpu_put(vcpu);
 	RCU_INIT_POINTER(vcpu->task, NULL);
 
+	reason = vcpu->exit_reason;
 	if (r == AXVCPU_RUN_EXIT) {
-		reason = vcpu->exit_reason;
 		if (exit_needs_completion(reason))
 			vcpu->pending_exit = reason;
-		if (reason < ARRAY_SIZE(run->stats.exits))
-			run->stats.exits[reason]++;
+		if (reason < AXVCPU_EXIT_NR)
+			vcpu->stat.counts.exits[reason]++;
 	} else if (r == -EINTR) {
-		run->stats.exits[AXVCPU_EXIT_INTR]++;
+		vcpu->stat.counts.exits[AXVCPU_EXIT_INTR]++;
 	}
+	copy_stats(vcpu);
+	trace_axvcpu_userspace_exit(vcpu, reason, r);
 out:
 	/* A signal is not a failure of the vcpu; anything else is. */
 	vcpu_finish(vcpu, r == -EINTR ? 0 : r, AXVCPU_STATE_READY);
@@ -343,6 +356,7 @@ static int vcpu_set_return_value(struct axvcpu_vcpu *vcpu, void __user *argp)
 static int vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, void __user *argp)
 {
 	struct axvcpu_interrupt irq;
+	unsigned long flags;
 	int r;
 
 	if (copy_from_user(&irq, argp, sizeof(irq)))
@@ -352,8 +366,14 @@ static int vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, void __user *argp)
 	if (irq.pad)
 		return -EINVAL;
 	r = axvcpu_arch_vcpu_inject_interrupt(vcpu, &irq);
-	if (!r)
+	trace_axvcpu_inject(vcpu, irq.vector, AXVCPU_TRACE_INJECT_IOCTL, r);
+	if (!r) {
+		/* Without vcpu->mutex: irqfds count it too, on other CPUs. */
+		spin_lock_irqsave(&vcpu->vm->irqfd_stats_lock, flags);
+		vcpu->stat.injections++;
+		spin_unlock_irqrestore(&vcpu->vm->irqfd_stats_lock, flags);
 		axvcpu_vcpu_kick(vcpu);
+	}
 	return r;
 }
 
@@ -412,11 +432,18 @@ bool axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu, wait_queue_head_t *wq,
 		       bool (*wake)(struct axvcpu_vcpu *vcpu), u64 ns)
 {
 	ktime_t t = ns > (u64)KTIME_MAX ? KTIME_MAX : ns_to_ktime(ns);
+	u64 start = ktime_get_ns(), slept;
+	bool woken;
 
 	wait_event_interruptible_hrtimeout(*wq,
 					   wake(vcpu) || axvcpu_return_needed(vcpu),
 					   t);
-	return wake(vcpu);
+	woken = wake(vcpu);
+	slept = ktime_get_ns() - start;
+	vcpu->stat.halt_ns += slept;
+	vcpu->stat.halt_wakeups += woken;
+	trace_axvcpu_halt(vcpu, slept, woken);
+	return woken;
 }
 
 static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -436,6 +463,8 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return vcpu_inject_interrupt(vcpu, argp);
 	case AXVCPU_GET_IRQ_STATE:
 		return vcpu_get_irq_state(vcpu, argp);
+	case AXVCPU_GET_STATS_FD:
+		return arg ? -EINVAL : axvcpu_stats_fd(file, vcpu->vm, vcpu);
 	}
 
 	if (_IOC_TYPE(cmd) != AXVCPUIO)
@@ -623,6 +652,8 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		return axvcpu_vm_irqfd(vm, &f);
 	}
+	case AXVCPU_GET_STATS_FD:
+		return arg ? -EINVAL : axvcpu_stats_fd(file, vm, NULL);
 	default:
 		return -ENOTTY;
 	}
@@ -644,6 +675,9 @@ static const struct file_operations vm_fops = {
 
 /* -------------------------------------------------------------- system */
 
+/* VM numbers for traces and stats ids: 1, 2, ... per module load. */
+static atomic_t vm_ids = ATOMIC_INIT(0);
+
 static int create_vm(unsigned long arg)
 {
 	struct axvcpu_vm *vm;
@@ -661,6 +695,7 @@ static int create_vm(unsigned long arg)
 		r = -ENOMEM;
 		goto out_put_percpu;
 	}
+	vm->id = atomic_inc_return(&vm_ids);
 	refcount_set(&vm->refcount, 1);
 	mutex_init(&vm->lock);
 	INIT_LIST_HEAD(&vm->ioeventfds);
@@ -704,6 +739,7 @@ static long check_extension(unsigned long cap)
 	case AXVCPU_CAP_READONLY_MEM:
 	case AXVCPU_CAP_IMMEDIATE_EXIT:
 	case AXVCPU_CAP_HALT_IN_KERNEL:
+	case AXVCPU_CAP_STATS_FD:
 		return 1;
 	case AXVCPU_CAP_RUN_SIZE:
 		return PAGE_SIZE;

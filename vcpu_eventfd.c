@@ -34,6 +34,7 @@
 #include "axvcpu_arch.h"
 #include "axvcpu_compat.h"
 #include "axvcpu_internal.h"
+#include "trace/axvcpu.h"
 
 /* Bounds, as KVM's per-bus device limit: each one is a list entry. */
 #define MAX_IOEVENTFDS	1000
@@ -95,6 +96,8 @@ bool axvcpu_ioeventfd_write(struct axvcpu_vm *vm, u64 addr, u32 len, u64 val,
 		    (e->datamatch && e->data != (val & width_mask(len))))
 			continue;
 		axvcpu_eventfd_signal(e->ctx);
+		atomic64_inc(&vm->stat.ioeventfds);
+		trace_axvcpu_ioeventfd(vm, addr, len, pio);
 		hit = true;
 		break;
 	}
@@ -202,16 +205,30 @@ static void irqfd_inject(struct irqfd *f)
 	struct axvcpu_vm *vm = f->vm;
 	struct axvcpu_vcpu *vcpu;
 	unsigned long flags;
+	int r;
 
 	rcu_read_lock();
 	vcpu = READ_ONCE(vm->vcpus[f->vcpu_id]);
-	if (vcpu && !axvcpu_arch_vcpu_inject_interrupt(vcpu, &f->irq)) {
-		/* Irqfds of one vcpu may be signalled on several CPUs at once. */
+	if (!vcpu)
+		goto out;
+	r = axvcpu_arch_vcpu_inject_interrupt(vcpu, &f->irq);
+	trace_axvcpu_inject(vcpu, f->irq.vector, AXVCPU_TRACE_INJECT_IRQFD, r);
+	if (!r) {
+		/*
+		 * Irqfds of one vcpu may be signalled on several CPUs at once.
+		 * The run page's copy counts at once, not at RUN's return: the
+		 * VMM may look before the next RUN.
+		 */
 		spin_lock_irqsave(&vm->irqfd_stats_lock, flags);
-		vcpu->run->stats.builtin[AXVCPU_BUILTIN_IRQFD]++;
+		vcpu->stat.counts.builtin[AXVCPU_BUILTIN_IRQFD]++;
+		vcpu->stat.injections++;
+		vcpu->run->stats.builtin[AXVCPU_BUILTIN_IRQFD] =
+			vcpu->stat.counts.builtin[AXVCPU_BUILTIN_IRQFD];
 		spin_unlock_irqrestore(&vm->irqfd_stats_lock, flags);
+		atomic64_inc(&vm->stat.irqfds);
 		axvcpu_vcpu_kick(vcpu);
 	}
+out:
 	rcu_read_unlock();
 }
 

@@ -34,6 +34,7 @@
 
 #include "axvcpu_arch.h"
 #include "axvcpu_internal.h"
+#include "trace/axvcpu.h"
 
 /* ---- slot lookup ---- */
 
@@ -267,7 +268,7 @@ int axvcpu_fault_in(struct axvcpu_vm *vm, u64 gpa, bool write)
 	struct axvcpu_pt_cache cache = { };
 	struct page *page, *block, *giant;
 	bool writable, map_w = false;
-	unsigned int gup, order;
+	unsigned int gup, order, mapped = 0;
 	unsigned long seq, hva;
 	u32 flags;
 	long got;
@@ -322,17 +323,23 @@ again:
 
 		map_w = writable && (!log || write);
 		r = -ENOSPC;
-		if (giant)
+		if (giant) {
+			mapped = AXVCPU_GIANT_ORDER;
 			r = axvcpu_arch_map_page(vm, gpa & ~(u64)(GIANT_BYTES - 1),
 						 giant, AXVCPU_GIANT_ORDER,
 						 map_w, &cache);
-		if (block && (r == -ENOSPC || r == -EOPNOTSUPP))
+		}
+		if (block && (r == -ENOSPC || r == -EOPNOTSUPP)) {
+			mapped = AXVCPU_BLOCK_ORDER;
 			r = axvcpu_arch_map_page(vm, gpa & ~(u64)(BLOCK_BYTES - 1),
 						 block, AXVCPU_BLOCK_ORDER,
 						 map_w, &cache);
-		if (r == -ENOSPC || r == -EOPNOTSUPP)
+		}
+		if (r == -ENOSPC || r == -EOPNOTSUPP) {
+			mapped = 0;
 			r = axvcpu_arch_map_page(vm, gpa & PAGE_MASK, page, 0,
 						 map_w, &cache);
+		}
 		if (!r && log && write)
 			set_bit(bit, log);
 	}
@@ -353,7 +360,23 @@ again:
 			goto again;
 	}
 	pt_cache_free(&cache);
-	return r == -EBUSY ? 0 : r;
+	if (r == -EBUSY)	/* raced with an invalidation: the guest retries */
+		r = 0;
+	else if (!r)
+		atomic64_inc(&vm->stat.mem_faults);
+	trace_axvcpu_mem_fault(vm, gpa, write, mapped, r);
+	return r;
+}
+
+/*
+ * Without vm->mmu_lock, after entries were removed: no CPU translates
+ * through them when this returns.
+ */
+static void flush_all(struct axvcpu_vm *vm)
+{
+	trace_axvcpu_flush(vm, -1, AXVCPU_TRACE_FLUSH_VM);
+	atomic64_inc(&vm->stat.flushes);
+	axvcpu_arch_flush(vm);
 }
 
 /* ---- the MMU notifier ---- */
@@ -398,7 +421,7 @@ static int mn_invalidate_range_start(struct mmu_notifier *mn,
 	spin_unlock(&vm->mmu_lock);
 	/* The kernel changes or frees the pages once this returns. */
 	if (flush)
-		axvcpu_arch_flush(vm);
+		flush_all(vm);
 	return 0;
 }
 
@@ -427,7 +450,7 @@ static void mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	flush = unmap_hva_range(vm, 0, ULONG_MAX & PAGE_MASK);
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
-		axvcpu_arch_flush(vm);
+		flush_all(vm);
 }
 
 static const struct mmu_notifier_ops axvcpu_mmu_notifier_ops = {
@@ -561,7 +584,7 @@ static int delete_slot(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
 	vm->mmu_seq++;
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
-		axvcpu_arch_flush(vm);
+		flush_all(vm);
 	kvfree(log);
 	return 0;
 }
@@ -699,7 +722,7 @@ int axvcpu_vm_get_dirty_log(struct axvcpu_vm *vm,
 	}
 	/* No CPU may still write through a translation made before. */
 	if (flush)
-		axvcpu_arch_flush(vm);
+		flush_all(vm);
 	if (copy_to_user(u64_to_user_ptr(d->bitmap), buf, n * sizeof(long))) {
 		/* Not delivered: back into the log for the next call. */
 		spin_lock(&vm->mmu_lock);

@@ -62,7 +62,7 @@ static int exit_to_vmm(struct axvcpu_vcpu *vcpu, u32 reason)
 
 static int builtin(struct axvcpu_vcpu *vcpu, u32 which)
 {
-	vcpu->run->stats.builtin[which]++;
+	axvcpu_count_builtin(vcpu, which);
 	return AXVCPU_RUN_CONTINUE;
 }
 

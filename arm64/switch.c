@@ -44,6 +44,7 @@
 #include "axvcpu_arch.h"
 #include "arm64.h"
 #include "arm64_compat.h"
+#include "trace/axvcpu.h"
 
 #define CPTR_FPEN	(CPACR_EL1_FPEN_EL0EN | CPACR_EL1_FPEN_EL1EN)
 #define CPTR_ZEN	(CPACR_EL1_ZEN_EL0EN | CPACR_EL1_ZEN_EL1EN)
@@ -334,10 +335,14 @@ void axv_arm_load(struct axv_arm_vcpu *av, struct axv_arm_vm *avm)
 		if (pc->last_vcpu_uid != av->uid) {
 			av->need_flush = AXV_ARM_FLUSH_S12;
 			pc->last_vcpu_uid = av->uid;
+			trace_axvcpu_flush(av->vcpu->vm, av->vcpu->id,
+					   AXVCPU_TRACE_FLUSH_CPU);
 		}
 	} else if (*this_cpu_ptr(avm->last_vcpu) != av->uid) {
 		av->need_flush = AXV_ARM_FLUSH_S1;
 		*this_cpu_ptr(avm->last_vcpu) = av->uid;
+		trace_axvcpu_flush(av->vcpu->vm, av->vcpu->id,
+				   AXVCPU_TRACE_FLUSH_CPU_S1);
 	}
 	av->loaded = true;
 }
@@ -460,9 +465,9 @@ static __always_inline bool fast_exit(struct axv_arm_vcpu *av, u64 *code)
 	/* ELR_EL2 is past an HVC, but on a trapped SMC. */
 	if (smc)
 		av->ctx.pc += 4;
-	av->vcpu->run->stats.builtin[AXVCPU_BUILTIN_PSCI]++;
+	axvcpu_count_builtin(av->vcpu, AXVCPU_BUILTIN_PSCI);
 	if (!axvcpu_leave_guest_needed(av->vcpu)) {
-		av->vcpu->run->stats.entries++;
+		av->vcpu->stat.counts.entries++;
 		return true;
 	}
 	*code = AXV_ARM_EXIT_HANDLED;

@@ -20,6 +20,7 @@
 #include "axvcpu_arch.h"
 #include "arm64.h"
 #include "arm64_compat.h"
+#include "trace/axvcpu.h"
 
 static_assert(offsetof(struct axv_arm_vcpu, ctx) == 0);
 static_assert(offsetof(struct axv_arm_ctx, sp_el0) == AXV_CTX_SP_EL0);
@@ -255,8 +256,10 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 		axv_arm_vgic_flush(av);
 		WRITE_ONCE(av->powered_on, true);
 		if (entries)	/* the core counts the first */
-			vcpu->run->stats.entries++;
+			vcpu->stat.counts.entries++;
+		trace_axvcpu_entry(vcpu);
 		code = axv_arm_world_switch(av);
+		trace_axvcpu_exit(vcpu, av->esr, av->far, av->hpfar, av->ctx.pc);
 		local_daif_restore(daif);
 		axv_arm_timer_after_exit(av);
 
@@ -265,7 +268,7 @@ int axvcpu_arch_vcpu_run(struct axvcpu_vcpu *vcpu)
 		if (code == AXV_ARM_EXIT_SYNC &&
 		    ESR_ELx_EC(av->esr) == ESR_ELx_EC_FP_ASIMD) {
 			fp_take_on_trap(av);
-			vcpu->run->stats.builtin[AXVCPU_BUILTIN_EXCEPTION]++;
+			axvcpu_count_builtin(vcpu, AXVCPU_BUILTIN_EXCEPTION);
 			continue;
 		}
 		ret = axv_arm_handle_exit(vcpu, code, true);

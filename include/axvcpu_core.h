@@ -9,6 +9,7 @@
 #define _AXVCPU_CORE_H
 
 #include <linux/types.h>
+#include <linux/atomic.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -47,7 +48,37 @@ struct axvcpu_memslot {
 };
 
 /**
+ * struct axvcpu_vm_stat - a VM's counters, for its stats fd.
+ * @mem_faults: guest RAM mapped on demand, by any vcpu.
+ * @flushes: flushes of the VM's translations on every CPU.
+ * @ioeventfds: guest writes that signalled an ioeventfd.
+ * @irqfds: interrupts injected by an irqfd's signal.
+ */
+struct axvcpu_vm_stat {
+	atomic64_t mem_faults;
+	atomic64_t flushes;
+	atomic64_t ioeventfds;
+	atomic64_t irqfds;
+};
+
+/**
+ * struct axvcpu_vcpu_stat - a vcpu's counters, the module's own copy.
+ * @counts: entries and exits; copied to the run page's stats (which
+ *	userspace may overwrite) at every return of RUN, and by irqfds.
+ * @halt_ns: nanoseconds slept in the module by a halted vcpu.
+ * @halt_wakeups: those sleeps an interrupt for the vcpu ended.
+ * @injections: interrupts queued for it (AXVCPU_INJECT_INTERRUPT, irqfds).
+ */
+struct axvcpu_vcpu_stat {
+	struct axvcpu_run_stats counts;
+	u64 halt_ns;
+	u64 halt_wakeups;
+	u64 injections;
+};
+
+/**
  * struct axvcpu_vm - a virtual machine.
+ * @id: a number no other VM of this module load has had (traces, stats).
  * @refcount: one for the VM fd, one per vcpu.
  * @lock: serializes changes of @slots and @vcpus.
  * @slots_lock: held, besides @lock, while @slots changes; taken (IRQs off)
@@ -71,10 +102,14 @@ struct axvcpu_memslot {
  * @irqfds: irqfds, under @lock.
  * @nr_ioeventfds: the number of @ioeventfds.
  * @nr_irqfds: the number of @irqfds.
- * @irqfd_stats_lock: serializes the irqfds' AXVCPU_BUILTIN_IRQFD counts.
+ * @irqfd_stats_lock: serializes the vcpu counts made outside RUN's thread
+ *	(irqfds' AXVCPU_BUILTIN_IRQFD, injections) with each other and with
+ *	the copy of a vcpu's counts to its run page.
+ * @stat: its counters.
  * @arch: the backend's per-VM state (EPT / stage-2 root...).
  */
 struct axvcpu_vm {
+	u32 id;
 	refcount_t refcount;
 	struct mutex lock;
 	spinlock_t slots_lock;
@@ -89,6 +124,7 @@ struct axvcpu_vm {
 	struct list_head ioeventfds, irqfds;
 	unsigned int nr_ioeventfds, nr_irqfds;
 	spinlock_t irqfd_stats_lock;
+	struct axvcpu_vm_stat stat;
 	void *arch;
 };
 
@@ -109,6 +145,7 @@ struct axvcpu_vm {
  *	the backend when the thread leaves its CPU and comes back.
  * @wq: a halted RUN sleeps here (axvcpu_vcpu_block()).
  * @halt_in_kernel: AXVCPU_SETUP_HALT_IN_KERNEL was set at SETUP.
+ * @stat: its counters.
  * @arch: the backend's per-vcpu state.
  */
 struct axvcpu_vcpu {
@@ -123,8 +160,20 @@ struct axvcpu_vcpu {
 	struct preempt_notifier preempt_notifier;
 	wait_queue_head_t wq;
 	bool halt_in_kernel;
+	struct axvcpu_vcpu_stat stat;
 	void *arch;
 };
+
+/**
+ * axvcpu_count_builtin - count an exit the module handled inside.
+ * @vcpu: the vcpu, inside RUN.
+ * @which: an AXVCPU_BUILTIN_* value.
+ */
+static inline void axvcpu_count_builtin(struct axvcpu_vcpu *vcpu,
+					unsigned int which)
+{
+	vcpu->stat.counts.builtin[which]++;
+}
 
 /* Guest memory for backends: slots, faults, copies (vcpu_mem.c). */
 int axvcpu_gpa_slot_flags(struct axvcpu_vm *vm, u64 gpa);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Declarations shared by the generic core files (vcpu_core.c, vcpu_mem.c,
- * vcpu_percpu.c).  Backends do not include this.
+ * vcpu_percpu.c, vcpu_eventfd.c, vcpu_stats.c).  Backends do not include this.
  */
 #ifndef _AXVCPU_INTERNAL_H
 #define _AXVCPU_INTERNAL_H
@@ -28,6 +28,10 @@ int axvcpu_vm_mmu_init(struct axvcpu_vm *vm);
 int axvcpu_vm_get_dirty_log(struct axvcpu_vm *vm,
 			    const struct axvcpu_dirty_log *d);
 void axvcpu_vm_mmu_exit(struct axvcpu_vm *vm);
+
+/* vcpu_stats.c */
+int axvcpu_stats_fd(struct file *owner, struct axvcpu_vm *vm,
+		    struct axvcpu_vcpu *vcpu);
 
 /* vcpu_percpu.c */
 int axvcpu_percpu_init(bool enable_now);

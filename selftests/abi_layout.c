@@ -28,6 +28,27 @@ TEST(memory_region_layout)
 	CHECK_OFF(struct axvcpu_dirty_log, bitmap, 8);
 }
 
+/* KVM's binary stats layout: struct kvm_stats_header / kvm_stats_desc. */
+TEST(stats_layout)
+{
+	CHECK_SIZE(struct axvcpu_stats_header, 24);
+	CHECK_OFF(struct axvcpu_stats_header, flags, 0);
+	CHECK_OFF(struct axvcpu_stats_header, name_size, 4);
+	CHECK_OFF(struct axvcpu_stats_header, num_desc, 8);
+	CHECK_OFF(struct axvcpu_stats_header, id_offset, 12);
+	CHECK_OFF(struct axvcpu_stats_header, desc_offset, 16);
+	CHECK_OFF(struct axvcpu_stats_header, data_offset, 20);
+	CHECK_SIZE(struct axvcpu_stats_desc, 16);
+	CHECK_OFF(struct axvcpu_stats_desc, flags, 0);
+	CHECK_OFF(struct axvcpu_stats_desc, exponent, 4);
+	CHECK_OFF(struct axvcpu_stats_desc, size, 6);
+	CHECK_OFF(struct axvcpu_stats_desc, offset, 8);
+	CHECK_OFF(struct axvcpu_stats_desc, reserved, 12);
+	CHECK_OFF(struct axvcpu_stats_desc, name, 16);
+	/* Names and the values after them stay 8-byte aligned. */
+	ASSERT_EQ(0, AXVCPU_STATS_NAME_SIZE % 8);
+}
+
 TEST(vcpu_config_layout)
 {
 	CHECK_SIZE(struct axvcpu_vcpu_create, 72);
@@ -118,6 +139,7 @@ static const struct {
 	IOC(AXVCPU_SET_MEMORY_REGION, sizeof(struct axvcpu_memory_region)),
 	IOC(AXVCPU_CREATE_VCPU, sizeof(struct axvcpu_vcpu_create)),
 	IOC(AXVCPU_GET_DIRTY_LOG, sizeof(struct axvcpu_dirty_log)),
+	IOC(AXVCPU_GET_STATS_FD, 0),
 	IOC(AXVCPU_SETUP, sizeof(struct axvcpu_vcpu_setup)),
 	IOC(AXVCPU_BIND, 0),
 	IOC(AXVCPU_UNBIND, 0),

@@ -808,6 +808,7 @@ static const struct fz_ioctl table[] = {
 	IOC(SET_MEMORY_REGION, K_VM, A_REGION, ARCH_ANY),
 	IOC(CREATE_VCPU, K_VM, A_VCREATE, ARCH_ANY),
 	IOC(GET_DIRTY_LOG, K_VM, A_DLOG, ARCH_ANY),
+	IOC(GET_STATS_FD, K_VM, A_INT, ARCH_ANY),	/* and vcpu fds */
 	IOC(SETUP, K_VCPU, A_SETUP, ARCH_ANY),
 	IOC(BIND, K_VCPU, A_INT, ARCH_ANY),
 	IOC(UNBIND, K_VCPU, A_INT, ARCH_ANY),
@@ -1795,6 +1796,9 @@ static void fuzz_one(struct world *w)
 	} else if (!known) {
 		if (!foreign_type)
 			expect = -ENOTTY;
+	} else if (cmd == AXVCPU_GET_STATS_FD) {
+		/* The one call of both VM and vcpu fds. */
+		expect = t == T_SYS ? -ENOTTY : arg ? -EINVAL : FD_EXPECT;
 	} else if ((known->kind == K_SYS) != (t == T_SYS) ||
 		   (known->kind == K_VM) != (t == T_VM_A || t == T_VM_B) ||
 		   (known->arch != ARCH_ANY && known->arch != ARCH_HERE)) {
@@ -1806,7 +1810,7 @@ static void fuzz_one(struct world *w)
 			0, AXVCPU_MAX_VCPUS, AXVCPU_MAX_MEMSLOTS, 1,
 			IS_X86 ? AXVCPU_ARCH_X86_64 : AXVCPU_ARCH_ARM64,
 			1, 0 /* gpa_bits */, 4096, IS_X86,
-			1 /* HALT_IN_KERNEL */,
+			1 /* HALT_IN_KERNEL */, 1 /* STATS_FD */,
 		};
 
 		expect = arg < ARRAY_SIZE(caps) ? caps[arg] : 0;
@@ -1912,7 +1916,8 @@ static void fuzz_one(struct world *w)
 			      MAP_SHARED, ret, 0);
 		FZ_ASSERT(v->run != MAP_FAILED, "mmap run of the new vcpu");
 		/* A failed CREATE_VCPU leaves no vcpu behind (see the model). */
-	} else if (ret >= 0 && (cmd == AXVCPU_CREATE_VCPU || cmd == AXVCPU_CREATE_VM)) {
+	} else if (ret >= 0 && (cmd == AXVCPU_CREATE_VCPU || cmd == AXVCPU_CREATE_VM ||
+				cmd == AXVCPU_GET_STATS_FD)) {
 		close(ret);
 	}
 	if (ret >= 0 && (cmd == AXVCPU_X86_SET_IO_INTERCEPT ||

@@ -378,7 +378,7 @@ static __always_inline int cpuid_answer(struct axvmx_vcpu *v, u32 a, u32 b,
 	v->regs[AXVMX_RCX] = c;
 	v->regs[AXVMX_RDX] = d;
 	axvmx_advance_rip(v);
-	v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_CPUID]++;
+	axvcpu_count_builtin(v->vcpu, AXVCPU_BUILTIN_CPUID);
 	return AXVCPU_RUN_CONTINUE;
 }
 

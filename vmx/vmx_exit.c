@@ -38,7 +38,7 @@ static int to_vmm(struct axvmx_vcpu *v, u32 reason)
 
 static int builtin(struct axvmx_vcpu *v, unsigned int what)
 {
-	v->vcpu->run->stats.builtin[what]++;
+	axvcpu_count_builtin(v->vcpu, what);
 	return AXVCPU_RUN_CONTINUE;
 }
 
@@ -230,7 +230,7 @@ int axvmx_fault_in(struct axvmx_vcpu *v)
 			    v->fault_qual & EPT_VIOLATION_ACC_WRITE);
 	switch (r) {
 	case 0:
-		v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT]++;
+		axvcpu_count_builtin(v->vcpu, AXVCPU_BUILTIN_MEMORY_FAULT);
 		return AXVCPU_RUN_CONTINUE;
 	case -ENOENT:	/* the slot went meanwhile: the next exit says what */
 	case -EACCES:
@@ -640,7 +640,7 @@ static noinline int failed_entry(struct axvmx_vcpu *v)
 	if ((u16)v->exit_reason == EXIT_REASON_MCE_DURING_VMENTRY) {
 		/* The host's hardware failed, not the guest's state. */
 		host_machine_check(v);
-		v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_MACHINE_CHECK]++;
+		axvcpu_count_builtin(v->vcpu, AXVCPU_BUILTIN_MACHINE_CHECK);
 		return internal_error(v, AXVCPU_INTERNAL_MACHINE_CHECK, 1,
 				      v->exit_reason, 0, 0);
 	}

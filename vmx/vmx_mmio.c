@@ -304,7 +304,7 @@ int axvmx_mmio_exit(struct axvmx_vcpu *v, u64 gpa)
 		if (axvcpu_ioeventfd_write(v->vcpu->vm, gpa, in.width,
 					   run->mmio.data, false)) {
 			axvmx_skip_insn(v, in.len);
-			run->stats.builtin[AXVCPU_BUILTIN_IOEVENTFD]++;
+			axvcpu_count_builtin(v->vcpu, AXVCPU_BUILTIN_IOEVENTFD);
 			return AXVCPU_RUN_CONTINUE;
 		}
 	} else {
@@ -345,7 +345,7 @@ int axvmx_apic_mmio(struct axvmx_vcpu *v, u64 gpa)
 	/* An IPI for other vcpus: delivered after this window. */
 	if (r == AXVLAPIC_LATER)
 		v->end_window = true;
-	v->vcpu->run->stats.builtin[AXVCPU_BUILTIN_APIC]++;
+	axvcpu_count_builtin(v->vcpu, AXVCPU_BUILTIN_APIC);
 	return AXVCPU_RUN_CONTINUE;
 }
 

@@ -45,6 +45,7 @@
 #include <asm/tsc.h>
 
 #include "vmx.h"
+#include "trace/axvcpu.h"
 
 static unsigned int timer_slice_us = 10000;
 module_param(timer_slice_us, uint, 0644);
@@ -353,6 +354,7 @@ static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 			go_lazy_debugregs(v, d);
 		load_guest_debugregs(v, d);
 
+		trace_axvcpu_entry(vcpu);
 		guest_timing_enter_irqoff();
 		if (likely(again)) {
 			guest_state_reenter_irqoff();
@@ -375,6 +377,11 @@ static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 		v->exit_reason = vmcs_read(VM_EXIT_REASON);
 		v->exit_cached = 0;
 		v->hw_valid = true;
+		if (trace_axvcpu_exit_enabled())
+			trace_axvcpu_exit(vcpu, v->exit_reason,
+					  axvmx_exit_qual(v),
+					  axvmx_exit_intr_info(v),
+					  axvmx_exit_rip(v));
 		host = exit_needs_host(v);
 		if (host && (u16)v->exit_reason == EXIT_REASON_EXCEPTION_NMI)
 			forward_nmi();
@@ -384,7 +391,7 @@ static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 		    axvcpu_leave_guest_needed(vcpu))
 			return r;
 		/* The core counts the entry it asked for; these are extra. */
-		vcpu->run->stats.entries++;
+		vcpu->stat.counts.entries++;
 	}
 }
 

@@ -30,6 +30,7 @@
 #include <asm/special_insns.h>
 
 #include "vmx.h"
+#include "trace/axvcpu.h"
 
 /* Host fields that depend on the CPU (written when the VMCS comes here). */
 static void set_host_state_cpu(struct axvmx_vcpu *v, int cpu)
@@ -100,6 +101,8 @@ int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w)
 	v->launched = false;
 	if (v->last_cpu != cpu) {
 		set_host_state_cpu(v, cpu);
+		trace_axvcpu_flush(v->vcpu->vm, v->vcpu->id,
+				   AXVCPU_TRACE_FLUSH_CPU);
 		if (v->vpid &&
 		    axvmx_invvpid(axvmx_caps.invvpid_single ?
 				  VMX_VPID_EXTENT_SINGLE_CONTEXT :

@@ -60,6 +60,7 @@ enum axvcpu_state {
 #define AXVCPU_CAP_RUN_SIZE		7	/* bytes to mmap from a vcpu fd */
 #define AXVCPU_CAP_X86_WAIT_SIPI	8	/* AXVCPU_SETUP_X86_WAIT_SIPI works */
 #define AXVCPU_CAP_HALT_IN_KERNEL	9	/* AXVCPU_SETUP_HALT_IN_KERNEL works */
+#define AXVCPU_CAP_STATS_FD		10	/* AXVCPU_GET_STATS_FD works */
 
 #define AXVCPU_ARCH_X86_64	1
 #define AXVCPU_ARCH_ARM64	2
@@ -622,6 +623,64 @@ struct axvcpu_run {
 
 #define AXVCPU_RUN_SIZE		4096
 
+/*
+ * Binary statistics (AXVCPU_GET_STATS_FD): a read-only fd whose bytes are
+ * a struct axvcpu_stats_header, an id string, the descriptors and the
+ * values, at the offsets the header gives (KVM's binary stats layout).
+ * The header, id and descriptors never change for one fd; the values are
+ * read live at each read() / pread().
+ */
+#define AXVCPU_STATS_NAME_SIZE		48	/* bytes of the id and each name */
+
+/* struct axvcpu_stats_desc.flags: the type (bits 0-3) and unit (4-7). */
+#define AXVCPU_STATS_TYPE_CUMULATIVE	(0x0 << 0)	/* only grows */
+#define AXVCPU_STATS_TYPE_INSTANT	(0x1 << 0)	/* a current value */
+#define AXVCPU_STATS_TYPE_MASK		(0xf << 0)
+#define AXVCPU_STATS_UNIT_NONE		(0x0 << 4)	/* a count */
+#define AXVCPU_STATS_UNIT_SECONDS	(0x1 << 4)	/* x 10^exponent s */
+#define AXVCPU_STATS_UNIT_MASK		(0xf << 4)
+
+/**
+ * struct axvcpu_stats_header - the start of a stats fd.
+ * @flags: 0.
+ * @name_size: AXVCPU_STATS_NAME_SIZE: bytes of the id string and of each
+ *	descriptor's name (NUL terminated, NUL padded).
+ * @num_desc: descriptors, and values, in the fd.
+ * @id_offset: where the id string is: "axvcpu-vm-<vm>" for a VM,
+ *	"axvcpu-vm-<vm>-vcpu-<id>" for a vcpu.
+ * @desc_offset: where the first descriptor is; each takes
+ *	sizeof(struct axvcpu_stats_desc) + @name_size bytes.
+ * @data_offset: where the values are, a __u64 each.
+ */
+struct axvcpu_stats_header {
+	__u32 flags;
+	__u32 name_size;
+	__u32 num_desc;
+	__u32 id_offset;
+	__u32 desc_offset;
+	__u32 data_offset;
+};
+
+/**
+ * struct axvcpu_stats_desc - one statistic of a stats fd.
+ * @flags: an AXVCPU_STATS_TYPE_* ORed with an AXVCPU_STATS_UNIT_*.
+ * @exponent: the value is value * 10^@exponent of the unit (-9 with
+ *	AXVCPU_STATS_UNIT_SECONDS: nanoseconds).
+ * @size: number of __u64 values (1).
+ * @offset: of its first value, in bytes from the header's data_offset.
+ * @reserved: 0.
+ * @name: its name, @name_size bytes ("entries", "exit_mmio_read",
+ *	"builtin_cpuid", ...: Documentation/tracing.rst lists them).
+ */
+struct axvcpu_stats_desc {
+	__u32 flags;
+	__s16 exponent;
+	__u16 size;
+	__u32 offset;
+	__u32 reserved;
+	char name[];
+};
+
 /* System fd. */
 #define AXVCPU_GET_API_VERSION	_IO(AXVCPUIO, 0x00)
 #define AXVCPU_CHECK_EXTENSION	_IO(AXVCPUIO, 0x01)
@@ -633,6 +692,9 @@ struct axvcpu_run {
 #define AXVCPU_GET_DIRTY_LOG	_IOW(AXVCPUIO, 0x12, struct axvcpu_dirty_log)
 #define AXVCPU_IOEVENTFD	_IOW(AXVCPUIO, 0x13, struct axvcpu_ioeventfd)
 #define AXVCPU_IRQFD		_IOW(AXVCPUIO, 0x14, struct axvcpu_irqfd)
+
+/* VM fd and vcpu fd: a new read-only stats fd (O_CLOEXEC), or an errno. */
+#define AXVCPU_GET_STATS_FD	_IO(AXVCPUIO, 0x15)
 
 /* vcpu fd: the life cycle (enum axvcpu_state). */
 #define AXVCPU_SETUP		_IOW(AXVCPUIO, 0x20, struct axvcpu_vcpu_setup)

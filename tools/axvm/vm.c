@@ -92,14 +92,11 @@ int vm__create_cpus(struct axvm *vm)
 		cpu->power = CPU_OFF;
 		pthread_cond_init(&cpu->wake, NULL);
 		arch__vcpu_create_cfg(vm, i, &cfg);
+		/* The vcpu fd and its run struct, mapped once. */
 		r = axvm_vcpu_create(&vm->vm, &cpu->v, i, &cfg);
 		if (r < 0) {
-			pr_err("AXVCPU_CREATE_VCPU %u: %s", i, strerror(-r));
-			return r;
-		}
-		r = axvm_vcpu_map_run(&cpu->v);
-		if (r < 0) {
-			pr_err("mmap of vcpu %u's run struct: %s", i, strerror(-r));
+			pr_err("AXVCPU_CREATE_VCPU %u or the mmap of its run struct: %s",
+			       i, strerror(-r));
 			return r;
 		}
 	}
@@ -398,9 +395,79 @@ int vm__run(struct axvm *vm)
 	return vm->status;
 }
 
+/*
+ * One statistic of a stats fd, in the lines --stats always printed:
+ * "exit_X" as "exit X", "builtin_X" as "in-module X"; the rest by name.
+ */
+static void print_stat(const char *who, const struct axvcpu_stats_desc *d,
+		       __u64 v)
+{
+	char up[AXVCPU_STATS_NAME_SIZE];
+	unsigned int i;
+
+	if (!strncmp(d->name, "exit_", 5)) {
+		for (i = 0; d->name[5 + i] && i < sizeof(up) - 1; i++)
+			up[i] = d->name[5 + i] >= 'a' && d->name[5 + i] <= 'z' ?
+				d->name[5 + i] - 'a' + 'A' : d->name[5 + i];
+		up[i] = 0;
+		fprintf(stderr, "axvm: %s:   exit %-20s %llu\n", who, up,
+			(unsigned long long)v);
+	} else if (!strncmp(d->name, "builtin_", 8)) {
+		fprintf(stderr, "axvm: %s:   in-module %-15s %llu\n", who,
+			d->name + 8, (unsigned long long)v);
+	} else if ((d->flags & AXVCPU_STATS_UNIT_MASK) == AXVCPU_STATS_UNIT_SECONDS &&
+		   d->exponent == -9) {
+		fprintf(stderr, "axvm: %s:   %-25s %.3f s\n", who, d->name,
+			v / 1e9);
+	} else {
+		fprintf(stderr, "axvm: %s:   %-25s %llu\n", who, d->name,
+			(unsigned long long)v);
+	}
+}
+
+/* Every non-zero statistic of @obj_fd's stats fd, after "axvm: @who:". */
+static bool print_stats_fd(int obj_fd, const char *who)
+{
+	struct axvm_stats st;
+	unsigned int i;
+
+	if (axvm_stats_open(obj_fd, &st))
+		return false;
+	if (axvm_stats_read(&st)) {
+		axvm_stats_close(&st);
+		return false;
+	}
+	for (i = 0; i < st.n; i++) {
+		const struct axvcpu_stats_desc *d = axvm_stats_desc(&st, i);
+
+		if (st.values[i] && strcmp(d->name, "entries"))
+			print_stat(who, d, st.values[i]);
+	}
+	axvm_stats_close(&st);
+	return true;
+}
+
+/* A module without stats fds: the run page's copy of the counters. */
+static void print_run_stats(unsigned int i, const struct axvcpu_run *run)
+{
+	unsigned int r;
+
+	for (r = 0; r < AXVCPU_EXIT_NR; r++)
+		if (run->stats.exits[r])
+			fprintf(stderr, "axvm: vcpu %u:   exit %-20s %llu\n",
+				i, axvm_exit_name(r),
+				(unsigned long long)run->stats.exits[r]);
+	for (r = 0; r < AXVCPU_BUILTIN_NR; r++)
+		if (run->stats.builtin[r])
+			fprintf(stderr, "axvm: vcpu %u:   in-module %-15s %llu\n",
+				i, axvm_builtin_name(r),
+				(unsigned long long)run->stats.builtin[r]);
+}
+
 static void vm__print_stats(struct axvm *vm)
 {
-	unsigned int i, r;
+	char who[32];
+	unsigned int i;
 
 	for (i = 0; i < vm->ncpus; i++) {
 		struct axvcpu_run *run = vm->cpus[i].v.run;
@@ -420,17 +487,11 @@ static void vm__print_stats(struct axvm *vm)
 				i, arch__sysreg_kind,
 				(unsigned long long)vm->cpus[i].unmodelled,
 				arch__sysreg_fault);
-		for (r = 0; r < AXVCPU_EXIT_NR; r++)
-			if (run->stats.exits[r])
-				fprintf(stderr, "axvm: vcpu %u:   exit %-20s %llu\n",
-					i, axvm_exit_name(r),
-					(unsigned long long)run->stats.exits[r]);
-		for (r = 0; r < AXVCPU_BUILTIN_NR; r++)
-			if (run->stats.builtin[r])
-				fprintf(stderr, "axvm: vcpu %u:   in-module %-15s %llu\n",
-					i, axvm_builtin_name(r),
-					(unsigned long long)run->stats.builtin[r]);
+		snprintf(who, sizeof(who), "vcpu %u", i);
+		if (!print_stats_fd(vm->cpus[i].v.fd, who))
+			print_run_stats(i, run);
 	}
+	print_stats_fd(vm->vm.fd, "vm");
 	virtio__print_stats();
 }
 

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -306,4 +307,94 @@ const char *axvm_state_name(__u32 state)
 	if (state < sizeof(state_names) / sizeof(state_names[0]))
 		return state_names[state];
 	return "UNKNOWN";
+}
+
+/* ---- stats fds ---- */
+
+int axvm_stats_open(int obj_fd, struct axvm_stats *st)
+{
+	struct axvcpu_stats_header h;
+	size_t len;
+	int e;
+
+	memset(st, 0, sizeof(*st));
+	st->fd = ioctl(obj_fd, AXVCPU_GET_STATS_FD, 0);
+	if (st->fd < 0)
+		return -errno;
+	if (pread(st->fd, &h, sizeof(h), 0) != sizeof(h) ||
+	    h.name_size < 8 || h.name_size > 4096 || h.num_desc > 4096)
+		goto bad;
+	st->n = h.num_desc;
+	st->stride = sizeof(struct axvcpu_stats_desc) + h.name_size;
+	st->data_offset = h.data_offset;
+	len = st->n * st->stride;
+	st->desc = malloc(len ? len : 1);
+	st->values = calloc(st->n ? st->n : 1, sizeof(__u64));
+	if (!st->desc || !st->values)
+		goto nomem;
+	if (pread(st->fd, st->id, sizeof(st->id) - 1, h.id_offset) <= 0 ||
+	    pread(st->fd, st->desc, len, h.desc_offset) != (ssize_t)len)
+		goto bad;
+	return 0;
+bad:
+	e = -EPROTO;
+	goto out;
+nomem:
+	e = -ENOMEM;
+out:
+	axvm_stats_close(st);
+	return e;
+}
+
+const struct axvcpu_stats_desc *axvm_stats_desc(const struct axvm_stats *st,
+						unsigned int i)
+{
+	return (const void *)(st->desc + i * st->stride);
+}
+
+int axvm_stats_read(struct axvm_stats *st)
+{
+	size_t len = st->n * sizeof(__u64);
+	unsigned int i;
+	__u64 *all;
+	int e = 0;
+
+	/* Each value at its descriptor's offset, one read for all. */
+	all = calloc(st->n ? 2 * st->n : 1, sizeof(__u64));
+	if (!all)
+		return -ENOMEM;
+	if (pread(st->fd, all, 2 * len, st->data_offset) < (ssize_t)len)
+		e = -EPROTO;
+	for (i = 0; !e && i < st->n; i++) {
+		__u32 off = axvm_stats_desc(st, i)->offset;
+
+		if (off % sizeof(__u64) || off / sizeof(__u64) >= 2 * st->n)
+			e = -EPROTO;
+		else
+			st->values[i] = all[off / sizeof(__u64)];
+	}
+	free(all);
+	return e;
+}
+
+long long axvm_stats_get(const struct axvm_stats *st, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->n; i++)
+		if (!strcmp(axvm_stats_desc(st, i)->name, name))
+			return (long long)st->values[i];
+	return -1;
+}
+
+void axvm_stats_close(struct axvm_stats *st)
+{
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st->desc);
+	free(st->values);
+	st->fd = -1;
+	st->desc = NULL;
+	st->values = NULL;
+	st->n = 0;
 }

@@ -77,6 +77,35 @@ int axvm_vm_ioeventfd(struct axvm_vm *vm, __u64 addr, __u32 len, int fd,
 int axvm_vm_irqfd(struct axvm_vm *vm, int fd, __u32 vcpu_id, __u32 vector,
 		  __u32 flags);
 
+/**
+ * struct axvm_stats - a VM's or vcpu's stats fd (AXVCPU_GET_STATS_FD), read.
+ * @fd: the stats fd, or -1.
+ * @id: its id string ("axvcpu-vm-1-vcpu-0").
+ * @n: statistics.
+ * @desc: their descriptors, @stride bytes each (name at ->name).
+ * @stride: sizeof(struct axvcpu_stats_desc) + the header's name_size.
+ * @values: their values, after axvm_stats_read().
+ * @data_offset: where the values are in the fd.
+ */
+struct axvm_stats {
+	int fd;
+	char id[AXVCPU_STATS_NAME_SIZE];
+	unsigned int n;
+	unsigned char *desc;
+	size_t stride;
+	__u64 *values;
+	__u32 data_offset;
+};
+
+/* @obj_fd: a VM or vcpu fd.  0, or -errno (the module has no stats fd...). */
+int axvm_stats_open(int obj_fd, struct axvm_stats *st);
+int axvm_stats_read(struct axvm_stats *st);	/* the values, now */
+const struct axvcpu_stats_desc *axvm_stats_desc(const struct axvm_stats *st,
+						unsigned int i);
+/* The value of the statistic named @name (after axvm_stats_read()), or -1. */
+long long axvm_stats_get(const struct axvm_stats *st, const char *name);
+void axvm_stats_close(struct axvm_stats *st);
+
 /* Names for printing. */
 const char *axvm_exit_name(__u32 exit_reason);
 const char *axvm_state_name(__u32 state);
