@@ -9,14 +9,15 @@
 # sources are copied to build/buildenv/<release>/axvcpu/<arch>-<KREL>/ and
 # built there (incrementally: the copy keeps the files' times).  Result:
 #   build/<arch>/<SERIES>/axvcpu.ko    (and build/<arch>/axvcpu.ko for the default)
-#   build/<arch>/<SERIES>/build.log    the kbuild output
+#   build/<arch>/<SERIES>/build.log    the kbuild output (AXVCPU_BUILD_LOG)
 #   build/<arch>/<SERIES>/module       -> the object directory
 # AXVCPU_BUILD_TAG=T builds into build/<arch>/<SERIES>-T/ and a copy of its
 # own (several checkouts sharing one build/ side by side).
 # AXVCPU_KBUILD_ARGS="C=2 [CHECK=... CF=...]" adds kbuild variables to the
 # make command line: C=2 runs sparse (installed by buildenv.sh) over every
 # source, also those whose objects are up to date (check-static.sh); its
-# warnings are in build.log and do not fail the build.
+# warnings are in the log and do not fail the build.  AXVCPU_BUILD_LOG=F
+# writes the kbuild output to build/<arch>/<SERIES>/F instead of build.log.
 # Exit status: 0 built, 1 the build failed, 2 set-up failed.
 set -euo pipefail
 RIG=build-module
@@ -34,7 +35,7 @@ TAG=${AXVCPU_BUILD_TAG:+-$AXVCPU_BUILD_TAG}
 OUT=$BUILD/$ARCH/$SERIES$TAG
 REL_DIR=/axvcpu/$ARCH-$KREL$TAG
 MODDIR=$(benv_root "$KRELEASE")$REL_DIR
-LOGF=$OUT/build.log
+LOGF=$OUT/${AXVCPU_BUILD_LOG:-build.log}
 
 build() {
 	local karch=() kargs=() rc=0
