@@ -16,7 +16,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 GUEST_CODE(guest_exc);
 extern const unsigned char exc_ldr[], exc_after_r1[], exc_after_r2[],

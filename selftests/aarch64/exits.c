@@ -18,7 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 GUEST_CODE(guest_mmio_all);
 GUEST_CODE(guest_npf);
@@ -313,9 +313,9 @@ TEST(nested_page_faults)
 	expect_npf(&t, NPF_BASE + 0x10000, AXVCPU_ACCESS_WRITE, NPF_PC(npf_stp));
 	TEST_ASSERT_EQ(((__u64 *)m1)[2], 0x2222222222222222ULL);
 	TEST_ASSERT_EQ(((__u64 *)m1)[3], 0x1111111111111111ULL);
-	vcpu_skip_insn(&t.vcpu);
+	vcpu_arch_skip_insn(&t.vcpu, 0);
 	expect_npf(&t, NPF_BASE + 0x10008, AXVCPU_ACCESS_READ, NPF_PC(npf_wb));
-	vcpu_skip_insn(&t.vcpu);
+	vcpu_arch_skip_insn(&t.vcpu, 0);
 
 	/* Instruction fetch from an unmapped IPA. */
 	expect_npf(&t, NPF_BASE + 0x20000, AXVCPU_ACCESS_EXECUTE, NPF_BASE + 0x20000);
@@ -331,9 +331,9 @@ TEST(nested_page_faults)
 
 	/* Writes to the read-only slot; the read before them got the data. */
 	expect_npf(&t, NPF_BASE + 0x30000, AXVCPU_ACCESS_WRITE, NPF_PC(npf_ro_str));
-	vcpu_skip_insn(&t.vcpu);
+	vcpu_arch_skip_insn(&t.vcpu, 0);
 	expect_npf(&t, NPF_BASE + 0x30005, AXVCPU_ACCESS_WRITE, NPF_PC(npf_ro_strb));
-	vcpu_skip_insn(&t.vcpu);
+	vcpu_arch_skip_insn(&t.vcpu, 0);
 
 	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 0x1111111111111111ULL);	/* ldp x3 */

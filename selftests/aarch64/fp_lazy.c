@@ -21,8 +21,8 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
-#include "../lib/aarch64/fp_host.h"
+#include "processor.h"
+#include "fp_host.h"
 
 #define NR_ROUNDS	2000
 #define NR_PRE		4		/* hypercall exits before any FP use */

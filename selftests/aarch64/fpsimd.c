@@ -13,8 +13,8 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
-#include "../lib/aarch64/fp_host.h"
+#include "processor.h"
+#include "fp_host.h"
 
 #define NR_EXITS	10000
 #define HCALL_FP	0x46500001

@@ -22,7 +22,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 #define G_BVR		0x0000000040001230ULL
 #define G_WVR		0x0000000040002340ULL

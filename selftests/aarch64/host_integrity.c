@@ -19,7 +19,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 #define NR_INKERNEL	100000
 #define NR_VMM		5000

@@ -35,8 +35,8 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
-#include "../lib/aarch64/fp_host.h"
+#include "processor.h"
+#include "fp_host.h"
 #include "hostile.h"
 
 /* Guest-physical layout. */

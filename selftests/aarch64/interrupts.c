@@ -25,7 +25,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 GUEST_CODE(guest_irq);
 GUEST_CODE(guest_vtimer);
@@ -248,7 +248,7 @@ TEST(irq_state_pending_active_done)
 	s.r = -1;
 	TEST_ASSERT(!pthread_create(&s.thread, NULL, state_while_running, &s),
 		    "pthread_create");
-	r = _vcpu_run(&t.vcpu);
+	r = axvm_vcpu_run(&t.vcpu);	/* no retry: SIGUSR1 ends it */
 	pthread_join(s.thread, NULL);
 	TEST_ASSERT(r == -EINTR, "RUN: %d", r);
 	TEST_ASSERT(s.r == 0, "GET_IRQ_STATE while in RUN: %d", s.r);

@@ -16,7 +16,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 #define IOEV_ADDR	0x0a000000ULL
 

@@ -20,7 +20,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 #define KVM_IPA		0x40000000ULL
 

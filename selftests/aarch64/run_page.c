@@ -9,7 +9,7 @@
  */
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 GUEST_CODE(guest_ldrsh);
 GUEST_CODE(guest_mrs);

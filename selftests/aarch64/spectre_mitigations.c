@@ -22,7 +22,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 #define PARAM		"/sys/module/axvcpu/parameters/arm64_mitigations"
 #define VULN_V2		"/sys/devices/system/cpu/vulnerabilities/spectre_v2"

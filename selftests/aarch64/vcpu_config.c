@@ -13,7 +13,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 #define TEST_MPIDR	0x0000000100000203ULL	/* Aff2 0, Aff1 2, Aff0 3, Aff3 1 */
 #define TEST_DTB	0x40200000ULL

@@ -22,7 +22,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 #define SLOT1_NR	0x51071ULL
 #define RUNS_A		3

@@ -20,7 +20,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 #define NR_VMS		3
 #define NR_ROUNDS	600

@@ -24,7 +24,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/aarch64/arm64_guest.h"
+#include "processor.h"
 
 GUEST_CODE(guest_wfi);
 GUEST_CODE(guest_wfi_masked);
@@ -245,7 +245,7 @@ TEST(signal_ends_run_then_wfi_waits_on)
 	WFI_VM(&t, guest_wfi, true);
 	e0 = t.vcpu.run->stats.entries;
 	later_start(&l, LATER_SIGNAL, 100, &t.vcpu, -1);
-	r = _vcpu_run(&t.vcpu);
+	r = axvm_vcpu_run(&t.vcpu);	/* no retry: the signal is the test */
 	later_join(&l);
 	TEST_ASSERT(r == -EINTR, "RUN: %d (%s), exit %u", r, errno_name(-r),
 		    t.vcpu.run->exit_reason);
@@ -272,7 +272,7 @@ TEST(wfi_masked_by_priority_keeps_sleeping)
 	e0 = t.vcpu.run->stats.entries;
 	TEST_ASSERT_EQ(axvm_vcpu_inject(&t.vcpu, 40, 0, 0), 0);
 	later_start(&l, LATER_SIGNAL, 200, &t.vcpu, -1);
-	r = _vcpu_run(&t.vcpu);
+	r = axvm_vcpu_run(&t.vcpu);	/* no retry: the signal is the test */
 	later_join(&l);
 	TEST_ASSERT(r == -EINTR, "RUN: %d (%s), exit %u (%s): the masked SPI ended the WFI?",
 		    r, errno_name(-r), t.vcpu.run->exit_reason,

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,9 +43,7 @@ void vcpu_create(struct axvm_vm *vm, struct axvm_vcpu *vcpu, __u32 id)
 	struct axvcpu_vcpu_create cfg = { 0 };
 	int r;
 
-#ifdef __aarch64__
-	cfg.arm64.mpidr = id;
-#endif
+	vcpu_arch_create_cfg(&cfg, id);
 	r = axvm_vcpu_create(vm, vcpu, id, &cfg);
 	TEST_ASSERT(r == 0, "CREATE_VCPU %u (+ mmap run): %d (%s)", id, r,
 		    errno_name(-r));
@@ -70,6 +69,23 @@ void vcpu_unbind(struct axvm_vcpu *vcpu)
 	int r = _vcpu_unbind(vcpu);
 
 	TEST_ASSERT(r == 0, "UNBIND: %d (%s)", r, errno_name(-r));
+}
+
+int _vcpu_run(struct axvm_vcpu *vcpu)
+{
+	int r;
+
+	do {
+		r = axvm_vcpu_run(vcpu);
+		/*
+		 * -EINTR with exit INTR: a signal ended RUN before the guest
+		 * exited.  Unless the test set immediate_exit (which ends
+		 * every RUN so), the guest has not done what the test waits
+		 * for yet: run it again, as KVM's _vcpu_run() does.
+		 */
+	} while (r == -EINTR && vcpu->run->exit_reason == AXVCPU_EXIT_INTR &&
+		 !vcpu->run->immediate_exit);
+	return r;
 }
 
 void vcpu_run(struct axvm_vcpu *vcpu)
@@ -140,6 +156,80 @@ void __vcpu_assert_exit(const char *file, int line, struct axvm_vcpu *vcpu,
 				 " suberror " : "",
 				 run->exit_reason == AXVCPU_EXIT_INTERNAL_ERROR ?
 				 run->internal.suberror : 0);
+}
+
+static void alarm_handler(int sig)
+{
+	(void)sig;
+}
+
+void vcpu_run_timeout(struct axvm_vcpu *vcpu, unsigned int secs)
+{
+	struct sigaction sa;
+	int r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = alarm_handler;	/* no SA_RESTART */
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(secs);
+	/* No retry (libaxvm's RUN, -errno): the watchdog's -EINTR ends it. */
+	r = axvm_vcpu_run(vcpu);
+	alarm(0);
+	TEST_ASSERT(r != -EINTR || vcpu->run->exit_reason != AXVCPU_EXIT_INTR,
+		    "guest made no exit in %u s (RUN: %d (%s), pc %#llx)", secs,
+		    r, errno_name(-r), (unsigned long long)vcpu->run->hw_rip);
+	TEST_ASSERT(r == 0, "RUN: %d (%s), exit %u (%s) hw_reason %#llx qual %#llx rip %#llx",
+		    r, errno_name(-r), vcpu->run->exit_reason,
+		    axvm_exit_name(vcpu->run->exit_reason),
+		    (unsigned long long)vcpu->run->hw_reason,
+		    (unsigned long long)vcpu->run->hw_qualification,
+		    (unsigned long long)vcpu->run->hw_rip);
+}
+
+struct axvcpu_run *__assert_hcall(const char *file, int line,
+				  struct axvm_vcpu *vcpu, __u64 nr)
+{
+	struct axvcpu_run *run = vcpu->run;
+
+	__vcpu_assert_exit(file, line, vcpu, AXVCPU_EXIT_HYPERCALL);
+	if (run->hypercall.nr != nr)
+		test_assert_fail(file, line, "assert_hcall", 0,
+				 "hypercall nr %#llx, expected %#llx (args %#llx %#llx %#llx %#llx %#llx) pc %#llx",
+				 (unsigned long long)run->hypercall.nr,
+				 (unsigned long long)nr,
+				 (unsigned long long)run->hypercall.args[0],
+				 (unsigned long long)run->hypercall.args[1],
+				 (unsigned long long)run->hypercall.args[2],
+				 (unsigned long long)run->hypercall.args[3],
+				 (unsigned long long)run->hypercall.args[4],
+				 (unsigned long long)run->hw_rip);
+	return run;
+}
+
+struct test_vm *__vm_create_with_one_vcpu(struct axvm_vcpu **vcpu,
+					  const void *code, size_t len)
+{
+	struct test_vm *vm = calloc(1, sizeof(*vm));
+
+	TEST_ASSERT(vm, "calloc(struct test_vm)");
+	test_vm_create(vm, code, code ? len : 0);
+	*vcpu = &vm->vcpu;
+	return vm;
+}
+
+void test_vm_free(struct test_vm *vm)
+{
+	if (!vm)
+		return;
+	test_vm_destroy(vm);
+	free(vm);
+}
+
+void vm_load_code(struct test_vm *vm, const void *code, size_t len)
+{
+	TEST_ASSERT(len <= GUEST_MEM_SIZE - (GUEST_ENTRY - GUEST_MEM_GPA),
+		    "guest code too long: %zu", len);
+	memcpy(vm->mem + (GUEST_ENTRY - GUEST_MEM_GPA), code, len);
 }
 
 void test_vm_create_created(struct test_vm *t, const void *code, size_t len)

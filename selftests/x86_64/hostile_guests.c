@@ -42,7 +42,7 @@
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 #include "ucall.h"
-#include "../lib/x86_64/processor.h"
+#include "processor.h"
 #include "hostile.h"
 
 #define HC_DONE		0x484f5354ULL	/* "HOST": the guest finished */

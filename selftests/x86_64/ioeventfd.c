@@ -15,7 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/x86_64/processor.h"
+#include "processor.h"
 
 #define IOEV_ADDR	0xd0000ULL
 #define IOEV_PORT	0x510

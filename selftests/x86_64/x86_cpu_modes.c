@@ -13,7 +13,7 @@
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 #include "ucall.h"
-#include "../lib/x86_64/processor.h"
+#include "processor.h"
 
 GUEST_CODE(g_cpuid);
 GUEST_CODE(g_xsetbv);

@@ -14,7 +14,7 @@
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 #include "ucall.h"
-#include "../lib/x86_64/processor.h"
+#include "processor.h"
 
 GUEST_CODE(g_irq_rm);
 GUEST_CODE(g_exc_lm);

@@ -16,7 +16,7 @@
  */
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/x86_64/processor.h"
+#include "processor.h"
 
 #define HCALL_CMD	0xc0de
 #define HCALL_DONE	0xd0e

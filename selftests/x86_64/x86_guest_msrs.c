@@ -16,7 +16,7 @@
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 #include "ucall.h"
-#include "../lib/x86_64/processor.h"
+#include "processor.h"
 
 GUEST_CODE(g_msrs);
 extern const unsigned char g_msrs_gp[];

@@ -22,7 +22,7 @@
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 #include "ucall.h"
-#include "../lib/x86_64/processor.h"
+#include "processor.h"
 
 #define PARAM_SLICE	"/sys/module/axvcpu/parameters/timer_slice_us"
 

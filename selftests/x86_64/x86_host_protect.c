@@ -17,7 +17,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/x86_64/processor.h"
+#include "processor.h"
 
 #define SYSFS_MITIGATIONS "/sys/module/axvcpu/parameters/x86_mitigations"
 

@@ -13,7 +13,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/x86_64/processor.h"
+#include "processor.h"
 
 #define HCALL_DONE	0xd0e
 #define HCALL_READY	0x7ead

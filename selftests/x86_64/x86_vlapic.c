@@ -19,7 +19,7 @@
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 #include "ucall.h"
-#include "../lib/x86_64/processor.h"
+#include "processor.h"
 
 #define APIC_GPA	0xfee00000ULL
 #define AP_ENTRY	0x3000

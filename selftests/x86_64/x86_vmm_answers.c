@@ -12,7 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "../lib/x86_64/processor.h"
+#include "processor.h"
 
 GUEST_CODE(g_msrgp);
 GUEST_CODE(g_cli_hlt);

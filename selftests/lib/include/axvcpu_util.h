@@ -1,10 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Selftest helpers over libaxvm.  Three levels per call, as in the KVM
- * selftests:
- *   __vcpu_run(v)  the raw ioctl: -1 and errno on failure;
- *   _vcpu_run(v)   the libaxvm call: 0 or -errno;
- *   vcpu_run(v)    asserts success and prints the return value and errno.
+ * The selftest library over libaxvm, in the KVM selftests' shape.
+ *
+ * Creating: vm_create_with_one_vcpu() gives a VM with one slot of guest
+ * memory, the guest code at GUEST_ENTRY and vcpu 0 Ready; test_vm_free()
+ * closes it.  axvcpu_test_harness.h wraps the two in a kselftest fixture.
+ *
+ * Running, three levels (as KVM's vcpu_run/_vcpu_run/__vcpu_run):
+ *   __vcpu_run(v)  the raw AXVCPU_RUN ioctl: -1 and errno on failure, no
+ *		    retry.  For tests of RUN's own errors, an -EINTR
+ *		    included (a signal the test sends on purpose; libaxvm's
+ *		    axvm_vcpu_run() is the same ioctl returning -errno);
+ *   _vcpu_run(v)   0 or -errno; an -EINTR the test did not ask for (a
+ *		    signal caught with SA_RESTART off, with
+ *		    run->immediate_exit clear) is retried, so a stray signal
+ *		    does not end the run;
+ *   vcpu_run(v)    _vcpu_run() that must succeed: prints the return
+ *		    value, errno, the exit and the guest PC otherwise.
+ * The same three levels exist for SETUP, BIND and UNBIND.
+ *
+ * Guests report back with ucall (ucall.h): one hypercall number, the
+ * report's type and arguments in the following registers.  The per-arch
+ * hooks are in vcpu_arch.h.
  */
 #ifndef SELFTEST_AXVCPU_UTIL_H
 #define SELFTEST_AXVCPU_UTIL_H
@@ -15,6 +32,7 @@
 #include "libaxvm.h"
 #include "test_util.h"
 #include "guest.h"
+#include "vcpu_arch.h"
 
 #define SYSFS_ENABLED_CPUS	"/sys/module/axvcpu/parameters/enabled_cpus"
 #define SYSFS_REFCNT		"/sys/module/axvcpu/refcnt"
@@ -28,8 +46,8 @@
 #define __vcpu_bind(v)			ioctl((v)->fd, AXVCPU_BIND, 0)
 #define __vcpu_unbind(v)		ioctl((v)->fd, AXVCPU_UNBIND, 0)
 
-/* Error-returning level: libaxvm. */
-#define _vcpu_run(v)			axvm_vcpu_run(v)
+/* Error-returning level (0 or -errno). */
+int _vcpu_run(struct axvm_vcpu *vcpu);
 #define _vcpu_setup(v, entry)		axvm_vcpu_setup((v), (entry), NULL)
 #define _vcpu_bind(v)			axvm_vcpu_bind(v)
 #define _vcpu_unbind(v)			axvm_vcpu_unbind(v)
@@ -69,12 +87,51 @@ struct test_vm {
 	struct axvm_vcpu vcpu;
 };
 
+/**
+ * __vm_create_with_one_vcpu() - a test VM with vcpu 0 Ready
+ * @vcpu: set to the VM's vcpu 0.
+ * @code: guest code copied to GUEST_ENTRY, or NULL for none (zeroed
+ *	memory; load code later with vm_load_code()).
+ * @len: bytes of @code.
+ *
+ * The VM has one slot (slot 0, GUEST_MEM_SIZE bytes at GUEST_MEM_GPA) and
+ * vcpu 0, SETUP at GUEST_ENTRY and BOUND to the calling thread's CPU.
+ * Every step asserts success.  Return: the VM, to be freed with
+ * test_vm_free().
+ */
+struct test_vm *__vm_create_with_one_vcpu(struct axvm_vcpu **vcpu,
+					  const void *code, size_t len);
+/* The same with the guest code block @name (GUEST_CODE(name)). */
+#define vm_create_with_one_vcpu(vcpu, name)				\
+	__vm_create_with_one_vcpu((vcpu), name##_start, GUEST_CODE_LEN(name))
+/* Close what vm_create_with_one_vcpu() made and free @vm; NULL is a no-op. */
+void test_vm_free(struct test_vm *vm);
+/* Copy @len bytes of guest code to GUEST_ENTRY (before the first RUN). */
+void vm_load_code(struct test_vm *vm, const void *code, size_t len);
+
 /* VM + slot 0 + @code at GUEST_ENTRY + vcpu 0 in state Created. */
 void test_vm_create_created(struct test_vm *t, const void *code, size_t len);
 /* The same, then SETUP(GUEST_ENTRY) and BIND: vcpu 0 is Ready. */
 void test_vm_create(struct test_vm *t, const void *code, size_t len);
 void test_vm_destroy(struct test_vm *t);
 #define TEST_VM_WITH(t, name)	test_vm_create((t), name##_start, GUEST_CODE_LEN(name))
+
+/*
+ * RUN with a watchdog: a guest that never exits (an interrupt that is
+ * never taken) makes RUN return -EINTR after @secs seconds, and the test
+ * fails with a message instead of hanging.  Otherwise as vcpu_run().
+ */
+void vcpu_run_timeout(struct axvm_vcpu *vcpu, unsigned int secs);
+
+/* Assert that the last exit is a hypercall with nr @nr; returns the run struct. */
+#define assert_hcall(v, nr)	__assert_hcall(__FILE__, __LINE__, (v), (nr))
+struct axvcpu_run *__assert_hcall(const char *file, int line,
+				  struct axvm_vcpu *vcpu, __u64 nr);
+/* vcpu_run() and expect a hypercall exit with nr @nr; returns the run struct. */
+#define run_expect_hcall(v, nr)	({ vcpu_run(v); assert_hcall((v), (nr)); })
+/* The same under vcpu_run_timeout(). */
+#define run_expect_hcall_to(v, nr, secs)				\
+	({ vcpu_run_timeout((v), (secs)); assert_hcall((v), (nr)); })
 
 /* Host pointer to guest-physical @gpa inside the test slot. */
 void *guest_ptr(struct test_vm *t, __u64 gpa);

@@ -15,7 +15,8 @@
  *   0xb000  PML4, 0xc000 PDPT, 0xd000 PD (2 MiB pages: 0..1 GiB identity)
  *   0xe000  PD2 (PDPT[1]: VA 1 GiB..), 0xf000 PT (4 KiB pages)
  *
- * Include as "../lib/x86_64/processor.h" from selftests/x86_64/.
+ * Include as "processor.h" (the Makefile puts lib/<arch>/ on the include
+ * path); the hooks both arches share are in vcpu_arch.h.
  */
 #ifndef SELFTEST_X86_PROCESSOR_H
 #define SELFTEST_X86_PROCESSOR_H

@@ -8,8 +8,8 @@
  * test's state lives in x19..x28.  Guest exception handlers report with
  * "hvc #0" and a GH_* number in x0.
  */
-#ifndef SELFTEST_ARM64_GUEST_H
-#define SELFTEST_ARM64_GUEST_H
+#ifndef SELFTEST_AARCH64_PROCESSOR_H
+#define SELFTEST_AARCH64_PROCESSOR_H
 
 #include <errno.h>
 #include <signal.h>
@@ -172,69 +172,6 @@
 	((__u64)GUEST_ENTRY + (__u64)((const unsigned char *)(sym) -	\
 				      (const unsigned char *)(start)))
 
-/* Assert that the last exit is a hypercall with nr @nr; returns the run struct. */
-#define assert_hcall(v, nr) ({						\
-	struct axvm_vcpu *__v = (v);					\
-	__u64 __nr = (nr);						\
-									\
-	vcpu_assert_exit(__v, AXVCPU_EXIT_HYPERCALL);			\
-	TEST_ASSERT(__v->run->hypercall.nr == __nr,			\
-		    "hypercall nr %#llx, expected %#llx (args %#llx %#llx %#llx %#llx %#llx) pc %#llx", \
-		    (unsigned long long)__v->run->hypercall.nr,		\
-		    (unsigned long long)__nr,				\
-		    (unsigned long long)__v->run->hypercall.args[0],	\
-		    (unsigned long long)__v->run->hypercall.args[1],	\
-		    (unsigned long long)__v->run->hypercall.args[2],	\
-		    (unsigned long long)__v->run->hypercall.args[3],	\
-		    (unsigned long long)__v->run->hypercall.args[4],	\
-		    (unsigned long long)__v->run->hw_rip);		\
-	__v->run;							\
-})
-
-/* Run and expect a hypercall exit with nr @nr; returns the run struct. */
-static inline struct axvcpu_run *run_expect_hcall(struct axvm_vcpu *v, __u64 nr)
-{
-	vcpu_run(v);
-	return assert_hcall(v, nr);
-}
-
-static inline void __alarm_handler(int sig) { (void)sig; }
-
-/*
- * RUN with a watchdog: a guest that never exits (an interrupt that is
- * never taken) makes RUN return -EINTR after @secs seconds, and the test
- * fails with a message instead of hanging.
- */
-static inline void vcpu_run_timeout(struct axvm_vcpu *v, unsigned int secs)
-{
-	struct sigaction sa;
-	int r;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = __alarm_handler;	/* no SA_RESTART */
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(secs);
-	r = _vcpu_run(v);
-	alarm(0);
-	TEST_ASSERT(r != -EINTR || v->run->exit_reason != AXVCPU_EXIT_INTR,
-		    "guest made no exit in %u s (RUN: %d (%s), pc %#llx)", secs,
-		    r, errno_name(-r), (unsigned long long)v->run->hw_rip);
-	TEST_ASSERT(r == 0, "RUN: %d (%s), exit %u (%s) hw_reason %#llx qual %#llx rip %#llx",
-		    r, errno_name(-r), v->run->exit_reason,
-		    axvm_exit_name(v->run->exit_reason),
-		    (unsigned long long)v->run->hw_reason,
-		    (unsigned long long)v->run->hw_qualification,
-		    (unsigned long long)v->run->hw_rip);
-}
-
-/* Like run_expect_hcall(), under vcpu_run_timeout(). */
-static inline struct axvcpu_run *run_expect_hcall_to(struct axvm_vcpu *v,
-						     __u64 nr, unsigned int secs)
-{
-	vcpu_run_timeout(v, secs);
-	return assert_hcall(v, nr);
-}
-
 static inline void vcpu_get_regs(struct axvm_vcpu *v, struct axvcpu_arm64_regs *regs)
 {
 	int r = ioctl(v->fd, AXVCPU_GET_ARM64_REGS, regs);
@@ -251,14 +188,4 @@ static inline void vcpu_set_regs(struct axvm_vcpu *v, struct axvcpu_arm64_regs *
 		    errno_name(errno));
 }
 
-/* Step the guest PC over the instruction that exited. */
-static inline void vcpu_skip_insn(struct axvm_vcpu *v)
-{
-	struct axvcpu_arm64_regs regs;
-
-	vcpu_get_regs(v, &regs);
-	regs.pc += 4;
-	vcpu_set_regs(v, &regs);
-}
-
-#endif /* SELFTEST_ARM64_GUEST_H */
+#endif /* SELFTEST_AARCH64_PROCESSOR_H */
