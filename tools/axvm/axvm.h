@@ -3,9 +3,10 @@
  * axvm - the userspace VMM over /dev/axvcpu.
  *
  * One struct axvm per process (the VM), one struct axvm_cpu per vcpu, each
- * vcpu on its own thread.  Generic code (main.c, vm.c, cpu.c, devices.c)
- * talks to the architecture through the arch__*() hooks below, which
- * x86/ and aarch64/ implement; devices register port or MMIO ranges.
+ * vcpu on its own thread.  Generic code (main.c, vm.c, cpu.c, mem.c,
+ * devices.c, term.c; log.c under them all) talks to the architecture
+ * through the arch__*() hooks below, which x86/ and aarch64/ implement;
+ * devices register port or MMIO ranges.
  */
 #ifndef AXVM_H
 #define AXVM_H
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "libaxvm.h"
+#include "log.h"
 
 #define AXVM_DEFAULT_MEM	(128ULL << 20)
 
@@ -65,17 +67,6 @@ enum cpu_power {
 };
 
 struct axvm;
-
-/**
- * struct term_line - what one writer (a UART, a virtio console) has put
- * out since its last newline; written out whole.
- * @buf: the characters.  @len: how many.  @listed: known to term__flush.
- */
-struct term_line {
-	char buf[512];
-	size_t len;
-	bool listed;
-};
 
 /**
  * struct axvm_cpu - one vcpu and its thread.
@@ -144,11 +135,6 @@ struct axvm {
 	pthread_mutex_t io_lock;
 };
 
-/* main.c */
-void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int axvm__read_file(const char *path, uint8_t **buf, size_t *len);
-
 /* vm.c */
 int vm__alloc_ram(struct axvm *vm);
 int vm__init(struct axvm *vm);
@@ -157,11 +143,13 @@ void vm__stop(struct axvm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int vm__run(struct axvm *vm);
 void vm__exit(struct axvm *vm);
-void *vm__gpa_to_hva(struct axvm *vm, uint64_t gpa, uint64_t len);
-int vm__load(struct axvm *vm, uint64_t gpa, const void *src, uint64_t len);
 struct axvm_cpu *vm__cpu_by_arch_id(struct axvm *vm, uint64_t arch_id);
 int vm__cpu_on(struct axvm *vm, uint64_t arch_id, uint64_t entry, uint64_t arg);
 void vm__check_alive(struct axvm *vm);
+
+/* mem.c */
+void *vm__gpa_to_hva(struct axvm *vm, uint64_t gpa, uint64_t len);
+int vm__load(struct axvm *vm, uint64_t gpa, const void *src, uint64_t len);
 
 /* cpu.c */
 void *cpu__thread(void *arg);
@@ -176,6 +164,21 @@ int ioport__register(uint16_t base, uint16_t len, const char *name,
 		     axvm_io_fn fn, void *priv);
 int mmio__register(uint64_t base, uint64_t len, const char *name,
 		   axvm_io_fn fn, void *priv);
+/**
+ * struct io_claim - the device whose range holds a port or an address.
+ * @fn: its handler; NULL when no device claims it.
+ * @off: the offset into the range.
+ * @priv: the handler's argument.
+ */
+struct io_claim {
+	axvm_io_fn fn;
+	uint64_t off;
+	void *priv;
+};
+struct io_claim ioport__find(uint16_t port);
+struct io_claim mmio__find(uint64_t addr);
+
+/* cpu.c: an exit's device access, under the device lock */
 bool ioport__emulate(struct axvm_cpu *cpu, uint16_t port, uint64_t *data,
 		     unsigned int width, bool is_write);
 bool mmio__emulate(struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
@@ -208,13 +211,6 @@ void io__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl);
  * picks).
  */
 void arch__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl);
-/* A character for the terminal from @line's writer; under the device lock. */
-void term__putc(struct term_line *line, char c);
-void term__flush(void);
-/* Console input from stdin into a UART: @push takes what fits, under the device lock. */
-int term__input(struct axvm *vm, size_t (*push)(void *priv, const uint8_t *buf,
-						size_t len), void *priv);
-void vga__dump(struct axvm *vm);
 
 /* Architecture hooks: x86/ and aarch64/. */
 extern const char *const arch__name;

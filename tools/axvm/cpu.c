@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * axvm vcpu threads: power on, the run loop (one switch over the exit
- * reasons), power off.
+ * reasons), power off; an exit's device emulated under the device lock,
+ * and the interrupts devices raise meanwhile.
  *
  * A vcpu thread is created by the first CPU_ON of its vcpu (vcpu 0: by
  * vm__run()).  It does AXVCPU_SETUP and AXVCPU_BIND itself, so that BIND
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "axvm.h"
 
@@ -106,6 +108,161 @@ static void cpu__trace(struct axvm_cpu *cpu, const char *note)
 	fprintf(stderr, "axvm: vcpu %u: %-14s %s%s%s (pc 0x%llx)\n", cpu->id,
 		axvm_exit_name(run->exit_reason), detail, note ? " " : "",
 		note ? note : "", (unsigned long long)run->hw_rip);
+}
+
+/*
+ * The device lock (vm->io_lock) serialises emulation: the devices are a
+ * few registers each and no exit stays long in them.
+ *
+ * Interrupts a device raised while this thread emulated an access: they
+ * are injected after io_lock is dropped, because cpu__inject() takes
+ * vm->lock and vm__stop() takes io_lock under vm->lock.  One that went
+ * through an irqfd is injected already; its vcpu is only woken then.  A
+ * vm__stop() a device calls waits for the unlock too (io__defer_stop()).
+ */
+#define MAX_RAISED	8
+
+struct raised_irq {
+	struct axvm_cpu *cpu;
+	uint32_t irq;
+	bool wake_only;
+};
+
+static __thread struct {
+	bool in_io;
+	unsigned int n;
+	struct raised_irq irq[MAX_RAISED];
+	/* a vm__stop() a device asked for, done after io_lock is dropped */
+	bool stop;
+	int stop_status;
+	char stop_msg[256];
+} raised;
+
+/*
+ * vm__stop() from a device's handler (a power-off or reset register):
+ * vm__stop() takes vm->lock and then io_lock, which this thread holds, so
+ * the stop waits for io__unlock().  True when it was deferred so.
+ */
+bool io__defer_stop(int status, const char *msg)
+{
+	if (!raised.in_io)
+		return false;
+	if (!raised.stop) {
+		raised.stop = true;
+		raised.stop_status = status;
+		snprintf(raised.stop_msg, sizeof(raised.stop_msg), "%s", msg);
+	}
+	return true;
+}
+
+/* --stats: interrupts raised, by INTID / vector, per path (any thread). */
+#define IRQ_COUNTED	1024
+
+static uint64_t irq_by_irqfd[IRQ_COUNTED], irq_by_ioctl[IRQ_COUNTED];
+
+static void irq__count(uint64_t *tab, uint32_t irq)
+{
+	if (irq < IRQ_COUNTED)
+		__atomic_fetch_add(&tab[irq], 1, __ATOMIC_RELAXED);
+}
+
+void io__irq_counts(uint32_t irq, uint64_t *by_irqfd, uint64_t *by_ioctl)
+{
+	*by_irqfd = irq < IRQ_COUNTED ? __atomic_load_n(&irq_by_irqfd[irq], __ATOMIC_RELAXED) : 0;
+	*by_ioctl = irq < IRQ_COUNTED ? __atomic_load_n(&irq_by_ioctl[irq], __ATOMIC_RELAXED) : 0;
+}
+
+static void raised__add(struct axvm_cpu *target, uint32_t irq, bool wake_only)
+{
+	unsigned int i;
+
+	for (i = 0; i < raised.n; i++)
+		if (raised.irq[i].cpu == target && raised.irq[i].irq == irq &&
+		    raised.irq[i].wake_only == wake_only)
+			return;		/* one is as good as two: edge */
+	if (raised.n < MAX_RAISED)
+		raised.irq[raised.n++] = (struct raised_irq){ target, irq, wake_only };
+}
+
+void io__raise(struct axvm_cpu *target, uint32_t irq)
+{
+	irq__count(irq_by_ioctl, irq);
+	if (!raised.in_io) {
+		cpu__inject(target, irq);
+		return;
+	}
+	raised__add(target, irq, false);
+}
+
+void io__raise_irqfd(struct axvm_cpu *target, uint32_t irq, int fd)
+{
+	uint64_t one = 1;
+
+	/*
+	 * The module injects in this write (vcpu_eventfd.c), so when it
+	 * returns the interrupt is queued and the wake below cannot come
+	 * before it.
+	 */
+	if (write(fd, &one, sizeof(one)) != sizeof(one)) {
+		io__raise(target, irq);
+		return;
+	}
+	irq__count(irq_by_irqfd, irq);
+	if (!raised.in_io)
+		cpu__wake(target);
+	else
+		raised__add(target, irq, true);
+}
+
+/* Take the device lock; what devices raise meanwhile waits for io__unlock(). */
+void io__lock(struct axvm *vm)
+{
+	pthread_mutex_lock(&vm->io_lock);
+	raised.in_io = true;
+}
+
+void io__unlock(struct axvm *vm)
+{
+	unsigned int i;
+
+	raised.in_io = false;
+	pthread_mutex_unlock(&vm->io_lock);
+	for (i = 0; i < raised.n; i++) {
+		if (raised.irq[i].wake_only)
+			cpu__wake(raised.irq[i].cpu);
+		else
+			cpu__inject(raised.irq[i].cpu, raised.irq[i].irq);
+	}
+	raised.n = 0;
+	if (raised.stop) {
+		raised.stop = false;
+		vm__stop(vm, raised.stop_status, raised.stop_msg[0] ? "%s" : NULL,
+			 raised.stop_msg);
+	}
+}
+
+static bool io__emulate(struct axvm_cpu *cpu, struct io_claim d,
+			uint64_t *data, unsigned int width, bool is_write)
+{
+	if (!d.fn)
+		return false;
+	io__lock(cpu->vm);
+	d.fn(cpu, d.off, data, width, is_write, d.priv);
+	io__unlock(cpu->vm);
+	return true;
+}
+
+/* Port I/O: false when no device claims @port (the caller answers ~0). */
+bool ioport__emulate(struct axvm_cpu *cpu, uint16_t port, uint64_t *data,
+		     unsigned int width, bool is_write)
+{
+	return io__emulate(cpu, ioport__find(port), data, width, is_write);
+}
+
+bool mmio__emulate(struct axvm_cpu *cpu, uint64_t addr, uint64_t *data,
+		   unsigned int width, bool is_write)
+{
+	return io__emulate(cpu, mmio__find(addr), data, width, is_write);
 }
 
 static uint64_t width_mask(unsigned int width)

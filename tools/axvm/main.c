@@ -11,41 +11,14 @@
  * on stderr saying what), 2 on a usage error, 124 when --timeout ran out,
  * 128 + n after signal n.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 #include "axvm.h"
 
 #define AXVM_VERSION	"0.1"
-
-void pr_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("axvm: error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-void pr_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("axvm: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 static void usage(FILE *f)
 {
@@ -136,47 +109,6 @@ static uint64_t parse_size(const char *s)
 	if (*end || v > (~0ULL >> shift))
 		return 0;
 	return (uint64_t)v << shift;
-}
-
-int axvm__read_file(const char *path, uint8_t **buf, size_t *len)
-{
-	struct stat st;
-	size_t off = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		pr_err("%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		pr_err("%s: not a regular file", path);
-		close(fd);
-		return -EINVAL;
-	}
-	*len = st.st_size;
-	*buf = malloc(*len ? *len : 1);
-	if (!*buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (off < *len) {
-		ssize_t r = read(fd, *buf + off, *len - off);
-
-		if (r <= 0) {
-			pr_err("%s: read: %s", path, r ? strerror(errno) : "short file");
-			close(fd);
-			free(*buf);
-			return -EIO;
-		}
-		off += r;
-	}
-	close(fd);
-	if (!*len) {
-		pr_err("%s: empty file", path);
-		free(*buf);
-		return -ENOEXEC;
-	}
-	return 0;
 }
 
 enum { OPT_STATS = 0x100, OPT_TRACE, OPT_DEV, OPT_VERSION, OPT_VGA, OPT_PTIMER,

@@ -7,6 +7,7 @@
  * (term__input calls virtio_console__input, under the device lock).
  */
 
+#include "term.h"
 #include "virtio.h"
 
 #define CONSOLE_RXQ	0

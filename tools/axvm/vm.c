@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "axvm.h"
+#include "term.h"
 #include "virtio.h"
 
 static struct axvm *the_vm;	/* for the signal handler */
@@ -176,30 +177,6 @@ int vm__init(struct axvm *vm)
 	return arch__init(vm);
 }
 
-/* Host view of [gpa, gpa + len) in RAM, or NULL. */
-void *vm__gpa_to_hva(struct axvm *vm, uint64_t gpa, uint64_t len)
-{
-	if (gpa < vm->ram_base || gpa - vm->ram_base > vm->ram_size ||
-	    len > vm->ram_size - (gpa - vm->ram_base))
-		return NULL;
-	return vm->ram + (gpa - vm->ram_base);
-}
-
-int vm__load(struct axvm *vm, uint64_t gpa, const void *src, uint64_t len)
-{
-	void *dst = vm__gpa_to_hva(vm, gpa, len);
-
-	if (!dst) {
-		pr_err("[0x%llx, 0x%llx) is outside guest RAM [0x%llx, 0x%llx): use a larger --mem",
-		       (unsigned long long)gpa, (unsigned long long)(gpa + len),
-		       (unsigned long long)vm->ram_base,
-		       (unsigned long long)(vm->ram_base + vm->ram_size));
-		return -EFBIG;
-	}
-	memcpy(dst, src, len);
-	return 0;
-}
-
 static void vm__kick_all(struct axvm *vm)
 {
 	unsigned int i;
@@ -222,7 +199,7 @@ void vm__stop(struct axvm *vm, int status, const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
-	/* From a device's handler: after its io_lock is dropped (devices.c). */
+	/* From a device's handler: after its io_lock is dropped (cpu.c). */
 	if (io__defer_stop(status, msg))
 		return;
 	pthread_mutex_lock(&vm->lock);

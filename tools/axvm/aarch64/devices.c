@@ -15,6 +15,7 @@
 #include "axvm.h"
 #include "axvm_fdt.h"
 #include "arm64.h"
+#include "term.h"
 #include "virtio.h"
 
 /* ---- PL011 (ARM DDI 0183) ---- */

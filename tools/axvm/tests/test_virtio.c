@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "term.h"
 #include "virtio.h"
 #include "tap.h"
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "axvm.h"
+#include "term.h"
 #include "virtio.h"
 #include "x86.h"
 
