@@ -237,37 +237,38 @@ static void expect_sync(struct axvm_vcpu *v, __u64 ec, __u64 far, __u64 elr)
 TEST(injected_aborts_undef_serror)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 esr;
 
-	TEST_VM_WITH(&t, guest_exc);
-	run = t.vcpu.run;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_exc);
+	run = vcpu->run;
 
-	vcpu_run_timeout(&t.vcpu, 10);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_MMIO_READ);
+	vcpu_run_timeout(vcpu, 10);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
 	TEST_ASSERT_EQ(run->mmio.addr, EXC_MMIO);
 	run->mmio.data = 0x5555;	/* must not land */
-	inject(&t.vcpu, AXVCPU_ARM64_EXC_DABT, 0, EXC_MMIO);
-	expect_sync(&t.vcpu, 0x25, EXC_MMIO, PC(exc_ldr));
+	inject(vcpu, AXVCPU_ARM64_EXC_DABT, 0, EXC_MMIO);
+	expect_sync(vcpu, 0x25, EXC_MMIO, PC(exc_ldr));
 	esr = run->hypercall.args[0];
 	TEST_ASSERT((esr & 0x3f) == 0x10 && (esr & (1 << 25)) && !(esr & (1 << 6)),
 		    "DABT ESR_EL1 %#llx: DFSC not 0x10 (synchronous external abort), IL clear or WnR set for a load",
 		    (unsigned long long)esr);
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 1);
 	TEST_ASSERT(run->hypercall.args[1] == 0x1234,
 		    "x20 = %#llx after the aborted load: the MMIO completion landed",
 		    (unsigned long long)run->hypercall.args[1]);
 
-	inject(&t.vcpu, AXVCPU_ARM64_EXC_IABT, 0, 0x40001230);
-	expect_sync(&t.vcpu, 0x21, 0x40001230, PC(exc_after_r1));
+	inject(vcpu, AXVCPU_ARM64_EXC_IABT, 0, 0x40001230);
+	expect_sync(vcpu, 0x21, 0x40001230, PC(exc_after_r1));
 	TEST_ASSERT_EQ(run->hypercall.args[0] & 0x3f, 0x10);
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 2);
 
-	inject(&t.vcpu, AXVCPU_ARM64_EXC_UNDEF, 0, 0);
-	vcpu_run_timeout(&t.vcpu, 10);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	inject(vcpu, AXVCPU_ARM64_EXC_UNDEF, 0, 0);
+	vcpu_run_timeout(vcpu, 10);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 	TEST_ASSERT(run->hypercall.nr == GH_SYNC &&
 		    (run->hypercall.args[0] >> 26) == 0 &&
 		    run->hypercall.args[2] == PC(exc_after_r2),
@@ -276,12 +277,12 @@ TEST(injected_aborts_undef_serror)
 		    (unsigned long long)run->hypercall.args[0],
 		    (unsigned long long)run->hypercall.args[2],
 		    (unsigned long long)PC(exc_after_r2));
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 3);
 
 	/* SError: masked (PSTATE.A) until the guest's msr daifclr. */
-	inject(&t.vcpu, AXVCPU_ARM64_EXC_SERROR, 0x1abcdef, 0);
-	run_expect_hcall_to(&t.vcpu, GH_SERROR, 10);
+	inject(vcpu, AXVCPU_ARM64_EXC_SERROR, 0x1abcdef, 0);
+	run_expect_hcall_to(vcpu, GH_SERROR, 10);
 	esr = run->hypercall.args[0];
 	TEST_ASSERT((esr >> 26) == 0x2f && (esr & 0x1ffffff) == 0x1abcdef,
 		    "SError ESR_EL1 %#llx, expected EC 0x2f ISS 0x1abcdef",
@@ -292,34 +293,35 @@ TEST(injected_aborts_undef_serror)
 		    "SError ELR_EL1 %#llx, expected just after %#llx",
 		    (unsigned long long)run->hypercall.args[1],
 		    (unsigned long long)PC(exc_serror_unmask));
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 4);
-	run_expect_hcall_to(&t.vcpu, GH_DONE, 10);
-	test_vm_destroy(&t);
+	run_expect_hcall_to(vcpu, GH_DONE, 10);
+	test_vm_free(vm);
 }
 
 /* An abort injected on an MMIO store says so: ESR_EL1.WnR set. */
 TEST(injected_abort_on_store_has_wnr)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 esr;
 
-	TEST_VM_WITH(&t, guest_exc_wr);
-	run = t.vcpu.run;
-	vcpu_run_timeout(&t.vcpu, 10);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_MMIO_WRITE);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_exc_wr);
+	run = vcpu->run;
+	vcpu_run_timeout(vcpu, 10);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_MMIO_WRITE);
 	TEST_ASSERT_EQ(run->mmio.addr, EXC_MMIO);
 	TEST_ASSERT_EQ(run->mmio.data, 0x77);
-	inject(&t.vcpu, AXVCPU_ARM64_EXC_DABT, 0, EXC_MMIO);
-	expect_sync(&t.vcpu, 0x25, EXC_MMIO,
+	inject(vcpu, AXVCPU_ARM64_EXC_DABT, 0, EXC_MMIO);
+	expect_sync(vcpu, 0x25, EXC_MMIO,
 		    GUEST_ADDR(guest_exc_wr_start, exc_str));
 	esr = run->hypercall.args[0];
 	TEST_ASSERT((esr & 0x3f) == 0x10 && (esr & (1 << 6)),
 		    "DABT on a store: ESR_EL1 %#llx, expected DFSC 0x10 and WnR",
 		    (unsigned long long)esr);
-	run_expect_hcall_to(&t.vcpu, GH_DONE, 10);
-	test_vm_destroy(&t);
+	run_expect_hcall_to(vcpu, GH_DONE, 10);
+	test_vm_free(vm);
 }
 
 GUEST_CODE(guest_cntp);
@@ -377,17 +379,18 @@ TEST(sysreg_fault_from_the_vmm_is_undef_at_the_instruction)
 TEST(inject_exception_bad_args)
 {
 	struct axvcpu_arm64_exception e = { 0 };
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, guest_spin);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
 	e.type = 0;
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_ARM64_INJECT_EXCEPTION, &e), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_ARM64_INJECT_EXCEPTION, &e), EINVAL);
 	e.type = 99;
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_ARM64_INJECT_EXCEPTION, &e), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_ARM64_INJECT_EXCEPTION, &e), EINVAL);
 	e.type = AXVCPU_ARM64_EXC_DABT;
 	e.pad = 1;
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_ARM64_INJECT_EXCEPTION, &e), EINVAL);
-	test_vm_destroy(&t);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_ARM64_INJECT_EXCEPTION, &e), EINVAL);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
