@@ -217,50 +217,51 @@ static void expect_mmio(struct test_vm *t, __u32 reason, __u64 addr,
 
 TEST(mmio_widths_signed_loads_xzr)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 d = GUEST_DATA_GPA;
 
-	TEST_VM_WITH(&t, guest_mmio_all);
-	expect_mmio(&t, W, MMIO_BASE + 0, 1, 3, 0, 0, 0x10);
-	TEST_ASSERT_EQ(t.vcpu.run->hw_rip,
+	vm = vm_create_with_one_vcpu(&vcpu, guest_mmio_all);
+	expect_mmio(vm, W, MMIO_BASE + 0, 1, 3, 0, 0, 0x10);
+	TEST_ASSERT_EQ(vcpu->run->hw_rip,
 		       GUEST_ADDR(guest_mmio_all_start, mmio_first_insn));
-	expect_mmio(&t, W, MMIO_BASE + 2, 2, 3, 0, 0, 0x3210);
-	expect_mmio(&t, W, MMIO_BASE + 4, 4, 3, 0, 0, 0x76543210);
-	expect_mmio(&t, W, MMIO_BASE + 8, 8, 3, 0, 0, 0xfedcba9876543210ULL);
-	expect_mmio(&t, W, MMIO_BASE + 16, 8, 31, 0, 0, 0);
-	expect_mmio(&t, W, MMIO_BASE + 24, 1, 31, 0, 0, 0);
-	expect_mmio(&t, W, MMIO_BASE + 26, 2, 31, 0, 0, 0);
-	expect_mmio(&t, W, MMIO_BASE + 28, 4, 31, 0, 0, 0);
+	expect_mmio(vm, W, MMIO_BASE + 2, 2, 3, 0, 0, 0x3210);
+	expect_mmio(vm, W, MMIO_BASE + 4, 4, 3, 0, 0, 0x76543210);
+	expect_mmio(vm, W, MMIO_BASE + 8, 8, 3, 0, 0, 0xfedcba9876543210ULL);
+	expect_mmio(vm, W, MMIO_BASE + 16, 8, 31, 0, 0, 0);
+	expect_mmio(vm, W, MMIO_BASE + 24, 1, 31, 0, 0, 0);
+	expect_mmio(vm, W, MMIO_BASE + 26, 2, 31, 0, 0, 0);
+	expect_mmio(vm, W, MMIO_BASE + 28, 4, 31, 0, 0, 0);
 	/* Loads: the VMM's data has bits above the width that must not land. */
-	expect_mmio(&t, R, MMIO_BASE + 0x20, 1, 10, 4, 0, 0xffffff81);
-	expect_mmio(&t, R, MMIO_BASE + 0x22, 2, 11, 4, 0, 0x12348182);
-	expect_mmio(&t, R, MMIO_BASE + 0x24, 4, 12, 4, 0, 0xdeadbeef80000001ULL);
-	expect_mmio(&t, R, MMIO_BASE + 0x28, 8, 13, 8, 0, 0x8000000000000001ULL);
-	expect_mmio(&t, R, MMIO_BASE + 0x30, 1, 14, 4, 1, 0x180);
-	expect_mmio(&t, R, MMIO_BASE + 0x31, 1, 15, 8, 1, 0x80);
-	expect_mmio(&t, R, MMIO_BASE + 0x32, 2, 16, 4, 1, 0x8001);
-	expect_mmio(&t, R, MMIO_BASE + 0x34, 2, 17, 8, 1, 0x8001);
-	expect_mmio(&t, R, MMIO_BASE + 0x38, 4, 18, 8, 1, 0x80000000);
-	expect_mmio(&t, R, MMIO_BASE + 0x3c, 1, 20, 8, 1, 0x7f);
-	expect_mmio(&t, R, MMIO_BASE + 0x3e, 2, 21, 4, 1, 0xffff7fff);
-	expect_mmio(&t, R, MMIO_BASE + 0x40, 8, 31, 8, 0, 0x5555);
-	vcpu_run_timeout(&t.vcpu, 10);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	expect_mmio(vm, R, MMIO_BASE + 0x20, 1, 10, 4, 0, 0xffffff81);
+	expect_mmio(vm, R, MMIO_BASE + 0x22, 2, 11, 4, 0, 0x12348182);
+	expect_mmio(vm, R, MMIO_BASE + 0x24, 4, 12, 4, 0, 0xdeadbeef80000001ULL);
+	expect_mmio(vm, R, MMIO_BASE + 0x28, 8, 13, 8, 0, 0x8000000000000001ULL);
+	expect_mmio(vm, R, MMIO_BASE + 0x30, 1, 14, 4, 1, 0x180);
+	expect_mmio(vm, R, MMIO_BASE + 0x31, 1, 15, 8, 1, 0x80);
+	expect_mmio(vm, R, MMIO_BASE + 0x32, 2, 16, 4, 1, 0x8001);
+	expect_mmio(vm, R, MMIO_BASE + 0x34, 2, 17, 8, 1, 0x8001);
+	expect_mmio(vm, R, MMIO_BASE + 0x38, 4, 18, 8, 1, 0x80000000);
+	expect_mmio(vm, R, MMIO_BASE + 0x3c, 1, 20, 8, 1, 0x7f);
+	expect_mmio(vm, R, MMIO_BASE + 0x3e, 2, 21, 4, 1, 0xffff7fff);
+	expect_mmio(vm, R, MMIO_BASE + 0x40, 8, 31, 8, 0, 0x5555);
+	vcpu_run_timeout(vcpu, 10);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x00), 0x81);			/* ldrb w */
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x08), 0x8182);		/* ldrh w */
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x10), 0x80000001);		/* ldr w */
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x18), 0x8000000000000001ULL);	/* ldr x */
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x20), 0xffffff80ULL);		/* ldrsb w */
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x28), 0xffffffffffffff80ULL);	/* ldrsb x */
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x30), 0xffff8001ULL);		/* ldrsh w */
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x38), 0xffffffffffff8001ULL);	/* ldrsh x */
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x40), 0xffffffff80000000ULL);	/* ldrsw x */
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x48), 0x7fULL);		/* ldrsb x, positive */
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x50), 0x7fffULL);		/* ldrsh w, positive */
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x00), 0x81);			/* ldrb w */
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x08), 0x8182);		/* ldrh w */
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x10), 0x80000001);		/* ldr w */
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x18), 0x8000000000000001ULL);	/* ldr x */
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x20), 0xffffff80ULL);		/* ldrsb w */
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x28), 0xffffffffffffff80ULL);	/* ldrsb x */
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x30), 0xffff8001ULL);		/* ldrsh w */
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x38), 0xffffffffffff8001ULL);	/* ldrsh x */
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x40), 0xffffffff80000000ULL);	/* ldrsw x */
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x48), 0x7fULL);		/* ldrsb x, positive */
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x50), 0x7fffULL);		/* ldrsh w, positive */
 	/* The store source register is untouched by the exits. */
-	TEST_ASSERT_EQ(guest_u64(&t, d + 0x58), 0xfedcba9876543210ULL);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(guest_u64(vm, d + 0x58), 0xfedcba9876543210ULL);
+	test_vm_free(vm);
 }
 
 static void expect_npf(struct test_vm *t, __u64 gpa, __u64 access, __u64 pc)
@@ -376,20 +377,21 @@ static void expect_sysreg(struct test_vm *t, __u32 reason, __u64 addr,
 TEST(sysreg_traps)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 v;
 
-	TEST_VM_WITH(&t, guest_sysreg);
-	run = t.vcpu.run;
-	expect_sysreg(&t, AXVCPU_EXIT_SYSREG_READ, SYSREG_ID(3, 3, 14, 2, 1), 5, 0x5);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_sysreg);
+	run = vcpu->run;
+	expect_sysreg(vm, AXVCPU_EXIT_SYSREG_READ, SYSREG_ID(3, 3, 14, 2, 1), 5, 0x5);
 	TEST_ASSERT_EQ(run->hw_rip, GUEST_ADDR(guest_sysreg_start, sysreg_first));
-	expect_sysreg(&t, AXVCPU_EXIT_SYSREG_WRITE, SYSREG_ID(3, 3, 14, 2, 2), 6,
+	expect_sysreg(vm, AXVCPU_EXIT_SYSREG_WRITE, SYSREG_ID(3, 3, 14, 2, 2), 6,
 		      0x123456789abcdef0ULL);
-	expect_sysreg(&t, AXVCPU_EXIT_SYSREG_WRITE, SYSREG_ID(3, 3, 14, 2, 0), 31, 0);
-	expect_sysreg(&t, AXVCPU_EXIT_SYSREG_READ, SYSREG_ID(3, 3, 9, 12, 0), 7,
+	expect_sysreg(vm, AXVCPU_EXIT_SYSREG_WRITE, SYSREG_ID(3, 3, 14, 2, 0), 31, 0);
+	expect_sysreg(vm, AXVCPU_EXIT_SYSREG_READ, SYSREG_ID(3, 3, 9, 12, 0), 7,
 		      0x4100000000000041ULL);
-	expect_sysreg(&t, AXVCPU_EXIT_SYSREG_READ, SYSREG_ID(3, 3, 9, 14, 0), 8, 0x77);
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	expect_sysreg(vm, AXVCPU_EXIT_SYSREG_READ, SYSREG_ID(3, 3, 9, 14, 0), 8, 0x77);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 0x5);
 	TEST_ASSERT_EQ(run->hypercall.args[1], 0x4100000000000041ULL);
 	TEST_ASSERT_EQ(run->hypercall.args[2], 0x77);
@@ -409,7 +411,7 @@ TEST(sysreg_traps)
 	TEST_ASSERT(run->stats.builtin[AXVCPU_BUILTIN_MSR] >= 3,
 		    "builtin[MSR] = %llu after 3 ID-register reads",
 		    (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_MSR]);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 static void expect_ipi(struct test_vm *t, __u64 target, __u64 aux, __u8 all,
@@ -437,25 +439,26 @@ static void expect_ipi(struct test_vm *t, __u64 target, __u64 aux, __u8 all,
 TEST(send_ipi_halt_wfe)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, guest_ipi_wfx);
-	run = t.vcpu.run;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_ipi_wfx);
+	run = vcpu->run;
 	/* Aff3.Aff2.Aff1 in bits 31..8, the range selector's first Aff0 (RS * 16) in 7..0. */
-	expect_ipi(&t, 0x12345630, 0xa5, 0, 5);
-	expect_ipi(&t, 0, 0, 1, 7);
-	expect_ipi(&t, 0x100, 1, 0, 15);
-	expect_ipi(&t, 0, 0, 0, 0);
-	vcpu_run_timeout(&t.vcpu, 10);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	expect_ipi(vm, 0x12345630, 0xa5, 0, 5);
+	expect_ipi(vm, 0, 0, 1, 7);
+	expect_ipi(vm, 0x100, 1, 0, 15);
+	expect_ipi(vm, 0, 0, 0, 0);
+	vcpu_run_timeout(vcpu, 10);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	TEST_ASSERT_EQ(run->hw_reason >> 26, 0x01);	/* EC WFx */
 	/* 2000 WFEs, then the hypercall: no HALT or other exit between. */
-	run_expect_hcall_to(&t.vcpu, GH_DONE, 20);
+	run_expect_hcall_to(vcpu, GH_DONE, 20);
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_HALT], 1);
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_SEND_IPI], 4);
 	printf("# builtin[WFE] = %llu (QEMU TCG does not trap WFE)\n",
 	       (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_WFE]);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
