@@ -8,7 +8,7 @@
  */
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "axvcpu_test_harness.h"
 #include "axvcpu_util.h"
 
 GUEST_CODE(guest_hvc);
@@ -73,16 +73,16 @@ static __u64 guest_u64(struct test_vm *t, __u64 gpa)
 	return *(volatile __u64 *)guest_ptr(t, gpa);
 }
 
-TEST(hvc_hypercall_then_wfi)
+AXVCPU_ONE_VCPU_TEST_SUITE(global);
+
+AXVCPU_ONE_VCPU_TEST(global, hvc_hypercall_then_wfi, guest_hvc)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
 	int i;
 
-	TEST_VM_WITH(&t, guest_hvc);
-	run = t.vcpu.run;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 	TEST_ASSERT_EQ(run->hypercall.nr, 0x4c4c4143);
 	for (i = 0; i < 6; i++)
 		TEST_ASSERT(run->hypercall.args[i] == 0x1111111111111111ULL * (i + 1),
@@ -92,30 +92,25 @@ TEST(hvc_hypercall_then_wfi)
 	TEST_ASSERT_EQ(run->hypercall.ret, (__u64)-ENOSYS);
 	/* ESR_EL2.EC = 0x16: HVC64. */
 	TEST_ASSERT_EQ((run->hw_reason >> 26) & 0x3f, 0x16);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_READY);
 
 	run->hypercall.ret = 0x0123456789abcdefLL;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_u64(&t, 0x40008000), 0x0123456789abcdefULL);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, 0), 0x0123456789abcdefULL);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_u64(vm, 0x40008000), 0x0123456789abcdefULL);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, 0), 0x0123456789abcdefULL);
 }
 
 /* WFI completes: a RUN after the HALT exit resumes after the WFI. */
-TEST(run_after_halt_resumes)
+AXVCPU_ONE_VCPU_TEST(global, run_after_halt_resumes, guest_hvc)
 {
-	struct test_vm t;
-
-	TEST_VM_WITH(&t, guest_hvc);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_u64(&t, 0x40008008), 0x600d);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_u64(vm, 0x40008008), 0x600d);
 }
 
 static void expect_mmio(struct test_vm *t, __u32 reason, __u64 addr,
@@ -142,66 +137,57 @@ static void expect_mmio(struct test_vm *t, __u32 reason, __u64 addr,
 		run->mmio.data = data;
 }
 
-TEST(mmio_write_read)
+AXVCPU_ONE_VCPU_TEST(global, mmio_write_read, guest_mmio)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
 
-	TEST_VM_WITH(&t, guest_mmio);
-	run = t.vcpu.run;
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE, 4, 3, 0xdeadbeef);
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE + 1, 1, 3, 0xef);
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE + 8, 8, 3,
+	run = vcpu->run;
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE, 4, 3, 0xdeadbeef);
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE + 1, 1, 3, 0xef);
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE + 8, 8, 3,
 		    0xffffffffdeadbeefULL);
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 4, 4, 4, 0xfeedbeef);
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 4, 4, 4, 0xfeedbeef);
 	TEST_ASSERT(run->mmio.sign_ext == 0, "ldr w4: sign_ext %u", run->mmio.sign_ext);
 	TEST_ASSERT(run->mmio.reg_width == 4, "ldr w4: reg_width %u", run->mmio.reg_width);
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 8, 1, 5, 0x80);
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 8, 1, 5, 0x80);
 	TEST_ASSERT(run->mmio.sign_ext == 1, "ldrsb x5: sign_ext %u", run->mmio.sign_ext);
 	TEST_ASSERT(run->mmio.reg_width == 8, "ldrsb x5: reg_width %u", run->mmio.reg_width);
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 16, 2, 6, 0x8001);
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 24, 8, 7,
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 16, 2, 6, 0x8001);
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 24, 8, 7,
 		    0x0123456789abcdefULL);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	/* A 32-bit load zero-extends into the X register. */
-	TEST_ASSERT_EQ(guest_u64(&t, 0x40008000), 0xfeedbeefULL);
-	TEST_ASSERT_EQ(guest_u64(&t, 0x40008008), 0xffffffffffffff80ULL);
-	TEST_ASSERT_EQ(guest_u64(&t, 0x40008010), 0x8001ULL);
-	TEST_ASSERT_EQ(guest_u64(&t, 0x40008018), 0x0123456789abcdefULL);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(guest_u64(vm, 0x40008000), 0xfeedbeefULL);
+	TEST_ASSERT_EQ(guest_u64(vm, 0x40008008), 0xffffffffffffff80ULL);
+	TEST_ASSERT_EQ(guest_u64(vm, 0x40008010), 0x8001ULL);
+	TEST_ASSERT_EQ(guest_u64(vm, 0x40008018), 0x0123456789abcdefULL);
 }
 
-TEST(mmio_read_completed_with_immediate_exit)
+AXVCPU_ONE_VCPU_TEST(global, mmio_read_completed_with_immediate_exit, guest_mmio)
 {
-	struct test_vm t;
-
-	TEST_VM_WITH(&t, guest_mmio);
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE, 4, 3, 0xdeadbeef);
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE + 1, 1, 3, 0xef);
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE + 8, 8, 3,
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE, 4, 3, 0xdeadbeef);
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE + 1, 1, 3, 0xef);
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_WRITE, MMIO_BASE + 8, 8, 3,
 		    0xffffffffdeadbeefULL);
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 4, 4, 4, 0xfeedbeef);
-	t.vcpu.run->immediate_exit = 1;
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(&t.vcpu), EINTR);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_INTR);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, 4), 0xfeedbeefULL);
-	t.vcpu.run->immediate_exit = 0;
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 4, 4, 4, 0xfeedbeef);
+	vcpu->run->immediate_exit = 1;
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(vcpu), EINTR);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_INTR);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, 4), 0xfeedbeefULL);
+	vcpu->run->immediate_exit = 0;
 	/* The guest continues after the load. */
-	expect_mmio(&t, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 8, 1, 5, 0x80);
-	TEST_ASSERT_EQ(guest_u64(&t, 0x40008000), 0xfeedbeefULL);
-	test_vm_destroy(&t);
+	expect_mmio(vm, AXVCPU_EXIT_MMIO_READ, MMIO_BASE + 8, 1, 5, 0x80);
+	TEST_ASSERT_EQ(guest_u64(vm, 0x40008000), 0xfeedbeefULL);
 }
 
-TEST(initial_el1_state)
+AXVCPU_ONE_VCPU_TEST(global, initial_el1_state, guest_spin)
 {
 	struct axvcpu_arm64_regs regs;
-	struct test_vm t;
 	long r;
 
-	TEST_VM_WITH(&t, guest_spin);
 	errno = 0;
-	r = ioctl(t.vcpu.fd, AXVCPU_GET_ARM64_REGS, &regs);
+	r = ioctl(vcpu->fd, AXVCPU_GET_ARM64_REGS, &regs);
 	if (r && errno == ENOTTY)
 		SKIP(goto out, "AXVCPU_GET_ARM64_REGS not implemented yet (ENOTTY)");
 	TEST_ASSERT(r == 0, "GET_ARM64_REGS: ret %ld errno %d (%s)", r, errno,
@@ -210,7 +196,6 @@ TEST(initial_el1_state)
 	/* EL1h (M = 0b0101) with D, A, I, F masked: 0x3c5. */
 	TEST_ASSERT_EQ(regs.pstate & 0x3cf, 0x3c5);
 out:
-	test_vm_destroy(&t);
 }
 
 TEST_HARNESS_MAIN
