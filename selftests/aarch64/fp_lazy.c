@@ -109,7 +109,8 @@ TEST(fp_live_across_inkernel_exits_and_lazy_after_host)
 	__u64 host[64], guest[64], out[66];
 	struct yielder y = { .tag = Y_TAG, .yields = 20 };
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 traps, msr, psci;
 	pthread_t th;
 	char buf[160];
@@ -120,18 +121,18 @@ TEST(fp_live_across_inkernel_exits_and_lazy_after_host)
 	fill(guest, G_TAG);
 	guest[62] = NR_ROUNDS;		/* v31: the guest's counter */
 	guest[63] = 0;
-	TEST_VM_WITH(&t, guest_fpl);
-	run = t.vcpu.run;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_fpl);
+	run = vcpu->run;
 	TEST_ASSERT(!pthread_create(&th, NULL, yield_thread, &y), "pthread_create");
 
 	for (i = 0; i < nr_vmm; i++) {
-		r = fp_syscall(29 /* ioctl */, t.vcpu.fd, AXVCPU_RUN, host, out,
+		r = fp_syscall(29 /* ioctl */, vcpu->fd, AXVCPU_RUN, host, out,
 				H_FPCR, H_FPSR, 1);
 		TEST_ASSERT(r == 0, "RUN %ld: %ld (%s)", i, r, errno_name(-r));
 		TEST_ASSERT(!*diff(out, host, H_FPCR, H_FPSR, buf, sizeof(buf)),
 			    "host thread after RUN %ld (exit %u): %s", i,
 			    run->exit_reason, buf);
-		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+		vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 		TEST_ASSERT(run->hypercall.nr == HCALL_FPL,
 			    "exit %ld: hypercall %#llx", i,
 			    (unsigned long long)run->hypercall.nr);
@@ -140,12 +141,12 @@ TEST(fp_live_across_inkernel_exits_and_lazy_after_host)
 				    "FP traps before the guest used FP: %llu",
 				    (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_EXCEPTION]);
 	}
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	y.stop = 1;
 	pthread_join(th, NULL);
 	TEST_ASSERT(run->hypercall.args[0] == 0, "%llu wrong PSCI_VERSION answers",
 		    (unsigned long long)run->hypercall.args[0]);
-	TEST_ASSERT(!*diff(guest_ptr(&t, GUEST_DATA_GPA), guest, G_FPCR, G_FPSR,
+	TEST_ASSERT(!*diff(guest_ptr(vm, GUEST_DATA_GPA), guest, G_FPCR, G_FPSR,
 			   buf, sizeof(buf)),
 		    "guest after %d rounds: %s", NR_ROUNDS, buf);
 	TEST_ASSERT(!y.bad[0], "second host thread on the same CPU: %s", y.bad);
@@ -166,7 +167,7 @@ TEST(fp_live_across_inkernel_exits_and_lazy_after_host)
 	TEST_ASSERT(traps <= nr_vmm / 8,
 		    "%llu FP traps for %ld RUNs of an FP-using guest",
 		    (unsigned long long)traps, nr_vmm);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
