@@ -76,7 +76,8 @@ TEST(fp_simd_isolated_over_10000_exits)
 	__u64 host[64], guest[64], out[66];
 	struct yielder y = { .tag = Y_TAG, .yields = 50 };
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	pthread_t th;
 	char buf[160];
 	long i, r;
@@ -84,32 +85,32 @@ TEST(fp_simd_isolated_over_10000_exits)
 	pin(0);
 	fill(host, H_TAG);
 	fill(guest, G_TAG);
-	TEST_VM_WITH(&t, guest_fp);
-	run = t.vcpu.run;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_fp);
+	run = vcpu->run;
 	TEST_ASSERT(!pthread_create(&th, NULL, yield_thread, &y), "pthread_create");
 
 	for (i = 0; i < NR_EXITS; i++) {
-		r = fp_syscall(29 /* ioctl */, t.vcpu.fd, AXVCPU_RUN, host, out,
+		r = fp_syscall(29 /* ioctl */, vcpu->fd, AXVCPU_RUN, host, out,
 			       H_FPCR, H_FPSR, 1);
 		TEST_ASSERT(r == 0, "RUN %ld: %ld (%s)", i, r, errno_name(-r));
 		TEST_ASSERT(!*diff(out, host, H_FPCR, H_FPSR, buf, sizeof(buf)),
 			    "host thread after RUN %ld (exit %u): %s", i,
 			    run->exit_reason, buf);
-		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+		vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 		TEST_ASSERT(run->hypercall.nr == HCALL_FP,
 			    "exit %ld: hypercall %#llx", i,
 			    (unsigned long long)run->hypercall.nr);
 	}
-	run_expect_hcall_to(&t.vcpu, GH_DONE, 10);
+	run_expect_hcall_to(vcpu, GH_DONE, 10);
 	y.stop = 1;
 	pthread_join(th, NULL);
-	TEST_ASSERT(!*diff(guest_ptr(&t, GUEST_DATA_GPA), guest, G_FPCR, G_FPSR,
+	TEST_ASSERT(!*diff(guest_ptr(vm, GUEST_DATA_GPA), guest, G_FPCR, G_FPSR,
 			   buf, sizeof(buf)),
 		    "guest after %d exits: %s", NR_EXITS, buf);
 	TEST_ASSERT(!y.bad[0], "second host thread on the same CPU: %s", y.bad);
 	printf("# yielder rounds: %ld, builtin[EXCEPTION] %llu\n", y.rounds,
 	       (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_EXCEPTION]);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
