@@ -99,41 +99,43 @@ static __u64 expect_irq(struct axvm_vcpu *v)
 TEST(injected_irqs_taken_and_acked)
 {
 	static const __u32 intids[] = { 40, 3, 20, 600, 1019, 41 };
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 iar;
 	int i;
 
-	TEST_VM_WITH(&t, guest_irq);
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_irq);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	for (i = 0; i < (int)ARRAY_SIZE(intids); i++) {
-		inject(&t.vcpu, intids[i]);
-		iar = expect_irq(&t.vcpu);
+		inject(vcpu, intids[i]);
+		iar = expect_irq(vcpu);
 		TEST_ASSERT(iar == intids[i],
 			    "injected INTID %u: guest ICC_IAR1_EL1 read %#llx",
 			    intids[i], (unsigned long long)iar);
 	}
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(more_irqs_than_list_registers)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 seen = 0, iar;
 	int i;
 
-	TEST_VM_WITH(&t, guest_irq);
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_irq);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	for (i = 0; i < 20; i++)
-		inject(&t.vcpu, 32 + i);
+		inject(vcpu, 32 + i);
 	for (i = 0; i < 20; i++) {
-		iar = expect_irq(&t.vcpu);
+		iar = expect_irq(vcpu);
 		TEST_ASSERT(iar >= 32 && iar < 52 && !(seen & (1ULL << (iar - 32))),
 			    "IRQ %d of 20: ICC_IAR1_EL1 %#llx (seen %#llx)", i,
 			    (unsigned long long)iar, (unsigned long long)seen);
 		seen |= 1ULL << (iar - 32);
 	}
 	TEST_ASSERT_EQ(seen, 0xfffffULL);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 struct kick {
@@ -153,24 +155,25 @@ static void *inject_later(void *p)
 
 TEST(inject_into_running_vcpu)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	struct kick k;
 	pthread_t th;
 	__u64 iar;
 	int i;
 
-	TEST_VM_WITH(&t, guest_irq);
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_irq);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	for (i = 0; i < 3; i++) {
-		k.v = &t.vcpu;
+		k.v = vcpu;
 		k.intid = 45 + i;
 		TEST_ASSERT(!pthread_create(&th, NULL, inject_later, &k), "pthread_create");
-		iar = expect_irq(&t.vcpu);
+		iar = expect_irq(vcpu);
 		pthread_join(th, NULL);
 		TEST_ASSERT(iar == k.intid, "kicked INTID %u: guest acked %#llx",
 			    k.intid, (unsigned long long)iar);
 	}
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 static bool irq_bit(const __u64 *w, unsigned int n)
@@ -212,28 +215,29 @@ TEST(irq_state_pending_active_done)
 	struct state_thread s;
 	struct sigaction sa;
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	unsigned int i;
 	int r;
 
-	TEST_VM_WITH(&t, guest_ack);
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
-	get_irq_state(&t.vcpu, &st);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_ack);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
+	get_irq_state(vcpu, &st);
 	for (i = 0; i < 16; i++)
 		TEST_ASSERT(!st.pending[i] && !st.active[i], "word %u not 0", i);
-	inject(&t.vcpu, 40);
-	get_irq_state(&t.vcpu, &st);
+	inject(vcpu, 40);
+	get_irq_state(vcpu, &st);
 	TEST_ASSERT(irq_bit(st.pending, 40) && !irq_bit(st.active, 40),
 		    "queued SPI 40: pending %d active %d", irq_bit(st.pending, 40),
 		    irq_bit(st.active, 40));
-	run = run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run = run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 40);	/* IAR */
-	get_irq_state(&t.vcpu, &st);
+	get_irq_state(vcpu, &st);
 	TEST_ASSERT(!irq_bit(st.pending, 40) && irq_bit(st.active, 40),
 		    "acknowledged SPI 40: pending %d active %d",
 		    irq_bit(st.pending, 40), irq_bit(st.active, 40));
-	run_expect_hcall_to(&t.vcpu, GH_DONE, 10);
-	get_irq_state(&t.vcpu, &st);
+	run_expect_hcall_to(vcpu, GH_DONE, 10);
+	get_irq_state(vcpu, &st);
 	TEST_ASSERT(!irq_bit(st.pending, 40) && !irq_bit(st.active, 40),
 		    "after EOI: pending %d active %d", irq_bit(st.pending, 40),
 		    irq_bit(st.active, 40));
@@ -242,18 +246,18 @@ TEST(irq_state_pending_active_done)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = usr1;
 	sigaction(SIGUSR1, &sa, NULL);
-	inject(&t.vcpu, 41);
-	s.v = &t.vcpu;
+	inject(vcpu, 41);
+	s.v = vcpu;
 	s.main = pthread_self();
 	s.r = -1;
 	TEST_ASSERT(!pthread_create(&s.thread, NULL, state_while_running, &s),
 		    "pthread_create");
-	r = axvm_vcpu_run(&t.vcpu);	/* no retry: SIGUSR1 ends it */
+	r = axvm_vcpu_run(vcpu);	/* no retry: SIGUSR1 ends it */
 	pthread_join(s.thread, NULL);
 	TEST_ASSERT(r == -EINTR, "RUN: %d", r);
 	TEST_ASSERT(s.r == 0, "GET_IRQ_STATE while in RUN: %d", s.r);
 	TEST_ASSERT(irq_bit(s.st.pending, 41), "SPI 41 not pending");
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 static int irqfd(struct axvm_vm *vm, int fd, __u32 intid, __u32 flags)
@@ -328,18 +332,19 @@ TEST(irqfd_injects_without_the_vmm)
 TEST(vtimer_fires_in_guest)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	struct timespec t0, t1;
 	__u64 cval, freq, ms;
 
-	TEST_VM_WITH(&t, guest_vtimer);
-	run = t.vcpu.run;
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_vtimer);
+	run = vcpu->run;
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	cval = run->hypercall.args[0];
 	freq = run->hypercall.args[1];
 	TEST_ASSERT(freq, "CNTFRQ_EL0 = 0");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	run_expect_hcall_to(&t.vcpu, GH_IRQ, 10);
+	run_expect_hcall_to(vcpu, GH_IRQ, 10);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	TEST_ASSERT(run->hypercall.args[0] == 27,
@@ -354,9 +359,9 @@ TEST(vtimer_fires_in_guest)
 		    (unsigned long long)cval);
 	printf("# vtimer IRQ after %llu ms (deadline 16 ms)\n", (unsigned long long)ms);
 	/* The guest masked it in the handler: no second timer IRQ. */
-	inject(&t.vcpu, 50);
-	TEST_ASSERT_EQ(expect_irq(&t.vcpu), 50);
-	test_vm_destroy(&t);
+	inject(vcpu, 50);
+	TEST_ASSERT_EQ(expect_irq(vcpu), 50);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
