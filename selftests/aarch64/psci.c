@@ -261,23 +261,25 @@ TEST(psci_calls_cpu_on_second_vcpu)
 
 TEST(psci_system_reset)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, guest_reset);
-	vcpu_run_timeout(&t.vcpu, 10);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
-	TEST_ASSERT_EQ(t.vcpu.run->system_down.type, AXVCPU_SYSTEM_DOWN_RESET);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_reset);
+	vcpu_run_timeout(vcpu, 10);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
+	TEST_ASSERT_EQ(vcpu->run->system_down.type, AXVCPU_SYSTEM_DOWN_RESET);
+	test_vm_free(vm);
 }
 
 TEST(smc_never_reaches_firmware)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, guest_smc);
-	run = t.vcpu.run;
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_smc);
+	run = vcpu->run;
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	/* QEMU's firmware PSCI would say 1.1. */
 	TEST_ASSERT_EQ(run->hypercall.args[0], 0x10000);
 	TEST_ASSERT_EQ(run->hypercall.args[1], (__u64)-1);
@@ -285,16 +287,16 @@ TEST(smc_never_reaches_firmware)
 	TEST_ASSERT(run->stats.builtin[AXVCPU_BUILTIN_PSCI] == 3,
 		    "builtin[PSCI] = %llu after 3 SMCs",
 		    (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_PSCI]);
-	vcpu_run_timeout(&t.vcpu, 10);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_CPU_UP);
+	vcpu_run_timeout(vcpu, 10);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_CPU_UP);
 	TEST_ASSERT_EQ(run->hw_reason >> 26, 0x17);	/* EC SMC64 */
 	TEST_ASSERT_EQ(run->cpu_up.target_cpu, 1);
 	TEST_ASSERT_EQ(run->cpu_up.entry, GUEST_ADDR(guest_smc_start, smc_target));
 	TEST_ASSERT_EQ(run->cpu_up.arg, 7);
 	/* The SMC is stepped over: the guest goes on with x0 = SUCCESS. */
-	run_expect_hcall_to(&t.vcpu, GH_DONE, 10);
+	run_expect_hcall_to(vcpu, GH_DONE, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 0);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
