@@ -7,7 +7,7 @@
  * in w5, sign-extended from 16 bits into a W register, no other register
  * changes, and the vcpu stays Ready.  The same for a sysreg read.
  */
-#include "kselftest_harness.h"
+#include "axvcpu_test_harness.h"
 #include "axvcpu_util.h"
 #include "processor.h"
 
@@ -41,15 +41,15 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "guest_mrs_end:\n"
     ".popsection\n");
 
-TEST(mmio_completion_ignores_run_page_edits)
+AXVCPU_ONE_VCPU_TEST_SUITE(global);
+
+AXVCPU_ONE_VCPU_TEST(global, mmio_completion_ignores_run_page_edits, guest_ldrsh)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
 
-	TEST_VM_WITH(&t, guest_ldrsh);
-	run = t.vcpu.run;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_MMIO_READ);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
 	TEST_ASSERT_EQ(run->mmio.reg, 5);
 	TEST_ASSERT_EQ(run->mmio.width, 2);
 	TEST_ASSERT_EQ(run->mmio.sign_ext, 1);
@@ -60,38 +60,34 @@ TEST(mmio_completion_ignores_run_page_edits)
 	run->mmio.width = 8;
 	run->mmio.reg_width = 8;
 	run->mmio.sign_ext = 0;
-	run = run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run = run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT(run->hypercall.args[0] == 0xffff8001ULL,
 		    "w5 = %#llx, expected 0xffff8001 (LDRSH into a W register)",
 		    (unsigned long long)run->hypercall.args[0]);
 	TEST_ASSERT(run->hypercall.args[1] == 0x6666666666666666ULL,
 		    "x6 changed to %#llx", (unsigned long long)run->hypercall.args[1]);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
-	test_vm_destroy(&t);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_READY);
 }
 
-TEST(sysreg_completion_ignores_run_page_edits)
+AXVCPU_ONE_VCPU_TEST(global, sysreg_completion_ignores_run_page_edits, guest_mrs)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
 
-	TEST_VM_WITH(&t, guest_mrs);
-	run = t.vcpu.run;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_READ);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSREG_READ);
 	TEST_ASSERT_EQ(run->sysreg.reg, 7);
 
 	run->sysreg.value = 0x1234;
 	run->sysreg.reg = 8;
 	run->exit_reason = AXVCPU_EXIT_MMIO_READ;
-	run = run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run = run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT(run->hypercall.args[0] == 0x1234,
 		    "x7 = %#llx, expected the VMM's 0x1234",
 		    (unsigned long long)run->hypercall.args[0]);
 	TEST_ASSERT(run->hypercall.args[1] == 0x8888888888888888ULL,
 		    "x8 changed to %#llx", (unsigned long long)run->hypercall.args[1]);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
-	test_vm_destroy(&t);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_READY);
 }
 
 TEST_HARNESS_MAIN
