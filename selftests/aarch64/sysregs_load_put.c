@@ -283,34 +283,35 @@ static void set_sysreg(struct test_vm *t, __u64 id, __u64 value)
 TEST(get_set_sysreg_between_runs)
 {
 	__u64 want[NR_REGS], *data, *back;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int round, i;
 
-	TEST_VM_WITH(&t, guest_set);
-	data = guest_ptr(&t, GUEST_DATA_GPA);
-	back = guest_ptr(&t, GUEST_DATA_GPA + 0x100);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_set);
+	data = guest_ptr(vm, GUEST_DATA_GPA);
+	back = guest_ptr(vm, GUEST_DATA_GPA + 0x100);
 	for (round = 0; round < 8; round++) {
 		/* The guest writes its values; GET_SYSREG sees them. */
 		reg_values(data, 0x10 + round);
-		run_expect_hcall_to(&t.vcpu, HCALL_SET, 10);
+		run_expect_hcall_to(vcpu, HCALL_SET, 10);
 		for (i = 0; i < NR_REGS; i++)
-			TEST_ASSERT(get_sysreg(&t, reg_ids[i]) == data[i],
+			TEST_ASSERT(get_sysreg(vm, reg_ids[i]) == data[i],
 				    "round %d: GET_SYSREG %s = %#llx, the guest wrote %#llx",
 				    round, reg_names[i],
-				    (unsigned long long)get_sysreg(&t, reg_ids[i]),
+				    (unsigned long long)get_sysreg(vm, reg_ids[i]),
 				    (unsigned long long)data[i]);
 		/* SET_SYSREG writes others; the guest reads them. */
 		reg_values(want, 0x80 + round);
 		for (i = 0; i < NR_REGS; i++)
-			set_sysreg(&t, reg_ids[i], want[i]);
-		run_expect_hcall_to(&t.vcpu, HCALL_SET, 10);
+			set_sysreg(vm, reg_ids[i], want[i]);
+		run_expect_hcall_to(vcpu, HCALL_SET, 10);
 		for (i = 0; i < NR_REGS; i++)
 			TEST_ASSERT(back[i] == want[i],
 				    "round %d: the guest read %s = %#llx after SET_SYSREG %#llx",
 				    round, reg_names[i], (unsigned long long)back[i],
 				    (unsigned long long)want[i]);
 	}
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
