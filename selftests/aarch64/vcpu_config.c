@@ -119,22 +119,23 @@ TEST(sysreg_set_get_round_trip)
 	struct axvcpu_arm64_sysreg reg = { .id = TPIDR_EL1_ID,
 					   .value = 0x1122334455667788ULL };
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int r;
 
-	TEST_VM_WITH(&t, guest_tpidr);
-	r = ioctl(t.vcpu.fd, AXVCPU_ARM64_SET_SYSREG, &reg);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_tpidr);
+	r = ioctl(vcpu->fd, AXVCPU_ARM64_SET_SYSREG, &reg);
 	TEST_ASSERT(r == 0, "SET_SYSREG TPIDR_EL1: %d errno %d (%s)", r, errno,
 		    errno_name(errno));
 
-	run = run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run = run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT(run->hypercall.args[0] == 0x1122334455667788ULL,
 		    "guest read TPIDR_EL1 %#llx after SET_SYSREG",
 		    (unsigned long long)run->hypercall.args[0]);
 
 	memset(&reg, 0, sizeof(reg));
 	reg.id = TPIDR_EL1_ID;
-	r = ioctl(t.vcpu.fd, AXVCPU_ARM64_GET_SYSREG, &reg);
+	r = ioctl(vcpu->fd, AXVCPU_ARM64_GET_SYSREG, &reg);
 	TEST_ASSERT(r == 0, "GET_SYSREG TPIDR_EL1: %d errno %d (%s)", r, errno,
 		    errno_name(errno));
 	TEST_ASSERT(reg.value == 0x5a5aa5a512344321ULL,
@@ -142,11 +143,11 @@ TEST(sysreg_set_get_round_trip)
 		    (unsigned long long)reg.value);
 
 	reg.id = SYSREG_ID(3, 7, 15, 15, 7);	/* IMPLEMENTATION DEFINED space */
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_ARM64_GET_SYSREG, &reg),
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_ARM64_GET_SYSREG, &reg),
 				ENOENT);
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_ARM64_SET_SYSREG, &reg),
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_ARM64_SET_SYSREG, &reg),
 				ENOENT);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(passthrough_timer_fires_without_traps)
