@@ -189,12 +189,13 @@ TEST(process_killed_mid_run)
  */
 TEST(run_page_not_inherited_even_with_madv_dofork)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int fds[2], st;
 	pid_t pid;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	TEST_ASSERT(madvise(t.vcpu.run, getpagesize(), MADV_DOFORK) == -1 &&
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	TEST_ASSERT(madvise(vcpu->run, getpagesize(), MADV_DOFORK) == -1 &&
 		    errno == EINVAL,
 		    "MADV_DOFORK on the run page: %s, expected EINVAL",
 		    strerror(errno));
@@ -203,7 +204,7 @@ TEST(run_page_not_inherited_even_with_madv_dofork)
 	TEST_ASSERT(pid >= 0, "fork");
 	if (!pid) {
 		/* the page is not mapped here: the kernel's read of it fails */
-		ssize_t n = write(fds[1], (void *)t.vcpu.run, 8);
+		ssize_t n = write(fds[1], (void *)vcpu->run, 8);
 
 		_exit(n == -1 && errno == EFAULT ? 0 : 1);
 	}
@@ -211,11 +212,11 @@ TEST(run_page_not_inherited_even_with_madv_dofork)
 	TEST_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		    "the child read the parent's run page (status %#x)", st);
 	/* The parent's mapping still works. */
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 	close(fds[0]);
 	close(fds[1]);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(many_vms_freed)
