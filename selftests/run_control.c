@@ -37,146 +37,153 @@ static void install_nop(int sig)
 
 TEST(hypercall_exits_repeat)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int i;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
 	for (i = 0; i < 20; i++) {
-		vcpu_run(&t.vcpu);
-		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-		TEST_ASSERT_EQ(t.vcpu.run->hypercall.nr, HCALL_LOOP_NR);
+		vcpu_run(vcpu);
+		vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+		TEST_ASSERT_EQ(vcpu->run->hypercall.nr, HCALL_LOOP_NR);
 		/* The backend presets ret to -ENOSYS on every hypercall exit. */
-		TEST_ASSERT(t.vcpu.run->hypercall.ret == -ENOSYS,
+		TEST_ASSERT(vcpu->run->hypercall.ret == -ENOSYS,
 			    "exit %d: hypercall.ret = %lld, expected -ENOSYS", i,
-			    (long long)t.vcpu.run->hypercall.ret);
-		t.vcpu.run->hypercall.ret = 0;
+			    (long long)vcpu->run->hypercall.ret);
+		vcpu->run->hypercall.ret = 0;
 	}
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(guest_state_kept_across_exits)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	struct ucall uc;
 	__u64 i;
 
-	TEST_VM_WITH(&t, guest_ucall_counter);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_ucall_counter);
 	for (i = 1; i <= 20; i++) {
-		vcpu_run(&t.vcpu);
-		TEST_ASSERT(get_ucall(&t.vcpu, &uc) == UCALL_SYNC,
+		vcpu_run(vcpu);
+		TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_SYNC,
 			    "exit %u (%s) nr %#llx: not a ucall",
-			    t.vcpu.run->exit_reason,
-			    axvm_exit_name(t.vcpu.run->exit_reason),
-			    (unsigned long long)t.vcpu.run->hypercall.nr);
+			    vcpu->run->exit_reason,
+			    axvm_exit_name(vcpu->run->exit_reason),
+			    (unsigned long long)vcpu->run->hypercall.nr);
 		TEST_ASSERT(uc.args[0] == i, "guest counter %llu, expected %llu",
 			    (unsigned long long)uc.args[0], (unsigned long long)i);
 		/* The counter register is visible to the host too. */
-		TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, GPR_SCRATCH) & 0xffffffff, i);
+		TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, GPR_SCRATCH) & 0xffffffff, i);
 	}
 	/* A host write to the counter register is what the guest sees next. */
-	vcpu_set_gpr(&t.vcpu, GPR_SCRATCH, 1000);
-	vcpu_run(&t.vcpu);
-	TEST_ASSERT(get_ucall(&t.vcpu, &uc) == UCALL_SYNC, "not a ucall");
+	vcpu_set_gpr(vcpu, GPR_SCRATCH, 1000);
+	vcpu_run(vcpu);
+	TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_SYNC, "not a ucall");
 	TEST_ASSERT_EQ(uc.args[0], 1001);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(immediate_exit)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 entries;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	entries = t.vcpu.run->stats.entries;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	entries = vcpu->run->stats.entries;
 
-	t.vcpu.run->immediate_exit = 1;
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(&t.vcpu), EINTR);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_INTR);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
-	TEST_ASSERT(t.vcpu.run->stats.entries == entries,
+	vcpu->run->immediate_exit = 1;
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(vcpu), EINTR);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_INTR);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_READY);
+	TEST_ASSERT(vcpu->run->stats.entries == entries,
 		    "guest entered with immediate_exit: entries %llu -> %llu",
 		    (unsigned long long)entries,
-		    (unsigned long long)t.vcpu.run->stats.entries);
+		    (unsigned long long)vcpu->run->stats.entries);
 	/* Again: immediate_exit is not consumed by the module. */
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(&t.vcpu), EINTR);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_INTR);
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(vcpu), EINTR);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_INTR);
 
-	t.vcpu.run->immediate_exit = 0;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	TEST_ASSERT_EQ(t.vcpu.run->hypercall.nr, HCALL_LOOP_NR);
-	test_vm_destroy(&t);
+	vcpu->run->immediate_exit = 0;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	TEST_ASSERT_EQ(vcpu->run->hypercall.nr, HCALL_LOOP_NR);
+	test_vm_free(vm);
 }
 
 TEST(immediate_exit_applies_completion)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	t.vcpu.run->hypercall.ret = 0x1122334455667788LL;
-	t.vcpu.run->immediate_exit = 1;
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(&t.vcpu), EINTR);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_INTR);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, GPR_RET), 0x1122334455667788ULL);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	vcpu->run->hypercall.ret = 0x1122334455667788LL;
+	vcpu->run->immediate_exit = 1;
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(vcpu), EINTR);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_INTR);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, GPR_RET), 0x1122334455667788ULL);
+	test_vm_free(vm);
 }
 
 TEST(set_return_value_cancels_completion)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	t.vcpu.run->hypercall.ret = 0x1111;
-	TEST_ASSERT_RET(axvm_vcpu_set_return_value(&t.vcpu, 0x2222), 0);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, GPR_RET), 0x2222);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	vcpu->run->hypercall.ret = 0x1111;
+	TEST_ASSERT_RET(axvm_vcpu_set_return_value(vcpu, 0x2222), 0);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, GPR_RET), 0x2222);
 	/* The next RUN must not apply run->hypercall.ret over it. */
-	t.vcpu.run->immediate_exit = 1;
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(&t.vcpu), EINTR);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, GPR_RET), 0x2222);
-	test_vm_destroy(&t);
+	vcpu->run->immediate_exit = 1;
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(vcpu), EINTR);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, GPR_RET), 0x2222);
+	test_vm_free(vm);
 }
 
 TEST(completion_applied_once)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	t.vcpu.run->hypercall.ret = 0x3333;
-	t.vcpu.run->immediate_exit = 1;
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(&t.vcpu), EINTR);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, GPR_RET), 0x3333);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	vcpu->run->hypercall.ret = 0x3333;
+	vcpu->run->immediate_exit = 1;
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(vcpu), EINTR);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, GPR_RET), 0x3333);
 	/* The host changes the register; a second RUN must not re-apply. */
-	vcpu_set_gpr(&t.vcpu, GPR_RET, 0x4444);
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(&t.vcpu), EINTR);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, GPR_RET), 0x4444);
-	test_vm_destroy(&t);
+	vcpu_set_gpr(vcpu, GPR_RET, 0x4444);
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(vcpu), EINTR);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, GPR_RET), 0x4444);
+	test_vm_free(vm);
 }
 
 TEST(signal_interrupts_spinning_guest)
 {
 	struct itimerval it = { .it_value = { 0, 200000 } };
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int i;
 
-	TEST_VM_WITH(&t, guest_spin);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
 	install_nop(SIGALRM);
 	for (i = 0; i < 3; i++) {
 		TEST_ASSERT_SYSCALL_OK(setitimer(ITIMER_REAL, &it, NULL));
-		TEST_ASSERT_SYSCALL_ERR(__vcpu_run(&t.vcpu), EINTR);
-		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_INTR);
-		vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
+		TEST_ASSERT_SYSCALL_ERR(__vcpu_run(vcpu), EINTR);
+		vcpu_assert_exit(vcpu, AXVCPU_EXIT_INTR);
+		vcpu_assert_state(vcpu, AXVCPU_STATE_READY);
 	}
-	TEST_ASSERT(t.vcpu.run->stats.entries >= 3, "entries %llu",
-		    (unsigned long long)t.vcpu.run->stats.entries);
-	test_vm_destroy(&t);
+	TEST_ASSERT(vcpu->run->stats.entries >= 3, "entries %llu",
+		    (unsigned long long)vcpu->run->stats.entries);
+	test_vm_free(vm);
 }
 
 struct spinner {
@@ -265,23 +272,24 @@ TEST(busy_while_running)
 
 TEST(exit_stats)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 e0, h0;
 	int i;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	e0 = t.vcpu.run->stats.entries;
-	h0 = t.vcpu.run->stats.exits[AXVCPU_EXIT_HYPERCALL];
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	e0 = vcpu->run->stats.entries;
+	h0 = vcpu->run->stats.exits[AXVCPU_EXIT_HYPERCALL];
 	for (i = 0; i < 5; i++)
-		vcpu_run(&t.vcpu);
-	TEST_ASSERT(t.vcpu.run->stats.exits[AXVCPU_EXIT_HYPERCALL] == h0 + 5,
+		vcpu_run(vcpu);
+	TEST_ASSERT(vcpu->run->stats.exits[AXVCPU_EXIT_HYPERCALL] == h0 + 5,
 		    "hypercall exits %llu -> %llu after 5",
 		    (unsigned long long)h0,
-		    (unsigned long long)t.vcpu.run->stats.exits[AXVCPU_EXIT_HYPERCALL]);
-	TEST_ASSERT(t.vcpu.run->stats.entries >= e0 + 5, "entries %llu -> %llu",
+		    (unsigned long long)vcpu->run->stats.exits[AXVCPU_EXIT_HYPERCALL]);
+	TEST_ASSERT(vcpu->run->stats.entries >= e0 + 5, "entries %llu -> %llu",
 		    (unsigned long long)e0,
-		    (unsigned long long)t.vcpu.run->stats.entries);
-	test_vm_destroy(&t);
+		    (unsigned long long)vcpu->run->stats.entries);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
