@@ -8,7 +8,7 @@
  */
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "axvcpu_test_harness.h"
 #include "axvcpu_util.h"
 #include "ucall.h"
 
@@ -67,23 +67,23 @@ static __u32 guest_u32(struct test_vm *t, __u64 gpa)
 	return *(volatile __u32 *)guest_ptr(t, gpa);
 }
 
-TEST(vmcall_hypercall_then_hlt)
+AXVCPU_ONE_VCPU_TEST_SUITE(global);
+
+AXVCPU_ONE_VCPU_TEST(global, vmcall_hypercall_then_hlt, guest_vmcall)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
 	int i;
 
-	TEST_VM_WITH(&t, guest_vmcall);
-	run = t.vcpu.run;
+	run = vcpu->run;
 	for (i = RAX; i <= R9; i++)
 		if (i != RSP)
-			vcpu_set_gpr(&t.vcpu, i, 0);
+			vcpu_set_gpr(vcpu, i, 0);
 	/* R8/R9 cannot be reached from real mode: the host sets them. */
-	vcpu_set_gpr(&t.vcpu, R8, 0x8888888888888888ULL);
-	vcpu_set_gpr(&t.vcpu, R9, 0x9999999999999999ULL);
+	vcpu_set_gpr(vcpu, R8, 0x8888888888888888ULL);
+	vcpu_set_gpr(vcpu, R9, 0x9999999999999999ULL);
 
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 	TEST_ASSERT_EQ(run->hypercall.nr, 0x4c4c4143);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 0x11111111);
 	TEST_ASSERT_EQ(run->hypercall.args[1], 0x22222222);
@@ -94,31 +94,26 @@ TEST(vmcall_hypercall_then_hlt)
 	TEST_ASSERT_EQ(run->hypercall.ret, (__u64)-ENOSYS);
 	/* VMX basic exit reason 18 = VMCALL. */
 	TEST_ASSERT_EQ(run->hw_reason & 0xffff, 18);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_READY);
 
 	run->hypercall.ret = 0x5a5aa5a5;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_u32(&t, 0x8000), 0x5a5aa5a5);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, RAX), 0x5a5aa5a5);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_u32(vm, 0x8000), 0x5a5aa5a5);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, RAX), 0x5a5aa5a5);
 }
 
 /* HLT completes: a RUN after the HALT exit resumes after the HLT. */
-TEST(run_after_halt_resumes)
+AXVCPU_ONE_VCPU_TEST(global, run_after_halt_resumes, guest_vmcall)
 {
-	struct test_vm t;
-
-	TEST_VM_WITH(&t, guest_vmcall);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	t.vcpu.run->hypercall.ret = 0x5a5aa5a5;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_u32(&t, 0x8004), 0x5a5a600d);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	vcpu->run->hypercall.ret = 0x5a5aa5a5;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_u32(vm, 0x8004), 0x5a5a600d);
 }
 
 static void expect_io(struct test_vm *t, __u32 reason, __u16 port, __u8 width,
@@ -142,60 +137,50 @@ static void expect_io(struct test_vm *t, __u32 reason, __u16 port, __u8 width,
 		run->io.data = data;	/* the answer, applied on the next RUN */
 }
 
-TEST(io_out_in)
+AXVCPU_ONE_VCPU_TEST(global, io_out_in, guest_io)
 {
-	struct test_vm t;
-
-	TEST_VM_WITH(&t, guest_io);
-	expect_io(&t, AXVCPU_EXIT_IO_WRITE, 0x3f8, 1, 0x41);
-	expect_io(&t, AXVCPU_EXIT_IO_WRITE, 0x3f8, 2, 0x1234);
-	expect_io(&t, AXVCPU_EXIT_IO_WRITE, 0x3f8, 4, 0xdeadbeef);
-	expect_io(&t, AXVCPU_EXIT_IO_WRITE, 0x80, 1, 0x5a);
-	expect_io(&t, AXVCPU_EXIT_IO_READ, 0x60, 1, 0xa5);
-	expect_io(&t, AXVCPU_EXIT_IO_READ, 0x60, 2, 0xbeef);
-	expect_io(&t, AXVCPU_EXIT_IO_READ, 0x60, 4, 0xcafef00d);
-	expect_io(&t, AXVCPU_EXIT_IO_READ, 0x71, 1, 0x77);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	expect_io(vm, AXVCPU_EXIT_IO_WRITE, 0x3f8, 1, 0x41);
+	expect_io(vm, AXVCPU_EXIT_IO_WRITE, 0x3f8, 2, 0x1234);
+	expect_io(vm, AXVCPU_EXIT_IO_WRITE, 0x3f8, 4, 0xdeadbeef);
+	expect_io(vm, AXVCPU_EXIT_IO_WRITE, 0x80, 1, 0x5a);
+	expect_io(vm, AXVCPU_EXIT_IO_READ, 0x60, 1, 0xa5);
+	expect_io(vm, AXVCPU_EXIT_IO_READ, 0x60, 2, 0xbeef);
+	expect_io(vm, AXVCPU_EXIT_IO_READ, 0x60, 4, 0xcafef00d);
+	expect_io(vm, AXVCPU_EXIT_IO_READ, 0x71, 1, 0x77);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	/* IN AL / IN AX keep the rest of EAX. */
-	TEST_ASSERT_EQ(guest_u32(&t, 0x8000), 0x112233a5);
-	TEST_ASSERT_EQ(guest_u32(&t, 0x8004), 0x1122beef);
-	TEST_ASSERT_EQ(guest_u32(&t, 0x8008), 0xcafef00d);
-	TEST_ASSERT_EQ(guest_u32(&t, 0x800c), 0xcafef077);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(guest_u32(vm, 0x8000), 0x112233a5);
+	TEST_ASSERT_EQ(guest_u32(vm, 0x8004), 0x1122beef);
+	TEST_ASSERT_EQ(guest_u32(vm, 0x8008), 0xcafef00d);
+	TEST_ASSERT_EQ(guest_u32(vm, 0x800c), 0xcafef077);
 }
 
-TEST(io_read_completed_with_immediate_exit)
+AXVCPU_ONE_VCPU_TEST(global, io_read_completed_with_immediate_exit, guest_io)
 {
-	struct test_vm t;
-
-	TEST_VM_WITH(&t, guest_io);
-	expect_io(&t, AXVCPU_EXIT_IO_WRITE, 0x3f8, 1, 0x41);
-	expect_io(&t, AXVCPU_EXIT_IO_WRITE, 0x3f8, 2, 0x1234);
-	expect_io(&t, AXVCPU_EXIT_IO_WRITE, 0x3f8, 4, 0xdeadbeef);
-	expect_io(&t, AXVCPU_EXIT_IO_WRITE, 0x80, 1, 0x5a);
-	expect_io(&t, AXVCPU_EXIT_IO_READ, 0x60, 1, 0xa5);
-	t.vcpu.run->immediate_exit = 1;
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(&t.vcpu), EINTR);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_INTR);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, RAX) & 0xffffffff, 0x112233a5);
-	t.vcpu.run->immediate_exit = 0;
+	expect_io(vm, AXVCPU_EXIT_IO_WRITE, 0x3f8, 1, 0x41);
+	expect_io(vm, AXVCPU_EXIT_IO_WRITE, 0x3f8, 2, 0x1234);
+	expect_io(vm, AXVCPU_EXIT_IO_WRITE, 0x3f8, 4, 0xdeadbeef);
+	expect_io(vm, AXVCPU_EXIT_IO_WRITE, 0x80, 1, 0x5a);
+	expect_io(vm, AXVCPU_EXIT_IO_READ, 0x60, 1, 0xa5);
+	vcpu->run->immediate_exit = 1;
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(vcpu), EINTR);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_INTR);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, RAX) & 0xffffffff, 0x112233a5);
+	vcpu->run->immediate_exit = 0;
 	/* The guest continues after the IN, not at it. */
-	expect_io(&t, AXVCPU_EXIT_IO_READ, 0x60, 2, 0xbeef);
-	TEST_ASSERT_EQ(guest_u32(&t, 0x8000), 0x112233a5);
-	test_vm_destroy(&t);
+	expect_io(vm, AXVCPU_EXIT_IO_READ, 0x60, 2, 0xbeef);
+	TEST_ASSERT_EQ(guest_u32(vm, 0x8000), 0x112233a5);
 }
 
-TEST(initial_real_mode_state)
+AXVCPU_ONE_VCPU_TEST(global, initial_real_mode_state, guest_spin)
 {
 	struct axvcpu_x86_sregs sregs;
 	struct axvcpu_x86_regs regs;
-	struct test_vm t;
 	long r;
 
-	TEST_VM_WITH(&t, guest_spin);
 	errno = 0;
-	r = ioctl(t.vcpu.fd, AXVCPU_GET_X86_REGS, &regs);
+	r = ioctl(vcpu->fd, AXVCPU_GET_X86_REGS, &regs);
 	if (r && errno == ENOTTY)
 		SKIP(goto out, "AXVCPU_GET_X86_REGS not implemented yet (ENOTTY)");
 	TEST_ASSERT(r == 0, "GET_X86_REGS: ret %ld errno %d (%s)", r, errno,
@@ -203,7 +188,7 @@ TEST(initial_real_mode_state)
 	TEST_ASSERT_EQ(regs.rip, GUEST_ENTRY);
 	TEST_ASSERT(regs.rflags & 2, "rflags %#llx: bit 1 must be set",
 		    (unsigned long long)regs.rflags);
-	TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_GET_X86_SREGS, &sregs));
+	TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_GET_X86_SREGS, &sregs));
 	TEST_ASSERT(!(sregs.cr0 & 1), "cr0 %#llx: PE set, not real mode",
 		    (unsigned long long)sregs.cr0);
 	TEST_ASSERT_EQ(sregs.cs.base, 0);
@@ -211,7 +196,6 @@ TEST(initial_real_mode_state)
 	TEST_ASSERT(!(sregs.efer & (1 << 10)), "efer %#llx: LMA set",
 		    (unsigned long long)sregs.efer);
 out:
-	test_vm_destroy(&t);
 }
 
 TEST_HARNESS_MAIN
