@@ -348,26 +348,28 @@ static void run_cpuid_guest(struct axvm_vcpu *v, struct test_vm *t,
 
 TEST(cpuid_values)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_cpuid);
-	run_cpuid_guest(&t.vcpu, &t, 0);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_cpuid);
+	run_cpuid_guest(vcpu, vm, 0);
+	test_vm_free(vm);
 }
 
 /* The APIC ID in CPUID.1:EBX[31:24] is the vcpu id. */
 TEST(cpuid_apic_id_of_vcpu5)
 {
 	struct axvm_vcpu v5;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_cpuid);
-	vcpu_create(&t.vm, &v5, 5);
+	vm = vm_create_with_one_vcpu(&vcpu, g_cpuid);
+	vcpu_create(&vm->vm, &v5, 5);
 	vcpu_setup(&v5, GUEST_ENTRY);
 	vcpu_bind(&v5);
-	run_cpuid_guest(&v5, &t, 5);
+	run_cpuid_guest(&v5, vm, 5);
 	axvm_vcpu_close(&v5);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 static bool host_has_osxsave(void)
@@ -381,31 +383,32 @@ static bool host_has_osxsave(void)
 TEST(xsetbv_good_and_bad)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
 	if (!host_has_osxsave())
 		SKIP(return, "host has no OSXSAVE");
-	TEST_VM_WITH(&t, g_xsetbv);
-	run = t.vcpu.run;
-	x86_ivt_set(&t, 13, GUEST_SYM_GPA(g_xsetbv, g_xsetbv_gp));
-	vcpu_set_gpr(&t.vcpu, 4, X86_STACK_TOP);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT(!(guest_rd32(&t, 0x8000) & (1U << 27)),
+	vm = vm_create_with_one_vcpu(&vcpu, g_xsetbv);
+	run = vcpu->run;
+	x86_ivt_set(vm, 13, GUEST_SYM_GPA(g_xsetbv, g_xsetbv_gp));
+	vcpu_set_gpr(vcpu, 4, X86_STACK_TOP);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT(!(guest_rd32(vm, 0x8000) & (1U << 27)),
 		    "CPUID.1:ECX %#x before CR4.OSXSAVE: OSXSAVE set",
-		    guest_rd32(&t, 0x8000));
-	TEST_ASSERT(guest_rd32(&t, 0x8004) & (1U << 27),
+		    guest_rd32(vm, 0x8000));
+	TEST_ASSERT(guest_rd32(vm, 0x8004) & (1U << 27),
 		    "CPUID.1:ECX %#x after CR4.OSXSAVE: OSXSAVE clear",
-		    guest_rd32(&t, 0x8004));
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8008), 1);	/* XCR0 reset value */
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x800c), 0);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8010), 3);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8014), 3);
+		    guest_rd32(vm, 0x8004));
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8008), 1);	/* XCR0 reset value */
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x800c), 0);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8010), 3);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8014), 3);
 	/* Four bad XSETBVs, four #GPs in the guest's handler. */
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 4);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8100), 4);
 	TEST_ASSERT_EQ(run->stats.builtin[AXVCPU_BUILTIN_XSETBV], 1);
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_HALT], 1);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 /*
@@ -415,111 +418,115 @@ TEST(xsetbv_good_and_bad)
 TEST(cpuid_xsave_leaf_follows_guest_xcr0)
 {
 	__u32 a, b, c, d, offered;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
 	if (!host_has_osxsave())
 		SKIP(return, "host has no OSXSAVE: XSAVE is hidden from guests (no_host_xsave_hidden_from_guest)");
-	TEST_VM_WITH(&t, g_xsave_size);
-	x86_ivt_set(&t, 13, GUEST_SYM_GPA(g_xsave_size, g_xsave_size_gp));
-	vcpu_set_gpr(&t.vcpu, 4, X86_STACK_TOP);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	vm = vm_create_with_one_vcpu(&vcpu, g_xsave_size);
+	x86_ivt_set(vm, 13, GUEST_SYM_GPA(g_xsave_size, g_xsave_size_gp));
+	vcpu_set_gpr(vcpu, 4, X86_STACK_TOP);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	host_cpuid(0xd, 0, &a, &b, &c, &d);
-	offered = guest_rd32(&t, 0x8000);
+	offered = guest_rd32(vm, 0x8000);
 	TH_LOG("host leaf 0xD.0 %#x %#x %#x %#x; guest %#x %#x %#x %#x",
-	       a, b, c, d, offered, guest_rd32(&t, 0x8004),
-	       guest_rd32(&t, 0x8008), guest_rd32(&t, 0x800c));
+	       a, b, c, d, offered, guest_rd32(vm, 0x8004),
+	       guest_rd32(vm, 0x8008), guest_rd32(vm, 0x800c));
 	TEST_ASSERT_EQ(offered & 3, 3);
 	TEST_ASSERT(!(offered & ~a), "guest offered %#x beyond the host's %#x",
 		    offered, a);
 	TEST_ASSERT(!(offered & (1U << 9)), "PKRU offered: %#x", offered);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8004), 576);	/* XCR0 = x87 */
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8010), 576);	/* x87 | SSE */
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8004), 576);	/* XCR0 = x87 */
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8010), 576);	/* x87 | SSE */
 	/* Everything offered is accepted, and then the size is the maximum. */
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 0);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8018), offered);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8014), guest_rd32(&t, 0x8008));
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8100), 0);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8018), offered);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8014), guest_rd32(vm, 0x8008));
+	test_vm_free(vm);
 }
 
 TEST(no_host_xsave_hidden_from_guest)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u32 c;
 
 	if (host_has_osxsave())
 		SKIP(return, "host has OSXSAVE (xsetbv_good_and_bad covers it)");
-	TEST_VM_WITH(&t, g_noxsave);
-	x86_ivt_set(&t, 13, GUEST_SYM_GPA(g_noxsave, g_noxsave_gp));
-	x86_ivt_set(&t, 6, GUEST_SYM_GPA(g_noxsave, g_noxsave_ud));
-	vcpu_set_gpr(&t.vcpu, 4, X86_STACK_TOP);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	c = guest_rd32(&t, 0x8000);
+	vm = vm_create_with_one_vcpu(&vcpu, g_noxsave);
+	x86_ivt_set(vm, 13, GUEST_SYM_GPA(g_noxsave, g_noxsave_gp));
+	x86_ivt_set(vm, 6, GUEST_SYM_GPA(g_noxsave, g_noxsave_ud));
+	vcpu_set_gpr(vcpu, 4, X86_STACK_TOP);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	c = guest_rd32(vm, 0x8000);
 	TEST_ASSERT(!(c & (3U << 26)), "CPUID.1:ECX %#x: XSAVE/OSXSAVE visible", c);
-	TEST_ASSERT(!(guest_rd32(&t, 0x8004) & (1U << 18)),
-		    "CR4 %#x: OSXSAVE set", guest_rd32(&t, 0x8004));
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 1);	/* #GP */
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8102), 1);	/* #UD */
-	test_vm_destroy(&t);
+	TEST_ASSERT(!(guest_rd32(vm, 0x8004) & (1U << 18)),
+		    "CR4 %#x: OSXSAVE set", guest_rd32(vm, 0x8004));
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8100), 1);	/* #GP */
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8102), 1);	/* #UD */
+	test_vm_free(vm);
 }
 
 TEST(cr_writes)
 {
 	struct axvcpu_x86_sregs s;
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u32 cr0;
 
-	TEST_VM_WITH(&t, g_cr);
-	run = t.vcpu.run;
-	x86_ivt_set(&t, 13, GUEST_SYM_GPA(g_cr, g_cr_gp));
-	vcpu_set_gpr(&t.vcpu, 4, X86_STACK_TOP);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	cr0 = guest_rd32(&t, 0x8000);
+	vm = vm_create_with_one_vcpu(&vcpu, g_cr);
+	run = vcpu->run;
+	x86_ivt_set(vm, 13, GUEST_SYM_GPA(g_cr, g_cr_gp));
+	vcpu_set_gpr(vcpu, 4, X86_STACK_TOP);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	cr0 = guest_rd32(vm, 0x8000);
 	TEST_ASSERT(!(cr0 & (X86_CR0_PE | X86_CR0_PG | X86_CR0_TS)),
 		    "initial CR0 %#x", cr0);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8004), cr0 | X86_CR0_TS);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8008), cr0);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x800c), cr0 | X86_CR0_MP | X86_CR0_TS);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8010) & 0x600, 0x600);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8014), guest_rd32(&t, 0x8010));
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8018), guest_rd32(&t, 0x800c));
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 2);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8004), cr0 | X86_CR0_TS);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8008), cr0);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x800c), cr0 | X86_CR0_MP | X86_CR0_TS);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8010) & 0x600, 0x600);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8014), guest_rd32(vm, 0x8010));
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8018), guest_rd32(vm, 0x800c));
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8100), 2);
 	/* The refused VMXE write is the module's #GP (VMXE is host-owned). */
 	TEST_ASSERT(run->stats.builtin[AXVCPU_BUILTIN_EXCEPTION] >= 1,
 		    "builtin EXCEPTION %llu",
 		    (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_EXCEPTION]);
-	x86_get_sregs(&t.vcpu, &s);
-	TEST_ASSERT_EQ(s.cr0 & 0xffffffff, guest_rd32(&t, 0x800c));
-	TEST_ASSERT_EQ(s.cr4 & 0xffffffff, guest_rd32(&t, 0x8010));
-	test_vm_destroy(&t);
+	x86_get_sregs(vcpu, &s);
+	TEST_ASSERT_EQ(s.cr0 & 0xffffffff, guest_rd32(vm, 0x800c));
+	TEST_ASSERT_EQ(s.cr4 & 0xffffffff, guest_rd32(vm, 0x8010));
+	test_vm_free(vm);
 }
 
 TEST(real_to_protected_to_long_mode)
 {
 	struct axvcpu_x86_sregs s;
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_modes);
-	run = t.vcpu.run;
-	x86_build_tables(&t);
-	vcpu_set_gpr(&t.vcpu, 4, X86_STACK_TOP);
+	vm = vm_create_with_one_vcpu(&vcpu, g_modes);
+	run = vcpu->run;
+	x86_build_tables(vm);
+	vcpu_set_gpr(vcpu, 4, X86_STACK_TOP);
 
-	expect_ucall(&t, UCALL_SYNC, 32);
-	x86_get_sregs(&t.vcpu, &s);
+	expect_ucall(vm, UCALL_SYNC, 32);
+	x86_get_sregs(vcpu, &s);
 	TEST_ASSERT(s.cr0 & X86_CR0_PE, "cr0 %#llx", (unsigned long long)s.cr0);
 	TEST_ASSERT_EQ(s.cs.selector, SEL_CODE32);
 	TEST_ASSERT(s.cs.ar & AR_DB, "cs.ar %#x: not 32-bit", s.cs.ar);
 	TEST_ASSERT(!(s.efer & EFER_LMA), "efer %#llx", (unsigned long long)s.efer);
 
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 	TEST_ASSERT_EQ(run->hypercall.args[1], 64);
 	TEST_ASSERT_EQ(run->hypercall.args[2], 0x8877665544332211ULL);
-	x86_get_sregs(&t.vcpu, &s);
+	x86_get_sregs(vcpu, &s);
 	TEST_ASSERT((s.efer & (EFER_LME | EFER_LMA)) == (EFER_LME | EFER_LMA),
 		    "efer %#llx: not in long mode", (unsigned long long)s.efer);
 	TEST_ASSERT(s.cs.ar & AR_L, "cs.ar %#x: L clear", s.cs.ar);
@@ -528,12 +535,12 @@ TEST(real_to_protected_to_long_mode)
 	TEST_ASSERT_EQ(s.cr3, X86_PML4_GPA);
 
 	run->hypercall.ret = 0;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000) & (EFER_LME | EFER_LMA),
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8000) & (EFER_LME | EFER_LMA),
 		       EFER_LME | EFER_LMA);
-	TEST_ASSERT_EQ(guest_rd64(&t, 0x8008), 5);	/* CR8 */
-	x86_get_sregs(&t.vcpu, &s);
+	TEST_ASSERT_EQ(guest_rd64(vm, 0x8008), 5);	/* CR8 */
+	x86_get_sregs(vcpu, &s);
 	TEST_ASSERT_EQ(s.cr8, 5);
 	/*
 	 * CR0.PG with LME: handled inside.  MOV to and from CR8 too, or,
@@ -542,94 +549,97 @@ TEST(real_to_protected_to_long_mode)
 	TEST_ASSERT(run->stats.builtin[AXVCPU_BUILTIN_CR_ACCESS] >= 1,
 		    "builtin CR_ACCESS %llu",
 		    (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_CR_ACCESS]);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(sregs_start_protected_mode)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_pm_start);
-	x86_enter_prot_mode(&t, GUEST_ENTRY);
-	expect_ucall(&t, UCALL_SYNC, X86_STACK_TOP);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000), 0x12345678);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8004) & 0xffff, SEL_CODE32);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8008), 0x77);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_pm_start);
+	x86_enter_prot_mode(vm, GUEST_ENTRY);
+	expect_ucall(vm, UCALL_SYNC, X86_STACK_TOP);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8000), 0x12345678);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8004) & 0xffff, SEL_CODE32);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8008), 0x77);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	test_vm_free(vm);
 }
 
 TEST(sregs_start_long_mode)
 {
 	struct axvcpu_x86_sregs s;
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_lm_start);
-	run = t.vcpu.run;
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+	vm = vm_create_with_one_vcpu(&vcpu, g_lm_start);
+	run = vcpu->run;
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 	TEST_ASSERT_EQ(run->hypercall.nr, UCALL_NR);
 	TEST_ASSERT_EQ(run->hypercall.args[1], 0x1122334455667788ULL);
 	TEST_ASSERT_EQ(run->hypercall.args[5], 0xaabbccddeeff0011ULL);
-	TEST_ASSERT_EQ(guest_rd64(&t, 0x8000), 0xfedcba9876543210ULL);
+	TEST_ASSERT_EQ(guest_rd64(vm, 0x8000), 0xfedcba9876543210ULL);
 	/* LEA 0(%rip) after a 10-byte MOV and an 8-byte MOV. */
-	TEST_ASSERT_EQ(guest_rd64(&t, 0x8008), GUEST_ENTRY + 10 + 8 + 7);
-	TEST_ASSERT_EQ(guest_rd64(&t, 0x8010), 0x77);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8018) & 0xffff, SEL_CODE64);
-	x86_get_sregs(&t.vcpu, &s);
+	TEST_ASSERT_EQ(guest_rd64(vm, 0x8008), GUEST_ENTRY + 10 + 8 + 7);
+	TEST_ASSERT_EQ(guest_rd64(vm, 0x8010), 0x77);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8018) & 0xffff, SEL_CODE64);
+	x86_get_sregs(vcpu, &s);
 	TEST_ASSERT(s.efer & EFER_LMA, "efer %#llx", (unsigned long long)s.efer);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	test_vm_free(vm);
 }
 
 TEST(set_sregs_validation)
 {
 	struct axvcpu_x86_sregs good, s;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_lm_start);
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	x86_get_sregs(&t.vcpu, &good);
+	vm = vm_create_with_one_vcpu(&vcpu, g_lm_start);
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	x86_get_sregs(vcpu, &good);
 
 	s = good;
 	s.cr0 &= ~X86_CR0_PG;		/* LMA without paging */
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
 	s = good;
 	s.cr4 &= ~X86_CR4_PAE;		/* long mode without PAE */
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
 	s = good;
 	s.cr4 |= X86_CR4_VMXE;		/* no nested VMX */
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
 	s = good;
 	s.efer |= 1ULL << 1;		/* reserved EFER bit */
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
 	s = good;
 	s.cs.ar |= AR_DB;		/* L and D both set */
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
 	s = good;
 	s.efer &= ~EFER_LME;		/* LMA without LME */
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
 	s = good;
 	s.reserved[0] = 1;
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
 	s = good;
 	s.cr8 = 16;
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
 	s = good;
 	s.cr0 = X86_CR0_PG | X86_CR0_ET;	/* PG without PE */
 	s.efer = 0;
 	s.cr4 = 0;
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s), EINVAL);
 
 	/* The rejected calls changed nothing: the guest still runs. */
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	TEST_ASSERT_EQ(t.vcpu.run->hypercall.args[1], 0x1122334455667788ULL);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	TEST_ASSERT_EQ(vcpu->run->hypercall.args[1], 0x1122334455667788ULL);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
