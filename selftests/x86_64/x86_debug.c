@@ -130,14 +130,15 @@ TEST(host_watchpoint_survives_run)
 TEST(guest_hw_breakpoints_fire)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_bp);
-	run = t.vcpu.run;
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	x86_idt64_set(&t, 1, GUEST_SYM_GPA(g_bp, g_bp_handler));
+	vm = vm_create_with_one_vcpu(&vcpu, g_bp);
+	run = vcpu->run;
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	x86_idt64_set(vm, 1, GUEST_SYM_GPA(g_bp, g_bp_handler));
 
-	vcpu_run(&t.vcpu);
+	vcpu_run(vcpu);
 	TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_HYPERCALL,
 		    "exit %s: the guest's data breakpoint did not fire",
 		    axvm_exit_name(run->exit_reason));
@@ -146,9 +147,9 @@ TEST(guest_hw_breakpoints_fire)
 	TEST_ASSERT_EQ(run->hypercall.args[0] >> 32, 0);
 	TEST_ASSERT_EQ(run->hypercall.args[1],
 		       GUEST_SYM_GPA(g_bp, g_bp_after_store));
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000), 0x1234);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8000), 0x1234);
 
-	vcpu_run(&t.vcpu);
+	vcpu_run(vcpu);
 	TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_HYPERCALL,
 		    "exit %s: the guest's instruction breakpoint did not fire",
 		    axvm_exit_name(run->exit_reason));
@@ -156,11 +157,11 @@ TEST(guest_hw_breakpoints_fire)
 	TEST_ASSERT_EQ(run->hypercall.args[0] & 0xf, 2);	/* B1, B0 cleared */
 	TEST_ASSERT_EQ(run->hypercall.args[1], GUEST_SYM_GPA(g_bp, g_bp_target));
 
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8004), 0x5678);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000), 0x4321);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8004), 0x5678);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8000), 0x4321);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
