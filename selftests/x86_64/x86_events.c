@@ -179,66 +179,69 @@ static __u8 guest_rd8(struct test_vm *t, __u64 gpa)
 TEST(irq_real_mode_ivt_after_sti)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u16 ip;
 
-	TEST_VM_WITH(&t, g_irq_rm);
-	run = t.vcpu.run;
-	x86_ivt_set(&t, 0x30, GUEST_SYM_GPA(g_irq_rm, g_irq_rm_h30));
-	x86_ivt_set(&t, 0x31, GUEST_SYM_GPA(g_irq_rm, g_irq_rm_h31));
-	vcpu_set_gpr(&t.vcpu, 4, X86_STACK_TOP);
-	vcpu_set_gpr(&t.vcpu, 3, 2);		/* BX: wait for 2 */
-	inject(&t.vcpu, 0x31, 0, 0);
-	inject(&t.vcpu, 0x30, 0, 0);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8110) & 0xffff, 0);	/* none with IF=0 */
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8100) & 0xffff, 2);
-	TEST_ASSERT_EQ(guest_rd8(&t, 0x8200), 0x31);
-	TEST_ASSERT_EQ(guest_rd8(&t, 0x8201), 0x30);
-	ip = guest_rd32(&t, 0x8120) & 0xffff;
+	vm = vm_create_with_one_vcpu(&vcpu, g_irq_rm);
+	run = vcpu->run;
+	x86_ivt_set(vm, 0x30, GUEST_SYM_GPA(g_irq_rm, g_irq_rm_h30));
+	x86_ivt_set(vm, 0x31, GUEST_SYM_GPA(g_irq_rm, g_irq_rm_h31));
+	vcpu_set_gpr(vcpu, 4, X86_STACK_TOP);
+	vcpu_set_gpr(vcpu, 3, 2);		/* BX: wait for 2 */
+	inject(vcpu, 0x31, 0, 0);
+	inject(vcpu, 0x30, 0, 0);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8110) & 0xffff, 0);	/* none with IF=0 */
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8100) & 0xffff, 2);
+	TEST_ASSERT_EQ(guest_rd8(vm, 0x8200), 0x31);
+	TEST_ASSERT_EQ(guest_rd8(vm, 0x8201), 0x30);
+	ip = guest_rd32(vm, 0x8120) & 0xffff;
 	TEST_ASSERT(ip >= GUEST_SYM_GPA(g_irq_rm, g_irq_rm_loop) &&
 		    ip <= GUEST_SYM_GPA(g_irq_rm, g_irq_rm_loop_end),
 		    "interrupted IP %#x outside the STI loop", ip);
 	TEST_ASSERT(run->stats.builtin[AXVCPU_BUILTIN_INTR_WINDOW] >= 1,
 		    "builtin INTR_WINDOW %llu",
 		    (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_INTR_WINDOW]);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 /* Real mode: an exception injected with ERROR_CODE pushes none. */
 TEST(exception_real_mode_no_error_code)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u16 ip;
 
-	TEST_VM_WITH(&t, g_irq_rm);
-	x86_ivt_set(&t, 13, GUEST_SYM_GPA(g_irq_rm, g_irq_rm_h0d));
-	vcpu_set_gpr(&t.vcpu, 4, X86_STACK_TOP);
-	vcpu_set_gpr(&t.vcpu, 3, 1);
-	inject(&t.vcpu, 13, AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE, 0x1234);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_rd8(&t, 0x8200), 0x0d);
+	vm = vm_create_with_one_vcpu(&vcpu, g_irq_rm);
+	x86_ivt_set(vm, 13, GUEST_SYM_GPA(g_irq_rm, g_irq_rm_h0d));
+	vcpu_set_gpr(vcpu, 4, X86_STACK_TOP);
+	vcpu_set_gpr(vcpu, 3, 1);
+	inject(vcpu, 13, AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE, 0x1234);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_rd8(vm, 0x8200), 0x0d);
 	/* Exceptions ignore IF: taken at the first instruction. */
-	ip = guest_rd32(&t, 0x8120) & 0xffff;
+	ip = guest_rd32(vm, 0x8120) & 0xffff;
 	TEST_ASSERT_EQ(ip, GUEST_ENTRY);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(guest_ud_real_mode)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_ud_rm);
-	x86_ivt_set(&t, 6, GUEST_SYM_GPA(g_ud_rm, g_ud_rm_h));
-	vcpu_set_gpr(&t.vcpu, 4, X86_STACK_TOP);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8100) & 0xffff, 1);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8120) & 0xffff, GUEST_ENTRY);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8104) & 0xffff, 0x600d);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_ud_rm);
+	x86_ivt_set(vm, 6, GUEST_SYM_GPA(g_ud_rm, g_ud_rm_h));
+	vcpu_set_gpr(vcpu, 4, X86_STACK_TOP);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8100) & 0xffff, 1);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8120) & 0xffff, GUEST_ENTRY);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8104) & 0xffff, 0x600d);
+	test_vm_free(vm);
 }
 
 static void lm_setup(struct test_vm *t, __u64 wait_for)
@@ -286,19 +289,20 @@ TEST(exception_with_error_code_long_mode)
 
 TEST(exception_with_error_code_protected_mode)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_exc_pm);
-	x86_enter_prot_mode(&t, GUEST_ENTRY);
-	x86_idt32_set(&t, 13, GUEST_SYM_GPA(g_exc_pm, g_exc_pm_gp));
-	inject(&t.vcpu, 13, AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE, 0xabcd);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8100), 1);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8108), 0xabcd);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8110), GUEST_ENTRY);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8114) & 0xffff, SEL_CODE32);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_exc_pm);
+	x86_enter_prot_mode(vm, GUEST_ENTRY);
+	x86_idt32_set(vm, 13, GUEST_SYM_GPA(g_exc_pm, g_exc_pm_gp));
+	inject(vcpu, 13, AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE, 0xabcd);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8100), 1);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8108), 0xabcd);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8110), GUEST_ENTRY);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8114) & 0xffff, SEL_CODE32);
+	test_vm_free(vm);
 }
 
 struct kick_arg {
@@ -392,29 +396,30 @@ TEST(irq_redelivered_after_npf_on_stack)
 TEST(inject_argument_checks)
 {
 	struct axvcpu_interrupt irq;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int i, r = 0;
 
-	TEST_VM_WITH(&t, guest_spin);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
 	memset(&irq, 0, sizeof(irq));
 	irq.vector = 256;
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);
 	irq.vector = 0x40;
 	irq.flags = AXVCPU_IRQ_EXCEPTION;	/* not an exception vector */
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);
 	irq.vector = 6;
 	irq.flags = AXVCPU_IRQ_EXCEPTION | AXVCPU_IRQ_ERROR_CODE; /* #UD has none */
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);
 	irq.vector = 0x40;
 	irq.flags = 1U << 7;
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);
 	irq.flags = 0;
 	irq.pad = 1;
-	TEST_ASSERT_SYSCALL_ERR(ioctl(t.vcpu.fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);
+	TEST_ASSERT_SYSCALL_ERR(ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq), EINVAL);
 	irq.pad = 0;
 	for (i = 0; i < 1000; i++) {
 		errno = 0;
-		r = ioctl(t.vcpu.fd, AXVCPU_INJECT_INTERRUPT, &irq);
+		r = ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq);
 		if (r)
 			break;
 	}
@@ -422,7 +427,7 @@ TEST(inject_argument_checks)
 		    "after %d queued: ret %d errno %d (%s), expected ENOSPC",
 		    i, r, errno, errno_name(errno));
 	TEST_ASSERT(i >= 1, "queue holds nothing");
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
