@@ -149,20 +149,21 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
 
 TEST(hlt_exit_advances_rip)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 rip;
 
-	TEST_VM_WITH(&t, g_hlt);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(t.vcpu.run->hw_reason & 0xffff, 12);	/* HLT */
-	TEST_ASSERT_EQ(t.vcpu.run->hw_rip, GUEST_ENTRY + 1);
-	rip = x86_get_rip(&t.vcpu);
+	vm = vm_create_with_one_vcpu(&vcpu, g_hlt);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(vcpu->run->hw_reason & 0xffff, 12);	/* HLT */
+	TEST_ASSERT_EQ(vcpu->run->hw_rip, GUEST_ENTRY + 1);
+	rip = x86_get_rip(vcpu);
 	TEST_ASSERT_EQ(rip, GUEST_ENTRY + 2);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000), 0x600d);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8000), 0x600d);
+	test_vm_free(vm);
 }
 
 static void expect_string_io(struct test_vm *t, int in, int rep, int size)
@@ -190,60 +191,62 @@ static void expect_string_io(struct test_vm *t, int in, int rep, int size)
 
 TEST(string_io_is_internal_error)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_outsb);
-	*(__u32 *)guest_ptr(&t, 0x8000) = 0xa5a5a5a5;
-	expect_string_io(&t, 0, 0, 1);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_outsb);
+	*(__u32 *)guest_ptr(vm, 0x8000) = 0xa5a5a5a5;
+	expect_string_io(vm, 0, 0, 1);
+	test_vm_free(vm);
 
-	TEST_VM_WITH(&t, g_rep_outsw);
-	*(__u32 *)guest_ptr(&t, 0x8000) = 0xa5a5a5a5;
-	expect_string_io(&t, 0, 1, 2);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_rep_outsw);
+	*(__u32 *)guest_ptr(vm, 0x8000) = 0xa5a5a5a5;
+	expect_string_io(vm, 0, 1, 2);
+	test_vm_free(vm);
 
-	TEST_VM_WITH(&t, g_insb);
-	*(__u32 *)guest_ptr(&t, 0x8000) = 0xa5a5a5a5;
-	expect_string_io(&t, 1, 0, 1);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_insb);
+	*(__u32 *)guest_ptr(vm, 0x8000) = 0xa5a5a5a5;
+	expect_string_io(vm, 1, 0, 1);
+	test_vm_free(vm);
 
-	TEST_VM_WITH(&t, g_rep_insb);
-	*(__u32 *)guest_ptr(&t, 0x8000) = 0xa5a5a5a5;
-	expect_string_io(&t, 1, 1, 1);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_rep_insb);
+	*(__u32 *)guest_ptr(vm, 0x8000) = 0xa5a5a5a5;
+	expect_string_io(vm, 1, 1, 1);
+	test_vm_free(vm);
 }
 
 TEST(msr_exits_to_vmm)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 rip;
 
-	TEST_VM_WITH(&t, g_msr);
-	run = t.vcpu.run;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_READ);
+	vm = vm_create_with_one_vcpu(&vcpu, g_msr);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSREG_READ);
 	TEST_ASSERT_EQ(run->sysreg.addr, 0x1234);
 	TEST_ASSERT_EQ(run->sysreg.is_write, 0);
 	TEST_ASSERT_EQ(run->hw_reason & 0xffff, 31);	/* RDMSR */
 	/* RIP is past the RDMSR (0f 32) already. */
-	rip = x86_get_rip(&t.vcpu);
+	rip = x86_get_rip(vcpu);
 	TEST_ASSERT_EQ(rip, run->hw_rip + 2);
 	run->sysreg.value = 0x8877665544332211ULL;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_WRITE);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000), 0x44332211);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8004), 0x88776655);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSREG_WRITE);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8000), 0x44332211);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8004), 0x88776655);
 	TEST_ASSERT_EQ(run->sysreg.addr, 0x1234);
 	TEST_ASSERT_EQ(run->sysreg.is_write, 1);
 	TEST_ASSERT_EQ(run->sysreg.value, 0x11223344aabbccddULL);
 	TEST_ASSERT_EQ(run->hw_reason & 0xffff, 32);	/* WRMSR */
-	rip = x86_get_rip(&t.vcpu);
+	rip = x86_get_rip(vcpu);
 	TEST_ASSERT_EQ(rip, run->hw_rip + 2);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8008), 0x600d);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8008), 0x600d);
+	test_vm_free(vm);
 }
 
 /*
@@ -253,69 +256,73 @@ TEST(msr_exits_to_vmm)
 TEST(rdmsr_completion_with_immediate_exit)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_msr);
-	run = t.vcpu.run;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_READ);
+	vm = vm_create_with_one_vcpu(&vcpu, g_msr);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSREG_READ);
 	run->sysreg.value = 0xfedcba9876543210ULL;
 	run->immediate_exit = 1;
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(&t.vcpu), EINTR);
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(vcpu), EINTR);
 	run->immediate_exit = 0;
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, RAX), 0x76543210);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, RDX), 0xfedcba98);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, RCX), 0x1234);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_WRITE);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000), 0x76543210);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8004), 0xfedcba98);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, RAX), 0x76543210);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, RDX), 0xfedcba98);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, RCX), 0x1234);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSREG_WRITE);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8000), 0x76543210);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8004), 0xfedcba98);
+	test_vm_free(vm);
 }
 
 TEST(triple_fault_is_system_down)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_triple);
-	memset(guest_ptr(&t, 0x8000), 0, 8);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
-	TEST_ASSERT_EQ(t.vcpu.run->system_down.type, AXVCPU_SYSTEM_DOWN_CRASH);
-	TEST_ASSERT_EQ(t.vcpu.run->hw_reason & 0xffff, 2);	/* triple fault */
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_triple);
+	memset(guest_ptr(vm, 0x8000), 0, 8);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
+	TEST_ASSERT_EQ(vcpu->run->system_down.type, AXVCPU_SYSTEM_DOWN_CRASH);
+	TEST_ASSERT_EQ(vcpu->run->hw_reason & 0xffff, 2);	/* triple fault */
+	test_vm_free(vm);
 }
 
 TEST(read_outside_slots_is_mmio)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_mmio_read);
-	run = t.vcpu.run;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_MMIO_READ);
+	vm = vm_create_with_one_vcpu(&vcpu, g_mmio_read);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
 	TEST_ASSERT_EQ(run->mmio.addr, 0x20010);
 	TEST_ASSERT_EQ(run->mmio.width, 2);
 	TEST_ASSERT_EQ(run->mmio.is_write, 0);
 	TEST_ASSERT_EQ(run->mmio.reg, RCX);
 	TEST_ASSERT_EQ(run->hw_reason & 0xffff, 48);	/* EPT violation */
 	run->mmio.data = 0xbeef;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000), 0x1122beef);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8000), 0x1122beef);
+	test_vm_free(vm);
 }
 
 TEST(fetch_outside_slots_is_npf)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_exec_outside);
-	run = t.vcpu.run;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+	vm = vm_create_with_one_vcpu(&vcpu, g_exec_outside);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
 	TEST_ASSERT_EQ(run->npf.gpa, 0x20000);
 	TEST_ASSERT(run->npf.access & AXVCPU_ACCESS_EXECUTE,
 		    "npf.access %#llx: EXECUTE not set",
@@ -324,18 +331,19 @@ TEST(fetch_outside_slots_is_npf)
 		    "npf.access %#llx: WRITE set for a fetch",
 		    (unsigned long long)run->npf.access);
 	TEST_ASSERT_EQ(run->hw_reason & 0xffff, 48);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(undecodable_mmio_is_npf)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_rmw_outside);
-	run = t.vcpu.run;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+	vm = vm_create_with_one_vcpu(&vcpu, g_rmw_outside);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
 	TEST_ASSERT_EQ(run->npf.gpa, 0x20024);
 	TEST_ASSERT(run->npf.access & (AXVCPU_ACCESS_READ | AXVCPU_ACCESS_WRITE),
 		    "npf.access %#llx: neither READ nor WRITE",
@@ -344,8 +352,8 @@ TEST(undecodable_mmio_is_npf)
 		    "npf.access %#llx: EXECUTE set for a data access",
 		    (unsigned long long)run->npf.access);
 	/* Not emulated: RIP stays at the INC. */
-	TEST_ASSERT_EQ(x86_get_rip(&t.vcpu), GUEST_ENTRY + 5);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(x86_get_rip(vcpu), GUEST_ENTRY + 5);
+	test_vm_free(vm);
 }
 
 TEST(write_to_readonly_slot)
@@ -392,19 +400,20 @@ TEST(write_to_readonly_slot)
 TEST(unknown_exit_is_internal_error)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_invd);
-	run = t.vcpu.run;
-	vcpu_run(&t.vcpu);
+	vm = vm_create_with_one_vcpu(&vcpu, g_invd);
+	run = vcpu->run;
+	vcpu_run(vcpu);
 	TEST_ASSERT(run->exit_reason != AXVCPU_EXIT_HALT,
 		    "INVD: exit HALT (the guest never reached its HLT)");
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_INTERNAL_ERROR);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_INTERNAL_ERROR);
 	TEST_ASSERT_EQ(run->internal.suberror, AXVCPU_INTERNAL_UNKNOWN_EXIT);
 	TEST_ASSERT(run->internal.ndata >= 1, "ndata %u", run->internal.ndata);
 	TEST_ASSERT_EQ(run->internal.data[0] & 0xffff, 13);	/* INVD */
 	TEST_ASSERT_EQ(run->hw_reason & 0xffff, 13);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 /* TR unusable passes SET_SREGS' checks or not; the entry must then fail. */
@@ -412,27 +421,28 @@ TEST(bad_guest_state_fail_entry)
 {
 	struct axvcpu_x86_sregs s;
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	long r;
 
-	TEST_VM_WITH(&t, g_hlt);
-	run = t.vcpu.run;
-	x86_get_sregs(&t.vcpu, &s);
+	vm = vm_create_with_one_vcpu(&vcpu, g_hlt);
+	run = vcpu->run;
+	x86_get_sregs(vcpu, &s);
 	s.tr.ar = 0x10000;	/* unusable: never valid for TR (SDM 26.3.1.2) */
 	errno = 0;
-	r = ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s);
+	r = ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s);
 	if (r) {
 		TEST_ASSERT(errno == EINVAL, "SET_SREGS: ret %ld errno %d (%s)",
 			    r, errno, errno_name(errno));
 		goto out;
 	}
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_FAIL_ENTRY);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_FAIL_ENTRY);
 	/* Basic reason 33 (invalid guest state) with bit 31 (entry failure). */
 	TEST_ASSERT_EQ(run->fail_entry.reason, 0x80000021);
 	TEST_ASSERT_EQ(run->hw_reason, 0x80000021);
 out:
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
