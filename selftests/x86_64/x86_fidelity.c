@@ -570,16 +570,17 @@ TEST(single_step_emulated)
 		{ ss_hlt, "cli" }, { ss_15, "hlt" }, { ss_16, "nop" },
 	};
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 n, i, first = 0, rip, dr6;
 	int runs;
 
-	TEST_VM_WITH(&t, g_ss);
-	run = t.vcpu.run;
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	x86_idt64_set(&t, 1, GUEST_SYM_GPA(g_ss, g_ss_db));
+	vm = vm_create_with_one_vcpu(&vcpu, g_ss);
+	run = vcpu->run;
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	x86_idt64_set(vm, 1, GUEST_SYM_GPA(g_ss, g_ss_db));
 	for (runs = 0; runs < 20; runs++) {
-		vcpu_run(&t.vcpu);
+		vcpu_run(vcpu);
 		if (run->exit_reason == AXVCPU_EXIT_HYPERCALL &&
 		    run->hypercall.nr == HCALL_DONE)
 			break;
@@ -591,17 +592,17 @@ TEST(single_step_emulated)
 			    (unsigned long long)run->hw_rip);
 	}
 	TEST_ASSERT(runs < 20, "the guest did not finish");
-	n = guest_rd64(&t, SS_LOG_N);
+	n = guest_rd64(vm, SS_LOG_N);
 	for (i = 0; i < n; i++)
 		TH_LOG("#DB %llu: rip 0x%llx dr6 0x%llx", (unsigned long long)i,
-		       (unsigned long long)guest_rd64(&t, SS_LOG + 16 * i),
-		       (unsigned long long)guest_rd64(&t, SS_LOG + 16 * i + 8));
+		       (unsigned long long)guest_rd64(vm, SS_LOG + 16 * i),
+		       (unsigned long long)guest_rd64(vm, SS_LOG + 16 * i + 8));
 	/* A step after the POPF that set TF is the CPU's business: skip it. */
-	if (n && guest_rd64(&t, SS_LOG) == GUEST_SYM_GPA(g_ss, ss_0))
+	if (n && guest_rd64(vm, SS_LOG) == GUEST_SYM_GPA(g_ss, ss_0))
 		first = 1;
 	for (i = 0; i < ARRAY_SIZE(want) && i + first < n; i++) {
-		rip = guest_rd64(&t, SS_LOG + 16 * (i + first));
-		dr6 = guest_rd64(&t, SS_LOG + 16 * (i + first) + 8);
+		rip = guest_rd64(vm, SS_LOG + 16 * (i + first));
+		dr6 = guest_rd64(vm, SS_LOG + 16 * (i + first) + 8);
 		TEST_ASSERT(rip == GUEST_SYM_GPA(g_ss, want[i].rip),
 			    "#DB %llu, after %s: rip 0x%llx, want 0x%llx",
 			    (unsigned long long)i, want[i].after,
@@ -613,7 +614,7 @@ TEST(single_step_emulated)
 	TEST_ASSERT(n - first == ARRAY_SIZE(want),
 		    "%llu single-step #DBs, want %zu",
 		    (unsigned long long)(n - first), ARRAY_SIZE(want));
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 /*
@@ -626,40 +627,41 @@ TEST(single_step_emulated)
 TEST(cr8_dr_cost)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 empty, cr8, dr, cpuid;
 
-	TEST_VM_WITH(&t, g_cost);
-	run = t.vcpu.run;
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	vcpu_run(&t.vcpu);
+	vm = vm_create_with_one_vcpu(&vcpu, g_cost);
+	run = vcpu->run;
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	vcpu_run(vcpu);
 	TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_HYPERCALL &&
 		    run->hypercall.nr == HCALL_COST, "exit %s",
 		    axvm_exit_name(run->exit_reason));
-	empty = guest_rd64(&t, COST_LOG);
-	cr8 = guest_rd64(&t, COST_LOG + 8) - empty;
-	dr = guest_rd64(&t, COST_LOG + 16) - empty;
-	cpuid = guest_rd64(&t, COST_LOG + 24) - empty;
+	empty = guest_rd64(vm, COST_LOG);
+	cr8 = guest_rd64(vm, COST_LOG + 8) - empty;
+	dr = guest_rd64(vm, COST_LOG + 16) - empty;
+	cpuid = guest_rd64(vm, COST_LOG + 24) - empty;
 	/* Two MOV DR per iteration: per access is half. */
 	TH_LOG("guest TSC ticks per access: MOV CR8 %llu, MOV DR %llu, CPUID %llu (loop %llu)",
 	       (unsigned long long)cr8 / COST_N,
 	       (unsigned long long)dr / (2 * COST_N),
 	       (unsigned long long)cpuid / COST_N,
 	       (unsigned long long)empty / COST_N);
-	vcpu_run(&t.vcpu);
+	vcpu_run(vcpu);
 	TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_HYPERCALL &&
 		    run->hypercall.nr == HCALL_DONE, "exit %s",
 		    axvm_exit_name(run->exit_reason));
-	TEST_ASSERT_EQ(guest_rd64(&t, DRV_LOG), 0x1000);
-	TEST_ASSERT_EQ(guest_rd64(&t, DRV_LOG + 8), 0x2000);
-	TEST_ASSERT_EQ(guest_rd64(&t, DRV_LOG + 16), 0x3000);
-	TEST_ASSERT_EQ(guest_rd64(&t, DRV_LOG + 24), 0x4000);
-	TEST_ASSERT_EQ(guest_rd64(&t, DRV_LOG + 32) & 0xffffffff, 0xffff4ff1);
+	TEST_ASSERT_EQ(guest_rd64(vm, DRV_LOG), 0x1000);
+	TEST_ASSERT_EQ(guest_rd64(vm, DRV_LOG + 8), 0x2000);
+	TEST_ASSERT_EQ(guest_rd64(vm, DRV_LOG + 16), 0x3000);
+	TEST_ASSERT_EQ(guest_rd64(vm, DRV_LOG + 24), 0x4000);
+	TEST_ASSERT_EQ(guest_rd64(vm, DRV_LOG + 32) & 0xffffffff, 0xffff4ff1);
 	TEST_ASSERT(cr8 * 4 < cpuid, "MOV CR8 costs %llu, CPUID %llu: it exits",
 		    (unsigned long long)cr8, (unsigned long long)cpuid);
 	TEST_ASSERT(dr * 2 < cpuid, "MOV DR costs %llu per 2, CPUID %llu: it exits",
 		    (unsigned long long)dr, (unsigned long long)cpuid);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(tpr_shadow_threshold)
@@ -667,32 +669,33 @@ TEST(tpr_shadow_threshold)
 	struct axvcpu_interrupt irq = { .vector = TPR_VEC };
 	struct axvcpu_x86_sregs sr;
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_tpr);
-	run = t.vcpu.run;
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	x86_idt64_set(&t, TPR_VEC, GUEST_SYM_GPA(g_tpr, g_tpr_h));
-	vcpu_run(&t.vcpu);
+	vm = vm_create_with_one_vcpu(&vcpu, g_tpr);
+	run = vcpu->run;
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	x86_idt64_set(vm, TPR_VEC, GUEST_SYM_GPA(g_tpr, g_tpr_h));
+	vcpu_run(vcpu);
 	TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_HYPERCALL &&
 		    run->hypercall.nr == HCALL_TPR, "exit %s",
 		    axvm_exit_name(run->exit_reason));
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8300), 0xf0);	/* x2APIC TPR */
-	x86_get_sregs(&t.vcpu, &sr);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8300), 0xf0);	/* x2APIC TPR */
+	x86_get_sregs(vcpu, &sr);
 	TEST_ASSERT_EQ(sr.cr8, 15);
-	TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_INJECT_INTERRUPT, &irq));
-	vcpu_run(&t.vcpu);
+	TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq));
+	vcpu_run(vcpu);
 	TEST_ASSERT(run->exit_reason == AXVCPU_EXIT_HYPERCALL &&
 		    run->hypercall.nr == HCALL_DONE, "exit %s",
 		    axvm_exit_name(run->exit_reason));
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8304), 0);	/* held by the TPR */
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8100), 1);
-	TEST_ASSERT_EQ(guest_rd64(&t, 0x8110), GUEST_SYM_GPA(g_tpr, g_tpr_after));
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8308), 4);	/* MOV from CR8 */
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x830c), 0x40);	/* x2APIC TPR */
-	x86_get_sregs(&t.vcpu, &sr);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8304), 0);	/* held by the TPR */
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8100), 1);
+	TEST_ASSERT_EQ(guest_rd64(vm, 0x8110), GUEST_SYM_GPA(g_tpr, g_tpr_after));
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8308), 4);	/* MOV from CR8 */
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x830c), 0x40);	/* x2APIC TPR */
+	x86_get_sregs(vcpu, &sr);
 	TEST_ASSERT_EQ(sr.cr8, 4);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
