@@ -292,7 +292,8 @@ static void *spin(void *arg)
 TEST(guest_syscall_swapgs_rdtscp_use_guest_msrs)
 {
 	struct rusage ru0, ru1;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	struct ucall uc;
 	pthread_t thr;
 	cpu_set_t set;
@@ -303,15 +304,15 @@ TEST(guest_syscall_swapgs_rdtscp_use_guest_msrs)
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
 	TEST_ASSERT_SYSCALL_OK(sched_setaffinity(0, sizeof(set), &set));
-	TEST_VM_WITH(&t, g_sysc);
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	*(volatile __u8 *)guest_ptr(&t, 0x8200) = has_aux;
+	vm = vm_create_with_one_vcpu(&vcpu, g_sysc);
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	*(volatile __u8 *)guest_ptr(vm, 0x8200) = has_aux;
 	spin_stop = 0;
 	TEST_ASSERT_EQ(pthread_create(&thr, NULL, spin, NULL), 0);
 	getrusage(RUSAGE_THREAD, &ru0);
 	for (;;) {
-		vcpu_run(&t.vcpu);
-		if (get_ucall(&t.vcpu, &uc) != UCALL_SYNC)
+		vcpu_run(vcpu);
+		if (get_ucall(vcpu, &uc) != UCALL_SYNC)
 			break;
 		n++;
 		TEST_ASSERT_EQ(syscall(SYS_getpid), getpid());
@@ -323,14 +324,14 @@ TEST(guest_syscall_swapgs_rdtscp_use_guest_msrs)
 	getrusage(RUSAGE_THREAD, &ru1);
 	spin_stop = 1;
 	pthread_join(thr, NULL);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	TEST_ASSERT_EQ(n, SYSC_LOOPS);
-	TEST_ASSERT_EQ(*(volatile __u32 *)guest_ptr(&t, 0x8300), SYSC_LOOPS);
-	TEST_ASSERT_EQ(*(volatile __u32 *)guest_ptr(&t, 0x8320), 0);
-	TEST_ASSERT_EQ(*(volatile __u32 *)guest_ptr(&t, 0x8324), 0);
+	TEST_ASSERT_EQ(*(volatile __u32 *)guest_ptr(vm, 0x8300), SYSC_LOOPS);
+	TEST_ASSERT_EQ(*(volatile __u32 *)guest_ptr(vm, 0x8320), 0);
+	TEST_ASSERT_EQ(*(volatile __u32 *)guest_ptr(vm, 0x8324), 0);
 	TH_LOG("%ld involuntary context switches of the RUN thread",
 	       ru1.ru_nivcsw - ru0.ru_nivcsw);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
