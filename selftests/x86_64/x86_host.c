@@ -190,7 +190,8 @@ TEST(preemption_timer_bounds_spin)
 {
 	char old[32] = "", buf[32];
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	bool have_param;
 	__u64 before;
 	double lat;
@@ -199,10 +200,10 @@ TEST(preemption_timer_bounds_spin)
 	if (have_param)
 		TEST_ASSERT(write_sysfs(PARAM_SLICE, "1000") == 0,
 			    "write %s", PARAM_SLICE);
-	TEST_VM_WITH(&t, guest_spin);
-	run = t.vcpu.run;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
+	run = vcpu->run;
 	before = run->stats.builtin[AXVCPU_BUILTIN_PREEMPT_TIMER];
-	lat = spin_and_kick(&t, 300);
+	lat = spin_and_kick(vm, 300);
 	if (have_param) {
 		write_sysfs(PARAM_SLICE, old);
 		read_sysfs(PARAM_SLICE, buf, sizeof(buf));
@@ -218,8 +219,8 @@ TEST(preemption_timer_bounds_spin)
 			    300);
 	TEST_ASSERT(lat < 1000, "kick took %.1f ms", lat);
 	/* The guest is still spinning where it was: RIP at the jmp. */
-	TEST_ASSERT_EQ(x86_get_rip(&t.vcpu), GUEST_ENTRY);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(x86_get_rip(vcpu), GUEST_ENTRY);
+	test_vm_free(vm);
 }
 
 /*
@@ -228,16 +229,17 @@ TEST(preemption_timer_bounds_spin)
  */
 TEST(kick_from_the_same_cpu)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	double lat;
 
-	TEST_VM_WITH(&t, guest_spin);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
 	pin(0);
-	lat = spin_and_kick(&t, 100);
+	lat = spin_and_kick(vm, 100);
 	unpin();
 	TH_LOG("kick latency %.1f ms", lat);
 	TEST_ASSERT(lat < 1000, "kick took %.1f ms", lat);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 /* The counter guest makes one ucall per RUN, on alternating CPUs. */
