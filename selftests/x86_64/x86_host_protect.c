@@ -100,20 +100,21 @@ static int inject(struct axvm_vcpu *v, __u32 vector, __u32 flags, __u32 err)
 
 TEST(wbinvd_is_a_counted_noop)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u16 uds;
 
-	TEST_VM_WITH(&t, g_wbinvd);
-	x86_ivt_set(&t, 6, GUEST_SYM_GPA(g_wbinvd, g_wbinvd_ud));
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(*(__u16 *)guest_ptr(&t, 0x8000), 0x600d);
-	uds = *(__u16 *)guest_ptr(&t, 0x8100);
+	vm = vm_create_with_one_vcpu(&vcpu, g_wbinvd);
+	x86_ivt_set(vm, 6, GUEST_SYM_GPA(g_wbinvd, g_wbinvd_ud));
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(*(__u16 *)guest_ptr(vm, 0x8000), 0x600d);
+	uds = *(__u16 *)guest_ptr(vm, 0x8100);
 	TEST_ASSERT(uds <= 1, "%u #UDs", uds);
 	/* Every one exited and was completed in the module. */
-	TEST_ASSERT_EQ(t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_WBINVD],
+	TEST_ASSERT_EQ(vcpu->run->stats.builtin[AXVCPU_BUILTIN_WBINVD],
 		       3 - uds);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 /* 32-bit protected mode at CPL 3, the #UD gate and the TSS's ring-0 stack. */
@@ -142,70 +143,74 @@ static void enter_cpl3(struct test_vm *t)
 
 TEST(vmcall_at_cpl3_is_ud)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_user_vmcall);
-	enter_cpl3(&t);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000), 0x600d);
+	vm = vm_create_with_one_vcpu(&vcpu, g_user_vmcall);
+	enter_cpl3(vm);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8000), 0x600d);
 	/* A fault: the frame has the VMCALL itself and the ring-3 CS. */
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8008), GUEST_ENTRY + 5);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x800c) & 0xffff, 0x33);
-	TEST_ASSERT_EQ(t.vcpu.run->stats.exits[AXVCPU_EXIT_HYPERCALL], 0);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8008), GUEST_ENTRY + 5);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x800c) & 0xffff, 0x33);
+	TEST_ASSERT_EQ(vcpu->run->stats.exits[AXVCPU_EXIT_HYPERCALL], 0);
+	test_vm_free(vm);
 }
 
 TEST(vmcall_at_cpl3_with_opt_in)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u32 on = 2;
 
-	TEST_VM_WITH(&t, g_user_vmcall);
-	enter_cpl3(&t);
-	TEST_ASSERT_EQ(ioctl(t.vcpu.fd, AXVCPU_X86_SET_USER_HYPERCALL, &on), -1);
+	vm = vm_create_with_one_vcpu(&vcpu, g_user_vmcall);
+	enter_cpl3(vm);
+	TEST_ASSERT_EQ(ioctl(vcpu->fd, AXVCPU_X86_SET_USER_HYPERCALL, &on), -1);
 	TEST_ASSERT_EQ(errno, EINVAL);
-	TEST_ASSERT_EQ(ioctl(t.vcpu.fd, AXVCPU_X86_SET_USER_HYPERCALL, 8), -1);
+	TEST_ASSERT_EQ(ioctl(vcpu->fd, AXVCPU_X86_SET_USER_HYPERCALL, 8), -1);
 	TEST_ASSERT_EQ(errno, EFAULT);
 	on = 1;
-	TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_X86_SET_USER_HYPERCALL,
+	TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_X86_SET_USER_HYPERCALL,
 				     &on));
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	TEST_ASSERT_EQ(t.vcpu.run->hypercall.nr, 0x4242);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000), 0);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	TEST_ASSERT_EQ(vcpu->run->hypercall.nr, 0x4242);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8000), 0);
+	test_vm_free(vm);
 }
 
 TEST(machine_check_injected_is_the_guests)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_mc);
-	x86_ivt_set(&t, 18, GUEST_SYM_GPA(g_mc, g_mc_h));
-	TEST_ASSERT_EQ(inject(&t.vcpu, 18, AXVCPU_IRQ_EXCEPTION, 0), 0);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(*(__u16 *)guest_ptr(&t, 0x8000), 0x600d);
-	TEST_ASSERT_EQ(t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MACHINE_CHECK],
+	vm = vm_create_with_one_vcpu(&vcpu, g_mc);
+	x86_ivt_set(vm, 18, GUEST_SYM_GPA(g_mc, g_mc_h));
+	TEST_ASSERT_EQ(inject(vcpu, 18, AXVCPU_IRQ_EXCEPTION, 0), 0);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(*(__u16 *)guest_ptr(vm, 0x8000), 0x600d);
+	TEST_ASSERT_EQ(vcpu->run->stats.builtin[AXVCPU_BUILTIN_MACHINE_CHECK],
 		       0);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(inject_error_code_bits_31_16_refused)
 {
 	static const __u32 bad[] = { 0x10000, 0x80000000, 0xffffabcd };
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int i;
 
-	TEST_VM_WITH(&t, g_mc);
+	vm = vm_create_with_one_vcpu(&vcpu, g_mc);
 	for (i = 0; i < 3; i++)
-		TEST_ASSERT(inject(&t.vcpu, 13, AXVCPU_IRQ_EXCEPTION |
+		TEST_ASSERT(inject(vcpu, 13, AXVCPU_IRQ_EXCEPTION |
 				   AXVCPU_IRQ_ERROR_CODE, bad[i]) == -EINVAL,
 			    "error code %#x accepted", bad[i]);
-	TEST_ASSERT_EQ(inject(&t.vcpu, 13, AXVCPU_IRQ_EXCEPTION |
+	TEST_ASSERT_EQ(inject(vcpu, 13, AXVCPU_IRQ_EXCEPTION |
 			      AXVCPU_IRQ_ERROR_CODE, 0xffff), 0);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 /*
@@ -215,27 +220,28 @@ TEST(inject_error_code_bits_31_16_refused)
  */
 TEST(failed_injection_does_not_stick)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int i;
 
-	TEST_VM_WITH(&t, g_nmi_park);
-	x86_ivt_set(&t, 2, GUEST_SYM_GPA(g_nmi_park, g_nmi_park_h));
-	TEST_ASSERT_EQ(inject(&t.vcpu, 2, AXVCPU_IRQ_EXCEPTION, 0), 0);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(*(__u16 *)guest_ptr(&t, 0x8000), 1);
-	TEST_ASSERT_EQ(inject(&t.vcpu, 2, AXVCPU_IRQ_EXCEPTION, 0), 0);
-	vcpu_run(&t.vcpu);
-	if (t.vcpu.run->exit_reason == AXVCPU_EXIT_FAIL_ENTRY)
+	vm = vm_create_with_one_vcpu(&vcpu, g_nmi_park);
+	x86_ivt_set(vm, 2, GUEST_SYM_GPA(g_nmi_park, g_nmi_park_h));
+	TEST_ASSERT_EQ(inject(vcpu, 2, AXVCPU_IRQ_EXCEPTION, 0), 0);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(*(__u16 *)guest_ptr(vm, 0x8000), 1);
+	TEST_ASSERT_EQ(inject(vcpu, 2, AXVCPU_IRQ_EXCEPTION, 0), 0);
+	vcpu_run(vcpu);
+	if (vcpu->run->exit_reason == AXVCPU_EXIT_FAIL_ENTRY)
 		ksft_print_msg("NMI while NMIs are blocked: FAIL_ENTRY %#llx\n",
-			       (unsigned long long)t.vcpu.run->fail_entry.reason);
+			       (unsigned long long)vcpu->run->fail_entry.reason);
 	else
-		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+		vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	for (i = 0; i < 3; i++) {
-		vcpu_run(&t.vcpu);
-		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+		vcpu_run(vcpu);
+		vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	}
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 static int set_msr(struct test_vm *t, __u32 msr, __u32 flags, __u32 icpt)
@@ -259,41 +265,43 @@ TEST(msr_passthrough_is_an_allowlist)
 		0xe7, 0xe8, 0x1cc, 0x1cf, 0x1d0, 0x1d4, 0xd93, 0x1357,
 		0x1fff, 0xc0001fff,
 	};
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int i;
 
-	TEST_VM_WITH(&t, g_mc);
+	vm = vm_create_with_one_vcpu(&vcpu, g_mc);
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		TEST_ASSERT(set_msr(&t, refused[i], AXVCPU_X86_MSR_READ, 0) ==
+		TEST_ASSERT(set_msr(vm, refused[i], AXVCPU_X86_MSR_READ, 0) ==
 			    -EPERM, "read of MSR %#x passed", refused[i]);
-		TEST_ASSERT(set_msr(&t, refused[i], AXVCPU_X86_MSR_WRITE, 0) ==
+		TEST_ASSERT(set_msr(vm, refused[i], AXVCPU_X86_MSR_WRITE, 0) ==
 			    -EPERM, "write of MSR %#x passed", refused[i]);
-		TEST_ASSERT_EQ(set_msr(&t, refused[i], 3, 1), 0);
+		TEST_ASSERT_EQ(set_msr(vm, refused[i], 3, 1), 0);
 	}
 	/* The residency counters: reads only. */
-	TEST_ASSERT_EQ(set_msr(&t, 0x3fc, AXVCPU_X86_MSR_READ, 0), 0);
-	TEST_ASSERT_EQ(set_msr(&t, 0x660, AXVCPU_X86_MSR_READ, 0), 0);
-	TEST_ASSERT_EQ(set_msr(&t, 0x3fc, AXVCPU_X86_MSR_WRITE, 0), -EPERM);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(set_msr(vm, 0x3fc, AXVCPU_X86_MSR_READ, 0), 0);
+	TEST_ASSERT_EQ(set_msr(vm, 0x660, AXVCPU_X86_MSR_READ, 0), 0);
+	TEST_ASSERT_EQ(set_msr(vm, 0x3fc, AXVCPU_X86_MSR_WRITE, 0), -EPERM);
+	test_vm_free(vm);
 }
 
 TEST(cr4_is_an_allowlist)
 {
 	static const int bits[] = { 24, 28, 32, 19, 25, 23, 22, 12, 14, 63 };
 	struct axvcpu_x86_sregs s, lm;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int i;
 
-	TEST_VM_WITH(&t, g_mc);
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	x86_get_sregs(&t.vcpu, &lm);
+	vm = vm_create_with_one_vcpu(&vcpu, g_mc);
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	x86_get_sregs(vcpu, &lm);
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
 		s = lm;
 		s.cr4 |= 1ULL << bits[i];
-		TEST_ASSERT(ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s) == -1 &&
+		TEST_ASSERT(ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s) == -1 &&
 			    errno == EINVAL, "CR4 bit %d accepted", bits[i]);
 	}
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 /* ---- x86_mitigations ---- */
