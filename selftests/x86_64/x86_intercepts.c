@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "kselftest_harness.h"
+#include "axvcpu_test_harness.h"
 #include "axvcpu_util.h"
 
 GUEST_CODE(g_ports);
@@ -97,60 +97,54 @@ static __u32 rd32(struct test_vm *t, __u64 gpa)
 	return *(volatile __u32 *)guest_ptr(t, gpa);
 }
 
-TEST(io_intercept_args)
-{
-	struct test_vm t;
+AXVCPU_ONE_VCPU_TEST_SUITE(global);
 
-	TEST_VM_WITH(&t, g_ports);
-	TEST_ASSERT_EQ(set_io(&t, 0, 0x10000, 1, 0), 0);	/* all 64K */
-	TEST_ASSERT_EQ(set_io(&t, 0xffff, 1, 1, 0), 0);
-	TEST_ASSERT_EQ(set_io(&t, 0xffff, 2, 1, 0), -EINVAL);
-	TEST_ASSERT_EQ(set_io(&t, 0x10000, 1, 1, 0), -EINVAL);
-	TEST_ASSERT_EQ(set_io(&t, 0, 0x10001, 1, 0), -EINVAL);
-	TEST_ASSERT_EQ(set_io(&t, 0x80, 0, 1, 0), -EINVAL);
-	TEST_ASSERT_EQ(set_io(&t, 0x80, 1, 2, 0), -EINVAL);
-	TEST_ASSERT_EQ(set_io(&t, 0x80, 1, 1, 1), -EINVAL);
-	TEST_ASSERT_EQ(ioctl(t.vcpu.fd, AXVCPU_X86_SET_IO_INTERCEPT, 8), -1);
+AXVCPU_ONE_VCPU_TEST(global, io_intercept_args, g_ports)
+{
+	TEST_ASSERT_EQ(set_io(vm, 0, 0x10000, 1, 0), 0);	/* all 64K */
+	TEST_ASSERT_EQ(set_io(vm, 0xffff, 1, 1, 0), 0);
+	TEST_ASSERT_EQ(set_io(vm, 0xffff, 2, 1, 0), -EINVAL);
+	TEST_ASSERT_EQ(set_io(vm, 0x10000, 1, 1, 0), -EINVAL);
+	TEST_ASSERT_EQ(set_io(vm, 0, 0x10001, 1, 0), -EINVAL);
+	TEST_ASSERT_EQ(set_io(vm, 0x80, 0, 1, 0), -EINVAL);
+	TEST_ASSERT_EQ(set_io(vm, 0x80, 1, 2, 0), -EINVAL);
+	TEST_ASSERT_EQ(set_io(vm, 0x80, 1, 1, 1), -EINVAL);
+	TEST_ASSERT_EQ(ioctl(vcpu->fd, AXVCPU_X86_SET_IO_INTERCEPT, 8), -1);
 	TEST_ASSERT_EQ(errno, EFAULT);
-	test_vm_destroy(&t);
 }
 
-TEST(io_port_passed_and_taken_back)
+AXVCPU_ONE_VCPU_TEST(global, io_port_passed_and_taken_back, g_ports)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
 
-	TEST_VM_WITH(&t, g_ports);
-	run = t.vcpu.run;
+	run = vcpu->run;
 	/* Port 0x80 (POST codes) goes to the real port: no exit. */
-	TEST_ASSERT_EQ(set_io(&t, 0x80, 1, 0, 0), 0);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_IO_WRITE);
+	TEST_ASSERT_EQ(set_io(vm, 0x80, 1, 0, 0), 0);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_IO_WRITE);
 	TEST_ASSERT_EQ(run->io.port, 0x81);
 	TEST_ASSERT_EQ(run->io.data, 0x5a);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_IO_WRITE], 1);
 
 	/* Intercepted again: the same code exits at 0x80 first. */
-	TEST_ASSERT_EQ(set_io(&t, 0x80, 1, 1, 0), 0);
-	vcpu_set_gpr(&t.vcpu, 0, 0);
+	TEST_ASSERT_EQ(set_io(vm, 0x80, 1, 1, 0), 0);
+	vcpu_set_gpr(vcpu, 0, 0);
 	{
 		struct axvcpu_x86_regs r;
 
-		TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_GET_X86_REGS, &r));
+		TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_GET_X86_REGS, &r));
 		r.rip = GUEST_ENTRY;
-		TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_SET_X86_REGS, &r));
+		TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_SET_X86_REGS, &r));
 	}
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_IO_WRITE);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_IO_WRITE);
 	TEST_ASSERT_EQ(run->io.port, 0x80);
-	test_vm_destroy(&t);
 }
 
-TEST(msr_intercept_args)
+AXVCPU_ONE_VCPU_TEST(global, msr_intercept_args, g_msr_pass)
 {
-	struct test_vm t;
 	static const __u32 host[] = {
 		0xc0000080, 0xc0000081, 0xc0000082, 0xc0000084, 0xc0000100,
 		0xc0000101, 0xc0000102, 0xc0000103, 0x48, 0x49, 0x10, 0x1b,
@@ -159,42 +153,38 @@ TEST(msr_intercept_args)
 	};
 	int i;
 
-	TEST_VM_WITH(&t, g_msr_pass);
 	for (i = 0; i < sizeof(host) / sizeof(host[0]); i++) {
-		TEST_ASSERT(set_msr(&t, host[i], 1, AXVCPU_X86_MSR_READ, 0) ==
+		TEST_ASSERT(set_msr(vm, host[i], 1, AXVCPU_X86_MSR_READ, 0) ==
 			    -EPERM, "read of MSR %#x passed", host[i]);
-		TEST_ASSERT(set_msr(&t, host[i], 1, AXVCPU_X86_MSR_WRITE, 0) ==
+		TEST_ASSERT(set_msr(vm, host[i], 1, AXVCPU_X86_MSR_WRITE, 0) ==
 			    -EPERM, "write of MSR %#x passed", host[i]);
 		/* Intercepting them is always allowed. */
-		TEST_ASSERT_EQ(set_msr(&t, host[i], 1, 3, 1), 0);
+		TEST_ASSERT_EQ(set_msr(vm, host[i], 1, 3, 1), 0);
 	}
 	/* A range that covers one of them is refused as a whole. */
-	TEST_ASSERT_EQ(set_msr(&t, 0x0, 0x2000, 3, 0), -EPERM);
-	TEST_ASSERT_EQ(set_msr(&t, 0x0, 0x2000, 3, 1), 0);
-	TEST_ASSERT_EQ(set_msr(&t, 0xc0000000, 0x2000, 3, 1), 0);
+	TEST_ASSERT_EQ(set_msr(vm, 0x0, 0x2000, 3, 0), -EPERM);
+	TEST_ASSERT_EQ(set_msr(vm, 0x0, 0x2000, 3, 1), 0);
+	TEST_ASSERT_EQ(set_msr(vm, 0xc0000000, 0x2000, 3, 1), 0);
 	/* Outside the bitmap windows, crossing their end, bad fields. */
-	TEST_ASSERT_EQ(set_msr(&t, 0x2000, 1, 3, 1), -EINVAL);
-	TEST_ASSERT_EQ(set_msr(&t, 0x40000000, 1, 3, 1), -EINVAL);
-	TEST_ASSERT_EQ(set_msr(&t, 0xc0002000, 1, 3, 1), -EINVAL);
-	TEST_ASSERT_EQ(set_msr(&t, 0x1fff, 2, 3, 1), -EINVAL);
-	TEST_ASSERT_EQ(set_msr(&t, 0x1357, 0, 3, 1), -EINVAL);
-	TEST_ASSERT_EQ(set_msr(&t, 0x1357, 1, 0, 1), -EINVAL);
-	TEST_ASSERT_EQ(set_msr(&t, 0x1357, 1, 4, 1), -EINVAL);
-	TEST_ASSERT_EQ(set_msr(&t, 0x1357, 1, 3, 2), -EINVAL);
-	TEST_ASSERT_EQ(ioctl(t.vcpu.fd, AXVCPU_X86_SET_MSR_INTERCEPT, 8), -1);
+	TEST_ASSERT_EQ(set_msr(vm, 0x2000, 1, 3, 1), -EINVAL);
+	TEST_ASSERT_EQ(set_msr(vm, 0x40000000, 1, 3, 1), -EINVAL);
+	TEST_ASSERT_EQ(set_msr(vm, 0xc0002000, 1, 3, 1), -EINVAL);
+	TEST_ASSERT_EQ(set_msr(vm, 0x1fff, 2, 3, 1), -EINVAL);
+	TEST_ASSERT_EQ(set_msr(vm, 0x1357, 0, 3, 1), -EINVAL);
+	TEST_ASSERT_EQ(set_msr(vm, 0x1357, 1, 0, 1), -EINVAL);
+	TEST_ASSERT_EQ(set_msr(vm, 0x1357, 1, 4, 1), -EINVAL);
+	TEST_ASSERT_EQ(set_msr(vm, 0x1357, 1, 3, 2), -EINVAL);
+	TEST_ASSERT_EQ(ioctl(vcpu->fd, AXVCPU_X86_SET_MSR_INTERCEPT, 8), -1);
 	TEST_ASSERT_EQ(errno, EFAULT);
-	test_vm_destroy(&t);
 }
 
-TEST(msr_read_passed_write_still_exits)
+AXVCPU_ONE_VCPU_TEST(global, msr_read_passed_write_still_exits, g_msr_pass)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
 	__u16 *ivt;
 
-	TEST_VM_WITH(&t, g_msr_pass);
-	run = t.vcpu.run;
-	ivt = guest_ptr(&t, 13 * 4);
+	run = vcpu->run;
+	ivt = guest_ptr(vm, 13 * 4);
 	ivt[0] = GUEST_ENTRY + (g_msr_pass_gp - g_msr_pass_start);
 	ivt[1] = 0;
 	/*
@@ -202,30 +192,29 @@ TEST(msr_read_passed_write_still_exits)
 	 * count, or #GP on an emulator without the MSR), never an exit.
 	 * Writes still exit.
 	 */
-	TEST_ASSERT_EQ(set_msr(&t, 0x3fc, 1, AXVCPU_X86_MSR_READ, 0), 0);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_WRITE);
+	TEST_ASSERT_EQ(set_msr(vm, 0x3fc, 1, AXVCPU_X86_MSR_READ, 0), 0);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSREG_WRITE);
 	TEST_ASSERT_EQ(run->sysreg.addr, 0x3fc);
 	TEST_ASSERT_EQ(run->sysreg.value, 0x55);
-	TEST_ASSERT(*(volatile __u16 *)guest_ptr(&t, 0x8100) <= 1,
-		    "%u #GPs", *(volatile __u16 *)guest_ptr(&t, 0x8100));
+	TEST_ASSERT(*(volatile __u16 *)guest_ptr(vm, 0x8100) <= 1,
+		    "%u #GPs", *(volatile __u16 *)guest_ptr(vm, 0x8100));
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_SYSREG_READ], 0);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 
 	/* Taken back: the read exits again. */
-	TEST_ASSERT_EQ(set_msr(&t, 0x3fc, 1, AXVCPU_X86_MSR_READ, 1), 0);
+	TEST_ASSERT_EQ(set_msr(vm, 0x3fc, 1, AXVCPU_X86_MSR_READ, 1), 0);
 	{
 		struct axvcpu_x86_regs r;
 
-		TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_GET_X86_REGS, &r));
+		TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_GET_X86_REGS, &r));
 		r.rip = GUEST_ENTRY;
-		TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_SET_X86_REGS, &r));
+		TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_SET_X86_REGS, &r));
 	}
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_READ);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSREG_READ);
 	TEST_ASSERT_EQ(run->sysreg.addr, 0x3fc);
-	test_vm_destroy(&t);
 }
 
 static struct axvcpu_x86_cpuid *cpuid_alloc(__u32 n)
@@ -243,41 +232,39 @@ static int set_cpuid(struct test_vm *t, void *c)
 	return ioctl(t->vcpu.fd, AXVCPU_X86_SET_CPUID, c) ? -errno : 0;
 }
 
-TEST(cpuid_table_args)
+AXVCPU_ONE_VCPU_TEST(global, cpuid_table_args, g_cpuid_ovr)
 {
 	struct axvcpu_x86_cpuid *c = cpuid_alloc(AXVCPU_X86_CPUID_MAX_ENTRIES + 1);
-	struct test_vm t;
 	void *page;
 	__u32 i;
 
-	TEST_VM_WITH(&t, g_cpuid_ovr);
 	for (i = 0; i <= AXVCPU_X86_CPUID_MAX_ENTRIES; i++) {
 		c->entries[i].function = 0x40000100 + i;
 		c->entries[i].eax = i;
 	}
-	TEST_ASSERT_EQ(set_cpuid(&t, c), -E2BIG);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), -E2BIG);
 	c->nent = AXVCPU_X86_CPUID_MAX_ENTRIES;
-	TEST_ASSERT_EQ(set_cpuid(&t, c), 0);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), 0);
 	c->nent = 2;
 	c->pad = 1;
-	TEST_ASSERT_EQ(set_cpuid(&t, c), -EINVAL);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), -EINVAL);
 	c->pad = 0;
 	c->entries[1].pad = 1;
-	TEST_ASSERT_EQ(set_cpuid(&t, c), -EINVAL);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), -EINVAL);
 	c->entries[1].pad = 0;
 	c->entries[1].flags = 2;
-	TEST_ASSERT_EQ(set_cpuid(&t, c), -EINVAL);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), -EINVAL);
 	/* An index without AXVCPU_X86_CPUID_INDEXED. */
 	c->entries[1].flags = 0;
 	c->entries[1].index = 1;
-	TEST_ASSERT_EQ(set_cpuid(&t, c), -EINVAL);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), -EINVAL);
 	/* The same leaf twice; indexed twice with one index. */
 	c->entries[1] = c->entries[0];
-	TEST_ASSERT_EQ(set_cpuid(&t, c), -EINVAL);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), -EINVAL);
 	c->entries[0].flags = c->entries[1].flags = AXVCPU_X86_CPUID_INDEXED;
-	TEST_ASSERT_EQ(set_cpuid(&t, c), -EINVAL);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), -EINVAL);
 	c->entries[1].index = 1;
-	TEST_ASSERT_EQ(set_cpuid(&t, c), 0);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), 0);
 	/* Entries past the end of readable memory. */
 	page = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -286,18 +273,15 @@ TEST(cpuid_table_args)
 	c = (void *)((char *)page + 4096 - 8);
 	c->nent = 1;
 	c->pad = 0;
-	TEST_ASSERT_EQ(set_cpuid(&t, c), -EFAULT);
-	TEST_ASSERT_EQ(set_cpuid(&t, (void *)8), -EFAULT);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), -EFAULT);
+	TEST_ASSERT_EQ(set_cpuid(vm, (void *)8), -EFAULT);
 }
 
-TEST(cpuid_override)
+AXVCPU_ONE_VCPU_TEST(global, cpuid_override, g_cpuid_ovr)
 {
 	struct axvcpu_x86_cpuid *c = cpuid_alloc(2);
-	struct test_vm t;
 	char sig[13];
 
-	TEST_VM_WITH(&t, g_cpuid_ovr);
 	c->entries[0].function = 0x40000000;
 	c->entries[0].eax = 0x40000010;
 	memcpy(&c->entries[0].ebx, "AXVC", 4);
@@ -307,35 +291,34 @@ TEST(cpuid_override)
 	c->entries[1].index = 1;
 	c->entries[1].flags = AXVCPU_X86_CPUID_INDEXED;
 	c->entries[1].eax = 0xabcd;
-	TEST_ASSERT_EQ(set_cpuid(&t, c), 0);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(rd32(&t, 0x8000), 0x40000010);
-	memcpy(sig, guest_ptr(&t, 0x8004), 12);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), 0);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(rd32(vm, 0x8000), 0x40000010);
+	memcpy(sig, guest_ptr(vm, 0x8004), 12);
 	sig[12] = 0;
 	TEST_ASSERT(!strcmp(sig, "AXVCPUTEST!!"), "signature '%s'", sig);
-	TEST_ASSERT_EQ(rd32(&t, 0x8010), 0xabcd);	/* 7.1 overridden */
-	TEST_ASSERT_EQ(rd32(&t, 0x8014), 0);		/* 7.2 the module's */
+	TEST_ASSERT_EQ(rd32(vm, 0x8010), 0xabcd);	/* 7.1 overridden */
+	TEST_ASSERT_EQ(rd32(vm, 0x8014), 0);		/* 7.2 the module's */
 	/* x2APIC and TSC deadline: emulated, so advertised. */
-	TEST_ASSERT(rd32(&t, 0x8018) & (1U << 21), "x2APIC bit clear");
-	TEST_ASSERT(rd32(&t, 0x8018) & (1U << 24), "TSC-deadline bit clear");
+	TEST_ASSERT(rd32(vm, 0x8018) & (1U << 21), "x2APIC bit clear");
+	TEST_ASSERT(rd32(vm, 0x8018) & (1U << 24), "TSC-deadline bit clear");
 
 	/* nent = 0 drops the table: the module's own signature is back. */
 	c->nent = 0;
-	TEST_ASSERT_EQ(set_cpuid(&t, c), 0);
+	TEST_ASSERT_EQ(set_cpuid(vm, c), 0);
 	{
 		struct axvcpu_x86_regs r;
 
-		TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_GET_X86_REGS, &r));
+		TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_GET_X86_REGS, &r));
 		r.rip = GUEST_ENTRY;
-		TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_SET_X86_REGS, &r));
+		TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_SET_X86_REGS, &r));
 	}
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	memcpy(sig, guest_ptr(&t, 0x8004), 12);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	memcpy(sig, guest_ptr(vm, 0x8004), 12);
 	TEST_ASSERT(!strcmp(sig, "RVMRVMRVMRVM"), "signature '%s'", sig);
 	free(c);
-	test_vm_destroy(&t);
 }
 
 TEST_HARNESS_MAIN
