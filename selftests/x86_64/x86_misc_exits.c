@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
-#include "kselftest_harness.h"
+#include "axvcpu_test_harness.h"
 #include "axvcpu_util.h"
 #include "ucall.h"
 
@@ -80,50 +80,46 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".code64\n"
     ".popsection\n");
 
-TEST(port_604_power_off)
+AXVCPU_ONE_VCPU_TEST_SUITE(global);
+
+AXVCPU_ONE_VCPU_TEST(global, port_604_power_off, g_604)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
 
-	TEST_VM_WITH(&t, g_604);
-	run = t.vcpu.run;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_IO_WRITE);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_IO_WRITE);
 	TEST_ASSERT_EQ(run->io.port, 0x604);
 	TEST_ASSERT_EQ(run->io.data, 0x1234);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_IO_WRITE);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_IO_WRITE);
 	TEST_ASSERT_EQ(run->io.width, 1);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
 	TEST_ASSERT_EQ(run->system_down.type, AXVCPU_SYSTEM_DOWN_OFF);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 }
 
-TEST(mov_dr_and_rdpmc)
+AXVCPU_ONE_VCPU_TEST(global, mov_dr_and_rdpmc, g_dr)
 {
 	struct axvcpu_x86_sregs s;
-	struct test_vm t;
 	__u16 *ivt;
 
-	TEST_VM_WITH(&t, g_dr);
-	ivt = guest_ptr(&t, 13 * 4);
+	ivt = guest_ptr(vm, 13 * 4);
 	ivt[0] = GUEST_ENTRY + (g_dr_gp - g_dr_start);
 	ivt[1] = 0;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(*(__u32 *)guest_ptr(&t, 0x8000), 0x11223344);
-	TEST_ASSERT_EQ(*(__u32 *)guest_ptr(&t, 0x8004), 0x55667788);
-	TEST_ASSERT_EQ(*(__u32 *)guest_ptr(&t, 0x8008), 0x403);
-	TEST_ASSERT_EQ(*(__u32 *)guest_ptr(&t, 0x800c), 0xffff0ff0);
-	TEST_ASSERT_EQ(*(__u16 *)guest_ptr(&t, 0x8100), 1);	/* RDPMC */
-	TEST_ASSERT_EQ(*(__u16 *)guest_ptr(&t, 0x8010), 0x600d);
-	TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_GET_X86_SREGS, &s));
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(*(__u32 *)guest_ptr(vm, 0x8000), 0x11223344);
+	TEST_ASSERT_EQ(*(__u32 *)guest_ptr(vm, 0x8004), 0x55667788);
+	TEST_ASSERT_EQ(*(__u32 *)guest_ptr(vm, 0x8008), 0x403);
+	TEST_ASSERT_EQ(*(__u32 *)guest_ptr(vm, 0x800c), 0xffff0ff0);
+	TEST_ASSERT_EQ(*(__u16 *)guest_ptr(vm, 0x8100), 1);	/* RDPMC */
+	TEST_ASSERT_EQ(*(__u16 *)guest_ptr(vm, 0x8010), 0x600d);
+	TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_GET_X86_SREGS, &s));
 	TEST_ASSERT_EQ(s.dr7, 0x403);
-	TEST_ASSERT_EQ(t.vcpu.run->stats.exits[AXVCPU_EXIT_INTERNAL_ERROR], 0);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(vcpu->run->stats.exits[AXVCPU_EXIT_INTERNAL_ERROR], 0);
 }
 
 /* RUN with the host's xmm7 set to @in; xmm7 after it into @out. */
@@ -141,40 +137,37 @@ static long run_keep_xmm7(int fd, const __u64 *in, __u64 *out)
 	return ret;
 }
 
-TEST(fpu_state_switched)
+AXVCPU_ONE_VCPU_TEST(global, fpu_state_switched, g_fpu)
 {
 	static const __u64 host[2] = { 0x0123456789abcdefULL,
 				       0xfedcba9876543210ULL };
 	static const __u64 guest[2] = { 0x1111222233334444ULL,
 					0x5555666677778888ULL };
 	struct axvcpu_x86_sregs s;
-	struct test_vm t;
 	__u64 out[2];
 	int n = 0;
 	long r;
 
-	TEST_VM_WITH(&t, g_fpu);
-	TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_GET_X86_SREGS, &s));
+	TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_GET_X86_SREGS, &s));
 	s.cr4 |= 1 << 9;		/* OSFXSR */
 	s.cr0 &= ~(1ULL << 2);		/* EM */
-	TEST_ASSERT_SYSCALL_OK(ioctl(t.vcpu.fd, AXVCPU_SET_X86_SREGS, &s));
-	memcpy(guest_ptr(&t, 0x8000), guest, sizeof(guest));
+	TEST_ASSERT_SYSCALL_OK(ioctl(vcpu->fd, AXVCPU_SET_X86_SREGS, &s));
+	memcpy(guest_ptr(vm, 0x8000), guest, sizeof(guest));
 	for (;;) {
-		r = run_keep_xmm7(t.vcpu.fd, host, out);
+		r = run_keep_xmm7(vcpu->fd, host, out);
 		TEST_ASSERT_EQ(r, 0);
 		TEST_ASSERT(out[0] == host[0] && out[1] == host[1],
 			    "host xmm7 %#llx:%#llx after RUN %d",
 			    (unsigned long long)out[1],
 			    (unsigned long long)out[0], n);
-		if (t.vcpu.run->exit_reason != AXVCPU_EXIT_HYPERCALL)
+		if (vcpu->run->exit_reason != AXVCPU_EXIT_HYPERCALL)
 			break;
 		n++;
 	}
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	TEST_ASSERT_EQ(n, 200);
-	TEST_ASSERT(!memcmp(guest_ptr(&t, 0x8010), guest, sizeof(guest)),
+	TEST_ASSERT(!memcmp(guest_ptr(vm, 0x8010), guest, sizeof(guest)),
 		    "guest xmm7 lost across exits");
-	test_vm_destroy(&t);
 }
 
 TEST_HARNESS_MAIN
