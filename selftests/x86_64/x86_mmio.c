@@ -195,20 +195,21 @@ static const struct mmio_step steps16[] = {
 
 TEST(mmio_real_mode_all_forms)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_mmio16);
-	run_steps(&t, steps16, ARRAY_SIZE(steps16));
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8000), 0xffffff81);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8004), 0xffff8001);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8008), 0x89abcdef);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x800c), 0xf0);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8010), 0xffffff80);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8014), 0xffff8000);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8018), 0x0000fffe);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x801c), 0x1234ff90);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8020), 0x123456ab);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_mmio16);
+	run_steps(vm, steps16, ARRAY_SIZE(steps16));
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8000), 0xffffff81);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8004), 0xffff8001);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8008), 0x89abcdef);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x800c), 0xf0);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8010), 0xffffff80);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8014), 0xffff8000);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8018), 0x0000fffe);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x801c), 0x1234ff90);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8020), 0x123456ab);
+	test_vm_free(vm);
 }
 
 static const struct mmio_step steps64[] = {
@@ -244,27 +245,29 @@ static void check64(struct test_vm *t)
 
 TEST(mmio_long_mode_all_forms)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_mmio64);
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	run_steps(&t, steps64, ARRAY_SIZE(steps64));
-	check64(&t);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_mmio64);
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	run_steps(vm, steps64, ARRAY_SIZE(steps64));
+	check64(vm);
+	test_vm_free(vm);
 }
 
 /* The code runs at VA 1 GiB + 0x1000 (4 KiB pages to GPA 0x1000). */
 TEST(mmio_fetch_through_guest_paging)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_mmio64);
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	x86_map_high_alias(&t);
-	x86_set_rip(&t.vcpu, 0x40000000ULL + GUEST_ENTRY);
-	run_steps(&t, steps64, ARRAY_SIZE(steps64));
-	check64(&t);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_mmio64);
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	x86_map_high_alias(vm);
+	x86_set_rip(vcpu, 0x40000000ULL + GUEST_ENTRY);
+	run_steps(vm, steps64, ARRAY_SIZE(steps64));
+	check64(vm);
+	test_vm_free(vm);
 }
 
 static const struct mmio_step steps32[] = {
@@ -333,18 +336,19 @@ TEST(mmio_32bit_pae_paging)
 TEST(mmio_completion_ignores_run_struct_edits)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int i;
 
-	TEST_VM_WITH(&t, g_mmio16);
-	run = t.vcpu.run;
+	vm = vm_create_with_one_vcpu(&vcpu, g_mmio16);
+	run = vcpu->run;
 	for (i = 0; i < 7; i++) {	/* the writes, then the DL read */
-		vcpu_run(&t.vcpu);
+		vcpu_run(vcpu);
 		if (!run->mmio.is_write)
 			run->mmio.data = 0x81;
 	}
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_MMIO_READ);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
 	TEST_ASSERT_EQ(run->mmio.addr, 0x20042);
 	TEST_ASSERT_EQ(run->mmio.reg, RSI);
 	run->mmio.data = 0x8001;
@@ -353,13 +357,13 @@ TEST(mmio_completion_ignores_run_struct_edits)
 	run->mmio.width = 1;
 	run->mmio.reg_width = 8;
 	run->mmio.sign_ext = 1;
-	vcpu_run(&t.vcpu);	/* completes into SI, then reads EBP */
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_MMIO_READ);
+	vcpu_run(vcpu);	/* completes into SI, then reads EBP */
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_MMIO_READ);
 	TEST_ASSERT_EQ(run->mmio.addr, 0x20044);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, RBP), 0);
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, RSI), 0xffff8001);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, RBP), 0);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, RSI), 0xffff8001);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_READY);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
