@@ -244,21 +244,22 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
 TEST(self_nmi_ipi)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_self_nmi);
-	run = t.vcpu.run;
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	x86_idt64_set(&t, 2, GUEST_SYM_GPA(g_self_nmi, g_self_nmi_nmi));
-	x86_idt64_set(&t, 0, GUEST_SYM_GPA(g_self_nmi, g_self_nmi_de));
-	run_done(&t);
-	TEST_ASSERT_EQ(guest_rd32(&t, DE_COUNT), 0);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8130), 1);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8134), 2);
-	TEST_ASSERT_EQ(guest_rd64(&t, NMI_RIP),
+	vm = vm_create_with_one_vcpu(&vcpu, g_self_nmi);
+	run = vcpu->run;
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	x86_idt64_set(vm, 2, GUEST_SYM_GPA(g_self_nmi, g_self_nmi_nmi));
+	x86_idt64_set(vm, 0, GUEST_SYM_GPA(g_self_nmi, g_self_nmi_de));
+	run_done(vm);
+	TEST_ASSERT_EQ(guest_rd32(vm, DE_COUNT), 0);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8130), 1);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8134), 2);
+	TEST_ASSERT_EQ(guest_rd64(vm, NMI_RIP),
 		       GUEST_SYM_GPA(g_self_nmi, g_self_nmi_a2));
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_SEND_IPI], 0);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 /*
@@ -370,46 +371,47 @@ static void *ap_run(void *p)
 TEST(ipi_between_vcpus_in_module)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	struct ap ap;
 	pthread_t th;
 	int i;
 
-	TEST_VM_WITH(&t, g_ipi_bsp);
-	run = t.vcpu.run;
-	memcpy(guest_ptr(&t, GUEST_ENTRY + AP_OFF), g_ipi_ap_start,
+	vm = vm_create_with_one_vcpu(&vcpu, g_ipi_bsp);
+	run = vcpu->run;
+	memcpy(guest_ptr(vm, GUEST_ENTRY + AP_OFF), g_ipi_ap_start,
 	       GUEST_CODE_LEN(g_ipi_ap));
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	x86_idt64_set(&t, 2, GUEST_ENTRY + AP_OFF +
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	x86_idt64_set(vm, 2, GUEST_ENTRY + AP_OFF +
 		      (g_ipi_ap_nmi - g_ipi_ap_start));
 	for (i = 0x40; i <= 0x43; i++)
-		x86_idt64_set(&t, i, GUEST_ENTRY + AP_OFF +
+		x86_idt64_set(vm, i, GUEST_ENTRY + AP_OFF +
 			      (g_ipi_ap_irq - g_ipi_ap_start));
-	x86_get_sregs(&t.vcpu, &ap.s);
-	vcpu_create(&t.vm, &ap.v, 1);
+	x86_get_sregs(vcpu, &ap.s);
+	vcpu_create(&vm->vm, &ap.v, 1);
 	alarm(120);
 	TEST_ASSERT_EQ(pthread_create(&th, NULL, ap_run, &ap), 0);
-	run_done(&t);
+	run_done(vm);
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_SEND_IPI], 0);
 	for (i = 0; i < 20000; i++) {
-		if (guest_rd32(&t, 0x8400) && guest_rd32(&t, 0x8410) &&
-		    guest_rd32(&t, 0x8414) && guest_rd32(&t, 0x8418) &&
-		    guest_rd32(&t, 0x841c))
+		if (guest_rd32(vm, 0x8400) && guest_rd32(vm, 0x8410) &&
+		    guest_rd32(vm, 0x8414) && guest_rd32(vm, 0x8418) &&
+		    guest_rd32(vm, 0x841c))
 			break;
 		usleep(1000);
 	}
-	*(volatile __u32 *)guest_ptr(&t, 0x8504) = 1;
+	*(volatile __u32 *)guest_ptr(vm, 0x8504) = 1;
 	TEST_ASSERT_EQ(pthread_join(th, NULL), 0);
 	alarm(0);
 	TEST_ASSERT_EQ(ap.exit, AXVCPU_EXIT_HYPERCALL);
 	TEST_ASSERT_EQ(ap.nr, HCALL_DONE);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8400), 1);	/* NMI */
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8410), 1);	/* physical */
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8414), 1);	/* logical */
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8418), 1);	/* all but self */
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x841c), 1);	/* lowest priority */
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8400), 1);	/* NMI */
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8410), 1);	/* physical */
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8414), 1);	/* logical */
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8418), 1);	/* all but self */
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x841c), 1);	/* lowest priority */
 	axvm_vcpu_close(&ap.v);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
