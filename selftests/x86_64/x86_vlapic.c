@@ -362,17 +362,18 @@ static void run_to_halt(struct test_vm *t)
 
 TEST(timer_oneshot)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_oneshot);
-	ivt_set(&t, 0x40, g_oneshot_start, g_isr, GUEST_ENTRY);
-	fs_at_apic(&t.vcpu);
-	run_to_halt(&t);
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 1);
-	TEST_ASSERT_EQ(rd32(&t, 0x8008), 2000000);	/* TMICT */
-	TEST_ASSERT_EQ(rd32(&t, 0x8000), 0);		/* TMCCT */
-	TEST_ASSERT_EQ(rd32(&t, 0x8004), 0);		/* ISR after EOI */
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_oneshot);
+	ivt_set(vm, 0x40, g_oneshot_start, g_isr, GUEST_ENTRY);
+	fs_at_apic(vcpu);
+	run_to_halt(vm);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8100), 1);
+	TEST_ASSERT_EQ(rd32(vm, 0x8008), 2000000);	/* TMICT */
+	TEST_ASSERT_EQ(rd32(vm, 0x8000), 0);		/* TMCCT */
+	TEST_ASSERT_EQ(rd32(vm, 0x8004), 0);		/* ISR after EOI */
+	test_vm_free(vm);
 }
 
 /*
@@ -383,19 +384,20 @@ TEST(timer_oneshot)
 TEST(hlt_with_armed_timer_gets_the_interrupt)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int halts = 0;
 
-	TEST_VM_WITH(&t, g_hltwait);
-	run = t.vcpu.run;
-	ivt_set(&t, 0x40, g_hltwait_start, g_hltwait_isr, GUEST_ENTRY);
-	fs_at_apic(&t.vcpu);
+	vm = vm_create_with_one_vcpu(&vcpu, g_hltwait);
+	run = vcpu->run;
+	ivt_set(vm, 0x40, g_hltwait_start, g_hltwait_isr, GUEST_ENTRY);
+	fs_at_apic(vcpu);
 	alarm(60);
 	for (;;) {
-		vcpu_run(&t.vcpu);
-		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+		vcpu_run(vcpu);
+		vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 		halts++;
-		if (x86_get_rip(&t.vcpu) == GUEST_ENTRY +
+		if (x86_get_rip(vcpu) == GUEST_ENTRY +
 		    (g_hltwait_last - g_hltwait_start))
 			break;
 		TEST_ASSERT(halts < 2, "HALT %d at the first HLT", halts);
@@ -403,84 +405,87 @@ TEST(hlt_with_armed_timer_gets_the_interrupt)
 	alarm(0);
 	TH_LOG("%d HALT exits, APIC built-ins %llu", halts,
 	       (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_APIC]);
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 1);
-	TEST_ASSERT(rd32(&t, 0x8000) == 1,
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8100), 1);
+	TEST_ASSERT(rd32(vm, 0x8000) == 1,
 		    "the HLT returned with %u timer interrupts taken",
-		    rd32(&t, 0x8000) & 0xffff);
-	test_vm_destroy(&t);
+		    rd32(vm, 0x8000) & 0xffff);
+	test_vm_free(vm);
 }
 
 TEST(timer_periodic)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_periodic);
+	vm = vm_create_with_one_vcpu(&vcpu, g_periodic);
 	/* The ISR is in the one-shot block: a copy at 0x4000. */
-	memcpy(guest_ptr(&t, 0x4000), g_isr, g_oneshot_end - g_isr);
-	ivt_set(&t, 0x40, g_isr, g_isr, 0x4000);
-	fs_at_apic(&t.vcpu);
-	run_to_halt(&t);
-	TEST_ASSERT(*(volatile __u16 *)guest_ptr(&t, 0x8100) >= 5,
-		    "%u ticks", *(volatile __u16 *)guest_ptr(&t, 0x8100));
-	test_vm_destroy(&t);
+	memcpy(guest_ptr(vm, 0x4000), g_isr, g_oneshot_end - g_isr);
+	ivt_set(vm, 0x40, g_isr, g_isr, 0x4000);
+	fs_at_apic(vcpu);
+	run_to_halt(vm);
+	TEST_ASSERT(*(volatile __u16 *)guest_ptr(vm, 0x8100) >= 5,
+		    "%u ticks", *(volatile __u16 *)guest_ptr(vm, 0x8100));
+	test_vm_free(vm);
 }
 
 TEST(timer_tsc_deadline)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_deadline);
-	memcpy(guest_ptr(&t, 0x4000), g_isr, g_oneshot_end - g_isr);
-	ivt_set(&t, 0x40, g_isr, g_isr, 0x4000);
-	fs_at_apic(&t.vcpu);
-	run_to_halt(&t);
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 1);
-	TEST_ASSERT(rd32(&t, 0x8000) != 0, "deadline read back as 0");
-	TEST_ASSERT_EQ(rd32(&t, 0x8004), 0);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, g_deadline);
+	memcpy(guest_ptr(vm, 0x4000), g_isr, g_oneshot_end - g_isr);
+	ivt_set(vm, 0x40, g_isr, g_isr, 0x4000);
+	fs_at_apic(vcpu);
+	run_to_halt(vm);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8100), 1);
+	TEST_ASSERT(rd32(vm, 0x8000) != 0, "deadline read back as 0");
+	TEST_ASSERT_EQ(rd32(vm, 0x8004), 0);
+	test_vm_free(vm);
 }
 
 TEST(x2apic_msrs_and_icr)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_x2apic);
-	run = t.vcpu.run;
-	ivt_set(&t, 0x41, g_x2apic_start, g_x2isr, GUEST_ENTRY);
-	ivt_set(&t, 13, g_x2apic_start, g_gp, GUEST_ENTRY);
+	vm = vm_create_with_one_vcpu(&vcpu, g_x2apic);
+	run = vcpu->run;
+	ivt_set(vm, 0x41, g_x2apic_start, g_x2isr, GUEST_ENTRY);
+	ivt_set(vm, 13, g_x2apic_start, g_gp, GUEST_ENTRY);
 	alarm(60);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SEND_IPI);
-	TEST_ASSERT_EQ(rd32(&t, 0x8000), 0xfee00d00);	/* EN|EXTD|BSP */
-	TEST_ASSERT_EQ(rd32(&t, 0x8004), 0);		/* x2APIC ID */
-	TEST_ASSERT_EQ(rd32(&t, 0x8008), 1);		/* LDR of id 0 */
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 1);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SEND_IPI);
+	TEST_ASSERT_EQ(rd32(vm, 0x8000), 0xfee00d00);	/* EN|EXTD|BSP */
+	TEST_ASSERT_EQ(rd32(vm, 0x8004), 0);		/* x2APIC ID */
+	TEST_ASSERT_EQ(rd32(vm, 0x8008), 1);		/* LDR of id 0 */
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8100), 1);
 	TEST_ASSERT_EQ(run->send_ipi.target_cpu, 1);
 	TEST_ASSERT_EQ(run->send_ipi.vector, 0x42);
 	TEST_ASSERT_EQ(run->send_ipi.send_to_all, 0);
 	TEST_ASSERT_EQ(run->send_ipi.send_to_self, 0);
 	TEST_ASSERT_EQ(run->send_ipi.target_cpu_aux & 0xfff00, 0);
 
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_CPU_UP);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_CPU_UP);
 	TEST_ASSERT_EQ(run->cpu_up.target_cpu, 1);
 	TEST_ASSERT_EQ(run->cpu_up.entry, 0x9000);
 
 	/* The second SIPI is dropped: next is the all-but-self IPI. */
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SEND_IPI);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SEND_IPI);
 	TEST_ASSERT_EQ(run->send_ipi.send_to_all, 1);
 	TEST_ASSERT_EQ(run->send_ipi.send_to_self, 0);
 	TEST_ASSERT_EQ(run->send_ipi.vector, 0x43);
 
-	vcpu_run(&t.vcpu);
+	vcpu_run(vcpu);
 	alarm(0);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8102), 3);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8102), 3);
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_SYSREG_READ], 0);
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_SYSREG_WRITE], 0);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 struct ap_arg {
@@ -600,44 +605,45 @@ TEST(wait_sipi_ap_is_started_by_the_module)
 	struct axvcpu_vcpu_setup cfg = { .flags = AXVCPU_SETUP_X86_WAIT_SIPI };
 	struct axvcpu_run *run;
 	struct axvm_vcpu ap;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	struct ws_ap a;
 	pthread_t th;
 	int i;
 
-	TEST_VM_WITH(&t, g_wsbsp);
-	TEST_ASSERT_EQ(axvm_check_extension(t.sys_fd, AXVCPU_CAP_X86_WAIT_SIPI), 1);
-	run = t.vcpu.run;
-	fs_at_apic(&t.vcpu);
-	memcpy(guest_ptr(&t, 0x4000), g_wsap1_start, GUEST_CODE_LEN(g_wsap1));
-	memcpy(guest_ptr(&t, 0x5000), g_wsap5_start, GUEST_CODE_LEN(g_wsap5));
-	memcpy(guest_ptr(&t, 0x6000), g_wsap2_start, GUEST_CODE_LEN(g_wsap2));
-	vcpu_create(&t.vm, &ap, 1);
+	vm = vm_create_with_one_vcpu(&vcpu, g_wsbsp);
+	TEST_ASSERT_EQ(axvm_check_extension(vm->sys_fd, AXVCPU_CAP_X86_WAIT_SIPI), 1);
+	run = vcpu->run;
+	fs_at_apic(vcpu);
+	memcpy(guest_ptr(vm, 0x4000), g_wsap1_start, GUEST_CODE_LEN(g_wsap1));
+	memcpy(guest_ptr(vm, 0x5000), g_wsap5_start, GUEST_CODE_LEN(g_wsap5));
+	memcpy(guest_ptr(vm, 0x6000), g_wsap2_start, GUEST_CODE_LEN(g_wsap2));
+	vcpu_create(&vm->vm, &ap, 1);
 	/* The entry is not used: the SIPI says where. */
 	TEST_ASSERT_EQ(axvm_vcpu_setup(&ap, 0x5000, &cfg), 0);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
-	a = (struct ws_ap){ .t = &t, .ap = &ap };
+	a = (struct ws_ap){ .t = vm, .ap = &ap };
 	alarm(120);
 	TEST_ASSERT_EQ(pthread_create(&th, NULL, ws_ap_thread, &a), 0);
 
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8200), 1);
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8204), 0x400);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8200), 1);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8204), 0x400);
 	/* EDX after INIT: family 6 in bits 11:8 (SDM Vol. 3A 10.1.4). */
-	TEST_ASSERT_EQ((rd32(&t, 0x8208) >> 8) & 0xf, 6);
+	TEST_ASSERT_EQ((rd32(vm, 0x8208) >> 8) & 0xf, 6);
 
 	a.go2 = 1;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8202), 2);
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8206), 0x600);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8202), 2);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8206), 0x600);
 	/* The first start's mark: the SIPI to 0x5000 never ran. */
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8200), 1);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8200), 1);
 
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	a.go3 = 1;
 	for (i = 0; i < 500 && vcpu_get_state(&ap) != AXVCPU_STATE_RUNNING; i++)
 		usleep(10000);
@@ -659,7 +665,7 @@ TEST(wait_sipi_ap_is_started_by_the_module)
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_SEND_IPI], 0);
 	TEST_ASSERT_EQ(ap.run->stats.exits[AXVCPU_EXIT_CPU_UP], 0);
 	axvm_vcpu_close(&ap);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 /*
@@ -670,14 +676,15 @@ TEST(wait_sipi_unknown_setup_flag_is_einval)
 {
 	struct axvcpu_vcpu_setup cfg = { .flags = AXVCPU_SETUP_HALT_IN_KERNEL << 1 };
 	struct axvm_vcpu ap;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_wsbsp);
-	vcpu_create(&t.vm, &ap, 1);
+	vm = vm_create_with_one_vcpu(&vcpu, g_wsbsp);
+	vcpu_create(&vm->vm, &ap, 1);
 	TEST_ASSERT_EQ(axvm_vcpu_setup(&ap, 0x4000, &cfg), -EINVAL);
 	vcpu_assert_state(&ap, AXVCPU_STATE_CREATED);
 	axvm_vcpu_close(&ap);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
