@@ -10,7 +10,7 @@
  */
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "axvcpu_test_harness.h"
 #include "axvcpu_util.h"
 #include "processor.h"
 
@@ -47,55 +47,51 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     ".code64\n"
     ".popsection\n");
 
-TEST(msr_refused_by_the_vmm_is_gp_at_the_rdmsr)
+AXVCPU_ONE_VCPU_TEST_SUITE(global);
+
+AXVCPU_ONE_VCPU_TEST(global, msr_refused_by_the_vmm_is_gp_at_the_rdmsr, g_msrgp)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
 
-	TEST_VM_WITH(&t, g_msrgp);
-	run = t.vcpu.run;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_READ);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSREG_READ);
 	TEST_ASSERT_EQ(run->sysreg.addr, 0x1234);
 	TEST_ASSERT_EQ(run->sysreg.fault, 0);
 	run->sysreg.value = 0x5500000066ULL;
 	run->sysreg.fault = 1;
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8008), 0x600d);
-	TEST_ASSERT_EQ(guest_rd32(&t, 0x8010) & 0xffff,
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8008), 0x600d);
+	TEST_ASSERT_EQ(guest_rd32(vm, 0x8010) & 0xffff,
 		       GUEST_ENTRY + (g_msrgp_rdmsr - g_msrgp_start));
 	/* EDX kept (the handler's POP took EAX): the RDMSR did not complete. */
-	TEST_ASSERT_EQ(vcpu_get_gpr(&t.vcpu, 2) & 0xffffffff, 0);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(vcpu_get_gpr(vcpu, 2) & 0xffffffff, 0);
 }
 
-TEST(irq_state_shows_a_pending_vector)
+AXVCPU_ONE_VCPU_TEST(global, irq_state_shows_a_pending_vector, g_cli_hlt)
 {
 	struct axvcpu_irq_state st;
-	struct test_vm t;
 	int i;
 
-	TEST_VM_WITH(&t, g_cli_hlt);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	memset(&st, 0xa5, sizeof(st));
-	TEST_ASSERT(ioctl(t.vcpu.fd, AXVCPU_GET_IRQ_STATE, &st) == 0,
+	TEST_ASSERT(ioctl(vcpu->fd, AXVCPU_GET_IRQ_STATE, &st) == 0,
 		    "GET_IRQ_STATE: %s", strerror(errno));
 	for (i = 0; i < 16; i++)
 		TEST_ASSERT(!st.pending[i] && !st.active[i],
 			    "word %d: pending %#llx active %#llx", i,
 			    (unsigned long long)st.pending[i],
 			    (unsigned long long)st.active[i]);
-	i = axvm_vcpu_inject(&t.vcpu, 0x41, 0, 0);
+	i = axvm_vcpu_inject(vcpu, 0x41, 0, 0);
 	TEST_ASSERT(i == 0, "INJECT_INTERRUPT 0x41: %d", i);
-	TEST_ASSERT(ioctl(t.vcpu.fd, AXVCPU_GET_IRQ_STATE, &st) == 0,
+	TEST_ASSERT(ioctl(vcpu->fd, AXVCPU_GET_IRQ_STATE, &st) == 0,
 		    "GET_IRQ_STATE: %s", strerror(errno));
 	TEST_ASSERT((st.pending[1] >> 1) & 1, "vector 0x41 not pending: %#llx",
 		    (unsigned long long)st.pending[1]);
 	TEST_ASSERT(!st.active[1], "in service: %#llx",
 		    (unsigned long long)st.active[1]);
-	test_vm_destroy(&t);
 }
 
 TEST_HARNESS_MAIN
