@@ -288,12 +288,13 @@ TEST(nested_page_faults)
 {
 	struct axvcpu_run *run;
 	unsigned char *m1, *m2, *m3;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	long ro;
 
-	TEST_VM_WITH(&t, guest_npf);
-	run = t.vcpu.run;
-	ro = axvm_check_extension(t.sys_fd, AXVCPU_CAP_READONLY_MEM);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_npf);
+	run = vcpu->run;
+	ro = axvm_check_extension(vm->sys_fd, AXVCPU_CAP_READONLY_MEM);
 	TEST_ASSERT(ro > 0, "CHECK_EXTENSION(READONLY_MEM) = %ld", ro);
 
 	m1 = axvm_mem_alloc(0x10000);
@@ -305,21 +306,21 @@ TEST(nested_page_faults)
 	((__u64 *)m3)[0] = 0x0706050403020100ULL;
 
 	/* LDP outside every slot: ISV = 0, not MMIO. */
-	expect_npf(&t, NPF_BASE, AXVCPU_ACCESS_READ, NPF_PC(npf_ldp));
+	expect_npf(vm, NPF_BASE, AXVCPU_ACCESS_READ, NPF_PC(npf_ldp));
 	TEST_ASSERT_EQ((run->hw_reason >> 24) & 1, 0);	/* ISV */
 	/* Again, as long as nothing is there. */
-	expect_npf(&t, NPF_BASE, AXVCPU_ACCESS_READ, NPF_PC(npf_ldp));
-	vm_set_region(&t.vm, 1, 0, NPF_BASE, 0x10000, m1);
+	expect_npf(vm, NPF_BASE, AXVCPU_ACCESS_READ, NPF_PC(npf_ldp));
+	vm_set_region(&vm->vm, 1, 0, NPF_BASE, 0x10000, m1);
 	/* The LDP now loads, the STP stores; then an STP elsewhere. */
-	expect_npf(&t, NPF_BASE + 0x10000, AXVCPU_ACCESS_WRITE, NPF_PC(npf_stp));
+	expect_npf(vm, NPF_BASE + 0x10000, AXVCPU_ACCESS_WRITE, NPF_PC(npf_stp));
 	TEST_ASSERT_EQ(((__u64 *)m1)[2], 0x2222222222222222ULL);
 	TEST_ASSERT_EQ(((__u64 *)m1)[3], 0x1111111111111111ULL);
-	vcpu_arch_skip_insn(&t.vcpu, 0);
-	expect_npf(&t, NPF_BASE + 0x10008, AXVCPU_ACCESS_READ, NPF_PC(npf_wb));
-	vcpu_arch_skip_insn(&t.vcpu, 0);
+	vcpu_arch_skip_insn(vcpu, 0);
+	expect_npf(vm, NPF_BASE + 0x10008, AXVCPU_ACCESS_READ, NPF_PC(npf_wb));
+	vcpu_arch_skip_insn(vcpu, 0);
 
 	/* Instruction fetch from an unmapped IPA. */
-	expect_npf(&t, NPF_BASE + 0x20000, AXVCPU_ACCESS_EXECUTE, NPF_BASE + 0x20000);
+	expect_npf(vm, NPF_BASE + 0x20000, AXVCPU_ACCESS_EXECUTE, NPF_BASE + 0x20000);
 	TEST_ASSERT_EQ(run->hw_reason >> 26, 0x20);	/* IABT from a lower EL */
 	{
 		/* movz x0, #0x5a5a; ret */
@@ -327,23 +328,23 @@ TEST(nested_page_faults)
 
 		memcpy(m2, code, sizeof(code));
 	}
-	vm_set_region(&t.vm, 2, 0, NPF_BASE + 0x20000, 0x10000, m2);
-	vm_set_region(&t.vm, 3, AXVCPU_MEM_READONLY, NPF_BASE + 0x30000, 0x10000, m3);
+	vm_set_region(&vm->vm, 2, 0, NPF_BASE + 0x20000, 0x10000, m2);
+	vm_set_region(&vm->vm, 3, AXVCPU_MEM_READONLY, NPF_BASE + 0x30000, 0x10000, m3);
 
 	/* Writes to the read-only slot; the read before them got the data. */
-	expect_npf(&t, NPF_BASE + 0x30000, AXVCPU_ACCESS_WRITE, NPF_PC(npf_ro_str));
-	vcpu_arch_skip_insn(&t.vcpu, 0);
-	expect_npf(&t, NPF_BASE + 0x30005, AXVCPU_ACCESS_WRITE, NPF_PC(npf_ro_strb));
-	vcpu_arch_skip_insn(&t.vcpu, 0);
+	expect_npf(vm, NPF_BASE + 0x30000, AXVCPU_ACCESS_WRITE, NPF_PC(npf_ro_str));
+	vcpu_arch_skip_insn(vcpu, 0);
+	expect_npf(vm, NPF_BASE + 0x30005, AXVCPU_ACCESS_WRITE, NPF_PC(npf_ro_strb));
+	vcpu_arch_skip_insn(vcpu, 0);
 
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 0x1111111111111111ULL);	/* ldp x3 */
 	TEST_ASSERT_EQ(run->hypercall.args[1], 0x2222222222222222ULL);	/* ldp x4 */
 	TEST_ASSERT_EQ(run->hypercall.args[2], 0x5a5a);		/* code in slot 2 ran */
 	TEST_ASSERT_EQ(run->hypercall.args[3], 0x0706050403020100ULL);	/* RO read */
 	TEST_ASSERT_EQ(run->hypercall.args[4], 0x0706050403020100ULL);	/* unchanged */
 	TEST_ASSERT_EQ(((__u64 *)m3)[0], 0x0706050403020100ULL);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 	axvm_mem_free(m1, 0x10000);
 	axvm_mem_free(m2, 0x10000);
 	axvm_mem_free(m3, 0x10000);
