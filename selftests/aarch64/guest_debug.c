@@ -211,7 +211,8 @@ static __u64 bp_count(int fd)
 
 TEST(guest_breakpoints_watchpoints_step_and_os_lock)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	struct axvcpu_run *run;
 	struct sync_exc exc[8];
 	__u64 report1[6] = { 0 }, report5[6] = { 0 }, n0 = 0, n1;
@@ -231,12 +232,12 @@ TEST(guest_breakpoints_watchpoints_step_and_os_lock)
 		n0 = n1;
 	}
 
-	TEST_VM_WITH(&t, guest_dbg);
-	run = t.vcpu.run;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_dbg);
+	run = vcpu->run;
 	while (!done) {
-		vcpu_run(&t.vcpu);
+		vcpu_run(vcpu);
 		/* Every debug register access is answered in the module. */
-		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+		vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 		switch (run->hypercall.nr) {
 		case GH_SYNC:
 			ASSERT_LT(nexc, 8);
@@ -264,7 +265,7 @@ TEST(guest_breakpoints_watchpoints_step_and_os_lock)
 			n0 = n1;
 		}
 	}
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 
 	/* 1: registers */
 	EXPECT_EQ(G_BVR, report1[1]);
