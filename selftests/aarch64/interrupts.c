@@ -286,45 +286,46 @@ TEST(irqfd_injects_without_the_vmm)
 {
 	struct axvcpu_irq_state st;
 	struct efd_writer w;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 one = 1;
 	int fd, fd2, i;
 
-	TEST_VM_WITH(&t, guest_irq);
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_irq);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	fd = eventfd(0, 0);
 	fd2 = eventfd(0, 0);
 	ASSERT_GE(fd, 0);
 	ASSERT_GE(fd2, 0);
-	ASSERT_EQ(0, irqfd(&t.vm, fd, 44, 0));
-	EXPECT_EQ(-EEXIST, irqfd(&t.vm, fd, 44, 0));
-	EXPECT_EQ(-EINVAL, irqfd(&t.vm, fd, 44, 1U << 5));
-	EXPECT_EQ(-EBADF, irqfd(&t.vm, -1, 44, 0));
-	EXPECT_EQ(-EINVAL, irqfd(&t.vm, t.vm.fd, 44, 0));
-	EXPECT_EQ(-ENOENT, irqfd(&t.vm, fd2, 44, AXVCPU_IRQFD_DEASSIGN));
+	ASSERT_EQ(0, irqfd(&vm->vm, fd, 44, 0));
+	EXPECT_EQ(-EEXIST, irqfd(&vm->vm, fd, 44, 0));
+	EXPECT_EQ(-EINVAL, irqfd(&vm->vm, fd, 44, 1U << 5));
+	EXPECT_EQ(-EBADF, irqfd(&vm->vm, -1, 44, 0));
+	EXPECT_EQ(-EINVAL, irqfd(&vm->vm, vm->vm.fd, 44, 0));
+	EXPECT_EQ(-ENOENT, irqfd(&vm->vm, fd2, 44, AXVCPU_IRQFD_DEASSIGN));
 	for (i = 0; i < 3; i++) {
 		w.fd = fd;
 		ASSERT_EQ(0, pthread_create(&w.th, NULL, write_later, &w));
-		TEST_ASSERT_EQ(expect_irq(&t.vcpu), 44);
+		TEST_ASSERT_EQ(expect_irq(vcpu), 44);
 		pthread_join(w.th, NULL);
 	}
 	/* Each signal's injection counts, in the writer's context. */
-	EXPECT_EQ(3, t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_IRQFD]);
+	EXPECT_EQ(3, vcpu->run->stats.builtin[AXVCPU_BUILTIN_IRQFD]);
 	/* Signalled before it is assigned: injected at the assignment. */
 	ASSERT_EQ(sizeof(one), write(fd2, &one, sizeof(one)));
-	ASSERT_EQ(0, irqfd(&t.vm, fd2, 45, 0));
-	EXPECT_EQ(4, t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_IRQFD]);
-	TEST_ASSERT_EQ(expect_irq(&t.vcpu), 45);
+	ASSERT_EQ(0, irqfd(&vm->vm, fd2, 45, 0));
+	EXPECT_EQ(4, vcpu->run->stats.builtin[AXVCPU_BUILTIN_IRQFD]);
+	TEST_ASSERT_EQ(expect_irq(vcpu), 45);
 
-	ASSERT_EQ(0, irqfd(&t.vm, fd, 44, AXVCPU_IRQFD_DEASSIGN));
+	ASSERT_EQ(0, irqfd(&vm->vm, fd, 44, AXVCPU_IRQFD_DEASSIGN));
 	ASSERT_EQ(sizeof(one), write(fd, &one, sizeof(one)));
 	usleep(100 * 1000);
 	memset(&st, 0, sizeof(st));
-	ASSERT_EQ(0, ioctl(t.vcpu.fd, AXVCPU_GET_IRQ_STATE, &st));
+	ASSERT_EQ(0, ioctl(vcpu->fd, AXVCPU_GET_IRQ_STATE, &st));
 	EXPECT_FALSE(irq_bit(st.pending, 44));
-	EXPECT_EQ(4, t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_IRQFD]);
+	EXPECT_EQ(4, vcpu->run->stats.builtin[AXVCPU_BUILTIN_IRQFD]);
 	/* fd2's irqfd is still assigned: the VM frees it. */
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 	close(fd);
 	close(fd2);
 }
