@@ -64,40 +64,42 @@ static int run_to_done(struct test_vm *t)
 TEST(any_width_takes_every_write)
 {
 	int fd = eventfd(0, EFD_NONBLOCK);
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
 	ASSERT_GE(fd, 0);
-	TEST_VM_WITH(&t, guest_ioev);
-	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 0, fd, 0, 0));
-	EXPECT_EQ(0, run_to_done(&t));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_ioev);
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 0, fd, 0, 0));
+	EXPECT_EQ(0, run_to_done(vm));
 	EXPECT_EQ(11, eventfd_take(fd));
-	EXPECT_EQ(11, t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_IOEVENTFD]);
-	EXPECT_EQ(0, t.vcpu.run->stats.exits[AXVCPU_EXIT_MMIO_WRITE]);
-	test_vm_destroy(&t);
+	EXPECT_EQ(11, vcpu->run->stats.builtin[AXVCPU_BUILTIN_IOEVENTFD]);
+	EXPECT_EQ(0, vcpu->run->stats.exits[AXVCPU_EXIT_MMIO_WRITE]);
+	test_vm_free(vm);
 	close(fd);
 }
 
 TEST(datamatch_width_and_deassign)
 {
 	int fd = eventfd(0, EFD_NONBLOCK), fd8 = eventfd(0, EFD_NONBLOCK);
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
 	ASSERT_GE(fd, 0);
 	ASSERT_GE(fd8, 0);
-	TEST_VM_WITH(&t, guest_ioev);
-	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, fd, AXVCPU_IOEVENTFD_DATAMATCH, 7));
-	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 8, fd8, 0, 0));	/* never 8 bytes */
-	EXPECT_EQ(10, run_to_done(&t));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_ioev);
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 4, fd, AXVCPU_IOEVENTFD_DATAMATCH, 7));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 8, fd8, 0, 0));	/* never 8 bytes */
+	EXPECT_EQ(10, run_to_done(vm));
 	EXPECT_EQ(1, eventfd_take(fd));
 	EXPECT_EQ(0, eventfd_take(fd8));
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 
-	TEST_VM_WITH(&t, guest_ioev);
-	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 0, fd, 0, 0));
-	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 0, fd, AXVCPU_IOEVENTFD_DEASSIGN, 0));
-	EXPECT_EQ(11, run_to_done(&t));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_ioev);
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 0, fd, 0, 0));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 0, fd, AXVCPU_IOEVENTFD_DEASSIGN, 0));
+	EXPECT_EQ(11, run_to_done(vm));
 	EXPECT_EQ(0, eventfd_take(fd));
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 	close(fd);
 	close(fd8);
 }
@@ -106,32 +108,33 @@ TEST(bad_arguments)
 {
 	int fd = eventfd(0, EFD_NONBLOCK), other = eventfd(0, 0);
 	struct axvcpu_ioeventfd a = { .addr = IOEV_ADDR, .len = 4 };
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
 	ASSERT_GE(fd, 0);
-	TEST_VM_WITH(&t, guest_ioev);
-	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 3, fd, 0, 0));
-	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, fd, 1U << 7, 0));
-	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 0, fd,
+	vm = vm_create_with_one_vcpu(&vcpu, guest_ioev);
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 3, fd, 0, 0));
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 4, fd, 1U << 7, 0));
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 0, fd,
 				AXVCPU_IOEVENTFD_DATAMATCH, 1));
-	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 2, fd,
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 2, fd,
 				AXVCPU_IOEVENTFD_DATAMATCH, 0x10000));
-	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, 0x10000, 1, fd, AXVCPU_IOEVENTFD_PIO, 0));
-	EXPECT_EQ(-EBADF, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, -1, 0, 0));
-	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, t.vm.fd, 0, 0));
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&vm->vm, 0x10000, 1, fd, AXVCPU_IOEVENTFD_PIO, 0));
+	EXPECT_EQ(-EBADF, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 4, -1, 0, 0));
+	EXPECT_EQ(-EINVAL, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 4, vm->vm.fd, 0, 0));
 	a.fd = fd;
 	a.pad = 1;
-	EXPECT_EQ(-1, ioctl(t.vm.fd, AXVCPU_IOEVENTFD, &a));
+	EXPECT_EQ(-1, ioctl(vm->vm.fd, AXVCPU_IOEVENTFD, &a));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, fd, 0, 0));
-	EXPECT_EQ(-EEXIST, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, other, 0, 0));
-	EXPECT_EQ(-ENOENT, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, other,
+	EXPECT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 4, fd, 0, 0));
+	EXPECT_EQ(-EEXIST, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 4, other, 0, 0));
+	EXPECT_EQ(-ENOENT, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 4, other,
 				AXVCPU_IOEVENTFD_DEASSIGN, 0));
-	EXPECT_EQ(-ENOENT, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 2, fd,
+	EXPECT_EQ(-ENOENT, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 2, fd,
 				AXVCPU_IOEVENTFD_DEASSIGN, 0));
-	EXPECT_EQ(-EFAULT, ioctl(t.vm.fd, AXVCPU_IOEVENTFD, NULL) ? -errno : 0);
+	EXPECT_EQ(-EFAULT, ioctl(vm->vm.fd, AXVCPU_IOEVENTFD, NULL) ? -errno : 0);
 	/* Closing the VM with one assigned frees it (no leak, no oops). */
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 	close(fd);
 	close(other);
 }
