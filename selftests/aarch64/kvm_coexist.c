@@ -171,7 +171,8 @@ TEST(kvm_before_and_after_axvcpu)
 
 TEST(kvm_and_axvcpu_alternate_on_one_cpu)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	struct kvm k;
 	int cpu, i;
 	char when[64];
@@ -181,13 +182,13 @@ TEST(kvm_and_axvcpu_alternate_on_one_cpu)
 	for (cpu = 0; cpu < 2 && cpu < sysconf(_SC_NPROCESSORS_ONLN); cpu++) {
 		pin(cpu);
 		kvm_setup(&k, KVM_IPA, 0);
-		TEST_VM_WITH(&t, guest_hcall_loop);
+		vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
 		for (i = 0; i < 300; i++) {
 			snprintf(when, sizeof(when), "CPU %d round %d", cpu, i);
 			kvm_expect_mmio(&k, i, when);
-			run_expect_hcall_to(&t.vcpu, HCALL_LOOP_NR, 10);
+			run_expect_hcall_to(vcpu, HCALL_LOOP_NR, 10);
 		}
-		test_vm_destroy(&t);
+		test_vm_free(vm);
 		kvm_close(&k);
 	}
 }
