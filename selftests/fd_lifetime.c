@@ -101,27 +101,28 @@ static void nop_handler(int sig)
 TEST(vm_fd_closed_while_running)
 {
 	struct sigaction sa = { .sa_handler = nop_handler };
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	pthread_t th;
 	int i;
 
-	TEST_VM_WITH(&t, guest_spin);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
-	TEST_ASSERT(!pthread_create(&th, NULL, run_until_signal, &t.vcpu), "pthread_create");
-	for (i = 0; i < 500 && axvm_vcpu_get_state(&t.vcpu) != AXVCPU_STATE_RUNNING; i++)
+	TEST_ASSERT(!pthread_create(&th, NULL, run_until_signal, vcpu), "pthread_create");
+	for (i = 0; i < 500 && axvm_vcpu_get_state(vcpu) != AXVCPU_STATE_RUNNING; i++)
 		usleep(10000);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_RUNNING);
-	axvm_vm_close(&t.vm);
-	close(t.sys_fd);
-	t.sys_fd = -1;
+	vcpu_assert_state(vcpu, AXVCPU_STATE_RUNNING);
+	axvm_vm_close(&vm->vm);
+	close(vm->sys_fd);
+	vm->sys_fd = -1;
 	usleep(100000);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_RUNNING);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_RUNNING);
 	pthread_kill(th, SIGUSR1);
 	pthread_join(th, NULL);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_INTR);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
-	test_vm_destroy(&t);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_INTR);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_READY);
+	test_vm_free(vm);
 	assert_all_freed();
 }
 
