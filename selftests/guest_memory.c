@@ -189,7 +189,8 @@ TEST(mremap_moves_a_page_in)
 TEST(thp_collapse_keeps_guest_data)
 {
 	size_t len = 4UL << 20;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	unsigned char *m;
 	__u64 *p;
 
@@ -201,23 +202,23 @@ TEST(thp_collapse_keeps_guest_data)
 	TEST_ASSERT_SYSCALL_OK(madvise(p, 2UL << 20, MADV_NOHUGEPAGE));
 	memset(p, 0, 2UL << 20);	/* 512 small pages */
 	*p = 0x7417;
-	TEST_VM_WITH(&t, guest_hcall_slot1);
-	vm_set_region(&t.vm, 1, 0, SLOT1_GPA, 2UL << 20, p);
-	TEST_ASSERT_EQ(run_read_slot1(&t), 0x7417);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_slot1);
+	vm_set_region(&vm->vm, 1, 0, SLOT1_GPA, 2UL << 20, p);
+	TEST_ASSERT_EQ(run_read_slot1(vm), 0x7417);
 	/* The small pages are copied into one huge page and freed. */
 	TEST_ASSERT_SYSCALL_OK(madvise(p, 2UL << 20, MADV_HUGEPAGE));
 	if (madvise(p, 2UL << 20, MADV_COLLAPSE)) {
 		int e = errno;
 
-		test_vm_destroy(&t);
+		test_vm_free(vm);
 		munmap(m, len);
 		SKIP(return, "MADV_COLLAPSE: %s", strerror(e));
 	}
-	TEST_ASSERT_EQ(run_read_slot1(&t), 0x7417);
+	TEST_ASSERT_EQ(run_read_slot1(vm), 0x7417);
 	/* The guest reads the huge page now, not a freed small one. */
 	*(volatile __u64 *)p = 0x7418;
-	TEST_ASSERT_EQ(run_read_slot1(&t), 0x7418);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(run_read_slot1(vm), 0x7418);
+	test_vm_free(vm);
 	munmap(m, len);
 }
 
@@ -353,7 +354,8 @@ TEST(mprotect_none_then_back)
 
 TEST(memfd_backing_and_hole_punch)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int fd = memfd_create("axvcpu-slot1", 0);
 	__u64 *p;
 
@@ -362,17 +364,17 @@ TEST(memfd_backing_and_hole_punch)
 	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	TEST_ASSERT(p != MAP_FAILED, "mmap memfd: %s", strerror(errno));
 	*p = 0x6d66;
-	TEST_VM_WITH(&t, guest_hcall_slot1);
-	vm_set_region(&t.vm, 1, 0, SLOT1_GPA, PAGE, p);
-	TEST_ASSERT_EQ(run_read_slot1(&t), 0x6d66);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_slot1);
+	vm_set_region(&vm->vm, 1, 0, SLOT1_GPA, PAGE, p);
+	TEST_ASSERT_EQ(run_read_slot1(vm), 0x6d66);
 	/* The file's page goes: the guest reads the hole's zeros. */
 	TEST_ASSERT_SYSCALL_OK(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
 					 FALLOC_FL_KEEP_SIZE, 0, PAGE));
-	TEST_ASSERT_EQ(run_read_slot1(&t), 0);
+	TEST_ASSERT_EQ(run_read_slot1(vm), 0);
 	/* A write through another mapping of the file reaches the guest. */
 	TEST_ASSERT_EQ(pwrite(fd, &(__u64){ 0x7e57 }, 8, 0), 8);
-	TEST_ASSERT_EQ(run_read_slot1(&t), 0x7e57);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(run_read_slot1(vm), 0x7e57);
+	test_vm_free(vm);
 	munmap(p, PAGE);
 	close(fd);
 }
@@ -393,7 +395,8 @@ static long rss_kb(void)
 
 TEST(big_slot_maps_on_demand)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	long before, after_set, after_run;
 	__u64 *big, faults;
 
@@ -402,27 +405,27 @@ TEST(big_slot_maps_on_demand)
 	TEST_ASSERT(big != MAP_FAILED, "mmap 256 MiB: %s", strerror(errno));
 	/* 4K host pages: a THP would put 2 MiB behind the guest's one load. */
 	madvise(big, BIG_SLOT, MADV_NOHUGEPAGE);
-	TEST_VM_WITH(&t, guest_hcall_slot1);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_slot1);
 	before = rss_kb();
 	/* Registering touches none of it: no pinning, no pre-faulting. */
-	vm_set_region(&t.vm, 1, 0, SLOT1_GPA, BIG_SLOT, big);
+	vm_set_region(&vm->vm, 1, 0, SLOT1_GPA, BIG_SLOT, big);
 	after_set = rss_kb();
 	TEST_ASSERT(before > 0 && after_set - before < 1024,
 		    "RSS %ld kB -> %ld kB after registering 256 MiB",
 		    before, after_set);
 	/* The guest's first load maps one page, which the VMM sees. */
-	faults = t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT];
-	TEST_ASSERT_EQ(run_read_slot1(&t), 0);
-	TEST_ASSERT(t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] >
+	faults = vcpu->run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT];
+	TEST_ASSERT_EQ(run_read_slot1(vm), 0);
+	TEST_ASSERT(vcpu->run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] >
 		    faults, "no memory fault counted for the first load");
 	after_run = rss_kb();
 	TEST_ASSERT(after_run - after_set < 1024,
 		    "RSS %ld kB -> %ld kB after one guest load",
 		    after_set, after_run);
 	big[0] = 0xb16;
-	TEST_ASSERT_EQ(run_read_slot1(&t), 0xb16);
-	vm_set_region(&t.vm, 1, 0, 0, 0, NULL);
-	test_vm_destroy(&t);
+	TEST_ASSERT_EQ(run_read_slot1(vm), 0xb16);
+	vm_set_region(&vm->vm, 1, 0, 0, 0, NULL);
+	test_vm_free(vm);
 	munmap(big, BIG_SLOT);
 }
 
@@ -554,7 +557,8 @@ TEST(hugetlb_1g_slot_maps_one_leaf)
 	static const unsigned long far[] = { 1000, 100000, 250000 };
 	unsigned char *huge;
 	__u64 faults, base;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	unsigned int i;
 
 	huge = mmap(NULL, HUGE_1G, PROT_READ | PROT_WRITE,
@@ -562,25 +566,25 @@ TEST(hugetlb_1g_slot_maps_one_leaf)
 		    (30 << MAP_HUGE_SHIFT), -1, 0);
 	if (huge == MAP_FAILED)
 		SKIP(return, "no 1 GiB hugetlb page: %s", strerror(errno));
-	TEST_VM_WITH(&t, guest_store_page);
-	vm_set_region(&t.vm, 0, 0, 0, 0, NULL);
-	memcpy(huge, t.mem, GUEST_MEM_SIZE);
-	vm_set_region(&t.vm, 0, 0, GUEST_MEM_GPA, HUGE_1G, huge);
-	faults = store_200_pages(_metadata, &t, huge);
-	base = t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] - faults;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_store_page);
+	vm_set_region(&vm->vm, 0, 0, 0, 0, NULL);
+	memcpy(huge, vm->mem, GUEST_MEM_SIZE);
+	vm_set_region(&vm->vm, 0, 0, GUEST_MEM_GPA, HUGE_1G, huge);
+	faults = store_200_pages(_metadata, vm, huge);
+	base = vcpu->run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] - faults;
 #ifdef __aarch64__
 	for (i = 0; i < ARRAY_SIZE(far); i++) {
 		unsigned char *pg = huge + (SLOT1_GPA - GUEST_MEM_GPA) +
 				    far[i] * PAGE;
 
-		t.vcpu.run->hypercall.ret = far[i];
-		vcpu_run(&t.vcpu);
-		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+		vcpu->run->hypercall.ret = far[i];
+		vcpu_run(vcpu);
+		vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 		TEST_ASSERT(*(volatile __u32 *)(pg + 8) != 0,
 			    "page %lu: the guest's store is not in the VMM's page",
 			    far[i]);
 	}
-	faults = t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] - base;
+	faults = vcpu->run->stats.builtin[AXVCPU_BUILTIN_MEMORY_FAULT] - base;
 #else
 	(void)i;
 	(void)far;
@@ -591,7 +595,7 @@ TEST(hugetlb_1g_slot_maps_one_leaf)
 	TEST_ASSERT(faults == 1,
 		    "%llu memory faults: smaller leaves, not one 1 GiB leaf",
 		    (unsigned long long)faults);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 	munmap(huge, HUGE_1G);
 }
 
