@@ -96,20 +96,21 @@ TEST(on_at_first_vm_off_after_last)
 TEST(vcpu_fd_holds_vm)
 {
 	char online[256];
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
 	wait_no_users();
 	online_cpus(online, sizeof(online));
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	axvm_vm_close(&t.vm);
-	close(t.sys_fd);
-	t.sys_fd = -1;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	axvm_vm_close(&vm->vm);
+	close(vm->sys_fd);
+	vm->sys_fd = -1;
 	ASSERT_ENABLED(online);
-	close(t.vcpu.fd);
-	t.vcpu.fd = -1;
+	close(vcpu->fd);
+	vcpu->fd = -1;
 	/* The run page mapping is a reference too. */
 	ASSERT_ENABLED(online);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 	ASSERT_ENABLED("");
 }
 
@@ -164,7 +165,8 @@ static void cpu1_online_atexit(void)
 TEST(cpu_hotplug_with_vm)
 {
 	char online[256], buf[16];
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int r;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
@@ -176,34 +178,35 @@ TEST(cpu_hotplug_with_vm)
 	TEST_ASSERT(!strcmp(online, "0-1"), "online CPUs '%s', expected 0-1", online);
 
 	pin_to_cpu(0);
-	TEST_VM_WITH(&t, guest_hcall_loop);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
 	ASSERT_ENABLED("0-1");
-	run_on_cpu(&t, 1);
+	run_on_cpu(vm, 1);
 
 	r = write_sysfs(CPU1_ONLINE, "0");
 	TEST_ASSERT(r == 0, "offline cpu1: %d (%s)", r, errno_name(-r));
 	ASSERT_ENABLED("0");
-	run_on_cpu(&t, 0);
+	run_on_cpu(vm, 0);
 
 	r = write_sysfs(CPU1_ONLINE, "1");
 	TEST_ASSERT(r == 0, "online cpu1: %d (%s)", r, errno_name(-r));
 	ASSERT_ENABLED("0-1");
-	run_on_cpu(&t, 1);
-	run_on_cpu(&t, 0);
+	run_on_cpu(vm, 1);
+	run_on_cpu(vm, 0);
 	/* A VM created now also runs everywhere. */
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 	ASSERT_ENABLED("");
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	run_on_cpu(&t, 1);
-	run_on_cpu(&t, 0);
-	test_vm_destroy(&t);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	run_on_cpu(vm, 1);
+	run_on_cpu(vm, 0);
+	test_vm_free(vm);
 	ASSERT_ENABLED("");
 }
 
 TEST(cpu_hotplug_without_vm)
 {
 	char buf[16];
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int r;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
@@ -216,14 +219,14 @@ TEST(cpu_hotplug_without_vm)
 	ASSERT_ENABLED("");
 	/* A VM created with cpu1 offline... */
 	pin_to_cpu(0);
-	TEST_VM_WITH(&t, guest_hcall_loop);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
 	ASSERT_ENABLED("0");
 	/* ...gets cpu1 when it comes back. */
 	r = write_sysfs(CPU1_ONLINE, "1");
 	TEST_ASSERT(r == 0, "online cpu1: %d (%s)", r, errno_name(-r));
 	ASSERT_ENABLED("0-1");
-	run_on_cpu(&t, 1);
-	test_vm_destroy(&t);
+	run_on_cpu(vm, 1);
+	test_vm_free(vm);
 	ASSERT_ENABLED("");
 }
 
