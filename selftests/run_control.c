@@ -221,53 +221,55 @@ static void wait_running(struct axvm_vcpu *v)
 TEST(pthread_kill_interrupts_run)
 {
 	struct spinner s = { 0 };
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, guest_spin);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
 	install_nop(SIGUSR1);
-	s.vcpu = &t.vcpu;
+	s.vcpu = vcpu;
 	TEST_ASSERT(!pthread_create(&s.thread, NULL, spin_thread, &s), "pthread_create");
-	wait_running(&t.vcpu);
+	wait_running(vcpu);
 	TEST_ASSERT(!pthread_kill(s.thread, SIGUSR1), "pthread_kill");
 	TEST_ASSERT(!pthread_join(s.thread, NULL), "pthread_join");
 	TEST_ASSERT(s.ret == -1 && s.err == EINTR, "RUN: ret %ld errno %d (%s)",
 		    s.ret, s.err, errno_name(s.err));
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_INTR);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
-	test_vm_destroy(&t);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_INTR);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_READY);
+	test_vm_free(vm);
 }
 
 TEST(busy_while_running)
 {
 	struct axvcpu_vcpu_setup setup = { .entry = GUEST_ENTRY };
 	struct spinner s = { 0 };
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	__u64 v;
 
-	TEST_VM_WITH(&t, guest_spin);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
 	install_nop(SIGUSR1);
-	s.vcpu = &t.vcpu;
+	s.vcpu = vcpu;
 	TEST_ASSERT(!pthread_create(&s.thread, NULL, spin_thread, &s), "pthread_create");
-	wait_running(&t.vcpu);
+	wait_running(vcpu);
 	/* GET_STATE never blocks: Running.  Everything else: -EBUSY, no change. */
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_RUNNING);
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(&t.vcpu), EBUSY);
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_unbind(&t.vcpu), EBUSY);
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_bind(&t.vcpu), EBUSY);
-	TEST_ASSERT_SYSCALL_ERR(__vcpu_setup(&t.vcpu, &setup), EBUSY);
-	TEST_ASSERT_RET(axvm_vcpu_set_gpr(&t.vcpu, 0, 1), -EBUSY);
-	TEST_ASSERT_RET(axvm_vcpu_get_gpr(&t.vcpu, 0, &v), -EBUSY);
-	TEST_ASSERT_RET(axvm_vcpu_set_return_value(&t.vcpu, 1), -EBUSY);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_RUNNING);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_RUNNING);
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_run(vcpu), EBUSY);
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_unbind(vcpu), EBUSY);
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_bind(vcpu), EBUSY);
+	TEST_ASSERT_SYSCALL_ERR(__vcpu_setup(vcpu, &setup), EBUSY);
+	TEST_ASSERT_RET(axvm_vcpu_set_gpr(vcpu, 0, 1), -EBUSY);
+	TEST_ASSERT_RET(axvm_vcpu_get_gpr(vcpu, 0, &v), -EBUSY);
+	TEST_ASSERT_RET(axvm_vcpu_set_return_value(vcpu, 1), -EBUSY);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_RUNNING);
 	/* INJECT_INTERRUPT does not wait for RUN: queued (vector 32 on both). */
-	TEST_ASSERT_RET(axvm_vcpu_inject(&t.vcpu, 32, 0, 0), 0);
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_RUNNING);
+	TEST_ASSERT_RET(axvm_vcpu_inject(vcpu, 32, 0, 0), 0);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_RUNNING);
 	TEST_ASSERT(!pthread_kill(s.thread, SIGUSR1), "pthread_kill");
 	TEST_ASSERT(!pthread_join(s.thread, NULL), "pthread_join");
 	TEST_ASSERT(s.ret == -1 && s.err == EINTR, "RUN: ret %ld errno %d (%s)",
 		    s.ret, s.err, errno_name(s.err));
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
-	test_vm_destroy(&t);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_READY);
+	test_vm_free(vm);
 }
 
 TEST(exit_stats)
