@@ -70,21 +70,22 @@ static void run_to_hlt(struct test_vm *t, int *mmio, int *io)
 TEST(mmio_and_port_writes_signal_without_exits)
 {
 	int fd = eventfd(0, EFD_NONBLOCK), pfd = eventfd(0, EFD_NONBLOCK);
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int mmio, io;
 
 	ASSERT_GE(fd, 0);
 	ASSERT_GE(pfd, 0);
-	TEST_VM_WITH(&t, g_ioev);
-	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 0, fd, 0, 0));
-	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_PORT, 1, pfd, AXVCPU_IOEVENTFD_PIO, 0));
-	run_to_hlt(&t, &mmio, &io);
+	vm = vm_create_with_one_vcpu(&vcpu, g_ioev);
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 0, fd, 0, 0));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_PORT, 1, pfd, AXVCPU_IOEVENTFD_PIO, 0));
+	run_to_hlt(vm, &mmio, &io);
 	EXPECT_EQ(0, mmio);
 	EXPECT_EQ(0, io);
 	EXPECT_EQ(11, eventfd_take(fd));
 	EXPECT_EQ(1, eventfd_take(pfd));
-	EXPECT_EQ(12, t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_IOEVENTFD]);
-	test_vm_destroy(&t);
+	EXPECT_EQ(12, vcpu->run->stats.builtin[AXVCPU_BUILTIN_IOEVENTFD]);
+	test_vm_free(vm);
 	close(fd);
 	close(pfd);
 }
@@ -92,29 +93,30 @@ TEST(mmio_and_port_writes_signal_without_exits)
 TEST(datamatch_width_and_deassign)
 {
 	int fd = eventfd(0, EFD_NONBLOCK), pfd = eventfd(0, EFD_NONBLOCK);
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int mmio, io;
 
 	ASSERT_GE(fd, 0);
 	ASSERT_GE(pfd, 0);
-	TEST_VM_WITH(&t, g_ioev);
-	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_ADDR, 4, fd, AXVCPU_IOEVENTFD_DATAMATCH, 7));
-	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_PORT, 2, pfd, AXVCPU_IOEVENTFD_PIO, 0));
-	run_to_hlt(&t, &mmio, &io);
+	vm = vm_create_with_one_vcpu(&vcpu, g_ioev);
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_ADDR, 4, fd, AXVCPU_IOEVENTFD_DATAMATCH, 7));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_PORT, 2, pfd, AXVCPU_IOEVENTFD_PIO, 0));
+	run_to_hlt(vm, &mmio, &io);
 	EXPECT_EQ(10, mmio);
 	EXPECT_EQ(1, io);
 	EXPECT_EQ(1, eventfd_take(fd));
 	EXPECT_EQ(0, eventfd_take(pfd));
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 
-	TEST_VM_WITH(&t, g_ioev);
-	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_PORT, 1, pfd, AXVCPU_IOEVENTFD_PIO, 0));
-	ASSERT_EQ(0, axvm_vm_ioeventfd(&t.vm, IOEV_PORT, 1, pfd,
+	vm = vm_create_with_one_vcpu(&vcpu, g_ioev);
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_PORT, 1, pfd, AXVCPU_IOEVENTFD_PIO, 0));
+	ASSERT_EQ(0, axvm_vm_ioeventfd(&vm->vm, IOEV_PORT, 1, pfd,
 			  AXVCPU_IOEVENTFD_PIO | AXVCPU_IOEVENTFD_DEASSIGN, 0));
-	run_to_hlt(&t, &mmio, &io);
+	run_to_hlt(vm, &mmio, &io);
 	EXPECT_EQ(11, mmio);
 	EXPECT_EQ(1, io);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 	close(fd);
 	close(pfd);
 }
