@@ -97,7 +97,8 @@ static long long wp_count(int fd)
  */
 TEST(host_watchpoint_survives_run)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	long long n0, n1;
 	int fd, i, runs = 300;
 
@@ -113,17 +114,17 @@ TEST(host_watchpoint_survives_run)
 		SKIP(return, "the CPU does not report data breakpoints (count %lld -> %lld)",
 		     n0, n1);
 	}
-	TEST_VM_WITH(&t, guest_hcall_loop);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
 	for (i = 0; i < runs; i++) {
-		vcpu_run(&t.vcpu);
-		vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+		vcpu_run(vcpu);
+		vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 		watched = i;
 	}
 	n0 = wp_count(fd);
 	TEST_ASSERT(n0 == n1 + runs,
 		    "watchpoint hits %lld of %d writes after RUNs (host DR7 not restored)",
 		    n0 - n1, runs);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 	close(fd);
 }
 
