@@ -465,7 +465,8 @@ TEST(host_msrs_intact_after_guest_writes)
 	unsigned long gs0, gs1;
 	struct axvcpu_run *run;
 	bool have_msr, gs_ok;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	unsigned int aux;
 	int cpu, i, n, c;
 
@@ -473,17 +474,17 @@ TEST(host_msrs_intact_after_guest_writes)
 	if (have_msr && ncpus() > 1)
 		read_msrs(1, before[1]);
 	gs0 = rdgsbase_if_any(&gs_ok);
-	TEST_VM_WITH(&t, g_msrs);
-	x86_enter_long_mode(&t, GUEST_ENTRY);
-	run = t.vcpu.run;
+	vm = vm_create_with_one_vcpu(&vcpu, g_msrs);
+	x86_enter_long_mode(vm, GUEST_ENTRY);
+	run = vcpu->run;
 	n = ncpus() > 1 ? 2 : 1;
 	for (c = 0; c < n; c++) {
 		pin(c);
 		for (i = 0; i < 5000; i++) {
-			vcpu_run(&t.vcpu);
+			vcpu_run(vcpu);
 			if (run->exit_reason == AXVCPU_EXIT_SYSREG_WRITE)
 				continue;	/* the VMM ignores the write */
-			vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
+			vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
 		}
 		TEST_ASSERT_EQ(tls_canary, 0x7e57);
 		cpu = sched_getcpu();
@@ -495,7 +496,7 @@ TEST(host_msrs_intact_after_guest_writes)
 			TEST_ASSERT_EQ(gs1, gs0);	/* KERNEL_GS_BASE restored */
 	}
 	unpin();
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 	if (!have_msr) {
 		TH_LOG("no /dev/cpu/0/msr: host MSRs checked through TLS, GS base and TSC_AUX only");
 		return;
