@@ -8,11 +8,12 @@ int get_ucall(struct axvm_vcpu *vcpu, struct ucall *uc)
 
 	memset(uc, 0, sizeof(*uc));
 	if (run->exit_reason != AXVCPU_EXIT_HYPERCALL ||
-	    run->hypercall.nr != UCALL_NR)
+	    run->hypercall.nr < UCALL_NR_OF(UCALL_SYNC) ||
+	    run->hypercall.nr > UCALL_NR_OF(UCALL_TYPE_MAX))
 		return UCALL_NONE;
-	uc->type = run->hypercall.args[0];
-	for (i = 0; i < 4; i++)
-		uc->args[i] = run->hypercall.args[i + 1];
+	uc->type = run->hypercall.nr - UCALL_NR_BASE;
+	for (i = 0; i < 6; i++)
+		uc->args[i] = run->hypercall.args[i];
 	run->hypercall.ret = 0;
 	return uc->type;
 }

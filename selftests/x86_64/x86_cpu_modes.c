@@ -251,8 +251,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	mov %eax, %cr0\n"
     "	ljmp $0x08, $(2f - g_modes_start + 0x1000)\n"
     ".code64\n"
-    "2:	mov $" __stringify(UCALL_NR) ", %eax\n"
-    "	mov $" __stringify(UCALL_SYNC) ", %edi\n"
+    "2:	mov $" __stringify(UCALL_NR_OF(UCALL_SYNC)) ", %eax\n"
     "	mov $64, %esi\n"
     "	mov $0x8877665544332211, %rdx\n"
     "	vmcall\n"
@@ -292,8 +291,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
     "	mov %rcx, 0x8010\n"
     "	mov %cs, %eax\n"
     "	mov %eax, 0x8018\n"
-    "	mov $" __stringify(UCALL_NR) ", %eax\n"
-    "	mov $" __stringify(UCALL_SYNC) ", %edi\n"
+    "	mov $" __stringify(UCALL_NR_OF(UCALL_SYNC)) ", %eax\n"
     "	mov $0x1122334455667788, %rsi\n"
     "	mov $0xaabbccddeeff0011, %r9\n"
     "	vmcall\n"
@@ -580,7 +578,7 @@ TEST(sregs_start_long_mode)
 	x86_enter_long_mode(vm, GUEST_ENTRY);
 	vcpu_run(vcpu);
 	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
-	TEST_ASSERT_EQ(run->hypercall.nr, UCALL_NR);
+	TEST_ASSERT_EQ(run->hypercall.nr, UCALL_NR_OF(UCALL_SYNC));
 	TEST_ASSERT_EQ(run->hypercall.args[1], 0x1122334455667788ULL);
 	TEST_ASSERT_EQ(run->hypercall.args[5], 0xaabbccddeeff0011ULL);
 	TEST_ASSERT_EQ(guest_rd64(vm, 0x8000), 0xfedcba9876543210ULL);

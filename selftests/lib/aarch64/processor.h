@@ -6,7 +6,7 @@
  *
  * Guest code conventions: x0..x7 are scratch (hvc returns in x0), the
  * test's state lives in x19..x28.  Guest exception handlers report with
- * "hvc #0" and a GH_* number in x0.
+ * a ucall: "hvc #0" and a GH_* number (a UCALL_NR_OF() type) in x0.
  */
 #ifndef SELFTEST_AARCH64_PROCESSOR_H
 #define SELFTEST_AARCH64_PROCESSOR_H
@@ -18,6 +18,7 @@
 #include <linux/types.h>
 #include "test_util.h"
 #include "axvcpu_util.h"
+#include "ucall.h"
 
 /* mov64 reg, imm: four movz/movk, no literal pool. */
 #define MOV64(reg, imm)							\
@@ -40,12 +41,12 @@
 #define ICC_SRE_EL1	"S3_0_C12_C12_5"
 #define ICC_BPR1_EL1	"S3_0_C12_C12_3"
 
-/* Numbers the guest handlers report with (x0 of an hvc). */
-#define GH_SYNC		0x47480001	/* x1 ESR_EL1, x2 FAR_EL1, x3 ELR_EL1, x4 SPSR_EL1 */
-#define GH_IRQ		0x47480002	/* x1 ICC_IAR1_EL1, x2 CNTV_CTL_EL0, x3 CNTVCT_EL0 */
-#define GH_SERROR	0x47480003	/* x1 ESR_EL1, x2 ELR_EL1 */
-#define GH_REPORT	0x47480010	/* x1..x6: values of the test */
-#define GH_DONE		0x47480011
+/* The ucalls the guest handlers report with (x0 of an hvc; ucall.h). */
+#define GH_SYNC		UCALL_NR_OF(UCALL_EXC_SYNC)	/* x1 ESR_EL1, x2 FAR_EL1, x3 ELR_EL1, x4 SPSR_EL1 */
+#define GH_IRQ		UCALL_NR_OF(UCALL_EXC_IRQ)	/* x1 ICC_IAR1_EL1, x2 CNTV_CTL_EL0, x3 CNTVCT_EL0 */
+#define GH_SERROR	UCALL_NR_OF(UCALL_EXC_SERROR)	/* x1 ESR_EL1, x2 ELR_EL1 */
+#define GH_REPORT	UCALL_NR_OF(UCALL_REPORT)	/* x1..x6: values of the test */
+#define GH_DONE		UCALL_NR_OF(UCALL_DONE)
 
 /* PSCI function ids. */
 #define G_PSCI_VERSION		0x84000000
