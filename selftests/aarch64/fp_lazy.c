@@ -21,12 +21,13 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
+#include "ucall.h"
 #include "processor.h"
 #include "fp_host.h"
 
 #define NR_ROUNDS	2000
 #define NR_PRE		4		/* hypercall exits before any FP use */
-#define HCALL_FPL	0x46504c01
+#define HCALL_FPL	UCALL_NR_OF(UCALL_SYNC)
 #define G_FPCR		0x00800000ULL	/* RM = round towards minus infinity */
 #define G_FPSR		0x08000010ULL	/* QC, IXC */
 #define H_FPCR		0x01c00000ULL	/* FZ, RM = towards zero */
