@@ -13,11 +13,12 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
+#include "ucall.h"
 #include "processor.h"
 #include "fp_host.h"
 
 #define NR_EXITS	10000
-#define HCALL_FP	0x46500001
+#define HCALL_FP	UCALL_NR_OF(UCALL_SYNC)
 #define G_FPCR		0x00800000ULL	/* RM = round towards minus infinity */
 #define G_FPSR		0x08000010ULL	/* QC, IXC */
 #define H_FPCR		0x01c00000ULL	/* FZ, RM = towards zero */
