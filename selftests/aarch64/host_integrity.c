@@ -19,11 +19,12 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
+#include "ucall.h"
 #include "processor.h"
 
 #define NR_INKERNEL	100000
 #define NR_VMM		5000
-#define HCALL_INTEG	0x494e5401
+#define HCALL_INTEG	UCALL_NR_OF(UCALL_SYNC)
 
 #define G_TPIDR_EL0	0x1111000011110000ULL
 #define G_TPIDRRO_EL0	0x2222000022220000ULL
