@@ -22,12 +22,13 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
+#include "ucall.h"
 #include "processor.h"
 
 #define PARAM		"/sys/module/axvcpu/parameters/arm64_mitigations"
 #define VULN_V2		"/sys/devices/system/cpu/vulnerabilities/spectre_v2"
 #define NR_EXITS	300
-#define HCALL_SPEC	0x53504543
+#define HCALL_SPEC	UCALL_NR_OF(UCALL_SYNC)
 
 #define G_X1		0x1111222233334444ULL
 #define G_X2		0x5555666677778888ULL
