@@ -19,11 +19,12 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
+#include "ucall.h"
 #include "processor.h"
 
 #define NR_ROUNDS	20000
-#define HCALL_SRP	0x53525001
-#define HCALL_SET	0x53525002
+#define HCALL_SRP	UCALL_NR_OF(UCALL_SYNC)
+#define HCALL_SET	UCALL_NR_OF(UCALL_TEST(1))
 
 /* The registers the guests use, in data-page order: "mrs/msr name". */
 #define NR_REGS		11
