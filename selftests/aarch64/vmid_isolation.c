@@ -20,11 +20,12 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
+#include "ucall.h"
 #include "processor.h"
 
 #define NR_VMS		3
 #define NR_ROUNDS	600
-#define HCALL_VMID	0x564d4901
+#define HCALL_VMID	UCALL_NR_OF(UCALL_SYNC)
 
 GUEST_CODE(guest_vmid);
 
