@@ -15,9 +15,10 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
+#include "ucall.h"
 #include "processor.h"
 
-#define HCALL_DB	0xdb
+#define HCALL_DB	UCALL_NR_OF(UCALL_EXC_SYNC)
 
 GUEST_CODE(g_bp);
 extern const unsigned char g_bp_target[], g_bp_after_store[], g_bp_handler[];
