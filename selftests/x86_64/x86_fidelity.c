@@ -16,11 +16,12 @@
  */
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
+#include "ucall.h"
 #include "processor.h"
 
-#define HCALL_CMD	0xc0de
-#define HCALL_DONE	0xd0e
-#define HCALL_COST	0xc057
+#define HCALL_CMD	UCALL_NR_OF(UCALL_TEST(1))
+#define HCALL_DONE	UCALL_NR_OF(UCALL_DONE)
+#define HCALL_COST	UCALL_NR_OF(UCALL_TEST(2))
 
 /* The command block in the data page. */
 #define CMD_OP		0x8000	/* u32: CMD_* */
@@ -251,7 +252,7 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
  * GET_SREGS and MOV from CR8 all see the same TPR.
  */
 #define TPR_VEC		0x50
-#define HCALL_TPR	0x7b2
+#define HCALL_TPR	UCALL_NR_OF(UCALL_TEST(3))
 
 GUEST_CODE(g_tpr);
 extern const unsigned char g_tpr_h[], g_tpr_after[];
