@@ -13,10 +13,11 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
+#include "ucall.h"
 #include "processor.h"
 
-#define HCALL_DONE	0xd0e
-#define HCALL_READY	0x7ead
+#define HCALL_DONE	UCALL_NR_OF(UCALL_DONE)
+#define HCALL_READY	UCALL_NR_OF(UCALL_SYNC)
 
 #define NMI_COUNT	0x8100	/* u32: NMI handler runs */
 #define NMI_NESTED	0x8104	/* u32: runs that found another in progress */
