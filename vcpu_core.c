@@ -110,16 +110,12 @@ static void vcpu_finish(struct axvcpu_vcpu *vcpu, int r, u32 to)
 
 /*
  * The arch part of a create or setup config is a union: every byte beyond
- * what this host's arch uses must be zero (x86 uses none of it).  Checked
- * before the state machine looks at the call, so a bad argument changes
- * nothing.
+ * the @used the backend reads must be zero (x86 reads none of it).
+ * Checked once, here, before the state machine looks at the call, so a
+ * bad argument changes nothing.
  */
-static bool arch_cfg_clear(const void *cfg, size_t size, size_t arm64_used)
+static bool arch_cfg_clear(const void *cfg, size_t size, size_t used)
 {
-	size_t used = 0;
-
-	if (axvcpu_arch_check_extension(AXVCPU_CAP_ARCH) == AXVCPU_ARCH_ARM64)
-		used = arm64_used;
 	return !memchr_inv(cfg + used, 0, size - used);
 }
 
@@ -137,7 +133,7 @@ static int setup_check(const void *buf, unsigned long arg)
 
 	if ((cfg->flags & ~setup_flags()) || cfg->reserved ||
 	    !arch_cfg_clear(cfg->pad, sizeof(cfg->pad),
-			    offsetof(typeof(cfg->arm64), pad)))
+			    axvcpu_arch_setup_cfg_used))
 		return -EINVAL;
 	return 0;
 }
@@ -628,7 +624,8 @@ static int create_vcpu_check(const void *buf, unsigned long arg)
 	const struct axvcpu_vcpu_create *cfg = buf;
 
 	if (cfg->flags || cfg->vcpu_id >= AXVCPU_MAX_VCPUS ||
-	    !arch_cfg_clear(cfg->pad, sizeof(cfg->pad), sizeof(cfg->arm64)))
+	    !arch_cfg_clear(cfg->pad, sizeof(cfg->pad),
+			    axvcpu_arch_create_cfg_used))
 		return -EINVAL;
 	return 0;
 }

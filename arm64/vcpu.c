@@ -70,6 +70,13 @@ static bool pstate_ok(u64 pstate)
 	       mode == PSR_MODE_EL1h;
 }
 
+/* MPIDR and x0; the two passthrough bytes (the rest of the unions is 0). */
+const size_t axvcpu_arch_create_cfg_used =
+	sizeof(((struct axvcpu_vcpu_create *)0)->arm64);
+const size_t axvcpu_arch_setup_cfg_used =
+	offsetof(struct axvcpu_vcpu_setup, arm64.pad) -
+	offsetof(struct axvcpu_vcpu_setup, arm64);
+
 int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 			    const struct axvcpu_vcpu_create *cfg)
 {

@@ -91,6 +91,14 @@ bool axvcpu_arch_unmap_range(struct axvcpu_vm *vm, u64 gpa, u64 size);
 bool axvcpu_arch_wrprotect_page(struct axvcpu_vm *vm, u64 gpa);
 void axvcpu_arch_flush(struct axvcpu_vm *vm);
 
+/*
+ * Bytes of the arch union of struct axvcpu_vcpu_create and of struct
+ * axvcpu_vcpu_setup that the backend reads; the core refuses (-EINVAL) a
+ * config with any other byte of the union set, before the backend sees it.
+ */
+extern const size_t axvcpu_arch_create_cfg_used;
+extern const size_t axvcpu_arch_setup_cfg_used;
+
 /* vcpu life cycle: CREATE_VCPU, SETUP, BIND/UNBIND, RUN (vcpu_core.c). */
 int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 			    const struct axvcpu_vcpu_create *cfg);
