@@ -110,16 +110,12 @@ static void vcpu_finish(struct axvcpu_vcpu *vcpu, int r, u32 to)
 
 /*
  * The arch part of a create or setup config is a union: every byte beyond
- * what this host's arch uses must be zero (x86 uses none of it).  Checked
- * before the state machine looks at the call, so a bad argument changes
- * nothing.
+ * the @used the backend reads must be zero (x86 reads none of it).
+ * Checked once, here, before the state machine looks at the call, so a
+ * bad argument changes nothing.
  */
-static bool arch_cfg_clear(const void *cfg, size_t size, size_t arm64_used)
+static bool arch_cfg_clear(const void *cfg, size_t size, size_t used)
 {
-	size_t used = 0;
-
-	if (axvcpu_arch_check_extension(AXVCPU_CAP_ARCH) == AXVCPU_ARCH_ARM64)
-		used = arm64_used;
 	return !memchr_inv(cfg + used, 0, size - used);
 }
 
@@ -131,38 +127,52 @@ static u32 setup_flags(void)
 		AXVCPU_SETUP_X86_WAIT_SIPI : 0);
 }
 
-static int vcpu_setup(struct axvcpu_vcpu *vcpu, void __user *argp)
+static int setup_check(const void *buf, unsigned long arg)
 {
-	struct axvcpu_vcpu_setup cfg;
+	const struct axvcpu_vcpu_setup *cfg = buf;
+
+	if ((cfg->flags & ~setup_flags()) || cfg->reserved ||
+	    !arch_cfg_clear(cfg->pad, sizeof(cfg->pad),
+			    axvcpu_arch_setup_cfg_used))
+		return -EINVAL;
+	return 0;
+}
+
+/* In state Created (the ioctl table checks it), to Free. */
+static long vcpu_setup(struct axvcpu_vcpu *vcpu, void *buf, unsigned long arg)
+{
+	const struct axvcpu_vcpu_setup *cfg = buf;
 	int r;
 
-	if (copy_from_user(&cfg, argp, sizeof(cfg)))
-		return -EFAULT;
-	if ((cfg.flags & ~setup_flags()) || cfg.reserved ||
-	    !arch_cfg_clear(cfg.pad, sizeof(cfg.pad),
-			    offsetof(typeof(cfg.arm64), pad)))
-		return -EINVAL;
-	r = vcpu_check_state(vcpu, AXVCPU_STATE_CREATED, "SETUP");
-	if (r)
-		return r;
-	r = axvcpu_arch_vcpu_setup(vcpu, &cfg);
+	r = axvcpu_arch_vcpu_setup(vcpu, cfg);
 	if (!r)
-		vcpu->halt_in_kernel = cfg.flags & AXVCPU_SETUP_HALT_IN_KERNEL;
+		vcpu->halt_in_kernel = cfg->flags & AXVCPU_SETUP_HALT_IN_KERNEL;
 	vcpu_finish(vcpu, r, AXVCPU_STATE_FREE);
 	return r;
 }
 
-/* One life-cycle step: check @from, do @step, then @to (or Invalid). */
-static int vcpu_transition(struct axvcpu_vcpu *vcpu, u32 from, u32 to,
-			   const char *op, int (*step)(struct axvcpu_vcpu *))
+/* Free to Ready, Ready to Free (or Invalid). */
+static long vcpu_bind(struct axvcpu_vcpu *vcpu, void *buf, unsigned long arg)
 {
-	int r = vcpu_check_state(vcpu, from, op);
+	int r = axvcpu_arch_vcpu_bind(vcpu);
 
-	if (r)
-		return r;
-	r = step(vcpu);
-	vcpu_finish(vcpu, r, to);
+	vcpu_finish(vcpu, r, AXVCPU_STATE_READY);
 	return r;
+}
+
+static long vcpu_unbind(struct axvcpu_vcpu *vcpu, void *buf,
+			unsigned long arg)
+{
+	int r = axvcpu_arch_vcpu_unbind(vcpu);
+
+	vcpu_finish(vcpu, r, AXVCPU_STATE_FREE);
+	return r;
+}
+
+/* _IO ioctls whose integer argument must be 0. */
+static int arg_zero(const void *buf, unsigned long arg)
+{
+	return arg ? -EINVAL : 0;
 }
 
 /* Exits whose answer the next RUN writes back into the guest. */
@@ -259,14 +269,12 @@ static void copy_stats(struct axvcpu_vcpu *vcpu)
 	spin_unlock_irqrestore(&vcpu->vm->irqfd_stats_lock, flags);
 }
 
-static int vcpu_run(struct axvcpu_vcpu *vcpu)
+/* In state Ready (the ioctl table checks it), and Ready again after. */
+static long vcpu_run(struct axvcpu_vcpu *vcpu, void *buf, unsigned long arg)
 {
 	u32 pending, reason;
 	int r;
 
-	r = vcpu_check_state(vcpu, AXVCPU_STATE_READY, "RUN");
-	if (r)
-		return r;
 	WRITE_ONCE(vcpu->state, AXVCPU_STATE_RUNNING);
 
 	pending = vcpu->pending_exit;
@@ -307,16 +315,20 @@ out:
 	return r;
 }
 
-static int vcpu_set_gpr(struct axvcpu_vcpu *vcpu, void __user *argp)
+static int gpr_check(const void *buf, unsigned long arg)
 {
-	struct axvcpu_gpr gpr;
+	const struct axvcpu_gpr *gpr = buf;
+
+	return gpr->pad ? -EINVAL : 0;
+}
+
+static long vcpu_set_gpr(struct axvcpu_vcpu *vcpu, void *buf,
+			 unsigned long arg)
+{
+	const struct axvcpu_gpr *gpr = buf;
 	int r;
 
-	if (copy_from_user(&gpr, argp, sizeof(gpr)))
-		return -EFAULT;
-	if (gpr.pad)
-		return -EINVAL;
-	r = axvcpu_arch_vcpu_set_gpr(vcpu, gpr.index, gpr.value);
+	r = axvcpu_arch_vcpu_set_gpr(vcpu, gpr->index, gpr->value);
 	/*
 	 * The VMM answered a read by writing the destination register
 	 * itself: nothing is left for the next RUN to complete.
@@ -326,47 +338,39 @@ static int vcpu_set_gpr(struct axvcpu_vcpu *vcpu, void __user *argp)
 	return r;
 }
 
-static int vcpu_get_gpr(struct axvcpu_vcpu *vcpu, void __user *argp)
+static long vcpu_get_gpr(struct axvcpu_vcpu *vcpu, void *buf,
+			 unsigned long arg)
 {
-	struct axvcpu_gpr gpr;
-	int r;
+	struct axvcpu_gpr *gpr = buf;
 
-	if (copy_from_user(&gpr, argp, sizeof(gpr)))
-		return -EFAULT;
-	if (gpr.pad)
-		return -EINVAL;
-	r = axvcpu_arch_vcpu_get_gpr(vcpu, gpr.index, &gpr.value);
-	if (r)
-		return r;
-	return copy_to_user(argp, &gpr, sizeof(gpr)) ? -EFAULT : 0;
+	return axvcpu_arch_vcpu_get_gpr(vcpu, gpr->index, &gpr->value);
 }
 
-static int vcpu_set_return_value(struct axvcpu_vcpu *vcpu, void __user *argp)
+static long vcpu_set_return_value(struct axvcpu_vcpu *vcpu, void *buf,
+				  unsigned long arg)
 {
-	u64 val;
-
-	if (copy_from_user(&val, argp, sizeof(val)))
-		return -EFAULT;
-	axvcpu_arch_vcpu_set_return_value(vcpu, val);
+	axvcpu_arch_vcpu_set_return_value(vcpu, *(const u64 *)buf);
 	if (vcpu->pending_exit == AXVCPU_EXIT_HYPERCALL)
 		vcpu->pending_exit = AXVCPU_EXIT_NOTHING;
 	return 0;
 }
 
-static int vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, void __user *argp)
+static int irq_check(const void *buf, unsigned long arg)
 {
-	struct axvcpu_interrupt irq;
+	const struct axvcpu_interrupt *irq = buf;
+
+	return (irq->flags & ~AXVCPU_IRQ_FLAGS) || irq->pad ? -EINVAL : 0;
+}
+
+static long vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, void *buf,
+				  unsigned long arg)
+{
+	const struct axvcpu_interrupt *irq = buf;
 	unsigned long flags;
 	int r;
 
-	if (copy_from_user(&irq, argp, sizeof(irq)))
-		return -EFAULT;
-	if (irq.flags & ~AXVCPU_IRQ_FLAGS)
-		return -EINVAL;
-	if (irq.pad)
-		return -EINVAL;
-	r = axvcpu_arch_vcpu_inject_interrupt(vcpu, &irq);
-	trace_axvcpu_inject(vcpu, irq.vector, AXVCPU_TRACE_INJECT_IOCTL, r);
+	r = axvcpu_arch_vcpu_inject_interrupt(vcpu, irq);
+	trace_axvcpu_inject(vcpu, irq->vector, AXVCPU_TRACE_INJECT_IOCTL, r);
 	if (!r) {
 		/* Without vcpu->mutex: irqfds count it too, on other CPUs. */
 		spin_lock_irqsave(&vcpu->vm->irqfd_stats_lock, flags);
@@ -377,16 +381,23 @@ static int vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, void __user *argp)
 	return r;
 }
 
-static int vcpu_get_irq_state(struct axvcpu_vcpu *vcpu, void __user *argp)
+static long vcpu_get_irq_state(struct axvcpu_vcpu *vcpu, void *buf,
+			       unsigned long arg)
 {
-	struct axvcpu_irq_state st;
-	int r;
+	return axvcpu_arch_vcpu_irq_state(vcpu, buf);
+}
 
-	memset(&st, 0, sizeof(st));
-	r = axvcpu_arch_vcpu_irq_state(vcpu, &st);
-	if (!r && copy_to_user(argp, &st, sizeof(st)))
-		r = -EFAULT;
-	return r;
+static long vcpu_get_state(struct axvcpu_vcpu *vcpu, void *buf,
+			   unsigned long arg)
+{
+	*(u32 *)buf = READ_ONCE(vcpu->state);
+	return 0;
+}
+
+static long vcpu_get_stats_fd(struct axvcpu_vcpu *vcpu, void *buf,
+			      unsigned long arg)
+{
+	return axvcpu_stats_fd(vcpu->file, vcpu->vm, vcpu);
 }
 
 /**
@@ -446,62 +457,115 @@ bool axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu, wait_queue_head_t *wq,
 	return woken;
 }
 
+/* ---- ioctl dispatch (struct axvcpu_ioctl, include/axvcpu_arch.h) ---- */
+
+#define ANY	AXVCPU_IOCTL_ANY_STATE
+#define UNLOCKED AXVCPU_IOCTL_UNLOCKED
+
+static const struct axvcpu_ioctl vcpu_ioctls[] = {
+	AXVCPU_VCPU_IOCTL(AXVCPU_SETUP, 0, AXVCPU_STATE_CREATED, setup_check,
+			  vcpu_setup),
+	AXVCPU_VCPU_IOCTL(AXVCPU_BIND, 0, AXVCPU_STATE_FREE, NULL, vcpu_bind),
+	AXVCPU_VCPU_IOCTL(AXVCPU_UNBIND, 0, AXVCPU_STATE_READY, NULL,
+			  vcpu_unbind),
+	AXVCPU_VCPU_IOCTL(AXVCPU_RUN, 0, AXVCPU_STATE_READY, arg_zero, vcpu_run),
+	AXVCPU_VCPU_IOCTL(AXVCPU_GET_STATE, UNLOCKED, ANY, NULL, vcpu_get_state),
+	AXVCPU_VCPU_IOCTL(AXVCPU_SET_GPR, 0, ANY, gpr_check, vcpu_set_gpr),
+	AXVCPU_VCPU_IOCTL(AXVCPU_GET_GPR, 0, ANY, gpr_check, vcpu_get_gpr),
+	AXVCPU_VCPU_IOCTL(AXVCPU_SET_RETURN_VALUE, 0, ANY, NULL,
+			  vcpu_set_return_value),
+	AXVCPU_VCPU_IOCTL(AXVCPU_INJECT_INTERRUPT, UNLOCKED, ANY, irq_check,
+			  vcpu_inject_interrupt),
+	AXVCPU_VCPU_IOCTL(AXVCPU_GET_IRQ_STATE, UNLOCKED, ANY, NULL,
+			  vcpu_get_irq_state),
+	AXVCPU_VCPU_IOCTL(AXVCPU_GET_STATS_FD, UNLOCKED, ANY, arg_zero,
+			  vcpu_get_stats_fd),
+};
+
+static const struct axvcpu_ioctl *ioctl_find(const struct axvcpu_ioctl *t,
+					     unsigned int n, unsigned int cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].cmd == cmd)
+			return &t[i];
+	return NULL;
+}
+
+/* The argument checked, the vcpu's state checked, the handler. */
+static long ioctl_act(const struct axvcpu_ioctl *d, void *obj, void *buf,
+		      unsigned long arg)
+{
+	long r;
+
+	if (d->check) {
+		r = d->check(buf, arg);
+		if (r)
+			return r;
+	}
+	if (!d->vcpu)
+		return d->vm(obj, buf, arg);
+	if (d->state != AXVCPU_IOCTL_ANY_STATE) {
+		r = vcpu_check_state(obj, d->state, d->name);
+		if (r)
+			return r;
+	}
+	return d->vcpu(obj, buf, arg);
+}
+
+/*
+ * The argument copied in once and out once.  Out of line: RUN, which has
+ * no argument, does not carry the buffer on its stack into the guest.
+ */
+static noinline long ioctl_copy_act(const struct axvcpu_ioctl *d, void *obj,
+				    unsigned long arg)
+{
+	u64 buf[AXVCPU_IOCTL_MAX_ARG / sizeof(u64)];
+	void __user *argp = (void __user *)arg;
+	size_t size = _IOC_SIZE(d->cmd);
+	long r;
+
+	memset(buf, 0, size);
+	if ((_IOC_DIR(d->cmd) & _IOC_WRITE) && copy_from_user(buf, argp, size))
+		return -EFAULT;
+	r = ioctl_act(d, obj, buf, arg);
+	if (!r && (_IOC_DIR(d->cmd) & _IOC_READ) &&
+	    copy_to_user(argp, buf, size))
+		r = -EFAULT;
+	return r;
+}
+
+static long ioctl_call(const struct axvcpu_ioctl *d, void *obj,
+		       unsigned long arg)
+{
+	if (!_IOC_SIZE(d->cmd))
+		return ioctl_act(d, obj, NULL, arg);
+	return ioctl_copy_act(d, obj, arg);
+}
+
 static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct axvcpu_vcpu *vcpu = file->private_data;
-	void __user *argp = (void __user *)arg;
+	const struct axvcpu_ioctl *d;
 	long r;
 
 	if (vcpu->vm->mm != current->mm)
 		return not_owner();
 
-	/* These never wait for a RUN in progress. */
-	switch (cmd) {
-	case AXVCPU_GET_STATE:
-		return put_user(READ_ONCE(vcpu->state), (u32 __user *)argp);
-	case AXVCPU_INJECT_INTERRUPT:
-		return vcpu_inject_interrupt(vcpu, argp);
-	case AXVCPU_GET_IRQ_STATE:
-		return vcpu_get_irq_state(vcpu, argp);
-	case AXVCPU_GET_STATS_FD:
-		return arg ? -EINVAL : axvcpu_stats_fd(file, vcpu->vm, vcpu);
-	}
-
-	if (_IOC_TYPE(cmd) != AXVCPUIO)
+	d = ioctl_find(vcpu_ioctls, ARRAY_SIZE(vcpu_ioctls), cmd);
+	if (!d)
+		d = ioctl_find(axvcpu_arch_vcpu_ioctls,
+			       axvcpu_arch_nr_vcpu_ioctls, cmd);
+	if (!d)
 		return -ENOTTY;
+	if (d->flags & AXVCPU_IOCTL_UNLOCKED)
+		return ioctl_call(d, vcpu, arg);
 
 	/* One thread at a time uses a vcpu; RUN holds it for its whole run. */
 	if (!mutex_trylock(&vcpu->mutex))
 		return -EBUSY;
-
-	switch (cmd) {
-	case AXVCPU_SETUP:
-		r = vcpu_setup(vcpu, argp);
-		break;
-	case AXVCPU_BIND:
-		r = vcpu_transition(vcpu, AXVCPU_STATE_FREE, AXVCPU_STATE_READY,
-				    "BIND", axvcpu_arch_vcpu_bind);
-		break;
-	case AXVCPU_UNBIND:
-		r = vcpu_transition(vcpu, AXVCPU_STATE_READY, AXVCPU_STATE_FREE,
-				    "UNBIND", axvcpu_arch_vcpu_unbind);
-		break;
-	case AXVCPU_RUN:
-		r = arg ? -EINVAL : vcpu_run(vcpu);
-		break;
-	case AXVCPU_SET_GPR:
-		r = vcpu_set_gpr(vcpu, argp);
-		break;
-	case AXVCPU_GET_GPR:
-		r = vcpu_get_gpr(vcpu, argp);
-		break;
-	case AXVCPU_SET_RETURN_VALUE:
-		r = vcpu_set_return_value(vcpu, argp);
-		break;
-	default:
-		r = axvcpu_arch_vcpu_ioctl(vcpu, cmd, argp);
-		break;
-	}
+	r = ioctl_call(d, vcpu, arg);
 	mutex_unlock(&vcpu->mutex);
 	return r;
 }
@@ -555,17 +619,23 @@ static const struct file_operations vcpu_fops = {
 	.llseek = noop_llseek,
 };
 
-static int vm_create_vcpu(struct axvcpu_vm *vm, void __user *argp)
+static int create_vcpu_check(const void *buf, unsigned long arg)
 {
-	struct axvcpu_vcpu_create cfg;
-	struct axvcpu_vcpu *vcpu;
-	int r;
+	const struct axvcpu_vcpu_create *cfg = buf;
 
-	if (copy_from_user(&cfg, argp, sizeof(cfg)))
-		return -EFAULT;
-	if (cfg.flags || cfg.vcpu_id >= AXVCPU_MAX_VCPUS ||
-	    !arch_cfg_clear(cfg.pad, sizeof(cfg.pad), sizeof(cfg.arm64)))
+	if (cfg->flags || cfg->vcpu_id >= AXVCPU_MAX_VCPUS ||
+	    !arch_cfg_clear(cfg->pad, sizeof(cfg->pad),
+			    axvcpu_arch_create_cfg_used))
 		return -EINVAL;
+	return 0;
+}
+
+static long vm_create_vcpu(struct axvcpu_vm *vm, void *buf, unsigned long arg)
+{
+	const struct axvcpu_vcpu_create *cfg = buf;
+	struct axvcpu_vcpu *vcpu;
+	struct file *file;
+	int fd, r;
 
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
@@ -576,7 +646,7 @@ static int vm_create_vcpu(struct axvcpu_vm *vm, void __user *argp)
 		goto out_free_vcpu;
 	}
 	vcpu->vm = vm;
-	vcpu->id = cfg.vcpu_id;
+	vcpu->id = cfg->vcpu_id;
 	vcpu->state = AXVCPU_STATE_CREATED;
 	mutex_init(&vcpu->mutex);
 	init_waitqueue_head(&vcpu->wq);
@@ -587,19 +657,28 @@ static int vm_create_vcpu(struct axvcpu_vm *vm, void __user *argp)
 		r = -EEXIST;
 		goto out_unlock;
 	}
-	r = axvcpu_arch_vcpu_create(vcpu, &cfg);
+	r = axvcpu_arch_vcpu_create(vcpu, cfg);
 	if (r)
 		goto out_unlock;
 
 	vm_get(vm);
-	r = anon_inode_getfd("axvcpu-vcpu", &vcpu_fops, vcpu,
-			     O_RDWR | O_CLOEXEC);
-	if (r < 0)
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
 		goto out_destroy;
+	}
+	file = anon_inode_getfile("axvcpu-vcpu", &vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto out_destroy;
+	}
+	vcpu->file = file;
 	/* Set up before an irqfd's lockless lookup can find it. */
 	smp_store_release(&vm->vcpus[vcpu->id], vcpu);
 	mutex_unlock(&vm->lock);
-	return r;
+	fd_install(fd, file);
+	return fd;
 
 out_destroy:
 	/* The VM fd our caller came through still holds the VM. */
@@ -613,50 +692,53 @@ out_free_vcpu:
 	return r;
 }
 
+static long vm_set_memory_region(struct axvcpu_vm *vm, void *buf,
+				 unsigned long arg)
+{
+	return axvcpu_vm_set_memory_region(vm, buf);
+}
+
+static long vm_get_dirty_log(struct axvcpu_vm *vm, void *buf,
+			     unsigned long arg)
+{
+	return axvcpu_vm_get_dirty_log(vm, buf);
+}
+
+static long vm_ioeventfd(struct axvcpu_vm *vm, void *buf, unsigned long arg)
+{
+	return axvcpu_vm_ioeventfd(vm, buf);
+}
+
+static long vm_irqfd(struct axvcpu_vm *vm, void *buf, unsigned long arg)
+{
+	return axvcpu_vm_irqfd(vm, buf);
+}
+
+static long vm_get_stats_fd(struct axvcpu_vm *vm, void *buf,
+			    unsigned long arg)
+{
+	return axvcpu_stats_fd(vm->file, vm, NULL);
+}
+
+/* VM ioctls take no vcpu->mutex and need no vcpu state. */
+static const struct axvcpu_ioctl vm_ioctls[] = {
+	AXVCPU_VM_IOCTL(AXVCPU_SET_MEMORY_REGION, NULL, vm_set_memory_region),
+	AXVCPU_VM_IOCTL(AXVCPU_CREATE_VCPU, create_vcpu_check, vm_create_vcpu),
+	AXVCPU_VM_IOCTL(AXVCPU_GET_DIRTY_LOG, NULL, vm_get_dirty_log),
+	AXVCPU_VM_IOCTL(AXVCPU_IOEVENTFD, NULL, vm_ioeventfd),
+	AXVCPU_VM_IOCTL(AXVCPU_IRQFD, NULL, vm_irqfd),
+	AXVCPU_VM_IOCTL(AXVCPU_GET_STATS_FD, arg_zero, vm_get_stats_fd),
+};
+
 static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct axvcpu_vm *vm = file->private_data;
-	void __user *argp = (void __user *)arg;
+	const struct axvcpu_ioctl *d;
 
 	if (vm->mm != current->mm)
 		return not_owner();
-
-	switch (cmd) {
-	case AXVCPU_SET_MEMORY_REGION: {
-		struct axvcpu_memory_region m;
-
-		if (copy_from_user(&m, argp, sizeof(m)))
-			return -EFAULT;
-		return axvcpu_vm_set_memory_region(vm, &m);
-	}
-	case AXVCPU_CREATE_VCPU:
-		return vm_create_vcpu(vm, argp);
-	case AXVCPU_GET_DIRTY_LOG: {
-		struct axvcpu_dirty_log d;
-
-		if (copy_from_user(&d, argp, sizeof(d)))
-			return -EFAULT;
-		return axvcpu_vm_get_dirty_log(vm, &d);
-	}
-	case AXVCPU_IOEVENTFD: {
-		struct axvcpu_ioeventfd e;
-
-		if (copy_from_user(&e, argp, sizeof(e)))
-			return -EFAULT;
-		return axvcpu_vm_ioeventfd(vm, &e);
-	}
-	case AXVCPU_IRQFD: {
-		struct axvcpu_irqfd f;
-
-		if (copy_from_user(&f, argp, sizeof(f)))
-			return -EFAULT;
-		return axvcpu_vm_irqfd(vm, &f);
-	}
-	case AXVCPU_GET_STATS_FD:
-		return arg ? -EINVAL : axvcpu_stats_fd(file, vm, NULL);
-	default:
-		return -ENOTTY;
-	}
+	d = ioctl_find(vm_ioctls, ARRAY_SIZE(vm_ioctls), cmd);
+	return d ? ioctl_call(d, vm, arg) : -ENOTTY;
 }
 
 static int vm_release(struct inode *inode, struct file *file)
@@ -681,7 +763,7 @@ static atomic_t vm_ids = ATOMIC_INIT(0);
 static int create_vm(unsigned long arg)
 {
 	struct axvcpu_vm *vm;
-	int r;
+	int fd, r;
 
 	if (arg)
 		return -EINVAL;
@@ -712,10 +794,19 @@ static int create_vm(unsigned long arg)
 	if (r)
 		goto out_destroy;
 
-	r = anon_inode_getfd("axvcpu-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
-	if (r < 0)
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
 		goto out_mmu;
-	return r;
+	}
+	vm->file = anon_inode_getfile("axvcpu-vm", &vm_fops, vm, O_RDWR);
+	if (IS_ERR(vm->file)) {
+		put_unused_fd(fd);
+		r = PTR_ERR(vm->file);
+		goto out_mmu;
+	}
+	fd_install(fd, vm->file);
+	return fd;
 
 out_mmu:
 	axvcpu_vm_mmu_exit(vm);

@@ -252,7 +252,7 @@ static int hypercall_exit(struct axvcpu_vcpu *vcpu)
 	int i;
 
 	run->hypercall.nr = av->ctx.x[0];
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < AXVCPU_HYPERCALL_ARGS; i++)
 		run->hypercall.args[i] = av->ctx.x[i + 1];
 	run->hypercall.ret = HYPERCALL_UNANSWERED;
 	return exit_to_vmm(vcpu, AXVCPU_EXIT_HYPERCALL);

@@ -70,6 +70,13 @@ static bool pstate_ok(u64 pstate)
 	       mode == PSR_MODE_EL1h;
 }
 
+/* MPIDR and x0; the two passthrough bytes (the rest of the unions is 0). */
+const size_t axvcpu_arch_create_cfg_used =
+	sizeof(((struct axvcpu_vcpu_create *)0)->arm64);
+const size_t axvcpu_arch_setup_cfg_used =
+	offsetof(struct axvcpu_vcpu_setup, arm64.pad) -
+	offsetof(struct axvcpu_vcpu_setup, arm64);
+
 int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 			    const struct axvcpu_vcpu_create *cfg)
 {
@@ -495,40 +502,48 @@ static int sysreg_access(struct axv_arm_vcpu *av, struct axvcpu_arm64_sysreg *r,
 	return 0;
 }
 
-long axvcpu_arch_vcpu_ioctl(struct axvcpu_vcpu *vcpu, unsigned int cmd,
-			    void __user *argp)
+static long get_arm64_regs(struct axvcpu_vcpu *vcpu, void *buf,
+			   unsigned long arg)
 {
-	struct axv_arm_vcpu *av = to_arm(vcpu);
-	struct axvcpu_arm64_exception exc;
-	struct axvcpu_arm64_sysreg sr;
-	struct axvcpu_arm64_regs regs;
-	int r;
-
-	switch (cmd) {
-	case AXVCPU_GET_ARM64_REGS:
-		memset(&regs, 0, sizeof(regs));
-		regs_get(av, &regs);
-		if (copy_to_user(argp, &regs, sizeof(regs)))
-			return -EFAULT;
-		return 0;
-	case AXVCPU_SET_ARM64_REGS:
-		if (copy_from_user(&regs, argp, sizeof(regs)))
-			return -EFAULT;
-		return regs_set(av, &regs);
-	case AXVCPU_ARM64_INJECT_EXCEPTION:
-		if (copy_from_user(&exc, argp, sizeof(exc)))
-			return -EFAULT;
-		return inject_exception(vcpu, &exc);
-	case AXVCPU_ARM64_GET_SYSREG:
-	case AXVCPU_ARM64_SET_SYSREG:
-		if (copy_from_user(&sr, argp, sizeof(sr)))
-			return -EFAULT;
-		r = sysreg_access(av, &sr, cmd == AXVCPU_ARM64_SET_SYSREG);
-		if (!r && cmd == AXVCPU_ARM64_GET_SYSREG &&
-		    copy_to_user(argp, &sr, sizeof(sr)))
-			return -EFAULT;
-		return r;
-	default:
-		return -ENOTTY;
-	}
+	regs_get(to_arm(vcpu), buf);
+	return 0;
 }
+
+static long set_arm64_regs(struct axvcpu_vcpu *vcpu, void *buf,
+			   unsigned long arg)
+{
+	return regs_set(to_arm(vcpu), buf);
+}
+
+static long arm64_inject_exception(struct axvcpu_vcpu *vcpu, void *buf,
+				   unsigned long arg)
+{
+	return inject_exception(vcpu, buf);
+}
+
+static long arm64_get_sysreg(struct axvcpu_vcpu *vcpu, void *buf,
+			     unsigned long arg)
+{
+	return sysreg_access(to_arm(vcpu), buf, false);
+}
+
+static long arm64_set_sysreg(struct axvcpu_vcpu *vcpu, void *buf,
+			     unsigned long arg)
+{
+	return sysreg_access(to_arm(vcpu), buf, true);
+}
+
+#define ANY	AXVCPU_IOCTL_ANY_STATE
+
+/* Under vcpu->mutex, in any state (include/axvcpu_arch.h). */
+const struct axvcpu_ioctl axvcpu_arch_vcpu_ioctls[] = {
+	AXVCPU_VCPU_IOCTL(AXVCPU_GET_ARM64_REGS, 0, ANY, NULL, get_arm64_regs),
+	AXVCPU_VCPU_IOCTL(AXVCPU_SET_ARM64_REGS, 0, ANY, NULL, set_arm64_regs),
+	AXVCPU_VCPU_IOCTL(AXVCPU_ARM64_INJECT_EXCEPTION, 0, ANY, NULL,
+			  arm64_inject_exception),
+	AXVCPU_VCPU_IOCTL(AXVCPU_ARM64_GET_SYSREG, 0, ANY, NULL,
+			  arm64_get_sysreg),
+	AXVCPU_VCPU_IOCTL(AXVCPU_ARM64_SET_SYSREG, 0, ANY, NULL,
+			  arm64_set_sysreg),
+};
+const unsigned int axvcpu_arch_nr_vcpu_ioctls = ARRAY_SIZE(axvcpu_arch_vcpu_ioctls);

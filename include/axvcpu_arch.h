@@ -19,6 +19,9 @@
 #ifndef _AXVCPU_ARCH_H
 #define _AXVCPU_ARCH_H
 
+#include <linux/build_bug.h>
+#include <linux/ioctl.h>
+
 #include "axvcpu_core.h"
 
 /* Return values of axvcpu_arch_vcpu_run() besides a negative errno. */
@@ -87,6 +90,14 @@ int axvcpu_arch_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
 bool axvcpu_arch_unmap_range(struct axvcpu_vm *vm, u64 gpa, u64 size);
 bool axvcpu_arch_wrprotect_page(struct axvcpu_vm *vm, u64 gpa);
 void axvcpu_arch_flush(struct axvcpu_vm *vm);
+
+/*
+ * Bytes of the arch union of struct axvcpu_vcpu_create and of struct
+ * axvcpu_vcpu_setup that the backend reads; the core refuses (-EINVAL) a
+ * config with any other byte of the union set, before the backend sees it.
+ */
+extern const size_t axvcpu_arch_create_cfg_used;
+extern const size_t axvcpu_arch_setup_cfg_used;
 
 /* vcpu life cycle: CREATE_VCPU, SETUP, BIND/UNBIND, RUN (vcpu_core.c). */
 int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
@@ -170,15 +181,69 @@ int axvcpu_arch_vcpu_irq_state(struct axvcpu_vcpu *vcpu,
 bool axvcpu_ioeventfd_write(struct axvcpu_vm *vm, u64 addr, u32 len, u64 val,
 			    bool pio);
 
-/**
- * axvcpu_arch_vcpu_ioctl - the arch's own vcpu ioctls (registers...).
- * @vcpu: the vcpu, with vcpu->mutex held.
- * @cmd: the ioctl number.
- * @argp: its userspace argument.
- *
- * Return: the ioctl's result, or -ENOTTY for a command it does not know.
+/*
+ * The ioctls of VM and vcpu fds, one table per fd kind (vcpu_core.c) and
+ * one for the arch's own vcpu ioctls (axvcpu_arch_vcpu_ioctls[]), in the
+ * model of bhyve's vmmdev_ioctls[]: each entry states the argument's size
+ * and direction (the ioctl number's _IOC_SIZE and _IOC_DIR), whether it
+ * runs under vcpu->mutex and the vcpu state it needs; the core copies the
+ * argument in once, checks, calls the handler with the kernel copy, and
+ * copies it out once.
  */
-long axvcpu_arch_vcpu_ioctl(struct axvcpu_vcpu *vcpu, unsigned int cmd,
-			    void __user *argp);
+#define AXVCPU_IOCTL_MAX_ARG	512	/* the largest fixed-size argument */
+
+/* struct axvcpu_ioctl.flags */
+/* No vcpu->mutex: the ioctl never waits for a RUN in progress. */
+#define AXVCPU_IOCTL_UNLOCKED	(1U << 0)
+
+/* struct axvcpu_ioctl.state: no state required. */
+#define AXVCPU_IOCTL_ANY_STATE	0xff
+
+/**
+ * struct axvcpu_ioctl - one ioctl of a VM or vcpu fd.
+ * @cmd: its number.  With _IOC_WRITE, _IOC_SIZE(@cmd) bytes of the
+ *	argument are copied into a zeroed kernel buffer before anything
+ *	else (-EFAULT); with _IOC_READ, the buffer is copied back after the
+ *	handler returned 0.  With size 0, the handler gets no buffer and the
+ *	plain integer argument.
+ * @name: for messages ("SETUP").
+ * @flags: AXVCPU_IOCTL_* flags; without AXVCPU_IOCTL_UNLOCKED a vcpu
+ *	ioctl takes vcpu->mutex (-EBUSY while another thread holds it).
+ * @state: vcpu ioctls: the enum axvcpu_state the vcpu must be in, checked
+ *	after @check (so that a bad argument changes nothing) and making the
+ *	vcpu Invalid when it does not hold; AXVCPU_IOCTL_ANY_STATE for none.
+ * @check: validates the argument before the state check; NULL: nothing to
+ *	check.  Return: 0 or a negative errno.
+ * @vcpu: the handler of a vcpu ioctl: @buf is the kernel copy of the
+ *	argument (NULL with size 0), @arg the raw argument (a user pointer
+ *	only where a variable-length tail follows the fixed part).
+ * @vm: the handler of a VM ioctl, likewise.
+ */
+struct axvcpu_ioctl {
+	unsigned int cmd;
+	const char *name;
+	u8 flags;
+	u8 state;
+	int (*check)(const void *buf, unsigned long arg);
+	long (*vcpu)(struct axvcpu_vcpu *vcpu, void *buf, unsigned long arg);
+	long (*vm)(struct axvcpu_vm *vm, void *buf, unsigned long arg);
+};
+
+/*
+ * Entries.  An argument larger than the core's buffer does not build.
+ * @c is the ioctl's name (its macro), also used for messages.
+ */
+#define AXVCPU_IOCTL_CMD(c)						\
+	((c) + BUILD_BUG_ON_ZERO(_IOC_SIZE(c) > AXVCPU_IOCTL_MAX_ARG))
+#define AXVCPU_VCPU_IOCTL(c, f, st, chk, fn)				\
+	{ .cmd = AXVCPU_IOCTL_CMD(c), .name = #c, .flags = (f),		\
+	  .state = (st), .check = (chk), .vcpu = (fn) }
+#define AXVCPU_VM_IOCTL(c, chk, fn)					\
+	{ .cmd = AXVCPU_IOCTL_CMD(c), .name = #c,			\
+	  .state = AXVCPU_IOCTL_ANY_STATE, .check = (chk), .vm = (fn) }
+
+/* The arch's own vcpu ioctls (registers, intercepts...), run by the core. */
+extern const struct axvcpu_ioctl axvcpu_arch_vcpu_ioctls[];
+extern const unsigned int axvcpu_arch_nr_vcpu_ioctls;
 
 #endif /* _AXVCPU_ARCH_H */

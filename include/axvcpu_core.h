@@ -21,6 +21,7 @@
 #include <linux/wait.h>
 #include "uapi/axvcpu.h"
 
+struct file;
 struct page;
 struct task_struct;
 
@@ -79,6 +80,7 @@ struct axvcpu_vcpu_stat {
 /**
  * struct axvcpu_vm - a virtual machine.
  * @id: a number no other VM of this module load has had (traces, stats).
+ * @file: the VM fd's file (no reference of its own: it holds the VM).
  * @refcount: one for the VM fd, one per vcpu.
  * @lock: serializes changes of @slots and @vcpus.
  * @slots_lock: held, besides @lock, while @slots changes; taken (IRQs off)
@@ -110,6 +112,7 @@ struct axvcpu_vcpu_stat {
  */
 struct axvcpu_vm {
 	u32 id;
+	struct file *file;
 	refcount_t refcount;
 	struct mutex lock;
 	spinlock_t slots_lock;
@@ -131,6 +134,7 @@ struct axvcpu_vm {
 /**
  * struct axvcpu_vcpu - a virtual CPU.
  * @vm: the VM it belongs to (holds a reference).
+ * @file: its fd's file (no reference of its own: the vcpu lives as long).
  * @id: index in @vm->vcpus.
  * @state: an enum axvcpu_state value; changed only under @mutex.
  * @mutex: serializes the ioctls that use the vcpu (RUN holds it).
@@ -150,6 +154,7 @@ struct axvcpu_vm {
  */
 struct axvcpu_vcpu {
 	struct axvcpu_vm *vm;
+	struct file *file;
 	u32 id;
 	u32 state;
 	struct mutex mutex;

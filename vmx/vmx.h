@@ -691,14 +691,17 @@ int axvmx_msr_read(struct axvmx_vcpu *v, u32 msr, u64 *val);
 int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val);
 void axvmx_msrs_load_guest(struct axvmx_vcpu *v);
 void axvmx_msrs_put_host(struct axvmx_vcpu *v);
-long axvmx_set_io_intercept(struct axvmx_vcpu *v, void __user *argp);
-long axvmx_set_msr_intercept(struct axvmx_vcpu *v, void __user *argp);
+long axvmx_set_io_intercept(struct axvmx_vcpu *v,
+			    const struct axvcpu_x86_io_intercept *io);
+long axvmx_set_msr_intercept(struct axvmx_vcpu *v,
+			     const struct axvcpu_x86_msr_intercept *mi);
 
 /* ---- vmx_cpuid.c ---- */
 
 void axvmx_cpuid_init(void);
 int axvmx_handle_cpuid(struct axvmx_vcpu *v);
-long axvmx_set_cpuid(struct axvmx_vcpu *v, void __user *argp);
+long axvmx_set_cpuid(struct axvmx_vcpu *v, const struct axvcpu_x86_cpuid *hdr,
+		     struct axvcpu_x86_cpuid __user *uc);
 u64 axvmx_xcr0_allowed(struct axvmx_vcpu *v);
 
 #endif /* _AXVCPU_VMX_H */

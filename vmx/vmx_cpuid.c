@@ -452,15 +452,13 @@ int axvmx_handle_cpuid(struct axvmx_vcpu *v)
  * AXVCPU_X86_CPUID_INDEXED covers every subleaf, so it may not share its
  * function with any other entry.
  */
-long axvmx_set_cpuid(struct axvmx_vcpu *v, void __user *argp)
+long axvmx_set_cpuid(struct axvmx_vcpu *v, const struct axvcpu_x86_cpuid *hdrp,
+		     struct axvcpu_x86_cpuid __user *uc)
 {
-	struct axvcpu_x86_cpuid __user *uc = argp;
 	struct axvcpu_x86_cpuid_entry *tab = NULL;
-	struct axvcpu_x86_cpuid hdr;
+	struct axvcpu_x86_cpuid hdr = *hdrp;
 	u32 i, j;
 
-	if (copy_from_user(&hdr, uc, sizeof(hdr)))
-		return -EFAULT;
 	if (hdr.pad)
 		return -EINVAL;
 	if (hdr.nent > AXVCPU_X86_CPUID_MAX_ENTRIES)

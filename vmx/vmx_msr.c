@@ -475,21 +475,19 @@ void axvmx_msrs_put_host(struct axvmx_vcpu *v)
 /* ---- AXVCPU_X86_SET_IO_INTERCEPT / AXVCPU_X86_SET_MSR_INTERCEPT ---- */
 
 /* Bit per port in bitmaps A and B, which are one after the other. */
-long axvmx_set_io_intercept(struct axvmx_vcpu *v, void __user *argp)
+long axvmx_set_io_intercept(struct axvmx_vcpu *v,
+			    const struct axvcpu_x86_io_intercept *io)
 {
-	struct axvcpu_x86_io_intercept io;
 	u32 p;
 
-	if (copy_from_user(&io, argp, sizeof(io)))
-		return -EFAULT;
-	if (io.pad || io.intercept > 1 || !io.nr_ports ||
-	    io.first_port > 0xffff || io.nr_ports > 0x10000 - io.first_port)
+	if (io->pad || io->intercept > 1 || !io->nr_ports ||
+	    io->first_port > 0xffff || io->nr_ports > 0x10000 - io->first_port)
 		return -EINVAL;
 	/* Real ports for the guest: what ioperm() would need. */
-	if (!io.intercept && !capable(CAP_SYS_RAWIO))
+	if (!io->intercept && !capable(CAP_SYS_RAWIO))
 		return -EPERM;
-	for (p = io.first_port; p < io.first_port + io.nr_ports; p++) {
-		if (io.intercept)
+	for (p = io->first_port; p < io->first_port + io->nr_ports; p++) {
+		if (io->intercept)
 			__set_bit(p, v->io_bitmap);
 		else
 			__clear_bit(p, v->io_bitmap);
@@ -561,13 +559,12 @@ static void set_msr_bits(struct axvmx_vcpu *v, u32 base, u32 first, u32 n,
 	}
 }
 
-long axvmx_set_msr_intercept(struct axvmx_vcpu *v, void __user *argp)
+long axvmx_set_msr_intercept(struct axvmx_vcpu *v,
+			     const struct axvcpu_x86_msr_intercept *mip)
 {
-	struct axvcpu_x86_msr_intercept mi;
+	struct axvcpu_x86_msr_intercept mi = *mip;
 	u32 rd, wr, idx, last;
 
-	if (copy_from_user(&mi, argp, sizeof(mi)))
-		return -EFAULT;
 	if (!mi.flags || (mi.flags & ~(AXVCPU_X86_MSR_READ |
 				       AXVCPU_X86_MSR_WRITE)) ||
 	    mi.intercept > 1 || !mi.nr_msrs || mi.nr_msrs > 0x2000)

@@ -219,57 +219,73 @@ static int set_sregs(struct axvmx_vcpu *v, void *arg)
 }
 
 /* AXVCPU_X86_SET_USER_HYPERCALL: read by the next VMCALL exit. */
-static long set_user_hypercall(struct axvmx_vcpu *v, void __user *argp)
+static long set_user_hypercall(struct axvcpu_vcpu *vcpu, void *buf,
+			       unsigned long arg)
 {
-	u32 on;
+	u32 on = *(const u32 *)buf;
 
-	if (get_user(on, (u32 __user *)argp))
-		return -EFAULT;
 	if (on > 1)
 		return -EINVAL;
-	WRITE_ONCE(v->user_hypercall, on);
+	WRITE_ONCE(to_vmx(vcpu)->user_hypercall, on);
 	return 0;
 }
 
-long axvcpu_arch_vcpu_ioctl(struct axvcpu_vcpu *vcpu, unsigned int cmd,
-			    void __user *argp)
+static long get_x86_regs(struct axvcpu_vcpu *vcpu, void *buf,
+			 unsigned long arg)
 {
-	struct axvmx_vcpu *v = to_vmx(vcpu);
-	union {
-		struct axvcpu_x86_regs regs;
-		struct axvcpu_x86_sregs sregs;
-	} u;
-	int r;
-
-	memset(&u, 0, sizeof(u));
-	switch (cmd) {
-	case AXVCPU_GET_X86_REGS:
-		r = axvmx_with_vmcs(v, get_regs, &u.regs);
-		if (!r && copy_to_user(argp, &u.regs, sizeof(u.regs)))
-			r = -EFAULT;
-		return r;
-	case AXVCPU_SET_X86_REGS:
-		if (copy_from_user(&u.regs, argp, sizeof(u.regs)))
-			return -EFAULT;
-		return axvmx_with_vmcs(v, set_regs, &u.regs);
-	case AXVCPU_GET_X86_SREGS:
-		r = axvmx_with_vmcs(v, get_sregs, &u.sregs);
-		if (!r && copy_to_user(argp, &u.sregs, sizeof(u.sregs)))
-			r = -EFAULT;
-		return r;
-	case AXVCPU_SET_X86_SREGS:
-		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
-			return -EFAULT;
-		return axvmx_with_vmcs(v, set_sregs, &u.sregs);
-	case AXVCPU_X86_SET_IO_INTERCEPT:
-		return axvmx_set_io_intercept(v, argp);
-	case AXVCPU_X86_SET_MSR_INTERCEPT:
-		return axvmx_set_msr_intercept(v, argp);
-	case AXVCPU_X86_SET_CPUID:
-		return axvmx_set_cpuid(v, argp);
-	case AXVCPU_X86_SET_USER_HYPERCALL:
-		return set_user_hypercall(v, argp);
-	default:
-		return -ENOTTY;
-	}
+	return axvmx_with_vmcs(to_vmx(vcpu), get_regs, buf);
 }
+
+static long set_x86_regs(struct axvcpu_vcpu *vcpu, void *buf,
+			 unsigned long arg)
+{
+	return axvmx_with_vmcs(to_vmx(vcpu), set_regs, buf);
+}
+
+static long get_x86_sregs(struct axvcpu_vcpu *vcpu, void *buf,
+			  unsigned long arg)
+{
+	return axvmx_with_vmcs(to_vmx(vcpu), get_sregs, buf);
+}
+
+static long set_x86_sregs(struct axvcpu_vcpu *vcpu, void *buf,
+			  unsigned long arg)
+{
+	return axvmx_with_vmcs(to_vmx(vcpu), set_sregs, buf);
+}
+
+static long set_io_intercept(struct axvcpu_vcpu *vcpu, void *buf,
+			     unsigned long arg)
+{
+	return axvmx_set_io_intercept(to_vmx(vcpu), buf);
+}
+
+static long set_msr_intercept(struct axvcpu_vcpu *vcpu, void *buf,
+			      unsigned long arg)
+{
+	return axvmx_set_msr_intercept(to_vmx(vcpu), buf);
+}
+
+/* The entries after the header are read from @arg, the user's pointer. */
+static long set_cpuid(struct axvcpu_vcpu *vcpu, void *buf, unsigned long arg)
+{
+	return axvmx_set_cpuid(to_vmx(vcpu), buf, (void __user *)arg);
+}
+
+#define ANY	AXVCPU_IOCTL_ANY_STATE
+
+/* Under vcpu->mutex, in any state (include/axvcpu_arch.h). */
+const struct axvcpu_ioctl axvcpu_arch_vcpu_ioctls[] = {
+	AXVCPU_VCPU_IOCTL(AXVCPU_GET_X86_REGS, 0, ANY, NULL, get_x86_regs),
+	AXVCPU_VCPU_IOCTL(AXVCPU_SET_X86_REGS, 0, ANY, NULL, set_x86_regs),
+	AXVCPU_VCPU_IOCTL(AXVCPU_GET_X86_SREGS, 0, ANY, NULL, get_x86_sregs),
+	AXVCPU_VCPU_IOCTL(AXVCPU_SET_X86_SREGS, 0, ANY, NULL, set_x86_sregs),
+	AXVCPU_VCPU_IOCTL(AXVCPU_X86_SET_IO_INTERCEPT, 0, ANY, NULL,
+			  set_io_intercept),
+	AXVCPU_VCPU_IOCTL(AXVCPU_X86_SET_MSR_INTERCEPT, 0, ANY, NULL,
+			  set_msr_intercept),
+	AXVCPU_VCPU_IOCTL(AXVCPU_X86_SET_CPUID, 0, ANY, NULL, set_cpuid),
+	AXVCPU_VCPU_IOCTL(AXVCPU_X86_SET_USER_HYPERCALL, 0, ANY, NULL,
+			  set_user_hypercall),
+};
+const unsigned int axvcpu_arch_nr_vcpu_ioctls = ARRAY_SIZE(axvcpu_arch_vcpu_ioctls);

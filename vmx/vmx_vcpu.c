@@ -117,17 +117,15 @@ static struct axvlapic *axvlapic_of(struct axvcpu_vcpu *vcpu)
 
 /* ---- life cycle ---- */
 
+/* x86 has no create or setup parameters: the core wants them all zero. */
+const size_t axvcpu_arch_create_cfg_used;
+const size_t axvcpu_arch_setup_cfg_used;
+
 int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 			    const struct axvcpu_vcpu_create *cfg)
 {
 	struct axvmx_vcpu *v;
 	struct page *p;
-	int i;
-
-	/* x86 has no create parameters: the union must be zero. */
-	for (i = 0; i < ARRAY_SIZE(cfg->pad); i++)
-		if (cfg->pad[i])
-			return -EINVAL;
 
 	axvmx_cpuid_init();
 	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
@@ -300,11 +298,8 @@ int axvcpu_arch_vcpu_setup(struct axvcpu_vcpu *vcpu,
 			   const struct axvcpu_vcpu_setup *cfg)
 {
 	struct axvmx_vcpu *v = to_vmx(vcpu);
-	int i, r;
+	int r;
 
-	for (i = 0; i < ARRAY_SIZE(cfg->pad); i++)
-		if (cfg->pad[i])
-			return -EINVAL;
 	v->entry = cfg->entry;
 	v->vmcs_ready = true;
 	r = axvmx_with_vmcs(v, do_setup, NULL);

@@ -65,6 +65,20 @@ enum axvcpu_state {
 #define AXVCPU_ARCH_X86_64	1
 #define AXVCPU_ARCH_ARM64	2
 
+/*
+ * Sizes of the ABI's arrays.  Each is part of the layout: a new module
+ * keeps them, and uses reserved space rather than growing a struct.  The
+ * explicit padding fields (pad, pad0, reserved) are sized by the alignment
+ * of what follows them, or to round a struct up, and must be zero.
+ */
+#define AXVCPU_ARCH_CFG_WORDS	8	/* arch union of create/setup configs */
+#define AXVCPU_IRQ_STATE_WORDS	16	/* 1024 interrupts, a bit each */
+#define AXVCPU_ARM64_NR_X	31	/* X0..X30 */
+#define AXVCPU_HYPERCALL_ARGS	6	/* hypercall.args[] */
+#define AXVCPU_INTERNAL_DATA	8	/* internal.data[] */
+#define AXVCPU_RUN_EXIT_SIZE	256	/* bytes of axvcpu_run's exit union */
+#define AXVCPU_RUN_STATS_EXITS	24	/* stats.exits[]: AXVCPU_EXIT_NR and room */
+
 /**
  * struct axvcpu_memory_region - one guest-physical memory slot.
  * @slot: slot number, below AXVCPU_MAX_MEMSLOTS.
@@ -120,7 +134,7 @@ struct axvcpu_vcpu_create {
 			__u64 mpidr;
 			__u64 dtb_addr;
 		} arm64;
-		__u64 pad[8];
+		__u64 pad[AXVCPU_ARCH_CFG_WORDS];
 	};
 };
 
@@ -162,7 +176,7 @@ struct axvcpu_vcpu_setup {
 			__u8 passthrough_timer;
 			__u8 pad[6];
 		} arm64;
-		__u64 pad[8];
+		__u64 pad[AXVCPU_ARCH_CFG_WORDS];
 	};
 };
 
@@ -216,8 +230,8 @@ struct axvcpu_interrupt {
  * A snapshot: the guest may change it the next moment.
  */
 struct axvcpu_irq_state {
-	__u64 pending[16];
-	__u64 active[16];
+	__u64 pending[AXVCPU_IRQ_STATE_WORDS];
+	__u64 active[AXVCPU_IRQ_STATE_WORDS];
 };
 
 /**
@@ -381,7 +395,7 @@ struct axvcpu_x86_sregs {
  * @sp_el0: the guest's SP_EL0.
  */
 struct axvcpu_arm64_regs {
-	__u64 x[31];
+	__u64 x[AXVCPU_ARM64_NR_X];
 	__u64 sp_el1;
 	__u64 pc;
 	__u64 pstate;
@@ -488,7 +502,7 @@ struct axvcpu_arm64_regs {
  */
 struct axvcpu_run_stats {
 	__u64 entries;
-	__u64 exits[24];
+	__u64 exits[AXVCPU_RUN_STATS_EXITS];
 	__u64 builtin[AXVCPU_BUILTIN_NR];
 };
 
@@ -553,7 +567,7 @@ struct axvcpu_run {
 	union {
 		struct {
 			__u64 nr;
-			__u64 args[6];
+			__u64 args[AXVCPU_HYPERCALL_ARGS];
 			__s64 ret;
 		} hypercall;
 		struct {
@@ -611,12 +625,12 @@ struct axvcpu_run {
 		struct {
 			__u32 suberror;
 			__u32 ndata;
-			__u64 data[8];
+			__u64 data[AXVCPU_INTERNAL_DATA];
 		} internal;
 		struct {
 			__u64 vector;
 		} external_interrupt;
-		__u8 padding[256];
+		__u8 padding[AXVCPU_RUN_EXIT_SIZE];
 	};
 	struct axvcpu_run_stats stats;
 };
