@@ -23,6 +23,6 @@ void vcpu_arch_set_pc(struct axvm_vcpu *vcpu, __u64 pc)
 void vcpu_arch_skip_insn(struct axvm_vcpu *vcpu, unsigned int len)
 {
 	/* Variable-length instructions: the test knows the length. */
-	TEST_ASSERT(len, "x86_64: vcpu_arch_skip_insn() needs the length");
+	TEST_ASSERT(len, "x86_64: %s() needs the length", __func__);
 	x86_set_rip(vcpu, x86_get_rip(vcpu) + len);
 }
