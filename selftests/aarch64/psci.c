@@ -188,7 +188,8 @@ TEST(psci_calls_cpu_on_second_vcpu)
 	struct axvcpu_run *run;
 	struct axvm_vcpu v1;
 	struct vcpu1 c = { 0 };
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	pthread_t th;
 	__u64 psci0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -196,11 +197,11 @@ TEST(psci_calls_cpu_on_second_vcpu)
 	if (ncpu < 2)
 		SKIP(return, "needs 2 CPUs, %ld online", ncpu);
 	pin(0);
-	TEST_VM_WITH(&t, guest_psci0);
-	run = t.vcpu.run;
-	vcpu_create(&t.vm, &v1, 1);		/* MPIDR 1 */
+	vm = vm_create_with_one_vcpu(&vcpu, guest_psci0);
+	run = vcpu->run;
+	vcpu_create(&vm->vm, &v1, 1);		/* MPIDR 1 */
 
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 0x10000);	/* VERSION 1.0 */
 	TEST_ASSERT_EQ(run->hypercall.args[1], 0);		/* FEATURES(CPU_ON) */
 	TEST_ASSERT_EQ(run->hypercall.args[2], (__u64)-1);	/* NOT_SUPPORTED */
@@ -213,8 +214,8 @@ TEST(psci_calls_cpu_on_second_vcpu)
 		    "PSCI queries reached the VMM: %llu hypercall exits",
 		    (unsigned long long)run->stats.exits[AXVCPU_EXIT_HYPERCALL]);
 
-	vcpu_run_timeout(&t.vcpu, 10);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_CPU_UP);
+	vcpu_run_timeout(vcpu, 10);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_CPU_UP);
 	TEST_ASSERT(run->cpu_up.target_cpu == 1 &&
 		    run->cpu_up.entry == GUEST_ADDR(guest_psci0_start, psci1_entry) &&
 		    run->cpu_up.arg == CONTEXT_ID,
@@ -241,7 +242,7 @@ TEST(psci_calls_cpu_on_second_vcpu)
 	TEST_ASSERT(c.cpu == 1, "vcpu 1 thread on CPU %d", c.cpu);
 
 	/* vcpu 0 goes on: CPU_ON returned SUCCESS, vcpu 1 is ON. */
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 0);
 	TEST_ASSERT_EQ(run->hypercall.args[1], 0);
 
@@ -249,14 +250,14 @@ TEST(psci_calls_cpu_on_second_vcpu)
 	pthread_join(th, NULL);
 	TEST_ASSERT_EQ(c.stage, 3);
 	/* CPU_OFF done: AFFINITY_INFO says OFF. */
-	run_expect_hcall_to(&t.vcpu, GH_REPORT, 10);
+	run_expect_hcall_to(vcpu, GH_REPORT, 10);
 	TEST_ASSERT_EQ(run->hypercall.args[0], 1);
 
-	vcpu_run_timeout(&t.vcpu, 10);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
+	vcpu_run_timeout(vcpu, 10);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
 	TEST_ASSERT_EQ(run->system_down.type, AXVCPU_SYSTEM_DOWN_OFF);
 	axvm_vcpu_close(&v1);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(psci_system_reset)
