@@ -41,39 +41,41 @@ static void assert_refcnt_nonzero(void)
 
 TEST(vm_fd_closed_first)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	axvm_vm_close(&t.vm);
-	close(t.sys_fd);
-	t.sys_fd = -1;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	axvm_vm_close(&vm->vm);
+	close(vm->sys_fd);
+	vm->sys_fd = -1;
 	assert_refcnt_nonzero();
 	/* The vcpu keeps its VM: memory, nested page tables and all. */
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	TEST_ASSERT_EQ(t.vcpu.run->hypercall.nr, HCALL_LOOP_NR);
-	vcpu_unbind(&t.vcpu);
-	vcpu_bind(&t.vcpu);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	test_vm_destroy(&t);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	TEST_ASSERT_EQ(vcpu->run->hypercall.nr, HCALL_LOOP_NR);
+	vcpu_unbind(vcpu);
+	vcpu_bind(vcpu);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	test_vm_free(vm);
 	assert_all_freed();
 }
 
 TEST(vcpu_fd_closed_while_mapped)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HYPERCALL);
-	run = t.vcpu.run;
-	close(t.vcpu.fd);
-	t.vcpu.fd = -1;
-	axvm_vm_close(&t.vm);
-	close(t.sys_fd);
-	t.sys_fd = -1;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HYPERCALL);
+	run = vcpu->run;
+	close(vcpu->fd);
+	vcpu->fd = -1;
+	axvm_vm_close(&vm->vm);
+	close(vm->sys_fd);
+	vm->sys_fd = -1;
 	/* Only the mapping holds the vcpu now; it stays readable. */
 	TEST_ASSERT_EQ(run->exit_reason, AXVCPU_EXIT_HYPERCALL);
 	TEST_ASSERT_EQ(run->hypercall.nr, HCALL_LOOP_NR);
@@ -81,8 +83,8 @@ TEST(vcpu_fd_closed_while_mapped)
 	TEST_ASSERT_EQ(run->hypercall.ret, 7);
 	assert_refcnt_nonzero();
 	munmap(run, AXVCPU_RUN_SIZE);
-	t.vcpu.run = NULL;
-	test_vm_destroy(&t);
+	vcpu->run = NULL;
+	test_vm_free(vm);
 	assert_all_freed();
 }
 
