@@ -840,14 +840,15 @@ TEST(two_vcpus_two_threads)
 	struct runner r[2] = { 0 };
 	struct axvm_vcpu v1;
 	pthread_t th[2];
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int i;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	vcpu_create(&t.vm, &v1, 1);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	vcpu_create(&vm->vm, &v1, 1);
 	vcpu_setup(&v1, GUEST_ENTRY);
 	vcpu_bind(&v1);
-	r[0].vcpu = &t.vcpu;
+	r[0].vcpu = vcpu;
 	r[1].vcpu = &v1;
 	for (i = 0; i < 2; i++) {
 		r[i].loops = 200;
@@ -862,10 +863,10 @@ TEST(two_vcpus_two_threads)
 			    i, r[i].done, r[i].err, errno_name((int)-r[i].err),
 			    r[i].bad_exit, axvm_exit_name(r[i].bad_exit));
 	}
-	vcpu_assert_state(&t.vcpu, AXVCPU_STATE_READY);
+	vcpu_assert_state(vcpu, AXVCPU_STATE_READY);
 	vcpu_assert_state(&v1, AXVCPU_STATE_READY);
 	axvm_vcpu_close(&v1);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
