@@ -136,25 +136,26 @@ TEST(two_vms)
 TEST(guest_runs_on_every_cpu)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	int cpu, round;
 
 	if (n < 2)
 		SKIP(return, "needs 2 online CPUs, have %ld", n);
 	/* BIND on one CPU, RUN on each in turn: the vcpu moves. */
 	pin_to_cpu(0);
-	TEST_VM_WITH(&t, guest_hcall_loop);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
 	for (round = 0; round < 3; round++)
 		for (cpu = 0; cpu < n; cpu++)
-			run_on_cpu(&t, cpu);
+			run_on_cpu(vm, cpu);
 	/* UNBIND on one CPU, BIND and RUN on another. */
 	pin_to_cpu(1);
-	vcpu_unbind(&t.vcpu);
+	vcpu_unbind(vcpu);
 	pin_to_cpu(0);
-	vcpu_bind(&t.vcpu);
-	run_on_cpu(&t, 1);
-	run_on_cpu(&t, 0);
-	test_vm_destroy(&t);
+	vcpu_bind(vcpu);
+	run_on_cpu(vm, 1);
+	run_on_cpu(vm, 0);
+	test_vm_free(vm);
 }
 
 static void cpu1_online_atexit(void)
