@@ -50,32 +50,33 @@ static long long stat_of(int obj_fd, const char *name, char *id, size_t idlen)
 TEST(vcpu_stats_count_exits)
 {
 	struct axvcpu_stats_header h;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	char id[64], want[64];
 	unsigned int vm_no;
 	int fd;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	run_hypercalls(&t, NEXITS);
-	EXPECT_EQ(NEXITS, stat_of(t.vcpu.fd, "exit_hypercall", id, sizeof(id)));
-	EXPECT_LE(NEXITS, stat_of(t.vcpu.fd, "entries", NULL, 0));
-	EXPECT_EQ(0, stat_of(t.vcpu.fd, "exit_mmio_read", NULL, 0));
-	EXPECT_EQ(-1, stat_of(t.vcpu.fd, "no_such_stat", NULL, 0));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	run_hypercalls(vm, NEXITS);
+	EXPECT_EQ(NEXITS, stat_of(vcpu->fd, "exit_hypercall", id, sizeof(id)));
+	EXPECT_LE(NEXITS, stat_of(vcpu->fd, "entries", NULL, 0));
+	EXPECT_EQ(0, stat_of(vcpu->fd, "exit_mmio_read", NULL, 0));
+	EXPECT_EQ(-1, stat_of(vcpu->fd, "no_such_stat", NULL, 0));
 	/* The run page has the same counts, as a copy. */
-	EXPECT_EQ(NEXITS, t.vcpu.run->stats.exits[AXVCPU_EXIT_HYPERCALL]);
+	EXPECT_EQ(NEXITS, vcpu->run->stats.exits[AXVCPU_EXIT_HYPERCALL]);
 	ASSERT_EQ(1, sscanf(id, "axvcpu-vm-%u-vcpu-0", &vm_no));
 	snprintf(want, sizeof(want), "axvcpu-vm-%u-vcpu-0", vm_no);
 	EXPECT_STREQ(want, id);
 
 	/* The VMM may overwrite its run page: the module's counts stay. */
-	memset(&t.vcpu.run->stats, 0xff, sizeof(t.vcpu.run->stats));
-	EXPECT_EQ(NEXITS, stat_of(t.vcpu.fd, "exit_hypercall", NULL, 0));
-	run_hypercalls(&t, 1);
-	EXPECT_EQ(NEXITS + 1, stat_of(t.vcpu.fd, "exit_hypercall", NULL, 0));
-	EXPECT_EQ(NEXITS + 1, t.vcpu.run->stats.exits[AXVCPU_EXIT_HYPERCALL]);
+	memset(&vcpu->run->stats, 0xff, sizeof(vcpu->run->stats));
+	EXPECT_EQ(NEXITS, stat_of(vcpu->fd, "exit_hypercall", NULL, 0));
+	run_hypercalls(vm, 1);
+	EXPECT_EQ(NEXITS + 1, stat_of(vcpu->fd, "exit_hypercall", NULL, 0));
+	EXPECT_EQ(NEXITS + 1, vcpu->run->stats.exits[AXVCPU_EXIT_HYPERCALL]);
 
 	/* The layout: header, id, descriptors, values; read-only. */
-	fd = ioctl(t.vcpu.fd, AXVCPU_GET_STATS_FD, 0);
+	fd = ioctl(vcpu->fd, AXVCPU_GET_STATS_FD, 0);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(sizeof(h), pread(fd, &h, sizeof(h), 0));
 	EXPECT_EQ(0, h.flags);
@@ -90,34 +91,35 @@ TEST(vcpu_stats_count_exits)
 	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	close(fd);
 	/* _IO with an argument: refused. */
-	EXPECT_EQ(-1, ioctl(t.vcpu.fd, AXVCPU_GET_STATS_FD, 1));
+	EXPECT_EQ(-1, ioctl(vcpu->fd, AXVCPU_GET_STATS_FD, 1));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, ioctl(t.vm.fd, AXVCPU_GET_STATS_FD, 1));
+	EXPECT_EQ(-1, ioctl(vm->vm.fd, AXVCPU_GET_STATS_FD, 1));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, ioctl(t.sys_fd, AXVCPU_GET_STATS_FD, 0));
+	EXPECT_EQ(-1, ioctl(vm->sys_fd, AXVCPU_GET_STATS_FD, 0));
 	EXPECT_EQ(ENOTTY, errno);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST(vm_stats_and_lifetime)
 {
 	struct axvm_stats vst, cst;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	char id[64];
 	unsigned int vm_no;
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	EXPECT_EQ(1, stat_of(t.vm.fd, "vcpus", id, sizeof(id)));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	EXPECT_EQ(1, stat_of(vm->vm.fd, "vcpus", id, sizeof(id)));
 	EXPECT_EQ(1, sscanf(id, "axvcpu-vm-%u", &vm_no));
-	run_hypercalls(&t, 3);
+	run_hypercalls(vm, 3);
 	/* The guest's code page was mapped on its first fetch. */
-	EXPECT_LE(1, stat_of(t.vm.fd, "mem_faults", NULL, 0));
-	EXPECT_EQ(0, stat_of(t.vm.fd, "irqfds", NULL, 0));
+	EXPECT_LE(1, stat_of(vm->vm.fd, "mem_faults", NULL, 0));
+	EXPECT_EQ(0, stat_of(vm->vm.fd, "irqfds", NULL, 0));
 
 	/* Stats fds keep their VM and vcpu: readable after both fds close. */
-	ASSERT_EQ(0, axvm_stats_open(t.vm.fd, &vst));
-	ASSERT_EQ(0, axvm_stats_open(t.vcpu.fd, &cst));
-	test_vm_destroy(&t);
+	ASSERT_EQ(0, axvm_stats_open(vm->vm.fd, &vst));
+	ASSERT_EQ(0, axvm_stats_open(vcpu->fd, &cst));
+	test_vm_free(vm);
 	ASSERT_EQ(0, axvm_stats_read(&cst));
 	EXPECT_EQ(3, axvm_stats_get(&cst, "exit_hypercall"));
 	ASSERT_EQ(0, axvm_stats_read(&vst));
@@ -198,7 +200,8 @@ TEST(tracepoints_show_exits)
 {
 	char p[128], want[96], *tr;
 	const char *dir = tracefs();
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	unsigned int i, vm_no;
 	char id[64];
 
@@ -216,12 +219,12 @@ TEST(tracepoints_show_exits)
 	}
 	tf_write(dir, "tracing_on", "1");
 
-	TEST_VM_WITH(&t, guest_hcall_loop);
-	run_hypercalls(&t, 5);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	run_hypercalls(vm, 5);
 	/* An injection is traced whether or not the guest takes it. */
-	axvm_vcpu_inject(&t.vcpu, 40, 0, 0);
-	stat_of(t.vm.fd, "vcpus", id, sizeof(id));
-	test_vm_destroy(&t);
+	axvm_vcpu_inject(vcpu, 40, 0, 0);
+	stat_of(vm->vm.fd, "vcpus", id, sizeof(id));
+	test_vm_free(vm);
 
 	tf_write(dir, "tracing_on", "0");
 	for (i = 0; i < ARRAY_SIZE(events); i++) {
