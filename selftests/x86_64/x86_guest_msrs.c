@@ -200,7 +200,8 @@ static unsigned int host_tsc_aux(void)
 TEST(guest_msrs_switched)
 {
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	struct ucall uc;
 	cpu_set_t set;
 	__u16 *ivt;
@@ -212,15 +213,15 @@ TEST(guest_msrs_switched)
 	CPU_SET(0, &set);
 	TEST_ASSERT_SYSCALL_OK(sched_setaffinity(0, sizeof(set), &set));
 
-	TEST_VM_WITH(&t, g_msrs);
-	run = t.vcpu.run;
-	ivt = guest_ptr(&t, 13 * 4);
+	vm = vm_create_with_one_vcpu(&vcpu, g_msrs);
+	run = vcpu->run;
+	ivt = guest_ptr(vm, 13 * 4);
 	ivt[0] = GUEST_ENTRY + (g_msrs_gp - g_msrs_start);
 	ivt[1] = 0;
 
 	for (;;) {
-		vcpu_run(&t.vcpu);
-		if (get_ucall(&t.vcpu, &uc) != UCALL_SYNC)
+		vcpu_run(vcpu);
+		if (get_ucall(vcpu, &uc) != UCALL_SYNC)
 			break;
 		n++;
 		/* The host's own MSRs are back at every exit. */
@@ -229,43 +230,43 @@ TEST(guest_msrs_switched)
 			TEST_ASSERT_EQ(host_tsc_aux() & 0xfff, 0);
 	}
 	TEST_ASSERT_EQ(n, 2000);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_SYSREG_READ);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_SYSREG_READ);
 	TEST_ASSERT_EQ(run->sysreg.addr, 0x1234);
 
-	TEST_ASSERT_EQ(rd64(&t, 0x8000), 0x0023001000000000ULL);
-	TEST_ASSERT_EQ(rd64(&t, 0x8008), 0xffffffff81000000ULL);
-	TEST_ASSERT_EQ(rd64(&t, 0x8010), 0xffffffff81000040ULL);
-	TEST_ASSERT_EQ(rd64(&t, 0x8018), 0x47700);
-	TEST_ASSERT_EQ(rd64(&t, 0x8020), 0xffff888000001000ULL);
-	TEST_ASSERT_EQ(rd64(&t, 0x8028), 0);
+	TEST_ASSERT_EQ(rd64(vm, 0x8000), 0x0023001000000000ULL);
+	TEST_ASSERT_EQ(rd64(vm, 0x8008), 0xffffffff81000000ULL);
+	TEST_ASSERT_EQ(rd64(vm, 0x8010), 0xffffffff81000040ULL);
+	TEST_ASSERT_EQ(rd64(vm, 0x8018), 0x47700);
+	TEST_ASSERT_EQ(rd64(vm, 0x8020), 0xffff888000001000ULL);
+	TEST_ASSERT_EQ(rd64(vm, 0x8028), 0);
 	/* MISC_ENABLE: BTS and PEBS unavailable. */
-	TEST_ASSERT_EQ(rd64(&t, 0x8030) & 0x1800, 0x1800);
+	TEST_ASSERT_EQ(rd64(vm, 0x8030) & 0x1800, 0x1800);
 	/* APIC_BASE of vcpu 0: 0xfee00000, enabled, BSP. */
-	TEST_ASSERT_EQ(rd64(&t, 0x8038), 0xfee00900ULL);
+	TEST_ASSERT_EQ(rd64(vm, 0x8038), 0xfee00900ULL);
 	/* TSC written: read back just after, and TSC_ADJUST moved too. */
-	TEST_ASSERT(rd64(&t, 0x8040) >= 0x10000000000ULL &&
-		    rd64(&t, 0x8040) < 0x10000000000ULL + (1ULL << 36),
+	TEST_ASSERT(rd64(vm, 0x8040) >= 0x10000000000ULL &&
+		    rd64(vm, 0x8040) < 0x10000000000ULL + (1ULL << 36),
 		    "guest TSC %#llx after writing 0x10000000000",
-		    (unsigned long long)rd64(&t, 0x8040));
-	TEST_ASSERT(rd64(&t, 0x8050) >= rd64(&t, 0x8040),
+		    (unsigned long long)rd64(vm, 0x8040));
+	TEST_ASSERT(rd64(vm, 0x8050) >= rd64(vm, 0x8040),
 		    "RDTSC %#llx below the RDMSR before it %#llx",
-		    (unsigned long long)rd64(&t, 0x8050),
-		    (unsigned long long)rd64(&t, 0x8040));
-	TEST_ASSERT(rd64(&t, 0x8048) != 0, "TSC_ADJUST did not move");
+		    (unsigned long long)rd64(vm, 0x8050),
+		    (unsigned long long)rd64(vm, 0x8040));
+	TEST_ASSERT(rd64(vm, 0x8048) != 0, "TSC_ADJUST did not move");
 	/* The values survived 2000 exits. */
-	TEST_ASSERT_EQ(rd64(&t, 0x8060), 0xffffffff81000000ULL);
-	TEST_ASSERT_EQ(rd64(&t, 0x8068), 0xffff888000001000ULL);
+	TEST_ASSERT_EQ(rd64(vm, 0x8060), 0xffffffff81000000ULL);
+	TEST_ASSERT_EQ(rd64(vm, 0x8068), 0xffff888000001000ULL);
 	/* IBRS, RDMSR of PRED_CMD, non-canonical LSTAR: three #GPs. */
 	if (aux) {
-		TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 3);
-		TEST_ASSERT_EQ(*(__u32 *)guest_ptr(&t, 0x8058), 0x77);
+		TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8100), 3);
+		TEST_ASSERT_EQ(*(__u32 *)guest_ptr(vm, 0x8058), 0x77);
 	} else {
-		TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8100), 5);
+		TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8100), 5);
 	}
 	TEST_ASSERT(run->stats.builtin[AXVCPU_BUILTIN_MSR] >= 20,
 		    "builtin MSR count %llu",
 		    (unsigned long long)run->stats.builtin[AXVCPU_BUILTIN_MSR]);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 static volatile int spin_stop;
