@@ -67,7 +67,8 @@ TEST(nmi_while_guest_runs_reaches_host_handler)
 {
 	struct spinner s = { 0 };
 	bool backtrace = false;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	pthread_t th;
 	__u64 nmis = 0;
 	int kfd, sysrq, i;
@@ -81,11 +82,11 @@ TEST(nmi_while_guest_runs_reaches_host_handler)
 	TEST_ASSERT(kfd >= 0, "open /dev/kmsg");
 	TEST_ASSERT(lseek(kfd, 0, SEEK_END) >= 0, "lseek /dev/kmsg");
 
-	TEST_VM_WITH(&t, guest_spin);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
 	signal(SIGUSR1, nop);
-	s.vcpu = &t.vcpu;
+	s.vcpu = vcpu;
 	TEST_ASSERT(!pthread_create(&th, NULL, spin_on_cpu1, &s), "pthread_create");
-	for (i = 0; i < 500 && axvm_vcpu_get_state(&t.vcpu) != AXVCPU_STATE_RUNNING; i++)
+	for (i = 0; i < 500 && axvm_vcpu_get_state(vcpu) != AXVCPU_STATE_RUNNING; i++)
 		usleep(10000);
 	usleep(100000);		/* on CPU 1, in the guest */
 
@@ -94,7 +95,7 @@ TEST(nmi_while_guest_runs_reaches_host_handler)
 		TEST_ASSERT(write(sysrq, "l", 1) == 1, "write sysrq l");
 		usleep(500000);
 		backtrace |= kmsg_has(kfd, "NMI backtrace", "cpu 1");
-		nmis = t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_HOST_NMI];
+		nmis = vcpu->run->stats.builtin[AXVCPU_BUILTIN_HOST_NMI];
 	}
 	pthread_kill(th, SIGUSR1);
 	pthread_join(th, NULL);
@@ -106,7 +107,7 @@ TEST(nmi_while_guest_runs_reaches_host_handler)
 	TEST_ASSERT(backtrace, "no 'NMI backtrace for cpu 1' in the kernel log");
 	close(sysrq);
 	close(kfd);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
