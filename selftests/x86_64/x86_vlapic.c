@@ -327,29 +327,30 @@ static void fs_at_apic(struct axvm_vcpu *v)
 
 TEST(xapic_registers)
 {
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 
-	TEST_VM_WITH(&t, g_xapic);
-	fs_at_apic(&t.vcpu);
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(rd32(&t, 0x8000), 0);			/* ID of vcpu 0 */
-	TEST_ASSERT_EQ(rd32(&t, 0x8004) & 0xff, 0x14);
-	TEST_ASSERT_EQ((rd32(&t, 0x8004) >> 16) & 0xff, 5);	/* 6 LVTs */
-	TEST_ASSERT_EQ(rd32(&t, 0x8008), 0x20);
-	TEST_ASSERT_EQ(rd32(&t, 0x800c), 0x20);			/* PPR = TPR */
-	TEST_ASSERT_EQ(rd32(&t, 0x8010), 0x03000000);
-	TEST_ASSERT_EQ(rd32(&t, 0x8014), 0xffffffff);
-	TEST_ASSERT_EQ(rd32(&t, 0x8018), 0x14);
-	TEST_ASSERT_EQ(rd32(&t, 0x801c), 0x1ff);
-	TEST_ASSERT_EQ(rd32(&t, 0x8020), 0x10000);
+	vm = vm_create_with_one_vcpu(&vcpu, g_xapic);
+	fs_at_apic(vcpu);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
+	TEST_ASSERT_EQ(rd32(vm, 0x8000), 0);			/* ID of vcpu 0 */
+	TEST_ASSERT_EQ(rd32(vm, 0x8004) & 0xff, 0x14);
+	TEST_ASSERT_EQ((rd32(vm, 0x8004) >> 16) & 0xff, 5);	/* 6 LVTs */
+	TEST_ASSERT_EQ(rd32(vm, 0x8008), 0x20);
+	TEST_ASSERT_EQ(rd32(vm, 0x800c), 0x20);			/* PPR = TPR */
+	TEST_ASSERT_EQ(rd32(vm, 0x8010), 0x03000000);
+	TEST_ASSERT_EQ(rd32(vm, 0x8014), 0xffffffff);
+	TEST_ASSERT_EQ(rd32(vm, 0x8018), 0x14);
+	TEST_ASSERT_EQ(rd32(vm, 0x801c), 0x1ff);
+	TEST_ASSERT_EQ(rd32(vm, 0x8020), 0x10000);
 	/* Handled inside: no MMIO exit reached the VMM. */
-	TEST_ASSERT_EQ(t.vcpu.run->stats.exits[AXVCPU_EXIT_MMIO_READ], 0);
-	TEST_ASSERT_EQ(t.vcpu.run->stats.exits[AXVCPU_EXIT_MMIO_WRITE], 0);
-	TEST_ASSERT(t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_APIC] >= 12,
+	TEST_ASSERT_EQ(vcpu->run->stats.exits[AXVCPU_EXIT_MMIO_READ], 0);
+	TEST_ASSERT_EQ(vcpu->run->stats.exits[AXVCPU_EXIT_MMIO_WRITE], 0);
+	TEST_ASSERT(vcpu->run->stats.builtin[AXVCPU_BUILTIN_APIC] >= 12,
 		    "APIC builtins %llu", (unsigned long long)
-		    t.vcpu.run->stats.builtin[AXVCPU_BUILTIN_APIC]);
-	test_vm_destroy(&t);
+		    vcpu->run->stats.builtin[AXVCPU_BUILTIN_APIC]);
+	test_vm_free(vm);
 }
 
 static void run_to_halt(struct test_vm *t)
@@ -512,40 +513,41 @@ TEST(init_sipi_and_ipi_between_vcpus)
 	struct axvm_vcpu ap;
 	struct ap_arg arg;
 	struct axvcpu_run *run;
-	struct test_vm t;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
 	pthread_t th;
 	int i;
 
-	TEST_VM_WITH(&t, g_bsp);
-	run = t.vcpu.run;
-	memcpy(guest_ptr(&t, AP_ENTRY), g_ap_start, GUEST_CODE_LEN(g_ap));
-	ivt_set(&t, 0x44, g_ap_start, g_ap_isr, AP_ENTRY);
-	vcpu_create(&t.vm, &ap, 1);
-	fs_at_apic(&t.vcpu);
+	vm = vm_create_with_one_vcpu(&vcpu, g_bsp);
+	run = vcpu->run;
+	memcpy(guest_ptr(vm, AP_ENTRY), g_ap_start, GUEST_CODE_LEN(g_ap));
+	ivt_set(vm, 0x44, g_ap_start, g_ap_isr, AP_ENTRY);
+	vcpu_create(&vm->vm, &ap, 1);
+	fs_at_apic(vcpu);
 	alarm(60);
 
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_CPU_UP);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_CPU_UP);
 	TEST_ASSERT_EQ(run->cpu_up.target_cpu, 1);
 	TEST_ASSERT_EQ(run->cpu_up.entry, AP_ENTRY);
-	arg = (struct ap_arg){ &t, &ap, run->cpu_up.entry, 0 };
+	arg = (struct ap_arg){ vm, &ap, run->cpu_up.entry, 0 };
 	TEST_ASSERT_EQ(pthread_create(&th, NULL, ap_thread, &arg), 0);
 
 	/* The AP's APIC on first: a fixed IPI to a disabled APIC is lost. */
-	for (i = 0; i < 20000 && !*(volatile __u16 *)guest_ptr(&t, 0x8200); i++)
+	for (i = 0; i < 20000 && !*(volatile __u16 *)guest_ptr(vm, 0x8200); i++)
 		usleep(1000);
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8200), 1);
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8200), 1);
 	/* The module delivers the IPI to vcpu 1 of the VM itself: no exit. */
-	vcpu_run(&t.vcpu);
-	vcpu_assert_exit(&t.vcpu, AXVCPU_EXIT_HALT);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, AXVCPU_EXIT_HALT);
 	TEST_ASSERT_EQ(run->stats.exits[AXVCPU_EXIT_SEND_IPI], 0);
 	TEST_ASSERT_EQ(pthread_join(th, NULL), 0);
 	alarm(0);
 	TEST_ASSERT_EQ(arg.exit, AXVCPU_EXIT_HALT);
-	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(&t, 0x8202), 1);
-	TEST_ASSERT_EQ(rd32(&t, 0x8204), 1 << 24);	/* the AP's APIC ID */
+	TEST_ASSERT_EQ(*(volatile __u16 *)guest_ptr(vm, 0x8202), 1);
+	TEST_ASSERT_EQ(rd32(vm, 0x8204), 1 << 24);	/* the AP's APIC ID */
 	axvm_vcpu_close(&ap);
-	test_vm_destroy(&t);
+	test_vm_free(vm);
 }
 
 struct ws_ap {
