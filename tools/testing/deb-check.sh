@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# deb-check.sh [SERIES...] - the Debian packages, installed as a user would
-# (make check runs it; no emulator, a chroot test).  Default series: 6.1
-# (bookworm) and 6.12 (trixie) of kernels.conf.  TAP on stdout:
+# deb-check.sh [SERIES[:UPGRADE]...] - the Debian packages, installed as a
+# user would (make check runs it; no emulator, a chroot test).  Default:
+# 6.1 (bookworm) and 6.12:7.3 (trixie, then an upgrade to trixie-backports'
+# 7.3) of kernels.conf.  TAP on stdout:
 #   make deb                build-deb.sh (the bookworm build environment)
 #   package contents        axvcpu-dkms has the module sources as Kbuild
 #                           expects them and dkms.conf with the version of
@@ -24,17 +25,21 @@
 #   axvm SERIES             axvm --version prints the package's version,
 #                           axvm --help runs, a program links libaxvm.a
 #                           and its ioctl on /dev/null gets -ENOTTY
+#   dkms on a kernel upgrade SERIES to UPGRADE
+#                           linux-headers of UPGRADE installed afterwards:
+#                           DKMS's kernel hook built axvcpu.ko for it too
 #   purge SERIES            apt-get purge of both: the module, its DKMS tree,
 #                           /usr/src/axvcpu-<version> and axvm are gone
 # A failure keeps the chroot (build/deb/roots/<release>-<series>) and says
-# which log to read (build/deb/check-<series>.log).  Exit status 0 when
+# which log to read (build/deb/check-<series>.log); AXVCPU_DEB_KEEP=1 keeps
+# it also when all passed.  Exit status 0 when
 # every line is ok.  Needs root (debootstrap, chroot) and the network the
 # first time (later runs take the .debs from the cache).
 set -euo pipefail
 RIG=deb-check
 . "$(dirname "$0")/lib.sh"
 
-[ $# -gt 0 ] || set -- 6.1 6.12
+[ $# -gt 0 ] || set -- 6.1 6.12:7.3
 ARCH=$(norm_arch "$(uname -m)")
 DA=$(deb_arch "$ARCH")
 OUT=$BUILD/deb
@@ -65,9 +70,10 @@ root_run() {
 }
 
 # build/deb/roots/<rel>.base: a minbase debootstrap with the release's
-# main, -updates and -security sources, nothing installed on top
+# main, -updates, -security and (trixie on) -backports sources, as the
+# build environments have, nothing installed on top
 make_base() {
-	local rel=$1 b=$ROOTS/$1.base stamp age
+	local rel=$1 b=$ROOTS/$1.base stamp age want
 	if [ ! -f "$b/.configured" ]; then
 		command -v debootstrap >/dev/null || die "debootstrap is missing (tools/testing/setup-host.sh installs it)"
 		log "$rel: debootstrap of the package test chroot (about 30 s)"
@@ -75,11 +81,18 @@ make_base() {
 		mkdir -p "$ROOTS"
 		debootstrap --variant=minbase "$rel" "$b" "$MIRROR" >"$ROOTS/$rel.debootstrap.log" 2>&1 ||
 			die "debootstrap $rel failed; see $ROOTS/$rel.debootstrap.log"
-		printf 'deb %s %s main\ndeb %s %s-updates main\ndeb %s %s-security main\n' \
-			"$MIRROR" "$rel" "$MIRROR" "$rel" "$SECMIRROR" "$rel" >"$b/etc/apt/sources.list"
 		touch "$b/.ready"
 	fi
 	stamp=$b/var/lib/apt/.axvcpu-updated
+	want="deb $MIRROR $rel main
+deb $MIRROR $rel-updates main
+deb $SECMIRROR $rel-security main"
+	[ "$rel" = bookworm ] || want="$want
+deb $MIRROR $rel-backports main"
+	if [ "$(cat "$b/etc/apt/sources.list" 2>/dev/null)" != "$want" ]; then
+		echo "$want" >"$b/etc/apt/sources.list"
+		rm -f "$stamp"
+	fi
 	age=$(($(date +%s) - $(stat -c %Y "$stamp" 2>/dev/null || echo 0)))
 	if [ "$age" -gt "${AXVCPU_APT_MAX_AGE:-21600}" ]; then
 		cp -L /etc/resolv.conf "$b/etc/resolv.conf" 2>/dev/null || true
@@ -111,9 +124,32 @@ contents() {
 	tap "$([ -z "$why" ] && echo 0 || echo 1)" "package contents" "$why"
 }
 
-# series_check SERIES: install, check, purge in a fresh chroot
+# module_check KREL (in series_check): dkms status says installed for KREL,
+# axvcpu.ko is under /lib/modules/KREL with KREL's vermagic; sets ko, adds
+# to why
+module_check() {
+	local k=$1 st vm
+	st=$(root_run "$r" dkms status -m axvcpu -v "$VER" -k "$k" 2>&1 || true)
+	echo "dkms status: $st" >>"$logf"
+	ko=$(cd "$R" && find "lib/modules/$k/" -name 'axvcpu.ko*' 2>/dev/null | head -1 || true)
+	grep -q "^axvcpu[/,] *$VER, $k, .*: installed" <<<"$st" ||
+		why="${why:+$why; }dkms status does not say installed for $k: $st"
+	if [ -z "$ko" ]; then
+		why="${why:+$why; }no axvcpu.ko under /lib/modules/$k"
+	else
+		vm=$(root_run "$r" modinfo -F vermagic "/$ko" 2>&1 || true)
+		echo "/$ko vermagic: $vm" >>"$logf"
+		[ "${vm%% *}" = "$k" ] || why="${why:+$why; }/$ko: vermagic '$vm', not $k"
+	fi
+}
+
+# series_check SERIES[:UPGRADE]: install, check, purge in a fresh chroot;
+# with UPGRADE (a later kernel of the same release), before the purge that
+# kernel's headers are installed as an upgrade would, and DKMS must have
+# built the module for it too
 series_check() {
-	local s=$1 rel r R logf dk ax t0 why ko= vm st out signer cn
+	local s=${1%%:*} up= rel r R logf dk ax t0 why ko= st out signer cn k2= kv2
+	case "$1" in *:*) up=${1#*:} ;; esac
 	t0=$(now)
 	read -r s rel _ < <(kernel_conf "$s")
 	logf=$OUT/check-$s.log
@@ -149,20 +185,7 @@ series_check() {
 		why="apt-get install ./${dk##*/} ./${ax##*/} failed"
 	fi
 	echo "== packages installed at $(since "$t0") s" >>"$logf"
-	if [ -z "$why" ]; then
-		st=$(root_run "$r" dkms status -m axvcpu -v "$VER" -k "$KREL" 2>&1 || true)
-		echo "dkms status: $st" >>"$logf"
-		ko=$(cd "$R" && find "lib/modules/$KREL/" -name 'axvcpu.ko*' 2>/dev/null | head -1 || true)
-		grep -q "^axvcpu[/,] *$VER, $KREL, .*: installed" <<<"$st" ||
-			why="dkms status does not say installed for $KREL: $st"
-		if [ -z "$ko" ]; then
-			why="$why${why:+; }no axvcpu.ko under /lib/modules/$KREL"
-		else
-			vm=$(root_run "$r" modinfo -F vermagic "/$ko" 2>&1 || true)
-			echo "/$ko vermagic: $vm" >>"$logf"
-			[ "${vm%% *}" = "$KREL" ] || why="$why${why:+; }/$ko: vermagic '$vm', not $KREL"
-		fi
-	fi
+	[ -n "$why" ] || module_check "$KREL"
 	tap "$([ -z "$why" ] && echo 0 || echo 1)" "dkms install $s ($KREL)" "${why:+$why; log: $logf}"
 	# Secure Boot: the module carries a signature by DKMS's own MOK, the
 	# certificate that mokutil --import enrolls (Documentation/packaging.rst)
@@ -191,14 +214,31 @@ series_check() {
 		root_run "$r" sh -c 'gcc -I/usr/include/axvm -o /tmp/t /tmp/t.c -laxvm && /tmp/t' >>"$logf" 2>&1 ||
 		why="$why${why:+; }a program does not build with -I/usr/include/axvm -laxvm, or its axvm_api_version() on /dev/null was not -ENOTTY"
 	tap "$([ -z "$why" ] && echo 0 || echo 1)" "axvm $s" "${why:+$why; log: $logf}"
+	if [ -n "$up" ]; then
+		why=
+		if ! "$TESTING/fetch-kernels.sh" "$ARCH" --kernel "$up" >>"$logf" 2>&1; then
+			why="fetch-kernels.sh $ARCH --kernel $up failed"
+		else
+			read -r k2 kv2 < <(. "$KCACHE/$ARCH/$up.env" && echo "$KREL $KVER")
+			# /etc/kernel/header_postinst.d/dkms builds for the new kernel
+			log "[$s] upgrade: installing linux-headers-$k2=$kv2"
+			if root_run "$r" "${apt[@]}" install "linux-headers-$k2=$kv2" >>"$logf" 2>&1; then
+				module_check "$k2"
+			else
+				why="apt-get install linux-headers-$k2=$kv2 failed"
+			fi
+		fi
+		tap "$([ -z "$why" ] && echo 0 || echo 1)" "dkms on a kernel upgrade $s to $up${k2:+ ($k2)}" "${why:+$why; log: $logf}"
+	fi
 	why=
 	if ! root_run "$r" "${apt[@]}" purge axvcpu-dkms axvm >>"$logf" 2>&1; then
 		why="apt-get purge axvcpu-dkms axvm failed"
 	else
 		st=$(root_run "$r" dkms status -m axvcpu 2>&1 || true)
 		[ -z "$st" ] || why="dkms status after the purge: $st"
-		for f in "lib/modules/$KREL/updates/dkms/axvcpu.ko" "var/lib/dkms/axvcpu" "usr/src/axvcpu-$VER" usr/bin/axvm; do
-			! ls -d "$R/$f"* >/dev/null 2>&1 || why="$why${why:+; }/$f is left after the purge"
+		for f in lib/modules/*/updates/dkms/axvcpu.ko var/lib/dkms/axvcpu "usr/src/axvcpu-$VER" usr/bin/axvm; do
+			# shellcheck disable=SC2086
+			! ls -d "$R"/$f* >/dev/null 2>&1 || why="$why${why:+; }/$f is left after the purge"
 		done
 	fi
 	tap "$([ -z "$why" ] && echo 0 || echo 1)" "purge $s" "${why:+$why; log: $logf}"
@@ -217,7 +257,8 @@ if "$TESTING/build-deb.sh" >"$OUT/check-build.log" 2>&1; then
 	for s in "$@"; do
 		f0=$FAILS
 		series_check "$s"
-		[ "$FAILS" != "$f0" ] || rm -rf "${ROOTS:?}/$(kernel_conf "$s" | cut -d' ' -f2)-$s"
+		[ "$FAILS" != "$f0" ] || [ "${AXVCPU_DEB_KEEP:-0}" = 1 ] ||
+			rm -rf "${ROOTS:?}/$(kernel_conf "${s%%:*}" | cut -d' ' -f2)-${s%%:*}"
 	done
 else
 	tap 1 "make deb" "$(tail -5 "$OUT/build.log" 2>/dev/null); log: $OUT/check-build.log"
