@@ -83,15 +83,43 @@ sparse_args() {
 		>"$(benv_root "$KRELEASE")$probe"
 	out=$(benv_run "$KRELEASE" sparse "$probe" 2>&1 || true)
 	if grep -q error <<<"$out"; then
-		echo "$(benv_run "$KRELEASE" sparse --version) cannot parse Linux $SERIES's headers (no __typeof_unqual__)"
-		return 1
+		# An older sparse (Debian's 0.6.4): __typeof_unqual__ read as
+		# __typeof__, which differs only in keeping qualifiers; what it
+		# still cannot parse is filtered by sparse_header_limits().
+		printf 'static int f(const int *p)\n{\n\t__typeof_unqual__(*p) v = *p;\n\n\treturn v;\n}\n' \
+			>"$(benv_root "$KRELEASE")$probe"
+		out=$(benv_run "$KRELEASE" sparse -D__typeof_unqual__=__typeof__ "$probe" 2>&1 || true)
+		if grep -q error <<<"$out"; then
+			echo "$(benv_run "$KRELEASE" sparse --version) cannot parse Linux $SERIES's headers (no __typeof_unqual__)"
+			return 1
+		fi
+		echo "C=2 KBUILD_CHECKSRC=2 CF=-D__typeof_unqual__=__typeof__"
+		return 0
 	fi
 	# the probe passed: force the check past the missing script
 	echo "C=2 KBUILD_CHECKSRC=2"
 }
 
+# With the __typeof_unqual__ stand-in only: sparse 0.6.4 cannot fold the
+# __builtin_strlen() in the static_assert of 7.x's MODULE_INFO() (every
+# module_param/MODULE_* line: "bad constant expression").  Those lines, and
+# only those, are dropped from the warnings of stdin; the count goes to fd 3.
+sparse_header_limits() {
+	local f l rest n=0
+	while IFS= read -r w; do
+		IFS=: read -r f l _ rest <<<"$w"
+		if [[ $rest == *"error: bad constant expression"* ]] &&
+		   sed -n "${l}p" "$TOP/$f" 2>/dev/null | grep -qE '^(module_param|MODULE_[A-Z_]+)\('; then
+			n=$((n + 1))
+			continue
+		fi
+		echo "$w"
+	done
+	echo "$n" >&3
+}
+
 sparse_check() {	# sparse_check ARCH SERIES N
-	local name="sparse $1 $2" args log w checked
+	local name="sparse $1 $2" args log w checked note=
 	log=$BUILD/$1/$2${AXVCPU_BUILD_TAG:+-$AXVCPU_BUILD_TAG}/sparse.log
 	if ! args=$(sparse_args); then
 		echo "ok $3 static: $name # SKIP $args"
@@ -104,12 +132,18 @@ sparse_check() {	# sparse_check ARCH SERIES N
 	fi
 	checked=$(grep -c '^  CHECK ' "$log" || true)
 	w=$(grep -E ':[0-9]+:[0-9]+: (warning|error):|C=2 specified' "$log" || true)
+	if [[ $args == *__typeof_unqual__* ]]; then
+		# kbuild's own test of sparse fails there; KBUILD_CHECKSRC=2
+		# runs it anyway, which the CHECK lines show
+		w=$(grep -v 'C=2 specified' <<<"$w" | sparse_header_limits 3>"$log.skipped")
+		note="; sparse $(benv_run "$KRELEASE" sparse --version) with __typeof_unqual__ read as __typeof__, $(cat "$log.skipped") MODULE_INFO static_asserts it cannot fold left out"
+	fi
 	if [ "$checked" = 0 ]; then
 		emit FAIL "$3" "$name: sparse checked no file (log: $log)" <<<"$w"
 	elif [ -n "$w" ]; then
 		emit FAIL "$3" "$name: $(grep -c . <<<"$w") warning(s) (log: $log)" <<<"$w"
 	else
-		emit OK "$3" "$name (0 warnings, $checked files)" </dev/null
+		emit OK "$3" "$name (0 warnings, $checked files$note)" </dev/null
 	fi
 }
 
