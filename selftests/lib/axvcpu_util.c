@@ -88,16 +88,20 @@ int _vcpu_run(struct axvm_vcpu *vcpu)
 	return r;
 }
 
-void vcpu_run(struct axvm_vcpu *vcpu)
+/* RUN returned @r: it must be 0; else print the exit and the guest PC. */
+static void assert_run_ok(struct axvm_vcpu *vcpu, int r)
 {
-	int r = _vcpu_run(vcpu);
-
 	TEST_ASSERT(r == 0, "RUN: %d (%s), exit %u (%s) hw_reason %#llx qual %#llx rip %#llx",
 		    r, errno_name(-r), vcpu->run->exit_reason,
 		    axvm_exit_name(vcpu->run->exit_reason),
 		    (unsigned long long)vcpu->run->hw_reason,
 		    (unsigned long long)vcpu->run->hw_qualification,
 		    (unsigned long long)vcpu->run->hw_rip);
+}
+
+void vcpu_run(struct axvm_vcpu *vcpu)
+{
+	assert_run_ok(vcpu, _vcpu_run(vcpu));
 }
 
 __u32 vcpu_get_state(struct axvm_vcpu *vcpu)
@@ -178,12 +182,7 @@ void vcpu_run_timeout(struct axvm_vcpu *vcpu, unsigned int secs)
 	TEST_ASSERT(r != -EINTR || vcpu->run->exit_reason != AXVCPU_EXIT_INTR,
 		    "guest made no exit in %u s (RUN: %d (%s), pc %#llx)", secs,
 		    r, errno_name(-r), (unsigned long long)vcpu->run->hw_rip);
-	TEST_ASSERT(r == 0, "RUN: %d (%s), exit %u (%s) hw_reason %#llx qual %#llx rip %#llx",
-		    r, errno_name(-r), vcpu->run->exit_reason,
-		    axvm_exit_name(vcpu->run->exit_reason),
-		    (unsigned long long)vcpu->run->hw_reason,
-		    (unsigned long long)vcpu->run->hw_qualification,
-		    (unsigned long long)vcpu->run->hw_rip);
+	assert_run_ok(vcpu, r);
 }
 
 struct axvcpu_run *__assert_hcall(const char *file, int line,
