@@ -298,110 +298,6 @@ struct axvcpu_irqfd {
  */
 #define AXVCPU_IRQ_NMI		(1U << 2)
 
-/**
- * struct axvcpu_x86_regs - x86-64 general registers (AXVCPU_GET/SET_REGS).
- * @rax: RAX.
- * @rbx: RBX.
- * @rcx: RCX.
- * @rdx: RDX.
- * @rsi: RSI.
- * @rdi: RDI.
- * @rsp: RSP.
- * @rbp: RBP.
- * @r8: R8.
- * @r9: R9.
- * @r10: R10.
- * @r11: R11.
- * @r12: R12.
- * @r13: R13.
- * @r14: R14.
- * @r15: R15.
- * @rip: RIP.
- * @rflags: RFLAGS.
- */
-struct axvcpu_x86_regs {
-	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
-	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
-	__u64 rip, rflags;
-};
-
-/**
- * struct axvcpu_x86_segment - one x86 segment register.
- * @base: base address.
- * @limit: limit in bytes (the expanded form).
- * @selector: selector.
- * @ar: VMX access-rights format (type, S, DPL, P, AVL, L, D/B, G;
- *	bit 16 = unusable).
- * @pad: must be 0.
- * @pad2: must be 0.
- */
-struct axvcpu_x86_segment {
-	__u64 base;
-	__u32 limit;
-	__u16 selector;
-	__u16 pad;
-	__u32 ar;
-	__u32 pad2;
-};
-
-/**
- * struct axvcpu_x86_dtable - GDTR or IDTR.
- * @base: base address.
- * @limit: limit.
- * @pad: must be 0.
- */
-struct axvcpu_x86_dtable {
-	__u64 base;
-	__u16 limit;
-	__u16 pad[3];
-};
-
-/**
- * struct axvcpu_x86_sregs - x86 system registers (AXVCPU_GET/SET_SREGS).
- * @cs: CS.
- * @ds: DS.
- * @es: ES.
- * @fs: FS.
- * @gs: GS.
- * @ss: SS.
- * @tr: TR.
- * @ldt: LDTR.
- * @gdt: GDTR.
- * @idt: IDTR.
- * @cr0: CR0.
- * @cr2: CR2.
- * @cr3: CR3.
- * @cr4: CR4.
- * @cr8: CR8 (the TPR's bits 7:4).
- * @efer: IA32_EFER.
- * @dr7: DR7.
- * @reserved: must be 0.
- */
-struct axvcpu_x86_sregs {
-	struct axvcpu_x86_segment cs, ds, es, fs, gs, ss, tr, ldt;
-	struct axvcpu_x86_dtable gdt, idt;
-	__u64 cr0, cr2, cr3, cr4, cr8;
-	__u64 efer;
-	__u64 dr7;
-	__u64 reserved[8];
-};
-
-/**
- * struct axvcpu_arm64_regs - arm64 general registers (AXVCPU_GET/SET_REGS).
- * @x: x0..x30.
- * @sp_el1: the guest's SP_EL1.
- * @pc: the guest's PC (ELR_EL2 while it is out).
- * @pstate: the guest's PSTATE (SPSR_EL2 while it is out).
- * @sp_el0: the guest's SP_EL0.
- */
-struct axvcpu_arm64_regs {
-	__u64 x[AXVCPU_ARM64_NR_X];
-	__u64 sp_el1;
-	__u64 pc;
-	__u64 pstate;
-	__u64 sp_el0;
-};
-
 /*
  * Exit reasons (struct axvcpu_run.exit_reason): what the guest did that
  * the VMM handles, plus the two a Linux host needs (INTR: a signal or
@@ -724,61 +620,105 @@ struct axvcpu_stats_desc {
 #define AXVCPU_INJECT_INTERRUPT	_IOW(AXVCPUIO, 0x33, struct axvcpu_interrupt)
 #define AXVCPU_GET_IRQ_STATE	_IOR(AXVCPUIO, 0x34, struct axvcpu_irq_state)
 
-/* vcpu fd: whole register files, per architecture. */
+/* ======================================================== x86-64 ===== */
+/*
+ * The x86-64 part of the ABI: the register files, and the ioctls that
+ * only an x86 host has (other arches: -ENOTTY).
+ */
+
+/**
+ * struct axvcpu_x86_regs - x86-64 general registers (AXVCPU_GET/SET_REGS).
+ * @rax: RAX.
+ * @rbx: RBX.
+ * @rcx: RCX.
+ * @rdx: RDX.
+ * @rsi: RSI.
+ * @rdi: RDI.
+ * @rsp: RSP.
+ * @rbp: RBP.
+ * @r8: R8.
+ * @r9: R9.
+ * @r10: R10.
+ * @r11: R11.
+ * @r12: R12.
+ * @r13: R13.
+ * @r14: R14.
+ * @r15: R15.
+ * @rip: RIP.
+ * @rflags: RFLAGS.
+ */
+struct axvcpu_x86_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/**
+ * struct axvcpu_x86_segment - one x86 segment register.
+ * @base: base address.
+ * @limit: limit in bytes (the expanded form).
+ * @selector: selector.
+ * @ar: VMX access-rights format (type, S, DPL, P, AVL, L, D/B, G;
+ *	bit 16 = unusable).
+ * @pad: must be 0.
+ * @pad2: must be 0.
+ */
+struct axvcpu_x86_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u16 pad;
+	__u32 ar;
+	__u32 pad2;
+};
+
+/**
+ * struct axvcpu_x86_dtable - GDTR or IDTR.
+ * @base: base address.
+ * @limit: limit.
+ * @pad: must be 0.
+ */
+struct axvcpu_x86_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 pad[3];
+};
+
+/**
+ * struct axvcpu_x86_sregs - x86 system registers (AXVCPU_GET/SET_SREGS).
+ * @cs: CS.
+ * @ds: DS.
+ * @es: ES.
+ * @fs: FS.
+ * @gs: GS.
+ * @ss: SS.
+ * @tr: TR.
+ * @ldt: LDTR.
+ * @gdt: GDTR.
+ * @idt: IDTR.
+ * @cr0: CR0.
+ * @cr2: CR2.
+ * @cr3: CR3.
+ * @cr4: CR4.
+ * @cr8: CR8 (the TPR's bits 7:4).
+ * @efer: IA32_EFER.
+ * @dr7: DR7.
+ * @reserved: must be 0.
+ */
+struct axvcpu_x86_sregs {
+	struct axvcpu_x86_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct axvcpu_x86_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 dr7;
+	__u64 reserved[8];
+};
+
+/* vcpu fd: the register files. */
 #define AXVCPU_GET_X86_REGS	_IOR(AXVCPUIO, 0x40, struct axvcpu_x86_regs)
 #define AXVCPU_SET_X86_REGS	_IOW(AXVCPUIO, 0x41, struct axvcpu_x86_regs)
 #define AXVCPU_GET_X86_SREGS	_IOR(AXVCPUIO, 0x42, struct axvcpu_x86_sregs)
 #define AXVCPU_SET_X86_SREGS	_IOW(AXVCPUIO, 0x43, struct axvcpu_x86_sregs)
-#define AXVCPU_GET_ARM64_REGS	_IOR(AXVCPUIO, 0x48, struct axvcpu_arm64_regs)
-#define AXVCPU_SET_ARM64_REGS	_IOW(AXVCPUIO, 0x49, struct axvcpu_arm64_regs)
-
-/*
- * arm64 only (other arches: -ENOTTY).
- *
- * AXVCPU_ARM64_INJECT_EXCEPTION makes the guest take an exception at its
- * EL1 on the next RUN: an SError (virtual, pending until the guest
- * unmasks PSTATE.A; @esr is its ISS when the CPU has RAS), or a
- * synchronous external abort on @addr (data or instruction), or an UNDEF.
- * After an MMIO exit the abort is reported on the access itself and the
- * MMIO completion is dropped.  Bad type or pad != 0: -EINVAL.
- *
- * AXVCPU_ARM64_GET_SYSREG / AXVCPU_ARM64_SET_SYSREG read and write one
- * guest system register (EL1/EL0 context, timers, FPSR/FPCR) by its
- * sysreg-exit encoding (op0 << 20 | op2 << 17 | op1 << 14 | CRn << 10 |
- * CRm << 1); unknown register: -ENOENT.
- */
-/**
- * struct axvcpu_arm64_exception - AXVCPU_ARM64_INJECT_EXCEPTION argument.
- * @type: AXVCPU_ARM64_EXC_*.
- * @pad: must be 0.
- * @esr: SError syndrome (ISS) for AXVCPU_ARM64_EXC_SERROR.
- * @addr: faulting address (the guest's FAR_EL1) for the aborts.
- */
-struct axvcpu_arm64_exception {
-	__u32 type;
-	__u32 pad;
-	__u64 esr;
-	__u64 addr;
-};
-
-#define AXVCPU_ARM64_EXC_SERROR	1
-#define AXVCPU_ARM64_EXC_DABT	2
-#define AXVCPU_ARM64_EXC_IABT	3
-#define AXVCPU_ARM64_EXC_UNDEF	4
-
-/**
- * struct axvcpu_arm64_sysreg - AXVCPU_ARM64_GET/SET_SYSREG argument.
- * @id: the register, in the sysreg-exit encoding.
- * @value: its value.
- */
-struct axvcpu_arm64_sysreg {
-	__u64 id;
-	__u64 value;
-};
-
-#define AXVCPU_ARM64_INJECT_EXCEPTION	_IOW(AXVCPUIO, 0x4a, struct axvcpu_arm64_exception)
-#define AXVCPU_ARM64_GET_SYSREG		_IOWR(AXVCPUIO, 0x4b, struct axvcpu_arm64_sysreg)
-#define AXVCPU_ARM64_SET_SYSREG		_IOW(AXVCPUIO, 0x4c, struct axvcpu_arm64_sysreg)
 
 /*
  * x86 only (other arches: -ENOTTY).  See Documentation/axvcpu.rst, "x86".
@@ -871,5 +811,79 @@ struct axvcpu_x86_cpuid {
 #define AXVCPU_X86_SET_MSR_INTERCEPT	_IOW(AXVCPUIO, 0x51, struct axvcpu_x86_msr_intercept)
 #define AXVCPU_X86_SET_CPUID		_IOW(AXVCPUIO, 0x52, struct axvcpu_x86_cpuid)
 #define AXVCPU_X86_SET_USER_HYPERCALL	_IOW(AXVCPUIO, 0x53, __u32)
+
+/* ========================================================= arm64 ===== */
+/*
+ * The arm64 part of the ABI: the register file, and the ioctls that only
+ * an arm64 host has (other arches: -ENOTTY).
+ */
+
+/**
+ * struct axvcpu_arm64_regs - arm64 general registers (AXVCPU_GET/SET_REGS).
+ * @x: x0..x30.
+ * @sp_el1: the guest's SP_EL1.
+ * @pc: the guest's PC (ELR_EL2 while it is out).
+ * @pstate: the guest's PSTATE (SPSR_EL2 while it is out).
+ * @sp_el0: the guest's SP_EL0.
+ */
+struct axvcpu_arm64_regs {
+	__u64 x[AXVCPU_ARM64_NR_X];
+	__u64 sp_el1;
+	__u64 pc;
+	__u64 pstate;
+	__u64 sp_el0;
+};
+
+/* vcpu fd: the register file. */
+#define AXVCPU_GET_ARM64_REGS	_IOR(AXVCPUIO, 0x48, struct axvcpu_arm64_regs)
+#define AXVCPU_SET_ARM64_REGS	_IOW(AXVCPUIO, 0x49, struct axvcpu_arm64_regs)
+
+/*
+ * arm64 only (other arches: -ENOTTY).
+ *
+ * AXVCPU_ARM64_INJECT_EXCEPTION makes the guest take an exception at its
+ * EL1 on the next RUN: an SError (virtual, pending until the guest
+ * unmasks PSTATE.A; @esr is its ISS when the CPU has RAS), or a
+ * synchronous external abort on @addr (data or instruction), or an UNDEF.
+ * After an MMIO exit the abort is reported on the access itself and the
+ * MMIO completion is dropped.  Bad type or pad != 0: -EINVAL.
+ *
+ * AXVCPU_ARM64_GET_SYSREG / AXVCPU_ARM64_SET_SYSREG read and write one
+ * guest system register (EL1/EL0 context, timers, FPSR/FPCR) by its
+ * sysreg-exit encoding (op0 << 20 | op2 << 17 | op1 << 14 | CRn << 10 |
+ * CRm << 1); unknown register: -ENOENT.
+ */
+/**
+ * struct axvcpu_arm64_exception - AXVCPU_ARM64_INJECT_EXCEPTION argument.
+ * @type: AXVCPU_ARM64_EXC_*.
+ * @pad: must be 0.
+ * @esr: SError syndrome (ISS) for AXVCPU_ARM64_EXC_SERROR.
+ * @addr: faulting address (the guest's FAR_EL1) for the aborts.
+ */
+struct axvcpu_arm64_exception {
+	__u32 type;
+	__u32 pad;
+	__u64 esr;
+	__u64 addr;
+};
+
+#define AXVCPU_ARM64_EXC_SERROR	1
+#define AXVCPU_ARM64_EXC_DABT	2
+#define AXVCPU_ARM64_EXC_IABT	3
+#define AXVCPU_ARM64_EXC_UNDEF	4
+
+/**
+ * struct axvcpu_arm64_sysreg - AXVCPU_ARM64_GET/SET_SYSREG argument.
+ * @id: the register, in the sysreg-exit encoding.
+ * @value: its value.
+ */
+struct axvcpu_arm64_sysreg {
+	__u64 id;
+	__u64 value;
+};
+
+#define AXVCPU_ARM64_INJECT_EXCEPTION	_IOW(AXVCPUIO, 0x4a, struct axvcpu_arm64_exception)
+#define AXVCPU_ARM64_GET_SYSREG		_IOWR(AXVCPUIO, 0x4b, struct axvcpu_arm64_sysreg)
+#define AXVCPU_ARM64_SET_SYSREG		_IOW(AXVCPUIO, 0x4c, struct axvcpu_arm64_sysreg)
 
 #endif /* _UAPI_AXVCPU_H */
