@@ -23,7 +23,6 @@ UPDATE=0
 [ "${2:-}" = --update ] && UPDATE=1
 ROOT=$(benv_root "$REL")
 MIRROR=${AXVCPU_MIRROR:-http://deb.debian.org/debian}
-SECMIRROR=${AXVCPU_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 
 packages() {
 	case "$REL" in
@@ -50,11 +49,7 @@ create() {
 
 configure() {
 	local want
-	want="deb $MIRROR $REL main
-deb $MIRROR $REL-updates main
-deb $SECMIRROR $REL-security main"
-	[ "$REL" = bookworm ] || want="$want
-deb $MIRROR $REL-backports main"
+	want=$(apt_sources "$REL")
 	if [ "$(cat "$ROOT/etc/apt/sources.list" 2>/dev/null)" != "$want" ]; then
 		echo "$want" >"$ROOT/etc/apt/sources.list"
 		rm -f "$ROOT/var/lib/apt/lists/"*_Packages* 2>/dev/null || true

@@ -3,7 +3,7 @@
 # lib.sh - shared helpers of the axvcpu test rigs; sourced, never run.
 #
 # Defines TOP, BUILD, KCACHE, BENV and: log, die, norm_arch, deb_arch,
-# tap_name, now, since, kernel_conf, kernel_series, benv_root, benv_run,
+# tap_name, now, since, kernel_conf, kernel_series, benv_root, benv_run, apt_sources,
 # benv_apt, emu_version, x86_emulator, with_lock.  Everything a rig prints for humans goes to stderr
 # unless the rig's contract says otherwise (fetch-kernels.sh --kdir).
 
@@ -66,6 +66,16 @@ benv_run() {
 	else
 		chroot "$root" "${env[@]}" "$@"
 	fi
+}
+# apt_sources RELEASE: the sources.list of a build environment (and of
+# deb-check.sh's chroots): the release, -updates, -security and (trixie on)
+# -backports, from AXVCPU_MIRROR / AXVCPU_SECURITY_MIRROR
+apt_sources() {
+	local m=${AXVCPU_MIRROR:-http://deb.debian.org/debian}
+	echo "deb $m $1 main"
+	echo "deb $m $1-updates main"
+	echo "deb ${AXVCPU_SECURITY_MIRROR:-http://deb.debian.org/debian-security} $1-security main"
+	[ "$1" = bookworm ] || echo "deb $m $1-backports main"
 }
 # benv_apt RELEASE apt-get|apt-cache ARGS...: apt inside the build environment.
 benv_apt() {
