@@ -41,7 +41,6 @@ RIG=deb-check
 
 [ $# -gt 0 ] || set -- 6.1 6.12:7.3
 ARCH=$(norm_arch "$(uname -m)")
-DA=$(deb_arch "$ARCH")
 OUT=$BUILD/deb
 ROOTS=$OUT/roots
 CACHE=$OUT/apt-cache
@@ -143,7 +142,7 @@ module_check() {
 # kernel's headers are installed as an upgrade would, and DKMS must have
 # built the module for it too
 series_check() {
-	local s=${1%%:*} up= rel r R logf dk ax t0 why ko= st out signer cn k2= kv2
+	local s=${1%%:*} up='' rel r R logf dk ax t0 why ko='' st out signer cn k2='' kv2
 	case "$1" in *:*) up=${1#*:} ;; esac
 	t0=$(now)
 	read -r s rel _ < <(kernel_conf "$s")
