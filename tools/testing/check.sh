@@ -6,6 +6,8 @@
 #
 #  1. setup-host.sh; fetch-kernels.sh for every (arch, kernel); fetch-ksrc.sh
 #  2. host unit tests (make unit)                                  -> [unit]
+#     check-static.sh --once: no source-document citations in the
+#     module, every uapi name in Documentation/axvcpu.rst   -> [static]
 #  3. per arch, make selftests and tools once; then every (arch, kernel) is
 #     a job, taken from one queue by AXVCPU_CHECK_JOBS workers (default 2:
 #     one emulator per CPU of a 2-CPU machine; 1 runs them one after the
@@ -15,6 +17,10 @@
 #       make module ARCH=<arch> KERNEL=<k>   (build-module.sh; a failure is 1 test)
 #       check-imports.sh                     1 test: no import in a module: namespace
 #       check-layers.sh (x86_64)             1 test: no cycle between vmx/ files
+#       check-axvm-deps.sh (first kernel)    1 test: no two axvm files use
+#                                            each other but vm.c and cpu.c
+#       check-static.sh <arch> <k>           2 tests: kernel-doc -none and
+#                                            sparse (make C=2), 0 warnings
 #       one boot (boot.sh --kernel <k>, 2 CPUs) whose guest runs
 #          insmod /axvcpu.ko         -> "ok N axvcpu: insmod"
 #          /selftests/run_all.sh     -> each binary's TAP, then AXVCPU-SELFTESTS-DONE
@@ -25,6 +31,11 @@
 #          jobs that get that far first): novmx-check.sh, a boot in QEMU TCG, which has no
 #          VMX: insmod must fail with the module's message, 3 TAP results
 #                                                                  -> [<arch> <k>]
+#     and, the queue's last job (when a worker is free and the other one
+#     runs the last boot): deb-check.sh, no emulator: make deb, then in a
+#     fresh chroot per kernel (6.1 bookworm, 6.12 trixie and an upgrade
+#     to 7.3) the packages installed, DKMS's build of axvcpu.ko for that
+#     kernel checked, and purged (about 3 min warm)                -> [deb]
 #  4. count TAP lines in the console (tapcount.awk): "ok" (incl. "# SKIP")
 #     passes, "not ok" fails.  A boot that times out, crashes, panics or
 #     stops before AXVCPU-SELFTESTS-DONE is one more failure, and kernel
@@ -32,8 +43,10 @@
 #
 # Output ends with exactly:
 #   [unit] N passed, N failed
+#   [static] N passed, N failed
 #   [x86_64 6.1] N passed, N failed      ... one line per arch and kernel
 #   [aarch64 7.3] N passed, N failed
+#   [deb] N passed, N failed
 #   N passed, N failed
 # Exit status non-zero on any failure.  Logs: build/<arch>/<k>/check.log
 # (build and boot), build/<arch>/<k>/console.log (guest console),
@@ -45,7 +58,10 @@
 # AXVCPU_X86_EMULATOR=bochs|qemu-kvm|qemu-tcg forces (lib.sh, x86_emulator);
 # the log says which and why, at the start and before the summary.
 # Narrowing (rig work): AXVCPU_CHECK_ARCHES="arm64", AXVCPU_CHECK_KERNELS="6.12 7.3",
-# AXVCPU_CHECK_SELFTESTS=0 (module load/unload only), AXVCPU_CHECK_UNIT=0;
+# AXVCPU_CHECK_SELFTESTS=0 (module load/unload only), AXVCPU_CHECK_UNIT=0,
+# AXVCPU_CHECK_DEB=0 (no packages; else the kernels of
+# AXVCPU_CHECK_DEB_KERNELS="6.1 6.12:7.3" that AXVCPU_CHECK_KERNELS has, see
+# deb-check.sh);
 # AXVCPU_CHECK_TIMEOUT=S per boot (default x86_64 2400, arm64 900: a hang
 # ends there; two emulators share the CPUs).
 # AXVCPU_BUILD_TAG=T (build-module.sh): build, check and boot the modules of
@@ -144,12 +160,13 @@ unit_tests() {
 }
 
 # Userspace for the guest, once per arch (it does not depend on the kernel).
-# Sets ST_CMD, ADDS and USER_FAIL (a failure, reported once: with the
-# arch's first kernel).
+# Sets ST_CMD, ADDS, USER_PASS and USER_FAIL (a pass: check-axvm-deps.sh;
+# a failure; each reported once: with the arch's first kernel).
 userspace() {
 	local arch=$1 blog=$BUILD/$1/check.log st_dir=$BUILD/$1/selftests
 	: >"$blog"
 	USER_FAIL=
+	USER_PASS=0
 	ST_CMD='echo "# selftests not built"; echo AXVCPU-SELFTESTS-DONE'
 	ADDS=()
 	if [ $HAVE_ST = 1 ]; then
@@ -165,6 +182,14 @@ userspace() {
 	if [ -f "$TOP/tools/Makefile" ] && [ $HAVE_ST = 1 ]; then
 		if make -C "$TOP" tools ARCH="$arch" >>"$blog" 2>&1; then
 			ADDS=(--add "$BUILD/$arch/tools:/tools")
+			# axvm's files: no two use each other but vm.c and cpu.c
+			local dout
+			dout=$("$TESTING/check-axvm-deps.sh" "$BUILD/$arch/tools" 2>&1) || true
+			echo "$dout" >>"$blog"
+			case $dout in
+			"ok "*) USER_PASS=1 ;;
+			*) USER_FAIL="${USER_FAIL:+$USER_FAIL$'\n'}FAIL: ${dout#not ok 1 } (tools/testing/check-axvm-deps.sh -v)" ;;
+			esac
 		else
 			USER_FAIL="${USER_FAIL:+$USER_FAIL$'\n'}FAIL: make tools ARCH=$arch failed; log: $blog"$'\n'"$(errlines "$blog")"
 		fi
@@ -185,6 +210,7 @@ kernel_check() {	# kernel_check ARCH SERIES FIRST(1|0)
 	blog=$out/check.log
 	mkdir -p "$out"
 	: >"$blog"
+	[ "$first" = 1 ] && p=$((p + USER_PASS))
 	if [ "$first" = 1 ] && [ -n "$USER_FAIL" ]; then
 		f=$((f + 1)) details=$USER_FAIL
 	fi
@@ -213,6 +239,20 @@ kernel_check() {	# kernel_check ARCH SERIES FIRST(1|0)
 			p=$((p + 1))
 		else
 			f=$((f + 1)) details="${details:+$details$'\n'}FAIL: $(head -1 <<<"$lout") (tools/testing/check-layers.sh -v)"
+		fi
+	fi
+	# kernel-doc and sparse (it reuses the objects just built)
+	if [ $brc = 0 ]; then
+		local sout sp sf
+		sout=$("$TESTING/check-static.sh" "$arch" "$k" 2>>"$blog") || true
+		echo "$sout" >>"$blog"
+		sp=$(grep -c '^ok ' <<<"$sout" || true)
+		sf=$(grep -c '^not ok ' <<<"$sout" || true)
+		[ $((sp + sf)) != 0 ] || sf=1 sout="not ok 1 static: check-static.sh printed no result"
+		p=$((p + sp)) f=$((f + sf))
+		[ "$sf" = 0 ] || details="${details:+$details$'\n'}$(grep -E '^(not ok|# )' <<<"$sout" | head -30 | sed 's/^not ok [0-9]* /FAIL: /; s/^# /  /')"
+		if grep -q '# SKIP' <<<"$sout"; then
+			details="${details:+$details$'\n'}$(grep '# SKIP' <<<"$sout" | sed 's/^ok [0-9]* /SKIP: /')"
 		fi
 	fi
 	if [ $brc != 0 ]; then
@@ -309,6 +349,19 @@ next_job() {
 	echo "$line"
 }
 
+# The packages (deb-check.sh): its TAP lines -> [deb]
+deb_job() {
+	local t out p f
+	t=$(now)
+	out=$("$TESTING/deb-check.sh" $DEB_KERNELS 2>"$BUILD/deb/check.log") || true
+	p=$(grep -c '^ok ' <<<"$out" || true)
+	f=$(grep -c '^not ok ' <<<"$out" || true)
+	[ $((p + f)) != 0 ] || { f=1 out="not ok 1 deb: deb-check.sh printed no result"; }
+	{ grep -E '^(not ok|# )' <<<"$out" | head -30 | sed 's/^not ok [0-9]* /FAIL: /; s/^# /  /' || true
+	  [ "$f" = 0 ] || echo "  log: $BUILD/deb/check.log"; } | record deb "$p" "$f"
+	log "[deb] $p passed, $f failed ($(since "$t") s)"
+}
+
 # A worker: jobs until the queue is empty, each with its arch's userspace
 # (ST_CMD, ADDS, USER_FAIL as userspace() left them; USER_FAIL is counted
 # with the arch's first kernel only).
@@ -316,6 +369,10 @@ worker() {
 	local j a k first
 	while j=$(next_job) && [ -n "$j" ]; do
 		read -r a k <<<"$j"
+		if [ "$a" = deb ]; then
+			deb_job || echo "FAIL: internal: deb_job failed" | record deb 0 1
+			continue
+		fi
 		# shellcheck disable=SC1090
 		. "$RES/userspace.$a"
 		first=0
@@ -326,9 +383,16 @@ worker() {
 }
 
 unit_tests
+# once per run: what does not depend on the kernel
+sout=$("$TESTING/check-static.sh" --once 2>&1) || true
+{
+	grep -E '^(not ok|# )' <<<"$sout" | head -30 | sed 's/^not ok [0-9]* /FAIL: /; s/^# /  /' || true
+} | record static "$(grep -c '^ok ' <<<"$sout" || true)" "$(grep -c '^not ok ' <<<"$sout" || true)"
+read -r sp sf <"$RES/static"
+log "static (once): $sp passed, $sf failed"
 for a in $ARCHES; do
 	userspace "$a"
-	declare -p ST_CMD ADDS USER_FAIL >"$RES/userspace.$a"
+	declare -p ST_CMD ADDS USER_PASS USER_FAIL >"$RES/userspace.$a"
 done
 : >"$QUEUE"
 for pass in x86 other; do
@@ -338,6 +402,15 @@ for pass in x86 other; do
 		for k in $KERNELS; do echo "$a $k" >>"$QUEUE"; done
 	done
 done
+DEB_KERNELS=
+for k in ${AXVCPU_CHECK_DEB_KERNELS:-6.1 6.12:7.3}; do
+	case " $KERNELS " in *" ${k%%:*} "*) DEB_KERNELS="$DEB_KERNELS $k" ;; esac
+done
+if [ "${AXVCPU_CHECK_DEB:-1}" != 0 ] && [ -n "$DEB_KERNELS" ]; then
+	mkdir -p "$BUILD/deb"
+	echo "deb -" >>"$QUEUE"
+fi
+cp "$QUEUE" "$QUEUE.all"
 PIDS=()
 trap 'for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill "$p" 2>/dev/null || true; done' EXIT
 jobs_n=${AXVCPU_CHECK_JOBS:-2}
@@ -353,10 +426,11 @@ PIDS=()
 TP=0 TF=0
 lines=()
 names=()
-for n in setup ksrc unit; do [ -f "$RES/$n" ] && names+=("$n"); done
+for n in setup ksrc unit static; do [ -f "$RES/$n" ] && names+=("$n"); done
 for a in $ARCHES; do
 	for k in $KERNELS; do names+=("$(tap_name "$a")-$k"); done
 done
+! grep -qx 'deb -' "$QUEUE.all" 2>/dev/null || names+=(deb)
 for n in "${names[@]}"; do
 	label=${n/-/ }
 	[ -f "$RES/$n" ] || echo "FAIL: internal: the $label job left no result" | record "$n" 0 1
