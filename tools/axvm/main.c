@@ -18,7 +18,9 @@
 
 #include "axvm.h"
 
-#define AXVM_VERSION	"0.1"
+#ifndef AXVM_VERSION	/* tools/Makefile: debian/changelog's version */
+#define AXVM_VERSION	"unknown"
+#endif
 
 static void usage(FILE *f)
 {
