@@ -16,51 +16,18 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/string_helpers.h>
 
 #include "axvcpu_internal.h"
 
-static const char *const exit_names[AXVCPU_EXIT_NR] = {
-	[AXVCPU_EXIT_NOTHING] = "nothing",
-	[AXVCPU_EXIT_HYPERCALL] = "hypercall",
-	[AXVCPU_EXIT_MMIO_READ] = "mmio_read",
-	[AXVCPU_EXIT_MMIO_WRITE] = "mmio_write",
-	[AXVCPU_EXIT_SYSREG_READ] = "sysreg_read",
-	[AXVCPU_EXIT_SYSREG_WRITE] = "sysreg_write",
-	[AXVCPU_EXIT_IO_READ] = "io_read",
-	[AXVCPU_EXIT_IO_WRITE] = "io_write",
-	[AXVCPU_EXIT_EXTERNAL_INTERRUPT] = "external_interrupt",
-	[AXVCPU_EXIT_NESTED_PAGE_FAULT] = "nested_page_fault",
-	[AXVCPU_EXIT_HALT] = "halt",
-	[AXVCPU_EXIT_CPU_UP] = "cpu_up",
-	[AXVCPU_EXIT_CPU_DOWN] = "cpu_down",
-	[AXVCPU_EXIT_SYSTEM_DOWN] = "system_down",
-	[AXVCPU_EXIT_SEND_IPI] = "send_ipi",
-	[AXVCPU_EXIT_FAIL_ENTRY] = "fail_entry",
-	[AXVCPU_EXIT_INTR] = "intr",
-	[AXVCPU_EXIT_INTERNAL_ERROR] = "internal_error",
+struct stat_name {
+	u32 index;
+	const char *name;
 };
 
-static const char *const builtin_names[AXVCPU_BUILTIN_NR] = {
-	[AXVCPU_BUILTIN_EXT_INTR] = "ext_intr",
-	[AXVCPU_BUILTIN_CPUID] = "cpuid",
-	[AXVCPU_BUILTIN_XSETBV] = "xsetbv",
-	[AXVCPU_BUILTIN_CR_ACCESS] = "cr_access",
-	[AXVCPU_BUILTIN_INTR_WINDOW] = "intr_window",
-	[AXVCPU_BUILTIN_PREEMPT_TIMER] = "preempt_timer",
-	[AXVCPU_BUILTIN_PSCI] = "psci",
-	[AXVCPU_BUILTIN_SGI_READ] = "sgi_read",
-	[AXVCPU_BUILTIN_WFE] = "wfe",
-	[AXVCPU_BUILTIN_MSR] = "msr",
-	[AXVCPU_BUILTIN_APIC] = "apic",
-	[AXVCPU_BUILTIN_EXCEPTION] = "exception",
-	[AXVCPU_BUILTIN_HOST_NMI] = "host_nmi",
-	[AXVCPU_BUILTIN_MEMORY_FAULT] = "memory_fault",
-	[AXVCPU_BUILTIN_WBINVD] = "wbinvd",
-	[AXVCPU_BUILTIN_MACHINE_CHECK] = "machine_check",
-	[AXVCPU_BUILTIN_IOEVENTFD] = "ioeventfd",
-	[AXVCPU_BUILTIN_IRQFD] = "irqfd",
-	[AXVCPU_BUILTIN_HALT] = "halt",
-};
+/* The uapi's names; the stats fd's are lower case. */
+static const struct stat_name exit_names[] = AXVCPU_EXIT_NAMES;
+static const struct stat_name builtin_names[] = AXVCPU_BUILTIN_NAMES;
 
 /* entries, exits but NOTHING, builtins, halt_ns, halt_wakeups, injections */
 #define VCPU_NSTATS	(1 + AXVCPU_EXIT_NR - 1 + AXVCPU_BUILTIN_NR + 3)
@@ -102,6 +69,7 @@ static void add_desc(struct stats_file *sf, unsigned int *i, u32 flags,
 	d->size = 1;
 	d->offset = *i * sizeof(u64);
 	snprintf(d->name, AXVCPU_STATS_NAME_SIZE, fmt, name);
+	string_lower(d->name, d->name);
 	(*i)++;
 }
 
@@ -110,10 +78,12 @@ static void vcpu_descs(struct stats_file *sf)
 	unsigned int i = 0, r;
 
 	add_desc(sf, &i, 0, 0, "%s", "entries");
+	BUILD_BUG_ON(ARRAY_SIZE(exit_names) != AXVCPU_EXIT_NR);
+	BUILD_BUG_ON(ARRAY_SIZE(builtin_names) != AXVCPU_BUILTIN_NR);
 	for (r = 1; r < AXVCPU_EXIT_NR; r++)
-		add_desc(sf, &i, 0, 0, "exit_%s", exit_names[r]);
+		add_desc(sf, &i, 0, 0, "exit_%s", exit_names[r].name);
 	for (r = 0; r < AXVCPU_BUILTIN_NR; r++)
-		add_desc(sf, &i, 0, 0, "builtin_%s", builtin_names[r]);
+		add_desc(sf, &i, 0, 0, "builtin_%s", builtin_names[r].name);
 	add_desc(sf, &i, AXVCPU_STATS_UNIT_SECONDS, -9, "%s", "halt_ns");
 	add_desc(sf, &i, 0, 0, "%s", "halt_wakeups");
 	add_desc(sf, &i, 0, 0, "%s", "injections");
@@ -127,9 +97,9 @@ static void vcpu_values(const struct axvcpu_vcpu *vcpu, u64 *v)
 
 	*v++ = READ_ONCE(s->counts.entries);
 	for (r = 1; r < AXVCPU_EXIT_NR; r++)
-		*v++ = READ_ONCE(s->counts.exits[r]);
+		*v++ = READ_ONCE(s->counts.exits[exit_names[r].index]);
 	for (r = 0; r < AXVCPU_BUILTIN_NR; r++)
-		*v++ = READ_ONCE(s->counts.builtin[r]);
+		*v++ = READ_ONCE(s->counts.builtin[builtin_names[r].index]);
 	*v++ = READ_ONCE(s->halt_ns);
 	*v++ = READ_ONCE(s->halt_wakeups);
 	*v++ = READ_ONCE(s->injections);

@@ -7,6 +7,7 @@
  * stats fd outlives the fds it came from, and with the events enabled
  * through tracefs every exit shows up in the trace buffer.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +252,54 @@ TEST(tracepoints_show_exits)
 	if (!_metadata->passed)
 		TH_LOG("trace:\n%.4000s", tr);
 	free(tr);
+}
+
+/*
+ * Every exit reason and built-in kind carries the uapi's name
+ * (AXVCPU_EXIT_NAMES, AXVCPU_BUILTIN_NAMES, which libaxvm uses) in the
+ * vcpu stats fd, and every exit reason in the tracepoints' format, which
+ * lists the names out for perf and trace-cmd.
+ */
+TEST(names_match_uapi)
+{
+	const char *dir = tracefs();
+	struct axvm_stats st;
+	struct axvm_vcpu *vcpu;
+	struct test_vm *vm;
+	char want[96], *fmt;
+	unsigned int r, k;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_hcall_loop);
+	ASSERT_EQ(0, axvm_stats_open(vcpu->fd, &st));
+	ASSERT_EQ(0, axvm_stats_read(&st));
+	for (r = 1; r < AXVCPU_EXIT_NR; r++) {
+		k = snprintf(want, sizeof(want), "exit_%s", axvm_exit_name(r));
+		while (k-- > 5)
+			want[k] = tolower((unsigned char)want[k]);
+		EXPECT_EQ(0, axvm_stats_get(&st, want)) {
+			TH_LOG("no stat '%s' for exit %u", want, r);
+		}
+	}
+	for (r = 0; r < AXVCPU_BUILTIN_NR; r++) {
+		snprintf(want, sizeof(want), "builtin_%s", axvm_builtin_name(r));
+		EXPECT_EQ(0, axvm_stats_get(&st, want)) {
+			TH_LOG("no stat '%s' for built-in kind %u", want, r);
+		}
+	}
+	axvm_stats_close(&st);
+	test_vm_free(vm);
+
+	if (!dir)
+		SKIP(return, "no tracefs (CONFIG_TRACING off?)");
+	fmt = tf_read(dir, "events/axvcpu/axvcpu_userspace_exit/format");
+	for (r = 0; r < AXVCPU_EXIT_NR; r++) {
+		snprintf(want, sizeof(want), "{ %u, \"%s\" }", r,
+			 axvm_exit_name(r));
+		EXPECT_EQ(1, count(fmt, want)) {
+			TH_LOG("'%s' not in the event's format:\n%s", want, fmt);
+		}
+	}
+	free(fmt);
 }
 
 TEST_HARNESS_MAIN

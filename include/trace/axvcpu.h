@@ -99,6 +99,11 @@ DECLARE_EVENT_CLASS(axvcpu_exit_result,
 		__entry->reason = reason;
 		__entry->ret = ret;
 	),
+	/*
+	 * The names of AXVCPU_EXIT_NAMES, written out: __print_symbolic()
+	 * takes the pairs themselves, not a braced table, and perf and
+	 * trace-cmd read them from the event's format file.
+	 */
 	TP_printk("vm %u vcpu %u %s ret %d", __entry->vm, __entry->vcpu,
 		  __print_symbolic(__entry->reason,
 			{ AXVCPU_EXIT_NOTHING,		"NOTHING" },

@@ -324,6 +324,32 @@ struct axvcpu_irqfd {
 #define AXVCPU_EXIT_NR			18
 
 /*
+ * { reason, "NAME" } for every exit reason, as one braced initializer:
+ * a table of names (the stats fd's, in lower case; a VMM's messages), so
+ * that every user names an exit the same way.
+ */
+#define AXVCPU_EXIT_NAMES {						\
+	{ AXVCPU_EXIT_NOTHING, "NOTHING" },				\
+	{ AXVCPU_EXIT_HYPERCALL, "HYPERCALL" },				\
+	{ AXVCPU_EXIT_MMIO_READ, "MMIO_READ" },				\
+	{ AXVCPU_EXIT_MMIO_WRITE, "MMIO_WRITE" },			\
+	{ AXVCPU_EXIT_SYSREG_READ, "SYSREG_READ" },			\
+	{ AXVCPU_EXIT_SYSREG_WRITE, "SYSREG_WRITE" },			\
+	{ AXVCPU_EXIT_IO_READ, "IO_READ" },				\
+	{ AXVCPU_EXIT_IO_WRITE, "IO_WRITE" },				\
+	{ AXVCPU_EXIT_EXTERNAL_INTERRUPT, "EXTERNAL_INTERRUPT" },	\
+	{ AXVCPU_EXIT_NESTED_PAGE_FAULT, "NESTED_PAGE_FAULT" },		\
+	{ AXVCPU_EXIT_HALT, "HALT" },					\
+	{ AXVCPU_EXIT_CPU_UP, "CPU_UP" },				\
+	{ AXVCPU_EXIT_CPU_DOWN, "CPU_DOWN" },				\
+	{ AXVCPU_EXIT_SYSTEM_DOWN, "SYSTEM_DOWN" },			\
+	{ AXVCPU_EXIT_SEND_IPI, "SEND_IPI" },				\
+	{ AXVCPU_EXIT_FAIL_ENTRY, "FAIL_ENTRY" },			\
+	{ AXVCPU_EXIT_INTR, "INTR" },					\
+	{ AXVCPU_EXIT_INTERNAL_ERROR, "INTERNAL_ERROR" },		\
+}
+
+/*
  * What hypercall.ret holds until the VMM answers: -ENOSYS (38), "no such
  * hypercall", as a plain number so that both arches and userspace agree.
  */
@@ -389,6 +415,32 @@ struct axvcpu_irqfd {
 #define AXVCPU_BUILTIN_IRQFD		17
 #define AXVCPU_BUILTIN_HALT		18	/* AXVCPU_SETUP_HALT_IN_KERNEL */
 #define AXVCPU_BUILTIN_NR		19
+
+/*
+ * { kind, "name" } for every AXVCPU_BUILTIN_* kind, as for
+ * AXVCPU_EXIT_NAMES; the stats fd calls them "builtin_<name>".
+ */
+#define AXVCPU_BUILTIN_NAMES {						\
+	{ AXVCPU_BUILTIN_EXT_INTR, "ext_intr" },			\
+	{ AXVCPU_BUILTIN_CPUID, "cpuid" },				\
+	{ AXVCPU_BUILTIN_XSETBV, "xsetbv" },				\
+	{ AXVCPU_BUILTIN_CR_ACCESS, "cr_access" },			\
+	{ AXVCPU_BUILTIN_INTR_WINDOW, "intr_window" },			\
+	{ AXVCPU_BUILTIN_PREEMPT_TIMER, "preempt_timer" },		\
+	{ AXVCPU_BUILTIN_PSCI, "psci" },				\
+	{ AXVCPU_BUILTIN_SGI_READ, "sgi_read" },			\
+	{ AXVCPU_BUILTIN_WFE, "wfe" },					\
+	{ AXVCPU_BUILTIN_MSR, "msr" },					\
+	{ AXVCPU_BUILTIN_APIC, "apic" },				\
+	{ AXVCPU_BUILTIN_EXCEPTION, "exception" },			\
+	{ AXVCPU_BUILTIN_HOST_NMI, "host_nmi" },			\
+	{ AXVCPU_BUILTIN_MEMORY_FAULT, "memory_fault" },		\
+	{ AXVCPU_BUILTIN_WBINVD, "wbinvd" },				\
+	{ AXVCPU_BUILTIN_MACHINE_CHECK, "machine_check" },		\
+	{ AXVCPU_BUILTIN_IOEVENTFD, "ioeventfd" },			\
+	{ AXVCPU_BUILTIN_IRQFD, "irqfd" },				\
+	{ AXVCPU_BUILTIN_HALT, "halt" },				\
+}
 
 /**
  * struct axvcpu_run_stats - exit counters of one vcpu, updated by the module.

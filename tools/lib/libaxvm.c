@@ -236,61 +236,34 @@ int axvm_vcpu_ioctl(struct axvm_vcpu *vcpu, unsigned long cmd, void *arg)
 	return xioctl(vcpu->fd, cmd, (unsigned long)arg);
 }
 
-static const char *const exit_names[AXVCPU_EXIT_NR] = {
-	[AXVCPU_EXIT_NOTHING] = "NOTHING",
-	[AXVCPU_EXIT_HYPERCALL] = "HYPERCALL",
-	[AXVCPU_EXIT_MMIO_READ] = "MMIO_READ",
-	[AXVCPU_EXIT_MMIO_WRITE] = "MMIO_WRITE",
-	[AXVCPU_EXIT_SYSREG_READ] = "SYSREG_READ",
-	[AXVCPU_EXIT_SYSREG_WRITE] = "SYSREG_WRITE",
-	[AXVCPU_EXIT_IO_READ] = "IO_READ",
-	[AXVCPU_EXIT_IO_WRITE] = "IO_WRITE",
-	[AXVCPU_EXIT_EXTERNAL_INTERRUPT] = "EXTERNAL_INTERRUPT",
-	[AXVCPU_EXIT_NESTED_PAGE_FAULT] = "NESTED_PAGE_FAULT",
-	[AXVCPU_EXIT_HALT] = "HALT",
-	[AXVCPU_EXIT_CPU_UP] = "CPU_UP",
-	[AXVCPU_EXIT_CPU_DOWN] = "CPU_DOWN",
-	[AXVCPU_EXIT_SYSTEM_DOWN] = "SYSTEM_DOWN",
-	[AXVCPU_EXIT_SEND_IPI] = "SEND_IPI",
-	[AXVCPU_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
-	[AXVCPU_EXIT_INTR] = "INTR",
-	[AXVCPU_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+#define N_ELEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct name {
+	__u32 value;
+	const char *name;
 };
 
-const char *axvm_exit_name(__u32 exit_reason)
+static const struct name exit_names[] = AXVCPU_EXIT_NAMES;
+static const struct name builtin_names[] = AXVCPU_BUILTIN_NAMES;
+
+static const char *name_of(const struct name *t, size_t n, __u32 value)
 {
-	if (exit_reason < AXVCPU_EXIT_NR && exit_names[exit_reason])
-		return exit_names[exit_reason];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].value == value)
+			return t[i].name;
 	return "UNKNOWN";
 }
 
-static const char *const builtin_names[AXVCPU_BUILTIN_NR] = {
-	[AXVCPU_BUILTIN_EXT_INTR] = "ext_intr",
-	[AXVCPU_BUILTIN_CPUID] = "cpuid",
-	[AXVCPU_BUILTIN_XSETBV] = "xsetbv",
-	[AXVCPU_BUILTIN_CR_ACCESS] = "cr_access",
-	[AXVCPU_BUILTIN_INTR_WINDOW] = "intr_window",
-	[AXVCPU_BUILTIN_PREEMPT_TIMER] = "preempt_timer",
-	[AXVCPU_BUILTIN_PSCI] = "psci",
-	[AXVCPU_BUILTIN_SGI_READ] = "sgi_read",
-	[AXVCPU_BUILTIN_WFE] = "wfe",
-	[AXVCPU_BUILTIN_MSR] = "msr",
-	[AXVCPU_BUILTIN_APIC] = "apic",
-	[AXVCPU_BUILTIN_EXCEPTION] = "exception",
-	[AXVCPU_BUILTIN_HOST_NMI] = "host_nmi",
-	[AXVCPU_BUILTIN_MEMORY_FAULT] = "memory_fault",
-	[AXVCPU_BUILTIN_WBINVD] = "wbinvd",
-	[AXVCPU_BUILTIN_MACHINE_CHECK] = "machine_check",
-	[AXVCPU_BUILTIN_IOEVENTFD] = "ioeventfd",
-	[AXVCPU_BUILTIN_IRQFD] = "irqfd",
-	[AXVCPU_BUILTIN_HALT] = "halt",
-};
+const char *axvm_exit_name(__u32 exit_reason)
+{
+	return name_of(exit_names, N_ELEMS(exit_names), exit_reason);
+}
 
 const char *axvm_builtin_name(__u32 builtin)
 {
-	if (builtin < AXVCPU_BUILTIN_NR && builtin_names[builtin])
-		return builtin_names[builtin];
-	return "UNKNOWN";
+	return name_of(builtin_names, N_ELEMS(builtin_names), builtin);
 }
 
 static const char *const state_names[] = {
@@ -304,7 +277,7 @@ static const char *const state_names[] = {
 
 const char *axvm_state_name(__u32 state)
 {
-	if (state < sizeof(state_names) / sizeof(state_names[0]))
+	if (state < N_ELEMS(state_names))
 		return state_names[state];
 	return "UNKNOWN";
 }
