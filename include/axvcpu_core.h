@@ -64,8 +64,9 @@ struct axvcpu_vm_stat {
 
 /**
  * struct axvcpu_vcpu_stat - a vcpu's counters, the module's own copy.
- * @counts: entries and exits; copied to the run page's stats (which
- *	userspace may overwrite) at every return of RUN, and by irqfds.
+ * @counts: entries and exits; each written to the run page's stats
+ *	(which userspace may overwrite) as it changes, entries at every
+ *	return of RUN.
  * @halt_ns: nanoseconds slept in the module by a halted vcpu.
  * @halt_wakeups: those sleeps an interrupt for the vcpu ended.
  * @injections: interrupts queued for it (AXVCPU_INJECT_INTERRUPT, irqfds).
@@ -105,8 +106,7 @@ struct axvcpu_vcpu_stat {
  * @nr_ioeventfds: the number of @ioeventfds.
  * @nr_irqfds: the number of @irqfds.
  * @irqfd_stats_lock: serializes the vcpu counts made outside RUN's thread
- *	(irqfds' AXVCPU_BUILTIN_IRQFD, injections) with each other and with
- *	the copy of a vcpu's counts to its run page.
+ *	(irqfds' AXVCPU_BUILTIN_IRQFD, injections) with each other.
  * @stat: its counters.
  * @arch: the backend's per-VM state (EPT / stage-2 root...).
  */
@@ -177,7 +177,8 @@ struct axvcpu_vcpu {
 static inline void axvcpu_count_builtin(struct axvcpu_vcpu *vcpu,
 					unsigned int which)
 {
-	vcpu->stat.counts.builtin[which]++;
+	/* The run page's copy too, as it changes (vcpu_core.c, count_exit()). */
+	vcpu->run->stats.builtin[which] = ++vcpu->stat.counts.builtin[which];
 }
 
 /* Guest memory for backends: slots, faults, copies (vcpu_mem.c). */

@@ -63,7 +63,7 @@ TEST(vcpu_stats_count_exits)
 	EXPECT_LE(NEXITS, stat_of(vcpu->fd, "entries", NULL, 0));
 	EXPECT_EQ(0, stat_of(vcpu->fd, "exit_mmio_read", NULL, 0));
 	EXPECT_EQ(-1, stat_of(vcpu->fd, "no_such_stat", NULL, 0));
-	/* The run page has the same counts, as a copy. */
+	/* The run page has the same counts, as a mirror. */
 	EXPECT_EQ(NEXITS, vcpu->run->stats.exits[AXVCPU_EXIT_HYPERCALL]);
 	ASSERT_EQ(1, sscanf(id, "axvcpu-vm-%u-vcpu-0", &vm_no));
 	snprintf(want, sizeof(want), "axvcpu-vm-%u-vcpu-0", vm_no);
