@@ -265,11 +265,15 @@ static int vcpu_run_loop(struct axvcpu_vcpu *vcpu)
  * (axvcpu_count_builtin()), irqfds' by the irqfd; RUN's return writes the
  * entries and the one exit it counted.
  */
-static void count_exit(struct axvcpu_vcpu *vcpu, u32 reason)
+static void count_exit(struct axvcpu_vcpu *vcpu, int r, u32 reason)
 {
 	struct axvcpu_run_stats *s = &vcpu->run->stats;
 
 	s->entries = vcpu->stat.counts.entries;
+	if (r == -EINTR)
+		reason = AXVCPU_EXIT_INTR;
+	else if (r != AXVCPU_RUN_EXIT)
+		return;		/* the vcpu failed: no exit to count */
 	if (reason < AXVCPU_EXIT_NR)
 		s->exits[reason] = ++vcpu->stat.counts.exits[reason];
 }
@@ -304,13 +308,9 @@ static long vcpu_run(struct axvcpu_vcpu *vcpu, void *buf, unsigned long arg)
 	RCU_INIT_POINTER(vcpu->task, NULL);
 
 	reason = vcpu->exit_reason;
-	if (r == AXVCPU_RUN_EXIT) {
-		if (exit_needs_completion(reason))
-			vcpu->pending_exit = reason;
-		count_exit(vcpu, reason);
-	} else {
-		count_exit(vcpu, r == -EINTR ? AXVCPU_EXIT_INTR : AXVCPU_EXIT_NR);
-	}
+	if (r == AXVCPU_RUN_EXIT && exit_needs_completion(reason))
+		vcpu->pending_exit = reason;
+	count_exit(vcpu, r, reason);
 	trace_axvcpu_userspace_exit(vcpu, reason, r);
 out:
 	/* A signal is not a failure of the vcpu; anything else is. */

@@ -220,10 +220,8 @@ static void irqfd_inject(struct irqfd *f)
 		 * VMM may look before the next RUN.
 		 */
 		spin_lock_irqsave(&vm->irqfd_stats_lock, flags);
-		vcpu->stat.counts.builtin[AXVCPU_BUILTIN_IRQFD]++;
+		axvcpu_count_builtin(vcpu, AXVCPU_BUILTIN_IRQFD);
 		vcpu->stat.injections++;
-		vcpu->run->stats.builtin[AXVCPU_BUILTIN_IRQFD] =
-			vcpu->stat.counts.builtin[AXVCPU_BUILTIN_IRQFD];
 		spin_unlock_irqrestore(&vm->irqfd_stats_lock, flags);
 		atomic64_inc(&vm->stat.irqfds);
 		axvcpu_vcpu_kick(vcpu);

@@ -171,7 +171,7 @@ struct axvcpu_vcpu {
 
 /**
  * axvcpu_count_builtin - count an exit the module handled inside.
- * @vcpu: the vcpu, inside RUN.
+ * @vcpu: the vcpu, inside RUN (an irqfd: under vm->irqfd_stats_lock).
  * @which: an AXVCPU_BUILTIN_* value.
  */
 static inline void axvcpu_count_builtin(struct axvcpu_vcpu *vcpu,
