@@ -242,7 +242,15 @@ static inline bool axvcpu_return_needed(struct axvcpu_vcpu *vcpu)
  */
 static inline bool axvcpu_leave_guest_needed(struct axvcpu_vcpu *vcpu)
 {
-	return need_resched() || axvcpu_return_needed(vcpu);
+	/*
+	 * need_resched() and signal_pending(current) in one load of the
+	 * thread's flags: they test TIF_NEED_RESCHED, and TIF_SIGPENDING or
+	 * TIF_NOTIFY_SIGNAL, each with a load of its own.  A backend calls
+	 * this after every exit it handles.
+	 */
+	return (read_thread_flags() & (_TIF_NEED_RESCHED | _TIF_SIGPENDING |
+				       _TIF_NOTIFY_SIGNAL)) ||
+	       READ_ONCE(vcpu->run->immediate_exit);
 }
 
 /* Make a vcpu that is inside RUN leave the guest and look at its queues. */

@@ -115,14 +115,16 @@ int axvlapic_msr_write(struct axvlapic *a, u32 msr, u64 val);
  */
 static inline bool axvlapic_irr_empty(struct axvlapic *a)
 {
-	const u32 *irr = &a->regs[APIC_IRR >> 4];
+	/* The eight IRR words lie next to each other: four 64-bit loads. */
+	const u64 *irr = (const u64 *)&a->regs[APIC_IRR >> 4];
 	unsigned long any;
 
 	BUILD_BUG_ON(ARRAY_SIZE(a->pir) != 4);
+	BUILD_BUG_ON((offsetof(struct axvlapic, regs) +
+		      (APIC_IRR >> 4) * sizeof(a->regs[0])) % sizeof(u64));
 	any = READ_ONCE(a->pir[0]) | READ_ONCE(a->pir[1]) |
 	      READ_ONCE(a->pir[2]) | READ_ONCE(a->pir[3]);
-	any |= irr[0] | irr[1] | irr[2] | irr[3] | irr[4] | irr[5] | irr[6] |
-	       irr[7];
+	any |= irr[0] | irr[1] | irr[2] | irr[3];
 	return !any;
 }
 

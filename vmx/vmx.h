@@ -11,6 +11,7 @@
 
 #include <linux/types.h>
 #include <linux/list.h>
+#include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/version.h>
 #include <asm/asm.h>
@@ -311,6 +312,8 @@ struct axvmx_mmio_insn {
  * @cur_xcr0: XCR0 in the CPU now, inside a window.
  * @osxsave: the guest's CR4.OSXSAVE (host-owned: every change exits).
  * @fault_pending: an EPT violation in guest RAM waits for axvmx_fault_in().
+ * @xcr0_dirty: XCR0 may have to change before the next entry (the window's
+ *	XRSTOR left the window mask in it, or CR4.OSXSAVE changed).
  * @fault_gpa: its guest-physical address.
  * @fault_qual: its exit qualification.
  * @io_width: the access width of the last AXVCPU_EXIT_IO_READ.
@@ -386,6 +389,7 @@ struct axvmx_vcpu {
 	bool launched, kgs_live, vmcs_ready, vmcs_cleared;
 	bool end_window, halted, loaded, exited;
 	bool uret_dirty, hw_valid, host_fields_ok, osxsave, fault_pending;
+	bool xcr0_dirty;
 	u8 exit_cached;
 	u64 fault_gpa, fault_qual;
 	struct axvmx_mmio_insn mmio;
@@ -465,8 +469,32 @@ fail:
 }
 
 /* vmx_ops.c: a VMX instruction of the module failed (logged, ratelimited). */
-void axvmx_vmread_error(unsigned long field);
-void axvmx_vmwrite_error(unsigned long field, u64 value);
+/**
+ * struct axvmx_vmcs_fail - the VMREAD/VMWRITE failures of this CPU not yet
+ *	logged (axvmx_vmcs_fail_report()).
+ * @field: the field of the last failure.
+ * @value: the value of the last failed VMWRITE.
+ * @reads: failed VMREADs since the last report.
+ * @writes: failed VMWRITEs since the last report.
+ */
+struct axvmx_vmcs_fail {
+	unsigned long field;
+	u64 value;
+	unsigned int reads, writes;
+};
+DECLARE_PER_CPU(struct axvmx_vmcs_fail, axvmx_vmcs_fail);
+void __axvmx_vmcs_fail_report(void);
+
+/*
+ * Logs the failures recorded since the last call on this CPU; with the
+ * VMCS still current (it reads the VM-instruction error).  IRQs off.
+ */
+static __always_inline void axvmx_vmcs_fail_report(void)
+{
+	if (unlikely(this_cpu_read(axvmx_vmcs_fail.reads) |
+		     this_cpu_read(axvmx_vmcs_fail.writes)))
+		__axvmx_vmcs_fail_report();
+}
 void axvmx_insn_error(const char *insn, u64 arg);
 
 /* VMPTRST; -EIO when the CPU is not in VMX operation after all. */
@@ -482,8 +510,13 @@ fault:
 
 /*
  * VMREAD and VMWRITE fail only on a bug (no current VMCS, a field the CPU
- * lacks): each failure is logged with the field, and a failed read
- * returns 0.
+ * lacks).  A failure is recorded in this CPU's struct axvmx_vmcs_fail, a
+ * failed read returns 0, and axvmx_vmcs_put() logs what was recorded
+ * before the VMCS goes (every VMCS access lies between axvmx_vmcs_get()
+ * and axvmx_vmcs_put(), IRQs off, so the record is the window's).  No
+ * call on the failure path: a call there would make every caller keep
+ * its live values in callee-saved registers, pushed and popped on each
+ * exit's handlers whether or not anything fails.
  */
 static __always_inline u64 vmcs_read(unsigned long field)
 {
@@ -494,7 +527,8 @@ static __always_inline u64 vmcs_read(unsigned long field)
 		 : [value] "=r"(value) : [field] "r"(field) : "cc" : fail);
 	return value;
 fail:
-	axvmx_vmread_error(field);
+	this_cpu_write(axvmx_vmcs_fail.field, field);
+	this_cpu_inc(axvmx_vmcs_fail.reads);
 	return 0;
 }
 
@@ -505,7 +539,9 @@ static __always_inline void vmcs_write(unsigned long field, u64 value)
 		 : : [field] "r"(field), [value] "rm"(value) : "cc" : fail);
 	return;
 fail:
-	axvmx_vmwrite_error(field, value);
+	this_cpu_write(axvmx_vmcs_fail.field, field);
+	this_cpu_write(axvmx_vmcs_fail.value, value);
+	this_cpu_inc(axvmx_vmcs_fail.writes);
 }
 
 static inline void vmcs_set_bits(unsigned long field, u64 bits)
@@ -592,7 +628,6 @@ void axvmx_vmcs_put(struct axvmx_vcpu *v, struct axvmx_window *w);
 int axvmx_with_vmcs(struct axvmx_vcpu *v,
 		    int (*fn)(struct axvmx_vcpu *v, void *arg), void *arg);
 void axvmx_set_host_state_window(struct axvmx_vcpu *v);
-void axvmx_advance_rip(struct axvmx_vcpu *v);
 void axvmx_skip_insn(struct axvmx_vcpu *v, u32 len);
 void axvmx_msr_refused(struct axvmx_vcpu *v);
 void axvmx_queue_db(struct axvmx_vcpu *v, u64 payload);
@@ -638,6 +673,12 @@ static inline u64 axvmx_exit_rip(struct axvmx_vcpu *v)
 		v->exit_cached |= AXVMX_EXIT_RIP;
 	}
 	return v->exit_rip;
+}
+
+/* The instruction of the exit is done (its length from the VMCS). */
+static inline void axvmx_advance_rip(struct axvmx_vcpu *v)
+{
+	axvmx_skip_insn(v, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
 }
 
 /* ---- vmx_vcpu.c ---- */

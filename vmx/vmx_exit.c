@@ -649,6 +649,26 @@ static noinline int failed_entry(struct axvmx_vcpu *v)
 	return to_vmm(v, AXVCPU_EXIT_FAIL_ENTRY);
 }
 
+/*
+ * Exits caused by the guest executing an instruction.  None of them can
+ * happen while an event is being delivered (delivery through the IDT runs
+ * no guest instruction), and the IDT-vectoring information field is valid
+ * only for VM exits during event delivery (SDM Vol. 3C 28.2.4): for these
+ * it is not read.  All basic reasons here are below 64.
+ */
+#define AXVMX_INSN_EXITS						\
+	(BIT_ULL(EXIT_REASON_CPUID) | BIT_ULL(EXIT_REASON_HLT) |		\
+	 BIT_ULL(EXIT_REASON_INVD) | BIT_ULL(EXIT_REASON_INVLPG) |	\
+	 BIT_ULL(EXIT_REASON_RDPMC) | BIT_ULL(EXIT_REASON_RDTSC) |	\
+	 BIT_ULL(EXIT_REASON_RDTSCP) | BIT_ULL(EXIT_REASON_VMCALL) |	\
+	 BIT_ULL(EXIT_REASON_CR_ACCESS) | BIT_ULL(EXIT_REASON_DR_ACCESS) | \
+	 BIT_ULL(EXIT_REASON_IO_INSTRUCTION) |				\
+	 BIT_ULL(EXIT_REASON_MSR_READ) | BIT_ULL(EXIT_REASON_MSR_WRITE) | \
+	 BIT_ULL(EXIT_REASON_MWAIT_INSTRUCTION) |			\
+	 BIT_ULL(EXIT_REASON_MONITOR_INSTRUCTION) |			\
+	 BIT_ULL(EXIT_REASON_PAUSE_INSTRUCTION) |			\
+	 BIT_ULL(EXIT_REASON_WBINVD) | BIT_ULL(EXIT_REASON_XSETBV))
+
 /**
  * axvmx_handle_exit - handle a VM exit, with the VMCS still current.
  * @v: the vcpu; IRQs off, in the window of the exit.
@@ -669,9 +689,11 @@ int axvmx_handle_exit(struct axvmx_vcpu *v)
 	if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 		return failed_entry(v);
 	v->launched = true;
-	vect = vmcs_read(IDT_VECTORING_INFO_FIELD);
-	if (unlikely(vect & VECTORING_INFO_VALID_MASK))
-		save_idt_vectoring(v, vect);
+	if ((u16)reason >= 64 || !(AXVMX_INSN_EXITS & BIT_ULL((u16)reason))) {
+		vect = vmcs_read(IDT_VECTORING_INFO_FIELD);
+		if (unlikely(vect & VECTORING_INFO_VALID_MASK))
+			save_idt_vectoring(v, vect);
+	}
 
 	switch ((u16)reason) {
 	case EXIT_REASON_EXCEPTION_NMI:

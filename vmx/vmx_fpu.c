@@ -96,6 +96,7 @@ void axvmx_fpu_load_guest(struct axvmx_vcpu *v)
 		return;
 	}
 	v->window_xcr0 = mask;
+	v->xcr0_dirty = true;
 	if (mask != axvmx_caps.host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, mask);
 	asm volatile("xrstor64 %[a]"

@@ -8,20 +8,27 @@
 #define pr_fmt(fmt) "axvcpu: " fmt
 
 #include <linux/kernel.h>
+#include <linux/percpu.h>
 #include <linux/printk.h>
 
 #include "vmx.h"
 
-void axvmx_vmwrite_error(unsigned long field, u64 value)
-{
-	pr_err_ratelimited("VMWRITE 0x%lx <- 0x%llx failed (error %llu)\n",
-			   field, value, vmcs_read(VM_INSTRUCTION_ERROR));
-}
+DEFINE_PER_CPU(struct axvmx_vmcs_fail, axvmx_vmcs_fail);
 
-void axvmx_vmread_error(unsigned long field)
+void __axvmx_vmcs_fail_report(void)
 {
-	pr_err_ratelimited("VMREAD 0x%lx failed (no current VMCS, or no such field)\n",
-			   field);
+	struct axvmx_vmcs_fail *f = this_cpu_ptr(&axvmx_vmcs_fail);
+	unsigned int reads = f->reads, writes = f->writes;
+	unsigned long field = f->field;
+	u64 value = f->value;
+
+	f->reads = 0;
+	f->writes = 0;
+	pr_err_ratelimited("%u VMREAD and %u VMWRITE failed, the last of field 0x%lx (write value 0x%llx, VM-instruction error %llu; no current VMCS, or no such field)\n",
+			   reads, writes, field, value,
+			   vmcs_read(VM_INSTRUCTION_ERROR));
+	/* That read fails too when no VMCS is current: not news. */
+	f->reads = 0;
 }
 
 void axvmx_insn_error(const char *insn, u64 arg)

@@ -245,11 +245,16 @@ static __always_inline bool exit_needs_host(struct axvmx_vcpu *v)
 	return false;
 }
 
-/* The guest's XCR0 while it runs: its own once it has CR4.OSXSAVE. */
+/*
+ * The guest's XCR0 while it runs: its own once it has CR4.OSXSAVE.  Only
+ * after the window's XRSTOR or a CR4.OSXSAVE change (xcr0_dirty); an
+ * XSETBV ends the window.
+ */
 static void set_guest_xcr0(struct axvmx_vcpu *v)
 {
 	u64 want;
 
+	v->xcr0_dirty = false;
 	if (!axvmx_caps.host_xcr0 || v->xcr0 == v->window_xcr0)
 		return;
 	want = v->osxsave ? v->xcr0 : v->window_xcr0;
@@ -343,7 +348,8 @@ static int run_entries(struct axvmx_vcpu *v, struct axvmx_debug_save *d)
 
 	for (;;) {
 		axvmx_inject_events(v);
-		set_guest_xcr0(v);
+		if (unlikely(v->xcr0_dirty))
+			set_guest_xcr0(v);
 		/* A handler changed EFER or a SYSCALL MSR: load what it wants. */
 		if (unlikely(v->uret_dirty))
 			axvmx_msrs_load_guest(v);

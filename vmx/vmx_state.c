@@ -128,6 +128,7 @@ int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w)
  */
 void axvmx_vmcs_put(struct axvmx_vcpu *v, struct axvmx_window *w)
 {
+	axvmx_vmcs_fail_report();
 	if (axvmx_vmclear(v->vmcs_pa))
 		axvmx_insn_error("VMCLEAR", v->vmcs_pa);
 	v->launched = false;
@@ -412,12 +413,6 @@ void axvmx_dr_sync(struct axvmx_vcpu *v)
 	v->dr_lazy = false;
 }
 
-/* The instruction of the exit is done (its length from the VMCS). */
-void axvmx_advance_rip(struct axvmx_vcpu *v)
-{
-	axvmx_skip_insn(v, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
-}
-
 /* Needs the VMCS loaded when @idx is RSP. */
 u64 axvmx_get_reg(struct axvmx_vcpu *v, unsigned int idx)
 {
@@ -472,6 +467,8 @@ void axvmx_set_cr4(struct axvmx_vcpu *v, u64 val)
 	vmcs_write(CR4_GUEST_HOST_MASK, axvmx_caps.cr4_fixed0 |
 		   ~axvmx_caps.cr4_fixed1 | axvmx_cr4_refused() |
 		   X86_CR4_OSXSAVE | X86_CR4_PCIDE);
+	if (v->osxsave != !!(val & X86_CR4_OSXSAVE))
+		v->xcr0_dirty = true;
 	v->osxsave = val & X86_CR4_OSXSAVE;
 }
 
