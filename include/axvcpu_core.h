@@ -246,7 +246,10 @@ static inline bool axvcpu_leave_guest_needed(struct axvcpu_vcpu *vcpu)
 	 * need_resched() and signal_pending(current) in one load of the
 	 * thread's flags: they test TIF_NEED_RESCHED, and TIF_SIGPENDING or
 	 * TIF_NOTIFY_SIGNAL, each with a load of its own.  A backend calls
-	 * this after every exit it handles.
+	 * this after every exit it handles.  The one difference, a
+	 * TIF_NOTIFY_SIGNAL under PF_NO_NOTIFY_SIGNAL, which signal_pending()
+	 * ignores, only ends the backend's loop early: the core then decides
+	 * with axvcpu_return_needed().
 	 */
 	return (read_thread_flags() & (_TIF_NEED_RESCHED | _TIF_SIGPENDING |
 				       _TIF_NOTIFY_SIGNAL)) ||

@@ -22,7 +22,6 @@ void __axvmx_vmcs_fail_report(void)
 	unsigned long field = f->field;
 	u64 value = f->value;
 
-	f->reads = 0;
 	f->writes = 0;
 	pr_err_ratelimited("%u VMREAD and %u VMWRITE failed, the last of field 0x%lx (write value 0x%llx, VM-instruction error %llu; no current VMCS, or no such field)\n",
 			   reads, writes, field, value,
