@@ -68,27 +68,17 @@ static u64 width_mask(u32 len)
 	return len >= 8 ? ~0ULL : (1ULL << (len * 8)) - 1;
 }
 
-/**
- * axvcpu_ioeventfd_write - a guest write exit: does an ioeventfd take it?
- * @vm: the VM.
- * @addr: the guest-physical address, or the port with @pio.
- * @len: the access width in bytes.
- * @val: the value written.
- * @pio: an x86 port write.
- *
- * Any context.  On a match the eventfd is signalled and the caller
- * completes the write itself (it has no other effect).
- *
- * Return: true if an ioeventfd matched.
+/*
+ * axvcpu_ioeventfd_write()'s search, when the VM has an ioeventfd at all
+ * (the inline check in axvcpu_arch.h keeps a VM without any from paying a
+ * call on every write exit).
  */
-bool axvcpu_ioeventfd_write(struct axvcpu_vm *vm, u64 addr, u32 len, u64 val,
-			    bool pio)
+bool __axvcpu_ioeventfd_write(struct axvcpu_vm *vm, u64 addr, u32 len,
+			      u64 val, bool pio)
 {
 	struct ioeventfd *e;
 	bool hit = false;
 
-	if (list_empty(&vm->ioeventfds))
-		return false;
 	rcu_read_lock();
 	list_for_each_entry_rcu(e, &vm->ioeventfds, link) {
 		if (e->pio != pio || e->addr != addr ||

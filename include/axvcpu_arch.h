@@ -178,8 +178,30 @@ int axvcpu_arch_vcpu_irq_state(struct axvcpu_vcpu *vcpu,
 			       struct axvcpu_irq_state *st);
 
 /* Core services for the backends' exit paths (vcpu_eventfd.c). */
-bool axvcpu_ioeventfd_write(struct axvcpu_vm *vm, u64 addr, u32 len, u64 val,
-			    bool pio);
+bool __axvcpu_ioeventfd_write(struct axvcpu_vm *vm, u64 addr, u32 len,
+			      u64 val, bool pio);
+
+/**
+ * axvcpu_ioeventfd_write - a guest write exit: does an ioeventfd take it?
+ * @vm: the VM.
+ * @addr: the guest-physical address, or the port with @pio.
+ * @len: the access width in bytes.
+ * @val: the value written.
+ * @pio: an x86 port write.
+ *
+ * Any context.  On a match the eventfd is signalled and the caller
+ * completes the write itself (it has no other effect).  The list is
+ * RCU-protected: a lockless look at its head is enough to skip it.
+ *
+ * Return: true if an ioeventfd matched.
+ */
+static inline bool axvcpu_ioeventfd_write(struct axvcpu_vm *vm, u64 addr,
+					  u32 len, u64 val, bool pio)
+{
+	if (list_empty(&vm->ioeventfds))
+		return false;
+	return __axvcpu_ioeventfd_write(vm, addr, len, val, pio);
+}
 
 /*
  * The ioctls of VM and vcpu fds, one table per fd kind (vcpu_core.c) and

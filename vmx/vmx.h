@@ -198,6 +198,16 @@ struct axvmx_window {
 };
 
 /**
+ * struct axvmx_debug_save - the host's debug state one window borrows.
+ * @db: DR0-DR3 while the host has a hardware breakpoint active.
+ * @db_saved: @db holds the host's.
+ */
+struct axvmx_debug_save {
+	unsigned long db[4];
+	bool db_saved;
+};
+
+/**
  * struct axvmx_host_state - host state kept from vcpu load to put.
  * @ds: DS selector.
  * @es: ES selector.
@@ -348,6 +358,9 @@ struct axvmx_mmio_insn {
  * @dr_lazy: MOV DR does not exit: DR0-DR3 and DR6 in the CPU are the
  *	guest's, and its DR7 is in the VMCS only (until axvmx_dr_sync()).
  * @dr_want_lazy: a MOV DR exit asked for that from the next entry.
+ * @win: the VMX window RUN has open (run_window()); in the vcpu, not on
+ *	the stack, so the hot path carries no stack canary for it.
+ * @dbg: the host debug registers that window borrowed; likewise.
  */
 struct axvmx_vcpu {
 	u64 regs[AXVMX_NR_REGS];
@@ -400,6 +413,8 @@ struct axvmx_vcpu {
 	void *vapic;
 	u32 tpr_threshold;
 	bool dr_lazy, dr_want_lazy;
+	struct axvmx_window win;
+	struct axvmx_debug_save dbg;
 };
 
 static inline struct axvmx_vcpu *to_vmx(struct axvcpu_vcpu *vcpu)
@@ -424,13 +439,17 @@ static inline struct axvmx_vm *to_vmx_vm(struct axvcpu_vm *vm)
 	"3:\n\t"						\
 	_ASM_EXTABLE(1b, 2b)
 
-/* Returns 0, or -EIO on VMfail (CF or ZF set) or a fault. */
-static inline int axvmx_vmxon(u64 pa)
+/*
+ * Returns 0, or -EIO on VMfail (CF or ZF set) or a fault.  The operand is
+ * the 64-bit physical address in memory (SDM Vol. 3C 31.3): passed where
+ * it is kept, not copied to the stack first.
+ */
+static inline int axvmx_vmxon(const u64 *pa)
 {
 	asm goto("1: vmxon %[pa]\n\t"
 		 "jna %l[fail]\n\t"
 		 AXVMX_FAULT_TO(fail)
-		 : : [pa] "m"(pa) : "cc", "memory" : fail);
+		 : : [pa] "m"(*pa) : "cc", "memory" : fail);
 	return 0;
 fail:
 	return -EIO;
@@ -446,23 +465,23 @@ fault:
 	return -EIO;
 }
 
-static inline int axvmx_vmclear(u64 pa)
+static inline int axvmx_vmclear(const u64 *pa)
 {
 	asm goto("1: vmclear %[pa]\n\t"
 		 "jna %l[fail]\n\t"
 		 AXVMX_FAULT_TO(fail)
-		 : : [pa] "m"(pa) : "cc", "memory" : fail);
+		 : : [pa] "m"(*pa) : "cc", "memory" : fail);
 	return 0;
 fail:
 	return -EIO;
 }
 
-static inline int axvmx_vmptrld(u64 pa)
+static inline int axvmx_vmptrld(const u64 *pa)
 {
 	asm goto("1: vmptrld %[pa]\n\t"
 		 "jna %l[fail]\n\t"
 		 AXVMX_FAULT_TO(fail)
-		 : : [pa] "m"(pa) : "cc", "memory" : fail);
+		 : : [pa] "m"(*pa) : "cc", "memory" : fail);
 	return 0;
 fail:
 	return -EIO;
@@ -730,7 +749,23 @@ int axvmx_handle_vmfail(struct axvmx_vcpu *v);
 void axvmx_msrs_init(struct axvmx_vcpu *v);
 int axvmx_msr_read(struct axvmx_vcpu *v, u32 msr, u64 *val);
 int axvmx_msr_write(struct axvmx_vcpu *v, u32 msr, u64 val);
-void axvmx_msrs_load_guest(struct axvmx_vcpu *v);
+void __axvmx_msrs_load_guest(struct axvmx_vcpu *v);
+
+/*
+ * __axvmx_msrs_load_guest() (vmx_msr.c), its common case inline: with
+ * none of the guest's values loaded, a guest that cannot SYSCALL (not
+ * 64-bit with EFER.SCE, SDM Vol. 2B SYSCALL) and no TSC_AUX to switch,
+ * there is nothing to load.
+ */
+static inline void axvmx_msrs_load_guest(struct axvmx_vcpu *v)
+{
+	if (!v->uret_mask && !axvmx_caps.switch_tsc_aux &&
+	    (v->efer & (EFER_LMA | EFER_SCE)) != (EFER_LMA | EFER_SCE)) {
+		v->uret_dirty = false;
+		return;
+	}
+	__axvmx_msrs_load_guest(v);
+}
 void axvmx_msrs_put_host(struct axvmx_vcpu *v);
 long axvmx_set_io_intercept(struct axvmx_vcpu *v,
 			    const struct axvcpu_x86_io_intercept *io);

@@ -17,6 +17,14 @@
 #define rdmsrq_safe(msr, p)	rdmsrl_safe(msr, p)
 #endif
 
+/*
+ * The MSR reads on the run path: the RDMSR itself (with the kernel's
+ * read_msr tracepoint), not the paravirt call rdmsrq() makes in kernels
+ * built for Xen PV too.  A Xen PV guest is never offered VMX, so this
+ * module does not run there.  native_read_msr() is in all the kernels.
+ */
+#define axvmx_rdmsr(msr)	native_read_msr(msr)
+
 /* cpuid() and cpuid_count() left <asm/processor.h> for their own header. */
 #ifdef AXVCPU_HAVE_CPUID_API_H
 #include <asm/cpuid/api.h>

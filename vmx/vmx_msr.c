@@ -425,14 +425,14 @@ static bool uret_guest(const struct axvmx_vcpu *v, int i, u64 *val)
 }
 
 /**
- * axvmx_msrs_load_guest - put the guest's values into the CPU.
+ * __axvmx_msrs_load_guest - put the guest's values into the CPU.
  * @v: the vcpu; preemption off (vcpu load) or IRQs off (in a window).
  *
  * Only the MSRs whose guest value differs from the host's are written.
  * Nothing is loaded on a CPU the module may not use (no host values were
  * read there, and no window will open either).
  */
-void axvmx_msrs_load_guest(struct axvmx_vcpu *v)
+void __axvmx_msrs_load_guest(struct axvmx_vcpu *v)
 {
 	const struct axvmx_host_msrs *h = axvmx_host_msrs();
 	u64 val;

@@ -36,6 +36,7 @@
 /**
  * struct axvmx_cpu - this CPU's VMX state.
  * @vmxon_region: the 4K VMXON region (allocated at module load).
+ * @vmxon_pa: its physical address, VMXON's operand.
  * @ready: a user of the module enabled this CPU (axvcpu_arch_hardware_enable)
  *	and it is not going down or rebooting: windows may open here.
  * @in_own_window: inside a window that did its own VMXON (emergency path).
@@ -43,6 +44,7 @@
  */
 struct axvmx_cpu {
 	void *vmxon_region;
+	u64 vmxon_pa;
 	bool ready;
 	bool in_own_window;
 	struct axvmx_host_msrs host_msrs;
@@ -106,19 +108,25 @@ static __always_inline void axvmx_write_cr4(unsigned long val)
 
 #define AXVMX_MISC_INTEL_PT	BIT_ULL(14)
 
+/* Out of line: its local would give every window a stack canary. */
+static noinline bool pt_tracing(void)
+{
+	u64 ctl;
+
+	return !rdmsrq_safe(MSR_IA32_RTIT_CTL, &ctl) &&
+	       (ctl & RTIT_CTL_TRACEEN);
+}
+
 /*
  * Intel PT cannot trace in VMX operation on CPUs without IA32_VMX_MISC bit
  * 14 (SDM 33.5); there VMXON must not run under a trace.
  */
 static bool pt_forbids_vmxon(void)
 {
-	u64 ctl;
-
 	if (!boot_cpu_has(X86_FEATURE_INTEL_PT) ||
 	    (axvmx_caps.misc & AXVMX_MISC_INTEL_PT))
 		return false;
-	return !rdmsrq_safe(MSR_IA32_RTIT_CTL, &ctl) &&
-	       (ctl & RTIT_CTL_TRACEEN);
+	return pt_tracing();
 }
 
 /**
@@ -152,7 +160,7 @@ int axvmx_window_open(struct axvmx_window *w)
 		return -EIO;
 	*(u32 *)c->vmxon_region = AXVMX_BASIC_REVISION(axvmx_caps.basic);
 	axvmx_write_cr4(cr4 | X86_CR4_VMXE);
-	if (axvmx_vmxon(__pa(c->vmxon_region))) {
+	if (axvmx_vmxon(&c->vmxon_pa)) {
 		axvmx_write_cr4(cr4);
 		return -EIO;
 	}
@@ -173,7 +181,7 @@ void axvmx_window_close(struct axvmx_window *w)
 	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
 
 	if (!w->own) {
-		if (w->prev_vmcs != -1ULL && axvmx_vmptrld(w->prev_vmcs))
+		if (w->prev_vmcs != -1ULL && axvmx_vmptrld(&w->prev_vmcs))
 			axvmx_insn_error("VMPTRLD of the borrowed VMCS",
 					 w->prev_vmcs);
 		return;
@@ -689,6 +697,7 @@ int axvcpu_arch_init(void)
 			return -ENOMEM;
 		}
 		per_cpu(axvmx_cpu, cpu).vmxon_region = page_address(p);
+		per_cpu(axvmx_cpu, cpu).vmxon_pa = __pa(page_address(p));
 	}
 	err = axvmx_spec_init();
 	if (err) {

@@ -81,7 +81,7 @@ void axvcpu_arch_vcpu_load(struct axvcpu_vcpu *vcpu, int cpu)
 	h->ldt = read_ldt();
 	h->fs_base = x86_fsbase_read_cpu();
 	/* A guest SWAPGS changes the live KERNEL_GS_BASE: it is the guest's. */
-	rdmsrq(MSR_KERNEL_GS_BASE, h->kgs);
+	h->kgs = axvmx_rdmsr(MSR_KERNEL_GS_BASE);
 	if (v->guest_kgs != h->kgs)
 		wrmsrq(MSR_KERNEL_GS_BASE, v->guest_kgs);
 	v->kgs_live = true;
@@ -102,7 +102,7 @@ void axvcpu_arch_vcpu_put(struct axvcpu_vcpu *vcpu)
 		axvmx_msrs_put_host(v);
 	/* Only a 64-bit guest can SWAPGS; else WRMSR exits kept our copy. */
 	if (v->efer & EFER_LMA)
-		rdmsrq(MSR_KERNEL_GS_BASE, v->guest_kgs);
+		v->guest_kgs = axvmx_rdmsr(MSR_KERNEL_GS_BASE);
 	if (v->guest_kgs != h->kgs)
 		wrmsrq(MSR_KERNEL_GS_BASE, h->kgs);
 	v->kgs_live = false;
@@ -128,16 +128,6 @@ void axvcpu_arch_vcpu_put(struct axvcpu_vcpu *vcpu)
 }
 
 /* ---- one window ---- */
-
-/**
- * struct axvmx_debug_save - the host's debug state one window borrows.
- * @db: DR0-DR3 while the host has a hardware breakpoint active.
- * @db_saved: @db holds the host's.
- */
-struct axvmx_debug_save {
-	unsigned long db[4];
-	bool db_saved;
-};
 
 /*
  * IRQs off, before an entry: the guest's DR0-DR3 go into the CPU when its
@@ -421,17 +411,16 @@ static int vmx_unavailable(struct axvmx_vcpu *v)
  */
 static int run_window(struct axvmx_vcpu *v)
 {
-	struct axvmx_debug_save d = { };
-	struct axvmx_window w;
 	int r;
 
+	v->dbg.db_saved = false;
 	/*
 	 * No FNINIT/LDMXCSR for the host (mask 0): the guest's registers are
 	 * loaded over them before any host FPU use.
 	 */
 	kernel_fpu_begin_mask(0);
 	local_irq_disable();
-	if (axvmx_vmcs_get(v, &w)) {
+	if (axvmx_vmcs_get(v, &v->win)) {
 		local_irq_enable();
 		kernel_fpu_end();
 		return vmx_unavailable(v);
@@ -441,7 +430,7 @@ static int run_window(struct axvmx_vcpu *v)
 	 * Per window, IRQs off: perf may reprogram DEBUGCTL (LBR) by IPI
 	 * between windows, and every exit clears it (SDM 28.5.1).
 	 */
-	rdmsrq(MSR_IA32_DEBUGCTLMSR, v->host.debugctl);
+	v->host.debugctl = axvmx_rdmsr(MSR_IA32_DEBUGCTLMSR);
 	set_timer(v);
 	axvmx_spec_window(v);
 	v->end_window = false;
@@ -450,13 +439,13 @@ static int run_window(struct axvmx_vcpu *v)
 	if (unlikely(v->msr_fault))
 		axvmx_msr_refused(v);
 
-	r = run_entries(v, &d);
+	r = run_entries(v, &v->dbg);
 
 	if (v->hw_valid)
 		report_hw_exit(v);
-	restore_host_debug(v, &d);
+	restore_host_debug(v, &v->dbg);
 	axvmx_fpu_save_guest(v);
-	axvmx_vmcs_put(v, &w);
+	axvmx_vmcs_put(v, &v->win);
 	local_irq_enable();
 	kernel_fpu_end();
 	return r;
@@ -481,8 +470,10 @@ static bool halt_done(struct axvmx_vcpu *v)
  *
  * Return: true when the vcpu may enter the guest; false to let the core
  * look at signals and call again (still waiting, or woken by an event).
+ * Out of line, as halt_wait(): a wait-queue entry on the stack would give
+ * axvcpu_arch_vcpu_run(), and so every RUN, a stack canary check.
  */
-static bool mp_step(struct axvmx_vcpu *v)
+static noinline bool mp_step(struct axvmx_vcpu *v)
 {
 	struct axvlapic *a = &v->apic;
 
@@ -528,7 +519,7 @@ static bool halt_wake(struct axvcpu_vcpu *vcpu)
 	return halt_done(to_vmx(vcpu));
 }
 
-static void halt_wait(struct axvmx_vcpu *v)
+static noinline void halt_wait(struct axvmx_vcpu *v)
 {
 	/* The APIC's timer, its IPIs and every injection wake halt_wq. */
 	if (axvcpu_vcpu_block(v->vcpu, &v->apic.halt_wq, halt_wake, U64_MAX))

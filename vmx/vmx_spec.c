@@ -205,7 +205,7 @@ void axvmx_spec_window(struct axvmx_vcpu *v)
 	if (spec.pebs) {
 		u64 host;
 
-		rdmsrq(MSR_IA32_PEBS_ENABLE, host);
+		host = axvmx_rdmsr(MSR_IA32_PEBS_ENABLE);
 		if (host) {
 			v->msr_autoload[1].value = host;
 			nr = 1;

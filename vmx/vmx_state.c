@@ -70,6 +70,28 @@ static void set_host_state_cpu(struct axvmx_vcpu *v, int cpu)
 	v->host_fields_ok = false;
 }
 
+/*
+ * The first window on @cpu since another CPU: the host fields that name
+ * the CPU, and the vcpu's cached translations here dropped.  Out of line:
+ * the INVVPID/INVEPT descriptors would give every window a stack canary.
+ */
+static noinline void new_cpu(struct axvmx_vcpu *v, int cpu)
+{
+	set_host_state_cpu(v, cpu);
+	trace_axvcpu_flush(v->vcpu->vm, v->vcpu->id, AXVCPU_TRACE_FLUSH_CPU);
+	if (v->vpid &&
+	    axvmx_invvpid(axvmx_caps.invvpid_single ?
+			  VMX_VPID_EXTENT_SINGLE_CONTEXT :
+			  VMX_VPID_EXTENT_ALL_CONTEXT, v->vpid))
+		axvmx_insn_error("INVVPID", v->vpid);
+	if (axvmx_caps.invept_single ?
+	    axvmx_invept(VMX_EPT_EXTENT_CONTEXT,
+			 to_vmx_vm(v->vcpu->vm)->eptp) :
+	    axvmx_invept(VMX_EPT_EXTENT_GLOBAL, 0))
+		axvmx_insn_error("INVEPT", to_vmx_vm(v->vcpu->vm)->eptp);
+	v->last_cpu = cpu;
+}
+
 /**
  * axvmx_vmcs_get - open a VMX window and make @v's VMCS current in it.
  * @v: the vcpu.
@@ -91,30 +113,16 @@ int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w)
 	if (axvmx_window_open(w))
 		return -EIO;
 	/* A new VMCS region is initialised by VMCLEAR before first use. */
-	if ((!v->vmcs_cleared && axvmx_vmclear(v->vmcs_pa)) ||
-	    axvmx_vmptrld(v->vmcs_pa)) {
+	if ((!v->vmcs_cleared && axvmx_vmclear(&v->vmcs_pa)) ||
+	    axvmx_vmptrld(&v->vmcs_pa)) {
 		axvmx_insn_error("VMPTRLD", v->vmcs_pa);
 		axvmx_window_close(w);
 		return -EIO;
 	}
 	v->vmcs_cleared = true;
 	v->launched = false;
-	if (v->last_cpu != cpu) {
-		set_host_state_cpu(v, cpu);
-		trace_axvcpu_flush(v->vcpu->vm, v->vcpu->id,
-				   AXVCPU_TRACE_FLUSH_CPU);
-		if (v->vpid &&
-		    axvmx_invvpid(axvmx_caps.invvpid_single ?
-				  VMX_VPID_EXTENT_SINGLE_CONTEXT :
-				  VMX_VPID_EXTENT_ALL_CONTEXT, v->vpid))
-			axvmx_insn_error("INVVPID", v->vpid);
-		if (axvmx_caps.invept_single ?
-		    axvmx_invept(VMX_EPT_EXTENT_CONTEXT,
-				 to_vmx_vm(v->vcpu->vm)->eptp) :
-		    axvmx_invept(VMX_EPT_EXTENT_GLOBAL, 0))
-			axvmx_insn_error("INVEPT", to_vmx_vm(v->vcpu->vm)->eptp);
-		v->last_cpu = cpu;
-	}
+	if (unlikely(v->last_cpu != cpu))
+		new_cpu(v, cpu);
 	return 0;
 }
 
@@ -129,7 +137,7 @@ int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w)
 void axvmx_vmcs_put(struct axvmx_vcpu *v, struct axvmx_window *w)
 {
 	axvmx_vmcs_fail_report();
-	if (axvmx_vmclear(v->vmcs_pa))
+	if (axvmx_vmclear(&v->vmcs_pa))
 		axvmx_insn_error("VMCLEAR", v->vmcs_pa);
 	v->launched = false;
 	axvmx_window_close(w);
