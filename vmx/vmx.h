@@ -191,9 +191,12 @@ struct axvmx_fpu {
  *	VMX belongs to another user (kvm_intel, the core kernel) and
  *	@prev_vmcs is its current VMCS, put back at the end.
  * @prev_vmcs: VMPTRST at the start, or -1ULL.
+ * @held: VMX operation on this CPU is the module's, held across windows
+ *	(vmx_hold): the window ends with the VMCS still current.
  */
 struct axvmx_window {
 	bool own;
+	bool held;
 	u64 prev_vmcs;
 };
 
@@ -361,6 +364,8 @@ struct axvmx_mmio_insn {
  * @win: the VMX window RUN has open (run_window()); in the vcpu, not on
  *	the stack, so the hot path carries no stack canary for it.
  * @dbg: the host debug registers that window borrowed; likewise.
+ * @held_cpu: the CPU where the VMCS is current between windows (vmx_hold),
+ *	or -1.
  */
 struct axvmx_vcpu {
 	u64 regs[AXVMX_NR_REGS];
@@ -415,6 +420,7 @@ struct axvmx_vcpu {
 	bool dr_lazy, dr_want_lazy;
 	struct axvmx_window win;
 	struct axvmx_debug_save dbg;
+	int held_cpu;
 };
 
 static inline struct axvmx_vcpu *to_vmx(struct axvcpu_vcpu *vcpu)
@@ -615,6 +621,8 @@ void axvmx_vmexit(void);
 /* ---- vmx_percpu.c ---- */
 
 int axvmx_window_open(struct axvmx_window *w);
+bool axvmx_hold_current(struct axvmx_vcpu *v, int cpu);
+void axvmx_hold_forget(struct axvmx_vcpu *v, bool all);
 void axvmx_window_close(struct axvmx_window *w);
 u16 axvmx_alloc_vpid(void);
 struct axvmx_host_msrs *axvmx_host_msrs(void);

@@ -20,3 +20,7 @@ axvcpu-$(CONFIG_X86_64) += vmx/vmx_ops.o vmx/vmx_spec.o vmx/vmx_percpu.o vmx/vmx
 axvmx-have = $(shell grep -qs '$(1)' $(srctree)/arch/x86/include/asm/$(2) && echo -DAXVCPU_HAVE_$(3))
 ccflags-$(CONFIG_X86_64) += $(call axvmx-have,cpu_emergency_register_virt_callback,reboot.h,EMERGENCY_VIRT_CB)
 ccflags-$(CONFIG_X86_64) += $(if $(wildcard $(srctree)/arch/x86/include/asm/cpuid/api.h),-DAXVCPU_HAVE_CPUID_API_H)
+# cr4_update_irqsoff() exported to every module (not to KVM's namespace
+# only, as from 6.19): the kernel's CR4 copy can then carry CR4.VMXE, which
+# the vmx_hold mode needs (vmx/vmx_percpu.c).
+ccflags-$(CONFIG_X86_64) += $(shell awk -F'\t' '$$2 == "cr4_update_irqsoff" && $$5 == "" { print "-DAXVCPU_HAVE_CR4_EXPORT" }' $(objtree)/Module.symvers 2>/dev/null)

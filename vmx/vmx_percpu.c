@@ -39,7 +39,12 @@
  * @vmxon_pa: its physical address, VMXON's operand.
  * @ready: a user of the module enabled this CPU (axvcpu_arch_hardware_enable)
  *	and it is not going down or rebooting: windows may open here.
- * @in_own_window: inside a window that did its own VMXON (emergency path).
+ * @in_own_window: inside a window that did its own VMXON, or holding
+ *	VMX operation (@held): the emergency path's VMXOFF.
+ * @held: VMX operation entered by the module stays on between windows
+ *	(vmx_hold), CR4.VMXE in the kernel's CR4 copy.
+ * @cur: with @held, the vcpu whose VMCS is current here (at most one VMCS
+ *	of ours is active on the CPU), or NULL.
  * @host_msrs: the host's values of the MSRs a guest switches.
  */
 struct axvmx_cpu {
@@ -47,6 +52,8 @@ struct axvmx_cpu {
 	u64 vmxon_pa;
 	bool ready;
 	bool in_own_window;
+	bool held;
+	struct axvmx_vcpu *cur;
 	struct axvmx_host_msrs host_msrs;
 };
 
@@ -108,6 +115,27 @@ static __always_inline void axvmx_write_cr4(unsigned long val)
 
 #define AXVMX_MISC_INTEL_PT	BIT_ULL(14)
 
+/*
+ * vmx_hold: KVM's model, for a host that runs no other hypervisor.  The
+ * first window on a CPU with VMX off enters VMX operation and it stays on,
+ * the vcpu's VMCS current, until the CPU is disabled (the last VM gone,
+ * the CPU going offline, reboot) or another vcpu runs there.  A RUN then
+ * pays no VMXON, VMPTRLD, VMCLEAR, VMXOFF or CR4 write.  CR4.VMXE goes
+ * through the kernel's CR4 copy (cr4_set_bits_irqsoff()), so its own CR4
+ * updates keep it: that needs cr4_update_irqsoff() exported to us, which
+ * it is until Linux 6.19.  kvm_intel cannot turn VMX on while a CPU is
+ * held (its enable fails with -EBUSY); when kvm_intel had VMX on first, the
+ * windows borrow its operation as without vmx_hold.
+ */
+#ifdef AXVCPU_HAVE_CR4_EXPORT
+static bool vmx_hold;
+module_param(vmx_hold, bool, 0444);
+MODULE_PARM_DESC(vmx_hold,
+		 "Keep VMX operation and the vcpu's VMCS between RUNs (default 0; kvm_intel cannot then enable VMX)");
+#else
+#define vmx_hold false
+#endif
+
 /* Out of line: its local would give every window a stack canary. */
 static noinline bool pt_tracing(void)
 {
@@ -127,6 +155,131 @@ static bool pt_forbids_vmxon(void)
 	    (axvmx_caps.misc & AXVMX_MISC_INTEL_PT))
 		return false;
 	return pt_tracing();
+}
+
+#ifdef AXVCPU_HAVE_CR4_EXPORT
+/*
+ * Only where nothing forbids VMX operation with IRQs on: a CPU whose
+ * Intel PT cannot trace in VMX operation would need the PT driver told
+ * (intel_pt_handle_vmx()), which this mode does not do.
+ */
+static bool hold_wanted(void)
+{
+	return vmx_hold && (!boot_cpu_has(X86_FEATURE_INTEL_PT) ||
+			    (axvmx_caps.misc & AXVMX_MISC_INTEL_PT));
+}
+
+/* VMXON for good on this CPU, CR4.VMXE through the kernel's copy. */
+static int hold_take(struct axvmx_cpu *c, struct axvmx_window *w)
+{
+	cr4_set_bits_irqsoff(X86_CR4_VMXE);
+	if (axvmx_vmxon(&c->vmxon_pa)) {
+		cr4_clear_bits_irqsoff(X86_CR4_VMXE);
+		return -EIO;
+	}
+	c->held = true;
+	c->cur = NULL;
+	c->in_own_window = true;
+	w->own = true;
+	w->held = true;
+	w->prev_vmcs = -1ULL;
+	return 0;
+}
+
+/* IRQs off: the current VMCS written back to memory (SDM 25.11.3). */
+static void hold_drop_cur(struct axvmx_cpu *c)
+{
+	struct axvmx_vcpu *v = c->cur;
+
+	if (!v)
+		return;
+	if (axvmx_vmclear(&v->vmcs_pa))
+		axvmx_insn_error("VMCLEAR", v->vmcs_pa);
+	v->launched = false;
+	WRITE_ONCE(v->held_cpu, -1);
+	c->cur = NULL;
+}
+
+/* IRQs off: this CPU leaves the VMX operation it holds. */
+static void hold_release(struct axvmx_cpu *c)
+{
+	if (!c->held)
+		return;
+	hold_drop_cur(c);
+	if (axvmx_vmxoff())
+		axvmx_insn_error("VMXOFF", 0);
+	cr4_clear_bits_irqsoff(X86_CR4_VMXE);
+	c->held = false;
+	c->in_own_window = false;
+}
+
+static void hold_drop_ipi(void *arg)
+{
+	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
+
+	if (c->held && c->cur == arg)
+		hold_drop_cur(c);
+}
+#else
+static bool hold_wanted(void) { return false; }
+static int hold_take(struct axvmx_cpu *c, struct axvmx_window *w)
+{
+	return -EIO;
+}
+
+static void hold_drop_cur(struct axvmx_cpu *c) { }
+static void hold_release(struct axvmx_cpu *c) { }
+static void hold_drop_ipi(void *arg) { }
+#endif
+
+/**
+ * axvmx_hold_current - with VMX held here, is @v's VMCS the current one?
+ * @v: the vcpu.
+ * @cpu: this CPU.
+ *
+ * IRQs off, inside a window whose @held is set.  When another vcpu's VMCS
+ * is current it is VMCLEARed, and @v is recorded as the one that the
+ * caller makes current next.
+ *
+ * Return: true if @v's VMCS is current (no VMPTRLD needed).
+ */
+bool axvmx_hold_current(struct axvmx_vcpu *v, int cpu)
+{
+	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
+
+	if (c->cur == v)
+		return true;
+	hold_drop_cur(c);
+	c->cur = v;
+	WRITE_ONCE(v->held_cpu, cpu);
+	return false;
+}
+
+/**
+ * axvmx_hold_forget - @v's VMCS held current on no other CPU.
+ * @v: the vcpu.
+ * @all: on this CPU neither (before @v's VMCS is freed).
+ *
+ * Preemption off, IRQs on: before a window on a CPU other than the one
+ * that holds @v's VMCS current, which VMCLEARs it, by IPI: a VMCS may be
+ * active on one CPU only (SDM Vol. 3C 25.1).
+ */
+void axvmx_hold_forget(struct axvmx_vcpu *v, bool all)
+{
+	int cpu = READ_ONCE(v->held_cpu);
+	unsigned long flags;
+
+	if (cpu < 0)
+		return;
+	if (cpu != smp_processor_id()) {
+		smp_call_function_single(cpu, hold_drop_ipi, v, 1);
+		return;
+	}
+	if (!all)
+		return;
+	local_irq_save(flags);
+	hold_drop_ipi(v);
+	local_irq_restore(flags);
 }
 
 /**
@@ -151,6 +304,12 @@ int axvmx_window_open(struct axvmx_window *w)
 	lockdep_assert_irqs_disabled();
 	if (!c->ready)
 		return -EIO;
+	w->held = c->held;
+	if (c->held) {
+		w->own = true;
+		w->prev_vmcs = -1ULL;
+		return 0;
+	}
 	cr4 = __read_cr4();
 	if (cr4 & X86_CR4_VMXE) {
 		w->own = false;
@@ -159,6 +318,8 @@ int axvmx_window_open(struct axvmx_window *w)
 	if (pt_forbids_vmxon())
 		return -EIO;
 	*(u32 *)c->vmxon_region = AXVMX_BASIC_REVISION(axvmx_caps.basic);
+	if (hold_wanted())
+		return hold_take(c, w);
 	axvmx_write_cr4(cr4 | X86_CR4_VMXE);
 	if (axvmx_vmxon(&c->vmxon_pa)) {
 		axvmx_write_cr4(cr4);
@@ -180,6 +341,8 @@ void axvmx_window_close(struct axvmx_window *w)
 {
 	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
 
+	if (w->held)
+		return;
 	if (!w->own) {
 		if (w->prev_vmcs != -1ULL && axvmx_vmptrld(&w->prev_vmcs))
 			axvmx_insn_error("VMPTRLD of the borrowed VMCS",
@@ -570,6 +733,7 @@ int axvcpu_arch_hardware_enable(void)
 /* IRQs off (IPI, hotplug or reboot): no window is open on this CPU. */
 void axvcpu_arch_hardware_disable(void)
 {
+	hold_release(this_cpu_ptr(&axvmx_cpu));
 	this_cpu_write(axvmx_cpu.ready, false);
 }
 

@@ -419,6 +419,10 @@ static int run_window(struct axvmx_vcpu *v)
 	 * loaded over them before any host FPU use.
 	 */
 	kernel_fpu_begin_mask(0);
+	/* Preemption is off from here (kernel_fpu_begin()). */
+	if (unlikely(READ_ONCE(v->held_cpu) >= 0 &&
+		     v->held_cpu != smp_processor_id()))
+		axvmx_hold_forget(v, false);
 	local_irq_disable();
 	if (axvmx_vmcs_get(v, &v->win)) {
 		local_irq_enable();

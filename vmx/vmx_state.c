@@ -112,6 +112,9 @@ int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w)
 
 	if (axvmx_window_open(w))
 		return -EIO;
+	/* Held across windows (vmx_hold): still current, launch state kept. */
+	if (w->held && axvmx_hold_current(v, cpu))
+		goto loaded;
 	/* A new VMCS region is initialised by VMCLEAR before first use. */
 	if ((!v->vmcs_cleared && axvmx_vmclear(&v->vmcs_pa)) ||
 	    axvmx_vmptrld(&v->vmcs_pa)) {
@@ -121,6 +124,7 @@ int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w)
 	}
 	v->vmcs_cleared = true;
 	v->launched = false;
+loaded:
 	if (unlikely(v->last_cpu != cpu))
 		new_cpu(v, cpu);
 	return 0;
@@ -137,6 +141,8 @@ int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w)
 void axvmx_vmcs_put(struct axvmx_vcpu *v, struct axvmx_window *w)
 {
 	axvmx_vmcs_fail_report();
+	if (w->held)
+		return;		/* stays current: axvmx_hold_forget() clears it */
 	if (axvmx_vmclear(&v->vmcs_pa))
 		axvmx_insn_error("VMCLEAR", v->vmcs_pa);
 	v->launched = false;
@@ -160,6 +166,8 @@ int axvmx_with_vmcs(struct axvmx_vcpu *v,
 
 	if (!v->vmcs_ready)
 		return -EBADFD;
+	preempt_disable();
+	axvmx_hold_forget(v, false);
 	local_irq_save(flags);
 	r = axvmx_vmcs_get(v, &w);
 	if (!r) {
@@ -167,6 +175,7 @@ int axvmx_with_vmcs(struct axvmx_vcpu *v,
 		axvmx_vmcs_put(v, &w);
 	}
 	local_irq_restore(flags);
+	preempt_enable();
 	return r;
 }
 

@@ -133,6 +133,7 @@ int axvcpu_arch_vcpu_create(struct axvcpu_vcpu *vcpu,
 		return -ENOMEM;
 	v->vcpu = vcpu;
 	v->last_cpu = -1;
+	v->held_cpu = -1;
 	spin_lock_init(&v->lock);
 
 	p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -201,7 +202,13 @@ void axvcpu_arch_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 
 	if (!v)
 		return;
-	/* Its VMCS is active nowhere: every window ended with VMCLEAR. */
+	/*
+	 * Its VMCS active nowhere: every window ended with VMCLEAR, except
+	 * under vmx_hold, where the CPU that holds it clears it now.
+	 */
+	preempt_disable();
+	axvmx_hold_forget(v, true);
+	preempt_enable();
 	axvlapic_destroy(&v->apic);
 	kfree(v->cpuid);
 	axvmx_fpu_free(&v->fpu);

@@ -24,7 +24,8 @@ R=/tmp/bench.results
 rm -f $R
 [ -f /bench-info ] && cat /bench-info
 echo "# bench: guest kernel $(uname -r), $(uname -m), cpus $(cat /sys/devices/system/cpu/online)"
-[ -e /dev/axvcpu ] || insmod "$KO" || echo "# bench: insmod $KO failed"
+[ -e /dev/axvcpu ] || insmod "$KO" ${AXVCPU_BENCH_MODARGS:-} || echo "# bench: insmod $KO failed"
+[ -n "${AXVCPU_BENCH_MODARGS:-}" ] && echo "# bench: axvcpu module parameters: $AXVCPU_BENCH_MODARGS"
 [ -z "$ONLY" ] && case $(uname -m) in
 x86_64)
 	echo "# bench: x86_64 runs in Bochs on 1 CPU with clock sync=none, ips=100M: time is the emulated instruction count (10 ns per instruction), deterministic, so one run of each side is enough"
@@ -73,7 +74,7 @@ esac
 gopts=$(tr ' ' '\n' </proc/cmdline | grep -E '^(mitigations|cryptomgr\.notests|rodata|idle|init_on_alloc|audit|lsm|nowatchdog|nosoftlockup|tsc|no_timer_check|page_alloc\.shuffle)(=|$)' | tr '\n' ' ')
 if [ -z "$ONLY" ] && [ -x /tools/axvm ] && [ -f "$gimg" ] && [ -f $L/initrd.cpio ]; then
 	# x86: the KVM rows above unloaded the module
-	[ -e /dev/axvcpu ] || insmod "$KO" || echo "# bench: insmod $KO failed"
+	[ -e /dev/axvcpu ] || insmod "$KO" ${AXVCPU_BENCH_MODARGS:-} || echo "# bench: insmod $KO failed"
 	# the rig's /init saved the boot's log before clearing the ring
 	host=$(cat /tmp/dmesg.boot 2>/dev/null | boot_ts)
 	ts=

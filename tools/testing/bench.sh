@@ -20,7 +20,8 @@
 #           wall-clock nanoseconds of that VMX, and there is no trace.
 #
 # AXVCPU_BENCH_KO=PATH benchmarks that module instead of building one (only
-# for a single arch; the header says so).
+# for a single arch; the header says so).  AXVCPU_BENCH_MODARGS='ARGS' loads
+# it with those module parameters (e.g. vmx_hold=1).
 #
 # The commit (git describe --always --dirty) and the emulator versions go into
 # the guest as /bench-info and come out as "# bench:" lines.  Everything the
@@ -80,7 +81,7 @@ for a in "${ARCHES[@]}"; do
 		[ -z "${AXVCPU_BENCH_KO:-}" ] ||
 			echo "# bench: module $AXVCPU_BENCH_KO (AXVCPU_BENCH_KO), not built from this tree"
 	} >"$info"
-	cmd="AXVCPU_BENCH_REPS=$REPS /selftests/run_bench.sh"
+	cmd="AXVCPU_BENCH_REPS=$REPS AXVCPU_BENCH_MODARGS='${AXVCPU_BENCH_MODARGS:-}' /selftests/run_bench.sh"
 	cpus=1 timeout=900 path=$PATH
 	if [ "$a" = x86_64 ]; then
 		cpus=1 timeout=1800
