@@ -7,7 +7,6 @@
  */
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -18,28 +17,6 @@
 static const char *ko_path(void)
 {
 	return getenv("AXVCPU_KO");
-}
-
-static long delete_module(const char *name, int flags)
-{
-	return syscall(__NR_delete_module, name, flags);
-}
-
-static long load_module_params(const char *path, const char *params)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	long r;
-
-	if (fd < 0)
-		return -1;
-	r = syscall(__NR_finit_module, fd, params, 0);
-	close(fd);
-	return r;
-}
-
-static long load_module(const char *path)
-{
-	return load_module_params(path, "");
 }
 
 static bool module_loaded(void)
@@ -53,7 +30,7 @@ static bool module_loaded(void)
 static void reload_atexit(void)
 {
 	if (!module_loaded() && ko_path())
-		load_module(ko_path());
+		module_load(ko_path(), "");
 }
 
 static void assert_module_works(void)
@@ -78,12 +55,12 @@ TEST(unload_refused_while_open)
 		SKIP(return, "AXVCPU_KO not set");
 	atexit(reload_atexit);
 	TEST_VM_WITH(&t, guest_hcall_loop);
-	TEST_ASSERT_SYSCALL_ERR(delete_module("axvcpu", O_NONBLOCK), EWOULDBLOCK);
+	TEST_ASSERT_SYSCALL_ERR(module_delete("axvcpu", O_NONBLOCK), EWOULDBLOCK);
 	/* Only the VM fd. */
 	axvm_vcpu_close(&t.vcpu);
 	close(t.sys_fd);
 	t.sys_fd = -1;
-	TEST_ASSERT_SYSCALL_ERR(delete_module("axvcpu", O_NONBLOCK), EWOULDBLOCK);
+	TEST_ASSERT_SYSCALL_ERR(module_delete("axvcpu", O_NONBLOCK), EWOULDBLOCK);
 	/* Only a vcpu's run page mapping. */
 	axvm_vm_close(&t.vm);
 	{
@@ -95,7 +72,7 @@ TEST(unload_refused_while_open)
 		axvm_vm_close(&u.vm);
 		close(u.sys_fd);
 		u.sys_fd = -1;
-		TEST_ASSERT_SYSCALL_ERR(delete_module("axvcpu", O_NONBLOCK),
+		TEST_ASSERT_SYSCALL_ERR(module_delete("axvcpu", O_NONBLOCK),
 					EWOULDBLOCK);
 		test_vm_destroy(&u);
 	}
@@ -118,10 +95,10 @@ TEST(enable_at_load)
 		SKIP(return, "AXVCPU_KO not set");
 	atexit(reload_atexit);
 	TEST_ASSERT(wait_refcnt_zero(5000, buf, sizeof(buf)), "refcnt '%s'", buf);
-	TEST_ASSERT_EQ(delete_module("axvcpu", O_NONBLOCK), 0);
+	TEST_ASSERT_EQ(module_delete("axvcpu", O_NONBLOCK), 0);
 
 	errno = 0;
-	r = load_module_params(ko_path(), "enable_at_load=1");
+	r = module_load(ko_path(), "enable_at_load=1");
 	TEST_ASSERT(r == 0, "finit_module(enable_at_load=1): ret %ld errno %d (%s)",
 		    r, errno, errno_name(errno));
 	online_cpus(want, sizeof(want));
@@ -139,8 +116,8 @@ TEST(enable_at_load)
 	TEST_ASSERT(!strcmp(got, want), "after a VM: enabled_cpus '%s', online '%s'",
 		    got, want);
 
-	TEST_ASSERT_EQ(delete_module("axvcpu", O_NONBLOCK), 0);
-	TEST_ASSERT_EQ(load_module(ko_path()), 0);
+	TEST_ASSERT_EQ(module_delete("axvcpu", O_NONBLOCK), 0);
+	TEST_ASSERT_EQ(module_load(ko_path(), ""), 0);
 	TEST_ASSERT(read_sysfs(SYSFS_ENABLED_CPUS, got, sizeof(got)) == 0,
 		    "read %s", SYSFS_ENABLED_CPUS);
 	TEST_ASSERT(!strcmp(got, ""), "default load: enabled_cpus '%s'", got);
@@ -176,14 +153,14 @@ TEST_F_TIMEOUT(reload, reload_20_times, 300)
 		long r;
 
 		errno = 0;
-		r = delete_module("axvcpu", O_NONBLOCK);
+		r = module_delete("axvcpu", O_NONBLOCK);
 		TEST_ASSERT(r == 0, "reload %d: delete_module: ret %ld errno %d (%s)",
 			    i, r, errno, errno_name(errno));
 		TEST_ASSERT(!module_loaded(), "reload %d: /sys/module/axvcpu still there", i);
 		TEST_ASSERT(stat(AXVM_DEV_PATH, &st) != 0 && errno == ENOENT,
 			    "reload %d: %s still there after unload", i, AXVM_DEV_PATH);
 		errno = 0;
-		r = load_module(ko_path());
+		r = module_load(ko_path(), "");
 		TEST_ASSERT(r == 0, "reload %d: finit_module(%s): ret %ld errno %d (%s)",
 			    i, ko_path(), r, errno, errno_name(errno));
 		TEST_ASSERT(stat(AXVM_DEV_PATH, &st) == 0 && S_ISCHR(st.st_mode),

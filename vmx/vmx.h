@@ -10,6 +10,7 @@
 #define _AXVCPU_VMX_H
 
 #include <linux/types.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
@@ -621,8 +622,28 @@ void axvmx_vmexit(void);
 /* ---- vmx_percpu.c ---- */
 
 int axvmx_window_open(struct axvmx_window *w);
-bool axvmx_hold_current(struct axvmx_vcpu *v, int cpu);
+bool axvmx_hold_current(struct axvmx_vcpu *v);
+void axvmx_hold_loaded(struct axvmx_vcpu *v, int cpu);
 void axvmx_hold_forget(struct axvmx_vcpu *v, bool all);
+
+/*
+ * vmx_hold is in use (module parameter, on a kernel that exports the CR4
+ * helpers it needs): a jump label, so that the default mode's run path
+ * pays a NOP, not a load and a test, for each of the mode's checks.
+ */
+#ifdef AXVCPU_HAVE_CR4_EXPORT
+DECLARE_STATIC_KEY_FALSE(axvmx_hold_key);
+
+static __always_inline bool axvmx_holding(void)
+{
+	return static_branch_unlikely(&axvmx_hold_key);
+}
+#else
+static __always_inline bool axvmx_holding(void)
+{
+	return false;
+}
+#endif
 void axvmx_window_close(struct axvmx_window *w);
 u16 axvmx_alloc_vpid(void);
 struct axvmx_host_msrs *axvmx_host_msrs(void);

@@ -132,8 +132,39 @@ static bool vmx_hold;
 module_param(vmx_hold, bool, 0444);
 MODULE_PARM_DESC(vmx_hold,
 		 "Keep VMX operation and the vcpu's VMCS between RUNs (default 0; kvm_intel cannot then enable VMX)");
+
+/* Set at load when vmx_hold is on and usable here; never cleared. */
+DEFINE_STATIC_KEY_FALSE(axvmx_hold_key);
+
+/* IRQs off: CR4.VMXE through the kernel's copy, which then keeps it. */
+static void hold_vmxe(bool on)
+{
+	if (on)
+		cr4_set_bits_irqsoff(X86_CR4_VMXE);
+	else
+		cr4_clear_bits_irqsoff(X86_CR4_VMXE);
+}
+
+/*
+ * Only where nothing forbids VMX operation with IRQs on: a CPU whose
+ * Intel PT cannot trace in VMX operation would need the PT driver told
+ * (intel_pt_handle_vmx()), which this mode does not do.  Module load.
+ */
+static void hold_init(void)
+{
+	if (!vmx_hold)
+		return;
+	if (boot_cpu_has(X86_FEATURE_INTEL_PT) &&
+	    !(axvmx_caps.misc & AXVMX_MISC_INTEL_PT)) {
+		pr_info("vmx_hold not used: Intel PT on this CPU cannot trace in VMX operation\n");
+		return;
+	}
+	static_branch_enable(&axvmx_hold_key);
+}
 #else
-#define vmx_hold false
+/* Never called: axvmx_holding() is constant false. */
+static void hold_vmxe(bool on) { }
+static void hold_init(void) { }
 #endif
 
 /* Out of line: its local would give every window a stack canary. */
@@ -157,24 +188,12 @@ static bool pt_forbids_vmxon(void)
 	return pt_tracing();
 }
 
-#ifdef AXVCPU_HAVE_CR4_EXPORT
-/*
- * Only where nothing forbids VMX operation with IRQs on: a CPU whose
- * Intel PT cannot trace in VMX operation would need the PT driver told
- * (intel_pt_handle_vmx()), which this mode does not do.
- */
-static bool hold_wanted(void)
-{
-	return vmx_hold && (!boot_cpu_has(X86_FEATURE_INTEL_PT) ||
-			    (axvmx_caps.misc & AXVMX_MISC_INTEL_PT));
-}
-
 /* VMXON for good on this CPU, CR4.VMXE through the kernel's copy. */
 static int hold_take(struct axvmx_cpu *c, struct axvmx_window *w)
 {
-	cr4_set_bits_irqsoff(X86_CR4_VMXE);
+	hold_vmxe(true);
 	if (axvmx_vmxon(&c->vmxon_pa)) {
-		cr4_clear_bits_irqsoff(X86_CR4_VMXE);
+		hold_vmxe(false);
 		return -EIO;
 	}
 	c->held = true;
@@ -208,7 +227,7 @@ static void hold_release(struct axvmx_cpu *c)
 	hold_drop_cur(c);
 	if (axvmx_vmxoff())
 		axvmx_insn_error("VMXOFF", 0);
-	cr4_clear_bits_irqsoff(X86_CR4_VMXE);
+	hold_vmxe(false);
 	c->held = false;
 	c->in_own_window = false;
 }
@@ -220,39 +239,38 @@ static void hold_drop_ipi(void *arg)
 	if (c->held && c->cur == arg)
 		hold_drop_cur(c);
 }
-#else
-static bool hold_wanted(void) { return false; }
-static int hold_take(struct axvmx_cpu *c, struct axvmx_window *w)
-{
-	return -EIO;
-}
-
-static void hold_drop_cur(struct axvmx_cpu *c) { }
-static void hold_release(struct axvmx_cpu *c) { }
-static void hold_drop_ipi(void *arg) { }
-#endif
 
 /**
  * axvmx_hold_current - with VMX held here, is @v's VMCS the current one?
  * @v: the vcpu.
- * @cpu: this CPU.
  *
  * IRQs off, inside a window whose @held is set.  When another vcpu's VMCS
- * is current it is VMCLEARed, and @v is recorded as the one that the
- * caller makes current next.
+ * is current it is VMCLEARed: at most one VMCS of ours is active per CPU.
  *
  * Return: true if @v's VMCS is current (no VMPTRLD needed).
  */
-bool axvmx_hold_current(struct axvmx_vcpu *v, int cpu)
+bool axvmx_hold_current(struct axvmx_vcpu *v)
 {
 	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
 
 	if (c->cur == v)
 		return true;
 	hold_drop_cur(c);
-	c->cur = v;
-	WRITE_ONCE(v->held_cpu, cpu);
 	return false;
+}
+
+/**
+ * axvmx_hold_loaded - record that @v's VMCS was made current here.
+ * @v: the vcpu, after a VMPTRLD that succeeded.
+ * @cpu: this CPU.
+ *
+ * IRQs off, inside a window whose @held is set: the VMCS stays current
+ * after the window, until axvmx_hold_forget() or the CPU is disabled.
+ */
+void axvmx_hold_loaded(struct axvmx_vcpu *v, int cpu)
+{
+	this_cpu_write(axvmx_cpu.cur, v);
+	WRITE_ONCE(v->held_cpu, cpu);
 }
 
 /**
@@ -304,11 +322,13 @@ int axvmx_window_open(struct axvmx_window *w)
 	lockdep_assert_irqs_disabled();
 	if (!c->ready)
 		return -EIO;
-	w->held = c->held;
-	if (c->held) {
-		w->own = true;
-		w->prev_vmcs = -1ULL;
-		return 0;
+	if (axvmx_holding()) {
+		w->held = c->held;
+		if (c->held) {
+			w->own = true;
+			w->prev_vmcs = -1ULL;
+			return 0;
+		}
 	}
 	cr4 = __read_cr4();
 	if (cr4 & X86_CR4_VMXE) {
@@ -318,7 +338,7 @@ int axvmx_window_open(struct axvmx_window *w)
 	if (pt_forbids_vmxon())
 		return -EIO;
 	*(u32 *)c->vmxon_region = AXVMX_BASIC_REVISION(axvmx_caps.basic);
-	if (hold_wanted())
+	if (axvmx_holding())
 		return hold_take(c, w);
 	axvmx_write_cr4(cr4 | X86_CR4_VMXE);
 	if (axvmx_vmxon(&c->vmxon_pa)) {
@@ -341,7 +361,7 @@ void axvmx_window_close(struct axvmx_window *w)
 {
 	struct axvmx_cpu *c = this_cpu_ptr(&axvmx_cpu);
 
-	if (w->held)
+	if (axvmx_holding() && w->held)
 		return;
 	if (!w->own) {
 		if (w->prev_vmcs != -1ULL && axvmx_vmptrld(&w->prev_vmcs))
@@ -733,7 +753,8 @@ int axvcpu_arch_hardware_enable(void)
 /* IRQs off (IPI, hotplug or reboot): no window is open on this CPU. */
 void axvcpu_arch_hardware_disable(void)
 {
-	hold_release(this_cpu_ptr(&axvmx_cpu));
+	if (axvmx_holding())
+		hold_release(this_cpu_ptr(&axvmx_cpu));
 	this_cpu_write(axvmx_cpu.ready, false);
 }
 
@@ -872,8 +893,10 @@ int axvcpu_arch_init(void)
 	if (err) {
 		axvmx_spec_exit();
 		free_vmxon_regions();
+		return err;
 	}
-	return err;
+	hold_init();
+	return 0;
 }
 
 void axvcpu_arch_exit(void)

@@ -420,8 +420,8 @@ static int run_window(struct axvmx_vcpu *v)
 	 */
 	kernel_fpu_begin_mask(0);
 	/* Preemption is off from here (kernel_fpu_begin()). */
-	if (unlikely(READ_ONCE(v->held_cpu) >= 0 &&
-		     v->held_cpu != smp_processor_id()))
+	if (axvmx_holding() && READ_ONCE(v->held_cpu) >= 0 &&
+	    v->held_cpu != smp_processor_id())
 		axvmx_hold_forget(v, false);
 	local_irq_disable();
 	if (axvmx_vmcs_get(v, &v->win)) {

@@ -113,7 +113,7 @@ int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w)
 	if (axvmx_window_open(w))
 		return -EIO;
 	/* Held across windows (vmx_hold): still current, launch state kept. */
-	if (w->held && axvmx_hold_current(v, cpu))
+	if (axvmx_holding() && w->held && axvmx_hold_current(v))
 		goto loaded;
 	/* A new VMCS region is initialised by VMCLEAR before first use. */
 	if ((!v->vmcs_cleared && axvmx_vmclear(&v->vmcs_pa)) ||
@@ -124,6 +124,8 @@ int axvmx_vmcs_get(struct axvmx_vcpu *v, struct axvmx_window *w)
 	}
 	v->vmcs_cleared = true;
 	v->launched = false;
+	if (axvmx_holding() && w->held)
+		axvmx_hold_loaded(v, cpu);
 loaded:
 	if (unlikely(v->last_cpu != cpu))
 		new_cpu(v, cpu);
@@ -141,7 +143,7 @@ loaded:
 void axvmx_vmcs_put(struct axvmx_vcpu *v, struct axvmx_window *w)
 {
 	axvmx_vmcs_fail_report();
-	if (w->held)
+	if (axvmx_holding() && w->held)
 		return;		/* stays current: axvmx_hold_forget() clears it */
 	if (axvmx_vmclear(&v->vmcs_pa))
 		axvmx_insn_error("VMCLEAR", v->vmcs_pa);

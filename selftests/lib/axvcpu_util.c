@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -361,6 +362,23 @@ bool wait_refcnt_zero(int ms, char *last, size_t len)
 			return false;
 		nanosleep(&ts, NULL);
 	}
+}
+
+long module_load(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long r;
+
+	if (fd < 0)
+		return -1;
+	r = syscall(__NR_finit_module, fd, params, 0);
+	close(fd);
+	return r;
+}
+
+long module_delete(const char *name, int flags)
+{
+	return syscall(__NR_delete_module, name, flags);
 }
 
 __u64 eventfd_take(int fd)

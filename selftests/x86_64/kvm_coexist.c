@@ -19,7 +19,6 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -157,19 +156,6 @@ static bool mod_loaded(const char *name)
 	return have_path(p);
 }
 
-/* finit_module(): one attempt (busybox insmod retries with init_module). */
-static long load_module(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	long r;
-
-	if (fd < 0)
-		return -1;
-	r = syscall(__NR_finit_module, fd, "", 0);
-	close(fd);
-	return r;
-}
-
 static int load_err;	/* errno of the failed finit_module() */
 
 /* Loads what of irqbypass, kvm, kvm_intel is missing; true if all are in. */
@@ -181,7 +167,7 @@ static bool load_kvm(void)
 	for (i = 0; i < ARRAY_SIZE(kvm_mods); i++) {
 		if (mod_loaded(kvm_mods[i][0]))
 			continue;
-		if (load_module(kvm_mods[i][1])) {
+		if (module_load(kvm_mods[i][1], "")) {
 			load_err = errno;
 			printf("# finit_module %s: %s\n", kvm_mods[i][1], strerror(errno));
 			break;

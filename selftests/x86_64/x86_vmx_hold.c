@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -44,18 +43,11 @@ asm(".pushsection .text.axvcpu_guest, \"ax\"\n"
 static long reload(const char *params)
 {
 	const char *ko = getenv("AXVCPU_KO");
-	long r;
-	int fd;
 
 	if (!ko)
 		return -1;
-	syscall(__NR_delete_module, "axvcpu", 0);
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	r = syscall(__NR_finit_module, fd, params, 0);
-	close(fd);
-	return r;
+	module_delete("axvcpu", 0);
+	return module_load(ko, params);
 }
 
 /*

@@ -148,4 +148,12 @@ __u64 eventfd_take(int fd);
 /* Wait up to @ms for /sys/module/axvcpu/refcnt == 0; true if it is. */
 bool wait_refcnt_zero(int ms, char *last, size_t len);
 
+/*
+ * Kernel modules, one syscall each (busybox insmod would retry with
+ * init_module()): finit_module() of the file at @path with @params
+ * ("" for none), delete_module() of @name; 0 or -1 with errno set.
+ */
+long module_load(const char *path, const char *params);
+long module_delete(const char *name, int flags);
+
 #endif /* SELFTEST_AXVCPU_UTIL_H */
