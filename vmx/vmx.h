@@ -625,6 +625,10 @@ int axvmx_window_open(struct axvmx_window *w);
 bool axvmx_hold_current(struct axvmx_vcpu *v);
 void axvmx_hold_loaded(struct axvmx_vcpu *v, int cpu);
 void axvmx_hold_forget(struct axvmx_vcpu *v, bool all);
+void axvmx_window_close(struct axvmx_window *w);
+u16 axvmx_alloc_vpid(void);
+struct axvmx_host_msrs *axvmx_host_msrs(void);
+void axvmx_free_vpid(u16 vpid);
 
 /*
  * vmx_hold is in use (module parameter, on a kernel that exports the CR4
@@ -644,10 +648,6 @@ static __always_inline bool axvmx_holding(void)
 	return false;
 }
 #endif
-void axvmx_window_close(struct axvmx_window *w);
-u16 axvmx_alloc_vpid(void);
-struct axvmx_host_msrs *axvmx_host_msrs(void);
-void axvmx_free_vpid(u16 vpid);
 
 /* ---- vmx_spec.c ---- */
 
