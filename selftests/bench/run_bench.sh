@@ -55,9 +55,11 @@ esac
 
 # Debian's kernel booted under axvm (build/<arch>/tools at /tools), time
 # to userspace by the guest kernel's own clock ("Run /init"), beside this
-# emulated host's own kernel booting on the emulated CPU, by its own clock.
-# No KVM VMM (kvmtool, QEMU) is packed into the emulated host, so the host
-# kernel's own boot is the reference.  The guest gets the boot options
+# emulated host's own kernel booting on the emulated CPU, by its own clock,
+# and on arm64 beside the same guest under QEMU with KVM (/qemu, packed by
+# bench.sh from tools/testing/fetch-qemu.sh: Debian has no kvmtool; x86
+# packs no KVM VMM, so there the host's own boot is the only reference).
+# The guest gets the boot options
 # the rig gives the host (boot.sh: no crypto self-tests, mitigations off,
 # ...), so that both boot the same work: only the devices differ.  x86:
 # the vmlinux through its PVH entry, as the host boots (a bzImage adds its
@@ -66,6 +68,23 @@ boot_ts() {
 	sed -n 's/^\[ *\([0-9.]*\)\] Run \/init as init process.*/\1/p' | head -1
 }
 L=/tools/guests/linux
+# arm64: QEMU's virt board with KVM, 1 vcpu, the guest's console on stdout,
+# no default devices; $1 the kernel command line, the rest QEMU options.
+QEMU=/qemu/bin/qemu-system-aarch64
+qemu_kvm() {
+	qa=$1
+	shift
+	/qemu/lib/ld-linux-aarch64.so.1 --library-path /qemu/lib $QEMU \
+		-M virt,gic-version=3 -accel kvm -cpu host -smp 1 -m 256M \
+		-nographic -nodefaults -serial stdio -kernel $L/Image \
+		-initrd $L/initrd.cpio -append "console=ttyAMA0 $qa" "$@" </dev/null 2>&1
+}
+have_qemu_kvm() {
+	[ "$(uname -m)" = aarch64 ] && [ -x $QEMU ] && [ -e /dev/kvm ]
+}
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
 case $(uname -m) in
 x86_64)	gimg=$L/vmlinux gcon=ttyS0 gname=vmlinux gmem=192M ;;
 *)	gimg=$L/Image gcon=ttyAMA0 gname=Image gmem=256M ;;
@@ -85,11 +104,23 @@ if [ -z "$ONLY" ] && [ -x /tools/axvm ] && [ -f "$gimg" ] && [ -f $L/initrd.cpio
 		[ -n "$t" ] && ts="$ts $t"
 	done
 	gk=$(sed -n 's/.*userspace reached, kernel \([^,]*\),.*/\1/p' /tmp/lb.out)
-	echo "# bench: linux_boot_to_init_s: Debian's ${gk:-?} $gname under axvm on 1 vcpu with the host's boot options ($gopts; 3 runs:$ts s by the guest's clock) vs this emulated host's own $(uname -r) to /init ($host s by its clock); no KVM VMM is packed, so the reference is the host kernel's own boot"
-	if [ -n "$ts" ] && [ -n "$host" ]; then
-		med=$(printf '%s\n' $ts | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	echo "# bench: linux_boot_to_init_s: Debian's ${gk:-?} $gname under axvm on 1 vcpu with the host's boot options ($gopts; 3 runs:$ts s by the guest's clock) vs this emulated host's own $(uname -r) to /init ($host s by its clock)$(have_qemu_kvm || echo '; no KVM VMM is packed, so the reference is the host kernel'"'"'s own boot')"
+	med=$(median $ts)
+	if [ -n "$med" ] && [ -n "$host" ]; then
 		awk -v a="$med" -v h="$host" -v m="$(uname -m | sed s/aarch64/arm64/)" \
 			'BEGIN { printf "bench: %s linux_boot_to_init_s axvcpu=%.2f host=%.2f ratio=%.2f\n", m, a, h, a / h }'
+	fi
+	if have_qemu_kvm; then
+		ks=
+		for i in 1 2 3; do
+			t=$(qemu_kvm "quiet $gopts" | boot_ts)
+			[ -n "$t" ] && ks="$ks $t"
+		done
+		km=$(median $ks)
+		echo "# bench: linux_boot_to_init_s_qemu_kvm: the same Image, initramfs and options under QEMU $(cut -d' ' -f2 /qemu/VERSION 2>/dev/null) (the virt board, KVM, 1 vcpu, -nodefaults; 3 runs:$ks s by the guest's clock) against axvm's runs above"
+		[ -n "$med" ] && [ -n "$km" ] &&
+			awk -v a="$med" -v k="$km" \
+				'BEGIN { printf "bench: arm64 linux_boot_to_init_s_qemu_kvm axvcpu=%.2f kvm=%.2f ratio=%.2f\n", a, k, a / k }'
 	fi
 fi
 
@@ -107,8 +138,13 @@ blk_rate() {
 		sed -n 's/^AXVM-BLKBENCH: \([0-9]*\) reads of 4 KiB in \([0-9.]*\) s.*/\1 \2/p' |
 		awk '$2 > 0 { printf "%.0f\n", $1 / $2 }'
 }
-median() {
-	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+# The same 2048 reads under QEMU with KVM (its virtio-blk on virtio-mmio):
+# ioeventfd on (QEMU's default, with KVM's irqfd) and off.
+qemu_blk_rate() {
+	qemu_kvm "quiet axvm.blkbench=2048" -drive file=/tmp/bench.img,if=none,format=raw,id=d0 \
+		-device virtio-blk-device,drive=d0 "$@" |
+		sed -n 's/^AXVM-BLKBENCH: \([0-9]*\) reads of 4 KiB in \([0-9.]*\) s.*/\1 \2/p' |
+		awk '$2 > 0 { printf "%.0f\n", $1 / $2; exit }'
 }
 if [ "${ONLY:-virtio_blk_4k_read_per_s}" = virtio_blk_4k_read_per_s ] &&
    [ "$(uname -m)" = aarch64 ] && [ -x /tools/axvm ] && [ -f $L/Image ] &&
@@ -124,5 +160,19 @@ if [ "${ONLY:-virtio_blk_4k_read_per_s}" = virtio_blk_4k_read_per_s ] &&
 	f=$(median $fast) e=$(median $slow)
 	[ -n "$f" ] && [ -n "$e" ] &&
 		awk -v f="$f" -v e="$e" 'BEGIN { printf "bench: arm64 virtio_blk_4k_read_per_s fast=%d exit=%d ratio=%.2f\n", f, e, f / e }'
+	if have_qemu_kvm; then
+		qf= qe=
+		for i in 1 2 3; do
+			qf="$qf $(qemu_blk_rate)"
+			qe="$qe $(qemu_blk_rate -global virtio-mmio.ioeventfd=off)"
+		done
+		echo "# bench: virtio_blk_4k_read_per_s_qemu_kvm: the same reads under QEMU $(cut -d' ' -f2 /qemu/VERSION 2>/dev/null) with KVM, 1 vcpu; ioeventfd on (and KVM's irqfd):$qf, ioeventfd off:$qe"
+		qfm=$(median $qf) qem=$(median $qe)
+		[ -n "$qfm" ] && [ -n "$qem" ] &&
+			awk -v f="$qfm" -v e="$qem" 'BEGIN { printf "bench: arm64 virtio_blk_4k_read_per_s_qemu_kvm fast=%d exit=%d ratio=%.2f\n", f, e, f / e }'
+		# like for like, each VMM with its fast paths: time per read
+		[ -n "$f" ] && [ -n "$qfm" ] &&
+			awk -v a="$f" -v k="$qfm" 'BEGIN { printf "bench: arm64 virtio_blk_4k_read_us axvcpu=%.0f kvm=%.0f ratio=%.2f\n", 1e6 / a, 1e6 / k, k / a }'
+	fi
 	rm -f /tmp/bench.img
 fi

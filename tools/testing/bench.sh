@@ -4,7 +4,8 @@
 # bench.sh [x86_64|arm64 ...] (= make bench [KERNEL=...]; AXVCPU_KERNEL=SERIES
 # picks the guest kernel, default the first of kernels.conf): boot each arch
 # once with Debian's KVM packed (--with-kvm; x86_64: /kvm/load.sh loads it,
-# arm64: KVM is built in) and run build/<arch>/selftests/run_bench.sh there
+# arm64: KVM is built in; with the Linux guest rows also Debian's QEMU,
+# tools/testing/fetch-qemu.sh) and run build/<arch>/selftests/run_bench.sh there
 # (selftests/bench/: axvcpu and KVM, the same guest code, one
 # "bench: <arch> <metric> axvcpu=.. kvm=.. ratio=.. [spread=..]" line each).
 #
@@ -70,6 +71,14 @@ for a in "${ARCHES[@]}"; do
 	add=()
 	if make -s -C "$TOP" tools ARCH="$a" >&2 && [ -d "$BUILD/$a/tools" ]; then
 		add=(--add "$BUILD/$a/tools:/tools")
+		# arm64: QEMU for the same guest under KVM (fetch-qemu.sh)
+		if [ "$a" = arm64 ]; then
+			if q=$("$TESTING/fetch-qemu.sh"); then
+				add+=(--add "$q:/qemu")
+			else
+				log "arm64: no QEMU (fetch-qemu.sh failed): no *_qemu_kvm rows"
+			fi
+		fi
 	fi
 	info=$B/$a-$k.info
 	logf=$B/$a-$k.log
@@ -82,7 +91,7 @@ for a in "${ARCHES[@]}"; do
 			echo "# bench: module $AXVCPU_BENCH_KO (AXVCPU_BENCH_KO), not built from this tree"
 	} >"$info"
 	cmd="AXVCPU_BENCH_REPS=$REPS AXVCPU_BENCH_MODARGS='${AXVCPU_BENCH_MODARGS:-}' /selftests/run_bench.sh"
-	cpus=1 timeout=900 path=$PATH
+	cpus=1 timeout=1500 path=$PATH
 	if [ "$a" = x86_64 ]; then
 		cpus=1 timeout=1800
 		x86_emulator || die "$X86_EMU_WHY"
