@@ -16,7 +16,9 @@
 # /bench-info (packed by bench.sh) holds "# bench: commit ..." lines.
 #
 # run_bench.sh virtio_blk_4k_read_per_s: that arm64 row alone (a boot of
-# its own, e.g. boot.sh --cmd, when only the virtio paths changed).
+# its own, e.g. boot.sh --cmd, when only the virtio paths changed);
+# run_bench.sh linux_boot_to_init_s: the Linux boot rows alone (x86:
+# bench.sh's second boot, with the memory QEMU needs).
 cd "$(dirname "$0")" || exit 1
 ONLY=${1:-}
 KO=${AXVCPU_KO:-/axvcpu.ko}
@@ -56,46 +58,61 @@ esac
 # Debian's kernel booted under axvm (build/<arch>/tools at /tools), time
 # to userspace by the guest kernel's own clock ("Run /init"), beside this
 # emulated host's own kernel booting on the emulated CPU, by its own clock,
-# and on arm64 beside the same guest under QEMU with KVM (/qemu, packed by
-# bench.sh from tools/testing/fetch-qemu.sh: Debian has no kvmtool; x86
-# packs no KVM VMM, so there the host's own boot is the only reference).
-# The guest gets the boot options
-# the rig gives the host (boot.sh: no crypto self-tests, mitigations off,
-# ...), so that both boot the same work: only the devices differ.  x86:
-# the vmlinux through its PVH entry, as the host boots (a bzImage adds its
-# decompressor).
+# and beside the same guest under QEMU with KVM (/qemu, packed by bench.sh
+# from tools/testing/fetch-qemu.sh; Debian has no kvmtool).  The guest
+# gets the boot options the rig gives the host (boot.sh: no crypto
+# self-tests, mitigations off, ...), so that all three boot the same work:
+# only the devices differ.  x86: the vmlinux through its PVH entry, as the
+# host boots (a bzImage adds its decompressor), under QEMU too.
 boot_ts() {
 	sed -n 's/^\[ *\([0-9.]*\)\] Run \/init as init process.*/\1/p' | head -1
 }
 L=/tools/guests/linux
-# arm64: QEMU's virt board with KVM, 1 vcpu, the guest's console on stdout,
-# no default devices; $1 the kernel command line, the rest QEMU options.
-QEMU=/qemu/bin/qemu-system-aarch64
+case $(uname -m) in
+x86_64)	gimg=$L/vmlinux gcon=ttyS0 gname=vmlinux gmem=192M
+	QEMU=/qemu/bin/qemu-system-x86_64 QLD=/qemu/lib/ld-linux-x86-64.so.2
+	qboard="-M pc -L /qemu/share" qname="the pc board" ;;
+*)	gimg=$L/Image gcon=ttyAMA0 gname=Image gmem=256M
+	QEMU=/qemu/bin/qemu-system-aarch64 QLD=/qemu/lib/ld-linux-aarch64.so.1
+	qboard="-M virt,gic-version=3" qname="the virt board" ;;
+esac
+# QEMU with KVM, 1 vcpu, the guest's console on stdout, no default
+# devices; $1 the kernel command line, the rest QEMU options.
 qemu_kvm() {
 	qa=$1
 	shift
-	/qemu/lib/ld-linux-aarch64.so.1 --library-path /qemu/lib $QEMU \
-		-M virt,gic-version=3 -accel kvm -cpu host -smp 1 -m 256M \
-		-nographic -nodefaults -serial stdio -kernel $L/Image \
-		-initrd $L/initrd.cpio -append "console=ttyAMA0 $qa" "$@" </dev/null 2>&1
+	# shellcheck disable=SC2086
+	$QLD --library-path /qemu/lib $QEMU $qboard -accel kvm -cpu host -smp 1 \
+		-m $gmem -nographic -nodefaults -serial stdio -kernel "$gimg" \
+		-initrd $L/initrd.cpio -append "console=$gcon $qa" "$@" </dev/null 2>&1
 }
 have_qemu_kvm() {
-	[ "$(uname -m)" = aarch64 ] && [ -x $QEMU ] && [ -e /dev/kvm ]
+	[ -x $QEMU ] && [ -x $QLD ] && [ -e /dev/kvm ]
 }
 median() {
 	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
-case $(uname -m) in
-x86_64)	gimg=$L/vmlinux gcon=ttyS0 gname=vmlinux gmem=192M ;;
-*)	gimg=$L/Image gcon=ttyAMA0 gname=Image gmem=256M ;;
-esac
 # The host's own options that change what a boot does (boot.sh).
 gopts=$(tr ' ' '\n' </proc/cmdline | grep -E '^(mitigations|cryptomgr\.notests|rodata|idle|init_on_alloc|audit|lsm|nowatchdog|nosoftlockup|tsc|no_timer_check|page_alloc\.shuffle)(=|$)' | tr '\n' ' ')
-if [ -z "$ONLY" ] && [ -x /tools/axvm ] && [ -f "$gimg" ] && [ -f $L/initrd.cpio ]; then
-	# x86: the KVM rows above unloaded the module
+if [ "${ONLY:-linux_boot_to_init_s}" = linux_boot_to_init_s ] && [ -x /tools/axvm ] &&
+   [ -f "$gimg" ] && [ -f $L/initrd.cpio ]; then
+	m=$(uname -m | sed s/aarch64/arm64/)
+	# QEMU first, on x86 with KVM loaded and axvcpu not, so that a
+	# vmx_hold=1 load cannot keep KVM out of VMX
+	if [ "$m" = x86_64 ]; then
+		[ -e /dev/axvcpu ] && rmmod axvcpu
+		[ -e /dev/kvm ] || { [ -x /kvm/load.sh ] && /kvm/load.sh; }
+	fi
+	ks=
+	if have_qemu_kvm; then
+		for i in 1 2 3; do
+			t=$(qemu_kvm "quiet $gopts" | boot_ts)
+			[ -n "$t" ] && ks="$ks $t"
+		done
+	fi
 	[ -e /dev/axvcpu ] || insmod "$KO" ${AXVCPU_BENCH_MODARGS:-} || echo "# bench: insmod $KO failed"
 	# the rig's /init saved the boot's log before clearing the ring
-	host=$(cat /tmp/dmesg.boot 2>/dev/null | boot_ts)
+	host=$(boot_ts </tmp/dmesg.boot 2>/dev/null)
 	ts=
 	for i in 1 2 3; do
 		/tools/axvm run --cpus 1 --mem $gmem --timeout 600 --initrd $L/initrd.cpio \
@@ -104,23 +121,20 @@ if [ -z "$ONLY" ] && [ -x /tools/axvm ] && [ -f "$gimg" ] && [ -f $L/initrd.cpio
 		[ -n "$t" ] && ts="$ts $t"
 	done
 	gk=$(sed -n 's/.*userspace reached, kernel \([^,]*\),.*/\1/p' /tmp/lb.out)
-	echo "# bench: linux_boot_to_init_s: Debian's ${gk:-?} $gname under axvm on 1 vcpu with the host's boot options ($gopts; 3 runs:$ts s by the guest's clock) vs this emulated host's own $(uname -r) to /init ($host s by its clock)$(have_qemu_kvm || echo '; no KVM VMM is packed, so the reference is the host kernel'"'"'s own boot')"
+	echo "# bench: linux_boot_to_init_s: Debian's ${gk:-?} $gname under axvm on 1 vcpu with the host's boot options ($gopts; 3 runs:$ts s by the guest's clock) vs this emulated host's own $(uname -r) to /init ($host s by its clock)"
 	med=$(median $ts)
 	if [ -n "$med" ] && [ -n "$host" ]; then
-		awk -v a="$med" -v h="$host" -v m="$(uname -m | sed s/aarch64/arm64/)" \
+		awk -v a="$med" -v h="$host" -v m="$m" \
 			'BEGIN { printf "bench: %s linux_boot_to_init_s axvcpu=%.2f host=%.2f ratio=%.2f\n", m, a, h, a / h }'
 	fi
 	if have_qemu_kvm; then
-		ks=
-		for i in 1 2 3; do
-			t=$(qemu_kvm "quiet $gopts" | boot_ts)
-			[ -n "$t" ] && ks="$ks $t"
-		done
 		km=$(median $ks)
-		echo "# bench: linux_boot_to_init_s_qemu_kvm: the same Image, initramfs and options under QEMU $(cut -d' ' -f2 /qemu/VERSION 2>/dev/null) (the virt board, KVM, 1 vcpu, -nodefaults; 3 runs:$ks s by the guest's clock) against axvm's runs above"
+		echo "# bench: linux_boot_to_init_s_qemu_kvm: the same $gname, initramfs and options under QEMU $(cut -d' ' -f2 /qemu/VERSION 2>/dev/null) ($qname, KVM, 1 vcpu, -nodefaults; 3 runs:$ks s by the guest's clock) against axvm's runs above"
 		[ -n "$med" ] && [ -n "$km" ] &&
-			awk -v a="$med" -v k="$km" \
-				'BEGIN { printf "bench: arm64 linux_boot_to_init_s_qemu_kvm axvcpu=%.2f kvm=%.2f ratio=%.2f\n", a, k, a / k }'
+			awk -v a="$med" -v k="$km" -v m="$m" \
+				'BEGIN { printf "bench: %s linux_boot_to_init_s_qemu_kvm axvcpu=%.2f kvm=%.2f ratio=%.2f\n", m, a, k, a / k }'
+	else
+		echo "# bench: linux_boot_to_init_s_qemu_kvm: no QEMU in /qemu or no /dev/kvm: the host kernel's own boot is the only reference"
 	fi
 fi
 

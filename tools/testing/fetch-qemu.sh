@@ -1,18 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# fetch-qemu.sh: Debian's arm64 qemu-system-aarch64 (bookworm's) and the
-# shared libraries it loads, for make bench's KVM VMM on arm64: run_bench.sh
-# boots the same Linux guest under QEMU with KVM, in the same emulated host,
-# as under axvm (the reference issue 13's targets name; Debian packs no
-# kvmtool).  The packages are downloaded in the bookworm build environment
-# (apt-get download, never installed) and unpacked there; what stays is
-# build/deps/qemu-arm64/root/bin/qemu-system-aarch64 and root/lib/ with the
-# binary's DT_NEEDED closure and the dynamic loader, about 55 MB, which the
-# emulated host runs as
+# fetch-qemu.sh <arm64|x86_64>: Debian's qemu-system-aarch64 or
+# qemu-system-x86_64 (bookworm's) and the shared libraries it loads, for
+# make bench's KVM VMM: run_bench.sh boots the same Linux guest under QEMU
+# with KVM, in the same emulated host, as under axvm (the reference issue
+# 13's targets name; Debian packs no kvmtool).  The packages are downloaded
+# in the bookworm build environment (apt-get download, never installed)
+# and unpacked there; what stays is build/deps/qemu-<arch>/root/ with
+# bin/qemu-system-<qemu arch>, lib/ with the binary's DT_NEEDED closure and
+# the dynamic loader, and on x86_64 share/ with the firmware a PVH -kernel
+# boot of the pc board loads (SeaBIOS, the PVH option ROM); about 55 MB.
+# The emulated host runs it as
 #
-#   /qemu/lib/ld-linux-aarch64.so.1 --library-path /qemu/lib \
-#       /qemu/bin/qemu-system-aarch64 ...
+#   /qemu/lib/<loader> --library-path /qemu/lib /qemu/bin/qemu-system-... \
+#       [-L /qemu/share] ...
 #
 # Prints the root directory.  Idempotent: nothing is fetched when the root
 # is complete (root/VERSION is written last).
@@ -20,8 +22,13 @@ set -euo pipefail
 RIG=fetch-qemu
 . "$(dirname "$0")/lib.sh"
 
+ARCH=$(norm_arch "${1:?usage: fetch-qemu.sh <arm64|x86_64>}")
+case $ARCH in
+arm64)	DA=arm64 PKG=qemu-system-arm QBIN=qemu-system-aarch64 LD=ld-linux-aarch64.so.1 ;;
+*)	DA=amd64 PKG=qemu-system-x86 QBIN=qemu-system-x86_64 LD=ld-linux-x86-64.so.2 ;;
+esac
 REL=bookworm
-OUTD=$BUILD/deps/qemu-arm64
+OUTD=$BUILD/deps/qemu-$ARCH
 DEST=$OUTD/root
 if [ -f "$DEST/VERSION" ]; then
 	echo "$DEST"
@@ -29,33 +36,55 @@ if [ -f "$DEST/VERSION" ]; then
 fi
 "$TESTING/buildenv.sh" "$REL" >&2
 ROOT=$(benv_root "$REL")
-W=/tmp/qemu-arm64.$$		# inside the build environment
+W=/tmp/qemu-$ARCH.$$		# inside the build environment
 trap 'rm -rf "$ROOT$W"' EXIT
 mkdir -p "$ROOT$W/debs" "$ROOT$W/x"
 
-# The package and everything it depends on, arm64 ones only: the amd64
-# names the recursion also lists (dpkg, adduser, ...) are the build
-# environment's own.  Packages that are only maintainer-script or PAM
-# plumbing are left out; the closure below says if a library is missing.
+# The package and the libraries (and on x86 the firmware) it depends on:
+# on arm64 only the :arm64 names, the others the recursion lists (dpkg,
+# adduser, ...) being the build environment's own.  Packages that are only
+# maintainer-script or PAM plumbing are left out; the closure below says
+# if a library is missing.
+if [ "$DA" = arm64 ]; then
+	want='^(lib|zlib|qemu-system-arm).*:arm64$'
+	sel=$PKG:arm64
+else
+	want='^(lib[^:]*|zlib1g|qemu-system-x86|qemu-system-data|seabios)$'
+	sel=$PKG
+fi
 pkgs=$(benv_run "$REL" apt-cache depends --recurse --no-recommends --no-suggests \
-	--no-conflicts --no-breaks --no-replaces --no-enhances qemu-system-arm:arm64 |
-	grep -v '^ ' | grep -E '^(lib|zlib|qemu-system-arm).*:arm64$' |
+	--no-conflicts --no-breaks --no-replaces --no-enhances "$sel" |
+	grep -v '^ ' | grep -E "$want" |
 	grep -vE '^lib(pam|semanage|audit|debian-installer|newt|slang|textwrap|readline)' | sort -u)
-[ -n "$pkgs" ] || die "apt-cache depends qemu-system-arm:arm64 listed nothing (is arm64 a foreign architecture in $ROOT?)"
+[ -n "$pkgs" ] || die "apt-cache depends $sel listed nothing (is arm64 a foreign architecture in $ROOT?)"
 # shellcheck disable=SC2086
 benv_run "$REL" sh -c 'cd "$0" && apt-get download -q -o APT::Sandbox::User=root "$@"' \
 	"$W/debs" $pkgs >"$OUTD.log" 2>&1 || die "apt-get download failed (log: $OUTD.log)"
 for d in "$ROOT$W"/debs/*.deb; do
 	dpkg-deb -x "$d" "$ROOT$W/x"
 done
-q=$W/x/usr/bin/qemu-system-aarch64
-[ -x "$ROOT$q" ] || die "qemu-system-aarch64 missing from qemu-system-arm:arm64"
+q=$W/x/usr/bin/$QBIN
+[ -x "$ROOT$q" ] || die "$QBIN missing from $sel"
 
 # DT_NEEDED, breadth first, each name found under lib/ or usr/lib/.
 mkdir -p "$ROOT$W/out/bin" "$ROOT$W/out/lib"
 cp "$ROOT$q" "$ROOT$W/out/bin/"
-cp -L "$ROOT$W/x/lib/ld-linux-aarch64.so.1" "$ROOT$W/out/lib/" ||
-	die "ld-linux-aarch64.so.1 missing from libc6:arm64"
+ld=$(find "$ROOT$W/x/lib" "$ROOT$W/x/lib64" -name "$LD" 2>/dev/null | head -1)
+[ -n "$ld" ] && cp -L "$ld" "$ROOT$W/out/lib/$LD" || die "$LD missing from libc6"
+# x86: the pc board's BIOS and the option ROMs of a -kernel boot (QEMU
+# finds them with -L; Debian keeps SeaBIOS in its own directory)
+if [ "$DA" = amd64 ]; then
+	mkdir -p "$ROOT$W/out/share"
+	for f in bios-256k.bin pvh.bin linuxboot_dma.bin kvmvapic.bin; do
+		p=
+		for d in seabios qemu; do
+			[ -f "$ROOT$W/x/usr/share/$d/$f" ] && [ ! -L "$ROOT$W/x/usr/share/$d/$f" ] &&
+				p=$ROOT$W/x/usr/share/$d/$f
+		done
+		[ -n "$p" ] || die "$f missing from qemu-system-data and seabios"
+		cp "$p" "$ROOT$W/out/share/$f"
+	done
+fi
 todo=("$q")
 declare -A seen=()
 while [ ${#todo[@]} -gt 0 ]; do
@@ -70,10 +99,10 @@ while [ ${#todo[@]} -gt 0 ]; do
 		todo+=("$W/out/lib/$n")
 	done
 done
-ver=$(dpkg-deb -f "$(ls "$ROOT$W"/debs/qemu-system-arm_*.deb)" Version)
+ver=$(dpkg-deb -f "$(ls "$ROOT$W"/debs/"$PKG"_*.deb)" Version)
 rm -rf "$DEST"
 mkdir -p "$OUTD"
 mv "$ROOT$W/out" "$DEST"
-echo "qemu-system-arm:arm64 $ver ($REL), ${#seen[@]} libraries" >"$DEST/VERSION"
+echo "$PKG:$DA $ver ($REL), ${#seen[@]} libraries" >"$DEST/VERSION"
 log "$(cat "$DEST/VERSION") in $DEST"
 echo "$DEST"
